@@ -1,0 +1,16 @@
+# The vigil CLI: help, version, usage errors (64), config errors (78).
+set -euo pipefail
+V=${VIGIL_BUILD:-build}/vigil
+$V help | grep -q 'usage: vigil'
+$V version | grep -qE '^vigil [0-9]+\.[0-9]+'
+set +e
+$V frobnicate >/dev/null 2>&1; [ $? -eq 64 ] || { echo "unknown command must exit 64"; exit 1; }
+$V check-config >/dev/null 2>&1; [ $? -eq 64 ] || { echo "missing arg must exit 64"; exit 1; }
+printf '[vigil]\nbogus = 1\n' >"$VIGIL_TMP/bad.conf"
+out=$($V check-config "$VIGIL_TMP/bad.conf" 2>&1); rc=$?
+[ $rc -eq 78 ] || { echo "config error must exit 78, got $rc"; exit 1; }
+grep -q "bad.conf:2: .*bogus" <<<"$out" || { echo "message must name file, line and key: $out"; exit 1; }
+set -e
+VIGIL_DEMO_BINANCE_KEY=k1k1k1 VIGIL_DEMO_BINANCE_SECRET=s1s1s1 VIGIL_DEMO_BYBIT_KEY=k2k2k2 VIGIL_DEMO_BYBIT_SECRET=s2s2s2 \
+	$V check-config etc/demo.conf | grep -q 'ok (2 accounts)'
+echo ok

@@ -1,0 +1,211 @@
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/support/testutil.h"
+#include "watchdog/config.h"
+#include "watchdog/xalloc.h"
+
+static const char *good =
+	"[vigil]\n"
+	"log_level = debug\n"
+	"audit_interval = 10s\n"
+	"metrics_listen = 127.0.0.1:9999\n"
+	"[database]\n"
+	"enabled = true\n"
+	"dsn = host=/tmp dbname=bot\n"
+	"[alerts]\n"
+	"repeat_interval = 30m\n"
+	"[account main]\n"
+	"exchange = binance\n"
+	"rest_url = http://127.0.0.1:1\n"
+	"ws_url = ws://127.0.0.1:1\n"
+	"api_key_env = VIGIL_T_KEY\n"
+	"api_secret_env = VIGIL_T_SECRET\n"
+	"mode = protect\n"
+	"grace_open = 45s\n"
+	"stop_loss_percent = 1.5\n"
+	"override.ORPHAN_POSITION = observe\n"
+	"[account by1]\n"
+	"exchange = bybit\n"
+	"rest_url = http://127.0.0.1:2\n"
+	"ws_url = ws://127.0.0.1:2/v5/private\n"
+	"api_key_env = VIGIL_T_KEY\n"
+	"api_secret_env = VIGIL_T_SECRET\n";
+
+static struct wd_conf *conf;
+static char err[1024];
+
+static int load_text(const char *text)
+{
+	char *p = tu_write_temp(text, 0600);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	if (!conf)
+		conf = xcalloc(1, sizeof *conf);
+	err[0] = '\0';
+	int rc = wd_conf_load(p, conf, err, sizeof err);
+	unlink(p);
+	free(p);
+	return rc;
+}
+
+static void set_env(void)
+{
+	setenv("VIGIL_T_KEY", "key-AAAA", 1);
+	setenv("VIGIL_T_SECRET", "secret-BBBB", 1);
+}
+
+static void test_config_good_file_parses_every_section(void)
+{
+	set_env();
+	CU_ASSERT_EQUAL_FATAL(load_text(good), 0);
+	CU_ASSERT_EQUAL(conf->audit_interval_ms, 10000);
+	CU_ASSERT_STRING_EQUAL(conf->metrics_listen, "127.0.0.1:9999");
+	CU_ASSERT_EQUAL(conf->naccounts, 2);
+	const struct wd_account *a = wd_conf_account(conf, "main");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_EQUAL(a->exchange, WD_EX_BINANCE);
+	CU_ASSERT_EQUAL(a->mode, WD_MODE_PROTECT);
+	CU_ASSERT_EQUAL(a->grace_open_ms, 45000);
+	CU_ASSERT_DOUBLE_EQUAL(a->stop_loss_percent, 1.5, 1e-9);
+	CU_ASSERT_STRING_EQUAL(a->api_key, "key-AAAA");
+	CU_ASSERT_EQUAL(wd_account_mode_for(a, "ORPHAN_POSITION"), WD_MODE_OBSERVE);
+	CU_ASSERT_EQUAL(wd_account_mode_for(a, "UNPROTECTED_POSITION"), WD_MODE_PROTECT);
+	const struct wd_account *b = wd_conf_account(conf, "by1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL(b->exchange, WD_EX_BYBIT);
+	CU_ASSERT_EQUAL(b->mode, WD_MODE_OBSERVE); /* default */
+	CU_ASSERT_STRING_EQUAL(b->bot_exchange, "bybit");
+	wd_conf_free(conf);
+}
+
+static void test_config_unknown_key_names_file_line_and_key(void)
+{
+	set_env();
+	char text[4096];
+	snprintf(text, sizeof text, "%s%s", good, "colour = blue\n");
+	CU_ASSERT_NOT_EQUAL(load_text(text), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "colour"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":26:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "vigil-test."));
+}
+
+static void test_config_bad_value_is_an_error(void)
+{
+	set_env();
+	CU_ASSERT_NOT_EQUAL(load_text("[vigil]\naudit_interval = soon\n"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "audit_interval"));
+	CU_ASSERT_NOT_EQUAL(load_text("[account a]\nexchange = kraken\n"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "exchange"));
+	CU_ASSERT_NOT_EQUAL(load_text("[account a]\nmode = yolo\n"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "mode"));
+	CU_ASSERT_NOT_EQUAL(load_text("[account a]\nstop_loss_percent = -3\n"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "stop_loss_percent"));
+}
+
+static void test_config_missing_required_key_is_an_error(void)
+{
+	set_env();
+	CU_ASSERT_NOT_EQUAL(load_text("[account a]\nexchange = binance\nws_url = ws://x\n"
+				      "api_key_env = VIGIL_T_KEY\napi_secret_env = VIGIL_T_SECRET\n"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "rest_url"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":1:"));
+	CU_ASSERT_NOT_EQUAL(load_text("[vigil]\nlog_level = info\n"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "account"));
+}
+
+static void test_config_unknown_section_and_syntax_error(void)
+{
+	CU_ASSERT_NOT_EQUAL(load_text("[bogus]\nx = 1\n"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "bogus"));
+	CU_ASSERT_NOT_EQUAL(load_text("[vigil]\nthis line has no equals sign\n"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2:"));
+}
+
+static void test_config_secret_env_unset_is_an_error(void)
+{
+	unsetenv("VIGIL_T_SECRET");
+	CU_ASSERT_NOT_EQUAL(load_text(good), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "VIGIL_T_SECRET"));
+}
+
+static void test_config_secret_file_readable_by_others_is_refused(void)
+{
+	char *sf = tu_write_temp("s3cr3t-file-value\n", 0644);
+	char text[4096];
+	snprintf(text, sizeof text,
+		 "[account a]\nexchange = bybit\nrest_url = http://x\nws_url = ws://x\n"
+		 "api_key_file = %s\napi_secret_file = %s\n", sf, sf);
+	CU_ASSERT_NOT_EQUAL(load_text(text), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "chmod 600"));
+	chmod(sf, 0600);
+	CU_ASSERT_EQUAL(load_text(text), 0);
+	CU_ASSERT_STRING_EQUAL(conf->accounts[0].api_secret, "s3cr3t-file-value");
+	wd_conf_free(conf);
+	unlink(sf);
+	free(sf);
+}
+
+static void test_config_duplicate_account_is_an_error(void)
+{
+	set_env();
+	CU_ASSERT_NOT_EQUAL(load_text("[account a]\nexchange = bybit\n[account b]\nexchange = bybit\n[account a]\nmode = full\n"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "twice"));
+}
+
+static void test_config_duration_units(void)
+{
+	int64_t ms;
+	CU_ASSERT_EQUAL(wd_parse_duration_ms("500ms", &ms), 0);
+	CU_ASSERT_EQUAL(ms, 500);
+	CU_ASSERT_EQUAL(wd_parse_duration_ms("2m", &ms), 0);
+	CU_ASSERT_EQUAL(ms, 120000);
+	CU_ASSERT_EQUAL(wd_parse_duration_ms("1.5", &ms), 0);
+	CU_ASSERT_EQUAL(ms, 1500);
+	CU_ASSERT_NOT_EQUAL(wd_parse_duration_ms("-1s", &ms), 0);
+	CU_ASSERT_NOT_EQUAL(wd_parse_duration_ms("3 days", &ms), 0);
+}
+
+static void test_config_example_files_are_valid(void)
+{
+	set_env();
+	setenv("VIGIL_BINANCE_KEY", "example-key-1", 1);
+	setenv("VIGIL_BINANCE_SECRET", "example-secret-1", 1);
+	setenv("VIGIL_BYBIT_KEY", "example-key-2", 1);
+	setenv("VIGIL_BYBIT_SECRET", "example-secret-2", 1);
+	setenv("VIGIL_TELEGRAM_TOKEN", "123456:example", 1);
+	setenv("VIGIL_SMTP_PASSWORD", "example-pass", 1);
+	setenv("VIGIL_DB_PASSWORD", "example-dbpass", 1);
+	if (!conf)
+		conf = xcalloc(1, sizeof *conf);
+	int rc = wd_conf_load("etc/vigil.conf.example", conf, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "%s\n", err);
+	CU_ASSERT_EQUAL(rc, 0);
+	if (rc == 0)
+		wd_conf_free(conf);
+	free(conf);
+	conf = NULL;
+}
+
+void test_config_register(void)
+{
+	static const struct tu_test tests[] = {
+		{ "test_config_good_file_parses_every_section", test_config_good_file_parses_every_section },
+		{ "test_config_unknown_key_names_file_line_and_key", test_config_unknown_key_names_file_line_and_key },
+		{ "test_config_bad_value_is_an_error", test_config_bad_value_is_an_error },
+		{ "test_config_missing_required_key_is_an_error", test_config_missing_required_key_is_an_error },
+		{ "test_config_unknown_section_and_syntax_error", test_config_unknown_section_and_syntax_error },
+		{ "test_config_secret_env_unset_is_an_error", test_config_secret_env_unset_is_an_error },
+		{ "test_config_secret_file_readable_by_others_is_refused", test_config_secret_file_readable_by_others_is_refused },
+		{ "test_config_duplicate_account_is_an_error", test_config_duplicate_account_is_an_error },
+		{ "test_config_duration_units", test_config_duration_units },
+		{ "test_config_example_files_are_valid", test_config_example_files_are_valid },
+		{ NULL, NULL },
+	};
+	tu_add_suite("config", tests);
+}

@@ -1,0 +1,599 @@
+/* Table-driven INI config on inih. inih hands us (section, key, value);
+ * we count lines in our own reader so every error can name its line. */
+#include "watchdog/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "watchdog/log.h"
+#include "watchdog/xalloc.h"
+
+enum ck_type { CK_STR, CK_BOOL, CK_INT, CK_DURATION, CK_DOUBLE, CK_ENUM, CK_LEVEL };
+
+struct ck {
+	const char *key;
+	enum ck_type type;
+	size_t off;
+	size_t size;            /* CK_STR capacity */
+	const char *const *names; /* CK_ENUM values, index = enum value */
+	double min, max;
+};
+
+#define S(st, f) offsetof(struct st, f), sizeof(((struct st *)0)->f)
+#define N(st, f) offsetof(struct st, f), 0
+
+static const char *const ex_names[] = { "binance", "bybit", NULL };
+static const char *const mode_names[] = { "observe", "protect", "full", NULL };
+static const char *const orphan_names[] = { "close", "protect", NULL };
+static const char *const stopref_names[] = { "entry", "mark", NULL };
+static const char *const symstyle_names[] = { "plain", "ccxt", NULL };
+static const char *const sev_names[] = { "info", "warning", "critical", NULL };
+
+static const struct ck vigil_keys[] = {
+	{ "log_level", CK_LEVEL, N(wd_conf, log_level), NULL, 0, 0 },
+	{ "audit_interval", CK_DURATION, N(wd_conf, audit_interval_ms), NULL, 100, 86400000 },
+	{ "audit_debounce", CK_DURATION, N(wd_conf, audit_debounce_ms), NULL, 0, 60000 },
+	{ "metrics_listen", CK_STR, S(wd_conf, metrics_listen), NULL, 0, 0 },
+	{ "instance", CK_STR, S(wd_conf, instance), NULL, 0, 0 },
+	{ "spool_dir", CK_STR, S(wd_conf, spool_dir), NULL, 0, 0 },
+	{ "deadman_url", CK_STR, S(wd_conf, deadman_url), NULL, 0, 0 },
+	{ "stream_stale_after", CK_DURATION, N(wd_conf, stream_stale_ms), NULL, 1000, 86400000 },
+	{ "rest_lag_tolerance", CK_DURATION, N(wd_conf, rest_lag_tolerance_ms), NULL, 0, 600000 },
+	{ "clock_skew_limit", CK_DURATION, N(wd_conf, clock_skew_limit_ms), NULL, 1, 600000 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 },
+};
+
+static const struct ck db_keys[] = {
+	{ "enabled", CK_BOOL, N(wd_conf, db_enabled), NULL, 0, 0 },
+	{ "dsn", CK_STR, S(wd_conf, db_dsn), NULL, 0, 0 },
+	{ "password_env", CK_STR, S(wd_conf, db_password_env), NULL, 0, 0 },
+	{ "password_file", CK_STR, S(wd_conf, db_password_file), NULL, 0, 0 },
+	{ "schema", CK_STR, S(wd_conf, db_schema), NULL, 0, 0 },
+	{ "bot_dsn", CK_STR, S(wd_conf, bot_dsn), NULL, 0, 0 },
+	{ "bot_positions_query", CK_STR, S(wd_conf, bot_query), NULL, 0, 0 },
+	{ "connect_timeout", CK_DURATION, N(wd_conf, db_connect_timeout_ms), NULL, 100, 600000 },
+	{ "statement_timeout", CK_DURATION, N(wd_conf, db_statement_timeout_ms), NULL, 100, 600000 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 },
+};
+
+static const struct ck alert_keys[] = {
+	{ "repeat_interval", CK_DURATION, N(wd_conf, repeat_interval_ms), NULL, 1000, 604800000 },
+	{ "warning_hold", CK_DURATION, N(wd_conf, warning_hold_ms), NULL, 0, 86400000 },
+	{ "escalate_after", CK_DURATION, N(wd_conf, escalate_after_ms), NULL, 0, 604800000 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 },
+};
+
+static const struct ck tg_keys[] = {
+	{ "enabled", CK_BOOL, N(wd_conf, tg_enabled), NULL, 0, 0 },
+	{ "api_url", CK_STR, S(wd_conf, tg_api_url), NULL, 0, 0 },
+	{ "token_env", CK_STR, S(wd_conf, tg_token_env), NULL, 0, 0 },
+	{ "token_file", CK_STR, S(wd_conf, tg_token_file), NULL, 0, 0 },
+	{ "chat_ids", CK_STR, S(wd_conf, tg_chat_ids), NULL, 0, 0 },
+	{ "min_severity", CK_ENUM, N(wd_conf, tg_min_severity), sev_names, 0, 0 },
+	{ "rate_per_minute", CK_INT, N(wd_conf, tg_rate_per_minute), NULL, 1, 10000 },
+	{ "escalation", CK_BOOL, N(wd_conf, tg_escalation), NULL, 0, 0 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 },
+};
+
+static const struct ck smtp_keys[] = {
+	{ "enabled", CK_BOOL, N(wd_conf, smtp_enabled), NULL, 0, 0 },
+	{ "url", CK_STR, S(wd_conf, smtp_url), NULL, 0, 0 },
+	{ "from", CK_STR, S(wd_conf, smtp_from), NULL, 0, 0 },
+	{ "to", CK_STR, S(wd_conf, smtp_to), NULL, 0, 0 },
+	{ "username", CK_STR, S(wd_conf, smtp_username), NULL, 0, 0 },
+	{ "password_env", CK_STR, S(wd_conf, smtp_password_env), NULL, 0, 0 },
+	{ "password_file", CK_STR, S(wd_conf, smtp_password_file), NULL, 0, 0 },
+	{ "require_starttls", CK_BOOL, N(wd_conf, smtp_require_starttls), NULL, 0, 0 },
+	{ "ca_file", CK_STR, S(wd_conf, smtp_ca_file), NULL, 0, 0 },
+	{ "min_severity", CK_ENUM, N(wd_conf, smtp_min_severity), sev_names, 0, 0 },
+	{ "rate_per_minute", CK_INT, N(wd_conf, smtp_rate_per_minute), NULL, 1, 10000 },
+	{ "escalation", CK_BOOL, N(wd_conf, smtp_escalation), NULL, 0, 0 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 },
+};
+
+static const struct ck webhook_keys[] = {
+	{ "enabled", CK_BOOL, N(wd_conf, webhook_enabled), NULL, 0, 0 },
+	{ "url", CK_STR, S(wd_conf, webhook_url), NULL, 0, 0 },
+	{ "min_severity", CK_ENUM, N(wd_conf, webhook_min_severity), sev_names, 0, 0 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 },
+};
+
+static const struct ck account_keys[] = {
+	{ "enabled", CK_BOOL, N(wd_account, enabled), NULL, 0, 0 },
+	{ "exchange", CK_ENUM, N(wd_account, exchange), ex_names, 0, 0 },
+	{ "rest_url", CK_STR, S(wd_account, rest_url), NULL, 0, 0 },
+	{ "ws_url", CK_STR, S(wd_account, ws_url), NULL, 0, 0 },
+	{ "api_key_env", CK_STR, S(wd_account, api_key_env), NULL, 0, 0 },
+	{ "api_key_file", CK_STR, S(wd_account, api_key_file), NULL, 0, 0 },
+	{ "api_secret_env", CK_STR, S(wd_account, api_secret_env), NULL, 0, 0 },
+	{ "api_secret_file", CK_STR, S(wd_account, api_secret_file), NULL, 0, 0 },
+	{ "mode", CK_ENUM, N(wd_account, mode), mode_names, 0, 0 },
+	{ "orphan_action", CK_ENUM, N(wd_account, orphan_action), orphan_names, 0, 0 },
+	{ "grace_open", CK_DURATION, N(wd_account, grace_open_ms), NULL, 0, 86400000 },
+	{ "grace_order", CK_DURATION, N(wd_account, grace_order_ms), NULL, 0, 86400000 },
+	{ "stop_loss_percent", CK_DOUBLE, N(wd_account, stop_loss_percent), NULL, 0.01, 90 },
+	{ "stop_reference", CK_ENUM, N(wd_account, stop_reference), stopref_names, 0, 0 },
+	{ "bot_exchange", CK_STR, S(wd_account, bot_exchange), NULL, 0, 0 },
+	{ "db_symbol_style", CK_ENUM, N(wd_account, db_symbol_style), symstyle_names, 0, 0 },
+	{ "recv_window", CK_DURATION, N(wd_account, recv_window_ms), NULL, 1, 60000 },
+	{ "connect_timeout", CK_DURATION, N(wd_account, connect_timeout_ms), NULL, 10, 600000 },
+	{ "request_timeout", CK_DURATION, N(wd_account, request_timeout_ms), NULL, 10, 600000 },
+	{ "hedge_mode", CK_BOOL, N(wd_account, hedge_mode), NULL, 0, 0 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 },
+};
+
+struct parse_state {
+	struct wd_conf *c;
+	const char *path;
+	FILE *f;
+	int line;
+	int section_line; /* line of the latest [section] header */
+	char *err;
+	size_t errlen;
+	int failed;
+	struct wd_account *acct; /* current [account NAME] */
+};
+
+static int fail(struct parse_state *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct parse_state *ps, const char *fmt, ...)
+{
+	if (ps->failed)
+		return 0;
+	ps->failed = 1;
+	int n = snprintf(ps->err, ps->errlen, "%s:%d: ", ps->path, ps->line);
+	if (n < 0 || (size_t)n >= ps->errlen)
+		return 0;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return 0; /* inih: stop */
+}
+
+int wd_parse_duration_ms(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno || v < 0 || !isfinite(v))
+		return -1;
+	while (*end == ' ')
+		end++;
+	double mul;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		mul = 1000;
+	else if (strcmp(end, "ms") == 0)
+		mul = 1;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		mul = 60000;
+	else if (strcmp(end, "h") == 0)
+		mul = 3600000;
+	else
+		return -1;
+	v *= mul;
+	if (v > 9e15)
+		return -1;
+	*out = (int64_t)llround(v);
+	return 0;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcasecmp(v, "on") || !strcmp(v, "1"))
+		*out = true;
+	else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcasecmp(v, "off") || !strcmp(v, "0"))
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+static int set_key(struct parse_state *ps, const struct ck *k, void *base, const char *sect,
+		   const char *v)
+{
+	char *p = (char *)base + k->off;
+	switch (k->type) {
+	case CK_STR:
+		if (strlen(v) >= k->size)
+			return fail(ps, "[%s] %s: value too long (max %zu)", sect, k->key, k->size - 1);
+		strcpy(p, v);
+		return 1;
+	case CK_BOOL:
+		if (parse_bool(v, (bool *)p))
+			return fail(ps, "[%s] %s: '%s' is not a boolean (true/false)", sect, k->key, v);
+		return 1;
+	case CK_INT: {
+		char *end;
+		errno = 0;
+		long n = strtol(v, &end, 10);
+		if (*v == '\0' || *end || errno || n < k->min || n > k->max)
+			return fail(ps, "[%s] %s: '%s' is not an integer in [%.0f, %.0f]", sect, k->key,
+				    v, k->min, k->max);
+		*(int *)p = (int)n;
+		return 1;
+	}
+	case CK_DURATION: {
+		int64_t ms;
+		if (wd_parse_duration_ms(v, &ms) || ms < k->min || ms > k->max)
+			return fail(ps, "[%s] %s: '%s' is not a duration in [%.0fms, %.0fms] (e.g. 30s, 500ms, 5m)",
+				    sect, k->key, v, k->min, k->max);
+		*(int64_t *)p = ms;
+		return 1;
+	}
+	case CK_DOUBLE: {
+		char *end;
+		errno = 0;
+		double d = strtod(v, &end);
+		if (*v == '\0' || *end || errno || !isfinite(d) || d < k->min || d > k->max)
+			return fail(ps, "[%s] %s: '%s' is not a number in [%g, %g]", sect, k->key, v,
+				    k->min, k->max);
+		*(double *)p = d;
+		return 1;
+	}
+	case CK_ENUM:
+		for (int i = 0; k->names[i]; i++)
+			if (strcasecmp(v, k->names[i]) == 0) {
+				*(int *)p = i;
+				return 1;
+			}
+		return fail(ps, "[%s] %s: '%s' is not one of the allowed values", sect, k->key, v);
+	case CK_LEVEL: {
+		enum log_level l;
+		if (log_level_parse(v, &l))
+			return fail(ps, "[%s] %s: '%s' is not error|warn|info|debug", sect, k->key, v);
+		*(int *)p = (int)l;
+		return 1;
+	}
+	}
+	return fail(ps, "internal: bad key type");
+}
+
+static int apply_table(struct parse_state *ps, const struct ck *tab, void *base, const char *sect,
+		       const char *key, const char *v)
+{
+	for (const struct ck *k = tab; k->key; k++)
+		if (strcmp(k->key, key) == 0)
+			return set_key(ps, k, base, sect, v);
+	return fail(ps, "[%s] unknown key '%s'", sect, key);
+}
+
+static void account_defaults(struct wd_account *a)
+{
+	a->enabled = true;
+	a->mode = WD_MODE_OBSERVE;
+	a->orphan_action = WD_ORPHAN_CLOSE;
+	a->grace_open_ms = 30000;
+	a->grace_order_ms = 30000;
+	a->stop_loss_percent = 2.0;
+	a->stop_reference = WD_STOPREF_ENTRY;
+	a->recv_window_ms = 5000;
+	a->connect_timeout_ms = 3000;
+	a->request_timeout_ms = 5000;
+}
+
+static int on_account_override(struct parse_state *ps, const char *key, const char *v)
+{
+	struct wd_account *a = ps->acct;
+	const char *code = key + strlen("override.");
+	if (*code == '\0' || strlen(code) >= sizeof a->overrides[0].code)
+		return fail(ps, "[account %s] %s: bad finding code", a->name, key);
+	if (a->noverrides >= WD_MAX_OVERRIDES)
+		return fail(ps, "[account %s] %s: too many overrides (max %d)", a->name, key, WD_MAX_OVERRIDES);
+	struct wd_override *o = &a->overrides[a->noverrides];
+	for (int i = 0; mode_names[i]; i++)
+		if (strcasecmp(v, mode_names[i]) == 0) {
+			snprintf(o->code, sizeof o->code, "%s", code);
+			o->mode = (enum wd_mode)i;
+			a->noverrides++;
+			return 1;
+		}
+	return fail(ps, "[account %s] %s: '%s' is not observe|protect|full", a->name, key, v);
+}
+
+static int valid_name(const char *s)
+{
+	if (!*s || strlen(s) >= WD_NAME_MAX)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '-' || *s == '_' || *s == '.'))
+			return 0;
+	return 1;
+}
+
+static int on_kv(void *user, const char *section, const char *key, const char *value)
+{
+	struct parse_state *ps = user;
+	struct wd_conf *c = ps->c;
+	if (ps->failed)
+		return 0;
+	if (key == NULL) { /* new section (INI_CALL_HANDLER_ON_NEW_SECTION builds) */
+		return 1;
+	}
+	if (strcmp(section, "vigil") == 0)
+		return apply_table(ps, vigil_keys, c, section, key, value);
+	if (strcmp(section, "database") == 0)
+		return apply_table(ps, db_keys, c, section, key, value);
+	if (strcmp(section, "alerts") == 0)
+		return apply_table(ps, alert_keys, c, section, key, value);
+	if (strcmp(section, "alerts.telegram") == 0)
+		return apply_table(ps, tg_keys, c, section, key, value);
+	if (strcmp(section, "alerts.smtp") == 0)
+		return apply_table(ps, smtp_keys, c, section, key, value);
+	if (strcmp(section, "alerts.webhook") == 0)
+		return apply_table(ps, webhook_keys, c, section, key, value);
+	if (strncmp(section, "account ", 8) == 0) {
+		const char *name = section + 8;
+		while (*name == ' ')
+			name++;
+		if (!valid_name(name))
+			return fail(ps, "[%s]: account name must be 1-63 of [A-Za-z0-9._-]", section);
+		if (!ps->acct || strcmp(ps->acct->name, name) != 0) {
+			ps->acct = NULL;
+			for (size_t i = 0; i < c->naccounts; i++)
+				if (strcmp(c->accounts[i].name, name) == 0)
+					return fail(ps, "[%s]: account defined twice (first at line %d)",
+						    section, c->accounts[i].line);
+			if (c->naccounts >= WD_MAX_ACCOUNTS)
+				return fail(ps, "[%s]: too many accounts (max %d)", section, WD_MAX_ACCOUNTS);
+			ps->acct = &c->accounts[c->naccounts++];
+			account_defaults(ps->acct);
+			snprintf(ps->acct->name, sizeof ps->acct->name, "%s", name);
+			ps->acct->line = ps->section_line;
+			ps->acct->exchange = (enum wd_exchange)-1;
+		}
+		if (strncmp(key, "override.", 9) == 0)
+			return on_account_override(ps, key, value);
+		return apply_table(ps, account_keys, ps->acct, section, key, value);
+	}
+	return fail(ps, "unknown section [%s] (key '%s')", section, key);
+}
+
+/* inih reader: one line per call, so we know the line number in on_kv. */
+static char *line_reader(char *buf, int n, void *stream)
+{
+	struct parse_state *ps = stream;
+	char *r = fgets(buf, n, ps->f);
+	if (r) {
+		ps->line++;
+		const char *p = r;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '[')
+			ps->section_line = ps->line;
+	}
+	return r;
+}
+
+char *wd_read_secret_file(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "cannot open secret file %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "secret file %s is not a regular file", path);
+		fclose(f);
+		return NULL;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(err, errlen,
+			 "secret file %s is accessible by group or others (mode %03o); run: chmod 600 %s",
+			 path, (unsigned)(st.st_mode & 0777), path);
+		fclose(f);
+		return NULL;
+	}
+	char buf[4096];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	if (n == 0) {
+		snprintf(err, errlen, "secret file %s is empty", path);
+		return NULL;
+	}
+	char *s = xstrdup(buf);
+	explicit_bzero(buf, sizeof buf);
+	return s;
+}
+
+/* Loads one secret named by an env var or a file. required: error if neither. */
+static int load_secret(const char *path, int line, const char *what, const char *env,
+		       const char *file, int required, char **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	char at[600];
+	if (line > 0)
+		snprintf(at, sizeof at, "%s:%d", path, line);
+	else
+		snprintf(at, sizeof at, "%s", path);
+	path = at;
+	if (*env && *file) {
+		snprintf(err, errlen, "%s: %s: set either the _env or the _file key, not both", path, what);
+		return -1;
+	}
+	if (*env) {
+		const char *v = getenv(env);
+		if (!v || !*v) {
+			snprintf(err, errlen, "%s: %s: environment variable %s is not set", path, what, env);
+			return -1;
+		}
+		*out = xstrdup(v);
+	} else if (*file) {
+		char e2[400];
+		*out = wd_read_secret_file(file, e2, sizeof e2);
+		if (!*out) {
+			snprintf(err, errlen, "%s: %s: %s", path, what, e2);
+			return -1;
+		}
+	} else if (required) {
+		snprintf(err, errlen, "%s: %s: missing required key (%s_env or %s_file)", path, what, what, what);
+		return -1;
+	}
+	if (*out)
+		log_secret_add(*out);
+	return 0;
+}
+
+static void conf_defaults(struct wd_conf *c)
+{
+	c->log_level = LOG_LVL_INFO;
+	c->audit_interval_ms = 30000;
+	c->audit_debounce_ms = 250;
+	snprintf(c->metrics_listen, sizeof c->metrics_listen, "127.0.0.1:9464");
+	snprintf(c->instance, sizeof c->instance, "vigil");
+	snprintf(c->spool_dir, sizeof c->spool_dir, "/var/lib/vigil/spool");
+	c->stream_stale_ms = 60000;
+	c->rest_lag_tolerance_ms = 5000;
+	c->clock_skew_limit_ms = 1000;
+	snprintf(c->db_schema, sizeof c->db_schema, "vigil");
+	snprintf(c->bot_query, sizeof c->bot_query, "%s",
+		 "SELECT symbol, exchange, side, quantity, entry_price, status, opened_at "
+		 "FROM positions WHERE status = 'active'");
+	c->db_connect_timeout_ms = 5000;
+	c->db_statement_timeout_ms = 5000;
+	c->repeat_interval_ms = 30 * 60000;
+	c->warning_hold_ms = 60000;
+	c->escalate_after_ms = 15 * 60000;
+	snprintf(c->tg_api_url, sizeof c->tg_api_url, "https://api.telegram.org");
+	c->tg_min_severity = WD_SEV_WARNING;
+	c->tg_rate_per_minute = 20;
+	c->smtp_require_starttls = true;
+	c->smtp_min_severity = WD_SEV_CRITICAL;
+	c->smtp_rate_per_minute = 10;
+	c->smtp_escalation = true;
+	c->webhook_min_severity = WD_SEV_WARNING;
+}
+
+static int check_required(struct wd_conf *c, const char *path, char *err, size_t errlen)
+{
+	if (c->naccounts == 0) {
+		snprintf(err, errlen, "%s: no [account NAME] section", path);
+		return -1;
+	}
+	for (size_t i = 0; i < c->naccounts; i++) {
+		struct wd_account *a = &c->accounts[i];
+		const char *miss = NULL;
+		if ((int)a->exchange < 0)
+			miss = "exchange";
+		else if (!*a->rest_url)
+			miss = "rest_url";
+		else if (!*a->ws_url)
+			miss = "ws_url";
+		if (miss) {
+			snprintf(err, errlen, "%s:%d: [account %s] missing required key '%s'", path, a->line, a->name, miss);
+			return -1;
+		}
+		if (!*a->bot_exchange)
+			snprintf(a->bot_exchange, sizeof a->bot_exchange, "%s", wd_exchange_name(a->exchange));
+		if (load_secret(path, a->line, "api_key", a->api_key_env, a->api_key_file, 1, &a->api_key, err, errlen) ||
+		    load_secret(path, a->line, "api_secret", a->api_secret_env, a->api_secret_file, 1, &a->api_secret, err, errlen))
+			return -1;
+	}
+	if (c->db_enabled && !*c->db_dsn) {
+		snprintf(err, errlen, "%s: [database] enabled but missing required key 'dsn'", path);
+		return -1;
+	}
+	if (!*c->bot_dsn)
+		snprintf(c->bot_dsn, sizeof c->bot_dsn, "%s", c->db_dsn);
+	if (load_secret(path, 0, "[database] password", c->db_password_env, c->db_password_file, 0, &c->db_password, err, errlen))
+		return -1;
+	if (c->tg_enabled) {
+		if (!*c->tg_chat_ids) {
+			snprintf(err, errlen, "%s: [alerts.telegram] enabled but missing required key 'chat_ids'", path);
+			return -1;
+		}
+		if (load_secret(path, 0, "[alerts.telegram] token", c->tg_token_env, c->tg_token_file, 1, &c->tg_token, err, errlen))
+			return -1;
+	}
+	if (c->smtp_enabled) {
+		if (!*c->smtp_url || !*c->smtp_from || !*c->smtp_to) {
+			snprintf(err, errlen, "%s: [alerts.smtp] enabled but 'url', 'from' and 'to' are required", path);
+			return -1;
+		}
+		if (load_secret(path, 0, "[alerts.smtp] password", c->smtp_password_env, c->smtp_password_file, 0, &c->smtp_password, err, errlen))
+			return -1;
+	}
+	if (c->webhook_enabled && !*c->webhook_url) {
+		snprintf(err, errlen, "%s: [alerts.webhook] enabled but missing required key 'url'", path);
+		return -1;
+	}
+	return 0;
+}
+
+int wd_conf_load(const char *path, struct wd_conf *c, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof *c);
+	conf_defaults(c);
+	snprintf(c->path, sizeof c->path, "%s", path);
+	struct parse_state ps = { .c = c, .path = path, .err = err, .errlen = errlen };
+	ps.f = fopen(path, "r");
+	if (!ps.f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	int r = ini_parse_stream(line_reader, &ps, on_kv, &ps);
+	fclose(ps.f);
+	if (ps.failed)
+		goto fail;
+	if (r != 0) {
+		snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)", path, r > 0 ? r : ps.line);
+		goto fail;
+	}
+	if (check_required(c, path, err, errlen))
+		goto fail;
+	return 0;
+fail:
+	wd_conf_free(c);
+	return -1;
+}
+
+static void free_secret(char **s)
+{
+	if (*s) {
+		explicit_bzero(*s, strlen(*s));
+		free(*s);
+		*s = NULL;
+	}
+}
+
+void wd_conf_free(struct wd_conf *c)
+{
+	for (size_t i = 0; i < c->naccounts; i++) {
+		free_secret(&c->accounts[i].api_key);
+		free_secret(&c->accounts[i].api_secret);
+	}
+	free_secret(&c->db_password);
+	free_secret(&c->tg_token);
+	free_secret(&c->smtp_password);
+}
+
+const struct wd_account *wd_conf_account(const struct wd_conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->naccounts; i++)
+		if (strcmp(c->accounts[i].name, name) == 0)
+			return &c->accounts[i];
+	return NULL;
+}
+
+enum wd_mode wd_account_mode_for(const struct wd_account *a, const char *code)
+{
+	for (size_t i = 0; i < a->noverrides; i++)
+		if (strcmp(a->overrides[i].code, code) == 0)
+			return a->overrides[i].mode;
+	return a->mode;
+}
+
+const char *wd_mode_name(enum wd_mode m) { return (unsigned)m < 3 ? mode_names[m] : "?"; }
+const char *wd_exchange_name(enum wd_exchange e) { return (unsigned)e < 2 ? ex_names[e] : "?"; }

@@ -1,0 +1,135 @@
+/* vigil's configuration: an INI file (see etc/vigil.conf.example, which
+ * documents every key). Parsing is table-driven (config.c); a bad value, a
+ * missing required key or an unknown key is an error naming file, line and
+ * key. Secrets (API keys, tokens, passwords) never live in the file itself:
+ * the file names an environment variable or a 0600 file holding them, and
+ * each loaded secret is registered with the log redaction layer. */
+#ifndef WD_CONFIG_H
+#define WD_CONFIG_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WD_MAX_ACCOUNTS 64
+#define WD_MAX_OVERRIDES 16
+#define WD_NAME_MAX 64
+#define WD_STR_MAX 512
+#define WD_QUERY_MAX 2048
+
+enum wd_exchange { WD_EX_BINANCE = 0, WD_EX_BYBIT = 1 };
+enum wd_mode { WD_MODE_OBSERVE = 0, WD_MODE_PROTECT = 1, WD_MODE_FULL = 2 };
+enum wd_orphan_action { WD_ORPHAN_CLOSE = 0, WD_ORPHAN_PROTECT = 1 };
+enum wd_stop_ref { WD_STOPREF_ENTRY = 0, WD_STOPREF_MARK = 1 };
+enum wd_symstyle { WD_SYM_PLAIN = 0, WD_SYM_CCXT = 1 };
+enum wd_severity_cfg { WD_SEV_INFO = 0, WD_SEV_WARNING = 1, WD_SEV_CRITICAL = 2 };
+
+/* A per-finding override: "override.ORPHAN_POSITION = observe". */
+struct wd_override {
+	char code[40];
+	enum wd_mode mode;
+};
+
+struct wd_account {
+	char name[WD_NAME_MAX];
+	int line; /* line of the section header, for messages */
+	bool enabled;
+	enum wd_exchange exchange;
+	char rest_url[WD_STR_MAX];
+	char ws_url[WD_STR_MAX];
+	char api_key_env[WD_NAME_MAX], api_key_file[WD_STR_MAX];
+	char api_secret_env[WD_NAME_MAX], api_secret_file[WD_STR_MAX];
+	char *api_key, *api_secret; /* loaded secrets (owned) */
+	enum wd_mode mode;
+	enum wd_orphan_action orphan_action;
+	int64_t grace_open_ms;   /* new position: no ORPHAN / UNPROTECTED before this */
+	int64_t grace_order_ms;  /* stop without position: no ORPHAN_ORDER before this */
+	double stop_loss_percent;
+	enum wd_stop_ref stop_reference;
+	char bot_exchange[WD_NAME_MAX]; /* value of the bot's `exchange` column */
+	enum wd_symstyle db_symbol_style;
+	int64_t recv_window_ms;
+	int64_t connect_timeout_ms;
+	int64_t request_timeout_ms;
+	bool hedge_mode;
+	struct wd_override overrides[WD_MAX_OVERRIDES];
+	size_t noverrides;
+};
+
+struct wd_conf {
+	char path[WD_STR_MAX];
+	/* [vigil] */
+	int log_level;
+	int64_t audit_interval_ms;
+	int64_t audit_debounce_ms;
+	char metrics_listen[WD_NAME_MAX];
+	char instance[WD_NAME_MAX];
+	char spool_dir[WD_STR_MAX];
+	char deadman_url[WD_STR_MAX];
+	int64_t stream_stale_ms;
+	int64_t rest_lag_tolerance_ms;
+	int64_t clock_skew_limit_ms;
+	/* [database] */
+	bool db_enabled;
+	char db_dsn[WD_STR_MAX];
+	char db_password_env[WD_NAME_MAX], db_password_file[WD_STR_MAX];
+	char *db_password;
+	char db_schema[WD_NAME_MAX];
+	char bot_dsn[WD_STR_MAX];
+	char bot_query[WD_QUERY_MAX];
+	int64_t db_connect_timeout_ms;
+	int64_t db_statement_timeout_ms;
+	/* [alerts] */
+	int64_t repeat_interval_ms;
+	int64_t warning_hold_ms;
+	int64_t escalate_after_ms;
+	/* [alerts.telegram] */
+	bool tg_enabled;
+	char tg_api_url[WD_STR_MAX];
+	char tg_token_env[WD_NAME_MAX], tg_token_file[WD_STR_MAX];
+	char *tg_token;
+	char tg_chat_ids[WD_STR_MAX]; /* comma-separated */
+	int tg_min_severity;
+	int tg_rate_per_minute;
+	bool tg_escalation;
+	/* [alerts.smtp] */
+	bool smtp_enabled;
+	char smtp_url[WD_STR_MAX];
+	char smtp_from[WD_STR_MAX];
+	char smtp_to[WD_STR_MAX]; /* comma-separated */
+	char smtp_username[WD_NAME_MAX];
+	char smtp_password_env[WD_NAME_MAX], smtp_password_file[WD_STR_MAX];
+	char *smtp_password;
+	bool smtp_require_starttls;
+	char smtp_ca_file[WD_STR_MAX];
+	int smtp_min_severity;
+	int smtp_rate_per_minute;
+	bool smtp_escalation;
+	/* [alerts.webhook] */
+	bool webhook_enabled;
+	char webhook_url[WD_STR_MAX];
+	int webhook_min_severity;
+
+	struct wd_account accounts[WD_MAX_ACCOUNTS];
+	size_t naccounts;
+};
+
+/* Parses path into *c (zeroed first, defaults applied), loads the secrets it
+ * names and registers them for redaction. Returns 0, or -1 with a message
+ * "FILE:LINE: ..." in err. On failure *c holds nothing to free. */
+int wd_conf_load(const char *path, struct wd_conf *c, char *err, size_t errlen);
+/* Frees the loaded secrets. */
+void wd_conf_free(struct wd_conf *c);
+/* Finds an account by name, or NULL. */
+const struct wd_account *wd_conf_account(const struct wd_conf *c, const char *name);
+/* Parses "500ms", "30s", "5m", "1h" or a bare number of seconds. */
+int wd_parse_duration_ms(const char *s, int64_t *out);
+/* The mode in force for a finding code on an account (overrides first). */
+enum wd_mode wd_account_mode_for(const struct wd_account *a, const char *code);
+const char *wd_mode_name(enum wd_mode m);
+const char *wd_exchange_name(enum wd_exchange e);
+
+/* Reads a secret from a file that must not be group/other accessible.
+ * Returns a new string (trailing newline stripped) or NULL with err set. */
+char *wd_read_secret_file(const char *path, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,15 @@
+/* Allocation that never returns NULL: on OOM, log and exit (style P9).
+ * The supervisor (systemd Restart=on-failure) restarts us. */
+#ifndef WD_XALLOC_H
+#define WD_XALLOC_H
+#include <stddef.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t sz);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* printf into a new string; free() it. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
