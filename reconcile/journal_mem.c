@@ -1,0 +1,106 @@
+/* In-memory journal: a growing array of actions; ids are 1-based indexes. */
+#include "reconcile/journal_mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "watchdog/xalloc.h"
+
+struct jm {
+	struct rec_action *a;
+	size_t n, cap;
+	int fail_next;
+	int64_t (*now_ms)(void *ud);
+	void *ud;
+};
+
+static int64_t jm_now(struct jm *m) { return m->now_ms ? m->now_ms(m->ud) : 0; }
+
+static int jm_intent(struct rec_journal *j, struct rec_action *a)
+{
+	struct jm *m = j->priv;
+	if (m->fail_next > 0) {
+		m->fail_next--;
+		return -1;
+	}
+	if (m->n == m->cap) {
+		m->cap = m->cap ? m->cap * 2 : 16;
+		m->a = xrealloc(m->a, m->cap * sizeof *m->a);
+	}
+	a->id = (int64_t)m->n + 1;
+	a->outcome = REC_OUT_PENDING;
+	a->outcome_detail[0] = '\0';
+	a->intent_ms = jm_now(m);
+	a->outcome_ms = 0;
+	m->a[m->n++] = *a;
+	return 0;
+}
+
+static int jm_outcome(struct rec_journal *j, int64_t id, enum rec_outcome o, const char *order_id,
+		      const char *detail)
+{
+	struct jm *m = j->priv;
+	if (id < 1 || (size_t)id > m->n)
+		return -1;
+	struct rec_action *a = &m->a[id - 1];
+	a->outcome = o;
+	if (order_id && order_id[0])
+		snprintf(a->order_id, sizeof a->order_id, "%s", order_id);
+	snprintf(a->outcome_detail, sizeof a->outcome_detail, "%s", detail ? detail : "");
+	a->outcome_ms = jm_now(m);
+	return 0;
+}
+
+static int jm_unfinished(struct rec_journal *j, const char *account, struct rec_action **out,
+			 size_t *n)
+{
+	struct jm *m = j->priv;
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->a[i].outcome != REC_OUT_PENDING || strcmp(m->a[i].account, account) != 0)
+			continue;
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		(*out)[(*n)++] = m->a[i];
+	}
+	return 0;
+}
+
+static void jm_destroy(struct rec_journal *j)
+{
+	struct jm *m = j->priv;
+	free(m->a);
+	free(m);
+	free(j);
+}
+
+static const struct rec_journal_ops jm_ops = {
+	.intent = jm_intent,
+	.outcome = jm_outcome,
+	.unfinished = jm_unfinished,
+	.destroy = jm_destroy,
+};
+
+struct rec_journal *rec_journal_mem_new(int64_t (*now_ms)(void *ud), void *ud)
+{
+	struct rec_journal *j = xcalloc(1, sizeof *j);
+	struct jm *m = xcalloc(1, sizeof *m);
+	m->now_ms = now_ms;
+	m->ud = ud;
+	j->ops = &jm_ops;
+	j->priv = m;
+	return j;
+}
+
+const struct rec_action *rec_journal_mem_all(struct rec_journal *j, size_t *n)
+{
+	struct jm *m = j->priv;
+	*n = m->n;
+	return m->a;
+}
+
+void rec_journal_mem_fail_next(struct rec_journal *j, int n)
+{
+	((struct jm *)j->priv)->fail_next = n;
+}

@@ -1,0 +1,65 @@
+/* Private to reconcile/: vigil's memory across audits (lifecycle.c). */
+#ifndef REC_INT_H
+#define REC_INT_H
+#include "reconcile/reconcile.h"
+
+/* Condition kinds remembered between audits (first-seen times). */
+#define REC_COND_POS 'P'       /* position open on one side: grace */
+#define REC_COND_LAG 'L'       /* stream/REST disagreement: lag tolerance */
+#define REC_COND_ORPHAN_ORD 'O'/* stop without position: grace_order */
+#define REC_COND_PHANTOM 'F'   /* active bot row, exchange flat */
+#define REC_COND_MISMATCH 'M'  /* bot row vs exchange size/side */
+#define REC_COND_TRIGGERING 'T'/* algo order stuck in TRIGGERING */
+#define REC_COND_DUP 'D'       /* redundant stop: grace_order */
+#define REC_COND_UNPROT 'U'    /* position not fully covered: grace_open */
+#define REC_COND_ORPHAN_POS 'R'/* open without live bot row: grace_open */
+#define REC_COND_FINDING 'f'   /* an open finding (lifecycle) */
+
+/* Starts an audit at now. */
+void rec_mem_begin(struct rec_memory *m, int64_t now_ms);
+/* Touches condition key (creating it with first = min(now, first_hint) if
+ * first_hint > 0, else now) and returns its first-seen time. *created
+ * (may be NULL) says whether this audit created it. */
+int64_t rec_mem_cond(struct rec_memory *m, const char *key, const char *symbol, char kind, int64_t first_hint,
+		     bool *created);
+/* Records f as seen this audit: fills first_seen_ms / last_seen_ms. */
+void rec_mem_finding(struct rec_memory *m, struct rec_finding *f);
+/* Whether the audit could evaluate a condition / finding (code is only
+ * meaningful for REC_COND_FINDING). Untouched entries that are evaluable
+ * are dropped (conditions) or resolved (findings); others are kept. */
+typedef bool (*rec_eval_fn)(void *ctx, char kind, enum rec_code code, const char *symbol);
+void rec_mem_end(struct rec_memory *m, rec_eval_fn fn, void *ctx);
+
+
+/* ---- protection.c: which orders protect a position ---- */
+
+/* Open (resting / untriggered / triggering) order. */
+bool rec_order_is_active(const struct rec_order *o);
+/* A stop-loss: conditional stop-loss / trailing, or Bybit position-attached. */
+bool rec_order_is_stop(const struct rec_order *o);
+/* An exit order that makes no sense without a position (ORPHAN_ORDER):
+ * reduce-only, close-position, or a conditional stop / TP / trailing. */
+bool rec_order_is_exit(const struct rec_order *o);
+
+struct rec_protection {
+	double stop_qty;                    /* sum of covering quantities */
+	bool full;                          /* a close-position / attached stop */
+	size_t nstops;                      /* counted covering stops */
+	const struct rec_order *keep;       /* the stop that alone covers (if any) */
+	const struct rec_order *redundant;  /* another stop beside keep */
+	const struct rec_order *wrong;      /* first wrong-side stop */
+	size_t nwrong, nunknown_side, nnot_reduce, nlingering;
+	bool pos_field;                     /* the position's own stopLoss counted */
+};
+
+/* Is this TRIGGERING order lingering (no longer counted)? */
+typedef bool (*rec_linger_fn)(void *ctx, const struct rec_order *o);
+
+/* Evaluates the stops among ord[0..n) (same symbol) for an OPEN position
+ * pos whose closing side is closing (from the position's side only). */
+void rec_protection_eval(const struct rec_position *pos, enum rec_oside closing, const struct rec_order *const *ord,
+			 size_t n, rec_linger_fn linger, void *ctx, struct rec_protection *out);
+/* Full size covered on the closing side. */
+bool rec_protection_covers(const struct rec_protection *pr, double size);
+
+#endif

@@ -1,0 +1,160 @@
+/* The pure reconcile core: one account's snapshot in, findings out.
+ * No sockets, no files, no clock reads: time is snap->now_ms (vigil's
+ * injected clock; stream seen/last-message times use the same clock).
+ *
+ * Design choices (rules of design.md "Who to believe", seeds in comments):
+ * - Position view per (symbol, pidx), merge.c:
+ *   * the stream is authoritative for an entry it reported on the CURRENT
+ *     connection (seen_ms >= connected_ms) while it is UP and fresh
+ *     (now - last_msg_ms <= stream_stale_ms); size 0 there = closed, with
+ *     no fall-back to REST or DB (BASUSDT). Entries from before a
+ *     reconnect may have missed events, so REST is preferred for them;
+ *   * a REST position newer than the stream's (both update_ms known) wins:
+ *     an older fact never overwrites a newer one;
+ *   * otherwise REST is the truth (stream down/stale/never reported it);
+ *     REST failed and no authoritative stream entry = view UNKNOWN, and
+ *     nothing is concluded about that symbol (open findings are kept);
+ *   * REST omitting / differing from an authoritative stream entry is lag
+ *     (AVLUSDT) until it persists past rest_lag_tolerance_ms, then
+ *     REST_GLITCH (info, KAVAUSDT). While REST disagrees, the symbol is
+ *     "disputed": its findings are still raised from the stream's facts but
+ *     are never repairable; and since that REST answer is caught lying,
+ *     no finding of the snapshot whose view came from REST alone is
+ *     repairable either;
+ *   * the bot DB only says what the bot believes (ORPHAN / PHANTOM /
+ *     MISMATCH); pos_side/pos_size/entry/mark come only from stream/REST.
+ * - Grace (rule 7): ORPHAN_POSITION / UNPROTECTED / SIZE|SIDE_MISMATCH need
+ *   their condition to hold for grace_open_ms. For a newly seen position
+ *   the clock starts at the position's first sighting (earliest of
+ *   vigil's first audit and the stream's seen_ms: SKLUSDT); for a known
+ *   position it starts when the condition appears (a stop being moved, a
+ *   row being closed), so vigil never races the bot. ORPHAN_ORDER,
+ *   PHANTOM and DUPLICATE_STOP wait grace_order_ms. WRONG_SIDE_STOP is
+ *   immediate. Binance algo TRIGGERING lingering past the lag tolerance
+ *   stops counting as protection. An open position whose side is
+ *   unreadable gives UNKNOWN_SIDE (nothing repairable).
+ * - Orders: the REST listing, where a newer stream state of the same order
+ *   wins (cancelled/filled), plus stream-only open orders younger than the
+ *   lag window (REST may not list them yet). Orders unreadable = no
+ *   protection / orphan-order verdicts.
+ * - Bot rows: filtered by bot_exchange; "live" statuses (active, open,
+ *   pending, opening) mean the bot knows the position (no ORPHAN);
+ *   "active"/"open" mean it believes it open (PHANTOM / MISMATCH).
+ *   Symbols are matched on the normalized exchange form whatever the
+ *   bot's style (bot_symbol_style is for printing in the bot's style).
+ * - Protection per position: stops (conditional stop-loss/trailing, or
+ *   Bybit position-attached stopLoss, or the position's own stop_loss
+ *   field) on the closing side (from the position's side), reduce-only or
+ *   close-position, same pidx. Covered = any close-position/attached stop,
+ *   or the covering quantities sum to the size. Partly covered =
+ *   UNDERSIZED_STOP + UNPROTECTED_POSITION. An order with unknown side
+ *   never protects (rule 5). DUPLICATE_STOP = a full cover exists plus at
+ *   least one more stop (order_id names the redundant one).
+ * - Keys: rec_finding_make_key(); for hedge-mode positions (pidx LONG /
+ *   SHORT) ":LONG" / ":SHORT" is appended so both sides stay distinct.
+ *   Account-level SOURCE_UNREACHABLE gets ":rest" / ":orders" / ":db".
+ * - Memory: one rec_memory per account (not thread-safe; the engine thread
+ *   owns it). Conditions and open findings not seen again are dropped /
+ *   resolved only when this audit could evaluate them (sources OK).
+ * - Efficiency: one hash of symbols per audit; orders are grouped per
+ *   symbol; no O(symbols x orders) scans.
+ */
+#ifndef REC_RECONCILE_H
+#define REC_RECONCILE_H
+#include "reconcile/model.h"
+
+enum rec_symstyle { REC_SYMSTYLE_PLAIN = 0, REC_SYMSTYLE_CCXT = 1 };
+
+struct rec_params {
+	int64_t grace_open_ms;          /* new position: no ORPHAN/UNPROTECTED before */
+	int64_t grace_order_ms;         /* ORPHAN_ORDER / PHANTOM hold */
+	int64_t rest_lag_tolerance_ms;  /* stream/REST disagreement tolerated */
+	int64_t stream_stale_ms;        /* stream silent longer = STALE */
+	int64_t clock_skew_limit_ms;
+	enum rec_symstyle bot_symbol_style; /* how the bot's DB spells symbols */
+	char bot_exchange[64];          /* keep bot rows with this exchange ("" = all) */
+};
+
+/* 30 s / 30 s / 5 s / 60 s / 1 s, plain, "" (like watchdog/config.c). */
+void rec_params_default(struct rec_params *p);
+
+/* Everything one audit knows about one account. All arrays are borrowed
+ * (the caller owns them and keeps them alive during rec_classify). */
+struct rec_snapshot {
+	char account[REC_ACCT_MAX];
+	enum rec_exchange exchange;
+	int64_t now_ms;                     /* vigil's injected clock */
+
+	const struct rec_stream_cache *stream; /* NULL = no stream configured */
+
+	/* REST positions (open ones; size 0 entries are ignored). */
+	bool rest_pos_ok;
+	const struct rec_position *rest_pos;
+	size_t nrest_pos;
+	char rest_error[256];               /* when !rest_pos_ok */
+	int64_t rest_fetched_ms;            /* vigil clock */
+
+	/* REST open orders: regular + conditional + Bybit position-attached
+	 * stops, already merged by the adapter. */
+	bool orders_ok;
+	const struct rec_order *orders;
+	size_t norders;
+	char orders_error[256];
+
+	/* The bot's DB rows (any status; filtered by params->bot_exchange). */
+	bool bot_ok;
+	const struct rec_bot_row *bot;
+	size_t nbot;
+	char bot_error[256];
+
+	/* exchange server time - local time */
+	bool clock_known;
+	int64_t clock_offset_ms;
+};
+
+struct rec_memory;
+struct rec_memory *rec_memory_new(void);
+void rec_memory_free(struct rec_memory *m);
+
+/* Classifies one snapshot. *out (malloc'd, free() it; NULL when *n == 0)
+ * receives the findings of this audit, sorted by key, first_seen/last_seen
+ * filled from memory, which is updated. Returns 0, -1 on bad arguments. */
+int rec_classify(const struct rec_snapshot *s, const struct rec_params *p, struct rec_memory *m,
+		 struct rec_finding **out, size_t *n);
+
+/* After rec_classify: the findings open after the previous audit that this
+ * audit found gone (copies as last seen, last_seen_ms = last time seen),
+ * so alerts can send RESOLVED. *out malloc'd (free()), NULL when *n == 0.
+ * Findings this audit could not evaluate (source down) are not resolved. */
+int rec_lifecycle(const struct rec_memory *m, struct rec_finding **out, size_t *n);
+
+/* Number of findings currently open in memory (for status/metrics). */
+size_t rec_memory_open_count(const struct rec_memory *m);
+
+/* ---- stream cache (stream_cache.c): pure, called under the adapter's lock.
+ * Every symbol is kept, known to the bot or not (SKLUSDT); size 0 is kept
+ * as "reported flat". An older event (seq, else update_ms) never
+ * overwrites a newer one. Return 0 applied, 1 ignored (older), -1 full. */
+int rec_stream_apply_position(struct rec_stream_cache *c, const struct rec_position *pos);
+int rec_stream_apply_order(struct rec_stream_cache *c, const struct rec_order *ord);
+/* Latest entry for (symbol, pidx) or NULL. */
+const struct rec_position *rec_stream_find_position(const struct rec_stream_cache *c, const char *symbol,
+						     enum rec_pos_idx pidx);
+const struct rec_order *rec_stream_find_order(const struct rec_stream_cache *c, const char *id, bool is_algo);
+
+/* ---- symbols (symbols.c) ----
+ * Exchange form: BTCUSDT. ccxt form: BTC/USDT:USDT. Normalizing any form
+ * gives the exchange form (upper case, '/' removed, ":SETTLE" dropped). */
+void rec_symbol_normalize(const char *in, char *out, size_t outlen);
+/* Exchange symbol to the bot's style; quote assets recognised: USDT, USDC,
+ * BUSD, USD, FDUSD. Returns 0, -1 if the quote is not recognised (out =
+ * the plain symbol then). */
+int rec_symbol_to_style(const char *exch_sym, enum rec_symstyle style, char *out, size_t outlen);
+/* The bot row belongs to the params' bot_exchange (case-insensitive). */
+bool rec_bot_row_matches_exchange(const struct rec_bot_row *r, const struct rec_params *p);
+/* Status counts as a position the bot knows: active/open/pending/opening. */
+bool rec_bot_row_is_live(const struct rec_bot_row *r);
+/* Status says the bot believes the position is open: active/open. */
+bool rec_bot_row_is_active(const struct rec_bot_row *r);
+
+#endif

@@ -1,0 +1,301 @@
+/* The repair engine's frame (repair.h): reports, journal bracketing,
+ * attempts, instruments, the plan runner and the cancel action. The stop,
+ * close and recovery paths live in repair_stop.c, repair_close.c and
+ * repair_recover.c. */
+#include "reconcile/repair.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "watchdog/log.h"
+#include "watchdog/xalloc.h"
+
+void rec_engine_init(struct rec_engine *e, struct xch *x, const struct wd_account *acct,
+		     struct rec_journal *j, const struct rec_clock *clk)
+{
+	memset(e, 0, sizeof *e);
+	rec_ctx_init(&e->ctx, x, clk);
+	e->acct = acct;
+	e->j = j;
+}
+
+void rec_engine_free(struct rec_engine *e)
+{
+	rec_ctx_free(&e->ctx);
+	free(e->ins);
+	e->ins = NULL;
+}
+
+void rec_report_free(struct rec_report *r)
+{
+	free(r->res);
+	free(r->findings);
+	memset(r, 0, sizeof *r);
+}
+
+struct rec_result *rec_report_add(struct rec_report *r, const struct rec_action *a)
+{
+	r->res = xrealloc(r->res, (r->n + 1) * sizeof *r->res);
+	struct rec_result *x = &r->res[r->n++];
+	memset(x, 0, sizeof *x);
+	x->a = *a;
+	return x;
+}
+
+void rec_report_raise(struct rec_engine *e, struct rec_report *r, const struct rec_step *s,
+		      enum rec_code code, const char *fmt, ...)
+{
+	char buf[REC_DETAIL_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	r->findings = xrealloc(r->findings, (r->nfind + 1) * sizeof *r->findings);
+	struct rec_finding *f = &r->findings[r->nfind++];
+	rec_raise(f, &s->f, code, rec_now(e->ctx.clk), "%s", buf);
+	if (!f->account[0])
+		snprintf(f->account, sizeof f->account, "%s", s->a.account);
+	if (!f->symbol[0])
+		snprintf(f->symbol, sizeof f->symbol, "%s", s->a.symbol);
+	rec_finding_make_key(f);
+	log_warn("repair", "account=%s symbol=%s finding=%s detail=%s", f->account, f->symbol,
+		  rec_code_name(code), buf);
+}
+
+int rec_engine_intent(struct rec_engine *e, struct rec_action *a)
+{
+	a->outcome = REC_OUT_PENDING;
+	a->intent_ms = rec_now(e->ctx.clk);
+	if (e->j->ops->intent(e->j, a) != 0) {
+		log_error("repair", "account=%s symbol=%s journal intent failed: nothing sent",
+			  a->account, a->symbol);
+		return -1;
+	}
+	return 0;
+}
+
+enum rec_outcome rec_engine_finish(struct rec_engine *e, struct rec_report *r,
+				   struct rec_action *a, enum rec_outcome o, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	a->outcome = o;
+	a->outcome_ms = rec_now(e->ctx.clk);
+	snprintf(a->outcome_detail, sizeof a->outcome_detail, "%s", buf);
+	if (a->id > 0 && e->j->ops->outcome(e->j, a->id, o, a->order_id, buf) != 0)
+		log_error("repair", "account=%s action=%lld journal outcome failed", a->account,
+			  (long long)a->id);
+	struct rec_result *x = rec_report_add(r, a);
+	snprintf(x->detail, sizeof x->detail, "%s", buf);
+	log_info("repair", "account=%s symbol=%s action=%s client=%s outcome=%s detail=%s",
+		 a->account, a->symbol, rec_action_kind_name(a->kind), a->client_id,
+		 rec_outcome_name(o), buf);
+	return o;
+}
+
+static size_t base_len(const char *cid)
+{
+	const char *dash = strrchr(cid, '-');
+	return dash ? (size_t)(dash - cid) : strlen(cid);
+}
+
+static int attempt_slot(struct rec_engine *e, const char *cid)
+{
+	size_t bl = base_len(cid);
+	for (size_t i = 0; i < e->nattempts; i++)
+		if (strlen(e->attempts[i].base) == bl && strncmp(e->attempts[i].base, cid, bl) == 0)
+			return (int)i;
+	size_t i = e->nattempts < REC_ENGINE_MAX_ATTEMPTS ? e->nattempts++ : 0;
+	snprintf(e->attempts[i].base, sizeof e->attempts[i].base, "%.*s", (int)bl, cid);
+	e->attempts[i].n = 0;
+	e->attempts[i].crossed = 0;
+	return (int)i;
+}
+
+int rec_engine_attempt(struct rec_engine *e, const char *cid)
+{
+	return ++e->attempts[attempt_slot(e, cid)].n;
+}
+
+void rec_engine_mark_crossed(struct rec_engine *e, const char *cid, double trigger)
+{
+	e->attempts[attempt_slot(e, cid)].crossed = trigger;
+}
+
+bool rec_engine_was_crossed(struct rec_engine *e, const char *cid, double trigger)
+{
+	double c = e->attempts[attempt_slot(e, cid)].crossed;
+	return c > 0 && fabs(c - trigger) < 1e-12;
+}
+
+void rec_client_id_attempt(char *cid, size_t n, int attempt)
+{
+	size_t bl = base_len(cid);
+	char tmp[REC_ID_MAX];
+	snprintf(tmp, sizeof tmp, "%.*s-%d", (int)bl, cid, attempt);
+	snprintf(cid, n, "%s", tmp);
+}
+
+const struct xch_instrument *rec_engine_instrument(struct rec_engine *e, const char *symbol)
+{
+	if (!e->ins_loaded) {
+		struct xch_err err = { 0 };
+		e->ins_loaded = true;
+		if (e->ctx.x->ops->instruments(e->ctx.x, &e->ins, &e->nins, &err) != XCH_OK) {
+			log_warn("repair", "instruments unavailable: %s", err.msg);
+			free(e->ins);
+			e->ins = NULL;
+			e->nins = 0;
+			e->ins_loaded = false; /* try again next time */
+		}
+	}
+	return rec_find_instrument(e->ins, e->nins, symbol);
+}
+
+bool rec_engine_blocked(const struct rec_engine *e, const char *symbol)
+{
+	for (size_t i = 0; i < e->nblocked; i++)
+		if (strcmp(e->blocked[i], symbol) == 0)
+			return true;
+	return false;
+}
+
+/* ---- cancel (orphan orders, duplicate and wrong-side stops) ---- */
+
+static bool is_stop(const struct rec_order *o)
+{
+	return o->kind == REC_OK_STOP_LOSS || o->position_attached;
+}
+
+enum rec_outcome rec_repair_cancel(struct rec_engine *e, const struct rec_step *s,
+				   struct rec_report *r)
+{
+	struct rec_ctx *c = &e->ctx;
+	struct rec_action a = s->a;
+	char d[256];
+	if (!a.order_id[0])
+		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "no order id to cancel");
+	if (s->f.code == REC_ORPHAN_ORDER) {
+		/* the symbol may have a position again: the order may now protect it */
+		struct rec_position p;
+		if (rec_stream_position(c, a.symbol, REC_PIDX_BOTH, &p) == 1 && p.size > 0)
+			return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
+						 "stream shows %s %g open now: order kept",
+						 rec_side_name(p.side), p.size);
+		struct rec_position *rp = NULL;
+		size_t n = 0;
+		struct xch_err err = { 0 };
+		if (c->x->ops->positions(c->x, &rp, &n, &err) != XCH_OK) {
+			free(rp);
+			return rec_engine_finish(e, r, &a, REC_OUT_FAILED,
+						 "cannot confirm the symbol is flat: %s", err.msg);
+		}
+		bool open = false;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(rp[i].symbol, a.symbol) == 0 && rp[i].size > 0)
+				open = true;
+		free(rp);
+		if (open)
+			return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
+						 "REST shows a position open now: order kept");
+	}
+	if (s->f.code == REC_DUPLICATE_STOP) {
+		/* only remove a duplicate if another stop stays */
+		struct rec_order *o = NULL;
+		size_t n = 0;
+		struct xch_err err = { 0 };
+		if (c->x->ops->open_orders(c->x, &o, &n, &err) != XCH_OK) {
+			free(o);
+			return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "open orders: %s", err.msg);
+		}
+		const struct rec_order *target = NULL;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(o[i].id, a.order_id) == 0)
+				target = &o[i];
+		bool other = false;
+		for (size_t i = 0; target && i < n; i++)
+			if (&o[i] != target && strcmp(o[i].symbol, a.symbol) == 0 && is_stop(&o[i]) &&
+			    o[i].side == target->side)
+				other = true;
+		free(o);
+		if (!target)
+			return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "order %s no longer open",
+						 a.order_id);
+		if (!other)
+			return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
+						 "no other stop would remain: order kept");
+	}
+	if (rec_engine_intent(e, &a) != 0)
+		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "journal unavailable: nothing sent");
+	struct xch_err err = { 0 };
+	int rc = c->x->ops->cancel_order(c->x, a.symbol, a.order_id, a.order_is_algo, &err);
+	if (rc != XCH_OK && rc != XCH_UNKNOWN_ORDER) {
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "cancel of order %s refused: %s",
+				 a.order_id, err.msg);
+		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "cancel refused: %s", err.msg);
+	}
+	if (rec_verify_order_gone(c, a.symbol, a.order_id, d, sizeof d) != REC_V_OK) {
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "order %s still open after cancel: %s",
+				 a.order_id, d);
+		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "not verified: %s", d);
+	}
+	return rec_engine_finish(e, r, &a, REC_OUT_DONE, "cancelled; %s", d);
+}
+
+/* ---- the runner ---- */
+
+static bool mode_allows(const struct rec_step *s)
+{
+	switch (s->a.kind) {
+	case REC_ACT_PLACE_STOP:
+		return s->mode == WD_MODE_PROTECT || s->mode == WD_MODE_FULL;
+	case REC_ACT_CLOSE_POSITION:
+	case REC_ACT_CANCEL_ORDER:
+		return s->mode == WD_MODE_FULL;
+	default:
+		return false;
+	}
+}
+
+int rec_engine_run(struct rec_engine *e, const struct rec_plan *p, struct rec_report *r)
+{
+	int failed = 0;
+	for (size_t i = 0; i < p->nraised; i++) {
+		r->findings = xrealloc(r->findings, (r->nfind + 1) * sizeof *r->findings);
+		r->findings[r->nfind++] = p->raised[i];
+	}
+	if (!e->dry_run && !e->recovered)
+		rec_engine_recover(e, r);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct rec_step *s = &p->steps[i];
+		struct rec_action a = s->a;
+		enum rec_outcome o;
+		if (s->a.kind == REC_ACT_ALERT_ONLY) {
+			o = rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "alert only");
+		} else if (e->dry_run) {
+			o = rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "dry run: nothing sent");
+		} else if (!mode_allows(s)) {
+			o = rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "mode %s does not allow %s",
+					      wd_mode_name(s->mode), rec_action_kind_name(a.kind));
+		} else if (rec_engine_blocked(e, a.symbol)) {
+			o = rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
+					      "an earlier intent for %s is unresolved: nothing new sent",
+					      a.symbol);
+		} else if (a.kind == REC_ACT_PLACE_STOP) {
+			o = rec_repair_stop(e, s, r);
+		} else if (a.kind == REC_ACT_CLOSE_POSITION) {
+			o = rec_repair_close(e, s, r);
+		} else {
+			o = rec_repair_cancel(e, s, r);
+		}
+		if (o == REC_OUT_FAILED)
+			failed = 1;
+	}
+	return failed ? -1 : 0;
+}

@@ -1,0 +1,112 @@
+/* The repair engine: executes a plan (policy.h) safely and proves the
+ * result. See reconcile/REPAIR.md for the flow.
+ *
+ * Every sending action: journal intent first (nothing is sent if that
+ * fails), then the exchange call, then verification from the exchange,
+ * then the journal outcome. On the first run, unfinished intents from a
+ * previous process are resolved against the exchange (get_order by client
+ * id / open orders) before anything new is sent; a symbol whose intent
+ * cannot be resolved gets nothing new.
+ *
+ * Never a wrong-side order: closing and stop sides come only from the
+ * position side the exchange reports (rec_closing_side); an UNKNOWN side
+ * sends nothing and raises a critical UNKNOWN_SIDE finding. */
+#ifndef REC_REPAIR_H
+#define REC_REPAIR_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "exchanges/exchange.h"
+#include "reconcile/clock.h"
+#include "reconcile/journal.h"
+#include "reconcile/policy.h"
+#include "reconcile/verify.h"
+#include "watchdog/config.h"
+
+#define REC_ENGINE_MAX_ATTEMPTS 64
+#define REC_ENGINE_MAX_BLOCKED 64
+
+/* The result of one action (or one resolved journal intent). */
+struct rec_result {
+	struct rec_action a;        /* as journaled; a.outcome = final outcome */
+	char detail[256];           /* what happened, for humans */
+	bool recovered;             /* a journal intent from an earlier run */
+};
+
+/* What a run returns: per-action results and new findings for the alert
+ * layer (REPAIR_FAILED, CLOSE_UNVERIFIED, UNKNOWN_SIDE). Free with
+ * rec_report_free(). */
+struct rec_report {
+	struct rec_result *res;
+	size_t n;
+	struct rec_finding *findings;
+	size_t nfind;
+};
+void rec_report_free(struct rec_report *r);
+
+struct rec_engine {
+	struct rec_ctx ctx;
+	const struct wd_account *acct;  /* borrowed: mode, stop settings */
+	struct rec_journal *j;          /* borrowed */
+	bool dry_run;                   /* plan only: nothing sent, nothing journaled */
+	bool recovered;                 /* journal checked against the exchange */
+	char blocked[REC_ENGINE_MAX_BLOCKED][REC_SYM_MAX]; /* unresolved intents */
+	size_t nblocked;
+	struct xch_instrument *ins;     /* lazily loaded tick/step table */
+	size_t nins;
+	bool ins_loaded;
+	struct {
+		char base[REC_ID_MAX];
+		int n;
+		double crossed;         /* trigger refused as already crossed */
+	} attempts[REC_ENGINE_MAX_ATTEMPTS];
+	size_t nattempts;
+};
+
+/* x, acct, j and clk are borrowed and must outlive the engine. */
+void rec_engine_init(struct rec_engine *e, struct xch *x, const struct wd_account *acct,
+		     struct rec_journal *j, const struct rec_clock *clk);
+void rec_engine_free(struct rec_engine *e);
+
+/* Resolves unfinished journal intents of the account against the exchange.
+ * Appends one result per intent. Returns the number still unresolved
+ * (their symbols are blocked for this engine until a later call resolves
+ * them). */
+int rec_engine_recover(struct rec_engine *e, struct rec_report *r);
+
+/* Runs the plan (recovering first if not done). Appends results and
+ * findings to r. Dry run: every step SKIPPED "dry run", no call made.
+ * Returns 0, or -1 if any step FAILED. */
+int rec_engine_run(struct rec_engine *e, const struct rec_plan *p, struct rec_report *r);
+
+/* One step (also used by manual `vigil repair` commands). Returns the
+ * final outcome. */
+enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
+				 struct rec_report *r);
+enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s,
+				  struct rec_report *r);
+enum rec_outcome rec_repair_cancel(struct rec_engine *e, const struct rec_step *s,
+				   struct rec_report *r);
+
+/* repair.c internals shared by repair_*.c */
+struct rec_result *rec_report_add(struct rec_report *r, const struct rec_action *a);
+void rec_report_raise(struct rec_engine *e, struct rec_report *r, const struct rec_step *s,
+		      enum rec_code code, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Journals the intent (a->id set). -1 if the journal refused: send nothing. */
+int rec_engine_intent(struct rec_engine *e, struct rec_action *a);
+/* Journals the outcome and records the result. Returns o. */
+enum rec_outcome rec_engine_finish(struct rec_engine *e, struct rec_report *r,
+				   struct rec_action *a, enum rec_outcome o, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* The next attempt number for a client-id base (1, 2, ...). */
+int rec_engine_attempt(struct rec_engine *e, const char *client_id);
+/* Remember / ask whether a stop trigger was refused as crossed for this
+ * client-id base (no blind retry of the same price). */
+void rec_engine_mark_crossed(struct rec_engine *e, const char *client_id, double trigger);
+bool rec_engine_was_crossed(struct rec_engine *e, const char *client_id, double trigger);
+/* Replaces the trailing attempt of a client id. */
+void rec_client_id_attempt(char *cid, size_t n, int attempt);
+const struct xch_instrument *rec_engine_instrument(struct rec_engine *e, const char *symbol);
+bool rec_engine_blocked(const struct rec_engine *e, const char *symbol);
+
+#endif

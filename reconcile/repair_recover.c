@@ -1,0 +1,138 @@
+/* Journal recovery (repair.h): intents written by an earlier process that
+ * never got an outcome (a crash between send and outcome, or before the
+ * send). Each is checked against the exchange before anything new is
+ * sent: a stop or close by its client id (get_order, then open orders), a
+ * cancel by whether its target is still open. What cannot be checked now
+ * stays pending and blocks its symbol. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reconcile/repair.h"
+#include "watchdog/log.h"
+
+static void block(struct rec_engine *e, const char *symbol)
+{
+	if (rec_engine_blocked(e, symbol) || e->nblocked == REC_ENGINE_MAX_BLOCKED)
+		return;
+	snprintf(e->blocked[e->nblocked++], REC_SYM_MAX, "%s", symbol);
+}
+
+/* 1 listed (*o), 0 not listed, -1 error */
+static int listed(struct rec_engine *e, const struct rec_action *a, const char *id,
+		  const char *cid, struct rec_order *o)
+{
+	struct rec_order *l = NULL;
+	size_t n = 0;
+	struct xch_err err = { 0 };
+	if (e->ctx.x->ops->open_orders(e->ctx.x, &l, &n, &err) != XCH_OK) {
+		free(l);
+		return -1;
+	}
+	int r = 0;
+	for (size_t i = 0; i < n && !r; i++)
+		if (strcmp(l[i].symbol, a->symbol) == 0 &&
+		    ((id && id[0] && strcmp(l[i].id, id) == 0) ||
+		     (cid && cid[0] && strcmp(l[i].client_id, cid) == 0))) {
+			*o = l[i];
+			r = 1;
+		}
+	free(l);
+	return r;
+}
+
+/* Returns the outcome decided, or REC_OUT_PENDING if it cannot tell. */
+static enum rec_outcome resolve(struct rec_engine *e, struct rec_action *a, char *d, size_t dl)
+{
+	struct rec_ctx *c = &e->ctx;
+	struct rec_order o;
+	struct xch_err err = { 0 };
+	if (a->kind == REC_ACT_CANCEL_ORDER) {
+		int l = listed(e, a, a->order_id, NULL, &o);
+		if (l < 0) {
+			snprintf(d, dl, "open orders unavailable");
+			return REC_OUT_PENDING;
+		}
+		snprintf(d, dl, l ? "order %s still open: cancel not done" : "order %s no longer open",
+			 a->order_id);
+		return l ? REC_OUT_FAILED : REC_OUT_DONE;
+	}
+	if (a->kind != REC_ACT_PLACE_STOP && a->kind != REC_ACT_CLOSE_POSITION) {
+		snprintf(d, dl, "nothing was to be sent");
+		return REC_OUT_SKIPPED;
+	}
+	int rc = c->x->ops->get_order(c->x, a->symbol, "", a->client_id, false, &o, &err);
+	if (rc == XCH_UNKNOWN_ORDER) {
+		/* Binance algo stops may only be findable in the open list */
+		int l = listed(e, a, NULL, a->client_id, &o);
+		if (l < 0) {
+			snprintf(d, dl, "open orders unavailable");
+			return REC_OUT_PENDING;
+		}
+		if (l == 0) {
+			snprintf(d, dl, "client id %s unknown to the exchange: never sent", a->client_id);
+			return REC_OUT_FAILED;
+		}
+		rc = XCH_OK;
+	}
+	if (rc != XCH_OK) {
+		snprintf(d, dl, "lookup failed: %.200s", err.msg);
+		return REC_OUT_PENDING;
+	}
+	snprintf(a->order_id, sizeof a->order_id, "%s", o.id);
+	if (a->kind == REC_ACT_PLACE_STOP) {
+		if (rec_order_dead(o.status)) {
+			snprintf(d, dl, "stop %s was sent but is no longer active", o.id);
+			return REC_OUT_FAILED;
+		}
+		snprintf(d, dl, "stop %s found on the exchange (sent before restart)", o.id);
+		return REC_OUT_DONE;
+	}
+	if (o.filled > 0) {
+		snprintf(d, dl, "close %s filled %g before restart", o.id, o.filled);
+		return REC_OUT_DONE;
+	}
+	if (rec_order_dead(o.status) || o.status == REC_OST_FILLED) {
+		snprintf(d, dl, "close %s ended with 0 filled", o.id);
+		return REC_OUT_FAILED;
+	}
+	snprintf(d, dl, "close %s still working", o.id);
+	return REC_OUT_PENDING;
+}
+
+int rec_engine_recover(struct rec_engine *e, struct rec_report *r)
+{
+	struct rec_action *u = NULL;
+	size_t n = 0;
+	e->nblocked = 0;
+	if (e->j->ops->unfinished(e->j, e->acct->name, &u, &n) != 0) {
+		log_error("repair", "account=%s journal unreadable: nothing will be sent",
+			  e->acct->name);
+		free(u);
+		return -1;
+	}
+	int pending = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct rec_action *a = &u[i];
+		char d[256];
+		enum rec_outcome o = resolve(e, a, d, sizeof d);
+		/* keep the attempt counter past ids already used */
+		if (a->client_id[0])
+			rec_engine_attempt(e, a->client_id);
+		if (o == REC_OUT_PENDING) {
+			pending++;
+			block(e, a->symbol);
+			struct rec_result *x = rec_report_add(r, a);
+			snprintf(x->detail, sizeof x->detail, "unresolved: %.200s", d);
+			x->recovered = true;
+			log_warn("repair", "account=%s symbol=%s intent=%lld unresolved: %s", a->account,
+				 a->symbol, (long long)a->id, d);
+			continue;
+		}
+		rec_engine_finish(e, r, a, o, "recovered: %s", d);
+		r->res[r->n - 1].recovered = true;
+	}
+	free(u);
+	e->recovered = pending == 0;
+	return pending;
+}

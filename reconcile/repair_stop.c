@@ -1,0 +1,211 @@
+/* Stop-loss repair (repair.h). The order of checks is the point:
+ *  1. side from the exchange-reported position only; UNKNOWN sends nothing;
+ *  2. the stream, if fresh and it reported the symbol, decides size: size 0
+ *     means closed, abort (BASUSDT); its size beats REST's (KAVAUSDT);
+ *  3. open orders first: our own client id (a retry after a crash) or any
+ *     covering stop on the closing side means nothing is sent;
+ *  4. journal intent, place, then verify the stop is listed open and on the
+ *     closing side;
+ *  5. a trigger already crossed (-2021): full closes reduce-only at market,
+ *     protect raises REPAIR_FAILED; the same price is never retried. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reconcile/repair.h"
+#include "watchdog/log.h"
+
+static bool same_base(const char *cid, const char *ours)
+{
+	const char *dash = strrchr(ours, '-');
+	size_t bl = dash ? (size_t)(dash - ours) : strlen(ours);
+	return strncmp(cid, ours, bl) == 0 && cid[bl] == '-';
+}
+
+/* 1 = ours found (*found), 2 = covered by another stop, 0 = none, -1 error */
+static int check_open(struct rec_engine *e, const struct rec_action *a, double size,
+		      struct rec_order *found, char *d, size_t dl)
+{
+	struct rec_order *o = NULL;
+	size_t n = 0;
+	struct xch_err err = { 0 };
+	if (e->ctx.x->ops->open_orders(e->ctx.x, &o, &n, &err) != XCH_OK) {
+		free(o);
+		snprintf(d, dl, "open orders unavailable (%.200s): nothing sent", err.msg);
+		return -1;
+	}
+	int r = 0;
+	for (size_t i = 0; i < n && r != 1; i++) {
+		if (strcmp(o[i].symbol, a->symbol) != 0)
+			continue;
+		if (same_base(o[i].client_id, a->client_id)) {
+			*found = o[i];
+			r = 1;
+			continue;
+		}
+		bool stop = o[i].kind == REC_OK_STOP_LOSS || o[i].position_attached;
+		bool covers = o[i].close_position || o[i].position_attached ||
+			      (size > 0 && o[i].qty + 1e-9 >= size);
+		if (stop && o[i].side == a->order_side && covers &&
+		    (a->pidx == REC_PIDX_BOTH || o[i].pidx == a->pidx)) {
+			*found = o[i];
+			r = 2;
+		}
+	}
+	free(o);
+	return r;
+}
+
+enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
+				 struct rec_report *r)
+{
+	struct rec_ctx *c = &e->ctx;
+	struct rec_action a = s->a;
+	char d[256];
+
+	a.order_side = rec_closing_side(a.position_side);
+	if (a.order_side == REC_OSIDE_UNKNOWN) {
+		rec_report_raise(e, r, s, REC_UNKNOWN_SIDE,
+				 "stop for %s refused: position side unknown; nothing sent", a.symbol);
+		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "position side unknown: nothing sent");
+	}
+	double size = s->pos_size;
+	struct rec_position p;
+	if (rec_stream_position(c, a.symbol, a.pidx, &p) == 1) {
+		if (p.size <= 0)
+			return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
+						 "stream shows size 0: position closed, no stop sent");
+		if (p.side != a.position_side) {
+			rec_report_raise(e, r, s, REC_REPAIR_FAILED,
+					 "stream shows %s but the plan protects %s: nothing sent",
+					 rec_side_name(p.side), rec_side_name(a.position_side));
+			return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "side changed: nothing sent");
+		}
+		size = p.size;
+	}
+
+	struct rec_order have;
+	int cr = check_open(e, &a, size, &have, d, sizeof d);
+	if (cr < 0) {
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "%s", d);
+		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "%s", d);
+	}
+	if (cr == 1) {
+		snprintf(a.order_id, sizeof a.order_id, "%s", have.id);
+		snprintf(a.client_id, sizeof a.client_id, "%s", have.client_id);
+		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
+					 "our stop %s (%s) is already open: nothing sent", have.id,
+					 have.client_id);
+	}
+	if (cr == 2)
+		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
+					 "already protected by %s stop %s: nothing sent",
+					 rec_oside_name(have.side), have.id);
+
+	const struct xch_instrument *in = rec_engine_instrument(e, a.symbol);
+	double ref = s->f.entry_price;
+	if (e->acct->stop_reference == WD_STOPREF_MARK || ref <= 0)
+		ref = s->f.mark_price;
+	a.trigger_price = rec_stop_price(a.position_side, ref, e->acct->stop_loss_percent,
+					 in ? in->tick : 0);
+	if (a.trigger_price <= 0) {
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED,
+				 "no entry or mark price for %s: cannot price a stop", a.symbol);
+		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "no reference price: nothing sent");
+	}
+	if (!a.close_position && size > 0)
+		a.qty = rec_round_qty(size, in ? in->step : 0);
+	if (rec_engine_was_crossed(e, a.client_id, a.trigger_price)) {
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED,
+				 "stop %g for %s was refused as already crossed; not retried blindly",
+				 a.trigger_price, a.symbol);
+		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
+					 "trigger %g already refused as crossed: not retried",
+					 a.trigger_price);
+	}
+	rec_client_id_attempt(a.client_id, sizeof a.client_id, rec_engine_attempt(e, a.client_id));
+	if (rec_engine_intent(e, &a) != 0) {
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "journal unavailable: stop not sent");
+		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "journal unavailable: nothing sent");
+	}
+
+	struct xch_stop_req req;
+	memset(&req, 0, sizeof req);
+	snprintf(req.symbol, sizeof req.symbol, "%s", a.symbol);
+	req.position_side = a.position_side;
+	req.pidx = a.pidx;
+	req.trigger_price = a.trigger_price;
+	req.qty = a.close_position ? 0 : a.qty;
+	snprintf(req.client_id, sizeof req.client_id, "%s", a.client_id);
+	struct xch_ack ack;
+	memset(&ack, 0, sizeof ack);
+	struct xch_err err = { 0 };
+	int rc = c->x->ops->place_stop(c->x, &req, &ack, &err);
+
+	if (rc != XCH_OK && xch_rc_transient((enum xch_rc)rc)) {
+		/* the answer was lost, not necessarily the order: look it up */
+		struct rec_order g;
+		struct xch_err e2 = { 0 };
+		if (c->x->ops->get_order(c->x, a.symbol, "", a.client_id, false, &g, &e2) == XCH_OK &&
+		    !rec_order_dead(g.status)) {
+			snprintf(ack.id, sizeof ack.id, "%s", g.id);
+			snprintf(ack.client_id, sizeof ack.client_id, "%s", g.client_id);
+			ack.is_algo = g.is_algo;
+			rc = XCH_OK;
+		}
+	}
+	if (rc == XCH_WOULD_TRIGGER) {
+		rec_engine_mark_crossed(e, a.client_id, a.trigger_price);
+		rec_engine_finish(e, r, &a, REC_OUT_FAILED, "trigger %g already crossed (%ld %s)",
+				  a.trigger_price, err.code, err.msg);
+		if (s->mode == WD_MODE_FULL) {
+			struct rec_step cs = *s;
+			cs.a.kind = REC_ACT_CLOSE_POSITION;
+			cs.a.close_position = false;
+			cs.a.trigger_price = 0;
+			cs.a.qty = a.qty;
+			cs.pos_size = size;
+			rec_client_id(cs.a.client_id, sizeof cs.a.client_id, REC_ACT_CLOSE_POSITION,
+				      a.account, a.exchange, a.symbol, a.position_side,
+				      s->f.first_seen_ms, 1);
+			snprintf(cs.a.reason, sizeof cs.a.reason,
+				 "stop trigger %g already crossed: mode full closes reduce-only at market",
+				 a.trigger_price);
+			return rec_repair_close(e, &cs, r);
+		}
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED,
+				 "stop %g for %s %s would trigger at once (mark crossed it); mode %s does not close: act by hand",
+				 a.trigger_price, rec_side_name(a.position_side), a.symbol,
+				 wd_mode_name(s->mode));
+		return REC_OUT_FAILED;
+	}
+	if (rc != XCH_OK) {
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "stop for %s refused: %s (%ld %s)",
+				 a.symbol, xch_rc_name((enum xch_rc)rc), err.code, err.msg);
+		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "refused: %s %s",
+					 xch_rc_name((enum xch_rc)rc), err.msg);
+	}
+	snprintf(a.order_id, sizeof a.order_id, "%s", ack.id);
+
+	struct rec_order listed;
+	enum rec_vres v = rec_verify_order_open(c, a.symbol, ack.id, a.client_id, ack.is_algo,
+						&listed, d, sizeof d);
+	if (v != REC_V_OK) {
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED,
+				 "stop %s for %s placed but not listed open: %s", ack.id, a.symbol, d);
+		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "not verified (%s): %s",
+					 rec_vres_name(v), d);
+	}
+	if (listed.side != a.order_side) {
+		/* never leave a stop that would add to the position */
+		struct xch_err e3 = { 0 };
+		c->x->ops->cancel_order(c->x, a.symbol, listed.id, listed.is_algo, &e3);
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED,
+				 "exchange lists stop %s as %s, expected %s: cancelled", listed.id,
+				 rec_oside_name(listed.side), rec_oside_name(a.order_side));
+		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "wrong side listed: cancelled");
+	}
+	return rec_engine_finish(e, r, &a, REC_OUT_DONE, "stop %s %s trigger %g qty %g: %s",
+				 listed.id, rec_oside_name(listed.side), a.trigger_price, a.qty, d);
+}
