@@ -40,5 +40,7 @@ int main(int argc, char **argv)
 	printf("\nvigil-tests: ran=%u passed=%u failed=%u\n", ran, ran - failed, failed);
 	CU_cleanup_registry();
 	curl_global_cleanup();
+	if (err == CUE_SUITE_INACTIVE)
+		err = CUE_SUCCESS; /* suites filtered out on purpose */
 	return (failed || err || ran == 0) ? 1 : 0;
 }

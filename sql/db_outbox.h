@@ -1,0 +1,17 @@
+/* The PostgreSQL alert outbox (alerts/outbox.h) with a local spool: while
+ * the database is unreachable, enqueued messages and delivery results are
+ * appended to <spool_path> (fsync'd) and kept in memory too, so due() can
+ * still hand spooled messages to the channels during the outage; the spool
+ * is replayed in order, exactly once, when the database answers again.
+ * Messages that were already in the database wait for it to return. */
+#ifndef DB_OUTBOX_H
+#define DB_OUTBOX_H
+#include "alerts/outbox.h"
+#include "sql/db_conn.h"
+
+struct alert_outbox *db_outbox_new(const struct db_params *p, const char *spool_path, struct db_err *e);
+size_t db_outbox_spooled(struct alert_outbox *o);
+int db_outbox_flush(struct alert_outbox *o, struct db_err *e);
+struct db_conn *db_outbox_conn(struct alert_outbox *o);
+
+#endif

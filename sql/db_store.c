@@ -1,0 +1,188 @@
+#include "sql/db_store.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "watchdog/xalloc.h"
+
+static json_object *view_json(const struct rec_view *v)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "present", json_object_new_boolean(v->present));
+	json_object_object_add(o, "side", json_object_new_string(rec_side_name(v->side)));
+	json_object_object_add(o, "size", json_object_new_double(v->size));
+	return o;
+}
+
+static char *finding_details(const struct rec_finding *f)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "detail", json_object_new_string(f->detail));
+	json_object_object_add(o, "stream", view_json(&f->stream));
+	json_object_object_add(o, "rest", view_json(&f->rest));
+	json_object_object_add(o, "db", view_json(&f->db));
+	json_object_object_add(o, "pos_side", json_object_new_string(rec_side_name(f->pos_side)));
+	json_object_object_add(o, "pos_size", json_object_new_double(f->pos_size));
+	json_object_object_add(o, "entry_price", json_object_new_double(f->entry_price));
+	json_object_object_add(o, "mark_price", json_object_new_double(f->mark_price));
+	json_object_object_add(o, "order_id", json_object_new_string(f->order_id));
+	json_object_object_add(o, "stop_qty", json_object_new_double(f->stop_qty));
+	json_object_object_add(o, "repairable", json_object_new_boolean(f->repairable));
+	char *s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return s;
+}
+
+int db_finding_upsert(struct db_conn *c, const struct rec_finding *f, int64_t now_ms, struct db_err *e)
+{
+	char key[REC_KEY_MAX];
+	snprintf(key, sizeof key, "%s", f->key);
+	if (!*key) {
+		struct rec_finding tmp = *f;
+		rec_finding_make_key(&tmp);
+		snprintf(key, sizeof key, "%s", tmp.key);
+	}
+	char code[8], sev[8], first[24], now[24];
+	snprintf(code, sizeof code, "%d", (int)f->code);
+	snprintf(sev, sizeof sev, "%d", (int)f->severity);
+	snprintf(first, sizeof first, "%lld", (long long)(f->first_seen_ms > 0 ? f->first_seen_ms : now_ms));
+	snprintf(now, sizeof now, "%lld", (long long)now_ms);
+	char *details = finding_details(f);
+	const char *p[] = { key, code, rec_code_name(f->code), sev, f->account, rec_exchange_name(f->exchange),
+			    f->symbol, first, now, details };
+	int rc = db_exec(c,
+			 "INSERT INTO %S.findings (key, code, code_name, severity, account, exchange, symbol,"
+			 " first_seen, last_seen, details) VALUES ($1, $2::int, $3, $4::int, $5, $6, $7, "
+			 DB_MS2TS("$8") ", " DB_MS2TS("$9") ", $10::jsonb)"
+			 " ON CONFLICT (key) WHERE resolved_at IS NULL DO UPDATE SET"
+			 " last_seen = greatest(findings.last_seen, excluded.last_seen),"
+			 " severity = excluded.severity, details = excluded.details",
+			 10, p, NULL, e);
+	free(details);
+	return rc;
+}
+
+int db_findings_resolve_absent(struct db_conn *c, const char *account, const char *const *keys, size_t n,
+			       int64_t now_ms, long *resolved, struct db_err *e)
+{
+	/* the keys travel as one JSON array parameter, never as SQL text */
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, json_object_new_string(keys[i]));
+	char *ks = xstrdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+	json_object_put(arr);
+	char now[24];
+	snprintf(now, sizeof now, "%lld", (long long)now_ms);
+	const char *p[] = { account, ks, now };
+	int rc = db_exec_count(c,
+			       "UPDATE %S.findings SET resolved_at = " DB_MS2TS("$3")
+			       " WHERE account = $1 AND resolved_at IS NULL"
+			       " AND key NOT IN (SELECT jsonb_array_elements_text($2::jsonb))",
+			       3, p, resolved, e);
+	free(ks);
+	return rc;
+}
+
+int db_finding_resolve(struct db_conn *c, const char *key, int64_t now_ms, struct db_err *e)
+{
+	char now[24];
+	snprintf(now, sizeof now, "%lld", (long long)now_ms);
+	const char *p[] = { key, now };
+	return db_exec(c, "UPDATE %S.findings SET resolved_at = " DB_MS2TS("$2")
+			  " WHERE key = $1 AND resolved_at IS NULL", 2, p, NULL, e);
+}
+
+int db_finding_ack(struct db_conn *c, const char *key, long *found, struct db_err *e)
+{
+	const char *p[] = { key };
+	return db_exec_count(c, "UPDATE %S.findings SET acked_at = coalesce(acked_at, now())"
+				" WHERE key = $1 AND resolved_at IS NULL", 1, p, found, e);
+}
+
+int db_findings_list(struct db_conn *c, bool open_only, const char *account, size_t limit,
+		     struct db_finding_row **out, size_t *n, struct db_err *e)
+{
+	*out = NULL;
+	*n = 0;
+	char lim[24];
+	snprintf(lim, sizeof lim, "%zu", limit ? limit : 1000);
+	const char *p[] = { open_only ? "t" : "f", account ? account : "", lim };
+	PGresult *r;
+	int rc = db_exec(c,
+			 "SELECT id, key, code, code_name, severity, account, exchange, symbol, "
+			 DB_TS2MS("first_seen") ", " DB_TS2MS("last_seen") ", " DB_TS2MS("resolved_at") ","
+			 " acked_at IS NOT NULL, coalesce(details->>'detail', '') FROM %S.findings"
+			 " WHERE (NOT $1::bool OR resolved_at IS NULL) AND ($2 = '' OR account = $2)"
+			 " ORDER BY last_seen DESC, id DESC LIMIT $3::int8",
+			 3, p, &r, e);
+	if (rc)
+		return rc;
+	int rows = PQntuples(r);
+	struct db_finding_row *f = rows ? xcalloc((size_t)rows, sizeof *f) : NULL;
+	for (int i = 0; i < rows; i++) {
+		f[i].id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+		snprintf(f[i].key, sizeof f[i].key, "%s", PQgetvalue(r, i, 1));
+		f[i].code = atoi(PQgetvalue(r, i, 2));
+		snprintf(f[i].code_name, sizeof f[i].code_name, "%s", PQgetvalue(r, i, 3));
+		f[i].severity = atoi(PQgetvalue(r, i, 4));
+		snprintf(f[i].account, sizeof f[i].account, "%s", PQgetvalue(r, i, 5));
+		snprintf(f[i].exchange, sizeof f[i].exchange, "%s", PQgetvalue(r, i, 6));
+		snprintf(f[i].symbol, sizeof f[i].symbol, "%s", PQgetvalue(r, i, 7));
+		f[i].first_seen_ms = strtoll(PQgetvalue(r, i, 8), NULL, 10);
+		f[i].last_seen_ms = strtoll(PQgetvalue(r, i, 9), NULL, 10);
+		f[i].resolved_ms = strtoll(PQgetvalue(r, i, 10), NULL, 10);
+		f[i].acked = PQgetvalue(r, i, 11)[0] == 't';
+		snprintf(f[i].detail, sizeof f[i].detail, "%s", PQgetvalue(r, i, 12));
+	}
+	PQclear(r);
+	*out = f;
+	*n = (size_t)rows;
+	return DB_OK;
+}
+
+static void sources_text(unsigned bits, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%s%s%s%s", (bits & REC_SRC_STREAM) ? "stream," : "", (bits & REC_SRC_REST) ? "rest," : "",
+		 (bits & REC_SRC_DB) ? "db," : "", (bits & REC_SRC_ORDER) ? "orders," : "");
+	size_t n = strlen(buf);
+	if (n)
+		buf[n - 1] = '\0';
+}
+
+int db_audit_record(struct db_conn *c, const struct db_audit_run *r, const char *version, struct db_err *e)
+{
+	char v[7][24], src[64];
+	snprintf(v[0], 24, "%lld", (long long)r->started_ms);
+	snprintf(v[1], 24, "%lld", (long long)r->duration_ms);
+	snprintf(v[2], 24, "%u", r->sources_reached);
+	snprintf(v[3], 24, "%d", r->findings);
+	snprintf(v[4], 24, "%d", r->critical);
+	snprintf(v[5], 24, "%d", r->warnings);
+	snprintf(v[6], 24, "%d", r->actions);
+	sources_text(r->sources_reached, src, sizeof src);
+	const char *p[] = { r->account, v[0], v[1], v[2], src, v[3], v[4], v[5], v[6], r->instance };
+	int rc = db_exec(c,
+			 "INSERT INTO %S.audit_runs (account, started_at, duration_ms, sources_reached, sources,"
+			 " findings, critical, warnings, actions, instance) VALUES ($1, " DB_MS2TS("$2") ","
+			 " $3::int8, $4::int, $5, $6::int, $7::int, $8::int, $9::int, $10)",
+			 10, p, NULL, e);
+	if (rc == DB_OK)
+		rc = db_heartbeat(c, r->instance, r->account, r->started_ms + r->duration_ms, version, e);
+	return rc;
+}
+
+int db_heartbeat(struct db_conn *c, const char *instance, const char *account, int64_t last_audit_ms,
+		 const char *version, struct db_err *e)
+{
+	char ms[24];
+	snprintf(ms, sizeof ms, "%lld", (long long)last_audit_ms);
+	const char *p[] = { instance, account, ms, version ? version : "" };
+	return db_exec(c,
+		       "INSERT INTO %S.heartbeats (instance, account, last_audit, version, updated_at)"
+		       " VALUES ($1, $2, " DB_MS2TS("$3") ", $4, now())"
+		       " ON CONFLICT (instance, account) DO UPDATE SET last_audit = excluded.last_audit,"
+		       " version = excluded.version, updated_at = now()",
+		       4, p, NULL, e);
+}

@@ -1,0 +1,58 @@
+/* vigil's records in its own schema: findings (open/resolved/acked), one
+ * audit_runs row and one heartbeat per audit. Every value is a query
+ * parameter; account names and symbols reach SQL only that way. */
+#ifndef DB_STORE_H
+#define DB_STORE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reconcile/model.h"
+#include "sql/db_conn.h"
+
+/* Inserts f as an open finding or, if one with its key is open, moves its
+ * last_seen (and severity/details) forward. */
+int db_finding_upsert(struct db_conn *c, const struct rec_finding *f, int64_t now_ms, struct db_err *e);
+/* Resolves the account's open findings whose key is not in keys[0..n). */
+int db_findings_resolve_absent(struct db_conn *c, const char *account, const char *const *keys, size_t n,
+			       int64_t now_ms, long *resolved, struct db_err *e);
+/* Resolves one open finding by key. */
+int db_finding_resolve(struct db_conn *c, const char *key, int64_t now_ms, struct db_err *e);
+/* Acknowledges the open finding key; *found = rows touched (0: no such
+ * open finding). */
+int db_finding_ack(struct db_conn *c, const char *key, long *found, struct db_err *e);
+
+struct db_finding_row {
+	int64_t id;
+	char key[REC_KEY_MAX];
+	int code;
+	char code_name[40];
+	int severity;
+	char account[REC_ACCT_MAX];
+	char exchange[16];
+	char symbol[REC_SYM_MAX];
+	int64_t first_seen_ms, last_seen_ms, resolved_ms; /* resolved 0 = open */
+	bool acked;
+	char detail[REC_DETAIL_MAX];
+};
+
+/* Findings newest first (open only if open_only; account "" = all), at
+ * most limit (0 = 1000). *out malloc'd. */
+int db_findings_list(struct db_conn *c, bool open_only, const char *account, size_t limit,
+		     struct db_finding_row **out, size_t *n, struct db_err *e);
+
+struct db_audit_run {
+	char account[REC_ACCT_MAX];
+	char instance[64];
+	int64_t started_ms;
+	int64_t duration_ms;
+	unsigned sources_reached; /* enum rec_source bits */
+	int findings, critical, warnings, actions;
+};
+
+/* One audit_runs row and the (instance, account) heartbeat. */
+int db_audit_record(struct db_conn *c, const struct db_audit_run *r, const char *version, struct db_err *e);
+int db_heartbeat(struct db_conn *c, const char *instance, const char *account, int64_t last_audit_ms,
+		 const char *version, struct db_err *e);
+
+#endif
