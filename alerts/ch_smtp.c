@@ -1,0 +1,229 @@
+/* Email channel: SMTP via libcurl. smtp:// must upgrade with STARTTLS
+ * (CURLUSESSL_ALL) unless require_starttls=false, which is allowed only for
+ * a loopback server (test sinks); smtps:// is TLS from the start. Plain-text
+ * body with CRLF line ends; libcurl does the dot-stuffing. */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alerts/channel.h"
+#include "watchdog/log.h"
+#include "watchdog/xalloc.h"
+
+#define SMTP_MAX_RCPT 16
+
+struct smtp {
+	char url[WD_STR_MAX];
+	char from_hdr[WD_STR_MAX];  /* as configured: "vigil <v@x>" */
+	char from_addr[WD_STR_MAX]; /* "<v@x>" for MAIL FROM */
+	char to_hdr[WD_STR_MAX];
+	char rcpt[SMTP_MAX_RCPT][WD_STR_MAX / 2];
+	size_t nrcpt;
+	char username[WD_NAME_MAX];
+	char *password; /* copy of the loaded secret */
+	char ca_file[WD_STR_MAX];
+	bool starttls;
+	char domain[128]; /* for Message-ID */
+};
+
+/* "Name <a@b>" or "a@b" -> "<a@b>" */
+static void angle_addr(const char *s, char *out, size_t outlen)
+{
+	const char *lt = strchr(s, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+	if (lt && gt) {
+		snprintf(out, outlen, "%.*s", (int)(gt - lt + 1), lt);
+		return;
+	}
+	while (*s == ' ')
+		s++;
+	size_t n = strlen(s);
+	while (n && s[n - 1] == ' ')
+		n--;
+	snprintf(out, outlen, "<%.*s>", (int)n, s);
+}
+
+/* Header values must not break the header block (no CR/LF injection). */
+static void hdr_clean(char *s)
+{
+	for (; *s; s++)
+		if (*s == '\r' || *s == '\n')
+			*s = ' ';
+}
+
+static void rfc2822_date(int64_t ms, char *out, size_t outlen)
+{
+	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const mo[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	snprintf(out, outlen, "%s, %02d %s %04d %02d:%02d:%02d +0000", wd[tm.tm_wday], tm.tm_mday, mo[tm.tm_mon],
+		 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+struct src {
+	const char *p;
+	size_t n, off;
+};
+
+static size_t rd(char *dst, size_t sz, size_t nm, void *arg)
+{
+	struct src *s = arg;
+	size_t k = sz * nm;
+	if (k > s->n - s->off)
+		k = s->n - s->off;
+	memcpy(dst, s->p + s->off, k);
+	s->off += k;
+	return k;
+}
+
+static char *build_mail(const struct smtp *s, const struct alert_msg *m)
+{
+	char date[64], subj[ALERT_SUBJECT_MAX];
+	int64_t now = alert_now_ms();
+	rfc2822_date(now, date, sizeof date);
+	snprintf(subj, sizeof subj, "%s", m->subject);
+	hdr_clean(subj);
+	const char *body = m->body ? m->body : "";
+	size_t bl = strlen(body);
+	char *crlf = xmalloc(bl * 2 + 3);
+	size_t w = 0;
+	for (size_t i = 0; i < bl; i++) {
+		if (body[i] == '\r')
+			continue;
+		if (body[i] == '\n')
+			crlf[w++] = '\r';
+		crlf[w++] = body[i];
+	}
+	crlf[w++] = '\r';
+	crlf[w++] = '\n';
+	crlf[w] = '\0';
+	char *mail = xasprintf("Date: %s\r\n"
+			       "From: %s\r\n"
+			       "To: %s\r\n"
+			       "Subject: %s\r\n"
+			       "Message-ID: <vigil.%lld.%lld.%d@%s>\r\n"
+			       "MIME-Version: 1.0\r\n"
+			       "Content-Type: text/plain; charset=utf-8\r\n"
+			       "Content-Transfer-Encoding: 8bit\r\n"
+			       "X-Vigil-Key: %s\r\n"
+			       "\r\n%s",
+			       date, s->from_hdr, s->to_hdr, subj, (long long)m->id, (long long)now, (int)getpid(),
+			       s->domain, m->key, crlf);
+	free(crlf);
+	return mail;
+}
+
+static int smtp_send(struct alert_channel *ch, const struct alert_msg *m, struct alert_send_status *st)
+{
+	struct smtp *s = ch->priv;
+	memset(st, 0, sizeof *st);
+	CURL *c = curl_easy_init();
+	if (!c) {
+		snprintf(st->err, sizeof st->err, "smtp: curl_easy_init failed");
+		return ALERT_SEND_RETRY;
+	}
+	char *mail = build_mail(s, m);
+	struct src src = { mail, strlen(mail), 0 };
+	struct curl_slist *rcpt = NULL;
+	for (size_t i = 0; i < s->nrcpt; i++)
+		rcpt = curl_slist_append(rcpt, s->rcpt[i]);
+	curl_easy_setopt(c, CURLOPT_URL, s->url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, s->from_addr);
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, rd);
+	curl_easy_setopt(c, CURLOPT_READDATA, &src);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(ch->timeout_ms > 0 ? ch->timeout_ms : 30000));
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+			 (long)(ch->connect_timeout_ms > 0 ? ch->connect_timeout_ms : 10000));
+	if (s->starttls)
+		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (*s->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
+	if (*s->username) {
+		curl_easy_setopt(c, CURLOPT_USERNAME, s->username);
+		if (s->password)
+			curl_easy_setopt(c, CURLOPT_PASSWORD, s->password);
+	}
+	CURLcode rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st->http_code);
+	int ret = ALERT_SEND_OK;
+	if (rc != CURLE_OK) {
+		snprintf(st->err, sizeof st->err, "smtp: %s (server code %ld)", curl_easy_strerror(rc), st->http_code);
+		log_redact(st->err, sizeof st->err);
+		ret = ALERT_SEND_RETRY;
+	}
+	curl_slist_free_all(rcpt);
+	curl_easy_cleanup(c);
+	free(mail);
+	return ret;
+}
+
+static void smtp_destroy(struct alert_channel *ch)
+{
+	struct smtp *s = ch->priv;
+	free(s->password);
+	free(s);
+	free(ch);
+}
+
+struct alert_channel *alert_ch_smtp_new(const struct wd_conf *c, char *err, size_t errlen)
+{
+	bool smtps = !strncmp(c->smtp_url, "smtps://", 8);
+	if (!smtps && strncmp(c->smtp_url, "smtp://", 7)) {
+		snprintf(err, errlen, "[alerts.smtp] url must start with smtp:// or smtps://");
+		return NULL;
+	}
+	if (!smtps && !c->smtp_require_starttls && !alert_url_is_loopback(c->smtp_url)) {
+		snprintf(err, errlen, "[alerts.smtp] require_starttls=false is allowed only for a loopback server");
+		return NULL;
+	}
+	struct smtp *s = xcalloc(1, sizeof *s);
+	snprintf(s->url, sizeof s->url, "%s", c->smtp_url);
+	snprintf(s->from_hdr, sizeof s->from_hdr, "%s", c->smtp_from);
+	hdr_clean(s->from_hdr);
+	angle_addr(c->smtp_from, s->from_addr, sizeof s->from_addr);
+	snprintf(s->to_hdr, sizeof s->to_hdr, "%s", c->smtp_to);
+	hdr_clean(s->to_hdr);
+	const char *p = c->smtp_to;
+	while (*p && s->nrcpt < SMTP_MAX_RCPT) {
+		size_t n = strcspn(p, ",");
+		char one[WD_STR_MAX];
+		snprintf(one, sizeof one, "%.*s", (int)n, p);
+		if (strchr(one, '@'))
+			angle_addr(one, s->rcpt[s->nrcpt++], sizeof s->rcpt[0]);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (!s->nrcpt) {
+		free(s);
+		snprintf(err, errlen, "[alerts.smtp] 'to' holds no address");
+		return NULL;
+	}
+	const char *at = strchr(s->from_addr, '@');
+	snprintf(s->domain, sizeof s->domain, "%.*s", at ? (int)strcspn(at + 1, ">") : 9, at ? at + 1 : "localhost");
+	snprintf(s->username, sizeof s->username, "%s", c->smtp_username);
+	s->password = c->smtp_password ? xstrdup(c->smtp_password) : NULL;
+	snprintf(s->ca_file, sizeof s->ca_file, "%s", c->smtp_ca_file);
+	s->starttls = !smtps && c->smtp_require_starttls;
+	struct alert_channel *ch = xcalloc(1, sizeof *ch);
+	snprintf(ch->name, sizeof ch->name, "smtp");
+	ch->min_severity = (enum rec_severity)c->smtp_min_severity;
+	ch->escalation = c->smtp_escalation;
+	ch->rate_per_minute = c->smtp_rate_per_minute;
+	ch->timeout_ms = 30000;
+	ch->connect_timeout_ms = 10000;
+	ch->send = smtp_send;
+	ch->destroy = smtp_destroy;
+	ch->priv = s;
+	alert_curl_init();
+	return ch;
+}

@@ -1,0 +1,197 @@
+/* Alert texts. Each names account, exchange, symbol, finding and severity,
+ * what each source said, what vigil did, and the command that fixes it. */
+#include "alerts/format.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "watchdog/log.h"
+#include "watchdog/xalloc.h"
+
+char *alert_redact_dup(const char *s)
+{
+	size_t n = strlen(s);
+	size_t cap = n * 2 + 64; /* "[redacted]" may be longer than a short secret */
+	char *out = xmalloc(cap);
+	memcpy(out, s, n + 1);
+	log_redact(out, cap);
+	return out;
+}
+
+static const char *kind_word(enum alert_kind k, enum rec_severity sev)
+{
+	if (k == ALERT_RESOLVED)
+		return "RESOLVED";
+	return sev == REC_SEV_CRITICAL ? "CRITICAL" : sev == REC_SEV_WARNING ? "WARNING" : "INFO";
+}
+
+void alert_format_subject(const struct rec_finding *f, enum alert_kind k, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "[vigil] %s%s%s %s %s (%s)", k == ALERT_ESCALATED ? "ESCALATED " : "",
+		 kind_word(k, f->severity), k == ALERT_REPEAT ? " (repeat)" : "", *f->symbol ? f->symbol : "-",
+		 rec_code_name(f->code), f->account);
+	log_redact(out, outlen);
+}
+
+struct sb {
+	char *p;
+	size_t n, cap;
+};
+
+static void sb_printf(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sb *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return;
+	if (b->n + (size_t)k + 1 > b->cap) {
+		b->cap = (b->n + (size_t)k + 1) * 2;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
+	va_end(ap);
+	b->n += (size_t)k;
+}
+
+static void view_str(const struct rec_view *v, char *out, size_t outlen)
+{
+	if (!v->present)
+		snprintf(out, outlen, "no position");
+	else
+		snprintf(out, outlen, "%s %.8g", rec_side_name(v->side), v->size);
+}
+
+static void fmt_time(int64_t ms, char *out, size_t outlen)
+{
+	if (ms <= 0) {
+		snprintf(out, outlen, "?");
+		return;
+	}
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, outlen, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+char *alert_format_fix(const struct rec_finding *f, const struct alert_fmt_ctx *ctx)
+{
+	const char *cf = ctx && ctx->conf_path && *ctx->conf_path ? ctx->conf_path : "/etc/vigil/vigil.conf";
+	double pct = ctx && ctx->stop_percent > 0 ? ctx->stop_percent : 2.0;
+	char base[768];
+	snprintf(base, sizeof base, "vigil repair -c %s --account %s", cf, f->account);
+	const char *sym = f->symbol;
+	switch (f->code) {
+	case REC_UNPROTECTED_POSITION:
+	case REC_UNDERSIZED_STOP:
+		return xasprintf("%s sl %s --percent %g", base, sym, pct);
+	case REC_ORPHAN_POSITION:
+		return xasprintf("%s close %s\n(or keep it and protect it: %s sl %s --percent %g)", base, sym, base, sym,
+				 pct);
+	case REC_WRONG_SIDE_STOP:
+		return xasprintf("%s cancel %s\n%s sl %s --percent %g", base, *f->order_id ? f->order_id : "ORDER_ID",
+				 base, sym, pct);
+	case REC_ORPHAN_ORDER:
+	case REC_DUPLICATE_STOP:
+		return xasprintf("%s cancel %s", base, *f->order_id ? f->order_id : "ORDER_ID");
+	case REC_CLOSE_UNVERIFIED:
+	case REC_UNKNOWN_SIDE:
+	case REC_SIZE_MISMATCH:
+	case REC_SIDE_MISMATCH:
+	case REC_REPAIR_FAILED:
+		return xasprintf("vigil status -c %s --account %s   (check, then e.g. %s close %s)", cf, f->account,
+				 base, *sym ? sym : "SYMBOL");
+	case REC_PHANTOM_POSITION:
+		return xasprintf("no exchange action: the exchange is flat; mark the bot's row for %s closed\n"
+				 "vigil status -c %s --account %s",
+				 sym, cf, f->account);
+	case REC_STREAM_DOWN:
+	case REC_STREAM_STALE:
+	case REC_SOURCE_UNREACHABLE:
+		return xasprintf("check the network / credentials, then: vigil status -c %s --account %s", cf,
+				 f->account);
+	case REC_CLOCK_SKEW:
+		return xstrdup("sync the host clock (chronyc tracking / timedatectl)");
+	default:
+		return NULL;
+	}
+}
+
+char *alert_format_body(const struct rec_finding *f, enum alert_kind k, const struct alert_fmt_ctx *ctx)
+{
+	struct sb b = { 0 };
+	char t1[64], t2[64], s[64], r[64], d[64];
+	if (k == ALERT_RESOLVED)
+		sb_printf(&b, "RESOLVED: %s is no longer seen.\n", rec_code_name(f->code));
+	else if (k == ALERT_ESCALATED)
+		sb_printf(&b, "ESCALATED: not acknowledged in time.\n");
+	sb_printf(&b, "%s %s\n", rec_severity_name(f->severity), rec_code_name(f->code));
+	sb_printf(&b, "account: %s (%s)\n", f->account, rec_exchange_name(f->exchange));
+	if (*f->symbol)
+		sb_printf(&b, "symbol: %s\n", f->symbol);
+	if (*f->symbol) {
+		view_str(&f->stream, s, sizeof s);
+		view_str(&f->rest, r, sizeof r);
+		view_str(&f->db, d, sizeof d);
+		sb_printf(&b, "stream: %s\nREST: %s\nbot DB: %s\n", s, r, d);
+		if (f->pos_size > 0 || f->pos_side != REC_SIDE_UNKNOWN)
+			sb_printf(&b, "position (exchange): %s %.8g entry %.8g mark %.8g\n", rec_side_name(f->pos_side),
+				  f->pos_size, f->entry_price, f->mark_price);
+		sb_printf(&b, "orders: stop qty %.8g%s%s%s\n", f->stop_qty, *f->order_id ? ", order " : "",
+			  f->order_id, f->order_is_algo ? " (algo)" : "");
+	}
+	if (*f->detail)
+		sb_printf(&b, "detail: %s\n", f->detail);
+	fmt_time(f->first_seen_ms, t1, sizeof t1);
+	fmt_time(f->last_seen_ms, t2, sizeof t2);
+	sb_printf(&b, "first seen: %s, last seen: %s\n", t1, t2);
+	if (k != ALERT_RESOLVED) {
+		sb_printf(&b, "vigil did: %s\n",
+			  ctx && ctx->action && *ctx->action ? ctx->action : "nothing (alert only)");
+		if (!f->repairable && *f->symbol)
+			sb_printf(&b, "not repaired automatically: the evidence is disputed\n");
+		char *fix = alert_format_fix(f, ctx);
+		if (fix) {
+			sb_printf(&b, "fix:\n%s\n", fix);
+			free(fix);
+		}
+		const char *cf = ctx && ctx->conf_path && *ctx->conf_path ? ctx->conf_path : "/etc/vigil/vigil.conf";
+		sb_printf(&b, "silence repeats: vigil ack -c %s %s\n", cf, f->key);
+	}
+	sb_printf(&b, "key: %s\n", f->key);
+	if (ctx && ctx->instance && *ctx->instance)
+		sb_printf(&b, "instance: %s\n", ctx->instance);
+	char *out = alert_redact_dup(b.p ? b.p : "");
+	free(b.p);
+	return out;
+}
+
+void alert_format_health_subject(const char *name, enum rec_severity sev, enum alert_kind k, char *out,
+				 size_t outlen)
+{
+	snprintf(out, outlen, "[vigil] %s%s%s vigil %s", k == ALERT_ESCALATED ? "ESCALATED " : "", kind_word(k, sev),
+		 k == ALERT_REPEAT ? " (repeat)" : "", name);
+	log_redact(out, outlen);
+}
+
+char *alert_format_health_body(const char *name, enum rec_severity sev, enum alert_kind k, const char *text,
+			       const struct alert_fmt_ctx *ctx)
+{
+	struct sb b = { 0 };
+	sb_printf(&b, "%s%s vigil health: %s\n", k == ALERT_RESOLVED ? "RESOLVED: " : "", rec_severity_name(sev),
+		  name);
+	if (text && *text)
+		sb_printf(&b, "%s\n", text);
+	if (ctx && ctx->instance && *ctx->instance)
+		sb_printf(&b, "instance: %s\n", ctx->instance);
+	sb_printf(&b, "key: vigil:%s\n", name);
+	char *out = alert_redact_dup(b.p);
+	free(b.p);
+	return out;
+}

@@ -1,0 +1,97 @@
+/* The alert router: turns each audit's full list of findings per account
+ * (and vigil's own health conditions) into outbox messages.
+ *
+ * Lifecycle of one key (finding key, or "vigil:<name>" for health):
+ * - critical: alerted at once; warning/info: after warning_hold, and only
+ *   if still present then (a flap inside the hold is never sent);
+ * - repeated every repeat_interval while open, unless acknowledged;
+ * - RESOLVED when it disappears from its account's list (only if alerted);
+ * - escalation: a critical not acknowledged escalate_after after its first
+ *   alert is sent once more to the channels marked escalation (0 = off);
+ * - inhibition: while the account has SOURCE_UNREACHABLE for the exchange
+ *   (rest/orders), every per-symbol finding is held; for the database,
+ *   the DB-dependent ones (orphan/phantom/mismatch); while STREAM_DOWN or
+ *   STREAM_STALE is open, per-symbol findings whose only exchange witness
+ *   is the stream, and REST_GLITCH. Held keys send nothing and are not
+ *   resolved when absent (the audit could not see them); they alert once
+ *   the outage clears if still present.
+ * - routing: a message goes to every channel whose min_severity it meets
+ *   (the log channel takes all); per-channel rate limits delay new,
+ *   resolved and escalation messages (never drop them) and skip repeats
+ *   over the limit.
+ * Time is injected (now_ms, same clock as the outbox's next_attempt_ms).
+ * Durability is the outbox's: router state is memory (after a restart an
+ * open finding alerts once more). Not thread-safe: one caller thread. */
+#ifndef ALERT_ROUTER_H
+#define ALERT_ROUTER_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alerts/channel.h"
+#include "alerts/outbox.h"
+#include "reconcile/model.h"
+#include "watchdog/config.h"
+
+struct alert_router_conf {
+	int64_t repeat_interval_ms;
+	int64_t warning_hold_ms;
+	int64_t escalate_after_ms; /* 0 = no escalation */
+	char conf_path[WD_STR_MAX]; /* for the fix commands in messages */
+	char instance[WD_NAME_MAX];
+};
+
+/* Where a message may go: a name plus the routing fields of a channel. */
+struct alert_route {
+	char channel[ALERT_CHANNEL_MAX];
+	enum rec_severity min_severity;
+	bool escalation;
+	int rate_per_minute; /* 0 = unlimited */
+};
+
+struct alert_router;
+
+/* Copies conf and routes; the outbox is borrowed. The stop distance in
+ * "vigil repair ... sl" messages is 2 % unless set per account. */
+struct alert_router *alert_router_new(const struct alert_router_conf *conf, const struct alert_route *routes,
+				      size_t nroutes, struct alert_outbox *outbox);
+/* Reads [alerts] and the accounts' stop_loss_percent from c; routes from
+ * the channels built by alert_channels_from_conf. */
+struct alert_router *alert_router_from_conf(const struct wd_conf *c, struct alert_channel **chs, size_t nchs,
+					    struct alert_outbox *outbox);
+void alert_router_free(struct alert_router *r);
+void alert_router_set_stop_percent(struct alert_router *r, const char *account, double pct);
+/* Called after each enqueue (e.g. to wake the notifier). */
+void alert_router_set_wakeup(struct alert_router *r, void (*fn)(void *), void *arg);
+
+/* One audit of one account: every finding currently open (each f->account
+ * must equal account). actions: NULL or n strings (NULL entries allowed)
+ * saying what vigil did about each finding and the outcome. Returns the
+ * number of messages enqueued, -1 if an enqueue failed (state is kept so
+ * the next update tries again). */
+int alert_router_update(struct alert_router *r, const char *account, const struct rec_finding *f, size_t n,
+			const char *const *actions, int64_t now_ms);
+/* Re-evaluates holds, repeats and escalations without new findings (the
+ * daemon calls it between audits). */
+int alert_router_tick(struct alert_router *r, int64_t now_ms);
+
+/* Silences repeats and escalation of an open key until it resolves.
+ * 0 ok, -1 no such open key. */
+int alert_router_ack(struct alert_router *r, const char *key, int64_t now_ms);
+
+/* vigil's own health: a named condition ("db_unreachable", "clock_skew",
+ * "repair_failures:ACCOUNT"...), keyed "vigil:<name>", with the same
+ * lifecycle as a finding. */
+int alert_router_health_set(struct alert_router *r, const char *name, enum rec_severity sev, const char *text,
+			    int64_t now_ms);
+int alert_router_health_clear(struct alert_router *r, const char *name, int64_t now_ms);
+/* A one-shot notice ("start", "stop"): sent once, no state. */
+int alert_router_notice(struct alert_router *r, const char *name, enum rec_severity sev, const char *text,
+			int64_t now_ms);
+
+/* Introspection for status output and tests. */
+size_t alert_router_open_count(const struct alert_router *r);
+/* 1 = open and held by inhibition, 0 = open and not held, -1 = unknown. */
+int alert_router_is_held(const struct alert_router *r, const char *key);
+int alert_router_is_acked(const struct alert_router *r, const char *key);
+
+#endif
