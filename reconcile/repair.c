@@ -93,9 +93,13 @@ enum rec_outcome rec_engine_finish(struct rec_engine *e, struct rec_report *r,
 			  (long long)a->id);
 	struct rec_result *x = rec_report_add(r, a);
 	snprintf(x->detail, sizeof x->detail, "%s", buf);
-	log_info("repair", "account=%s symbol=%s action=%s client=%s outcome=%s detail=%s",
-		 a->account, a->symbol, rec_action_kind_name(a->kind), a->client_id,
-		 rec_outcome_name(o), buf);
+	if (a->kind == REC_ACT_ALERT_ONLY)
+		log_debug("repair", "account=%s symbol=%s alert only: %s", a->account, a->symbol,
+			  a->reason);
+	else
+		log_info("repair", "account=%s symbol=%s action=%s client=%s outcome=%s detail=%s",
+			 a->account, a->symbol, rec_action_kind_name(a->kind), a->client_id,
+			 rec_outcome_name(o), buf);
 	return o;
 }
 
@@ -179,6 +183,9 @@ enum rec_outcome rec_repair_cancel(struct rec_engine *e, const struct rec_step *
 	struct rec_ctx *c = &e->ctx;
 	struct rec_action a = s->a;
 	char d[256];
+
+	if (e->dry_run)
+		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "dry run: nothing sent");
 	if (!a.order_id[0])
 		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "no order id to cancel");
 	if (s->f.code == REC_ORPHAN_ORDER) {

@@ -61,7 +61,9 @@ static enum rec_outcome resolve(struct rec_engine *e, struct rec_action *a, char
 		snprintf(d, dl, "nothing was to be sent");
 		return REC_OUT_SKIPPED;
 	}
-	int rc = c->x->ops->get_order(c->x, a->symbol, "", a->client_id, false, &o, &err);
+	/* vigil's Binance stops live in the Algo Service (clientAlgoId) */
+	bool algo = a->kind == REC_ACT_PLACE_STOP && c->x->cfg.exchange == REC_EX_BINANCE;
+	int rc = c->x->ops->get_order(c->x, a->symbol, "", a->client_id, algo, &o, &err);
 	if (rc == XCH_UNKNOWN_ORDER) {
 		/* Binance algo stops may only be findable in the open list */
 		int l = listed(e, a, NULL, a->client_id, &o);

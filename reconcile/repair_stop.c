@@ -64,6 +64,9 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 	struct rec_action a = s->a;
 	char d[256];
 
+	if (e->dry_run)
+		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "dry run: nothing sent");
+
 	a.order_side = rec_closing_side(a.position_side);
 	if (a.order_side == REC_OSIDE_UNKNOWN) {
 		rec_report_raise(e, r, s, REC_UNKNOWN_SIDE,
@@ -147,7 +150,8 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 		/* the answer was lost, not necessarily the order: look it up */
 		struct rec_order g;
 		struct xch_err e2 = { 0 };
-		if (c->x->ops->get_order(c->x, a.symbol, "", a.client_id, false, &g, &e2) == XCH_OK &&
+		bool algo = c->x->cfg.exchange == REC_EX_BINANCE; /* Binance stops are algo orders */
+		if (c->x->ops->get_order(c->x, a.symbol, "", a.client_id, algo, &g, &e2) == XCH_OK &&
 		    !rec_order_dead(g.status)) {
 			snprintf(ack.id, sizeof ack.id, "%s", g.id);
 			snprintf(ack.client_id, sizeof ack.client_id, "%s", g.client_id);
