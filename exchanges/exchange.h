@@ -136,6 +136,9 @@ struct xch_ops {
 	int (*stream_start)(struct xch *x, struct xch_err *err);
 	void (*stream_stop)(struct xch *x);
 	void (*destroy)(struct xch *x);
+	/* Appended (issue 4): copies the stream cache under its lock; 0, or -1
+	 * if the adapter has no stream. May be NULL (xch_stream_copy -> -1). */
+	int (*stream_copy)(struct xch *x, struct rec_stream_cache *out);
 };
 
 struct xch_config {

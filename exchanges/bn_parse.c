@@ -1,0 +1,595 @@
+/* Binance USD-M parsing (see bn_parse.h). DESIGN: every JSON access goes
+ * through the lenient xch_json_* getters (numbers as strings or numbers,
+ * fields may be missing); whatever does not have the expected shape is
+ * XCH_MALFORMED. Sides are taken from the exchange's own fields only. */
+#include "exchanges/bn_parse.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exchanges/jsonx.h"
+#include "exchanges/xch_int.h"
+#include "watchdog/xalloc.h"
+
+static int
+malformed(struct xch_err *err, const char *what)
+{
+	return xch_err_set(err, XCH_MALFORMED, err ? err->http : 0, 0, "malformed answer: %s", what);
+}
+
+int
+bn_map_code(long code)
+{
+	switch (code) {
+	case -1021:
+		return XCH_TIMESTAMP;
+	case -1022:
+	case -2014:
+	case -2015:
+		return XCH_AUTH;
+	case -2011:
+	case -2013:
+		return XCH_UNKNOWN_ORDER;
+	case -2021:
+	case -4142:
+		return XCH_WOULD_TRIGGER;
+	case -2022:
+	case -4118:
+		return XCH_REDUCE_ONLY;
+	case -2024:
+		return XCH_NO_POSITION;
+	case -4120:
+		return XCH_NOT_SUPPORTED;
+	case -1003:
+		return XCH_RATELIMIT;
+	case -1000:
+	case -1001:
+	case -1008:
+		return XCH_SERVER;
+	case -1007:
+		return XCH_TIMEOUT; /* backend timeout: execution status unknown */
+	default:
+		return XCH_REJECTED;
+	}
+}
+
+int
+bn_check_answer(long http, const char *body, size_t len, int64_t retry_after_ms, struct xch_err *err)
+{
+	long code = 0;
+	char msg[200] = "";
+	bool has_code = false;
+	struct json_object *o = xch_json_parse(body, len);
+	if (o && json_object_is_type(o, json_type_object)) {
+		int64_t c;
+		/* the algo cancel answer carries "code":"200" on success */
+		if (xch_json_i64(o, "code", &c) && c < 0) {
+			code = (long)c;
+			has_code = true;
+			xch_json_copy(o, "msg", msg, sizeof msg);
+		}
+	}
+	if (o)
+		json_object_put(o);
+	if (err)
+		err->http = (int)http;
+
+	int rc;
+	if (http == 429) {
+		rc = XCH_RATELIMIT;
+	} else if (http == 418) {
+		rc = XCH_BANNED;
+	} else if (http == 408) {
+		rc = XCH_TIMEOUT;
+	} else if (http >= 500) {
+		rc = XCH_SERVER;
+	} else if (has_code) {
+		rc = bn_map_code(code);
+	} else if (http == 401) {
+		rc = XCH_AUTH;
+	} else if (http >= 400 || http < 200) {
+		rc = XCH_REJECTED;
+	} else {
+		return XCH_OK;
+	}
+	xch_err_set(err, rc, (int)http, code, "binance http %ld code %ld: %s", http, code,
+		    msg[0] ? msg : "(no message)");
+	if (err && (rc == XCH_RATELIMIT || rc == XCH_BANNED))
+		err->retry_after_ms = retry_after_ms >= 0 ? retry_after_ms : (rc == XCH_BANNED ? 120000 : 1000);
+	return rc;
+}
+
+enum rec_oside
+bn_oside(const char *s)
+{
+	if (!s)
+		return REC_OSIDE_UNKNOWN;
+	if (!strcmp(s, "BUY"))
+		return REC_BUY;
+	if (!strcmp(s, "SELL"))
+		return REC_SELL;
+	return REC_OSIDE_UNKNOWN;
+}
+
+enum rec_pos_idx
+bn_pidx(const char *s)
+{
+	if (s && !strcmp(s, "LONG"))
+		return REC_PIDX_LONG;
+	if (s && !strcmp(s, "SHORT"))
+		return REC_PIDX_SHORT;
+	return REC_PIDX_BOTH;
+}
+
+enum rec_order_kind
+bn_kind(const char *t)
+{
+	if (!t || !*t || !strcmp(t, "LIMIT") || !strcmp(t, "MARKET"))
+		return REC_OK_REGULAR;
+	if (!strcmp(t, "STOP_MARKET") || !strcmp(t, "STOP"))
+		return REC_OK_STOP_LOSS;
+	if (!strcmp(t, "TAKE_PROFIT_MARKET") || !strcmp(t, "TAKE_PROFIT"))
+		return REC_OK_TAKE_PROFIT;
+	if (!strcmp(t, "TRAILING_STOP_MARKET"))
+		return REC_OK_TRAILING;
+	return REC_OK_OTHER;
+}
+
+enum rec_order_status
+bn_status(const char *s)
+{
+	if (!s)
+		return REC_OST_UNKNOWN;
+	if (!strcmp(s, "NEW"))
+		return REC_OST_NEW;
+	if (!strcmp(s, "PARTIALLY_FILLED"))
+		return REC_OST_PARTIAL;
+	if (!strcmp(s, "FILLED"))
+		return REC_OST_FILLED;
+	if (!strcmp(s, "CANCELED"))
+		return REC_OST_CANCELED;
+	if (!strcmp(s, "REJECTED"))
+		return REC_OST_REJECTED;
+	if (!strcmp(s, "EXPIRED") || !strcmp(s, "EXPIRED_IN_MATCH"))
+		return REC_OST_EXPIRED;
+	return REC_OST_UNKNOWN;
+}
+
+enum rec_order_status
+bn_algo_status(const char *s)
+{
+	if (!s)
+		return REC_OST_UNKNOWN;
+	if (!strcmp(s, "NEW"))
+		return REC_OST_NEW;
+	if (!strcmp(s, "TRIGGERING"))
+		return REC_OST_TRIGGERING;
+	if (!strcmp(s, "TRIGGERED"))
+		return REC_OST_TRIGGERED;
+	/* FINISHED: the order placed on trigger is done; the stop is gone */
+	if (!strcmp(s, "FINISHED"))
+		return REC_OST_FILLED;
+	if (!strcmp(s, "CANCELED"))
+		return REC_OST_CANCELED;
+	if (!strcmp(s, "EXPIRED"))
+		return REC_OST_EXPIRED;
+	if (!strcmp(s, "REJECTED"))
+		return REC_OST_REJECTED;
+	return REC_OST_UNKNOWN;
+}
+
+static bool
+is_conditional_type(const char *t)
+{
+	enum rec_order_kind k = bn_kind(t);
+	return k == REC_OK_STOP_LOSS || k == REC_OK_TAKE_PROFIT || k == REC_OK_TRAILING;
+}
+
+/* A regular (matching-engine) order object. false if it has no id. */
+static bool
+order_from(struct json_object *o, struct rec_order *r)
+{
+	memset(r, 0, sizeof *r);
+	if (!json_object_is_type(o, json_type_object))
+		return false;
+	if (!xch_json_copy(o, "orderId", r->id, sizeof r->id) || !r->id[0])
+		return false;
+	xch_json_copy(o, "clientOrderId", r->client_id, sizeof r->client_id);
+	xch_json_copy(o, "symbol", r->symbol, sizeof r->symbol);
+	r->side = bn_oside(xch_json_str(o, "side"));
+	const char *type = xch_json_str(o, "type");
+	const char *otype = xch_json_str(o, "origType");
+	if (!type || !*type)
+		type = otype;
+	snprintf(r->type, sizeof r->type, "%s", type ? type : "");
+	r->kind = bn_kind(type);
+	r->conditional = is_conditional_type(type) || is_conditional_type(otype);
+	r->reduce_only = xch_json_bool(o, "reduceOnly", false);
+	r->close_position = xch_json_bool(o, "closePosition", false);
+	r->pidx = bn_pidx(xch_json_str(o, "positionSide"));
+	r->trigger_price = xch_json_numd(o, "stopPrice", 0);
+	if (r->kind == REC_OK_TRAILING && r->trigger_price == 0)
+		r->trigger_price = xch_json_numd(o, "activatePrice", 0);
+	r->price = xch_json_numd(o, "price", 0);
+	r->qty = xch_json_numd(o, "origQty", 0);
+	r->filled = xch_json_numd(o, "executedQty", 0);
+	r->status = bn_status(xch_json_str(o, "status"));
+	r->created_ms = xch_json_i64d(o, "time", 0);
+	r->update_ms = xch_json_i64d(o, "updateTime", r->created_ms);
+	r->sources = REC_SRC_REST;
+	return true;
+}
+
+/* An Algo Service order object (REST). */
+static bool
+algo_from(struct json_object *o, struct rec_order *r)
+{
+	memset(r, 0, sizeof *r);
+	if (!json_object_is_type(o, json_type_object))
+		return false;
+	if (!xch_json_copy(o, "algoId", r->id, sizeof r->id) || !r->id[0])
+		return false;
+	xch_json_copy(o, "clientAlgoId", r->client_id, sizeof r->client_id);
+	xch_json_copy(o, "symbol", r->symbol, sizeof r->symbol);
+	r->side = bn_oside(xch_json_str(o, "side"));
+	const char *type = xch_json_str(o, "orderType");
+	snprintf(r->type, sizeof r->type, "%s", type ? type : "");
+	r->kind = bn_kind(type);
+	if (r->kind == REC_OK_REGULAR)
+		r->kind = REC_OK_OTHER;
+	r->conditional = true;
+	r->is_algo = true;
+	r->reduce_only = xch_json_bool(o, "reduceOnly", false);
+	r->close_position = xch_json_bool(o, "closePosition", false);
+	r->pidx = bn_pidx(xch_json_str(o, "positionSide"));
+	r->trigger_price = xch_json_numd(o, "triggerPrice", 0);
+	if (r->kind == REC_OK_TRAILING && r->trigger_price == 0)
+		r->trigger_price = xch_json_numd(o, "activatePrice", 0);
+	r->price = xch_json_numd(o, "price", 0);
+	r->qty = xch_json_numd(o, "quantity", 0);
+	r->filled = xch_json_numd(o, "actualQty", 0);
+	r->status = bn_algo_status(xch_json_str(o, "algoStatus"));
+	r->created_ms = xch_json_i64d(o, "createTime", 0);
+	r->update_ms = xch_json_i64d(o, "updateTime", r->created_ms);
+	r->sources = REC_SRC_REST;
+	return true;
+}
+
+static int
+parse_order_array(const char *body, size_t len, bool algo, struct rec_order **out, size_t *n,
+		  struct xch_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	struct json_object *root = xch_json_parse(body, len);
+	struct json_object *arr = root;
+	/* tolerate {"orders":[...]} style wrappers */
+	if (root && json_object_is_type(root, json_type_object))
+		arr = xch_json_array(root, "orders");
+	if (!arr || !json_object_is_type(arr, json_type_array)) {
+		if (root)
+			json_object_put(root);
+		return malformed(err, algo ? "open algo orders" : "open orders");
+	}
+	size_t cnt = json_object_array_length(arr);
+	struct rec_order *v = cnt ? xcalloc(cnt, sizeof *v) : NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < cnt; i++) {
+		struct json_object *e = json_object_array_get_idx(arr, i);
+		bool ok = algo ? algo_from(e, &v[k]) : order_from(e, &v[k]);
+		if (!ok) {
+			free(v);
+			json_object_put(root);
+			return malformed(err, "order without id");
+		}
+		k++;
+	}
+	json_object_put(root);
+	*out = v;
+	*n = k;
+	return XCH_OK;
+}
+
+int
+bn_parse_orders(const char *body, size_t len, struct rec_order **out, size_t *n, struct xch_err *err)
+{
+	return parse_order_array(body, len, false, out, n, err);
+}
+
+int
+bn_parse_algo_orders(const char *body, size_t len, struct rec_order **out, size_t *n, struct xch_err *err)
+{
+	return parse_order_array(body, len, true, out, n, err);
+}
+
+static int
+parse_one(const char *body, size_t len, bool algo, struct rec_order *out, struct xch_err *err)
+{
+	struct json_object *root = xch_json_parse(body, len);
+	bool ok = root && (algo ? algo_from(root, out) : order_from(root, out));
+	if (root)
+		json_object_put(root);
+	return ok ? XCH_OK : malformed(err, "order");
+}
+
+int
+bn_parse_order(const char *body, size_t len, struct rec_order *out, struct xch_err *err)
+{
+	return parse_one(body, len, false, out, err);
+}
+
+int
+bn_parse_algo_order(const char *body, size_t len, struct rec_order *out, struct xch_err *err)
+{
+	return parse_one(body, len, true, out, err);
+}
+
+int
+bn_parse_server_time(const char *body, size_t len, int64_t *ms, struct xch_err *err)
+{
+	struct json_object *root = xch_json_parse(body, len);
+	int64_t t = 0;
+	bool ok = root && xch_json_i64(root, "serverTime", &t) && t > 0;
+	if (root)
+		json_object_put(root);
+	if (!ok)
+		return malformed(err, "server time");
+	*ms = t;
+	return XCH_OK;
+}
+
+/* One position row (REST positionRisk / account positions[]). Returns
+ * false if unusable; *open false when flat. */
+static bool
+position_from(struct json_object *o, int64_t seen_ms, struct rec_position *p, bool *open)
+{
+	memset(p, 0, sizeof *p);
+	*open = false;
+	if (!json_object_is_type(o, json_type_object))
+		return false;
+	double amt;
+	if (!xch_json_copy(o, "symbol", p->symbol, sizeof p->symbol) || !p->symbol[0] ||
+	    !xch_json_num(o, "positionAmt", &amt))
+		return false;
+	p->pidx = bn_pidx(xch_json_str(o, "positionSide"));
+	p->size = fabs(amt);
+	if (amt > 0)
+		p->side = REC_SIDE_LONG;
+	else if (amt < 0)
+		p->side = REC_SIDE_SHORT;
+	else
+		p->side = REC_SIDE_UNKNOWN;
+	p->entry_price = xch_json_numd(o, "entryPrice", 0);
+	p->mark_price = xch_json_numd(o, "markPrice", 0);
+	p->update_ms = xch_json_i64d(o, "updateTime", 0);
+	p->seen_ms = seen_ms;
+	p->sources = REC_SRC_REST;
+	*open = p->size > 0;
+	return true;
+}
+
+int
+bn_parse_positions(const char *body, size_t len, int64_t seen_ms, struct rec_position **out, size_t *n,
+		   struct xch_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	struct json_object *root = xch_json_parse(body, len);
+	struct json_object *arr = root;
+	if (root && json_object_is_type(root, json_type_object))
+		arr = xch_json_array(root, "positions"); /* GET /fapi/v3/account */
+	if (!arr || !json_object_is_type(arr, json_type_array)) {
+		if (root)
+			json_object_put(root);
+		return malformed(err, "positions");
+	}
+	size_t cnt = json_object_array_length(arr);
+	struct rec_position *v = cnt ? xcalloc(cnt, sizeof *v) : NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < cnt; i++) {
+		bool open;
+		if (!position_from(json_object_array_get_idx(arr, i), seen_ms, &v[k], &open)) {
+			free(v);
+			json_object_put(root);
+			return malformed(err, "position row");
+		}
+		if (open)
+			k++;
+	}
+	json_object_put(root);
+	if (k == 0) {
+		free(v);
+		v = NULL;
+	}
+	*out = v;
+	*n = k;
+	return XCH_OK;
+}
+
+int
+bn_parse_ack(const char *body, size_t len, bool algo, struct xch_ack *ack, struct xch_err *err)
+{
+	memset(ack, 0, sizeof *ack);
+	struct json_object *root = xch_json_parse(body, len);
+	bool ok = root && xch_json_copy(root, algo ? "algoId" : "orderId", ack->id, sizeof ack->id) &&
+		  ack->id[0];
+	if (ok)
+		xch_json_copy(root, algo ? "clientAlgoId" : "clientOrderId", ack->client_id,
+			      sizeof ack->client_id);
+	ack->is_algo = algo;
+	if (root)
+		json_object_put(root);
+	return ok ? XCH_OK : malformed(err, "order acknowledgement");
+}
+
+int
+bn_parse_instruments(const char *body, size_t len, struct xch_instrument **out, size_t *n,
+		     struct xch_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	struct json_object *root = xch_json_parse(body, len);
+	struct json_object *arr = xch_json_array(root, "symbols");
+	if (!arr) {
+		if (root)
+			json_object_put(root);
+		return malformed(err, "exchangeInfo");
+	}
+	size_t cnt = json_object_array_length(arr);
+	struct xch_instrument *v = cnt ? xcalloc(cnt, sizeof *v) : NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < cnt; i++) {
+		struct json_object *s = json_object_array_get_idx(arr, i);
+		if (!xch_json_copy(s, "symbol", v[k].symbol, sizeof v[k].symbol) || !v[k].symbol[0])
+			continue;
+		struct json_object *f = xch_json_array(s, "filters");
+		size_t nf = f ? json_object_array_length(f) : 0;
+		for (size_t j = 0; j < nf; j++) {
+			struct json_object *fi = json_object_array_get_idx(f, j);
+			const char *ft = xch_json_str(fi, "filterType");
+			if (!ft)
+				continue;
+			if (!strcmp(ft, "PRICE_FILTER"))
+				v[k].tick = xch_json_numd(fi, "tickSize", 0);
+			else if (!strcmp(ft, "LOT_SIZE")) {
+				v[k].step = xch_json_numd(fi, "stepSize", 0);
+				v[k].min_qty = xch_json_numd(fi, "minQty", 0);
+			}
+		}
+		k++;
+	}
+	json_object_put(root);
+	*out = v;
+	*n = k;
+	return XCH_OK;
+}
+
+/* ---- user stream ---- */
+
+static void
+event_order(struct json_object *o, int64_t ev_ms, struct rec_order *r)
+{
+	memset(r, 0, sizeof *r);
+	xch_json_copy(o, "i", r->id, sizeof r->id);
+	xch_json_copy(o, "c", r->client_id, sizeof r->client_id);
+	xch_json_copy(o, "s", r->symbol, sizeof r->symbol);
+	r->side = bn_oside(xch_json_str(o, "S"));
+	const char *type = xch_json_str(o, "o");
+	const char *otype = xch_json_str(o, "ot");
+	snprintf(r->type, sizeof r->type, "%s", type ? type : "");
+	r->kind = bn_kind(type);
+	r->conditional = is_conditional_type(type) || is_conditional_type(otype);
+	r->reduce_only = xch_json_bool(o, "R", false);
+	r->close_position = xch_json_bool(o, "cp", false);
+	r->pidx = bn_pidx(xch_json_str(o, "ps"));
+	r->trigger_price = xch_json_numd(o, "sp", 0);
+	if (r->kind == REC_OK_TRAILING && r->trigger_price == 0)
+		r->trigger_price = xch_json_numd(o, "AP", 0);
+	r->price = xch_json_numd(o, "p", 0);
+	r->qty = xch_json_numd(o, "q", 0);
+	r->filled = xch_json_numd(o, "z", 0);
+	r->status = bn_status(xch_json_str(o, "X"));
+	r->update_ms = ev_ms ? ev_ms : xch_json_i64d(o, "T", 0);
+	r->sources = REC_SRC_STREAM;
+}
+
+static void
+event_algo(struct json_object *o, int64_t ev_ms, struct rec_order *r)
+{
+	memset(r, 0, sizeof *r);
+	xch_json_copy(o, "aid", r->id, sizeof r->id);
+	xch_json_copy(o, "caid", r->client_id, sizeof r->client_id);
+	xch_json_copy(o, "s", r->symbol, sizeof r->symbol);
+	r->side = bn_oside(xch_json_str(o, "S"));
+	const char *type = xch_json_str(o, "o");
+	snprintf(r->type, sizeof r->type, "%s", type ? type : "");
+	r->kind = bn_kind(type);
+	if (r->kind == REC_OK_REGULAR)
+		r->kind = REC_OK_OTHER;
+	r->conditional = true;
+	r->is_algo = true;
+	r->reduce_only = xch_json_bool(o, "R", false);
+	r->close_position = xch_json_bool(o, "cp", false);
+	r->pidx = bn_pidx(xch_json_str(o, "ps"));
+	r->trigger_price = xch_json_numd(o, "tp", 0);
+	r->price = xch_json_numd(o, "p", 0);
+	r->qty = xch_json_numd(o, "q", 0);
+	r->filled = xch_json_numd(o, "aq", 0);
+	r->status = bn_algo_status(xch_json_str(o, "X"));
+	r->update_ms = ev_ms;
+	r->sources = REC_SRC_STREAM;
+}
+
+int
+bn_parse_event(const char *msg, size_t len, int64_t seen_ms, struct bn_event *ev)
+{
+	memset(ev, 0, sizeof *ev);
+	struct json_object *root = xch_json_parse(msg, len);
+	if (!root || !json_object_is_type(root, json_type_object)) {
+		if (root)
+			json_object_put(root);
+		return XCH_MALFORMED;
+	}
+	/* combined-stream wrapper {"stream":..., "data":{...}} */
+	struct json_object *d = xch_json_get(root, "data");
+	struct json_object *e = json_object_is_type(d, json_type_object) ? d : root;
+	const char *type = xch_json_str(e, "e");
+	int rc = XCH_OK;
+	ev->event_ms = xch_json_i64d(e, "E", 0);
+	if (!type) {
+		ev->kind = BN_EV_OTHER;
+	} else if (!strcmp(type, "ACCOUNT_UPDATE")) {
+		ev->kind = BN_EV_ACCOUNT;
+		struct json_object *P = xch_json_array(xch_json_get(e, "a"), "P");
+		size_t cnt = P ? json_object_array_length(P) : 0;
+		ev->pos = cnt ? xcalloc(cnt, sizeof *ev->pos) : NULL;
+		for (size_t i = 0; i < cnt; i++) {
+			struct json_object *p = json_object_array_get_idx(P, i);
+			struct rec_position *r = &ev->pos[ev->npos];
+			double amt;
+			if (!xch_json_copy(p, "s", r->symbol, sizeof r->symbol) || !r->symbol[0] ||
+			    !xch_json_num(p, "pa", &amt)) {
+				rc = XCH_MALFORMED;
+				break;
+			}
+			r->pidx = bn_pidx(xch_json_str(p, "ps"));
+			r->size = fabs(amt);
+			r->side = amt > 0 ? REC_SIDE_LONG : amt < 0 ? REC_SIDE_SHORT : REC_SIDE_UNKNOWN;
+			r->entry_price = xch_json_numd(p, "ep", 0);
+			r->update_ms = ev->event_ms;
+			r->seen_ms = seen_ms;
+			r->sources = REC_SRC_STREAM;
+			ev->npos++;
+		}
+	} else if (!strcmp(type, "ORDER_TRADE_UPDATE")) {
+		ev->kind = BN_EV_ORDER;
+		struct json_object *o = xch_json_get(e, "o");
+		event_order(o, ev->event_ms, &ev->ord);
+		if (!ev->ord.id[0] || !ev->ord.symbol[0])
+			rc = XCH_MALFORMED;
+	} else if (!strcmp(type, "ALGO_UPDATE")) {
+		ev->kind = BN_EV_ALGO;
+		struct json_object *o = xch_json_get(e, "o");
+		event_algo(o, ev->event_ms, &ev->ord);
+		if (!ev->ord.id[0] || !ev->ord.symbol[0])
+			rc = XCH_MALFORMED;
+	} else if (!strcmp(type, "listenKeyExpired")) {
+		ev->kind = BN_EV_KEY_EXPIRED;
+	} else {
+		ev->kind = BN_EV_OTHER;
+	}
+	json_object_put(root);
+	if (rc != XCH_OK)
+		bn_event_free(ev);
+	return rc;
+}
+
+void
+bn_event_free(struct bn_event *ev)
+{
+	free(ev->pos);
+	ev->pos = NULL;
+	ev->npos = 0;
+}

@@ -1,0 +1,53 @@
+/* Binance USD-M answers and user-stream events -> vigil's model
+ * (exchange-api.md Part 1). Pure functions: no I/O, tested on fixtures.
+ * Every parser returns XCH_OK or XCH_MALFORMED (err filled); arrays are
+ * malloc'd and owned by the caller. */
+#ifndef BN_PARSE_H
+#define BN_PARSE_H
+#include <json-c/json.h>
+
+#include "exchanges/exchange.h"
+
+/* Maps an answer's HTTP status and Binance "code" to a typed result;
+ * XCH_OK when the answer is not an error. retry_after_ms: Retry-After
+ * header value (-1 none). */
+int bn_check_answer(long http, const char *body, size_t len, int64_t retry_after_ms, struct xch_err *err);
+int bn_map_code(long code);
+
+int bn_parse_server_time(const char *body, size_t len, int64_t *ms, struct xch_err *err);
+/* positionRisk v3 (or account v3 positions[]): open positions only. */
+int bn_parse_positions(const char *body, size_t len, int64_t seen_ms, struct rec_position **out,
+		       size_t *n, struct xch_err *err);
+/* openOrders / a single order object. */
+int bn_parse_orders(const char *body, size_t len, struct rec_order **out, size_t *n, struct xch_err *err);
+int bn_parse_order(const char *body, size_t len, struct rec_order *out, struct xch_err *err);
+/* openAlgoOrders / a single algo order object. */
+int bn_parse_algo_orders(const char *body, size_t len, struct rec_order **out, size_t *n,
+			 struct xch_err *err);
+int bn_parse_algo_order(const char *body, size_t len, struct rec_order *out, struct xch_err *err);
+/* Ack of POST order (orderId) or POST algoOrder (algoId). */
+int bn_parse_ack(const char *body, size_t len, bool algo, struct xch_ack *ack, struct xch_err *err);
+int bn_parse_instruments(const char *body, size_t len, struct xch_instrument **out, size_t *n,
+			 struct xch_err *err);
+
+/* One user-stream message. */
+enum bn_event_kind { BN_EV_OTHER = 0, BN_EV_ACCOUNT, BN_EV_ORDER, BN_EV_ALGO, BN_EV_KEY_EXPIRED };
+struct bn_event {
+	enum bn_event_kind kind;
+	int64_t event_ms;           /* E */
+	struct rec_position *pos;   /* ACCOUNT_UPDATE a.P[] (size 0 = flat) */
+	size_t npos;
+	struct rec_order ord;       /* ORDER_TRADE_UPDATE / ALGO_UPDATE */
+};
+/* XCH_OK or XCH_MALFORMED; free with bn_event_free(). */
+int bn_parse_event(const char *msg, size_t len, int64_t seen_ms, struct bn_event *ev);
+void bn_event_free(struct bn_event *ev);
+
+/* Field mappings, shared with the adapter. */
+enum rec_oside bn_oside(const char *s);
+enum rec_pos_idx bn_pidx(const char *s);
+enum rec_order_kind bn_kind(const char *type);
+enum rec_order_status bn_status(const char *s);
+enum rec_order_status bn_algo_status(const char *s);
+
+#endif

@@ -1,0 +1,342 @@
+/* libcurl transport for the adapters (see http.h). DESIGN: each request is
+ * one easy handle from a fixed pool, driven through one CURLM, so single
+ * calls and parallel listings share the same connection cache and the same
+ * code path. Answers are capped (P8): a body above the cap aborts the
+ * transfer and is reported as XCH_TOOBIG. */
+#include "exchanges/http.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "watchdog/xalloc.h"
+
+struct xch_http {
+	CURLM *multi;
+	CURL *easy[XCH_HTTP_MAX_PAR];
+	long connect_ms;
+	long total_ms;
+	size_t max_body;
+};
+
+int64_t
+xch_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+xch_mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t
+xch_mono_ms(void)
+{
+	return xch_mono_ns() / 1000000;
+}
+
+struct xch_http *
+xch_http_new(int64_t connect_timeout_ms, int64_t request_timeout_ms, size_t max_body)
+{
+	struct xch_http *h = xcalloc(1, sizeof *h);
+	h->multi = curl_multi_init();
+	if (!h->multi) {
+		free(h);
+		return NULL;
+	}
+	h->connect_ms = connect_timeout_ms > 0 ? (long)connect_timeout_ms : 5000;
+	h->total_ms = request_timeout_ms > 0 ? (long)request_timeout_ms : 10000;
+	h->max_body = max_body ? max_body : XCH_CAP_REST_BODY;
+	return h;
+}
+
+void
+xch_http_free(struct xch_http *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < XCH_HTTP_MAX_PAR; i++)
+		if (h->easy[i])
+			curl_easy_cleanup(h->easy[i]);
+	curl_multi_cleanup(h->multi);
+	free(h);
+}
+
+void
+xch_req_clear(struct xch_req *r)
+{
+	if (!r)
+		return;
+	free(r->url);
+	curl_slist_free_all(r->hdrs);
+	free(r->body);
+	free(r->resp);
+	memset(r, 0, sizeof *r);
+}
+
+struct xfer {
+	struct xch_req *r;
+	size_t cap;
+	size_t alloc;
+};
+
+static size_t
+on_body(char *p, size_t sz, size_t nm, void *ud)
+{
+	struct xfer *t = ud;
+	size_t n = sz * nm;
+	struct xch_req *r = t->r;
+	if (r->resp_len + n > t->cap) {
+		r->toobig = true;
+		return 0; /* aborts with CURLE_WRITE_ERROR */
+	}
+	if (r->resp_len + n + 1 > t->alloc) {
+		size_t na = t->alloc ? t->alloc : 4096;
+		while (na < r->resp_len + n + 1)
+			na *= 2;
+		r->resp = xrealloc(r->resp, na);
+		t->alloc = na;
+	}
+	memcpy(r->resp + r->resp_len, p, n);
+	r->resp_len += n;
+	r->resp[r->resp_len] = '\0';
+	return n;
+}
+
+static bool
+hdr_is(const char *line, size_t len, const char *name, const char **val, size_t *vlen)
+{
+	size_t nl = strlen(name);
+	if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+		return false;
+	const char *v = line + nl + 1;
+	const char *end = line + len;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	while (end > v && isspace((unsigned char)end[-1]))
+		end--;
+	*val = v;
+	*vlen = (size_t)(end - v);
+	return true;
+}
+
+static bool
+hdr_i64(const char *v, size_t vlen, int64_t *out)
+{
+	char buf[32];
+	if (vlen == 0 || vlen >= sizeof buf)
+		return false;
+	memcpy(buf, v, vlen);
+	buf[vlen] = '\0';
+	char *end = NULL;
+	long long n = strtoll(buf, &end, 10);
+	if (end == buf || *end != '\0')
+		return false;
+	*out = n;
+	return true;
+}
+
+static size_t
+on_header(char *p, size_t sz, size_t nm, void *ud)
+{
+	struct xfer *t = ud;
+	struct xch_req *r = t->r;
+	size_t n = sz * nm;
+	const char *v;
+	size_t vl;
+	int64_t num;
+
+	if (n > 5 && strncmp(p, "HTTP/", 5) == 0) {
+		/* a new response (redirect / 100-continue): forget old headers */
+		r->retry_after_ms = -1;
+		return n;
+	}
+	if (hdr_is(p, n, "Retry-After", &v, &vl) && hdr_i64(v, vl, &num) && num >= 0)
+		r->retry_after_ms = num * 1000;
+	else if (hdr_is(p, n, "X-MBX-USED-WEIGHT-1M", &v, &vl) && hdr_i64(v, vl, &num))
+		r->used_weight_1m = (int)num;
+	else if (hdr_is(p, n, "X-Bapi-Limit-Status", &v, &vl) && hdr_i64(v, vl, &num))
+		r->limit_status = (int)num;
+	else if (hdr_is(p, n, "X-Bapi-Limit", &v, &vl) && hdr_i64(v, vl, &num))
+		r->limit = (int)num;
+	else if (hdr_is(p, n, "X-Bapi-Limit-Reset-Timestamp", &v, &vl) && hdr_i64(v, vl, &num))
+		r->limit_reset_ms = num;
+	return n;
+}
+
+static void
+setup(struct xch_http *h, CURL *c, struct xfer *t)
+{
+	struct xch_req *r = t->r;
+	curl_easy_reset(c); /* keeps the connection; clears options */
+	curl_easy_setopt(c, CURLOPT_URL, r->url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->connect_ms);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->total_ms);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "vigil/1");
+	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (r->hdrs)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, r->hdrs);
+	if (strcmp(r->method, "GET") == 0) {
+		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	} else {
+		if (strcmp(r->method, "POST") != 0)
+			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r->method);
+		if (r->body || strcmp(r->method, "POST") == 0) {
+			const char *b = r->body ? r->body : "";
+			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(b));
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, b);
+		}
+	}
+}
+
+void
+xch_http_run(struct xch_http *h, struct xch_req *const *reqs, size_t n)
+{
+	struct xfer t[XCH_HTTP_MAX_PAR];
+	if (n > XCH_HTTP_MAX_PAR)
+		n = XCH_HTTP_MAX_PAR;
+	for (size_t i = 0; i < n; i++) {
+		struct xch_req *r = reqs[i];
+		free(r->resp);
+		r->resp = NULL;
+		r->resp_len = 0;
+		r->status = 0;
+		r->curl_rc = CURLE_OK;
+		r->toobig = false;
+		r->retry_after_ms = -1;
+		r->used_weight_1m = -1;
+		r->limit_status = -1;
+		r->limit = -1;
+		r->limit_reset_ms = 0;
+		t[i] = (struct xfer){ .r = r, .cap = h->max_body };
+		if (!h->easy[i])
+			h->easy[i] = curl_easy_init();
+		if (!h->easy[i]) {
+			r->curl_rc = CURLE_OUT_OF_MEMORY;
+			continue;
+		}
+		setup(h, h->easy[i], &t[i]);
+		curl_easy_setopt(h->easy[i], CURLOPT_PRIVATE, &t[i]);
+		r->sent_ms = xch_now_ms();
+		curl_multi_add_handle(h->multi, h->easy[i]);
+	}
+	int running = 1;
+	while (running) {
+		if (curl_multi_perform(h->multi, &running) != CURLM_OK)
+			break;
+		if (running)
+			curl_multi_poll(h->multi, NULL, 0, 200, NULL);
+		CURLMsg *m;
+		int left;
+		while ((m = curl_multi_info_read(h->multi, &left))) {
+			if (m->msg != CURLMSG_DONE)
+				continue;
+			struct xfer *x = NULL;
+			curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+			if (!x)
+				continue;
+			x->r->curl_rc = m->data.result;
+			x->r->done_ms = xch_now_ms();
+			curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &x->r->status);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!h->easy[i])
+			continue;
+		curl_multi_remove_handle(h->multi, h->easy[i]);
+		if (!reqs[i]->done_ms)
+			reqs[i]->done_ms = xch_now_ms();
+	}
+}
+
+int
+xch_http_transport_rc(const struct xch_req *r, struct xch_err *err)
+{
+	err->http = (int)r->status;
+	if (r->toobig || r->curl_rc == CURLE_FILESIZE_EXCEEDED) {
+		err->rc = XCH_TOOBIG;
+		snprintf(err->msg, sizeof err->msg, "answer exceeded the size cap");
+		return XCH_TOOBIG;
+	}
+	switch (r->curl_rc) {
+	case CURLE_OK:
+		return XCH_OK;
+	case CURLE_OPERATION_TIMEDOUT:
+		err->rc = XCH_TIMEOUT;
+		break;
+	default:
+		err->rc = XCH_NETWORK;
+		break;
+	}
+	snprintf(err->msg, sizeof err->msg, "transport: %s", curl_easy_strerror(r->curl_rc));
+	return err->rc;
+}
+
+void
+xch_http_note_limits(const struct xch_req *r, struct xch_limits *lim)
+{
+	lim->requests++;
+	if (r->used_weight_1m >= 0)
+		lim->used_weight_1m = r->used_weight_1m;
+	if (r->limit_status >= 0)
+		lim->limit_status = r->limit_status;
+	if (r->limit >= 0)
+		lim->limit = r->limit;
+}
+
+char *
+xch_urlencode(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t n = strlen(s);
+	char *o = xmalloc(3 * n + 1), *p = o;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+			*p++ = (char)c;
+		} else {
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
+		}
+	}
+	*p = '\0';
+	return o;
+}
+
+void
+xch_fmt_dec(char *buf, size_t cap, double v)
+{
+	if (!isfinite(v))
+		v = 0;
+	snprintf(buf, cap, "%.10f", v);
+	char *dot = strchr(buf, '.');
+	if (!dot)
+		return;
+	char *e = buf + strlen(buf) - 1;
+	while (e > dot && *e == '0')
+		*e-- = '\0';
+	if (e == dot)
+		*e = '\0';
+	if (strcmp(buf, "-0") == 0)
+		snprintf(buf, cap, "0");
+}

@@ -1,0 +1,129 @@
+/* vigil-sim: fake Binance USD-M + Bybit v5 exchange on one loopback port.
+ * See exchanges/sim/README.md for the command line and the control API. */
+#include <libwebsockets.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exchanges/sim/sim.h"
+#include "watchdog/log.h"
+#include "watchdog/xalloc.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: vigil-sim [--port N] [--scenario FILE] [--seed N]\n"
+			"                 [--account EXCH:KEY:SECRET[:BALANCE[:hedge]]]... [--log-level L]\n");
+}
+
+static int add_account(struct sim_world *w, const char *spec)
+{
+	char *s = xstrdup(spec), *f[5] = {0}, *save = NULL, *t;
+	int n = 0, rc = -1;
+
+	for (t = strtok_r(s, ":", &save); t && n < 5; t = strtok_r(NULL, ":", &save))
+		f[n++] = t;
+	if (n >= 3 && (!strcmp(f[0], "binance") || !strcmp(f[0], "bybit"))) {
+		sim_account_add(w, !strcmp(f[0], "bybit") ? SIM_BYBIT : SIM_BINANCE, f[1], f[2],
+				n > 3 ? strtod(f[3], NULL) : 10000, n > 4 && !strcmp(f[4], "hedge"));
+		log_secret_add(f[2]);
+		rc = 0;
+	}
+	free(s);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	int port = 0, bound = 0;
+	unsigned long long seed = 1;
+	const char *scenario = NULL;
+	struct sim_world *w;
+	struct sim_server *srv;
+	struct json_object *sc = NULL;
+	struct sigaction sa;
+	char err[200];
+
+	log_set_level(LOG_LVL_WARN);
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(a, "--port") && v) {
+			port = atoi(v), i++;
+		} else if (!strcmp(a, "--scenario") && v) {
+			scenario = v, i++;
+		} else if (!strcmp(a, "--seed") && v) {
+			seed = strtoull(v, NULL, 10), i++;
+		} else if ((!strcmp(a, "--account") || !strcmp(a, "--log-level")) && v) {
+			i++;
+		} else {
+			usage();
+			return 64;
+		}
+	}
+	w = sim_world_new(seed);
+	sim_world_defaults(w, 1);
+	for (int i = 1; i + 1 < argc; i++) {
+		if (!strcmp(argv[i], "--account") && add_account(w, argv[i + 1]) < 0) {
+			fprintf(stderr, "vigil-sim: bad --account (want EXCH:KEY:SECRET[:BALANCE[:hedge]])\n");
+			sim_world_free(w);
+			return 64;
+		}
+		if (!strcmp(argv[i], "--log-level")) {
+			enum log_level l;
+
+			if (log_level_parse(argv[i + 1], &l) == 0)
+				log_set_level(l);
+		}
+	}
+	lws_set_log_level(LLL_ERR, NULL);
+	if (scenario) {
+		sc = json_object_from_file(scenario);
+		if (!sc) {
+			fprintf(stderr, "vigil-sim: cannot read scenario %s\n", scenario);
+			sim_world_free(w);
+			return 66;
+		}
+	}
+	srv = sim_server_new(w, port, &bound);
+	if (!srv) {
+		fprintf(stderr, "vigil-sim: cannot listen on 127.0.0.1:%d\n", port);
+		json_object_put(sc);
+		sim_world_free(w);
+		return 69;
+	}
+	if (sc && sim_scenario_load(w, sc, 1, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil-sim: scenario %s: %s\n", scenario, err);
+		json_object_put(sc);
+		sim_server_free(srv);
+		sim_world_free(w);
+		return 65;
+	}
+	json_object_put(sc);
+	sim_world_defaults(w, 2);
+	for (int i = 0; i < w->nacct; i++)
+		log_secret_add(w->acct[i]->secret);
+	/* save the starting accounts so /_sim/reset restores them (kept in place) */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	printf("port=%d\n", bound);
+	fflush(stdout);
+	log_info("sim", "listening port=%d accounts=%d symbols=%d", bound, w->nacct, w->nsym);
+	while (!stop_flag)
+		if (sim_server_service(srv) < 0)
+			break;
+	sim_server_free(srv);
+	sim_world_free(w);
+	return 0;
+}

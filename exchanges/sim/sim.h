@@ -1,0 +1,281 @@
+/* vigil-sim private header: the table of contents of exchanges/sim/.
+ * One service thread owns everything below; nothing here is thread-safe.
+ * The sim shares no wire-format code with the adapters (exchanges/ adapters). */
+#ifndef SIM_H
+#define SIM_H
+#include <stddef.h>
+#include <json-c/json.h>
+
+#define SIM_MAX_SYM 64
+#define SIM_HIST 32
+#define SIM_LOG_MAX 5000
+
+enum sim_exch { SIM_BINANCE = 0, SIM_BYBIT = 1 };
+
+struct sim_symbol {
+	char name[24], base[16];
+	double mark, mark0, tick, step, min_qty;
+	int pdp, qdp; /* decimals of tick / step */
+};
+
+struct sim_pos_snap {
+	long long t;
+	double amt, entry;
+};
+
+/* ps: 0 BOTH (one-way), 1 LONG, 2 SHORT; amt signed (LONG >= 0, SHORT <= 0) */
+struct sim_position {
+	int sym, ps;
+	double amt, entry, realised;
+	double sl, tp; /* Bybit position TP/SL, 0 = none */
+	long long created, updated;
+	struct sim_pos_snap hist[SIM_HIST];
+	int nhist;
+};
+
+struct sim_order {
+	long long id;       /* Binance orderId / algoId; Bybit numeric part */
+	char oid[48];       /* Bybit orderId string; Binance decimal of id */
+	char client[64];
+	int sym, side;      /* side +1 BUY, -1 SELL */
+	int cond;           /* 1 = conditional (Binance algo / Bybit Untriggered) */
+	char type[24];      /* exchange's own word: MARKET, STOP_MARKET / Market, Limit */
+	char stop_type[20]; /* Bybit stopOrderType ("" plain, Stop, StopLoss, TakeProfit) */
+	char status[24];    /* exchange's own status word */
+	char tif[16];
+	char cancel_type[32];
+	char source[8];     /* api, sim, trigger */
+	double qty, price, trigger, executed, avg;
+	int trig_dir;       /* 1 fire when mark >= trigger, 2 when mark <= trigger */
+	int reduce_only, close_position, close_on_trigger;
+	int ps;
+	int open;           /* still working (in book / untriggered) */
+	long long created, updated, trigger_time, visible_at;
+	long long actual_id; /* Binance: regular order placed on trigger */
+	char reject_reason[48];
+};
+
+struct sim_account {
+	enum sim_exch ex;
+	char key[128], secret[128];
+	double balance, balance0;
+	int hedge, hedge0;
+	unsigned long long symmask, symmask0;
+	struct sim_position pos[SIM_MAX_SYM][3];
+	struct sim_order **orders; /* owned; pointers stay valid */
+	size_t norders, cap;
+	char listen_key[72];
+	long long lk_expires;
+	long long seq;
+	struct json_object *log; /* array of log entries */
+	long long log_seq;
+	struct json_object *counters; /* "METHOD path" -> {count, weight} */
+	long long total, weight;
+	long long bal_updated;
+};
+
+struct sim_fault {
+	int id;
+	char type[24];
+	int ex; /* -1 any */
+	char endpoint[96], account[128], symbol[24], msg[128];
+	long long from, until; /* absolute ms, until 0 = open */
+	int count;             /* -1 unlimited */
+	int hits, status, ms, retry_after, code;
+	struct sim_fault *next;
+};
+
+/* Error as the exchange would answer it: code + message (+HTTP status). */
+struct sim_err {
+	int code, http;
+	char msg[160];
+};
+
+/* Engine-level failure reasons; each exchange maps them to its own codes. */
+enum sim_fail {
+	SIM_F_OK = 0, SIM_F_BAD_PARAM, SIM_F_NO_SYMBOL, SIM_F_REDUCE_ONLY,
+	SIM_F_WOULD_TRIGGER, SIM_F_MIN_QTY, SIM_F_DUP_CLIENT, SIM_F_MARGIN,
+	SIM_F_REJECT
+};
+
+struct sim_world;
+typedef void (*sim_emit_fn)(struct sim_world *w, struct sim_account *a,
+			     const char *topic, const char *payload);
+
+struct sim_world {
+	struct sim_symbol sym[SIM_MAX_SYM];
+	int nsym;
+	struct sim_account **acct;
+	int nacct;
+	struct sim_fault *faults;
+	int next_fault_id;
+	unsigned long long rng, seed;
+	long long next_id;
+	sim_emit_fn emit; /* stream sink (server or test) */
+	void *emit_ctx;
+	long long wmin, wused; /* Binance weight: current minute and its sum */
+	struct json_object *start_accounts; /* for reset: account specs */
+	long long fake_now; /* tests: fixed clock when non-zero */
+	void *srv;          /* sim_server, when running */
+	struct sim_account *anon; /* log + counters of requests without a known key */
+};
+
+/* A parsed HTTP request (filled by the server or by a test). */
+struct sim_req {
+	const char *method, *path;
+	const char *query;   /* raw, without '?', never NULL */
+	const char *body;    /* never NULL */
+	size_t body_len;
+	const char *mbx_key; /* X-MBX-APIKEY or NULL */
+	const char *bapi_key, *bapi_ts, *bapi_recv, *bapi_sign;
+	const char *content_type;
+};
+
+#define SIM_MAX_HDR 6
+struct sim_resp {
+	int status;
+	char *body;   /* malloc'd */
+	size_t len;
+	int delay_ms;
+	int hn;
+	char hname[SIM_MAX_HDR][40], hval[SIM_MAX_HDR][64];
+	char client_id[64]; /* for the log */
+	struct sim_account *acct;
+	int weight;
+};
+
+/* sim_util.c */
+long long sim_real_ms(void);
+long long sim_now(struct sim_world *w, int ex); /* with clock_offset faults */
+unsigned long long sim_rand(struct sim_world *w);
+void sim_fmt(char *buf, size_t n, double v, int dp);
+int sim_dp_of(double step);
+double sim_round_step(double v, double step);
+double sim_num(struct json_object *o); /* number or decimal string, 0 if absent */
+const char *sim_jstr(struct json_object *o, const char *key); /* NULL if absent */
+void sim_jdec(struct json_object *o, const char *key, double v, int dp);
+void sim_jstr_add(struct json_object *o, const char *key, const char *v);
+void sim_jint(struct json_object *o, const char *key, long long v);
+void sim_jbool(struct json_object *o, const char *key, int v);
+char *sim_json_take(struct json_object *o); /* serialise (malloc'd) + put */
+int sim_param(const char *qs, const char *name, char *out, size_t n); /* 1 found */
+void sim_resp_json(struct sim_resp *r, int status, struct json_object *o);
+void sim_resp_hdr(struct sim_resp *r, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* sim_sign.c */
+void sim_hmac_hex(const char *secret, const char *msg, size_t msg_len, char out[65]);
+int sim_sig_ok(const char *secret, const char *msg, size_t len, const char *sig);
+
+/* sim_world.c: accounts, symbols, defaults */
+struct sim_world *sim_world_new(unsigned long long seed);
+void sim_world_free(struct sim_world *w);
+int sim_symbol_add(struct sim_world *w, const char *name, double mark, double tick,
+		   double step, double min_qty);
+int sim_symbol_find(struct sim_world *w, const char *name);
+struct sim_account *sim_account_add(struct sim_world *w, enum sim_exch ex, const char *key,
+				    const char *secret, double balance, int hedge);
+struct sim_account *sim_account_find(struct sim_world *w, const char *key);
+struct sim_account *sim_account_first(struct sim_world *w, int ex); /* ex -1 any */
+void sim_account_reset(struct sim_world *w, struct sim_account *a);
+void sim_world_defaults(struct sim_world *w, int what); /* 1 symbols, 2 accounts (if none) */
+void sim_world_reset(struct sim_world *w);
+int sim_account_has(struct sim_account *a, int sym);
+void sim_log_add(struct sim_world *w, struct sim_account *a, struct json_object *entry);
+void sim_count(struct sim_account *a, const char *method, const char *path, int weight);
+void sim_new_listen_key(struct sim_world *w, struct sim_account *a);
+
+/* sim_engine.c: orders, fills, triggers */
+struct sim_position *sim_pos(struct sim_account *a, int sym, int ps);
+struct sim_order *sim_order_new(struct sim_world *w, struct sim_account *a);
+struct sim_order *sim_order_by_id(struct sim_account *a, const char *id, const char *client,
+				  int cond);
+enum sim_fail sim_place(struct sim_world *w, struct sim_account *a, struct sim_order *o);
+void sim_cancel(struct sim_world *w, struct sim_account *a, struct sim_order *o,
+		const char *cancel_type);
+void sim_set_mark(struct sim_world *w, int sym, double mark);
+void sim_check_triggers(struct sim_world *w);
+int sim_pos_has_orders(struct sim_account *a, int sym);
+void sim_pos_view(struct sim_world *w, struct sim_account *a, struct sim_position *p,
+		  long long lag_ms, double *amt, double *entry);
+double sim_upnl(struct sim_world *w, struct sim_position *p, double amt, double entry);
+void sim_bybit_set_stop(struct sim_world *w, struct sim_account *a, int sym, int ps,
+			double sl, double tp);
+
+/* sim_stream.c: pushes engine events through the exchange's builders */
+void sim_stream_order(struct sim_world *w, struct sim_account *a, struct sim_order *o,
+		      double fill_qty, double fill_price);
+void sim_stream_position(struct sim_world *w, struct sim_account *a, struct sim_position *p);
+void sim_stream_listen_key_expired(struct sim_world *w, struct sim_account *a);
+
+/* sim_fault.c */
+struct sim_fault *sim_fault_add(struct sim_world *w, struct json_object *spec,
+				char *err, size_t errn);
+struct sim_fault *sim_fault_find(struct sim_world *w, const char *type, int ex,
+				 const char *path, const char *key, int consume);
+void sim_fault_clear(struct sim_world *w, int id); /* id < 0: all */
+struct json_object *sim_fault_list(struct sim_world *w);
+
+/* sim_rest.c: common REST entry (faults, logging, counters) */
+void sim_rest_handle(struct sim_world *w, const struct sim_req *rq, struct sim_resp *r);
+
+/* sim_binance_rest.c */
+void sim_bn_handle(struct sim_world *w, const struct sim_req *rq, struct sim_resp *r);
+int sim_bn_weight(const char *method, const char *path, const char *query);
+const char *sim_bn_client_id(const struct sim_req *rq, char *buf, size_t n);
+struct json_object *sim_bn_order_json(struct sim_world *w, struct sim_order *o);
+struct json_object *sim_bn_algo_json(struct sim_world *w, struct sim_order *o);
+void sim_bn_err(struct sim_resp *r, int http, int code, const char *msg);
+
+/* sim_binance_ws.c: user-stream event builders (full event JSON, malloc'd) */
+char *sim_bn_ev_order(struct sim_world *w, struct sim_account *a, struct sim_order *o,
+		      double fill_qty, double fill_price);
+char *sim_bn_ev_algo(struct sim_world *w, struct sim_account *a, struct sim_order *o);
+char *sim_bn_ev_account(struct sim_world *w, struct sim_account *a, struct sim_position *p);
+char *sim_bn_ev_listen_key_expired(struct sim_world *w, struct sim_account *a);
+
+/* sim_bybit_rest.c */
+void sim_bb_handle(struct sim_world *w, const struct sim_req *rq, struct sim_resp *r);
+struct json_object *sim_bb_order_json(struct sim_world *w, struct sim_order *o, int ws);
+struct json_object *sim_bb_position_json(struct sim_world *w, struct sim_account *a,
+					 struct sim_position *p, double amt, double entry, int ws);
+struct json_object *sim_bb_wallet_json(struct sim_world *w, struct sim_account *a, int ws);
+void sim_bb_envelope(struct sim_world *w, struct sim_resp *r, int code, const char *msg,
+		     struct json_object *result);
+
+/* sim_bybit_ws.c: topic payloads (data arrays, malloc'd) and op handling */
+char *sim_bb_ev_order(struct sim_world *w, struct sim_account *a, struct sim_order *o);
+char *sim_bb_ev_execution(struct sim_world *w, struct sim_account *a, struct sim_order *o,
+			  double qty, double price);
+struct json_object *sim_bb_exec_json(struct sim_world *w, struct sim_account *a,
+				     struct sim_order *o, double qty, double price, long long seq);
+char *sim_bb_ev_position(struct sim_world *w, struct sim_account *a, struct sim_position *p);
+char *sim_bb_ev_wallet(struct sim_world *w, struct sim_account *a);
+/* Handles one client frame; writes the answer (malloc'd) to *reply or NULL.
+ * *acct is set after a successful auth. */
+void sim_bb_ws_op(struct sim_world *w, const char *msg, size_t len, struct sim_account **acct,
+		  char subs[4][24], const char *conn_id, char **reply);
+int sim_bb_topic_index(const char *topic); /* position 0, order 1, execution 2, wallet 3 */
+
+/* sim_scenario.c */
+int sim_scenario_load(struct sim_world *w, struct json_object *sc, int at_start,
+		      char *err, size_t errn);
+int sim_step_run(struct sim_world *w, struct json_object *step, struct json_object *ans);
+void sim_scenario_cancel(struct sim_world *w);
+
+/* sim_control.c */
+void sim_control_handle(struct sim_world *w, const struct sim_req *rq, struct sim_resp *r);
+struct json_object *sim_state_json(struct sim_world *w, struct sim_account *a);
+
+/* sim_server.c */
+struct sim_server;
+struct sim_server *sim_server_new(struct sim_world *w, int port, int *bound);
+int sim_server_service(struct sim_server *s); /* one lws_service; <0 = stop */
+void sim_server_free(struct sim_server *s);
+void sim_server_disconnect(struct sim_world *w, struct sim_account *a); /* NULL = all */
+/* Schedules fn(w, arg) after ms on the service loop (scenario steps). */
+void sim_server_later(struct sim_world *w, int ms, void (*fn)(struct sim_world *, void *),
+		      void *arg);
+void sim_server_cancel_later(struct sim_world *w);
+
+#endif

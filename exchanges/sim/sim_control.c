@@ -1,0 +1,244 @@
+/* Control API under /_sim/: scenarios, steps, faults, state, log, counters,
+ * reset. Tests assert against these answers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exchanges/sim/sim.h"
+#include "watchdog/xalloc.h"
+
+static struct json_object *order_view(struct sim_world *w, struct sim_order *o)
+{
+	struct sim_symbol *s = &w->sym[o->sym];
+	struct json_object *j = json_object_new_object();
+	const char *ps = o->ps == 1 ? "LONG" : o->ps == 2 ? "SHORT" : "BOTH";
+
+	sim_jstr_add(j, "order_id", o->oid);
+	sim_jstr_add(j, "client_id", o->client);
+	sim_jstr_add(j, "symbol", s->name);
+	sim_jstr_add(j, "side", o->side > 0 ? "BUY" : "SELL");
+	sim_jstr_add(j, "type", o->type);
+	sim_jstr_add(j, "stop_type", o->stop_type);
+	sim_jstr_add(j, "status", o->status);
+	sim_jdec(j, "qty", o->qty, s->qdp);
+	sim_jdec(j, "price", o->price, s->pdp);
+	sim_jdec(j, "trigger", o->trigger, s->pdp);
+	sim_jdec(j, "executed", o->executed, s->qdp);
+	sim_jdec(j, "avg_price", o->avg, s->pdp + 2);
+	sim_jbool(j, "reduce_only", o->reduce_only);
+	sim_jbool(j, "close_position", o->close_position || o->close_on_trigger);
+	sim_jstr_add(j, "position_side", ps);
+	sim_jbool(j, "conditional", o->cond);
+	sim_jbool(j, "open", o->open);
+	sim_jstr_add(j, "source", o->source);
+	sim_jint(j, "time", o->created);
+	if (o->actual_id)
+		sim_jint(j, "actual_order_id", o->actual_id);
+	return j;
+}
+
+struct json_object *sim_state_json(struct sim_world *w, struct sim_account *a)
+{
+	struct json_object *st = json_object_new_object(), *marks = json_object_new_object();
+	struct json_object *pos = json_object_new_array(), *open = json_object_new_array();
+	struct json_object *cond = json_object_new_array(), *all = json_object_new_array();
+	struct json_object *stops = json_object_new_array();
+
+	sim_jstr_add(st, "exchange", a->ex == SIM_BINANCE ? "binance" : "bybit");
+	sim_jstr_add(st, "key", a->key);
+	sim_jdec(st, "balance", a->balance, 8);
+	sim_jbool(st, "hedge", a->hedge);
+	sim_jstr_add(st, "listen_key", a->listen_key);
+	for (int i = 0; i < w->nsym; i++) {
+		struct sim_symbol *s = &w->sym[i];
+
+		if (!sim_account_has(a, i))
+			continue;
+		sim_jdec(marks, s->name, s->mark, s->pdp);
+		for (int ps = 0; ps < 3; ps++) {
+			struct sim_position *p = sim_pos(a, i, ps);
+			struct json_object *e;
+
+			if (p->amt == 0)
+				continue;
+			e = json_object_new_object();
+			sim_jstr_add(e, "symbol", s->name);
+			sim_jstr_add(e, "position_side", ps == 1 ? "LONG" : ps == 2 ? "SHORT" : "BOTH");
+			sim_jdec(e, "amt", p->amt, s->qdp);
+			sim_jdec(e, "entry", p->entry, s->pdp + 2);
+			if (p->sl > 0) sim_jdec(e, "stop_loss", p->sl, s->pdp); else sim_jstr_add(e, "stop_loss", "");
+			if (p->tp > 0) sim_jdec(e, "take_profit", p->tp, s->pdp); else sim_jstr_add(e, "take_profit", "");
+			sim_jint(e, "updated", p->updated);
+			json_object_array_add(pos, e);
+		}
+	}
+	for (size_t i = 0; i < a->norders; i++) {
+		struct sim_order *o = a->orders[i];
+
+		json_object_array_add(all, order_view(w, o));
+		if (!o->open)
+			continue;
+		json_object_array_add(o->cond ? cond : open, order_view(w, o));
+		if (o->cond && (o->reduce_only || o->close_position || o->close_on_trigger)) {
+			struct json_object *e = json_object_new_object();
+			const char *src = a->ex == SIM_BINANCE ? "algo" :
+					  (!strcmp(o->stop_type, "StopLoss") || !strcmp(o->stop_type, "TakeProfit")) ? "position" : "order";
+
+			sim_jstr_add(e, "symbol", w->sym[o->sym].name);
+			sim_jstr_add(e, "position_side", o->ps == 1 ? "LONG" : o->ps == 2 ? "SHORT" : "BOTH");
+			sim_jdec(e, "trigger", o->trigger, w->sym[o->sym].pdp);
+			sim_jstr_add(e, "side", o->side > 0 ? "BUY" : "SELL");
+			sim_jstr_add(e, "order_id", o->oid);
+			sim_jstr_add(e, "client_id", o->client);
+			sim_jstr_add(e, "source", src);
+			json_object_array_add(stops, e);
+		}
+	}
+	json_object_object_add(st, "marks", marks);
+	json_object_object_add(st, "positions", pos);
+	json_object_object_add(st, "open_orders", open);
+	json_object_object_add(st, "conditional_orders", cond);
+	json_object_object_add(st, "orders", all);
+	json_object_object_add(st, "stops", stops);
+	sim_jint(st, "log_size", (long long)json_object_array_length(a->log));
+	return st;
+}
+
+static void answer(struct sim_resp *r, int status, struct json_object *o)
+{
+	sim_resp_json(r, status, o);
+}
+
+static void bad(struct sim_resp *r, int status, const char *msg)
+{
+	struct json_object *o = json_object_new_object();
+
+	sim_jbool(o, "ok", 0);
+	sim_jstr_add(o, "error", msg);
+	answer(r, status, o);
+}
+
+static struct sim_account *acct_arg(struct sim_world *w, const struct sim_req *rq,
+				    struct sim_resp *r)
+{
+	char key[128];
+	struct sim_account *a;
+
+	if (!sim_param(rq->query, "account", key, sizeof key)) {
+		a = sim_account_first(w, -1);
+	} else {
+		a = !strcmp(key, "public") ? w->anon : sim_account_find(w, key);
+	}
+	if (!a)
+		bad(r, 404, "unknown account");
+	return a;
+}
+
+static struct json_object *body_json(const struct sim_req *rq, struct sim_resp *r)
+{
+	struct json_object *o = json_tokener_parse(rq->body);
+
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		bad(r, 400, "body must be a JSON object");
+		return NULL;
+	}
+	return o;
+}
+
+static void ok(struct sim_resp *r)
+{
+	struct json_object *o = json_object_new_object();
+
+	sim_jbool(o, "ok", 1);
+	answer(r, 200, o);
+}
+
+void sim_control_handle(struct sim_world *w, const struct sim_req *rq, struct sim_resp *r)
+{
+	const char *p = rq->path + 5, *m = rq->method; /* after "/_sim" */
+	struct json_object *o, *ans;
+	struct sim_account *a;
+	char err[160];
+
+	if (!strcmp(p, "/health")) {
+		ok(r);
+	} else if (!strcmp(p, "/accounts")) {
+		o = json_object_new_array();
+		for (int i = 0; i < w->nacct; i++) {
+			struct json_object *e = json_object_new_object();
+
+			sim_jstr_add(e, "exchange", w->acct[i]->ex == SIM_BINANCE ? "binance" : "bybit");
+			sim_jstr_add(e, "key", w->acct[i]->key);
+			sim_jdec(e, "balance", w->acct[i]->balance, 8);
+			sim_jbool(e, "hedge", w->acct[i]->hedge);
+			json_object_array_add(o, e);
+		}
+		answer(r, 200, o);
+	} else if (!strcmp(p, "/scenario") && !strcmp(m, "POST")) {
+		if (!(o = body_json(rq, r)))
+			return;
+		if (sim_scenario_load(w, o, 0, err, sizeof err) < 0)
+			bad(r, 400, err);
+		else
+			ok(r);
+		json_object_put(o);
+	} else if (!strcmp(p, "/step") && !strcmp(m, "POST")) {
+		if (!(o = body_json(rq, r)))
+			return;
+		ans = json_object_new_object();
+		sim_step_run(w, o, ans);
+		answer(r, 200, ans);
+		json_object_put(o);
+	} else if (!strcmp(p, "/fault") && !strcmp(m, "POST")) {
+		struct json_object *st;
+
+		if (!(o = body_json(rq, r)))
+			return;
+		st = json_object_new_object();
+		sim_jstr_add(st, "op", "fault");
+		json_object_object_add(st, "fault", o);
+		ans = json_object_new_object();
+		answer(r, sim_step_run(w, st, ans) ? 400 : 200, ans);
+		json_object_put(st);
+	} else if ((!strcmp(p, "/faults") || !strcmp(p, "/fault")) && !strcmp(m, "DELETE")) {
+		char id[16];
+
+		sim_fault_clear(w, sim_param(rq->query, "id", id, sizeof id) ? atoi(id) : -1);
+		ok(r);
+	} else if (!strcmp(p, "/faults")) {
+		answer(r, 200, sim_fault_list(w));
+	} else if (!strcmp(p, "/state")) {
+		if ((a = acct_arg(w, rq, r)))
+			answer(r, 200, sim_state_json(w, a));
+	} else if (!strcmp(p, "/log")) {
+		char since[24];
+		long long s;
+
+		if (!(a = acct_arg(w, rq, r)))
+			return;
+		s = sim_param(rq->query, "since", since, sizeof since) ? atoll(since) : 0;
+		o = json_object_new_array();
+		for (size_t i = 0; i < json_object_array_length(a->log); i++) {
+			struct json_object *e = json_object_array_get_idx(a->log, i);
+
+			if (json_object_get_int64(json_object_object_get(e, "seq")) > s)
+				json_object_array_add(o, json_object_get(e));
+		}
+		answer(r, 200, o);
+	} else if (!strcmp(p, "/counters")) {
+		if (!(a = acct_arg(w, rq, r)))
+			return;
+		o = json_object_new_object();
+		sim_jint(o, "total", a->total);
+		sim_jint(o, "weight", a->weight);
+		json_object_object_add(o, "endpoints", json_object_get(a->counters));
+		answer(r, 200, o);
+	} else if (!strcmp(p, "/reset") && !strcmp(m, "POST")) {
+		sim_world_reset(w);
+		sim_server_disconnect(w, NULL);
+		ok(r);
+	} else {
+		bad(r, 404, "unknown control endpoint");
+	}
+}

@@ -1,0 +1,442 @@
+/* The matching engine: orders fill at mark, limits when the mark reaches
+ * them, conditional orders fire when the mark crosses the trigger. Every
+ * change goes to the stream (sim_stream.c) and stays visible to REST. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "exchanges/sim/sim.h"
+#include "watchdog/xalloc.h"
+
+#define EPS 1e-12
+
+struct sim_position *sim_pos(struct sim_account *a, int sym, int ps)
+{
+	if (sym < 0 || sym >= SIM_MAX_SYM || ps < 0 || ps > 2)
+		return NULL;
+	return &a->pos[sym][ps];
+}
+
+struct sim_order *sim_order_new(struct sim_world *w, struct sim_account *a)
+{
+	struct sim_order *o = xcalloc(1, sizeof *o);
+
+	if (a->norders == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 32;
+		a->orders = xrealloc(a->orders, sizeof *a->orders * a->cap);
+	}
+	o->id = w->next_id++;
+	if (a->ex == SIM_BYBIT) {
+		unsigned long long r = sim_rand(w);
+
+		snprintf(o->oid, sizeof o->oid, "%08llx-%04llx-4%03llx-%04llx-%012lld",
+			 r >> 32, (r >> 16) & 0xffff, r & 0xfff, (r >> 48) & 0xffff, o->id);
+	} else {
+		snprintf(o->oid, sizeof o->oid, "%lld", o->id);
+	}
+	o->created = o->updated = sim_now(w, (int)a->ex);
+	snprintf(o->tif, sizeof o->tif, "GTC");
+	snprintf(o->source, sizeof o->source, "api");
+	snprintf(o->cancel_type, sizeof o->cancel_type, "UNKNOWN");
+	a->orders[a->norders++] = o;
+	return o;
+}
+
+static void order_drop_last(struct sim_account *a)
+{
+	if (a->norders)
+		free(a->orders[--a->norders]);
+}
+
+struct sim_order *sim_order_by_id(struct sim_account *a, const char *id, const char *client,
+				  int cond)
+{
+	for (size_t i = a->norders; i-- > 0;) {
+		struct sim_order *o = a->orders[i];
+
+		if (cond >= 0 && o->cond != cond)
+			continue;
+		if (id && *id && strcmp(o->oid, id) == 0)
+			return o;
+		if (client && *client && strcmp(o->client, client) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+int sim_pos_has_orders(struct sim_account *a, int sym)
+{
+	for (size_t i = 0; i < a->norders; i++)
+		if (a->orders[i]->open && a->orders[i]->sym == sym)
+			return 1;
+	return 0;
+}
+
+static void snap(struct sim_position *p, long long now)
+{
+	if (p->nhist == SIM_HIST) {
+		memmove(p->hist, p->hist + 1, sizeof p->hist[0] * (SIM_HIST - 1));
+		p->nhist--;
+	}
+	p->hist[p->nhist++] = (struct sim_pos_snap){now, p->amt, p->entry};
+}
+
+void sim_pos_view(struct sim_world *w, struct sim_account *a, struct sim_position *p,
+		  long long lag_ms, double *amt, double *entry)
+{
+	long long cut;
+
+	*amt = p->amt;
+	*entry = p->entry;
+	if (lag_ms <= 0)
+		return;
+	cut = sim_now(w, (int)a->ex) - lag_ms;
+	*amt = *entry = 0;
+	for (int i = 0; i < p->nhist; i++)
+		if (p->hist[i].t <= cut) {
+			*amt = p->hist[i].amt;
+			*entry = p->hist[i].entry;
+		}
+}
+
+double sim_upnl(struct sim_world *w, struct sim_position *p, double amt, double entry)
+{
+	if (fabs(amt) < EPS)
+		return 0;
+	return amt * (w->sym[p->sym].mark - entry);
+}
+
+static int is_bn(struct sim_account *a) { return a->ex == SIM_BINANCE; }
+
+static void set_status(struct sim_account *a, struct sim_order *o, const char *bn, const char *bb)
+{
+	snprintf(o->status, sizeof o->status, "%s", is_bn(a) ? bn : bb);
+}
+
+/* Position closed: Bybit removes the position TP/SL (CancelByTpSlTsClear). */
+static void on_flat(struct sim_world *w, struct sim_account *a, struct sim_position *p)
+{
+	if (is_bn(a))
+		return;
+	p->sl = p->tp = 0;
+	for (size_t i = 0; i < a->norders; i++) {
+		struct sim_order *o = a->orders[i];
+
+		if (o->open && o->cond && o->sym == p->sym && o->ps == p->ps &&
+		    (!strcmp(o->stop_type, "StopLoss") || !strcmp(o->stop_type, "TakeProfit"))) {
+			o->open = 0;
+			snprintf(o->status, sizeof o->status, "Deactivated");
+			snprintf(o->cancel_type, sizeof o->cancel_type, "CancelByTpSlTsClear");
+			o->updated = sim_now(w, (int)a->ex);
+			sim_stream_order(w, a, o, 0, 0);
+		}
+	}
+}
+
+static void fill(struct sim_world *w, struct sim_account *a, struct sim_order *o, double qty,
+		 double price)
+{
+	struct sim_position *p = sim_pos(a, o->sym, o->ps);
+	double old = p->amt, delta = o->side * qty;
+	long long now = sim_now(w, (int)a->ex);
+
+	if (fabs(old) < EPS || (old > 0) == (delta > 0)) {
+		p->entry = (fabs(old) * p->entry + qty * price) / (fabs(old) + qty);
+		p->amt = old + delta;
+	} else {
+		double c = fmin(qty, fabs(old));
+		double pnl = c * (price - p->entry) * (old > 0 ? 1 : -1);
+
+		a->balance += pnl;
+		p->realised += pnl;
+		p->amt = old + delta;
+		if (fabs(p->amt) < 1e-9)
+			p->amt = 0, p->entry = 0;
+		else if (qty > fabs(old))
+			p->entry = price; /* flipped */
+	}
+	if (!p->created)
+		p->created = now;
+	p->updated = a->bal_updated = now;
+	snap(p, now);
+	o->avg = (o->executed * o->avg + qty * price) / (o->executed + qty);
+	o->executed += qty;
+	o->updated = now;
+	if (o->executed + EPS >= o->qty) {
+		o->open = 0;
+		set_status(a, o, "FILLED", "Filled");
+	} else {
+		set_status(a, o, "PARTIALLY_FILLED", "PartiallyFilled");
+	}
+	sim_stream_order(w, a, o, qty, price);
+	sim_stream_position(w, a, p);
+	if (fabs(old) > EPS && p->amt == 0)
+		on_flat(w, a, p);
+}
+
+/* Reduce-only rule: the order must shrink an open position; shrink the
+ * quantity to the position (both exchanges do this for market orders). */
+static enum sim_fail reduce_check(struct sim_account *a, struct sim_order *o)
+{
+	struct sim_position *p = sim_pos(a, o->sym, o->ps);
+	int reducing = o->reduce_only || o->close_position || o->ps != 0;
+
+	if (o->ps == 1 && o->side > 0)
+		reducing = 0; /* hedge: BUY on LONG opens */
+	if (o->ps == 2 && o->side < 0)
+		reducing = 0;
+	if (!reducing)
+		return SIM_F_OK;
+	if (fabs(p->amt) < EPS || (p->amt > 0) == (o->side > 0))
+		return SIM_F_REDUCE_ONLY;
+	if (o->close_position || o->qty <= EPS || o->qty > fabs(p->amt))
+		o->qty = fabs(p->amt);
+	return SIM_F_OK;
+}
+
+/* Runs an order already in the book: market fills at mark, crossing limit
+ * fills at mark, the rest waits. */
+static enum sim_fail run_regular(struct sim_world *w, struct sim_account *a, struct sim_order *o,
+				 int announce)
+{
+	double mark = w->sym[o->sym].mark;
+	enum sim_fail f = reduce_check(a, o);
+	int market = !strcasecmp(o->type, "MARKET");
+
+	if (f)
+		return f;
+	o->open = 1;
+	set_status(a, o, "NEW", "New");
+	if (market)
+		snprintf(o->tif, sizeof o->tif, "%s", is_bn(a) ? "GTC" : "IOC");
+	if (announce && (is_bn(a) || !market))
+		sim_stream_order(w, a, o, 0, 0);
+	if (market)
+		fill(w, a, o, o->qty, mark);
+	else if ((o->side > 0 && o->price >= mark) || (o->side < 0 && o->price <= mark))
+		fill(w, a, o, o->qty, mark);
+	return SIM_F_OK;
+}
+
+static int would_fire(struct sim_order *o, double mark)
+{
+	return (o->trig_dir == 1 && mark >= o->trigger) || (o->trig_dir == 2 && mark <= o->trigger);
+}
+
+enum sim_fail sim_place(struct sim_world *w, struct sim_account *a, struct sim_order *o)
+{
+	struct sim_symbol *s;
+	enum sim_fail f;
+
+	if (o->sym < 0 || o->sym >= w->nsym || !sim_account_has(a, o->sym)) {
+		order_drop_last(a);
+		return SIM_F_NO_SYMBOL;
+	}
+	s = &w->sym[o->sym];
+	if (o->client[0])
+		for (size_t i = 0; i + 1 < a->norders; i++)
+			if (a->orders[i]->open && !strcmp(a->orders[i]->client, o->client)) {
+				order_drop_last(a);
+				return SIM_F_DUP_CLIENT;
+			}
+	if (!o->close_position && !(o->close_on_trigger && o->qty <= 0) &&
+	    o->qty + EPS < s->min_qty) {
+		order_drop_last(a);
+		return SIM_F_MIN_QTY;
+	}
+	if (o->cond) {
+		if (!o->trig_dir) {
+			int stop = !strncmp(o->type, "STOP", 4) || !strcmp(o->stop_type, "StopLoss");
+
+			o->trig_dir = (stop ? o->side > 0 : o->side < 0) ? 1 : 2;
+		}
+		if (would_fire(o, s->mark)) {
+			order_drop_last(a);
+			return SIM_F_WOULD_TRIGGER;
+		}
+		o->open = 1;
+		set_status(a, o, "NEW", "Untriggered");
+		sim_stream_order(w, a, o, 0, 0);
+		return SIM_F_OK;
+	}
+	f = run_regular(w, a, o, 1);
+	if (f)
+		order_drop_last(a);
+	return f;
+}
+
+void sim_cancel(struct sim_world *w, struct sim_account *a, struct sim_order *o,
+		const char *cancel_type)
+{
+	if (!o->open)
+		return;
+	o->open = 0;
+	o->updated = sim_now(w, (int)a->ex);
+	set_status(a, o, "CANCELED", o->cond ? "Deactivated" : "Cancelled");
+	if (!is_bn(a) && o->cond && !strcmp(cancel_type ? cancel_type : "", "CancelByUser"))
+		snprintf(o->status, sizeof o->status, "Deactivated");
+	snprintf(o->cancel_type, sizeof o->cancel_type, "%s", cancel_type ? cancel_type : "CancelByUser");
+	if (!is_bn(a) && (!strcmp(o->stop_type, "StopLoss") || !strcmp(o->stop_type, "TakeProfit"))) {
+		struct sim_position *p = sim_pos(a, o->sym, o->ps);
+
+		if (!strcmp(o->stop_type, "StopLoss"))
+			p->sl = 0;
+		else
+			p->tp = 0;
+	}
+	sim_stream_order(w, a, o, 0, 0);
+}
+
+/* A conditional order fires. Binance: the algo order places a regular order
+ * (actualOrderId) and finishes; Bybit: the same order becomes a market order. */
+static void fire(struct sim_world *w, struct sim_account *a, struct sim_order *o)
+{
+	long long now = sim_now(w, (int)a->ex);
+	struct sim_position *p = sim_pos(a, o->sym, o->ps);
+
+	o->trigger_time = o->updated = now;
+	o->open = 0;
+	if (is_bn(a)) {
+		struct sim_order *r;
+		int limit = !strcmp(o->type, "STOP") || !strcmp(o->type, "TAKE_PROFIT");
+
+		snprintf(o->status, sizeof o->status, "TRIGGERED");
+		sim_stream_order(w, a, o, 0, 0);
+		r = sim_order_new(w, a);
+		r->sym = o->sym, r->side = o->side, r->ps = o->ps;
+		snprintf(r->type, sizeof r->type, "%s", limit ? "LIMIT" : "MARKET");
+		snprintf(r->client, sizeof r->client, "%s", o->client);
+		snprintf(r->source, sizeof r->source, "trigger");
+		r->price = o->price;
+		r->qty = o->close_position ? fabs(p->amt) : o->qty;
+		r->reduce_only = o->reduce_only;
+		r->close_position = o->close_position;
+		if (run_regular(w, a, r, 1) != SIM_F_OK) {
+			order_drop_last(a);
+			snprintf(o->status, sizeof o->status, "REJECTED");
+			snprintf(o->reject_reason, sizeof o->reject_reason, "Reduce Only reject");
+		} else {
+			o->actual_id = r->id;
+			o->avg = r->avg;
+			o->executed = r->executed;
+			snprintf(o->status, sizeof o->status, "%s", r->open ? "TRIGGERED" : "FINISHED");
+		}
+		o->updated = sim_now(w, (int)a->ex);
+		sim_stream_order(w, a, o, 0, 0);
+		return;
+	}
+	snprintf(o->status, sizeof o->status, "Triggered");
+	sim_stream_order(w, a, o, 0, 0);
+	o->cond = 0;
+	if (o->close_on_trigger && o->qty <= EPS)
+		o->qty = fabs(p->amt);
+	if (!strcmp(o->stop_type, "StopLoss"))
+		p->sl = 0;
+	if (!strcmp(o->stop_type, "TakeProfit"))
+		p->tp = 0;
+	if (run_regular(w, a, o, 0) != SIM_F_OK) {
+		o->open = 0;
+		o->cond = 1;
+		snprintf(o->status, sizeof o->status, "Deactivated");
+		snprintf(o->reject_reason, sizeof o->reject_reason, "EC_ReduceOnlySetButNotReducing");
+		sim_stream_order(w, a, o, 0, 0);
+	} else {
+		o->cond = 1; /* stays a conditional order in history */
+	}
+}
+
+void sim_check_triggers(struct sim_world *w)
+{
+	for (int round = 0; round < 4; round++) {
+		int changed = 0;
+
+		for (int ai = 0; ai < w->nacct; ai++) {
+			struct sim_account *a = w->acct[ai];
+			size_t n = a->norders;
+
+			for (size_t i = 0; i < n; i++) {
+				struct sim_order *o = a->orders[i];
+				double mark = w->sym[o->sym].mark;
+
+				if (!o->open)
+					continue;
+				if (o->cond && would_fire(o, mark)) {
+					fire(w, a, o);
+					changed = 1;
+				} else if (!o->cond && strcasecmp(o->type, "MARKET") &&
+					   ((o->side > 0 && mark <= o->price) ||
+					    (o->side < 0 && mark >= o->price))) {
+					if (reduce_check(a, o) != SIM_F_OK) {
+						sim_cancel(w, a, o, is_bn(a) ? "EXPIRED" : "CancelByReduceOnly");
+						if (is_bn(a))
+							snprintf(o->status, sizeof o->status, "EXPIRED");
+					} else {
+						fill(w, a, o, o->qty - o->executed, o->price);
+					}
+					changed = 1;
+				}
+			}
+		}
+		if (!changed)
+			break;
+	}
+}
+
+void sim_set_mark(struct sim_world *w, int sym, double mark)
+{
+	if (sym < 0 || sym >= w->nsym || mark <= 0)
+		return;
+	w->sym[sym].mark = sim_round_step(mark, w->sym[sym].tick);
+	if (w->sym[sym].mark <= 0)
+		w->sym[sym].mark = w->sym[sym].tick;
+	sim_check_triggers(w);
+}
+
+void sim_bybit_set_stop(struct sim_world *w, struct sim_account *a, int sym, int ps,
+			double sl, double tp)
+{
+	struct sim_position *p = sim_pos(a, sym, ps);
+	const char *kinds[2] = {"StopLoss", "TakeProfit"};
+	double lv[2] = {sl, tp};
+
+	for (int k = 0; k < 2; k++) {
+		struct sim_order *o = NULL;
+
+		if (lv[k] < 0)
+			continue; /* not given: keep */
+		for (size_t i = 0; i < a->norders && !o; i++)
+			if (a->orders[i]->open && a->orders[i]->sym == sym && a->orders[i]->ps == ps &&
+			    !strcmp(a->orders[i]->stop_type, kinds[k]))
+				o = a->orders[i];
+		if (lv[k] == 0) {
+			if (o)
+				sim_cancel(w, a, o, "CancelByUser");
+			continue;
+		}
+		if (k == 0)
+			p->sl = lv[k];
+		else
+			p->tp = lv[k];
+		if (o) {
+			o->trigger = lv[k];
+			o->updated = sim_now(w, (int)a->ex);
+			sim_stream_order(w, a, o, 0, 0);
+			continue;
+		}
+		o = sim_order_new(w, a);
+		o->sym = sym, o->ps = ps, o->side = p->amt > 0 ? -1 : 1;
+		o->cond = 1, o->reduce_only = 1, o->close_on_trigger = 1;
+		o->trigger = lv[k];
+		o->trig_dir = (k == 0) == (p->amt > 0) ? 2 : 1;
+		snprintf(o->type, sizeof o->type, "Market");
+		snprintf(o->stop_type, sizeof o->stop_type, "%s", kinds[k]);
+		snprintf(o->tif, sizeof o->tif, "IOC");
+		snprintf(o->status, sizeof o->status, "Untriggered");
+		o->open = 1;
+		sim_stream_order(w, a, o, 0, 0);
+	}
+	p->updated = sim_now(w, (int)a->ex);
+	sim_stream_position(w, a, p);
+}

@@ -1,0 +1,401 @@
+/* Scenarios: symbols, accounts, faults and a timeline of steps. Steps go
+ * through the normal order path so streams and REST change as they would
+ * for a bot. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "exchanges/sim/sim.h"
+#include "watchdog/xalloc.h"
+
+static double num(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? sim_num(v) : 0;
+}
+
+static int has(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) && v;
+}
+
+static int boolv(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) || !v)
+		return 0;
+	if (json_object_is_type(v, json_type_string))
+		return !strcasecmp(json_object_get_string(v), "true");
+	return json_object_get_boolean(v);
+}
+
+static void fail(struct json_object *ans, const char *msg, int code)
+{
+	sim_jbool(ans, "ok", 0);
+	sim_jstr_add(ans, "error", msg);
+	sim_jint(ans, "code", code);
+}
+
+static int side_of(const char *s)
+{
+	if (!s)
+		return 0;
+	return !strcasecmp(s, "BUY") ? 1 : !strcasecmp(s, "SELL") ? -1 : 0;
+}
+
+static int ps_of(const char *s)
+{
+	if (!s)
+		return -1;
+	return !strcasecmp(s, "LONG") ? 1 : !strcasecmp(s, "SHORT") ? 2 : 0;
+}
+
+static const char *fail_text(enum sim_fail f, int *code, int bn)
+{
+	switch (f) {
+	case SIM_F_REDUCE_ONLY: *code = bn ? -2022 : 110017; return "reduce-only rejected";
+	case SIM_F_WOULD_TRIGGER: *code = bn ? -2021 : 110092; return "would immediately trigger";
+	case SIM_F_MIN_QTY: *code = bn ? -4003 : 10001; return "quantity below minimum";
+	case SIM_F_DUP_CLIENT: *code = bn ? -4116 : 110072; return "duplicate client id";
+	case SIM_F_NO_SYMBOL: *code = bn ? -1121 : 10001; return "unknown symbol";
+	default: *code = bn ? -1102 : 10001; return "bad parameters";
+	}
+}
+
+/* Places an order built from step keys; answers order_id or the error. */
+static int place(struct sim_world *w, struct sim_account *a, struct json_object *step, int sym,
+		 int side, double qty, const char *type, int ps, struct json_object *ans)
+{
+	int bn = a->ex == SIM_BINANCE, cond, code;
+	struct sim_order *o;
+	enum sim_fail f;
+	const char *cid = sim_jstr(step, "client_id");
+
+	cond = strstr(type, "STOP") || strstr(type, "TAKE_PROFIT");
+	o = sim_order_new(w, a);
+	o->sym = sym, o->side = side, o->qty = qty, o->ps = ps, o->cond = cond;
+	o->price = num(step, "price");
+	o->trigger = num(step, "trigger");
+	o->reduce_only = boolv(step, "reduce_only");
+	o->close_position = bn && boolv(step, "close_position");
+	snprintf(o->source, sizeof o->source, "sim");
+	if (cid)
+		snprintf(o->client, sizeof o->client, "%s", cid);
+	else
+		snprintf(o->client, sizeof o->client, "sim-%lld", o->id);
+	if (bn) {
+		snprintf(o->type, sizeof o->type, "%s", type);
+		if (a->hedge)
+			o->reduce_only = 0;
+	} else {
+		snprintf(o->type, sizeof o->type, "%s", strstr(type, "MARKET") ? "Market" : "Limit");
+		if (cond) {
+			snprintf(o->stop_type, sizeof o->stop_type, "Stop");
+			o->close_on_trigger = boolv(step, "close_position");
+			if (o->close_on_trigger)
+				o->reduce_only = 1;
+		}
+		if (!strcmp(o->type, "Market") && !cond)
+			snprintf(o->tif, sizeof o->tif, "IOC");
+	}
+	if (cond && !o->trig_dir && !bn) {
+		int stop = strncmp(type, "STOP", 4) == 0;
+
+		o->trig_dir = (stop ? side > 0 : side < 0) ? 1 : 2;
+	}
+	f = sim_place(w, a, o);
+	if (f) {
+		const char *m = fail_text(f, &code, bn);
+
+		fail(ans, m, code);
+		return -1;
+	}
+	sim_jbool(ans, "ok", 1);
+	sim_jstr_add(ans, "order_id", o->oid);
+	sim_jstr_add(ans, "client_id", o->client);
+	return 0;
+}
+
+static int open_ps(struct sim_account *a, int side, const char *ps)
+{
+	if (ps_of(ps) >= 0)
+		return ps_of(ps);
+	if (!a->hedge)
+		return 0;
+	return side > 0 ? 1 : 2;
+}
+
+int sim_step_run(struct sim_world *w, struct json_object *step, struct json_object *ans)
+{
+	const char *op = sim_jstr(step, "op"), *key = sim_jstr(step, "account");
+	const char *ex = sim_jstr(step, "exchange");
+	struct sim_account *a;
+	int sym = sim_symbol_find(w, sim_jstr(step, "symbol"));
+	char err[128];
+
+	if (key)
+		a = sim_account_find(w, key);
+	else
+		a = sim_account_first(w, !ex ? -1 : !strcmp(ex, "bybit") ? SIM_BYBIT : SIM_BINANCE);
+	if (!op) {
+		fail(ans, "missing op", 0);
+		return -1;
+	}
+	if (!strcmp(op, "fault")) {
+		struct json_object *f;
+		struct sim_fault *fl;
+
+		if (!json_object_object_get_ex(step, "fault", &f)) {
+			fail(ans, "missing fault", 0);
+			return -1;
+		}
+		if (!(fl = sim_fault_add(w, f, err, sizeof err))) {
+			fail(ans, err, 0);
+			return -1;
+		}
+		sim_jbool(ans, "ok", 1);
+		sim_jint(ans, "id", fl->id);
+		if (!strcmp(fl->type, "ws_disconnect"))
+			sim_server_disconnect(w, sim_account_find(w, fl->account));
+		if (!strcmp(fl->type, "listen_key_expire"))
+			for (int i = 0; i < w->nacct; i++)
+				if (w->acct[i]->ex == SIM_BINANCE && w->acct[i]->listen_key[0] &&
+				    (!fl->account[0] || !strcmp(fl->account, w->acct[i]->key))) {
+					sim_stream_listen_key_expired(w, w->acct[i]);
+					w->acct[i]->listen_key[0] = '\0';
+					w->acct[i]->lk_expires = 0;
+				}
+		return 0;
+	}
+	if (!strcmp(op, "clear_faults")) {
+		sim_fault_clear(w, -1);
+		sim_jbool(ans, "ok", 1);
+		return 0;
+	}
+	if (!strcmp(op, "mark") || !strcmp(op, "move")) {
+		double m;
+
+		if (sym < 0) {
+			fail(ans, "unknown symbol", 0);
+			return -1;
+		}
+		m = w->sym[sym].mark;
+		if (!strcmp(op, "mark"))
+			m = num(step, "price");
+		else if (has(step, "pct"))
+			m *= 1 + num(step, "pct") / 100;
+		else
+			m += num(step, "delta");
+		if (m <= 0) {
+			fail(ans, "mark must be > 0", 0);
+			return -1;
+		}
+		sim_set_mark(w, sym, m);
+		sim_jbool(ans, "ok", 1);
+		sim_jdec(ans, "mark", w->sym[sym].mark, w->sym[sym].pdp);
+		return 0;
+	}
+	if (!a) {
+		fail(ans, "unknown account", 0);
+		return -1;
+	}
+	if (!strcmp(op, "expire_listen_key")) {
+		sim_stream_listen_key_expired(w, a);
+		a->listen_key[0] = '\0';
+		a->lk_expires = 0;
+		sim_jbool(ans, "ok", 1);
+		return 0;
+	}
+	if (!strcmp(op, "disconnect")) {
+		sim_server_disconnect(w, a);
+		sim_jbool(ans, "ok", 1);
+		return 0;
+	}
+	if (!strcmp(op, "balance")) {
+		a->balance = num(step, "balance");
+		sim_jbool(ans, "ok", 1);
+		return 0;
+	}
+	if (sym < 0 || !sim_account_has(a, sym)) {
+		fail(ans, "unknown symbol", 0);
+		return -1;
+	}
+	if (!strcmp(op, "open")) {
+		int side = side_of(sim_jstr(step, "side"));
+
+		if (!side) {
+			fail(ans, "bad side", 0);
+			return -1;
+		}
+		return place(w, a, step, sym, side, num(step, "qty"), "MARKET",
+			     open_ps(a, side, sim_jstr(step, "position_side")), ans);
+	}
+	if (!strcmp(op, "close")) {
+		int ps = ps_of(sim_jstr(step, "position_side"));
+		struct sim_position *p;
+		double qty;
+
+		if (ps < 0)
+			ps = !a->hedge ? 0 : sim_pos(a, sym, 1)->amt != 0 ? 1 : 2;
+		p = sim_pos(a, sym, ps);
+		if (p->amt == 0) {
+			fail(ans, "no position", a->ex == SIM_BINANCE ? -2022 : 110017);
+			return -1;
+		}
+		qty = has(step, "qty") ? num(step, "qty") : fabs(p->amt);
+		json_object_object_add(step, "reduce_only", json_object_new_boolean(1));
+		return place(w, a, step, sym, p->amt > 0 ? -1 : 1, qty, "MARKET", ps, ans);
+	}
+	if (!strcmp(op, "order")) {
+		int side = side_of(sim_jstr(step, "side"));
+		const char *type = sim_jstr(step, "type");
+
+		if (!side || !type) {
+			fail(ans, "bad side or type", 0);
+			return -1;
+		}
+		return place(w, a, step, sym, side, num(step, "qty"), type,
+			     open_ps(a, side, sim_jstr(step, "position_side")), ans);
+	}
+	if (!strcmp(op, "stop")) {
+		int ps = ps_of(sim_jstr(step, "position_side"));
+		struct sim_position *p;
+
+		if (ps < 0)
+			ps = !a->hedge ? 0 : sim_pos(a, sym, 1)->amt != 0 ? 1 : 2;
+		p = sim_pos(a, sym, ps);
+		if (p->amt == 0) {
+			fail(ans, "no position", 0);
+			return -1;
+		}
+		if (a->ex == SIM_BYBIT) {
+			double t = num(step, "trigger"), mark = w->sym[sym].mark;
+
+			if (p->amt > 0 ? t >= mark : t <= mark) {
+				fail(ans, "would immediately trigger", 10001);
+				return -1;
+			}
+			sim_bybit_set_stop(w, a, sym, ps, t, -1);
+			sim_jbool(ans, "ok", 1);
+			return 0;
+		}
+		if (!has(step, "qty"))
+			json_object_object_add(step, "close_position", json_object_new_boolean(1));
+		else
+			json_object_object_add(step, "reduce_only", json_object_new_boolean(1));
+		return place(w, a, step, sym, p->amt > 0 ? -1 : 1, num(step, "qty"), "STOP_MARKET", ps, ans);
+	}
+	if (!strcmp(op, "cancel")) {
+		const char *id = sim_jstr(step, "order_id"), *cid = sim_jstr(step, "client_id");
+		int n = 0;
+
+		for (size_t i = 0; i < a->norders; i++) {
+			struct sim_order *o = a->orders[i];
+
+			if (!o->open || o->sym != sym)
+				continue;
+			if ((id && strcmp(id, o->oid)) || (cid && strcmp(cid, o->client)))
+				continue;
+			sim_cancel(w, a, o, "CancelByUser");
+			n++;
+		}
+		sim_jbool(ans, "ok", n > 0);
+		sim_jint(ans, "cancelled", n);
+		return n > 0 ? 0 : -1;
+	}
+	fail(ans, "unknown op", 0);
+	return -1;
+}
+
+static void run_later(struct sim_world *w, void *arg)
+{
+	struct json_object *step = arg, *ans = json_object_new_object();
+
+	sim_step_run(w, step, ans);
+	json_object_put(ans);
+	json_object_put(step);
+}
+
+void sim_scenario_cancel(struct sim_world *w)
+{
+	sim_server_cancel_later(w);
+}
+
+static int load_symbols(struct sim_world *w, struct json_object *arr)
+{
+	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+		struct json_object *s = json_object_array_get_idx(arr, i);
+		const char *n = sim_jstr(s, "symbol");
+
+		if (!n || sim_symbol_add(w, n, num(s, "mark"), num(s, "tick"), num(s, "step"),
+					 num(s, "min_qty")) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int sim_scenario_load(struct sim_world *w, struct json_object *sc, int at_start,
+		      char *err, size_t errn)
+{
+	struct json_object *arr;
+
+	if (!sc || !json_object_is_type(sc, json_type_object)) {
+		snprintf(err, errn, "scenario must be a JSON object");
+		return -1;
+	}
+	sim_world_defaults(w, 1);
+	if (json_object_object_get_ex(sc, "symbols", &arr) && load_symbols(w, arr) < 0) {
+		snprintf(err, errn, "bad symbols entry");
+		return -1;
+	}
+	if (json_object_object_get_ex(sc, "accounts", &arr)) {
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			struct json_object *ac = json_object_array_get_idx(arr, i), *syms;
+			const char *ex = sim_jstr(ac, "exchange"), *key = sim_jstr(ac, "key");
+			const char *sec = sim_jstr(ac, "secret");
+			struct sim_account *a;
+
+			if (!ex || !key || !sec || (strcmp(ex, "binance") && strcmp(ex, "bybit"))) {
+				snprintf(err, errn, "account %zu needs exchange, key, secret", i);
+				return -1;
+			}
+			a = sim_account_add(w, !strcmp(ex, "bybit") ? SIM_BYBIT : SIM_BINANCE, key, sec,
+					    has(ac, "balance") ? num(ac, "balance") : 10000,
+					    boolv(ac, "hedge"));
+			if (json_object_object_get_ex(ac, "symbols", &syms)) {
+				a->symmask0 = 0;
+				for (size_t k = 0; k < json_object_array_length(syms); k++) {
+					int s = sim_symbol_find(w, json_object_get_string(json_object_array_get_idx(syms, k)));
+
+					if (s < 0) {
+						snprintf(err, errn, "account %s: unknown symbol", key);
+						return -1;
+					}
+					a->symmask0 |= 1ULL << s;
+				}
+				a->symmask = a->symmask0;
+			}
+		}
+	}
+	(void)at_start;
+	sim_world_defaults(w, 2);
+	/* accounts added before later symbols trade them too, unless restricted */
+	if (json_object_object_get_ex(sc, "faults", &arr))
+		for (size_t i = 0; i < json_object_array_length(arr); i++)
+			if (!sim_fault_add(w, json_object_array_get_idx(arr, i), err, errn))
+				return -1;
+	sim_scenario_cancel(w);
+	if (json_object_object_get_ex(sc, "steps", &arr))
+		for (size_t i = 0; i < json_object_array_length(arr); i++) {
+			struct json_object *st = json_object_array_get_idx(arr, i);
+
+			sim_server_later(w, (int)num(st, "at_ms"), run_later, json_object_get(st));
+		}
+	return 0;
+}

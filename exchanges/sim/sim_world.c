@@ -1,0 +1,218 @@
+/* The world: symbols with marks, accounts per API key, the per-account
+ * request log and counters. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exchanges/sim/sim.h"
+#include "watchdog/xalloc.h"
+
+struct sim_world *sim_world_new(unsigned long long seed)
+{
+	struct sim_world *w = xcalloc(1, sizeof *w);
+
+	w->seed = w->rng = seed;
+	w->next_id = 4000000000LL + (long long)(sim_rand(w) % 1000000) * 10;
+	w->next_fault_id = 1;
+	w->anon = xcalloc(1, sizeof *w->anon);
+	snprintf(w->anon->key, sizeof w->anon->key, "public");
+	sim_account_reset(w, w->anon);
+	return w;
+}
+
+static void orders_free(struct sim_account *a)
+{
+	for (size_t i = 0; i < a->norders; i++)
+		free(a->orders[i]);
+	a->norders = 0;
+}
+
+static void account_free(struct sim_account *a)
+{
+	orders_free(a);
+	free(a->orders);
+	json_object_put(a->log);
+	json_object_put(a->counters);
+	free(a);
+}
+
+void sim_world_free(struct sim_world *w)
+{
+	if (!w)
+		return;
+	for (int i = 0; i < w->nacct; i++)
+		account_free(w->acct[i]);
+	free(w->acct);
+	account_free(w->anon);
+	sim_fault_clear(w, -1);
+	json_object_put(w->start_accounts);
+	free(w);
+}
+
+int sim_symbol_find(struct sim_world *w, const char *name)
+{
+	for (int i = 0; name && i < w->nsym; i++)
+		if (strcmp(w->sym[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+int sim_symbol_add(struct sim_world *w, const char *name, double mark, double tick,
+		   double step, double min_qty)
+{
+	int i = sim_symbol_find(w, name);
+	struct sim_symbol *s;
+	size_t n = strlen(name);
+
+	if (i < 0) {
+		if (w->nsym >= SIM_MAX_SYM || n < 5 || n >= sizeof s->name)
+			return -1;
+		i = w->nsym++;
+	}
+	s = &w->sym[i];
+	snprintf(s->name, sizeof s->name, "%s", name);
+	/* linear USDT perpetuals only: base = name minus "USDT" */
+	snprintf(s->base, sizeof s->base, "%.*s", (int)(n > 4 ? n - 4 : n), name);
+	s->mark = s->mark0 = mark;
+	s->tick = tick > 0 ? tick : 0.01;
+	s->step = step > 0 ? step : 0.001;
+	s->min_qty = min_qty > 0 ? min_qty : s->step;
+	s->pdp = sim_dp_of(s->tick);
+	s->qdp = sim_dp_of(s->step);
+	return i;
+}
+
+struct sim_account *sim_account_find(struct sim_world *w, const char *key)
+{
+	for (int i = 0; key && i < w->nacct; i++)
+		if (strcmp(w->acct[i]->key, key) == 0)
+			return w->acct[i];
+	return NULL;
+}
+
+struct sim_account *sim_account_first(struct sim_world *w, int ex)
+{
+	for (int i = 0; i < w->nacct; i++)
+		if (ex < 0 || (int)w->acct[i]->ex == ex)
+			return w->acct[i];
+	return NULL;
+}
+
+int sim_account_has(struct sim_account *a, int sym)
+{
+	return sym >= 0 && sym < SIM_MAX_SYM && (a->symmask >> sym) & 1ULL;
+}
+
+void sim_new_listen_key(struct sim_world *w, struct sim_account *a)
+{
+	static const char al[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+	for (int i = 0; i < 64; i++)
+		a->listen_key[i] = al[sim_rand(w) % (sizeof al - 1)];
+	a->listen_key[64] = '\0';
+	a->lk_expires = sim_now(w, SIM_BINANCE) + 3600 * 1000LL;
+}
+
+void sim_account_reset(struct sim_world *w, struct sim_account *a)
+{
+	long long now = sim_now(w, (int)a->ex);
+
+	a->balance = a->balance0;
+	a->hedge = a->hedge0;
+	a->symmask = a->symmask0;
+	memset(a->pos, 0, sizeof a->pos);
+	for (int s = 0; s < SIM_MAX_SYM; s++)
+		for (int ps = 0; ps < 3; ps++) {
+			a->pos[s][ps].sym = s;
+			a->pos[s][ps].ps = ps;
+		}
+	orders_free(a);
+	a->listen_key[0] = '\0';
+	a->lk_expires = 0;
+	a->seq = 1000;
+	json_object_put(a->log);
+	json_object_put(a->counters);
+	a->log = json_object_new_array();
+	a->counters = json_object_new_object();
+	a->total = a->weight = 0;
+	a->bal_updated = now;
+}
+
+struct sim_account *sim_account_add(struct sim_world *w, enum sim_exch ex, const char *key,
+				    const char *secret, double balance, int hedge)
+{
+	struct sim_account *a = sim_account_find(w, key);
+
+	if (!a) {
+		a = xcalloc(1, sizeof *a);
+		w->acct = xrealloc(w->acct, sizeof *w->acct * (size_t)(w->nacct + 1));
+		w->acct[w->nacct++] = a;
+	}
+	a->ex = ex;
+	snprintf(a->key, sizeof a->key, "%s", key);
+	snprintf(a->secret, sizeof a->secret, "%s", secret);
+	a->balance0 = balance;
+	a->hedge0 = hedge;
+	a->symmask0 = w->nsym >= 64 ? ~0ULL : (1ULL << w->nsym) - 1;
+	sim_account_reset(w, a);
+	return a;
+}
+
+void sim_world_defaults(struct sim_world *w, int what)
+{
+	static const struct {
+		const char *n;
+		double mark, tick, step;
+	} d[] = {
+		{"BTCUSDT", 60000, 0.1, 0.001}, {"ETHUSDT", 3000, 0.01, 0.001},
+		{"SKLUSDT", 0.03, 0.00001, 1},  {"AVLUSDT", 0.25, 0.0001, 1},
+		{"KAVAUSDT", 0.5, 0.0001, 0.1}, {"BASUSDT", 0.05, 0.00001, 1},
+		{"LTCUSDT", 80, 0.01, 0.001},
+	};
+	if ((what & 1) && w->nsym == 0)
+		for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
+			sim_symbol_add(w, d[i].n, d[i].mark, d[i].tick, d[i].step, d[i].step);
+	if ((what & 2) && w->nacct == 0) {
+		sim_account_add(w, SIM_BINANCE, "sim-binance-key", "sim-binance-secret", 10000, 0);
+		sim_account_add(w, SIM_BYBIT, "sim-bybit-key", "sim-bybit-secret", 10000, 0);
+	}
+}
+
+void sim_world_reset(struct sim_world *w)
+{
+	sim_scenario_cancel(w);
+	sim_fault_clear(w, -1);
+	for (int i = 0; i < w->nsym; i++)
+		w->sym[i].mark = w->sym[i].mark0;
+	for (int i = 0; i < w->nacct; i++)
+		sim_account_reset(w, w->acct[i]);
+	sim_account_reset(w, w->anon);
+	w->wused = 0;
+}
+
+void sim_log_add(struct sim_world *w, struct sim_account *a, struct json_object *entry)
+{
+	(void)w;
+	sim_jint(entry, "seq", ++a->log_seq);
+	json_object_array_add(a->log, entry);
+	if (json_object_array_length(a->log) > SIM_LOG_MAX)
+		json_object_array_del_idx(a->log, 0, json_object_array_length(a->log) - SIM_LOG_MAX);
+}
+
+void sim_count(struct sim_account *a, const char *method, const char *path, int weight)
+{
+	char k[160];
+	struct json_object *e;
+
+	snprintf(k, sizeof k, "%s %s", method, path);
+	if (!json_object_object_get_ex(a->counters, k, &e)) {
+		e = json_object_new_object();
+		sim_jint(e, "count", 0);
+		sim_jint(e, "weight", 0);
+		json_object_object_add(a->counters, k, e);
+	}
+	sim_jint(e, "count", json_object_get_int64(json_object_object_get(e, "count")) + 1);
+	sim_jint(e, "weight", json_object_get_int64(json_object_object_get(e, "weight")) + weight);
+	a->total++;
+	a->weight += weight;
+}

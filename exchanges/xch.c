@@ -1,0 +1,190 @@
+/* Adapter construction by exchange, typed-result names and the helpers
+ * every adapter shares (error filling, listing and stream-cache access). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exchanges/xch_int.h"
+#include "watchdog/log.h"
+#include "watchdog/xalloc.h"
+
+static const char *const rc_names[XCH_RC_COUNT] = {
+	[XCH_OK] = "OK",
+	[XCH_RATELIMIT] = "RATELIMIT",
+	[XCH_BANNED] = "BANNED",
+	[XCH_AUTH] = "AUTH",
+	[XCH_TIMESTAMP] = "TIMESTAMP",
+	[XCH_WOULD_TRIGGER] = "WOULD_TRIGGER",
+	[XCH_UNKNOWN_ORDER] = "UNKNOWN_ORDER",
+	[XCH_REDUCE_ONLY] = "REDUCE_ONLY",
+	[XCH_NOT_SUPPORTED] = "NOT_SUPPORTED",
+	[XCH_NETWORK] = "NETWORK",
+	[XCH_TIMEOUT] = "TIMEOUT",
+	[XCH_SERVER] = "SERVER",
+	[XCH_MALFORMED] = "MALFORMED",
+	[XCH_REJECTED] = "REJECTED",
+	[XCH_TOOBIG] = "TOOBIG",
+	[XCH_NO_POSITION] = "NO_POSITION",
+};
+
+const char *
+xch_rc_name(enum xch_rc rc)
+{
+	if ((int)rc < 0 || rc >= XCH_RC_COUNT || !rc_names[rc])
+		return "UNKNOWN";
+	return rc_names[rc];
+}
+
+bool
+xch_rc_transient(enum xch_rc rc)
+{
+	return rc == XCH_RATELIMIT || rc == XCH_NETWORK || rc == XCH_TIMEOUT || rc == XCH_SERVER;
+}
+
+int
+xch_err_set(struct xch_err *err, int rc, int http, long code, const char *fmt, ...)
+{
+	if (!err)
+		return rc;
+	err->rc = rc;
+	err->http = http;
+	err->code = code;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	log_redact(err->msg, sizeof err->msg);
+	return rc;
+}
+
+struct xch *
+xch_new(const struct xch_config *cfg, struct xch_err *err)
+{
+	struct xch_err tmp;
+	if (!err)
+		err = &tmp;
+	memset(err, 0, sizeof *err);
+	if (!cfg) {
+		xch_err_set(err, XCH_REJECTED, 0, 0, "no config");
+		return NULL;
+	}
+	switch (cfg->exchange) {
+	case REC_EX_BINANCE:
+		return bn_new(cfg, err);
+	case REC_EX_BYBIT:
+		return bb_new(cfg, err);
+	}
+	xch_err_set(err, XCH_NOT_SUPPORTED, 0, 0, "unknown exchange %d", (int)cfg->exchange);
+	return NULL;
+}
+
+void
+xch_free(struct xch *x)
+{
+	if (!x)
+		return;
+	if (x->ops && x->ops->destroy)
+		x->ops->destroy(x);
+	else
+		free(x);
+}
+
+struct xch *
+xch_base_new(const struct xch_ops *ops, const struct xch_config *cfg, struct xch_err *err)
+{
+	if (!cfg->rest_url[0]) {
+		xch_err_set(err, XCH_REJECTED, 0, 0, "rest_url missing");
+		return NULL;
+	}
+	if (!cfg->api_key || !cfg->api_secret || !cfg->api_key[0] || !cfg->api_secret[0]) {
+		xch_err_set(err, XCH_AUTH, 0, 0, "api key or secret missing");
+		return NULL;
+	}
+	struct xch *x = xcalloc(1, sizeof *x);
+	struct xch_priv *p = xcalloc(1, sizeof *p);
+	x->ops = ops;
+	x->cfg = *cfg;
+	if (x->cfg.recv_window_ms <= 0)
+		x->cfg.recv_window_ms = 5000;
+	/* strip a trailing '/' so paths can be appended */
+	size_t n = strlen(x->cfg.rest_url);
+	while (n > 0 && x->cfg.rest_url[n - 1] == '/')
+		x->cfg.rest_url[--n] = '\0';
+	n = strlen(x->cfg.ws_url);
+	while (n > 0 && x->cfg.ws_url[n - 1] == '/')
+		x->cfg.ws_url[--n] = '\0';
+	x->limits.used_weight_1m = -1;
+	x->limits.limit_status = -1;
+	x->limits.limit = -1;
+	x->priv = p;
+	p->http = xch_http_new(cfg->connect_timeout_ms, cfg->request_timeout_ms, cfg->max_body);
+	if (!p->http) {
+		free(p);
+		free(x);
+		xch_err_set(err, XCH_NETWORK, 0, 0, "curl init failed");
+		return NULL;
+	}
+	xch_stream_tuning_default(&p->tune);
+	return x;
+}
+
+void
+xch_base_free(struct xch *x)
+{
+	if (!x)
+		return;
+	struct xch_priv *p = xch_priv_of(x);
+	if (p) {
+		xch_stream_stop(x);
+		xch_http_free(p->http);
+		free(p);
+	}
+	free(x);
+}
+
+void
+xch_listing_free(struct xch_listing *l)
+{
+	if (!l)
+		return;
+	free(l->pos);
+	free(l->ord);
+	l->pos = NULL;
+	l->ord = NULL;
+	l->npos = 0;
+	l->nord = 0;
+}
+
+int
+xch_stream_copy(struct xch *x, struct rec_stream_cache *out)
+{
+	if (!x || !out)
+		return -1;
+	if (x->ops && x->ops->stream_copy)
+		return x->ops->stream_copy(x, out);
+	return -1;
+}
+
+int
+xch_real_stream_copy(struct xch *x, struct rec_stream_cache *out)
+{
+	struct xch_priv *p = xch_priv_of(x);
+	if (!p || !p->stream)
+		return -1;
+	struct xch_stream *s = p->stream;
+	pthread_mutex_lock(&s->mu);
+	const struct rec_stream_cache *c = s->cache;
+	/* only the used parts: the arrays are large */
+	out->state = c->state;
+	out->connected_ms = c->connected_ms;
+	out->last_msg_ms = c->last_msg_ms;
+	out->last_event_ms = c->last_event_ms;
+	out->reconnects = c->reconnects;
+	out->npos = c->npos;
+	memcpy(out->pos, c->pos, c->npos * sizeof c->pos[0]);
+	out->nord = c->nord;
+	memcpy(out->ord, c->ord, c->nord * sizeof c->ord[0]);
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}

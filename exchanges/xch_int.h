@@ -1,0 +1,135 @@
+/* Private parts shared by xch.c and the Binance / Bybit adapters (style P4:
+ * tests may include this header; the rest of vigil must not).
+ *
+ * struct xch_priv hangs off struct xch.priv for both real adapters. The
+ * engine thread owns `http`; the stream thread owns everything in
+ * struct xch_stream except the cache, which is shared under `mu`. */
+#ifndef XCH_INT_H
+#define XCH_INT_H
+#include <json-c/json.h>
+#include <libwebsockets.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "exchanges/exchange.h"
+#include "exchanges/http.h"
+
+#define XCH_CAP_WS_MSG (4u * 1024 * 1024)
+#define XCH_OUTQ_MAX 16
+
+struct xch_stream;
+
+/* What an adapter plugs into the generic WebSocket client (xch_ws.c).
+ * All hooks run in the stream thread. */
+struct xch_stream_proto {
+	/* Builds the URL to connect to (may do blocking REST, e.g. the Binance
+	 * listenKey). Returns 0, or -1 to retry later with backoff. */
+	int (*prepare)(struct xch_stream *s, char *url, size_t cap);
+	void (*on_open)(struct xch_stream *s);
+	/* One complete text message. */
+	void (*on_message)(struct xch_stream *s, const char *msg, size_t len, int64_t recv_ns);
+	/* Called every tick (s->tick_ms) while the thread runs. */
+	void (*on_tick)(struct xch_stream *s, int64_t mono_ms);
+	void (*on_close)(struct xch_stream *s);
+};
+
+/* Timings; defaults are the production values, tests shorten them with
+ * xch_stream_tune() before stream_start. */
+struct xch_stream_tuning {
+	int64_t backoff_min_ms;     /* first reconnect delay (250) */
+	int64_t backoff_max_ms;     /* cap (30000) */
+	int64_t keepalive_ms;       /* Binance listenKey PUT (30 min) */
+	int64_t rotate_ms;          /* Binance reconnect before 24 h (23 h) */
+	int64_t ping_ms;            /* Bybit op ping (20 s) */
+	int64_t stale_ms;           /* no message at all for this long => reconnect (Bybit 3 pings) */
+	int64_t tick_ms;            /* housekeeping tick (200) */
+	size_t max_msg;             /* message cap (4 MiB) */
+};
+
+struct xch_stream {
+	struct xch *x;
+	const struct xch_stream_proto *proto;
+	struct xch_stream_tuning tune;
+	/* thread */
+	pthread_t thr;
+	bool thr_started;
+	atomic_bool stop;
+	struct lws_context *ctx;
+	struct lws *wsi;
+	bool conn_active;           /* a connection is being made or is up */
+	bool established;
+	bool close_req;             /* drop the connection at the next chance */
+	bool ws_ping_pending;       /* send a WebSocket ping frame */
+	int retry;                  /* consecutive failures */
+	unsigned rng;
+	lws_sorted_usec_list_t sul_connect;
+	lws_sorted_usec_list_t sul_tick;
+	/* outbound text messages (stream thread only) */
+	char *outq[XCH_OUTQ_MAX];
+	size_t noutq;
+	char conn_work[1200];       /* parsed URL of the current connection */
+	char conn_path[1200];
+	/* inbound accumulation */
+	char *rx;
+	size_t rxlen, rxcap;
+	/* adapter state (stream thread) */
+	struct xch_http *http;      /* the stream thread's own REST client */
+	char listen_key[256];       /* Binance */
+	int64_t key_ms;             /* mono ms of last listenKey POST/PUT */
+	bool authed;                /* Bybit */
+	bool needs_auth;            /* healthy only once authed (Bybit) */
+	int64_t last_ping_ms;       /* mono */
+	int64_t last_rx_mono_ms;
+	int64_t opened_mono_ms;
+	uint64_t listenkey_posts;   /* counters for tests */
+	uint64_t listenkey_puts;
+	/* shared with readers */
+	pthread_mutex_t mu;
+	struct rec_stream_cache *cache;
+};
+
+struct xch_priv {
+	struct xch_http *http;      /* engine thread */
+	bool clock_synced;
+	struct xch_stream *stream;  /* NULL until stream_start */
+	struct xch_stream_tuning tune;
+};
+
+static inline struct xch_priv *xch_priv_of(struct xch *x) { return (struct xch_priv *)x->priv; }
+
+/* Adapter constructors (binance.c, bybit.c). */
+struct xch *bn_new(const struct xch_config *cfg, struct xch_err *err);
+struct xch *bb_new(const struct xch_config *cfg, struct xch_err *err);
+
+/* Common construction / destruction of the xch + xch_priv pair. */
+struct xch *xch_base_new(const struct xch_ops *ops, const struct xch_config *cfg, struct xch_err *err);
+void xch_base_free(struct xch *x);
+/* The stream_copy slot of the real adapters (copies under the lock). */
+int xch_real_stream_copy(struct xch *x, struct rec_stream_cache *out);
+
+/* Sets an error: rc, http, code and a printf message (redacted). Returns rc. */
+int xch_err_set(struct xch_err *err, int rc, int http, long code, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* Generic stream client (xch_ws.c). start: 0 ok, -1 err set. */
+int xch_stream_start(struct xch *x, const struct xch_stream_proto *proto, struct xch_err *err);
+void xch_stream_stop(struct xch *x);
+/* Stream-thread helpers for adapters. */
+void xch_stream_send(struct xch_stream *s, char *msg_take); /* queues (takes ownership) */
+void xch_stream_drop(struct xch_stream *s);                 /* close + reconnect */
+void xch_stream_ws_ping(struct xch_stream *s);              /* protocol-level ping */
+/* Applies under the cache lock; *_many forms call on_event afterwards. */
+void xch_stream_lock(struct xch_stream *s);
+void xch_stream_unlock(struct xch_stream *s);
+void xch_stream_event(struct xch_stream *s, const char *symbol, int64_t recv_ns);
+/* Test hook: change timings before stream_start. */
+void xch_stream_tune(struct xch *x, const struct xch_stream_tuning *t);
+void xch_stream_tuning_default(struct xch_stream_tuning *t);
+
+/* The stream cache's ordering rules are reconcile's (rec_stream_apply_*
+ * in reconcile/stream_cache.c): one rule for every writer of the cache. */
+#include "reconcile/reconcile.h"
+
+#endif

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Drives vigil-sim for the benchmarks through its /_sim/ control API only.
+
+  simctl.py setup-audit PORT NPOS NORD ROWS.json
+      one Binance account (key bench-audit-key) holding NPOS positions and
+      NORD open orders (half conditional: reduce-only STOP_MARKET algo
+      orders; half resting LIMIT entries), spread over NPOS symbols. Writes
+      the bot's rows (one active row per position) to ROWS.json and prints
+      "npos nord". If the sim refuses that many symbols, the largest count
+      it accepts is used (the figures name the real counts).
+  simctl.py counters PORT KEY          the account's request counters (JSON)
+  simctl.py setup-daemon PORT N        N accounts per exchange (bench-bn-I /
+      bench-bb-I, secrets bench-secret), symbol BTCUSDT...; prints the keys
+  simctl.py push PORT RATE SECS KEY... RATE events/s in total for SECS s,
+      round-robin over the accounts: alternately open / close a small
+      position (each is one order -> stream events on that account)
+All traffic goes to 127.0.0.1.
+"""
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+
+SECRET = "bench-secret"
+
+
+def call(port, method, path, obj=None):
+    data = json.dumps(obj).encode() if obj is not None else None
+    rq = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path), data=data, method=method)
+    try:
+        with urllib.request.urlopen(rq, timeout=10) as r:
+            return json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        body = e.read()
+        try:
+            return json.loads(body)
+        except ValueError:
+            return {"ok": False, "error": body.decode(errors="replace")}
+
+
+def sym(i):
+    return "BN%03dUSDT" % i
+
+
+def setup_audit(port, npos, nord, rows_path):
+    key = "bench-audit-key"
+    acct = {"exchange": "binance", "key": key, "secret": SECRET, "balance": "10000000"}
+    n = npos
+    while n > 0:
+        syms = [{"symbol": sym(i), "mark": "100", "tick": "0.01", "step": "0.001", "min_qty": "0.001"}
+                for i in range(n)]
+        a = dict(acct, symbols=[s["symbol"] for s in syms])
+        r = call(port, "POST", "/_sim/scenario", {"symbols": syms, "accounts": [a]})
+        if r.get("ok"):
+            break
+        n = n - 1 if n <= 80 else 64  # the sim has a fixed symbol table
+    if n <= 0:
+        sys.exit("setup-audit: the sim accepts no symbols")
+    steps = []
+    for i in range(n):
+        steps.append({"account": key, "op": "open", "symbol": sym(i),
+                      "side": "BUY" if i % 2 == 0 else "SELL", "qty": "1"})
+    for j in range(nord):
+        i = j % n
+        long_ = i % 2 == 0
+        if j % 2 == 0:
+            steps.append({"account": key, "op": "order", "symbol": sym(i), "type": "STOP_MARKET",
+                          "side": "SELL" if long_ else "BUY", "qty": "1",
+                          "trigger": "%.2f" % ((90 if long_ else 110) - (j // n) * 0.01 * (1 if long_ else -1)),
+                          "reduce_only": True})
+        else:
+            steps.append({"account": key, "op": "order", "symbol": sym(i), "type": "LIMIT",
+                          "side": "BUY" if long_ else "SELL", "qty": "0.01",
+                          "price": "%.2f" % ((80 if long_ else 120) - (j // n) * 0.01 * (1 if long_ else -1))})
+    bad = 0
+    for s in steps:
+        r = call(port, "POST", "/_sim/step", s)
+        if not r.get("ok"):
+            bad += 1
+    st = call(port, "GET", "/_sim/state?account=" + key)
+    np_, no = len(st["positions"]), len(st["open_orders"]) + len(st["conditional_orders"])
+    rows = [{"symbol": sym(i)[:-4] + "/USDT:USDT", "exchange": "binance",
+             "side": "long" if i % 2 == 0 else "short", "quantity": 1, "entry_price": 100,
+             "status": "active"} for i in range(n)]
+    with open(rows_path, "w") as f:
+        json.dump(rows, f)
+    if bad:
+        print("setup-audit: %d steps refused" % bad, file=sys.stderr)
+    print(np_, no)
+
+
+def setup_daemon(port, n):
+    accts = []
+    for i in range(n):
+        accts.append({"exchange": "binance", "key": "bench-bn-%d" % i, "secret": SECRET})
+        accts.append({"exchange": "bybit", "key": "bench-bb-%d" % i, "secret": SECRET})
+    r = call(port, "POST", "/_sim/scenario", {"accounts": accts})
+    if not r.get("ok"):
+        sys.exit("setup-daemon: %s" % r)
+    print(" ".join(a["key"] for a in accts))
+
+
+def push(port, rate, secs, keys):
+    """Paced: event k is due at t0 + k/rate; never more than rate*secs."""
+    total = int(rate * secs)
+    t0 = time.monotonic()
+    opened = {}
+    sent = bad = 0
+    for k in range(total):
+        due = t0 + k / rate
+        d = due - time.monotonic()
+        if d > 0:
+            time.sleep(d)
+        key = keys[k % len(keys)]
+        if opened.get(key):
+            s = {"account": key, "op": "close", "symbol": "LTCUSDT"}
+        else:
+            s = {"account": key, "op": "open", "symbol": "LTCUSDT", "side": "BUY", "qty": "0.01"}
+        r = call(port, "POST", "/_sim/step", s)
+        if r.get("ok"):
+            opened[key] = not opened.get(key)
+            sent += 1
+        else:
+            bad += 1
+    # leave every account flat
+    for key, o in opened.items():
+        if o:
+            call(port, "POST", "/_sim/step", {"account": key, "op": "close", "symbol": "LTCUSDT"})
+    print(sent, bad, "%.2f" % (time.monotonic() - t0))
+
+
+def main():
+    a = sys.argv[1:]
+    if len(a) >= 5 and a[0] == "setup-audit":
+        setup_audit(a[1], int(a[2]), int(a[3]), a[4])
+    elif len(a) == 3 and a[0] == "counters":
+        print(json.dumps(call(a[1], "GET", "/_sim/counters?account=" + a[2])))
+    elif len(a) == 3 and a[0] == "setup-daemon":
+        setup_daemon(a[1], int(a[2]))
+    elif len(a) >= 5 and a[0] == "push":
+        push(a[1], float(a[2]), float(a[3]), a[4:])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Fuzzing: tests/fuzz/run.sh SECONDS [TARGET...]
+# Builds every tests/fuzz/fuzz_<name>.c with clang libFuzzer + ASan + UBSan
+# (tests/fuzz/fuzz.mk, into build/fuzz/), replays the regression inputs of
+# tests/fuzz/regress/<name>/, then fuzzes each target for SECONDS starting
+# from a copy of tests/fuzz/corpus/<name>/ in build/fuzz/corpus-<name>/ (the
+# repository's corpus is never modified; the copy grows across runs).
+# Exits non-zero on any build failure, regression or crash, and prints the
+# crashing input's path; turn it into a regression test with
+#   cp build/fuzz/crashes/<name>/crash-... tests/fuzz/regress/<name>/
+# Env: FUZZ_JOBS (targets fuzzed at once, default: number of CPUs),
+#      FUZZ_BUILD (default build/fuzz), FUZZ_CC (default clang).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+secs=${1:?usage: tests/fuzz/run.sh SECONDS [TARGET...]}
+shift
+B=${FUZZ_BUILD:-build/fuzz}
+CC=${FUZZ_CC:-clang}
+jobs=${FUZZ_JOBS:-$(nproc)}
+
+die() { echo "fuzz: $*" >&2; exit 1; }
+
+# No clang or no libFuzzer runtime is a failure, never a skip.
+command -v "$CC" >/dev/null || die "$CC not found (install clang and libclang-rt-14-dev: make deps)"
+mkdir -p "$B"
+printf '#include <stdint.h>\n#include <stddef.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { return 0; }\n' >"$B/probe.c"
+"$CC" -fsanitize=fuzzer,address,undefined -o "$B/probe" "$B/probe.c" >"$B/probe.log" 2>&1 ||
+	{ cat "$B/probe.log" >&2; die "$CC cannot link -fsanitize=fuzzer (libclang-rt-14-dev missing?)"; }
+
+if [ $# -gt 0 ]; then names=("$@"); else
+	names=()
+	for f in tests/fuzz/fuzz_*.c; do n=$(basename "$f" .c); names+=("${n#fuzz_}"); done
+fi
+[ ${#names[@]} -gt 0 ] || die "no targets"
+
+echo "== fuzz: building ${#names[@]} targets with $CC"
+make --no-print-directory -s -j"$(nproc)" -f tests/fuzz/fuzz.mk FUZZ_BUILD="$B" FUZZ_CC="$CC" \
+	$(printf "$B/fuzz_%s " "${names[@]}") || die "build failed"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+fail=0
+
+# 1. Regressions: every input that ever crashed a target, run once each.
+for n in "${names[@]}"; do
+	d=tests/fuzz/regress/$n
+	[ -d "$d" ] || continue
+	files=("$d"/*)
+	[ -e "${files[0]}" ] || continue
+	if "$B/fuzz_$n" -runs=1 "${files[@]}" >"$B/regress-$n.log" 2>&1 </dev/null; then
+		echo "PASS regress $n (${#files[@]} inputs)"
+	else
+		echo "FAIL regress $n: an old crash is back"
+		grep -E 'Running: |ERROR|runtime error|FUZZ_CHECK|SUMMARY' "$B/regress-$n.log" | tail -8 | sed 's/^/    /'
+		fail=1
+	fi
+done
+
+# 2. Fuzz each target for SECONDS, up to $jobs at a time.
+fuzz_one() { # $1 = name; prints one PASS/FAIL line
+	local n=$1 corp=$B/corpus-$n art=$B/crashes/$n log=$B/fuzz-$n.log dict=()
+	mkdir -p "$corp" "$art"
+	[ -d "tests/fuzz/corpus/$n" ] && cp -n tests/fuzz/corpus/"$n"/* "$corp"/ 2>/dev/null
+	[ -f "tests/fuzz/dict/$n.dict" ] && dict=(-dict="tests/fuzz/dict/$n.dict")
+	"$B/fuzz_$n" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 -malloc_limit_mb=512 \
+		-max_len=16384 -print_final_stats=1 "${dict[@]}" -artifact_prefix="$art/" "$corp" \
+		>"$log" 2>&1 </dev/null
+	local rc=$? execs
+	execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$')
+	if [ $rc -eq 0 ]; then
+		echo "PASS fuzz $n (${secs}s, ${execs:-?} runs)"
+	else
+		local crash
+		crash=$(grep -oE 'Test unit written to .*' "$log" | tail -1 | sed 's/Test unit written to //')
+		echo "FAIL fuzz $n: crashing input ${crash:-(none written, see $log)}"
+		grep -E 'ERROR|runtime error|FUZZ_CHECK|SUMMARY|#[0-9]+ 0x.* in ' "$log" | head -12 | sed 's/^/    /'
+		echo "    log: $log; to keep it as a regression: cp ${crash:-INPUT} tests/fuzz/regress/$n/"
+		return 1
+	fi
+}
+
+running=0
+results=$B/results.$$
+: >"$results"
+for n in "${names[@]}"; do
+	( fuzz_one "$n" >>"$results" ) &
+	running=$((running + 1))
+	if [ $running -ge "$jobs" ]; then wait -n; running=$((running - 1)); fi
+done
+wait
+sort "$results"
+grep -q '^FAIL' "$results" && fail=1
+rm -f "$results"
+exit $fail

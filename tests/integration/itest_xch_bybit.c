@@ -1,0 +1,318 @@
+/* Bybit adapter against vigil-sim: scripted sequence (stream cache, REST and
+ * sim state agree, position stops visible as orders), one request per
+ * listing endpoint, faults typed, stream drop and clock skew recovered. */
+#include "tests/integration/itest_xch_kit.h"
+
+#define KEY "sim-bybit-key"
+#define SECRET "sim-bybit-secret"
+
+static bool setup(struct kit *k)
+{
+	if (kit_start(k) != 0)
+		return false;
+	k->x = kit_adapter(k, REC_EX_BYBIT, KEY, SECRET);
+	return k->x != NULL;
+}
+
+static bool has_pos_stop(const struct rec_stream_cache *c, const void *arg)
+{
+	const struct rec_order *o = rec_stream_find_order(c, (const char *)arg, false);
+	return o && o->status == REC_OST_NEW && o->position_attached;
+}
+
+static void itest_bb_sequence_stream_rest_and_sim_agree(void)
+{
+	struct kit k;
+	CU_ASSERT_TRUE_FATAL(setup(&k));
+	struct xch *x = k.x;
+	struct xch_err err;
+	CU_ASSERT_EQUAL_FATAL(x->ops->stream_start(x, &err), XCH_OK);
+	CU_ASSERT_TRUE_FATAL(kit_wait(&k, kit_is_up, NULL, 5000));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
+					      "\"side\":\"Buy\",\"qty\":\"0.5\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"SKLUSDT\","
+					      "\"side\":\"Sell\",\"qty\":\"308\"}"));
+	struct kit_posq q1 = { "ETHUSDT", REC_PIDX_BOTH, 0.5 }, q2 = { "SKLUSDT", REC_PIDX_BOTH, 308 };
+	CU_ASSERT_TRUE(kit_wait(&k, kit_pos_is, &q1, 4000));
+	CU_ASSERT_TRUE(kit_wait(&k, kit_pos_is, &q2, 4000));
+	const struct rec_position *sp = rec_stream_find_position(k.sc, "SKLUSDT", REC_PIDX_BOTH);
+	CU_ASSERT_TRUE_FATAL(sp != NULL);
+	CU_ASSERT_EQUAL(sp->side, REC_SIDE_SHORT);
+	CU_ASSERT_TRUE(atomic_load(&k.events) >= 2);
+
+	/* whole-position stop: position/trading-stop, seen as a position stop */
+	struct xch_stop_req sr = { .symbol = "ETHUSDT", .position_side = REC_SIDE_LONG, .trigger_price = 2800,
+				   .qty = 0, .client_id = "vgl-it-bb-1" };
+	struct xch_ack ack;
+	CU_ASSERT_EQUAL_FATAL(x->ops->place_stop(x, &sr, &ack, &err), XCH_OK);
+	CU_ASSERT_STRING_EQUAL(ack.id, "pos-sl:ETHUSDT:0");
+	CU_ASSERT_TRUE(kit_wait(&k, has_pos_stop, "pos-sl:ETHUSDT:0", 4000));
+	/* quantity stop: a conditional reduce-only order (ids only in the answer) */
+	struct xch_stop_req sq = { .symbol = "SKLUSDT", .position_side = REC_SIDE_SHORT, .trigger_price = 0.033,
+				   .qty = 308, .client_id = "vgl-it-bb-2" };
+	struct xch_ack qa;
+	CU_ASSERT_EQUAL_FATAL(x->ops->place_stop(x, &sq, &qa, &err), XCH_OK);
+	CU_ASSERT_TRUE(qa.id[0] != '\0');
+	CU_ASSERT_STRING_EQUAL(qa.client_id, "vgl-it-bb-2");
+	struct kit_ordq oq = { qa.id, false, REC_OST_NEW };
+	CU_ASSERT_TRUE(kit_wait(&k, kit_ord_is, &oq, 4000));
+
+	struct xch_listing l;
+	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing(x, &l), XCH_OK);
+	CU_ASSERT_EQUAL(l.npos, 2);
+	const struct rec_position *rp = kit_find_pos(l.pos, l.npos, "ETHUSDT");
+	CU_ASSERT_TRUE_FATAL(rp != NULL);
+	CU_ASSERT_EQUAL(rp->side, REC_SIDE_LONG);
+	CU_ASSERT_DOUBLE_EQUAL(rp->size, kit_sim_amt(&k, KEY, "ETHUSDT"), 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(rp->stop_loss, 2800, 1e-9);
+	rp = kit_find_pos(l.pos, l.npos, "SKLUSDT");
+	CU_ASSERT_TRUE_FATAL(rp != NULL);
+	CU_ASSERT_DOUBLE_EQUAL(-rp->size, kit_sim_amt(&k, KEY, "SKLUSDT"), 1e-9);
+	/* exactly one stop per position, whatever the sim lists */
+	int eth_stops = 0;
+	for (size_t i = 0; i < l.nord; i++)
+		if (!strcmp(l.ord[i].symbol, "ETHUSDT") && l.ord[i].kind == REC_OK_STOP_LOSS) {
+			eth_stops++;
+			CU_ASSERT_TRUE(l.ord[i].position_attached);
+			CU_ASSERT_TRUE(l.ord[i].close_position);
+			CU_ASSERT_EQUAL(l.ord[i].side, REC_SELL);
+			CU_ASSERT_DOUBLE_EQUAL(l.ord[i].trigger_price, 2800, 1e-9);
+		}
+	CU_ASSERT_EQUAL(eth_stops, 1);
+	const struct rec_order *ro = kit_find_ord(l.ord, l.nord, qa.id);
+	CU_ASSERT_TRUE_FATAL(ro != NULL);
+	CU_ASSERT_EQUAL(ro->kind, REC_OK_STOP_LOSS);
+	CU_ASSERT_TRUE(ro->reduce_only);
+	CU_ASSERT_EQUAL(ro->side, REC_BUY);
+	CU_ASSERT_DOUBLE_EQUAL(ro->trigger_price, 0.033, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(ro->qty, 308, 1e-9);
+	xch_listing_free(&l);
+
+	struct rec_order o;
+	CU_ASSERT_EQUAL(x->ops->get_order(x, "SKLUSDT", qa.id, "", false, &o, &err), XCH_OK);
+	CU_ASSERT_EQUAL(o.status, REC_OST_NEW);
+	CU_ASSERT_EQUAL(x->ops->get_order(x, "SKLUSDT", "", "vgl-it-bb-2", false, &o, &err), XCH_OK);
+	CU_ASSERT_STRING_EQUAL(o.id, qa.id);
+	CU_ASSERT_EQUAL(x->ops->get_order(x, "ETHUSDT", "pos-sl:ETHUSDT:0", "", false, &o, &err), XCH_OK);
+	CU_ASSERT_DOUBLE_EQUAL(o.trigger_price, 2800, 1e-9);
+
+	/* cancel both stops */
+	CU_ASSERT_EQUAL(x->ops->cancel_order(x, "SKLUSDT", qa.id, false, &err), XCH_OK);
+	struct kit_ordq cq = { qa.id, false, REC_OST_CANCELED };
+	CU_ASSERT_TRUE(kit_wait(&k, kit_ord_is, &cq, 4000));
+	CU_ASSERT_EQUAL(x->ops->cancel_order(x, "SKLUSDT", qa.id, false, &err), XCH_UNKNOWN_ORDER);
+	CU_ASSERT_EQUAL(err.code, 110001);
+	CU_ASSERT_EQUAL(x->ops->get_order(x, "SKLUSDT", qa.id, "", false, &o, &err), XCH_OK); /* history */
+	CU_ASSERT_EQUAL(o.status, REC_OST_CANCELED);
+	CU_ASSERT_EQUAL(x->ops->cancel_order(x, "ETHUSDT", "pos-sl:ETHUSDT:0", false, &err), XCH_OK);
+	struct kit_ordq pq = { "pos-sl:ETHUSDT:0", false, REC_OST_CANCELED };
+	CU_ASSERT_TRUE(kit_wait(&k, kit_ord_is, &pq, 4000));
+
+	/* close the long: stream flat, sim flat; again => reduce-only */
+	struct xch_close_req cr = { .symbol = "ETHUSDT", .position_side = REC_SIDE_LONG, .qty = 0.5,
+				    .client_id = "vgl-it-bb-close" };
+	struct xch_ack ca;
+	CU_ASSERT_EQUAL(x->ops->close_position(x, &cr, &ca, &err), XCH_OK);
+	CU_ASSERT_TRUE(ca.id[0] != '\0');
+	struct kit_posq q0 = { "ETHUSDT", REC_PIDX_BOTH, 0 };
+	CU_ASSERT_TRUE(kit_wait(&k, kit_pos_is, &q0, 4000));
+	CU_ASSERT_DOUBLE_EQUAL(kit_sim_amt(&k, KEY, "ETHUSDT"), 0, 1e-12);
+	CU_ASSERT_EQUAL(x->ops->close_position(x, &cr, &ca, &err), XCH_REDUCE_ONLY);
+	CU_ASSERT_EQUAL(err.code, 110017);
+	kit_stop(&k);
+}
+
+static void itest_bb_listing_costs_one_request_per_endpoint(void)
+{
+	struct kit k;
+	CU_ASSERT_TRUE_FATAL(setup(&k));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"BTCUSDT\","
+					      "\"side\":\"Buy\",\"qty\":\"0.01\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"KAVAUSDT\","
+					      "\"side\":\"Sell\",\"qty\":\"100\"}"));
+	int64_t before = kit_count(&k, KEY, NULL);
+	struct xch_listing l;
+	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing(k.x, &l), XCH_OK);
+	CU_ASSERT_EQUAL(l.npos, 2);
+	xch_listing_free(&l);
+	CU_ASSERT_EQUAL(kit_count(&k, KEY, "GET /v5/position/list"), 1);
+	CU_ASSERT_EQUAL(kit_count(&k, KEY, "GET /v5/order/realtime"), 1);
+	int64_t after1 = kit_count(&k, KEY, NULL);
+	CU_ASSERT_TRUE(after1 - before <= 3); /* + one clock sync */
+	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing(k.x, &l), XCH_OK);
+	xch_listing_free(&l);
+	CU_ASSERT_EQUAL(kit_count(&k, KEY, NULL) - after1, 2);
+	CU_ASSERT_TRUE(k.x->limits.limit_status >= 0);
+	CU_ASSERT_TRUE(k.x->limits.limit > 0);
+	kit_stop(&k);
+}
+
+static int listing_with_fault(struct kit *k, const char *fault, struct xch_err *err)
+{
+	CU_ASSERT_TRUE(kit_post_ok(k, "/_sim/fault", fault));
+	struct xch_listing l;
+	int rc = xch_fetch_listing(k->x, &l);
+	*err = l.pos_rc != XCH_OK ? l.pos_err : l.ord_err;
+	xch_listing_free(&l);
+	struct json_object *o = kit_sim(k, "DELETE", "/_sim/faults", NULL);
+	if (o)
+		json_object_put(o);
+	return rc;
+}
+
+static void itest_bb_faults_give_typed_errors(void)
+{
+	struct kit k;
+	CU_ASSERT_TRUE_FATAL(setup(&k));
+	struct xch_err err;
+	int64_t ms;
+	CU_ASSERT_EQUAL_FATAL(k.x->ops->server_time(k.x, &ms, &err), XCH_OK);
+	CU_ASSERT_EQUAL(listing_with_fault(&k, "{\"type\":\"rate_limit\",\"exchange\":\"bybit\",\"status\":429}", &err),
+			XCH_RATELIMIT);
+	CU_ASSERT_EQUAL(err.code, 10006);
+	CU_ASSERT_TRUE(err.retry_after_ms > 0);
+	CU_ASSERT_EQUAL(listing_with_fault(&k, "{\"type\":\"rate_limit\",\"exchange\":\"bybit\",\"status\":403}", &err),
+			XCH_BANNED);
+	CU_ASSERT_EQUAL(listing_with_fault(&k, "{\"type\":\"http_status\",\"exchange\":\"bybit\",\"status\":502}", &err),
+			XCH_SERVER);
+	CU_ASSERT_EQUAL(listing_with_fault(&k, "{\"type\":\"malformed\",\"exchange\":\"bybit\"}", &err), XCH_MALFORMED);
+	CU_ASSERT_EQUAL(listing_with_fault(&k, "{\"type\":\"truncated\",\"exchange\":\"bybit\"}", &err), XCH_MALFORMED);
+	CU_ASSERT_EQUAL(listing_with_fault(&k, "{\"type\":\"slow\",\"exchange\":\"bybit\",\"ms\":4000,"
+					       "\"endpoint\":\"/v5/order/realtime\"}", &err), XCH_TIMEOUT);
+	/* one part failing does not hide the other */
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault", "{\"type\":\"http_status\",\"exchange\":\"bybit\",\"status\":503,"
+						      "\"endpoint\":\"/v5/order/realtime\"}"));
+	struct xch_listing l;
+	CU_ASSERT_EQUAL(xch_fetch_listing(k.x, &l), XCH_SERVER);
+	CU_ASSERT_EQUAL(l.pos_rc, XCH_OK);
+	CU_ASSERT_EQUAL(l.ord_rc, XCH_SERVER);
+	xch_listing_free(&l);
+	struct json_object *o = kit_sim(&k, "DELETE", "/_sim/faults", NULL);
+	if (o)
+		json_object_put(o);
+	struct xch *bad = kit_adapter(&k, REC_EX_BYBIT, KEY, "wrong-secret-XYZ");
+	struct rec_position *p = NULL;
+	size_t n;
+	CU_ASSERT_EQUAL(bad->ops->positions(bad, &p, &n, &err), XCH_AUTH);
+	CU_ASSERT_EQUAL(err.code, 10004);
+	CU_ASSERT_PTR_NULL(strstr(err.msg, "wrong-secret-XYZ"));
+	xch_free(bad);
+	CU_ASSERT_EQUAL(k.x->ops->positions(k.x, &p, &n, &err), XCH_OK);
+	free(p);
+	kit_stop(&k);
+}
+
+static void itest_bb_clock_skew_resyncs_and_retries_once(void)
+{
+	struct kit k;
+	CU_ASSERT_TRUE_FATAL(setup(&k));
+	struct xch_err err;
+	struct rec_position *p = NULL;
+	size_t n;
+	CU_ASSERT_EQUAL_FATAL(k.x->ops->positions(k.x, &p, &n, &err), XCH_OK);
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault", "{\"type\":\"clock_offset\",\"exchange\":\"bybit\",\"ms\":-40000}"));
+	CU_ASSERT_EQUAL(k.x->ops->positions(k.x, &p, &n, &err), XCH_OK);
+	CU_ASSERT_TRUE(k.x->clock_offset_ms < -39000 && k.x->clock_offset_ms > -41000);
+	struct xch_listing l;
+	CU_ASSERT_EQUAL(xch_fetch_listing(k.x, &l), XCH_OK);
+	xch_listing_free(&l);
+	kit_stop(&k);
+}
+
+static bool reconnected(const struct rec_stream_cache *c, const void *arg)
+{
+	return c->state == REC_SS_UP && c->reconnects >= *(const uint64_t *)arg;
+}
+
+static void itest_bb_stream_drop_reconnects_and_resubscribes(void)
+{
+	struct kit k;
+	CU_ASSERT_TRUE_FATAL(setup(&k));
+	struct xch_err err;
+	CU_ASSERT_EQUAL_FATAL(k.x->ops->stream_start(k.x, &err), XCH_OK);
+	CU_ASSERT_TRUE_FATAL(kit_wait(&k, kit_is_up, NULL, 5000));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault", "{\"type\":\"ws_disconnect\",\"exchange\":\"bybit\","
+						      "\"until_ms\":500}"));
+	uint64_t one = 1;
+	CU_ASSERT_TRUE(kit_wait(&k, reconnected, &one, 5000));
+	struct json_object *o = kit_sim(&k, "DELETE", "/_sim/faults", NULL);
+	if (o)
+		json_object_put(o);
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"disconnect\",\"account\":\"" KEY "\"}"));
+	uint64_t two = 2;
+	CU_ASSERT_TRUE(kit_wait(&k, reconnected, &two, 5000));
+	/* re-authenticated and re-subscribed: events still arrive */
+	usleep(200000);
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"BASUSDT\","
+					      "\"side\":\"Buy\",\"qty\":\"1216\"}"));
+	struct kit_posq q = { "BASUSDT", REC_PIDX_BOTH, 1216 };
+	CU_ASSERT_TRUE(kit_wait(&k, kit_pos_is, &q, 4000));
+	/* pings keep last_msg fresh */
+	int64_t last = k.sc->last_msg_ms;
+	usleep(1300000);
+	CU_ASSERT_EQUAL(xch_stream_copy(k.x, k.sc), 0);
+	CU_ASSERT_TRUE(k.sc->last_msg_ms > last);
+	kit_stop(&k);
+}
+
+static void itest_bb_wrong_secret_stream_never_comes_up_and_stops(void)
+{
+	struct kit k;
+	CU_ASSERT_TRUE_FATAL(kit_start(&k) == 0);
+	k.x = kit_adapter(&k, REC_EX_BYBIT, KEY, "wrong-secret-XYZ");
+	struct xch_err err;
+	CU_ASSERT_EQUAL_FATAL(k.x->ops->stream_start(k.x, &err), XCH_OK);
+	usleep(800000);
+	CU_ASSERT_EQUAL(xch_stream_copy(k.x, k.sc), 0);
+	CU_ASSERT_EQUAL(k.sc->nord + k.sc->npos, 0);
+	CU_ASSERT_TRUE(k.sc->last_event_ms == 0);
+	int64_t t0 = kit_ms();
+	kit_stop(&k);
+	CU_ASSERT_TRUE(kit_ms() - t0 < 4000);
+}
+
+static void itest_bb_hedge_mode_close_uses_position_idx(void)
+{
+	struct kit k;
+	CU_ASSERT_TRUE_FATAL(kit_start_with(&k, "bybit:hk:hs:10000:hedge") == 0);
+	k.x = kit_adapter(&k, REC_EX_BYBIT, "hk", "hs");
+	CU_ASSERT_TRUE_FATAL(k.x != NULL);
+	k.x->cfg.hedge_mode = true;
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"order\",\"account\":\"hk\",\"symbol\":\"ETHUSDT\","
+					      "\"type\":\"MARKET\",\"side\":\"Sell\",\"qty\":\"1\",\"position_side\":\"SHORT\"}"));
+	struct xch_listing l;
+	struct xch_err err;
+	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing(k.x, &l), XCH_OK);
+	CU_ASSERT_EQUAL_FATAL(l.npos, 1);
+	CU_ASSERT_EQUAL(l.pos[0].pidx, REC_PIDX_SHORT);
+	CU_ASSERT_EQUAL(l.pos[0].side, REC_SIDE_SHORT);
+	xch_listing_free(&l);
+	struct xch_stop_req sr = { .symbol = "ETHUSDT", .position_side = REC_SIDE_SHORT, .pidx = REC_PIDX_SHORT,
+				   .trigger_price = 3300, .qty = 1, .client_id = "vgl-h1" };
+	struct xch_ack ack;
+	CU_ASSERT_EQUAL(k.x->ops->place_stop(k.x, &sr, &ack, &err), XCH_OK);
+	struct rec_order o;
+	CU_ASSERT_EQUAL(k.x->ops->get_order(k.x, "ETHUSDT", ack.id, "", false, &o, &err), XCH_OK);
+	CU_ASSERT_EQUAL(o.pidx, REC_PIDX_SHORT);
+	CU_ASSERT_EQUAL(o.side, REC_BUY);
+	struct xch_close_req cr = { .symbol = "ETHUSDT", .position_side = REC_SIDE_SHORT, .pidx = REC_PIDX_SHORT,
+				    .qty = 1 };
+	CU_ASSERT_EQUAL(k.x->ops->close_position(k.x, &cr, &ack, &err), XCH_OK);
+	CU_ASSERT_DOUBLE_EQUAL(kit_sim_amt(&k, "hk", "ETHUSDT"), 0, 1e-12);
+	kit_stop(&k);
+}
+
+void itest_xch_bybit_register(void)
+{
+	static const struct tu_test tests[] = {
+		{ "itest_bb_sequence_stream_rest_and_sim_agree", itest_bb_sequence_stream_rest_and_sim_agree },
+		{ "itest_bb_listing_costs_one_request_per_endpoint", itest_bb_listing_costs_one_request_per_endpoint },
+		{ "itest_bb_faults_give_typed_errors", itest_bb_faults_give_typed_errors },
+		{ "itest_bb_clock_skew_resyncs_and_retries_once", itest_bb_clock_skew_resyncs_and_retries_once },
+		{ "itest_bb_stream_drop_reconnects_and_resubscribes", itest_bb_stream_drop_reconnects_and_resubscribes },
+		{ "itest_bb_wrong_secret_stream_never_comes_up_and_stops", itest_bb_wrong_secret_stream_never_comes_up_and_stops },
+		{ "itest_bb_hedge_mode_close_uses_position_idx", itest_bb_hedge_mode_close_uses_position_idx },
+		{ NULL, NULL },
+	};
+	tu_add_suite("xch_bybit_sim", tests);
+}

@@ -1,0 +1,74 @@
+# Helpers for the watchdog's integration scripts (t_e2e_*, t_audit_*,
+# t_daemon_*). Source after tests/lib.sh.
+B=${VIGIL_BUILD:-build}
+V=$B/vigil
+export VIGIL_T_BN_KEY=sim-binance-key VIGIL_T_BN_SECRET=sim-binance-secret
+export VIGIL_T_BB_KEY=sim-bybit-key VIGIL_T_BB_SECRET=sim-bybit-secret
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# start_port NAME CMD...: starts CMD (which prints "port=N" on stdout) in
+# the background and prints N.
+start_port() {
+	local name=$1 i; shift
+	"$@" >"$VIGIL_TMP/$name.out" 2>"$VIGIL_TMP/$name.log" &
+	VIGIL_BG_PIDS[$name]=$!
+	for ((i = 0; i < 200; i++)); do
+		grep -q '^port=' "$VIGIL_TMP/$name.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	sed -n 's/^port=//p' "$VIGIL_TMP/$name.out" | head -1
+}
+
+sim_post() { curl -fsS -X POST --data-binary "$2" "http://127.0.0.1:$SIM_PORT$1"; }
+sim_state() { curl -fsS "http://127.0.0.1:$SIM_PORT/_sim/state?account=${1:-sim-binance-key}"; }
+
+# wait_until SECS CMD...: retries CMD every 0.2 s until it succeeds.
+wait_until() {
+	local secs=$1 i; shift
+	for ((i = 0; i < secs * 5; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# conf FILE MODE [extra vigil-section lines...]: one Binance account on the
+# sim, no database unless DB_DSN is set, alerts as the ALERTS variable says.
+write_conf() {
+	local file=$1 mode=$2
+	{
+		echo "[vigil]"
+		echo "log_level = ${LOG_LEVEL:-info}"
+		echo "audit_interval = ${AUDIT_INTERVAL:-500ms}"
+		echo "audit_debounce = 50ms"
+		echo "metrics_listen = 127.0.0.1:0"
+		echo "instance = t"
+		echo "spool_dir = $VIGIL_TMP/spool"
+		echo "rest_lag_tolerance = 1s"
+		echo "[database]"
+		if [ -n "${DB_DSN:-}" ]; then echo "enabled = true"; echo "dsn = $DB_DSN"; else echo "enabled = false"; fi
+		echo "[alerts]"
+		echo "repeat_interval = 1h"
+		echo "warning_hold = 0s"
+		printf '%s\n' "${ALERTS:-}"
+		echo "[account t-binance]"
+		echo "exchange = binance"
+		echo "rest_url = http://127.0.0.1:${REST_PORT:-$SIM_PORT}"
+		echo "ws_url = ws://127.0.0.1:${REST_PORT:-$SIM_PORT}"
+		echo "api_key_env = VIGIL_T_BN_KEY"
+		echo "api_secret_env = VIGIL_T_BN_SECRET"
+		echo "mode = $mode"
+		echo "grace_open = ${GRACE:-1s}"
+		echo "grace_order = ${GRACE:-1s}"
+		echo "connect_timeout = 1s"
+		echo "request_timeout = 2s"
+	} >"$file"
+}
+
+# metrics_port LOGFILE: the port vigil run logged for /metrics.
+metrics_port() {
+	sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$1" | head -1
+}
+# metric SERIES: the value of one series ("name" or "name{labels}"), "" if absent.
+metric() { curl -fsS "http://127.0.0.1:$MPORT/metrics" | awk -v n="$1" '$1 == n { print $2; exit }'; }

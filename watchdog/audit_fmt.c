@@ -1,0 +1,200 @@
+/* DESIGN: rendering of audits and findings for people (a fixed-width
+ * table) and for programs (JSON through json-c), plus the Nagios exit
+ * code. Kept apart from the commands so audit, findings and status print
+ * the same way. */
+#include "watchdog/audit.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "watchdog/sched.h"
+#include "watchdog/xalloc.h"
+
+int wd_audit_worst(const struct wd_audit *a)
+{
+	int w = -1;
+	for (size_t i = 0; i < a->nfindings; i++)
+		if ((int)a->findings[i].severity > w)
+			w = (int)a->findings[i].severity;
+	return w;
+}
+
+int wd_audit_exit_code(const struct wd_audit *a, size_t n)
+{
+	bool failed = n == 0, warn = false;
+	for (size_t i = 0; i < n; i++) {
+		if (!a[i].audited)
+			failed = true;
+		int w = wd_audit_worst(&a[i]);
+		if (w >= REC_SEV_CRITICAL)
+			return WD_AUDIT_CRITICAL;
+		if (w == REC_SEV_WARNING)
+			warn = true;
+	}
+	if (failed)
+		return WD_AUDIT_UNKNOWN;
+	return warn ? WD_AUDIT_WARNING : WD_AUDIT_OK;
+}
+
+const char *wd_audit_exit_name(int code)
+{
+	static const char *const n[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+	return code >= 0 && code <= 3 ? n[code] : "UNKNOWN";
+}
+
+static void view_str(char *buf, size_t n, const struct rec_view *v)
+{
+	if (!v->present)
+		snprintf(buf, n, "-");
+	else if (v->size == 0)
+		snprintf(buf, n, "flat");
+	else
+		snprintf(buf, n, "%s %g", v->side == REC_SIDE_LONG ? "L" : v->side == REC_SIDE_SHORT ? "S" : "?",
+			 v->size);
+}
+
+static void age_str(char *buf, size_t n, int64_t since_ms)
+{
+	if (!since_ms) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	int64_t s = (wd_wall_ms() - since_ms) / 1000;
+	if (s < 0)
+		s = 0;
+	if (s < 120)
+		snprintf(buf, n, "%llds", (long long)s);
+	else if (s < 7200)
+		snprintf(buf, n, "%lldm", (long long)(s / 60));
+	else
+		snprintf(buf, n, "%lldh", (long long)(s / 3600));
+}
+
+void wd_findings_print_table(FILE *f, const struct rec_finding *fs, size_t n, bool with_account)
+{
+	if (n == 0)
+		return;
+	if (with_account)
+		fprintf(f, "  %-14s ", "ACCOUNT");
+	else
+		fprintf(f, "  ");
+	fprintf(f, "%-8s %-20s %-12s %-10s %-10s %-10s %-5s %s\n", "SEVERITY", "CODE", "SYMBOL", "STREAM",
+		"REST", "DB", "AGE", "DETAIL");
+	for (size_t i = 0; i < n; i++) {
+		const struct rec_finding *x = &fs[i];
+		char s[32], r[32], d[32], age[16];
+		view_str(s, sizeof s, &x->stream);
+		view_str(r, sizeof r, &x->rest);
+		view_str(d, sizeof d, &x->db);
+		age_str(age, sizeof age, x->first_seen_ms);
+		if (with_account)
+			fprintf(f, "  %-14s ", x->account);
+		else
+			fprintf(f, "  ");
+		fprintf(f, "%-8s %-20s %-12s %-10s %-10s %-10s %-5s %s\n", rec_severity_name(x->severity),
+			rec_code_name(x->code), x->symbol[0] ? x->symbol : "-", s, r, d, age, x->detail);
+	}
+}
+
+void wd_audit_print_table(FILE *f, const struct wd_audit *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct wd_audit *x = &a[i];
+		fprintf(f, "%s (%s, %s): ", x->account, rec_exchange_name(x->exchange), wd_mode_name(x->mode));
+		if (!x->audited)
+			fprintf(f, "COULD NOT AUDIT: %s\n", x->error);
+		else
+			fprintf(f, "audited in %lld ms: %zu finding%s\n", (long long)x->duration_ms, x->nfindings,
+				x->nfindings == 1 ? "" : "s");
+		wd_findings_print_table(f, x->findings, x->nfindings, false);
+		for (size_t k = 0; k < x->nactions; k++) {
+			const struct rec_action *ac = &x->actions[k];
+			fprintf(f, "  action: %s %s %s qty=%g trigger=%g -> %s %s\n", rec_action_kind_name(ac->kind),
+				ac->symbol, rec_oside_name(ac->order_side), ac->qty, ac->trigger_price,
+				rec_outcome_name(ac->outcome), ac->outcome_detail);
+		}
+	}
+	int code = wd_audit_exit_code(a, n);
+	fprintf(f, "vigil audit: %s\n", wd_audit_exit_name(code));
+}
+
+static struct json_object *view_json(const struct rec_view *v)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "present", json_object_new_boolean(v->present));
+	json_object_object_add(o, "side", json_object_new_string(rec_side_name(v->side)));
+	json_object_object_add(o, "size", json_object_new_double(v->size));
+	return o;
+}
+
+struct json_object *wd_finding_json(const struct rec_finding *f)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "key", json_object_new_string(f->key));
+	json_object_object_add(o, "code", json_object_new_string(rec_code_name(f->code)));
+	json_object_object_add(o, "severity", json_object_new_string(rec_severity_name(f->severity)));
+	json_object_object_add(o, "account", json_object_new_string(f->account));
+	json_object_object_add(o, "exchange", json_object_new_string(rec_exchange_name(f->exchange)));
+	json_object_object_add(o, "symbol", json_object_new_string(f->symbol));
+	json_object_object_add(o, "stream", view_json(&f->stream));
+	json_object_object_add(o, "rest", view_json(&f->rest));
+	json_object_object_add(o, "db", view_json(&f->db));
+	json_object_object_add(o, "position_side", json_object_new_string(rec_side_name(f->pos_side)));
+	json_object_object_add(o, "position_size", json_object_new_double(f->pos_size));
+	if (f->order_id[0])
+		json_object_object_add(o, "order_id", json_object_new_string(f->order_id));
+	json_object_object_add(o, "repairable", json_object_new_boolean(f->repairable));
+	json_object_object_add(o, "detail", json_object_new_string(f->detail));
+	json_object_object_add(o, "first_seen_ms", json_object_new_int64(f->first_seen_ms));
+	json_object_object_add(o, "last_seen_ms", json_object_new_int64(f->last_seen_ms));
+	return o;
+}
+
+struct json_object *wd_action_json(const struct rec_action *a)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "kind", json_object_new_string(rec_action_kind_name(a->kind)));
+	json_object_object_add(o, "symbol", json_object_new_string(a->symbol));
+	json_object_object_add(o, "order_side", json_object_new_string(rec_oside_name(a->order_side)));
+	json_object_object_add(o, "qty", json_object_new_double(a->qty));
+	json_object_object_add(o, "close_position", json_object_new_boolean(a->close_position));
+	json_object_object_add(o, "trigger_price", json_object_new_double(a->trigger_price));
+	json_object_object_add(o, "client_id", json_object_new_string(a->client_id));
+	json_object_object_add(o, "order_id", json_object_new_string(a->order_id));
+	json_object_object_add(o, "finding_key", json_object_new_string(a->finding_key));
+	json_object_object_add(o, "outcome", json_object_new_string(rec_outcome_name(a->outcome)));
+	json_object_object_add(o, "detail", json_object_new_string(a->outcome_detail));
+	return o;
+}
+
+struct json_object *wd_audit_json(const struct wd_audit *a, size_t n)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct wd_audit *x = &a[i];
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "account", json_object_new_string(x->account));
+		json_object_object_add(o, "exchange", json_object_new_string(rec_exchange_name(x->exchange)));
+		json_object_object_add(o, "mode", json_object_new_string(wd_mode_name(x->mode)));
+		json_object_object_add(o, "audited", json_object_new_boolean(x->audited));
+		if (!x->audited)
+			json_object_object_add(o, "error", json_object_new_string(x->error));
+		json_object_object_add(o, "duration_ms", json_object_new_int64(x->duration_ms));
+		struct json_object *fa = json_object_new_array();
+		for (size_t k = 0; k < x->nfindings; k++)
+			json_object_array_add(fa, wd_finding_json(&x->findings[k]));
+		json_object_object_add(o, "findings", fa);
+		struct json_object *aa = json_object_new_array();
+		for (size_t k = 0; k < x->nactions; k++)
+			json_object_array_add(aa, wd_action_json(&x->actions[k]));
+		json_object_object_add(o, "actions", aa);
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(root, "accounts", arr);
+	int code = wd_audit_exit_code(a, n);
+	json_object_object_add(root, "status", json_object_new_string(wd_audit_exit_name(code)));
+	json_object_object_add(root, "exit_code", json_object_new_int(code));
+	return root;
+}
+

@@ -1,0 +1,211 @@
+/* DESIGN: the engine's database side: bot rows, stored findings, audit
+ * runs, heartbeats, the actions journal and the HA repair lock, through
+ * the sql/ layer. Each concern has its own connection (db_conn.h: one
+ * thread per connection; the HA lock must be session-level on a
+ * connection nothing else resets). Without a database the journal is in
+ * memory, every other call is a no-op and the repair lock is always held
+ * (a single instance). A database outage never stops an audit: the bot
+ * view becomes SOURCE_UNREACHABLE and writes are retried next audit. */
+#include "watchdog/engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reconcile/journal_mem.h"
+#include "sql/db_bot.h"
+#include "sql/db_conn.h"
+#include "sql/db_ha.h"
+#include "sql/db_journal.h"
+#include "sql/db_store.h"
+#include "watchdog/cli.h"
+#include "watchdog/log.h"
+#include "watchdog/xalloc.h"
+
+struct wd_store {
+	struct db_conn *conn;     /* vigil's schema: findings, runs, heartbeats */
+	struct db_conn *bot;      /* the bot's database, read-only */
+	struct db_ha **ha;        /* per account */
+	size_t nha;
+	bool down_logged;
+};
+
+static int64_t journal_now(void *ud)
+{
+	(void)ud;
+	return wd_wall_ms();
+}
+
+int wd_store_open(struct wd_engine *e, char *err, size_t errlen)
+{
+	e->store = NULL;
+	if (!e->conf->db_enabled) {
+		if (!e->journal)
+			e->journal = rec_journal_mem_new(journal_now, NULL);
+		return 0;
+	}
+	struct db_params p, bp;
+	struct db_err de;
+	memset(&de, 0, sizeof de);
+	db_params_from_conf(e->conf, &p);
+	db_params_bot_from_conf(e->conf, &bp);
+	struct wd_store *s = xcalloc(1, sizeof *s);
+	s->conn = db_conn_new(&p, &de);
+	if (s->conn)
+		s->bot = db_conn_new(&bp, &de);
+	if (!s->conn || !s->bot) {
+		snprintf(err, errlen, "database: %s", de.msg);
+		goto fail;
+	}
+	if (!e->journal && e->opts.kind != WD_ENG_ONESHOT) {
+		char spool[WD_STR_MAX + 32];
+		snprintf(spool, sizeof spool, "%s/journal.spool", e->conf->spool_dir);
+		e->journal = db_journal_new(&p, spool, &de);
+		if (!e->journal) {
+			snprintf(err, errlen, "journal: %s", de.msg);
+			goto fail;
+		}
+	}
+	if (e->opts.kind == WD_ENG_DAEMON || e->opts.kind == WD_ENG_MANUAL) {
+		s->ha = xcalloc(e->n ? e->n : 1, sizeof *s->ha);
+		s->nha = e->n;
+		for (size_t i = 0; i < e->n; i++) {
+			s->ha[i] = db_ha_new(&p, e->acct[i].cfg.name, &de);
+			if (!s->ha[i]) {
+				snprintf(err, errlen, "HA lock: %s", de.msg);
+				goto fail;
+			}
+		}
+	}
+	e->store = s;
+	if (!e->journal)
+		e->journal = rec_journal_mem_new(journal_now, NULL);
+	return 0;
+fail:
+	e->store = s;
+	wd_store_close(e);
+	return -1;
+}
+
+void wd_store_close(struct wd_engine *e)
+{
+	struct wd_store *s = e->store;
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nha; i++)
+		db_ha_free(s->ha[i]);
+	free(s->ha);
+	db_conn_free(s->conn);
+	db_conn_free(s->bot);
+	free(s);
+	e->store = NULL;
+}
+
+void wd_store_bot_rows(struct wd_engine *e, size_t i, struct wd_audit *a)
+{
+	(void)i;
+	struct wd_store *s = e->store;
+	a->bot_ok = false;
+	if (!s) {
+		snprintf(a->bot_error, sizeof a->bot_error, "%s",
+			 e->conf->db_enabled ? "database not open" : "no database configured");
+		return;
+	}
+	struct db_err de;
+	memset(&de, 0, sizeof de);
+	int rc = db_bot_positions(s->bot, e->conf->bot_query, &a->bot, &a->nbot, &de);
+	if (rc != DB_OK) {
+		snprintf(a->bot_error, sizeof a->bot_error, "%.250s", de.msg);
+		a->bot = NULL;
+		a->nbot = 0;
+		return;
+	}
+	a->bot_ok = true;
+}
+
+static void log_db(struct wd_store *s, const char *what, const struct db_err *de)
+{
+	if (de->code == DB_EUNREACH) {
+		if (!s->down_logged)
+			log_warn("store", "database unreachable (%s): %s; will retry", what, de->msg);
+		s->down_logged = true;
+		return;
+	}
+	log_warn("store", "%s: %s", what, de->msg);
+}
+
+void wd_store_audit(struct wd_engine *e, size_t i, const struct wd_audit *a)
+{
+	struct wd_store *s = e->store;
+	if (!s)
+		return;
+	struct db_err de;
+	memset(&de, 0, sizeof de);
+	int64_t now = wd_wall_ms();
+	const char *acct = e->acct[i].cfg.name;
+	int rc = DB_OK;
+	if (a->audited) {
+		const char **keys = xcalloc(a->nfindings ? a->nfindings : 1, sizeof *keys);
+		for (size_t k = 0; k < a->nfindings && rc == DB_OK; k++) {
+			rc = db_finding_upsert(s->conn, &a->findings[k], now, &de);
+			keys[k] = a->findings[k].key;
+		}
+		long resolved = 0;
+		if (rc == DB_OK)
+			rc = db_findings_resolve_absent(s->conn, acct, keys, a->nfindings, now, &resolved, &de);
+		free(keys);
+		if (rc != DB_OK) {
+			log_db(s, "findings", &de);
+			return;
+		}
+	}
+	struct db_audit_run run;
+	memset(&run, 0, sizeof run);
+	snprintf(run.account, sizeof run.account, "%s", acct);
+	snprintf(run.instance, sizeof run.instance, "%s", e->conf->instance);
+	run.started_ms = a->started_ms;
+	run.duration_ms = a->duration_ms;
+	if (a->stream && a->stream->state == REC_SS_UP)
+		run.sources_reached |= REC_SRC_STREAM;
+	if (a->listing.pos_rc == XCH_OK)
+		run.sources_reached |= REC_SRC_REST;
+	if (a->listing.ord_rc == XCH_OK)
+		run.sources_reached |= REC_SRC_ORDER;
+	if (a->bot_ok)
+		run.sources_reached |= REC_SRC_DB;
+	run.findings = (int)a->nfindings;
+	for (size_t k = 0; k < a->nfindings; k++) {
+		if (a->findings[k].severity == REC_SEV_CRITICAL)
+			run.critical++;
+		else if (a->findings[k].severity == REC_SEV_WARNING)
+			run.warnings++;
+	}
+	run.actions = (int)a->nactions;
+	rc = db_audit_record(s->conn, &run, VIGIL_VERSION, &de);
+	if (rc == DB_OK && a->audited)
+		rc = db_heartbeat(s->conn, e->conf->instance, acct, a->started_ms, VIGIL_VERSION, &de);
+	if (rc != DB_OK) {
+		log_db(s, "audit record", &de);
+		return;
+	}
+	if (s->down_logged)
+		log_info("store", "database reachable again");
+	s->down_logged = false;
+}
+
+bool wd_store_repair_lock(struct wd_engine *e, size_t i)
+{
+	struct wd_store *s = e->store;
+	if (!s || i >= s->nha || !s->ha)
+		return true;
+	struct db_err de;
+	memset(&de, 0, sizeof de);
+	bool before = db_ha_held(s->ha[i]);
+	int rc = db_ha_try_acquire(s->ha[i], &de);
+	bool now = rc == 1;
+	if (now != before)
+		log_info("store", "account=%s repair lock %s%s%s", e->acct[i].cfg.name,
+			 now ? "acquired: this instance repairs" : "not held: observing only",
+			 rc < 0 ? " — " : "", rc < 0 ? de.msg : "");
+	return now;
+}

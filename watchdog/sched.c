@@ -1,0 +1,100 @@
+/* DESIGN: per-account audit deadlines (see sched.h). Kept free of clocks
+ * and locks so the debounce rules are unit-tested with plain numbers. */
+#include "watchdog/sched.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "watchdog/xalloc.h"
+
+int64_t wd_mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t wd_wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void wd_sched_init(struct wd_sched *s, size_t n, int64_t interval_ms, int64_t debounce_ms,
+		   int64_t now)
+{
+	memset(s, 0, sizeof *s);
+	s->n = n;
+	s->slot = xcalloc(n ? n : 1, sizeof *s->slot);
+	s->interval_ms = interval_ms > 0 ? interval_ms : 1000;
+	s->debounce_ms = debounce_ms >= 0 ? debounce_ms : 0;
+	for (size_t i = 0; i < n; i++)
+		s->slot[i].next_ms = now;
+}
+
+void wd_sched_free(struct wd_sched *s)
+{
+	free(s->slot);
+	memset(s, 0, sizeof *s);
+}
+
+void wd_sched_event(struct wd_sched *s, size_t i, int64_t now)
+{
+	if (i >= s->n)
+		return;
+	struct wd_sched_slot *sl = &s->slot[i];
+	sl->events++;
+	if (sl->event_due_ms == 0)
+		sl->event_due_ms = now + s->debounce_ms;
+}
+
+static int64_t slot_due(const struct wd_sched_slot *sl)
+{
+	if (sl->event_due_ms && sl->event_due_ms < sl->next_ms)
+		return sl->event_due_ms;
+	return sl->next_ms;
+}
+
+int wd_sched_next(const struct wd_sched *s, int64_t now, int64_t *wait_ms)
+{
+	int best = -1;
+	int64_t best_due = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->slot[i].running)
+			continue;
+		int64_t d = slot_due(&s->slot[i]);
+		if (best < 0 || d < best_due) {
+			best = (int)i;
+			best_due = d;
+		}
+	}
+	if (best < 0) {
+		*wait_ms = -1;
+		return -1;
+	}
+	if (best_due <= now) {
+		*wait_ms = 0;
+		return best;
+	}
+	*wait_ms = best_due - now;
+	return -1;
+}
+
+void wd_sched_start(struct wd_sched *s, size_t i, int64_t now)
+{
+	(void)now;
+	if (i >= s->n)
+		return;
+	s->slot[i].running = true;
+	s->slot[i].event_due_ms = 0;
+}
+
+void wd_sched_done(struct wd_sched *s, size_t i, int64_t now)
+{
+	if (i >= s->n)
+		return;
+	s->slot[i].running = false;
+	s->slot[i].next_ms = now + s->interval_ms;
+}
