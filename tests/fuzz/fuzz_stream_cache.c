@@ -191,6 +191,8 @@ static void op_order(struct fuzz_in *in)
 }
 
 /* Many distinct symbols / ids at once, to reach the caps. */
+static unsigned burst_seq; /* burst keys never repeat within one input */
+
 static void op_burst(struct fuzz_in *in)
 {
 	uint8_t b = fuzz_u8(in);
@@ -200,14 +202,14 @@ static void op_burst(struct fuzz_in *in)
 		if (orders) {
 			struct rec_order o;
 			memset(&o, 0, sizeof o);
-			snprintf(o.id, sizeof o.id, "B%u", (unsigned)cache.nord * 7919u + k);
+			snprintf(o.id, sizeof o.id, "B%u", burst_seq++);
 			o.status = open ? REC_OST_NEW : REC_OST_CANCELED;
 			o.update_ms = k;
 			rec_stream_apply_order(&cache, &o);
 		} else {
 			struct rec_position p;
 			memset(&p, 0, sizeof p);
-			snprintf(p.symbol, sizeof p.symbol, "B%u", (unsigned)cache.npos * 7919u + k);
+			snprintf(p.symbol, sizeof p.symbol, "B%u", burst_seq++);
 			p.size = open ? 1 : 0;
 			p.side = open ? REC_SIDE_LONG : REC_SIDE_UNKNOWN;
 			p.seen_ms = k;
@@ -249,6 +251,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size, 0 };
 	memset(&cache, 0, sizeof cache);
+	burst_seq = 0;
 	memset(spos_set, 0, sizeof spos_set);
 	memset(sord_set, 0, sizeof sord_set);
 	for (int steps = 0; fuzz_more(&in) && steps < 256; steps++) {

@@ -80,15 +80,15 @@ fuzz_one() { # $1 = name; prints one PASS/FAIL line
 }
 
 running=0
-results=$B/results.$$
-: >"$results"
 for n in "${names[@]}"; do
-	( fuzz_one "$n" >>"$results" ) &
+	( fuzz_one "$n" >"$B/result-$n" ) &
 	running=$((running + 1))
 	if [ $running -ge "$jobs" ]; then wait -n; running=$((running - 1)); fi
 done
 wait
-sort "$results"
-grep -q '^FAIL' "$results" && fail=1
-rm -f "$results"
+for n in "${names[@]}"; do
+	cat "$B/result-$n"
+	grep -q '^FAIL' "$B/result-$n" && fail=1
+	rm -f "$B/result-$n"
+done
 exit $fail

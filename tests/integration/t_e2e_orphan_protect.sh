@@ -81,6 +81,15 @@ wait_until 10 stops_done ||
 [ "$(metric 'vigil_findings_open{account="t-binance",code="ORPHAN_POSITION",severity="critical"}')" = 1 ] || fail "metrics: finding"
 [ "$(metric 'vigil_alerts_delivered_total{channel="telegram"}')" -ge 1 ] || fail "metrics: alerts"
 
+# ack: silences repeats (stored; the daemon applies it), needs --yes off a tty
+KEY=t-binance:binance:LTCUSDT:ORPHAN_POSITION
+"$V" findings -c "$CONF" --open | grep -q "$KEY" || fail "open finding not stored: $("$V" findings -c "$CONF")"
+"$V" ack -c "$CONF" "$KEY" </dev/null >/dev/null 2>&1; rc=$?; [ $rc = 64 ] || fail "ack without --yes: $rc"
+"$V" ack -c "$CONF" "$KEY" --yes >/dev/null || fail "ack"
+"$V" ack -c "$CONF" nosuch:key --yes >/dev/null 2>&1; rc=$?; [ $rc = 65 ] || fail "ack unknown key: $rc"
+"$V" findings -c "$CONF" --open --json | python3 -c '
+import json,sys; sys.exit(0 if any(f["acked"] and f["key"]==sys.argv[1] for f in json.load(sys.stdin)) else 1)' "$KEY" || fail "ack not stored"
+
 # someone closes the position: the orphan clears
 sim_post /_sim/step '{"op":"close","exchange":"binance","symbol":"LTCUSDT"}' >/dev/null || fail "close"
 wait_until 15 eval 'test "$(tg_count ORPHAN_POSITION resolved)" -ge 1' || fail "no RESOLVED alert: $(cat "$VIGIL_TMP/tg.jsonl")"

@@ -71,4 +71,4 @@ metrics_port() {
 	sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$1" | head -1
 }
 # metric SERIES: the value of one series ("name" or "name{labels}"), "" if absent.
-metric() { curl -fsS "http://127.0.0.1:$MPORT/metrics" | awk -v n="$1" '$1 == n { print $2; exit }'; }
+metric() { curl -fsS "http://127.0.0.1:$MPORT/metrics" | awk -v n="$1" '$1 == n { v = $2 } END { print v }'; }
