@@ -17,6 +17,14 @@ VIGIL_PG_DIR=
 vigil_cleanup() {
 	local name
 	for name in "${!VIGIL_BG_PIDS[@]}"; do bg_stop "$name"; done
+	# servers started inside $(...) subshells leave NAME.pid files instead
+	local f pid
+	for f in "$VIGIL_TMP"/*.pid; do
+		[ -e "$f" ] || continue
+		pid=$(cat "$f")
+		kill -TERM "$pid" 2>/dev/null && sleep 0.1
+		kill -KILL "$pid" 2>/dev/null || true
+	done
 	pg_stop
 	[ -n "${VIGIL_KEEP_TMP:-}" ] || rm -rf "$VIGIL_TMP"
 }

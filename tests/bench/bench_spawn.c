@@ -117,6 +117,7 @@ int main(int argc, char **argv)
 		} else {
 			printf("%s_%s_over_%s_wall %.2f ratio\n", prefix, c->name, cmds[0].name, w0 > 0 ? w / w0 : 0);
 			printf("%s_%s_over_%s_rss %.2f ratio\n", prefix, c->name, cmds[0].name, m0 > 0 ? m / m0 : 0);
+			printf("%s_%s_over_%s_wall %.2f ratio\n", prefix, cmds[0].name, c->name, w > 0 ? w0 / w : 0);
 		}
 	}
 	return 0;

@@ -13,6 +13,9 @@ start_port() {
 	local name=$1 i; shift
 	"$@" >"$VIGIL_TMP/$name.out" 2>"$VIGIL_TMP/$name.log" &
 	VIGIL_BG_PIDS[$name]=$!
+	# called as $(start_port ...): the array above is lost with the subshell,
+	# so leave a pid file for vigil_cleanup (tests/lib.sh)
+	echo $! >"$VIGIL_TMP/$name.pid"
 	for ((i = 0; i < 200; i++)); do
 		grep -q '^port=' "$VIGIL_TMP/$name.out" 2>/dev/null && break
 		sleep 0.05
