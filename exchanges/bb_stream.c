@@ -121,7 +121,7 @@ bb_message(struct xch_stream *s, const char *msg, size_t len, int64_t recv_ns)
 			s->authed = true;
 			subscribe(s);
 		} else {
-			log_error(COMP, "account=%s stream auth refused: %s", s->x->cfg.account, m.ret_msg);
+			log_warn(COMP, "account=%s stream auth refused: %s", s->x->cfg.account, m.ret_msg);
 			xch_stream_drop(s);
 		}
 		break;

@@ -280,6 +280,9 @@ ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
 			s->proto->on_open(s);
 		if (s->noutq)
 			lws_callback_on_writable(wsi);
+		/* events may have been missed while down: let the engine
+		 * resync by REST */
+		xch_stream_event(s, "", xch_mono_ns());
 		break;
 	}
 	case LWS_CALLBACK_CLIENT_RECEIVE:

@@ -66,6 +66,7 @@ sleep "$DEMO_SECS"
 kill "$TAIL" 2>/dev/null; wait "$TAIL" 2>/dev/null
 
 hr "4. what the exchange now holds (vigil-sim /_sim/state stops)"
+kill -0 "${VIGIL_BG_PIDS[sim]}" 2>/dev/null || { echo "  vigil-sim exited early; its log:"; tail -20 "$VIGIL_TMP/sim.log"; exit 1; }
 for key in sim-binance-key sim-bybit-key; do
 	curl -fsS "http://127.0.0.1:$SIM_PORT/_sim/state?account=$key" | python3 -c '
 import json, sys

@@ -127,23 +127,24 @@ static void apply_reload(struct wd_daemon *d, struct wd_conf *c)
 	wd_engine_streams_stop(old);
 	struct wd_engine_opts eo = old->opts;
 	struct wd_engine *e = NULL;
-	/* the new engine must not open a second store / alert set */
+	/* the new engine must not open a second store, journal or alert set:
+	 * it adopts the running ones */
 	eo.no_alerts = true;
-	struct wd_store *store = old->store;
-	old->store = NULL;
 	bool db_was = c->db_enabled;
 	c->db_enabled = false;
 	int rc = wd_engine_new(c, &eo, &e, err, sizeof err);
 	if (rc != 0) {
 		/* wd_engine_new took c and freed it */
-		old->store = store;
 		log_error("daemon", "reload refused: %s; keeping the running configuration", err);
+		wd_metric_add("vigil_reload_failures_total", "", 1);
 		wd_engine_streams_start(old);
 		return;
 	}
 	c->db_enabled = db_was;
+	if (db_was != old->conf->db_enabled || strcmp(c->db_dsn, old->conf->db_dsn) != 0)
+		log_warn("daemon", "[database] changes take effect on restart");
 	e->opts.no_alerts = old->opts.no_alerts;
-	e->store = store;
+	wd_store_adopt(e, old);
 	e->alerts = old->alerts;
 	old->alerts = NULL;
 	if (e->journal && e->journal->ops->destroy)

@@ -155,6 +155,8 @@ void wd_store_close(struct wd_engine *e);
 void wd_store_bot_rows(struct wd_engine *e, size_t i, struct wd_audit *a);
 /* Findings (open + resolved), actions and a heartbeat row. */
 void wd_store_audit(struct wd_engine *e, size_t i, const struct wd_audit *a);
+/* Reload: e takes over old's store (connections, HA locks by account). */
+void wd_store_adopt(struct wd_engine *e, struct wd_engine *old);
 /* HA: try to take / keep account i's repair lock. Without a database the
  * lock is always held. */
 bool wd_store_repair_lock(struct wd_engine *e, size_t i);

@@ -26,6 +26,7 @@ struct wd_store {
 	struct db_conn *conn;     /* vigil's schema: findings, runs, heartbeats */
 	struct db_conn *bot;      /* the bot's database, read-only */
 	struct db_ha **ha;        /* per account */
+	signed char *ha_last;     /* last lock state logged: -1 none, 0, 1 */
 	size_t nha;
 	bool down_logged;
 };
@@ -68,6 +69,8 @@ int wd_store_open(struct wd_engine *e, char *err, size_t errlen)
 	}
 	if (e->opts.kind == WD_ENG_DAEMON || e->opts.kind == WD_ENG_MANUAL) {
 		s->ha = xcalloc(e->n ? e->n : 1, sizeof *s->ha);
+		s->ha_last = xmalloc(e->n ? e->n : 1);
+		memset(s->ha_last, -1, e->n ? e->n : 1);
 		s->nha = e->n;
 		for (size_t i = 0; i < e->n; i++) {
 			s->ha[i] = db_ha_new(&p, e->acct[i].cfg.name, &de);
@@ -95,6 +98,7 @@ void wd_store_close(struct wd_engine *e)
 	for (size_t i = 0; i < s->nha; i++)
 		db_ha_free(s->ha[i]);
 	free(s->ha);
+	free(s->ha_last);
 	db_conn_free(s->conn);
 	db_conn_free(s->bot);
 	free(s);
@@ -196,16 +200,60 @@ void wd_store_audit(struct wd_engine *e, size_t i, const struct wd_audit *a)
 bool wd_store_repair_lock(struct wd_engine *e, size_t i)
 {
 	struct wd_store *s = e->store;
-	if (!s || i >= s->nha || !s->ha)
+	if (!s || !s->ha)
 		return true;
+	if (i >= s->nha || !s->ha[i])
+		return false; /* a database is configured but this lock is unusable */
 	struct db_err de;
 	memset(&de, 0, sizeof de);
-	bool before = db_ha_held(s->ha[i]);
 	int rc = db_ha_try_acquire(s->ha[i], &de);
 	bool now = rc == 1;
-	if (now != before)
+	if (s->ha_last[i] != (signed char)now)
 		log_info("store", "account=%s repair lock %s%s%s", e->acct[i].cfg.name,
 			 now ? "acquired: this instance repairs" : "not held: observing only",
 			 rc < 0 ? " — " : "", rc < 0 ? de.msg : "");
+	s->ha_last[i] = (signed char)now;
 	return now;
+}
+
+void wd_store_adopt(struct wd_engine *e, struct wd_engine *old)
+{
+	struct wd_store *s = old->store;
+	old->store = NULL;
+	if (!s)
+		return;
+	/* HA locks follow their account by name; new accounts get a lock of
+	 * their own, removed accounts release theirs. */
+	struct db_ha **ha = xcalloc(e->n ? e->n : 1, sizeof *ha);
+	signed char *last = xmalloc(e->n ? e->n : 1);
+	memset(last, -1, e->n ? e->n : 1);
+	for (size_t i = 0; i < e->n && s->ha; i++) {
+		int j = wd_engine_find(old, e->acct[i].cfg.name);
+		if (j >= 0 && (size_t)j < s->nha) {
+			ha[i] = s->ha[j];
+			last[i] = s->ha_last[j];
+			s->ha[j] = NULL;
+			continue;
+		}
+		struct db_params p;
+		struct db_err de;
+		memset(&de, 0, sizeof de);
+		db_params_from_conf(e->conf, &p);
+		ha[i] = db_ha_new(&p, e->acct[i].cfg.name, &de);
+		if (!ha[i])
+			log_error("store", "account=%s HA lock: %s", e->acct[i].cfg.name, de.msg);
+	}
+	if (s->ha) {
+		for (size_t j = 0; j < s->nha; j++)
+			db_ha_free(s->ha[j]);
+		free(s->ha);
+		free(s->ha_last);
+		s->ha = ha;
+		s->ha_last = last;
+		s->nha = e->n;
+	} else {
+		free(ha);
+		free(last);
+	}
+	e->store = s;
 }

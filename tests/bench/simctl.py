@@ -11,6 +11,7 @@
   simctl.py counters PORT KEY          the account's request counters (JSON)
   simctl.py setup-daemon PORT N        N accounts per exchange (bench-bn-I /
       bench-bb-I, secrets bench-secret), symbol BTCUSDT...; prints the keys
+  simctl.py proc PID                   "cpu_s rss_kib hwm_kib" of a process
   simctl.py push PORT RATE SECS KEY... RATE events/s in total for SECS s,
       round-robin over the accounts: alternately open / close a small
       position (each is one order -> stream events on that account)
@@ -130,6 +131,22 @@ def push(port, rate, secs, keys):
     print(sent, bad, "%.2f" % (time.monotonic() - t0))
 
 
+def proc(pid):
+    with open("/proc/%s/stat" % pid) as f:
+        st = f.read().rsplit(")", 1)[1].split()
+    import os
+    tck = os.sysconf("SC_CLK_TCK")
+    cpu = (int(st[11]) + int(st[12])) / tck  # utime + stime
+    rss = hwm = 0
+    with open("/proc/%s/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1])
+            elif line.startswith("VmHWM:"):
+                hwm = int(line.split()[1])
+    print("%.2f %d %d" % (cpu, rss, hwm))
+
+
 def main():
     a = sys.argv[1:]
     if len(a) >= 5 and a[0] == "setup-audit":
@@ -138,6 +155,8 @@ def main():
         print(json.dumps(call(a[1], "GET", "/_sim/counters?account=" + a[2])))
     elif len(a) == 3 and a[0] == "setup-daemon":
         setup_daemon(a[1], int(a[2]))
+    elif len(a) == 2 and a[0] == "proc":
+        proc(a[1])
     elif len(a) >= 5 and a[0] == "push":
         push(a[1], float(a[2]), float(a[3]), a[4:])
     else:

@@ -190,7 +190,9 @@ static void op_order(struct fuzz_in *in)
 	FUZZ_CHECK(cache.nord <= REC_STREAM_MAX_ORD);
 }
 
-/* Many distinct symbols / ids at once, to reach the caps. */
+/* Many distinct symbols / ids at once, to reach the caps. Written straight
+ * into the cache (as applies would leave them): filling 2048 slots through
+ * apply costs O(n^2) lookups, which would make this target crawl. */
 static unsigned burst_seq; /* burst keys never repeat within one input */
 
 static void op_burst(struct fuzz_in *in)
@@ -199,21 +201,21 @@ static void op_burst(struct fuzz_in *in)
 	unsigned n = 64u * (1u + (b & 31));
 	bool open = b & 64, orders = b & 128;
 	for (unsigned k = 0; k < n; k++) {
-		if (orders) {
-			struct rec_order o;
-			memset(&o, 0, sizeof o);
-			snprintf(o.id, sizeof o.id, "B%u", burst_seq++);
-			o.status = open ? REC_OST_NEW : REC_OST_CANCELED;
-			o.update_ms = k;
-			rec_stream_apply_order(&cache, &o);
-		} else {
-			struct rec_position p;
-			memset(&p, 0, sizeof p);
-			snprintf(p.symbol, sizeof p.symbol, "B%u", burst_seq++);
-			p.size = open ? 1 : 0;
-			p.side = open ? REC_SIDE_LONG : REC_SIDE_UNKNOWN;
-			p.seen_ms = k;
-			rec_stream_apply_position(&cache, &p);
+		if (orders && cache.nord < REC_STREAM_MAX_ORD) {
+			struct rec_order *o = &cache.ord[cache.nord++];
+			memset(o, 0, sizeof *o);
+			snprintf(o->id, sizeof o->id, "B%u", burst_seq++);
+			o->status = open ? REC_OST_NEW : REC_OST_CANCELED;
+			o->update_ms = k;
+			o->sources = REC_SRC_STREAM;
+		} else if (!orders && cache.npos < REC_STREAM_MAX_POS) {
+			struct rec_position *p = &cache.pos[cache.npos++];
+			memset(p, 0, sizeof *p);
+			snprintf(p->symbol, sizeof p->symbol, "B%u", burst_seq++);
+			p->size = open ? 1 : 0;
+			p->side = open ? REC_SIDE_LONG : REC_SIDE_UNKNOWN;
+			p->seen_ms = k;
+			p->sources = REC_SRC_STREAM;
 		}
 	}
 }

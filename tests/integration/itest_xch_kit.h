@@ -34,7 +34,7 @@ struct kit_buf {
 	size_t n;
 };
 
-static size_t kit_wr(char *d, size_t s, size_t n, void *ud)
+static __attribute__((unused)) size_t kit_wr(char *d, size_t s, size_t n, void *ud)
 {
 	struct kit_buf *b = ud;
 	b->p = xrealloc(b->p, b->n + s * n + 1);
@@ -45,7 +45,7 @@ static size_t kit_wr(char *d, size_t s, size_t n, void *ud)
 }
 
 /* A control-API call; returns the parsed answer (put it) or NULL. */
-static struct json_object *kit_sim(struct kit *k, const char *method, const char *path, const char *body)
+static __attribute__((unused)) struct json_object *kit_sim(struct kit *k, const char *method, const char *path, const char *body)
 {
 	CURL *c = curl_easy_init();
 	struct kit_buf b = { 0 };
@@ -76,7 +76,7 @@ static struct json_object *kit_sim(struct kit *k, const char *method, const char
 	return o;
 }
 
-static bool kit_post_ok(struct kit *k, const char *path, const char *body)
+static __attribute__((unused)) bool kit_post_ok(struct kit *k, const char *path, const char *body)
 {
 	struct json_object *o = kit_sim(k, "POST", path, body);
 	bool ok = o && xch_json_bool(o, "ok", false);
@@ -88,7 +88,7 @@ static bool kit_post_ok(struct kit *k, const char *path, const char *body)
 }
 
 /* Count of one endpoint ("GET /fapi/v3/positionRisk") in the sim's counters. */
-static int64_t kit_count(struct kit *k, const char *key, const char *endpoint)
+static __attribute__((unused)) int64_t kit_count(struct kit *k, const char *key, const char *endpoint)
 {
 	char path[256];
 	snprintf(path, sizeof path, "/_sim/counters?account=%s", key);
@@ -100,7 +100,7 @@ static int64_t kit_count(struct kit *k, const char *key, const char *endpoint)
 	return n;
 }
 
-static void kit_on_event(void *ud, const char *symbol, int64_t recv_ns)
+static __attribute__((unused)) void kit_on_event(void *ud, const char *symbol, int64_t recv_ns)
 {
 	(void)symbol;
 	(void)recv_ns;
@@ -108,7 +108,7 @@ static void kit_on_event(void *ud, const char *symbol, int64_t recv_ns)
 }
 
 /* extra: one more "--account SPEC" for the sim, or NULL for its defaults */
-static int kit_start_with(struct kit *k, const char *account)
+static __attribute__((unused)) int kit_start_with(struct kit *k, const char *account)
 {
 	memset(k, 0, sizeof *k);
 	if (account)
@@ -125,12 +125,12 @@ static int kit_start_with(struct kit *k, const char *account)
 	return 0;
 }
 
-static int kit_start(struct kit *k)
+static __attribute__((unused)) int kit_start(struct kit *k)
 {
 	return kit_start_with(k, NULL);
 }
 
-static struct xch *kit_adapter(struct kit *k, enum rec_exchange ex, const char *key, const char *secret)
+static __attribute__((unused)) struct xch *kit_adapter(struct kit *k, enum rec_exchange ex, const char *key, const char *secret)
 {
 	struct xch_config c;
 	memset(&c, 0, sizeof c);
@@ -163,7 +163,7 @@ static struct xch *kit_adapter(struct kit *k, enum rec_exchange ex, const char *
 	return x;
 }
 
-static void kit_stop(struct kit *k)
+static __attribute__((unused)) void kit_stop(struct kit *k)
 {
 	xch_free(k->x);
 	k->x = NULL;
@@ -174,7 +174,7 @@ static void kit_stop(struct kit *k)
 	k->sc = NULL;
 }
 
-static int64_t kit_ms(void)
+static __attribute__((unused)) int64_t kit_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -183,7 +183,7 @@ static int64_t kit_ms(void)
 
 /* Polls the stream cache copy until pred is true or timeout. */
 typedef bool (*kit_pred)(const struct rec_stream_cache *c, const void *arg);
-static bool kit_wait(struct kit *k, kit_pred pred, const void *arg, int timeout_ms)
+static __attribute__((unused)) bool kit_wait(struct kit *k, kit_pred pred, const void *arg, int timeout_ms)
 {
 	int64_t end = kit_ms() + timeout_ms;
 	do {
@@ -194,7 +194,7 @@ static bool kit_wait(struct kit *k, kit_pred pred, const void *arg, int timeout_
 	return false;
 }
 
-static bool kit_is_up(const struct rec_stream_cache *c, const void *arg)
+static __attribute__((unused)) bool kit_is_up(const struct rec_stream_cache *c, const void *arg)
 {
 	(void)arg;
 	return c->state == REC_SS_UP;
@@ -205,7 +205,7 @@ struct kit_posq {
 	enum rec_pos_idx pidx;
 	double size;
 };
-static bool kit_pos_is(const struct rec_stream_cache *c, const void *arg)
+static __attribute__((unused)) bool kit_pos_is(const struct rec_stream_cache *c, const void *arg)
 {
 	const struct kit_posq *q = arg;
 	const struct rec_position *p = rec_stream_find_position(c, q->symbol, q->pidx);
@@ -217,14 +217,14 @@ struct kit_ordq {
 	bool is_algo;
 	enum rec_order_status status;
 };
-static bool kit_ord_is(const struct rec_stream_cache *c, const void *arg)
+static __attribute__((unused)) bool kit_ord_is(const struct rec_stream_cache *c, const void *arg)
 {
 	const struct kit_ordq *q = arg;
 	const struct rec_order *o = rec_stream_find_order(c, q->id, q->is_algo);
 	return o && o->status == q->status;
 }
 
-static const struct rec_position *kit_find_pos(const struct rec_position *v, size_t n, const char *sym)
+static __attribute__((unused)) const struct rec_position *kit_find_pos(const struct rec_position *v, size_t n, const char *sym)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(v[i].symbol, sym))
@@ -232,7 +232,7 @@ static const struct rec_position *kit_find_pos(const struct rec_position *v, siz
 	return NULL;
 }
 
-static const struct rec_order *kit_find_ord(const struct rec_order *v, size_t n, const char *id)
+static __attribute__((unused)) const struct rec_order *kit_find_ord(const struct rec_order *v, size_t n, const char *id)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(v[i].id, id))
@@ -241,7 +241,7 @@ static const struct rec_order *kit_find_ord(const struct rec_order *v, size_t n,
 }
 
 /* Sim state's position amount for symbol ("" if none). */
-static double kit_sim_amt(struct kit *k, const char *key, const char *sym)
+static __attribute__((unused)) double kit_sim_amt(struct kit *k, const char *key, const char *sym)
 {
 	char path[256];
 	snprintf(path, sizeof path, "/_sim/state?account=%s", key);

@@ -11,8 +11,14 @@ cd "$(dirname "$0")/../.."
 "$V" run -c x --json >/dev/null 2>&1; rc=$?; [ $rc = 64 ] || fail "unknown option: want 64, got $rc"
 
 SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0); [ -n "$SIM_PORT" ] || fail "vigil-sim"
+# a healthchecks-style dead-man endpoint: any HTTP server that answers GET /
+mkdir -p "$VIGIL_TMP/www"
+DM_PORT=$(free_port)
+(cd "$VIGIL_TMP/www" && exec python3 -m http.server "$DM_PORT" --bind 127.0.0.1) >"$VIGIL_TMP/deadman.log" 2>&1 &
+VIGIL_BG_PIDS[deadman]=$!
+wait_port "$DM_PORT" 10 || fail "dead-man server"
 CONF=$VIGIL_TMP/d.conf
-AUDIT_INTERVAL=30s write_conf "$CONF" observe
+VIGIL_EXTRA="deadman_url = http://127.0.0.1:$DM_PORT/" AUDIT_INTERVAL=30s write_conf "$CONF" observe
 cp "$CONF" "$VIGIL_TMP/good.conf"
 "$V" run -c "$CONF" >"$VIGIL_TMP/vigil.out" 2>"$VIGIL_TMP/vigil.log" &
 VPID=$!
@@ -27,6 +33,9 @@ n0=$(metric 'vigil_audits_total{account="t-binance"}')
 # audit_interval is 30 s: only a stream event can cause the next audit
 sim_post /_sim/step '{"op":"open","exchange":"binance","symbol":"LTCUSDT","side":"BUY","qty":"1"}' >/dev/null
 wait_until 5 eval 'test "$(metric '\''vigil_audits_total{account="t-binance"}'\'')" -gt "$n0"' || fail "stream event did not trigger an audit"
+
+grep -q '"GET / HTTP' "$VIGIL_TMP/deadman.log" || fail "no dead-man ping after a successful audit"
+[ "$(metric vigil_deadman_pings_total)" -ge 1 ] || fail "dead-man pings not counted"
 
 # broken config + SIGHUP: refused, old one keeps running
 printf '[vigil]\naudit_interval = soon\n' >"$CONF"

@@ -46,9 +46,10 @@ write_conf() {
 		echo "audit_interval = ${AUDIT_INTERVAL:-500ms}"
 		echo "audit_debounce = 50ms"
 		echo "metrics_listen = 127.0.0.1:0"
-		echo "instance = t"
+		echo "instance = ${INSTANCE:-t}"
 		echo "spool_dir = $VIGIL_TMP/spool"
 		echo "rest_lag_tolerance = 1s"
+		[ -z "${VIGIL_EXTRA:-}" ] || printf '%s\n' "$VIGIL_EXTRA"
 		echo "[database]"
 		if [ -n "${DB_DSN:-}" ]; then echo "enabled = true"; echo "dsn = $DB_DSN"; else echo "enabled = false"; fi
 		echo "[alerts]"

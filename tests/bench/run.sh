@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# `make bench`: every benchmark of tests/bench/README.md, then a summary of
+# "name value unit" lines. Figures, never a pass/fail on speed: the exit
+# status is 0 unless a benchmark could not run at all. All traffic goes to
+# vigil-sim on 127.0.0.1. BENCH_QUICK=1 shortens the long parts (fewer
+# events and rounds, 10 s daemon windows instead of 60 s / 20 s).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
+B=${VIGIL_BUILD:-build}
+QUICK=${BENCH_QUICK:-0}
+SUM=$VIGIL_TMP/summary.txt
+: >"$SUM"
+T0=$(date +%s)
+BROKEN=0
+
+note() { echo "bench: $*" >&2; }
+figs() { tee -a "$SUM"; }               # figure lines: stdout + summary
+fig() { echo "$*" | figs; }
+if [ "$QUICK" = 1 ]; then
+	DETECT_N=300 ROUNDS=5 CCXT_RL_ROUNDS=1 IDLE_S=10 LOAD_S=10
+else
+	DETECT_N=1000 ROUNDS=11 CCXT_RL_ROUNDS=3 IDLE_S=20 LOAD_S=60
+fi
+
+# start_sim NAME: a fresh vigil-sim; sets SIM_PORT
+start_sim() {
+	bg_stop "$1"
+	"$B/vigil-sim" --port 0 >"$VIGIL_TMP/$1.out" 2>"$VIGIL_TMP/$1.log" &
+	VIGIL_BG_PIDS[$1]=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^port=' "$VIGIL_TMP/$1.out" 2>/dev/null && break
+		sleep 0.05
+	done
+	SIM_PORT=$(sed -n 's/^port=//p' "$VIGIL_TMP/$1.out" | head -1)
+	[ -n "$SIM_PORT" ] || { note "vigil-sim did not start"; return 1; }
+}
+
+fig "machine_nproc $(nproc) cores"
+echo "# machine: $(nproc) x $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(uname -sr)" | figs
+fig "bench_quick $QUICK flag"
+
+# ---- 1. classification throughput (reconcile core's benchmark) ----
+note "classification"
+if [ -x "$B/bench_classify" ]; then "$B/bench_classify" | figs || BROKEN=1; else note "no $B/bench_classify"; fi
+
+# ---- 2. detection latency (in process) ----
+note "detection latency: $DETECT_N events per exchange"
+VIGIL_BUILD=$B "$B/bench_detect" "$DETECT_N" | grep -v '_outbox_pending' | figs || BROKEN=1
+
+# ---- 3. one-shot audit cost, REST cost ----
+note "one-shot audit: setup"
+start_sim sim_audit || exit 1
+read -r NPOS NORD < <(python3 tests/bench/simctl.py setup-audit "$SIM_PORT" 200 600 "$VIGIL_TMP/rows.json")
+fig "audit_positions ${NPOS:-0} count"
+fig "audit_open_orders ${NORD:-0} count"
+export BENCH_AUDIT_KEY=bench-audit-key BENCH_AUDIT_SECRET=bench-secret
+ACONF=$VIGIL_TMP/audit.conf
+cat >"$ACONF" <<EOF
+[vigil]
+log_level = warn
+instance = bench
+spool_dir = $VIGIL_TMP/spool
+[database]
+enabled = false
+[account bench]
+exchange = binance
+rest_url = http://127.0.0.1:$SIM_PORT
+ws_url = ws://127.0.0.1:$SIM_PORT
+api_key_env = BENCH_AUDIT_KEY
+api_secret_env = BENCH_AUDIT_SECRET
+mode = observe
+grace_open = 0s
+grace_order = 0s
+EOF
+VIGIL_CMD=("$B/vigil" audit -c "$ACONF" --listen 0s)
+FLOOR_CMD=("$B/bench_floor" "http://127.0.0.1:$SIM_PORT" bench-audit-key bench-secret)
+
+HAVE_CCXT=0
+if [ -d tests/bench/node_modules/ccxt ]; then
+	HAVE_CCXT=1
+elif command -v npm >/dev/null && command -v node >/dev/null; then
+	note "installing ccxt into tests/bench/node_modules (first run)"
+	(cd tests/bench && npm install --no-audit --no-fund --loglevel=error >"$VIGIL_TMP/npm.log" 2>&1) &&
+		HAVE_CCXT=1 || { note "npm install failed: $(tail -3 "$VIGIL_TMP/npm.log")"; }
+else
+	note "no node/npm: the ccxt baseline is skipped"
+fi
+CCXT_CMD=(node tests/bench/ccxt_audit.js "http://127.0.0.1:$SIM_PORT" bench-audit-key bench-secret "$VIGIL_TMP/rows.json")
+
+# rest_cost NAME CMD...: requests and Binance weight of one run, from the
+# sim's counters (delta around the run)
+rest_cost() {
+	local name=$1; shift
+	python3 tests/bench/simctl.py counters "$SIM_PORT" bench-audit-key >"$VIGIL_TMP/c0.json"
+	"$@" >"$VIGIL_TMP/$name.run" 2>&1
+	python3 tests/bench/simctl.py counters "$SIM_PORT" bench-audit-key >"$VIGIL_TMP/c1.json"
+	python3 - "$name" "$VIGIL_TMP/c0.json" "$VIGIL_TMP/c1.json" <<'PY' | figs
+import json, sys
+n, a, b = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3]))
+print("rest_%s_requests %d requests" % (n, b["total"] - a["total"]))
+print("rest_%s_weight %d weight" % (n, b["weight"] - a["weight"]))
+eps = []
+for k, v in sorted(b["endpoints"].items()):
+    c = v["count"] - a["endpoints"].get(k, {}).get("count", 0)
+    if c:
+        eps.append("%s x%d" % (k, c))
+print("# rest_%s_endpoints: %s" % (n, ", ".join(eps)))
+PY
+}
+note "REST cost per audit"
+rest_cost vigil "${VIGIL_CMD[@]}"
+grep -q '^vigil audit: ' "$VIGIL_TMP/vigil.run" || { note "vigil audit failed: $(tail -3 "$VIGIL_TMP/vigil.run")"; BROKEN=1; }
+rest_cost floor "${FLOOR_CMD[@]}"
+if [ $HAVE_CCXT = 1 ]; then
+	rest_cost ccxt "${CCXT_CMD[@]}" norl
+	grep -q '^positions=' "$VIGIL_TMP/ccxt.run" || note "ccxt baseline failed: $(tail -3 "$VIGIL_TMP/ccxt.run")"
+fi
+
+note "one-shot audit: $ROUNDS interleaved rounds"
+if [ $HAVE_CCXT = 1 ]; then
+	"$B/bench_spawn" audit "$ROUNDS" vigil "${VIGIL_CMD[@]}" :: floor "${FLOOR_CMD[@]}" \
+		:: ccxt "${CCXT_CMD[@]}" norl | figs
+	note "ccxt with its default client-side rate limiter: $CCXT_RL_ROUNDS rounds"
+	"$B/bench_spawn" audit_rl "$CCXT_RL_ROUNDS" vigil "${VIGIL_CMD[@]}" :: ccxt_default "${CCXT_CMD[@]}" |
+		grep -E '_ccxt_default_' | figs
+else
+	"$B/bench_spawn" audit "$ROUNDS" vigil "${VIGIL_CMD[@]}" :: floor "${FLOOR_CMD[@]}" | figs
+fi
+bg_stop sim_audit
+
+# ---- 4. daemon footprint ----
+note "daemon: 10 accounts, idle ${IDLE_S}s, then 50 events/s for ${LOAD_S}s"
+start_sim sim_daemon || exit 1
+KEYS=$(python3 tests/bench/simctl.py setup-daemon "$SIM_PORT" 5)
+export BENCH_SECRET=bench-secret
+DCONF=$VIGIL_TMP/daemon.conf
+{
+	echo "[vigil]"
+	echo "log_level = info"
+	echo "audit_interval = 30s"
+	echo "audit_debounce = 250ms"
+	echo "metrics_listen = 127.0.0.1:0"
+	echo "instance = bench"
+	echo "spool_dir = $VIGIL_TMP/dspool"
+	echo "[database]"
+	echo "enabled = false"
+	for k in $KEYS; do
+		v=$(echo "$k" | tr 'a-z-' 'A-Z_')
+		export "$v=$k"
+		echo "[account $k]"
+		case $k in
+		bench-bn-*) echo "exchange = binance"; echo "ws_url = ws://127.0.0.1:$SIM_PORT" ;;
+		*) echo "exchange = bybit"; echo "ws_url = ws://127.0.0.1:$SIM_PORT/v5/private" ;;
+		esac
+		echo "rest_url = http://127.0.0.1:$SIM_PORT"
+		echo "api_key_env = $v"
+		echo "api_secret_env = BENCH_SECRET"
+		echo "mode = observe"
+	done
+} >"$DCONF"
+"$B/vigil" run -c "$DCONF" >"$VIGIL_TMP/daemon.log" 2>&1 &
+VIGIL_BG_PIDS[daemon]=$!
+DPID=${VIGIL_BG_PIDS[daemon]}
+sleep 3 # streams up, first audits done
+if ! kill -0 "$DPID" 2>/dev/null; then
+	note "vigil run exited: $(tail -5 "$VIGIL_TMP/daemon.log")"
+	BROKEN=1
+else
+	read -r c0 _ _ < <(python3 tests/bench/simctl.py proc "$DPID")
+	sleep "$IDLE_S"
+	read -r c1 rss_idle _ < <(python3 tests/bench/simctl.py proc "$DPID")
+	python3 tests/bench/simctl.py push "$SIM_PORT" 50 "$LOAD_S" $KEYS >"$VIGIL_TMP/push.out" 2>&1
+	read -r c2 rss_load hwm < <(python3 tests/bench/simctl.py proc "$DPID")
+	read -r sent bad secs <"$VIGIL_TMP/push.out"
+	awk -v c0="$c0" -v c1="$c1" -v c2="$c2" -v idle="$IDLE_S" -v secs="$secs" -v ri="$rss_idle" \
+		-v rl="$rss_load" -v hwm="$hwm" -v sent="$sent" -v bad="$bad" 'BEGIN {
+		printf "daemon_idle_cpu_pct %.2f %%core\n", 100 * (c1 - c0) / idle
+		printf "daemon_load_cpu_pct %.2f %%core\n", 100 * (c2 - c1) / secs
+		printf "daemon_load_events %d orders\n", sent
+		printf "daemon_load_refused %d orders\n", bad
+		printf "daemon_load_seconds %.1f s\n", secs
+		printf "daemon_rss_idle_mib %.1f MiB\n", ri / 1024
+		printf "daemon_rss_end_mib %.1f MiB\n", rl / 1024
+		printf "daemon_peak_rss_mib %.1f MiB\n", hwm / 1024
+	}' | figs
+	MPORT=$(sed -n 's|.*metrics on http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$VIGIL_TMP/daemon.log" | head -1)
+	if [ -n "$MPORT" ]; then
+		curl -fsS "http://127.0.0.1:$MPORT/metrics" 2>/dev/null | awk '
+			/^vigil_stream_events_total/ { ev += $NF }
+			/^vigil_audits_total/ { au += $NF }
+			/^vigil_stream_up/ { up += $NF }
+			END { printf "daemon_streams_up %d accounts\ndaemon_stream_events %d events\ndaemon_audits %d audits\n", up, ev, au }' | figs
+	fi
+fi
+bg_stop daemon
+bg_stop sim_daemon
+
+fig "bench_total_seconds $(($(date +%s) - T0)) s"
+
+# targets of issue 11, judged from the figures above
+python3 - "$SUM" <<'PY' >>"$SUM"
+import sys
+f = {}
+for line in open(sys.argv[1]):
+    p = line.split()
+    if len(p) >= 2 and not line.startswith("#"):
+        try:
+            f[p[0]] = float(p[1])
+        except ValueError:
+            pass
+def t(name, ok, what):
+    if ok is None:
+        print("# target %-28s n/a     (%s)" % (name, what))
+    else:
+        print("# target %-28s %-7s (%s)" % (name, "met" if ok else "MISSED", what))
+g = f.get
+a = g("detect_all_a_frame_to_finding_p99")
+t("detect_a_p99<1ms", None if a is None else a < 1, "p99 %s ms" % a)
+c, rt = g("detect_all_c_frame_to_stop_ack_p99"), g("detect_binance_stop_rest_rtt_p50")
+t("detect_c_p99<rtt+5ms", None if c is None or rt is None else c < rt + 5, "p99 %s ms, rtt p50 %s ms" % (c, rt))
+w, m = g("audit_ccxt_over_vigil_wall"), g("audit_ccxt_over_vigil_rss")
+t("audit_wall>=10x_ccxt", None if w is None else w >= 10, "%sx (ccxt without its throttle)" % w)
+t("audit_rss>=15x_ccxt", None if m is None else m >= 15, "%sx" % m)
+fl = g("audit_vigil_over_floor_wall")
+t("audit_wall<=1.5x_floor", None if fl is None else fl <= 1.5, "%sx" % fl)
+r = g("daemon_peak_rss_mib")
+t("daemon_rss<16MiB", None if r is None else r < 16, "%s MiB" % r)
+i = g("daemon_idle_cpu_pct")
+t("daemon_idle_cpu<0.5%", None if i is None else i < 0.5, "%s %% of a core" % i)
+cl = g("classify_1000sym_5000ord_p99")
+t("classify<5ms", None if cl is None else cl < 5, "p99 %s ms" % cl)
+PY
+echo
+echo "==== vigil benchmark summary ===="
+grep -v '^#' "$SUM"
+grep '^#' "$SUM"
+exit $BROKEN
