@@ -273,7 +273,8 @@ int cmd_repair(int argc, char **argv)
 	char acct_name[WD_NAME_MAX];
 	snprintf(acct_name, sizeof acct_name, "%s", account);
 	struct wd_engine_opts eo = { .kind = WD_ENG_MANUAL, .only_account = acct_name, .dry_run = o.dry_run,
-				     .no_repair = true, .no_alerts = true, .quiet_console = true };
+				     .no_repair = true, .no_alerts = true, .quiet_console = true,
+				     .no_store = true };
 	struct wd_engine *e = NULL;
 	if (wd_engine_new(c, &eo, &e, err, sizeof err) != 0) {
 		fprintf(stderr, "vigil: %s\n", err);

@@ -181,7 +181,8 @@ int cmd_status(int argc, char **argv)
 		return EX_CONFIG_;
 	}
 	struct wd_engine_opts eo = { .kind = WD_ENG_ONESHOT, .only_account = o.account, .no_repair = true,
-				     .no_alerts = true, .quiet_console = true };
+				     .no_alerts = true, .quiet_console = true,
+				     .no_store = true };
 	if (o.grace_ms >= 0)
 		for (size_t i = 0; i < c->naccounts; i++)
 			c->accounts[i].grace_open_ms = c->accounts[i].grace_order_ms = o.grace_ms;

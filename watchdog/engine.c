@@ -306,6 +306,16 @@ static void finding_metrics(struct wd_acct_rt *r, const struct wd_audit *a)
 	}
 }
 
+static bool account_may_act(const struct wd_account *a)
+{
+	if (a->mode != WD_MODE_OBSERVE)
+		return true;
+	for (size_t k = 0; k < a->noverrides; k++)
+		if (a->overrides[k].mode != WD_MODE_OBSERVE)
+			return true;
+	return false;
+}
+
 /* Without a configured database the bot view is absent by choice, not
  * unreachable: no SOURCE_UNREACHABLE for it (ORPHAN / PHANTOM simply
  * cannot be judged, which README says). */
@@ -396,7 +406,15 @@ int wd_engine_audit(struct wd_engine *e, size_t i, struct wd_audit *a)
 	a->audited = a->error[0] == '\0';
 
 	if (a->audited && !e->opts.no_repair) {
-		r->repair_lock = wd_store_repair_lock(e, i);
+		/* the HA lock is only needed by an account that may send
+		 * something; in observe mode it is left free, so a manual
+		 * `vigil repair` can take it */
+		if (account_may_act(&r->cfg)) {
+			r->repair_lock = wd_store_repair_lock(e, i);
+		} else {
+			wd_store_repair_unlock(e, i);
+			r->repair_lock = false;
+		}
 		wd_engine_repair(e, i, a);
 	}
 	if (!e->opts.no_alerts)

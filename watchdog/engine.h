@@ -87,6 +87,7 @@ struct wd_engine_opts {
 	bool dry_run;                /* plan only: nothing sent, nothing repaired */
 	bool no_repair;              /* audit / status: never repair (one-shot) */
 	bool no_alerts;              /* do not route alerts */
+	bool no_store;               /* write nothing to the database (status, repair) */
 	bool quiet_console;          /* no live narration on stderr */
 };
 
@@ -155,6 +156,8 @@ void wd_store_close(struct wd_engine *e);
 void wd_store_bot_rows(struct wd_engine *e, size_t i, struct wd_audit *a);
 /* Findings (open + resolved), actions and a heartbeat row. */
 void wd_store_audit(struct wd_engine *e, size_t i, const struct wd_audit *a);
+/* Releases account i's repair lock if held (observe mode needs none). */
+void wd_store_repair_unlock(struct wd_engine *e, size_t i);
 /* Reload: e takes over old's store (connections, HA locks by account). */
 void wd_store_adopt(struct wd_engine *e, struct wd_engine *old);
 /* HA: try to take / keep account i's repair lock. Without a database the

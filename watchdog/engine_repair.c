@@ -120,8 +120,9 @@ void wd_engine_repair(struct wd_engine *e, size_t i, struct wd_audit *a)
 		if (plan.steps[k].a.kind != REC_ACT_ALERT_ONLY)
 			sends = true;
 	if (sends && !r->repair_lock) {
-		log_info("repair", "account=%s %zu planned action%s not carried out: another instance holds the repair lock",
-			 r->cfg.name, plan.n, plan.n == 1 ? "" : "s");
+		if (r->cfg.mode != WD_MODE_OBSERVE)
+			log_info("repair", "account=%s %zu planned action%s not carried out: another instance holds the repair lock",
+				 r->cfg.name, plan.n, plan.n == 1 ? "" : "s");
 		rec_plan_free(&plan);
 		return;
 	}

@@ -141,11 +141,14 @@ static void log_db(struct wd_store *s, const char *what, const struct db_err *de
 void wd_store_audit(struct wd_engine *e, size_t i, const struct wd_audit *a)
 {
 	struct wd_store *s = e->store;
-	if (!s)
+	if (!s || e->opts.no_store)
 		return;
 	struct db_err de;
 	memset(&de, 0, sizeof de);
 	int64_t now = wd_wall_ms();
+	/* Only the daemon, which remembers grace periods across audits, may
+	 * resolve stored findings; a one-shot audit adds what it saw. */
+	bool resolve = e->opts.kind == WD_ENG_DAEMON;
 	const char *acct = e->acct[i].cfg.name;
 	int rc = DB_OK;
 	if (a->audited) {
@@ -155,7 +158,7 @@ void wd_store_audit(struct wd_engine *e, size_t i, const struct wd_audit *a)
 			keys[k] = a->findings[k].key;
 		}
 		long resolved = 0;
-		if (rc == DB_OK)
+		if (rc == DB_OK && resolve)
 			rc = db_findings_resolve_absent(s->conn, acct, keys, a->nfindings, now, &resolved, &de);
 		free(keys);
 		if (rc != DB_OK) {
@@ -256,4 +259,16 @@ void wd_store_adopt(struct wd_engine *e, struct wd_engine *old)
 		free(last);
 	}
 	e->store = s;
+}
+
+void wd_store_repair_unlock(struct wd_engine *e, size_t i)
+{
+	struct wd_store *s = e->store;
+	if (!s || !s->ha || i >= s->nha || !s->ha[i] || !db_ha_held(s->ha[i]))
+		return;
+	struct db_err de;
+	memset(&de, 0, sizeof de);
+	db_ha_release(s->ha[i], &de);
+	s->ha_last[i] = -1;
+	log_info("store", "account=%s repair lock released (mode observe: nothing to repair)", e->acct[i].cfg.name);
 }

@@ -33,6 +33,13 @@ sleep 2 # both instances audit several more times
 grep -q 'DID PLACE_STOP .*LTCUSDT .*DONE' "$VIGIL_TMP/a.out" || fail "the lock holder did not repair"
 grep -q 'DID PLACE_STOP' "$VIGIL_TMP/b.out" && fail "the observer repaired"
 
+# a reload keeps the lock with its account (the store is adopted, not reopened)
+kill -HUP "${VIGIL_BG_PIDS[a]}"
+wait_until 10 grep -q 'configuration reloaded' "$VIGIL_TMP/a.log" || fail "reload: $(tail -5 "$VIGIL_TMP/a.log")"
+sleep 1
+grep -q 'repair lock not held' "$VIGIL_TMP/a.log" && fail "a lost its lock on reload"
+[ "$(nstops)" = 1 ] || fail "a second stop after the reload"
+
 # the holder goes away: b takes over
 bg_stop a
 wait_until 15 grep -q 'repair lock acquired' "$VIGIL_TMP/b.log" || fail "b did not take the lock over"
