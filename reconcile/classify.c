@@ -3,6 +3,7 @@
  * bot rows per symbol, then judges each (symbol, position side). */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,6 +347,41 @@ static bool held(struct ctx *c, char kind, const char *sym, enum rec_pos_idx pid
 	return rec_rule_grace_passed(first, c->s->now_ms, grace_ms);
 }
 
+/* Exchange time (update_ms) to vigil's clock: offset = server - local. */
+static int64_t exch_to_local(const struct rec_snapshot *s, int64_t t)
+{
+	if (t <= 0)
+		return 0;
+	return t - (s->clock_known ? s->clock_offset_ms : 0);
+}
+
+static int64_t earliest(int64_t a, int64_t b)
+{
+	if (a <= 0)
+		return b;
+	if (b <= 0)
+		return a;
+	return a < b ? a : b;
+}
+
+/* The earliest time this position (same side) is known to have been open:
+ * the stream's seen_ms, and the update time of each exchange source that
+ * agrees with the merged view (a REST answer the stream contradicts says
+ * nothing). 0 = nothing earlier than now is known. A future time is
+ * ignored by rec_mem_cond. */
+static int64_t position_since(struct ctx *c, const struct sym_ent *e, unsigned pi, const struct rec_merged *mg)
+{
+	const struct rec_position *sp = e->sp[pi], *rp = e->rp[pi];
+	int64_t t = 0;
+	if (sp && sp->size > 0 && sp->side == mg->pos.side) {
+		t = earliest(t, sp->seen_ms);
+		t = earliest(t, exch_to_local(c->s, sp->update_ms));
+	}
+	if (rp && rp->size > 0 && rp->side == mg->pos.side && (mg->from == REC_SRC_REST || !mg->rest_disagrees))
+		t = earliest(t, exch_to_local(c->s, rp->update_ms));
+	return t;
+}
+
 static void judge_open(struct ctx *c, struct sym_ent *e, enum rec_pos_idx pidx, const struct rec_merged *mg,
 		       bool disputed)
 {
@@ -353,11 +389,12 @@ static void judge_open(struct ctx *c, struct sym_ent *e, enum rec_pos_idx pidx, 
 	const struct rec_snapshot *s = c->s;
 	const struct rec_params *p = c->p;
 	char k[REC_KEY_MAX];
-	const struct rec_position *sp = e->sp[pi];
 	snprintf(k, sizeof k, "P|%s|%d|%d", e->sym, (int)pidx, (int)mg->pos.side);
-	/* grace from the earliest sighting: vigil's first audit or the
-	 * stream's receipt of the open update (SKLUSDT) */
-	int64_t hint = (sp && sp->size > 0 && sp->side == mg->pos.side) ? sp->seen_ms : 0;
+	/* grace from the earliest sighting: vigil's first audit, the stream's
+	 * receipt of the open update (SKLUSDT), or the exchange's own time
+	 * for the position, so a one-shot audit or a restarted daemon does
+	 * not wait grace again for a position open for hours */
+	int64_t hint = position_since(c, e, pi, mg);
 	bool pos_new;
 	int64_t first = rec_mem_cond(c->m, k, e->sym, REC_COND_POS, hint, &pos_new);
 	bool past = rec_rule_grace_passed(first, s->now_ms, p->grace_open_ms);
@@ -374,8 +411,10 @@ static void judge_open(struct ctx *c, struct sym_ent *e, enum rec_pos_idx pidx, 
 		fill_views(c, f, e, pi, mg, live);
 		detail_add(f, "position open but its side is unreadable: nothing may be sent");
 	}
+	size_t orphan_i = SIZE_MAX;
 	if (s->bot_ok && !live && held(c, REC_COND_ORPHAN_POS, e->sym, pidx, first, p->grace_open_ms)) {
 		struct rec_finding *f = add_finding(c, REC_ORPHAN_POSITION, e->sym, pidx);
+		orphan_i = c->nout - 1;
 		fill_views(c, f, e, pi, mg, NULL);
 		f->repairable = repairable;
 		detail_add(f, "open on the exchange with no live bot row past grace");
@@ -409,6 +448,14 @@ static void judge_open(struct ctx *c, struct sym_ent *e, enum rec_pos_idx pidx, 
 			   rec_oside_name(pr.wrong->side), rec_side_name(mg->pos.side), pr.wrong->id);
 	}
 	bool covered = rec_protection_covers(&pr, mg->pos.size);
+	if (orphan_i != SIZE_MAX) {
+		/* the policy must know an orphan is already protected: planning
+		 * a stop for it would be a no-op every audit */
+		struct rec_finding *f = &c->out[orphan_i];
+		f->stop_qty = covered ? fmax(mg->pos.size, pr.stop_qty) : pr.stop_qty;
+		if (covered)
+			detail_add(f, "; a stop covers it");
+	}
 	if (!covered && held(c, REC_COND_UNPROT, e->sym, pidx, first, p->grace_open_ms)) {
 		struct rec_finding *f = add_finding(c, REC_UNPROTECTED_POSITION, e->sym, pidx);
 		fill_views(c, f, e, pi, mg, live);

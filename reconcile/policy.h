@@ -13,6 +13,7 @@
  * most one stop per symbol; a planned close supersedes a stop. */
 #ifndef REC_POLICY_H
 #define REC_POLICY_H
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "exchanges/exchange.h"
@@ -26,6 +27,8 @@ struct rec_step {
 	enum wd_mode mode;         /* mode in force for f's code */
 	double ref_price;          /* price the stop is computed from (0 = n/a) */
 	double pos_size;           /* exchange-confirmed size when planned */
+	bool trigger_given;        /* an operator's trigger (vigil repair sl): the
+				    * engine refuses it when the mark crossed it */
 };
 
 struct rec_plan {

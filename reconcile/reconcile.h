@@ -26,7 +26,10 @@
  * - Grace (rule 7): ORPHAN_POSITION / UNPROTECTED / SIZE|SIDE_MISMATCH need
  *   their condition to hold for grace_open_ms. For a newly seen position
  *   the clock starts at the position's first sighting (earliest of
- *   vigil's first audit and the stream's seen_ms: SKLUSDT); for a known
+ *   vigil's first audit, the stream's seen_ms (SKLUSDT) and the
+ *   exchange's update_ms of each agreeing source, converted with the
+ *   clock offset when known: a one-shot audit or a restarted daemon
+ *   judges a position open for hours at once); for a known
  *   position it starts when the condition appears (a stop being moved, a
  *   row being closed), so vigil never races the bot. ORPHAN_ORDER,
  *   PHANTOM and DUPLICATE_STOP wait grace_order_ms. WRONG_SIDE_STOP is

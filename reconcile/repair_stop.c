@@ -6,9 +6,13 @@
  *     covering stop on the closing side means nothing is sent;
  *  4. journal intent, place, then verify the stop is listed open and on the
  *     closing side;
- *  5. a trigger already crossed (-2021): full closes reduce-only at market,
- *     protect raises REPAIR_FAILED; the same price is never retried. */
+ *  5. a trigger already crossed (-2021, or an operator's price the mark
+ *     crossed): full closes reduce-only at market, protect raises
+ *     REPAIR_FAILED; the same price is never retried.
+ * The step's trigger_price, when > 0, is the price (rounded to the tick
+ * away from the position); else it is priced from the account's percent. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +61,45 @@ static int check_open(struct rec_engine *e, const struct rec_action *a, double s
 	return r;
 }
 
+/* The trigger is already crossed (the exchange said so, or the mark shows
+ * it for an operator's price): never retried at the same price; mode full
+ * closes reduce-only at market, the others raise REPAIR_FAILED. */
+static enum rec_outcome would_trigger(struct rec_engine *e, const struct rec_step *s,
+				      struct rec_report *r, struct rec_action *a, double size,
+				      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static enum rec_outcome would_trigger(struct rec_engine *e, const struct rec_step *s,
+				      struct rec_report *r, struct rec_action *a, double size,
+				      const char *fmt, ...)
+{
+	char why[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	rec_engine_mark_crossed(e, a->client_id, a->trigger_price);
+	rec_engine_finish(e, r, a, REC_OUT_FAILED, "trigger %g already crossed (%s)", a->trigger_price,
+			  why);
+	if (s->mode == WD_MODE_FULL) {
+		struct rec_step cs = *s;
+		cs.a.kind = REC_ACT_CLOSE_POSITION;
+		cs.a.close_position = false;
+		cs.a.trigger_price = 0;
+		cs.a.qty = a->qty;
+		cs.pos_size = size;
+		rec_client_id(cs.a.client_id, sizeof cs.a.client_id, REC_ACT_CLOSE_POSITION, a->account,
+			      a->exchange, a->symbol, a->position_side, s->f.first_seen_ms, 1);
+		snprintf(cs.a.reason, sizeof cs.a.reason,
+			 "stop trigger %g already crossed: mode full closes reduce-only at market",
+			 a->trigger_price);
+		return rec_repair_close(e, &cs, r);
+	}
+	rec_report_raise(e, r, s, REC_REPAIR_FAILED,
+			 "stop %g for %s %s would trigger at once (mark crossed it); mode %s does not close: act by hand",
+			 a->trigger_price, rec_side_name(a->position_side), a->symbol,
+			 wd_mode_name(s->mode));
+	return REC_OUT_FAILED;
+}
+
 enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 				 struct rec_report *r)
 {
@@ -74,6 +117,7 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "position side unknown: nothing sent");
 	}
 	double size = s->pos_size;
+	double mark = s->f.mark_price;
 	struct rec_position p;
 	if (rec_stream_position(c, a.symbol, a.pidx, &p) == 1) {
 		if (p.size <= 0)
@@ -86,6 +130,8 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 			return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "side changed: nothing sent");
 		}
 		size = p.size;
+		if (p.mark_price > 0)
+			mark = p.mark_price;
 	}
 
 	struct rec_order have;
@@ -107,11 +153,17 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 					 rec_oside_name(have.side), have.id);
 
 	const struct xch_instrument *in = rec_engine_instrument(e, a.symbol);
-	double ref = s->f.entry_price;
-	if (e->acct->stop_reference == WD_STOPREF_MARK || ref <= 0)
-		ref = s->f.mark_price;
-	a.trigger_price = rec_stop_price(a.position_side, ref, e->acct->stop_loss_percent,
-					 in ? in->tick : 0);
+	if (s->a.trigger_price > 0) {
+		/* the plan's (or the operator's) price, on the tick away from
+		 * the position: 0 % off itself */
+		a.trigger_price = rec_stop_price(a.position_side, s->a.trigger_price, 0, in ? in->tick : 0);
+	} else {
+		double ref = s->f.entry_price;
+		if (e->acct->stop_reference == WD_STOPREF_MARK || ref <= 0)
+			ref = s->f.mark_price;
+		a.trigger_price = rec_stop_price(a.position_side, ref, e->acct->stop_loss_percent,
+						 in ? in->tick : 0);
+	}
 	if (a.trigger_price <= 0) {
 		rec_report_raise(e, r, s, REC_REPAIR_FAILED,
 				 "no entry or mark price for %s: cannot price a stop", a.symbol);
@@ -127,6 +179,14 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 					 "trigger %g already refused as crossed: not retried",
 					 a.trigger_price);
 	}
+	/* An operator's price the mark already crossed would fire at once (a
+	 * LONG's stop must be below the mark, a SHORT's above): answered like
+	 * the exchange's would-trigger, without sending it. */
+	bool crossed = s->trigger_given && mark > 0 &&
+		       ((a.position_side == REC_SIDE_LONG && a.trigger_price >= mark) ||
+			(a.position_side == REC_SIDE_SHORT && a.trigger_price <= mark));
+	if (crossed)
+		return would_trigger(e, s, r, &a, size, "mark %g: not sent", mark);
 	rec_client_id_attempt(a.client_id, sizeof a.client_id, rec_engine_attempt(e, a.client_id));
 	if (rec_engine_intent(e, &a) != 0) {
 		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "journal unavailable: stop not sent");
@@ -159,31 +219,8 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 			rc = XCH_OK;
 		}
 	}
-	if (rc == XCH_WOULD_TRIGGER) {
-		rec_engine_mark_crossed(e, a.client_id, a.trigger_price);
-		rec_engine_finish(e, r, &a, REC_OUT_FAILED, "trigger %g already crossed (%ld %s)",
-				  a.trigger_price, err.code, err.msg);
-		if (s->mode == WD_MODE_FULL) {
-			struct rec_step cs = *s;
-			cs.a.kind = REC_ACT_CLOSE_POSITION;
-			cs.a.close_position = false;
-			cs.a.trigger_price = 0;
-			cs.a.qty = a.qty;
-			cs.pos_size = size;
-			rec_client_id(cs.a.client_id, sizeof cs.a.client_id, REC_ACT_CLOSE_POSITION,
-				      a.account, a.exchange, a.symbol, a.position_side,
-				      s->f.first_seen_ms, 1);
-			snprintf(cs.a.reason, sizeof cs.a.reason,
-				 "stop trigger %g already crossed: mode full closes reduce-only at market",
-				 a.trigger_price);
-			return rec_repair_close(e, &cs, r);
-		}
-		rec_report_raise(e, r, s, REC_REPAIR_FAILED,
-				 "stop %g for %s %s would trigger at once (mark crossed it); mode %s does not close: act by hand",
-				 a.trigger_price, rec_side_name(a.position_side), a.symbol,
-				 wd_mode_name(s->mode));
-		return REC_OUT_FAILED;
-	}
+	if (rc == XCH_WOULD_TRIGGER)
+		return would_trigger(e, s, r, &a, size, "%ld %s", err.code, err.msg);
 	if (rc != XCH_OK) {
 		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "stop for %s refused: %s (%ld %s)",
 				 a.symbol, xch_rc_name((enum xch_rc)rc), err.code, err.msg);

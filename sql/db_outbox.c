@@ -1,5 +1,6 @@
 #include "sql/db_outbox.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,11 @@
 #include "watchdog/log.h"
 #include "watchdog/xalloc.h"
 
+/* One libpq connection serves one thread at a time, and the router
+ * (engine thread) enqueues while the notifier drains from its own: every
+ * entry point takes mu around its use of c, the spool and mem. */
 struct opriv {
+	pthread_mutex_t mu;
 	struct db_conn *c;
 	struct db_spool sp;
 	/* messages enqueued into the spool, as the spool says they stand now */
@@ -131,9 +136,9 @@ static void mem_apply(struct opriv *p, const char *type, json_object *o)
 	}
 }
 
-int db_outbox_flush(struct alert_outbox *o, struct db_err *e)
+/* Replays the spool; caller holds mu. */
+static int flush_locked(struct opriv *p, struct db_err *e)
 {
-	struct opriv *p = P(o);
 	if (p->sp.count == 0)
 		return DB_OK;
 	int rc = db_replay(p->c, &p->sp, apply_rec, NULL, e);
@@ -142,9 +147,22 @@ int db_outbox_flush(struct alert_outbox *o, struct db_err *e)
 	return rc;
 }
 
+int db_outbox_flush(struct alert_outbox *o, struct db_err *e)
+{
+	struct opriv *p = P(o);
+	pthread_mutex_lock(&p->mu);
+	int rc = flush_locked(p, e);
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
 size_t db_outbox_spooled(struct alert_outbox *o)
 {
-	return P(o)->sp.count;
+	struct opriv *p = P(o);
+	pthread_mutex_lock(&p->mu);
+	size_t n = p->sp.count;
+	pthread_mutex_unlock(&p->mu);
+	return n;
 }
 
 struct db_conn *db_outbox_conn(struct alert_outbox *o)
@@ -159,7 +177,7 @@ static int write_or_spool(struct alert_outbox *o, const char *line, int rc_direc
 {
 	struct opriv *p = P(o);
 	struct db_err e = { 0 };
-	int rc = db_outbox_flush(o, &e);
+	int rc = flush_locked(p, &e);
 	if (rc == DB_OK) {
 		rc = rc_direct_fn(o, arg, &e);
 		if (rc == DB_OK)
@@ -196,7 +214,9 @@ static int o_enqueue(struct alert_outbox *o, struct alert_msg *m)
 	if (m->next_attempt_ms <= 0)
 		m->next_attempt_ms = m->created_ms;
 	char *line = db_spool_fmt_alert(m);
+	pthread_mutex_lock(&P(o)->mu);
 	int rc = write_or_spool(o, line, direct_enqueue, m);
+	pthread_mutex_unlock(&P(o)->mu);
 	free(line);
 	return rc;
 }
@@ -222,7 +242,9 @@ static int o_delivered(struct alert_outbox *o, int64_t id, int64_t now_ms)
 {
 	struct mark_arg a = { id, now_ms, 0, "" };
 	char *line = db_spool_fmt_delivered(id, now_ms);
+	pthread_mutex_lock(&P(o)->mu);
 	int rc = write_or_spool(o, line, direct_delivered, &a);
+	pthread_mutex_unlock(&P(o)->mu);
 	free(line);
 	return rc;
 }
@@ -231,7 +253,9 @@ static int o_failed(struct alert_outbox *o, int64_t id, int64_t next_attempt_ms,
 {
 	struct mark_arg a = { id, next_attempt_ms, db_new_id(), why ? why : "" };
 	char *line = db_spool_fmt_failed(id, next_attempt_ms, a.why, a.fid);
+	pthread_mutex_lock(&P(o)->mu);
 	int rc = write_or_spool(o, line, direct_failed, &a);
+	pthread_mutex_unlock(&P(o)->mu);
 	free(line);
 	return rc;
 }
@@ -242,13 +266,20 @@ static void copy_msg(struct alert_msg *dst, const struct alert_msg *src)
 	dst->body = xstrdup(src->body ? src->body : "");
 }
 
-static int o_due(struct alert_outbox *o, int64_t now_ms, size_t max, struct alert_msg **out, size_t *n)
+/* A column of row i as text: "" for NULL or a missing field, so a
+ * short or odd result never reaches atoi(NULL). */
+static const char *col(const PGresult *r, int i, int j)
 {
-	struct opriv *p = P(o);
-	*out = NULL;
-	*n = 0;
+	if (j >= PQnfields(r) || PQgetisnull(r, i, j))
+		return "";
+	const char *v = PQgetvalue(r, i, j);
+	return v ? v : "";
+}
+
+static int due_locked(struct opriv *p, int64_t now_ms, size_t max, struct alert_msg **out, size_t *n)
+{
 	struct db_err e = { 0 };
-	int rc = db_outbox_flush(o, &e);
+	int rc = flush_locked(p, &e);
 	PGresult *r = NULL;
 	if (rc == DB_OK) {
 		char snow[24], smax[24];
@@ -262,23 +293,37 @@ static int o_due(struct alert_outbox *o, int64_t now_ms, size_t max, struct aler
 			     " ORDER BY seq LIMIT $2::int8",
 			     2, pv, &r, &e);
 	}
+	if (rc == DB_OK && r && PQnfields(r) < 9) {
+		log_error("db", "outbox due: unexpected answer (%d columns)", PQnfields(r));
+		PQclear(r);
+		return -1;
+	}
 	if (rc == DB_OK) {
-		int rows = PQntuples(r);
+		int rows = r ? PQntuples(r) : 0;
 		struct alert_msg *a = rows ? xcalloc((size_t)rows, sizeof *a) : NULL;
+		int k = 0;
 		for (int i = 0; i < rows; i++) {
-			a[i].id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-			snprintf(a[i].channel, sizeof a[i].channel, "%s", PQgetvalue(r, i, 1));
-			snprintf(a[i].key, sizeof a[i].key, "%s", PQgetvalue(r, i, 2));
-			a[i].severity = (enum rec_severity)atoi(PQgetvalue(r, i, 3));
-			snprintf(a[i].subject, sizeof a[i].subject, "%s", PQgetvalue(r, i, 4));
-			a[i].body = xstrdup(PQgetvalue(r, i, 5));
-			a[i].attempts = atoi(PQgetvalue(r, i, 6));
-			a[i].created_ms = strtoll(PQgetvalue(r, i, 7), NULL, 10);
-			a[i].next_attempt_ms = strtoll(PQgetvalue(r, i, 8), NULL, 10);
+			int64_t id = strtoll(col(r, i, 0), NULL, 10);
+			if (id <= 0)
+				continue; /* not a message we can acknowledge */
+			a[k].id = id;
+			snprintf(a[k].channel, sizeof a[k].channel, "%s", col(r, i, 1));
+			snprintf(a[k].key, sizeof a[k].key, "%s", col(r, i, 2));
+			a[k].severity = (enum rec_severity)atoi(col(r, i, 3));
+			snprintf(a[k].subject, sizeof a[k].subject, "%s", col(r, i, 4));
+			a[k].body = xstrdup(col(r, i, 5));
+			a[k].attempts = atoi(col(r, i, 6));
+			a[k].created_ms = strtoll(col(r, i, 7), NULL, 10);
+			a[k].next_attempt_ms = strtoll(col(r, i, 8), NULL, 10);
+			k++;
 		}
 		PQclear(r);
+		if (k == 0) {
+			free(a);
+			a = NULL;
+		}
 		*out = a;
-		*n = (size_t)rows;
+		*n = (size_t)k;
 		return 0;
 	}
 	if (rc != DB_EUNREACH) {
@@ -300,23 +345,37 @@ static int o_due(struct alert_outbox *o, int64_t now_ms, size_t max, struct aler
 	return 0;
 }
 
+static int o_due(struct alert_outbox *o, int64_t now_ms, size_t max, struct alert_msg **out, size_t *n)
+{
+	struct opriv *p = P(o);
+	*out = NULL;
+	*n = 0;
+	pthread_mutex_lock(&p->mu);
+	int rc = due_locked(p, now_ms, max, out, n);
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
 static size_t o_pending(struct alert_outbox *o, const char *channel)
 {
 	struct opriv *p = P(o);
 	struct db_err e = { 0 };
 	const char *ch = channel ? channel : "";
 	PGresult *r = NULL;
-	if (db_outbox_flush(o, &e) == DB_OK &&
+	size_t n = 0;
+	pthread_mutex_lock(&p->mu);
+	if (flush_locked(p, &e) == DB_OK &&
 	    db_exec(p->c, "SELECT count(*) FROM %S.alert_outbox WHERE delivered_at IS NULL AND ($1 = '' OR channel = $1)",
 		    1, (const char *[]){ ch }, &r, &e) == DB_OK) {
-		size_t n = (size_t)strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+		n = r && PQntuples(r) > 0 ? (size_t)strtoull(col(r, 0, 0), NULL, 10) : 0;
 		PQclear(r);
+		pthread_mutex_unlock(&p->mu);
 		return n;
 	}
-	size_t n = 0;
 	for (size_t i = 0; i < p->nmem; i++)
 		if (!p->mem[i].delivered_ms && (!*ch || strcmp(p->mem[i].channel, ch) == 0))
 			n++;
+	pthread_mutex_unlock(&p->mu);
 	return n;
 }
 
@@ -327,10 +386,11 @@ static void o_destroy(struct alert_outbox *o)
 	struct opriv *p = P(o);
 	struct db_err e = { 0 };
 	if (p->sp.count)
-		(void)db_outbox_flush(o, &e);
+		(void)flush_locked(p, &e);
 	mem_clear(p);
 	db_spool_close(&p->sp);
 	db_conn_free(p->c);
+	pthread_mutex_destroy(&p->mu);
 	free(p);
 	free(o);
 }
@@ -350,11 +410,13 @@ struct alert_outbox *db_outbox_new(const struct db_params *pp, const char *spool
 	if (!c)
 		return NULL;
 	struct opriv *p = xcalloc(1, sizeof *p);
+	pthread_mutex_init(&p->mu, NULL);
 	p->c = c;
 	char err[256];
 	if (db_spool_open(&p->sp, spool_path, err, sizeof err)) {
 		db_err_set(e, DB_ECONFIG, "%s", err);
 		db_conn_free(c);
+		pthread_mutex_destroy(&p->mu);
 		free(p);
 		return NULL;
 	}

@@ -3,7 +3,11 @@
  * appended to <spool_path> (fsync'd) and kept in memory too, so due() can
  * still hand spooled messages to the channels during the outage; the spool
  * is replayed in order, exactly once, when the database answers again.
- * Messages that were already in the database wait for it to return. */
+ * Messages that were already in the database wait for it to return.
+ * Thread-safe: every operation holds the outbox's own mutex around its
+ * connection, spool and memory (the router enqueues from the engine thread
+ * while the notifier drains from its own). db_outbox_conn's connection is
+ * not covered: use it only while no other thread uses the outbox. */
 #ifndef DB_OUTBOX_H
 #define DB_OUTBOX_H
 #include "alerts/outbox.h"

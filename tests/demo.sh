@@ -91,7 +91,7 @@ echo "  vigil stopped (SIGTERM): $(tail -1 "$VIGIL_TMP/vigil.log")"
 
 hr "6. vigil status"
 "$V" status -c "$CONF" --listen 1s --grace 0s
-hr "7. vigil audit --grace 0s (a cron-style check; Nagios exit code)"
-"$V" audit -c "$CONF" --listen 1s --grace 0s
+hr "7. vigil audit (a cron-style check with the config's grace; Nagios exit code)"
+"$V" audit -c "$CONF" --listen 1s
 echo "  exit code: $? (0 ok, 1 warning, 2 critical, 3 could not audit)"
 hr "done — cleaning up"

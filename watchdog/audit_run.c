@@ -1,5 +1,7 @@
 /* DESIGN: the one-shot audit driver shared by `vigil audit` and `vigil
- * status`: start the streams, listen briefly, audit each account once. */
+ * status`: start the streams, listen briefly, audit each account once.
+ * With no listen (--listen 0s) no stream is started at all (no listenKey,
+ * no connection): the audit is REST alone and costs only the listing. */
 #include "watchdog/audit.h"
 
 #include <time.h>
@@ -8,10 +10,10 @@
 
 int wd_audit_run_all(struct wd_engine *e, int64_t listen_ms, struct wd_audit **out, size_t *n)
 {
-	wd_engine_streams_start(e);
 	/* A short listen so stream-only facts (a fill REST has not caught up
 	 * with, a size 0 the DB contradicts) count in a one-shot audit. */
 	if (listen_ms > 0) {
+		wd_engine_streams_start(e);
 		struct timespec ts = { .tv_sec = listen_ms / 1000, .tv_nsec = (listen_ms % 1000) * 1000000L };
 		while (nanosleep(&ts, &ts) != 0)
 			;

@@ -118,13 +118,14 @@ static int plan_sl(struct plan_ctx *c, const char *sym)
 		s->a.trigger_price = rec_stop_price(p.side, ref, pct, ins ? ins->tick : 0);
 	}
 	s->ref_price = ref;
+	s->trigger_given = true; /* the engine sends exactly this price, or refuses it */
 	if (s->a.trigger_price <= 0) {
 		snprintf(c->err, sizeof c->err, "%s: no reference price to compute the stop from: give --price", sym);
 		return EX_DATAERR_;
 	}
 	if (p.mark_price > 0 && ((p.side == REC_SIDE_LONG && s->a.trigger_price >= p.mark_price) ||
 				 (p.side == REC_SIDE_SHORT && s->a.trigger_price <= p.mark_price)))
-		fprintf(stderr, "vigil: warning: trigger %g is already crossed by the mark %g (the exchange will refuse it)\n",
+		fprintf(stderr, "vigil: warning: trigger %g is already crossed by the mark %g (it will not be sent)\n",
 			s->a.trigger_price, p.mark_price);
 	rec_client_id(s->a.client_id, sizeof s->a.client_id, REC_ACT_PLACE_STOP, c->a->account, c->a->exchange, sym,
 		      p.side, wd_wall_ms(), 1);

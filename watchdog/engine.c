@@ -196,6 +196,9 @@ void wd_engine_on_event(void *ud, const char *symbol, int64_t recv_ns)
 	(void)recv_ns;
 	struct wd_acct_rt *r = ud;
 	struct wd_engine *e = r->eng;
+	char lbl[160];
+	snprintf(lbl, sizeof lbl, "account=\"%s\"", r->cfg.name);
+	wd_metric_add("vigil_stream_events_total", lbl, 1); /* the registry has its own lock */
 	pthread_mutex_lock(&e->mu);
 	wd_sched_event(&e->sched, r->idx, wd_mono_ms());
 	pthread_cond_signal(&e->cv);
@@ -244,8 +247,29 @@ static void rest_metrics(struct wd_acct_rt *r, const char *endpoint, int64_t t0,
 	}
 }
 
+static void clock_note(struct wd_acct_rt *r, struct wd_audit *a, int64_t offset_ms)
+{
+	a->clock_known = true;
+	a->clock_offset_ms = offset_ms;
+	char lbl[128];
+	snprintf(lbl, sizeof lbl, "account=\"%s\"", r->cfg.name);
+	wd_metric_set("vigil_clock_skew_seconds", lbl, (double)offset_ms / 1000.0);
+}
+
+/* A one-shot audit costs only the listing calls: no server-time call. The
+ * adapters re-sync on a timestamp refusal, and an offset learnt that way
+ * (never exactly 0 in practice) is known; else the clock is unknown. */
+static void clock_after_listing(struct wd_acct_rt *r, struct wd_audit *a)
+{
+	int64_t off = __atomic_load_n(&r->x->clock_offset_ms, __ATOMIC_RELAXED);
+	if (off != 0)
+		clock_note(r, a, off);
+}
+
 static void clock_check(struct wd_engine *e, struct wd_acct_rt *r, struct wd_audit *a)
 {
+	if (e->opts.kind == WD_ENG_ONESHOT)
+		return; /* clock_after_listing */
 	int64_t now = wd_mono_ms();
 	bool due = e->opts.kind != WD_ENG_DAEMON || r->last_clock_mono_ms == 0 ||
 		   now - r->last_clock_mono_ms >= CLOCK_CHECK_EVERY_MS;
@@ -258,13 +282,8 @@ static void clock_check(struct wd_engine *e, struct wd_acct_rt *r, struct wd_aud
 		if (rc == XCH_OK)
 			r->last_clock_mono_ms = now;
 	}
-	if (r->last_clock_mono_ms) {
-		a->clock_known = true;
-		a->clock_offset_ms = r->x->clock_offset_ms;
-		char lbl[128];
-		snprintf(lbl, sizeof lbl, "account=\"%s\"", r->cfg.name);
-		wd_metric_set("vigil_clock_skew_seconds", lbl, (double)a->clock_offset_ms / 1000.0);
-	}
+	if (r->last_clock_mono_ms)
+		clock_note(r, a, __atomic_load_n(&r->x->clock_offset_ms, __ATOMIC_RELAXED));
 }
 
 static void source_metrics(struct wd_acct_rt *r, const struct wd_audit *a, int64_t now_wall)
@@ -361,6 +380,8 @@ int wd_engine_audit(struct wd_engine *e, size_t i, struct wd_audit *a)
 	int64_t tl = wd_mono_ms();
 	int lrc = xch_fetch_listing(r->x, &a->listing);
 	rest_metrics(r, "listing", tl, lrc);
+	if (e->opts.kind == WD_ENG_ONESHOT)
+		clock_after_listing(r, a);
 	wd_store_bot_rows(e, i, a);
 
 	struct rec_snapshot s;

@@ -161,23 +161,7 @@ int wd_engine_manual(struct wd_engine *e, size_t i, const struct rec_step *s, st
 	}
 	enum rec_outcome o;
 	switch (s->a.kind) {
-	case REC_ACT_PLACE_STOP: {
-		/* The repair engine prices a stop from the account's percent off
-		 * the entry; an operator's --price / --percent becomes exactly
-		 * that: reference = the chosen trigger, 0 % off, for this call. */
-		struct rec_step ms = *s;
-		double pct = r->cfg.stop_loss_percent;
-		enum wd_stop_ref sref = r->cfg.stop_reference;
-		if (ms.a.trigger_price > 0) {
-			ms.f.entry_price = ms.a.trigger_price;
-			r->cfg.stop_loss_percent = 0;
-			r->cfg.stop_reference = WD_STOPREF_ENTRY;
-		}
-		o = rec_repair_stop(&r->rep->eng, &ms, &rep);
-		r->cfg.stop_loss_percent = pct;
-		r->cfg.stop_reference = sref;
-		break;
-	}
+	case REC_ACT_PLACE_STOP: o = rec_repair_stop(&r->rep->eng, s, &rep); break;
 	case REC_ACT_CLOSE_POSITION: o = rec_repair_close(&r->rep->eng, s, &rep); break;
 	case REC_ACT_CANCEL_ORDER: o = rec_repair_cancel(&r->rep->eng, s, &rep); break;
 	default:

@@ -2,6 +2,7 @@
  * the bot's positions, journal, outbox, findings, HA locks, spool replay
  * and SQL injection. Each test works in a database of its own. */
 #include <CUnit/CUnit.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -254,6 +255,74 @@ static void test_db_outbox_keeps_order_and_delivers_once(void)
 	for (int i = 0; i < 3; i++)
 		alert_msg_free(&m[i]);
 	o->ops->destroy(o);
+	idb_spool_rm(spool);
+	idb_drop(&d);
+}
+
+/* The router enqueues from the engine thread while the notifier drains
+ * from its own: one db_outbox used by two threads at once (no wrapper
+ * lock) must neither crash nor lose or repeat a message. */
+#define OUTBOX_THREAD_MSGS 150
+
+struct outbox_race {
+	struct alert_outbox *o;
+	int enq_fail, due_fail;
+	size_t delivered;
+};
+
+static void *outbox_race_enqueue(void *ud)
+{
+	struct outbox_race *x = ud;
+	for (int i = 0; i < OUTBOX_THREAD_MSGS; i++) {
+		struct alert_msg m;
+		idb_msg(&m, "telegram", i, 1000 + i);
+		if (x->o->ops->enqueue(x->o, &m) != 0)
+			x->enq_fail++;
+		alert_msg_free(&m);
+	}
+	return NULL;
+}
+
+static void *outbox_race_drain(void *ud)
+{
+	struct outbox_race *x = ud;
+	for (int round = 0; round < 5000 && x->delivered < OUTBOX_THREAD_MSGS; round++) {
+		struct alert_msg *due = NULL;
+		size_t n = 0;
+		if (x->o->ops->due(x->o, 1000000, 20, &due, &n) != 0)
+			x->due_fail++;
+		for (size_t i = 0; i < n; i++)
+			if (x->o->ops->delivered(x->o, due[i].id, 2000000) == 0)
+				x->delivered++;
+		(void)x->o->ops->pending(x->o, "telegram");
+		alert_msgs_free(due, n);
+	}
+	return NULL;
+}
+
+static void test_db_outbox_two_threads_share_one_outbox(void)
+{
+	struct idb d;
+	if (idb_create_migrated(&d))
+		return;
+	char *spool = idb_spool_path("outbox-race");
+	struct db_params p;
+	idb_params(&d, &p);
+	struct db_err e = { 0 };
+	struct outbox_race x = { .o = db_outbox_new(&p, spool, &e) };
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x.o);
+	pthread_t a, b;
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&a, NULL, outbox_race_enqueue, &x), 0);
+	CU_ASSERT_EQUAL_FATAL(pthread_create(&b, NULL, outbox_race_drain, &x), 0);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	CU_ASSERT_EQUAL(x.enq_fail, 0);
+	CU_ASSERT_EQUAL(x.due_fail, 0);
+	CU_ASSERT_EQUAL(x.delivered, OUTBOX_THREAD_MSGS);
+	CU_ASSERT_EQUAL(x.o->ops->pending(x.o, ""), 0);
+	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM vigil.alert_outbox WHERE delivered_at IS NOT NULL"),
+			OUTBOX_THREAD_MSGS);
+	x.o->ops->destroy(x.o);
 	idb_spool_rm(spool);
 	idb_drop(&d);
 }
@@ -561,6 +630,7 @@ void itest_db_register(void)
 		{ "test_db_unreachable_database_reports_unreachable_fast", test_db_unreachable_database_reports_unreachable_fast },
 		{ "test_db_journal_intent_outcome_and_unfinished", test_db_journal_intent_outcome_and_unfinished },
 		{ "test_db_outbox_keeps_order_and_delivers_once", test_db_outbox_keeps_order_and_delivers_once },
+		{ "test_db_outbox_two_threads_share_one_outbox", test_db_outbox_two_threads_share_one_outbox },
 		{ "test_db_findings_upsert_resolve_list_ack", test_db_findings_upsert_resolve_list_ack },
 		{ "test_db_ha_only_one_holder_and_takeover_after_kill9", test_db_ha_only_one_holder_and_takeover_after_kill9 },
 		{ "test_db_spool_replays_exactly_once_in_order", test_db_spool_replays_exactly_once_in_order },

@@ -30,9 +30,12 @@ curl -fsS "http://127.0.0.1:$MPORT/healthz" | grep -q '^ok' || fail "healthz tex
 wait_until 10 grep -q 'stream connected' "$VIGIL_TMP/vigil.log" || fail "stream"
 sleep 0.3
 n0=$(metric 'vigil_audits_total{account="t-binance"}')
+e0=$(metric 'vigil_stream_events_total{account="t-binance"}')
 # audit_interval is 30 s: only a stream event can cause the next audit
 sim_post /_sim/step '{"op":"open","exchange":"binance","symbol":"LTCUSDT","side":"BUY","qty":"1"}' >/dev/null
 wait_until 5 eval 'test "$(metric '\''vigil_audits_total{account="t-binance"}'\'')" -gt "$n0"' || fail "stream event did not trigger an audit"
+e1=$(metric 'vigil_stream_events_total{account="t-binance"}')
+[ -n "$e1" ] && [ "${e1%.*}" -gt "${e0:-0}" ] || fail "vigil_stream_events_total not counted: before '$e0' after '$e1'"
 
 grep -q '"GET / HTTP' "$VIGIL_TMP/deadman.log" || fail "no dead-man ping after a successful audit"
 [ "$(metric vigil_deadman_pings_total)" -ge 1 ] || fail "dead-man pings not counted"

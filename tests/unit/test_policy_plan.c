@@ -1,6 +1,7 @@
 /* Policy: findings -> ordered plan with reasons; modes and overrides;
  * nothing unsafe ever becomes an order. */
 #include "tests/unit/test_repair_kit.h"
+#include "watchdog/log.h"
 
 static struct wd_account acct(enum wd_mode m)
 {
@@ -244,6 +245,43 @@ static void test_policy_dry_run_text_lists_actions_and_reasons(void)
 	free(t);
 }
 
+/* Alert-only steps repeat every audit: their log lines are debug, while
+ * actions that send something stay at info. */
+static char *run_logged(enum log_level lvl)
+{
+	struct rk *k = rk_new(WD_MODE_PROTECT);
+	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
+	struct rec_finding f[] = {
+		rk_find(REC_UNPROTECTED_POSITION, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03),
+		rk_find(REC_ORPHAN_ORDER, "BTCUSDT", REC_SIDE_UNKNOWN, 0, 0, 0),
+	};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	int old = log_verbosity;
+	log_set_stream(fp);
+	log_set_level(lvl);
+	CU_ASSERT_EQUAL(rk_run(k, f, 2), 0);
+	log_set_stream(NULL);
+	log_verbosity = old;
+	fclose(fp);
+	CU_ASSERT_EQUAL(count(&k->plan, REC_ACT_ALERT_ONLY), 1);
+	rk_free(k);
+	return buf;
+}
+
+static void test_policy_alert_only_steps_logged_at_debug(void)
+{
+	char *info = run_logged(LOG_LVL_INFO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(info, "PLACE_STOP"));
+	CU_ASSERT_PTR_NULL(strstr(info, "alert only"));
+	CU_ASSERT_PTR_NULL(strstr(info, "ORPHAN_ORDER"));
+	free(info);
+	char *debug = run_logged(LOG_LVL_DEBUG);
+	CU_ASSERT_PTR_NOT_NULL(strstr(debug, "alert only"));
+	free(debug);
+}
+
 void test_policy_plan_register(void)
 {
 	static const struct tu_test tests[] = {
@@ -260,6 +298,7 @@ void test_policy_plan_register(void)
 		{ "test_policy_client_id_deterministic_with_vgl_prefix", test_policy_client_id_deterministic_with_vgl_prefix },
 		{ "test_policy_plan_orders_close_then_stop_then_cancel", test_policy_plan_orders_close_then_stop_then_cancel },
 		{ "test_policy_dry_run_text_lists_actions_and_reasons", test_policy_dry_run_text_lists_actions_and_reasons },
+		{ "test_policy_alert_only_steps_logged_at_debug", test_policy_alert_only_steps_logged_at_debug },
 		{ NULL, NULL },
 	};
 	tu_add_suite("policy_plan", tests);

@@ -2,6 +2,7 @@
  * audited at T and again past every grace period; the set of codes found
  * must be exactly the expected one. */
 #include "tests/unit/test_rec_kit.h"
+#include "reconcile/policy.h"
 
 #define T 5000000LL
 #define LATER (T + 40000)
@@ -372,6 +373,61 @@ static void test_stream_orders_update_rest_listing(void)
 	kit_free(k);
 }
 
+/* Kinds of the steps the policy (protect mode) plans for k's findings. */
+static size_t planned(const struct kit *k, enum rec_action_kind kind)
+{
+	struct wd_account a;
+	memset(&a, 0, sizeof a);
+	snprintf(a.name, sizeof a.name, "main");
+	a.enabled = true;
+	a.mode = WD_MODE_PROTECT;
+	a.orphan_action = WD_ORPHAN_PROTECT;
+	a.stop_loss_percent = 2;
+	struct rec_plan p;
+	rec_plan_build(&a, k->f, k->nf, NULL, 0, LATER, &p);
+	size_t n = 0;
+	for (size_t i = 0; i < p.n; i++)
+		n += p.steps[i].a.kind == kind;
+	rec_plan_free(&p);
+	return n;
+}
+
+/* An orphan already covered by a stop (close-position, or quantities that
+ * sum to the size) carries that cover, so the policy plans no stop for it
+ * (which the engine would only skip, every audit). An uncovered one gets
+ * exactly one. */
+static void test_protected_orphan_plans_no_stop(void)
+{
+	struct kit *k = kit_new(REC_EX_BINANCE);
+	kit_rest(k, "BTCUSDT", REC_SIDE_LONG, 10);
+	kit_stop(k, "BTCUSDT", REC_SELL, 0);       /* close-position */
+	kit_rest(k, "ETHUSDT", REC_SIDE_SHORT, 4);
+	kit_stop(k, "ETHUSDT", REC_BUY, 1.5);
+	kit_stop(k, "ETHUSDT", REC_BUY, 2.5);      /* 1.5 + 2.5 = 4 */
+	kit_run(k, T);
+	kit_run(k, LATER);
+	kit_dump(k);
+	const struct rec_finding *f = kit_find(k, REC_ORPHAN_POSITION, "BTCUSDT");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT(f->stop_qty >= 10);
+	f = kit_find(k, REC_ORPHAN_POSITION, "ETHUSDT");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->stop_qty, 4, 1e-9);
+	CU_ASSERT_EQUAL(planned(k, REC_ACT_PLACE_STOP), 0);
+	CU_ASSERT_EQUAL(kit_count(k, REC_UNPROTECTED_POSITION), 0);
+	/* one of them loses a stop: a stop is planned for it alone */
+	kit_drop_orders(k);
+	kit_stop(k, "BTCUSDT", REC_SELL, 0);
+	kit_stop(k, "ETHUSDT", REC_BUY, 1.5);
+	kit_run(k, LATER + 1000);
+	kit_run(k, LATER + 40000);
+	f = kit_find(k, REC_ORPHAN_POSITION, "ETHUSDT");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->stop_qty, 1.5, 1e-9);
+	CU_ASSERT_EQUAL(planned(k, REC_ACT_PLACE_STOP), 1);
+	kit_free(k);
+}
+
 void test_rec_classify_register(void)
 {
 	static const struct tu_test tests[] = {
@@ -383,6 +439,7 @@ void test_rec_classify_register(void)
 		{ "test_source_unreachable_one_key_per_source", test_source_unreachable_one_key_per_source },
 		{ "test_triggering_algo_lingering_is_unprotected", test_triggering_algo_lingering_is_unprotected },
 		{ "test_stream_orders_update_rest_listing", test_stream_orders_update_rest_listing },
+		{ "test_protected_orphan_plans_no_stop", test_protected_orphan_plans_no_stop },
 		{ NULL, NULL },
 	};
 	tu_add_suite("rec_classify", tests);

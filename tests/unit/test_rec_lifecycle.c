@@ -88,6 +88,74 @@ static void test_lifecycle_grace_restarts_after_close(void)
 	kit_free(k);
 }
 
+/* A fresh memory (one-shot audit, restarted daemon) judges a position the
+ * exchange says has been open for an hour at once: grace counts from the
+ * exchange's update time, not from vigil's first sight. */
+static void test_grace_counts_from_exchange_update_time(void)
+{
+	struct kit *k = kit_new(REC_EX_BINANCE);
+	kit_rest(k, "BTCUSDT", REC_SIDE_LONG, 1);
+	k->rest[0].update_ms = T - 3600000;
+	kit_rest(k, "ETHUSDT", REC_SIDE_SHORT, 2);
+	k->rest[1].update_ms = T - 5000; /* just opened: the bot is mid-open */
+	kit_run(k, T);
+	kit_dump(k);
+	const struct rec_finding *f = kit_find(k, REC_ORPHAN_POSITION, "BTCUSDT");
+	CU_ASSERT_PTR_NOT_NULL(f);
+	CU_ASSERT_PTR_NOT_NULL(kit_find(k, REC_UNPROTECTED_POSITION, "BTCUSDT"));
+	CU_ASSERT_PTR_NULL(kit_find(k, REC_ORPHAN_POSITION, "ETHUSDT"));
+	CU_ASSERT_PTR_NULL(kit_find(k, REC_UNPROTECTED_POSITION, "ETHUSDT"));
+	/* the young one passes grace 30 s after its exchange time */
+	kit_run(k, T + 24000);
+	CU_ASSERT_PTR_NULL(kit_find(k, REC_ORPHAN_POSITION, "ETHUSDT"));
+	kit_run(k, T + 25000);
+	CU_ASSERT_PTR_NOT_NULL(kit_find(k, REC_ORPHAN_POSITION, "ETHUSDT"));
+	kit_free(k);
+}
+
+/* Exchange times are converted with the clock offset (server - local):
+ * local = exchange - offset. */
+static void test_grace_exchange_time_uses_clock_offset(void)
+{
+	struct kit *k = kit_new(REC_EX_BYBIT);
+	k->p.clock_skew_limit_ms = 60000;
+	k->s.clock_known = true;
+	k->s.clock_offset_ms = 40000;
+	kit_rest(k, "BTCUSDT", REC_SIDE_LONG, 1);
+	k->rest[0].update_ms = T + 40000 - 20000;
+	kit_run(k, T);
+	CU_ASSERT_PTR_NULL(kit_find(k, REC_ORPHAN_POSITION, "BTCUSDT"));
+	kit_run(k, T + 10000); /* 30 s after the exchange's update */
+	CU_ASSERT_PTR_NOT_NULL(kit_find(k, REC_ORPHAN_POSITION, "BTCUSDT"));
+	kit_free(k);
+	/* offset -40 s: exchange T-65 s is only 25 s ago locally */
+	k = kit_new(REC_EX_BYBIT);
+	k->p.clock_skew_limit_ms = 60000;
+	k->s.clock_known = true;
+	k->s.clock_offset_ms = -40000;
+	kit_rest(k, "BTCUSDT", REC_SIDE_LONG, 1);
+	k->rest[0].update_ms = T - 65000;
+	kit_run(k, T);
+	CU_ASSERT_PTR_NULL(kit_find(k, REC_ORPHAN_POSITION, "BTCUSDT"));
+	kit_run(k, T + 5000);
+	CU_ASSERT_PTR_NOT_NULL(kit_find(k, REC_ORPHAN_POSITION, "BTCUSDT"));
+	kit_free(k);
+}
+
+/* An old REST time the authoritative stream contradicts (REST lags a
+ * flip) is no evidence: the stream's fresh position keeps its grace. */
+static void test_grace_ignores_rest_time_the_stream_contradicts(void)
+{
+	struct kit *k = kit_new(REC_EX_BINANCE);
+	kit_stream(k, "BTCUSDT", REC_SIDE_LONG, 1, T - 1000);
+	kit_rest(k, "BTCUSDT", REC_SIDE_LONG, 3); /* REST: old, bigger */
+	k->rest[0].update_ms = T - 3600000;
+	kit_run(k, T);
+	CU_ASSERT_PTR_NULL(kit_find(k, REC_ORPHAN_POSITION, "BTCUSDT"));
+	CU_ASSERT_PTR_NULL(kit_find(k, REC_UNPROTECTED_POSITION, "BTCUSDT"));
+	kit_free(k);
+}
+
 static void test_lifecycle_bad_arguments(void)
 {
 	struct rec_finding *f = NULL;
@@ -113,6 +181,9 @@ void test_rec_lifecycle_register(void)
 		{ "test_lifecycle_resolved_once_when_gone", test_lifecycle_resolved_once_when_gone },
 		{ "test_lifecycle_not_resolved_when_source_down", test_lifecycle_not_resolved_when_source_down },
 		{ "test_lifecycle_grace_restarts_after_close", test_lifecycle_grace_restarts_after_close },
+		{ "test_grace_counts_from_exchange_update_time", test_grace_counts_from_exchange_update_time },
+		{ "test_grace_exchange_time_uses_clock_offset", test_grace_exchange_time_uses_clock_offset },
+		{ "test_grace_ignores_rest_time_the_stream_contradicts", test_grace_ignores_rest_time_the_stream_contradicts },
 		{ "test_lifecycle_bad_arguments", test_lifecycle_bad_arguments },
 		{ NULL, NULL },
 	};

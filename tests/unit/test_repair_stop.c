@@ -175,6 +175,77 @@ static void test_stop_scripted_would_trigger_on_bybit_style_error(void)
 	rk_free(k);
 }
 
+/* A step as `vigil repair sl --price P` hands it to the engine. */
+static struct rec_step manual_stop(const char *sym, enum rec_side side, double size, double entry, double mark,
+				   double trigger)
+{
+	struct rec_step s;
+	memset(&s, 0, sizeof s);
+	s.f = rk_find(REC_UNPROTECTED_POSITION, sym, side, size, entry, mark);
+	s.mode = WD_MODE_FULL;
+	s.a.kind = REC_ACT_PLACE_STOP;
+	snprintf(s.a.account, sizeof s.a.account, "main");
+	snprintf(s.a.symbol, sizeof s.a.symbol, "%s", sym);
+	s.a.position_side = side;
+	s.a.close_position = true;
+	s.a.trigger_price = trigger;
+	s.trigger_given = true;
+	s.pos_size = size;
+	snprintf(s.a.client_id, sizeof s.a.client_id, "vgl-s-00000000abcd-1");
+	return s;
+}
+
+static void test_stop_explicit_trigger_is_sent_rounded_to_tick(void)
+{
+	struct rk *k = rk_new(WD_MODE_FULL);
+	/* 2 % off the entry would be 58800: the operator's price wins */
+	fake_set_position(k->x, "BTCUSDT", REC_SIDE_LONG, 0.5, 60000, 60000);
+	struct rec_step s = manual_stop("BTCUSDT", REC_SIDE_LONG, 0.5, 60000, 60000, 55123.47);
+	CU_ASSERT_EQUAL(rec_repair_stop(&k->e, &s, &k->rep), REC_OUT_DONE);
+	const struct fake_call *c = rk_last(k, "stop");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->side, REC_SELL);
+	CU_ASSERT_DOUBLE_EQUAL(c->trigger, 55123.4, 1e-9); /* a LONG's stop rounds down */
+	/* a SHORT's rounds up, and the plan's own price is honoured too */
+	struct rk *k2 = rk_new(WD_MODE_PROTECT);
+	fake_set_position(k2->x, "BTCUSDT", REC_SIDE_SHORT, 0.5, 60000, 60000);
+	s = manual_stop("BTCUSDT", REC_SIDE_SHORT, 0.5, 60000, 60000, 64000.01);
+	s.trigger_given = false;
+	s.mode = WD_MODE_PROTECT;
+	CU_ASSERT_EQUAL(rec_repair_stop(&k2->e, &s, &k2->rep), REC_OUT_DONE);
+	c = rk_last(k2, "stop");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->side, REC_BUY);
+	CU_ASSERT_DOUBLE_EQUAL(c->trigger, 64000.1, 1e-9);
+	rk_free(k2);
+	rk_free(k);
+}
+
+static void test_stop_explicit_trigger_crossed_by_mark_is_not_sent(void)
+{
+	struct rk *k = rk_new(WD_MODE_PROTECT);
+	fake_set_position(k->x, "BTCUSDT", REC_SIDE_LONG, 0.5, 60000, 59000);
+	/* a LONG's stop above the mark would fire at once */
+	struct rec_step s = manual_stop("BTCUSDT", REC_SIDE_LONG, 0.5, 60000, 59000, 59500);
+	s.mode = WD_MODE_PROTECT;
+	CU_ASSERT_EQUAL(rec_repair_stop(&k->e, &s, &k->rep), REC_OUT_FAILED);
+	CU_ASSERT_EQUAL(rk_sends(k), 0);
+	CU_ASSERT_EQUAL(rk_findings(k, REC_REPAIR_FAILED), 1);
+	const struct rec_result *r = rk_result(k, REC_ACT_PLACE_STOP);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r->detail, "already crossed"));
+	/* the same price again: not retried */
+	CU_ASSERT_EQUAL(rec_repair_stop(&k->e, &s, &k->rep), REC_OUT_SKIPPED);
+	CU_ASSERT_EQUAL(rk_sends(k), 0);
+	/* a SHORT's stop at or below the mark: refused the same way */
+	s = manual_stop("BTCUSDT", REC_SIDE_SHORT, 0.5, 60000, 59000, 59000);
+	s.mode = WD_MODE_PROTECT;
+	snprintf(s.a.client_id, sizeof s.a.client_id, "vgl-s-00000000beef-1");
+	CU_ASSERT_EQUAL(rec_repair_stop(&k->e, &s, &k->rep), REC_OUT_FAILED);
+	CU_ASSERT_EQUAL(rk_sends(k), 0);
+	rk_free(k);
+}
+
 static void test_stop_not_listed_after_place_is_repair_failed(void)
 {
 	struct rk *k = rk_new(WD_MODE_PROTECT);
@@ -259,6 +330,8 @@ void test_repair_stop_register(void)
 		{ "test_stop_existing_covering_stop_means_nothing_sent", test_stop_existing_covering_stop_means_nothing_sent },
 		{ "test_stop_would_trigger_protect_raises_repair_failed_never_retries", test_stop_would_trigger_protect_raises_repair_failed_never_retries },
 		{ "test_stop_would_trigger_full_closes_reduce_only_at_market", test_stop_would_trigger_full_closes_reduce_only_at_market },
+		{ "test_stop_explicit_trigger_is_sent_rounded_to_tick", test_stop_explicit_trigger_is_sent_rounded_to_tick },
+		{ "test_stop_explicit_trigger_crossed_by_mark_is_not_sent", test_stop_explicit_trigger_crossed_by_mark_is_not_sent },
 		{ "test_stop_scripted_would_trigger_on_bybit_style_error", test_stop_scripted_would_trigger_on_bybit_style_error },
 		{ "test_stop_not_listed_after_place_is_repair_failed", test_stop_not_listed_after_place_is_repair_failed },
 		{ "test_stop_visible_after_delay_is_verified_with_backoff", test_stop_visible_after_delay_is_verified_with_backoff },
