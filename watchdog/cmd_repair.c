@@ -119,6 +119,9 @@ static int plan_sl(struct plan_ctx *c, const char *sym)
 	}
 	s->ref_price = ref;
 	s->trigger_given = true; /* the engine sends exactly this price, or refuses it */
+	/* A stop the operator asked for must never turn into a market close:
+	 * in protect semantics a crossed price is refused and alerted. */
+	s->mode = WD_MODE_PROTECT;
 	if (s->a.trigger_price <= 0) {
 		snprintf(c->err, sizeof c->err, "%s: no reference price to compute the stop from: give --price", sym);
 		return EX_DATAERR_;

@@ -59,13 +59,13 @@ KEYS = {"binance": ("sim-binance-key", "sim-binance-secret"),
 
 # Reduced matrix for make check: every row and every column at least once.
 REDUCED = [
-    ("SKLUSDT", "none"), ("SKLUSDT", "sigkill"),
-    ("AVLUSDT", "rest-lag"), ("AVLUSDT", "bybit-min"),
-    ("KAVAUSDT", "rest[]"), ("KAVAUSDT", "skew"),
-    ("BASUSDT", "ws-drop"), ("BASUSDT", "listenkey"),
-    ("orphan", "429"), ("orphan", "db-restart"),
-    ("unprotected", "418"), ("unprotected", "slow"),
-    ("crossed", "5xx"), ("crossed", "sigkill"),
+    ("SKLUSDT", "none"), ("SKLUSDT", "listenkey"), ("SKLUSDT", "db-restart"), ("SKLUSDT", "sigkill"),
+    ("AVLUSDT", "rest-lag"), ("AVLUSDT", "5xx"), ("AVLUSDT", "ws-drop"), ("AVLUSDT", "bybit-min"),
+    ("KAVAUSDT", "rest[]"), ("KAVAUSDT", "429"), ("KAVAUSDT", "slow"), ("KAVAUSDT", "restart"),
+    ("BASUSDT", "listenkey"), ("BASUSDT", "bybit-min"), ("BASUSDT", "5xx"),
+    ("orphan", "429"), ("orphan", "ws-drop"), ("orphan", "skew"),
+    ("unprotected", "418"), ("unprotected", "skew"), ("unprotected", "rest-lag"),
+    ("crossed", "none"), ("crossed", "slow"), ("crossed", "418"), ("crossed", "db-restart"),
 ]
 
 PG_BIN = None
@@ -258,6 +258,11 @@ class Cell:
         self.max_stops = 0
         self.killed_at = None
         self.vigil_runs = 0
+        self.pg_down = False
+        self.pending_sql = []
+        self.vigil_lock = threading.Lock()
+        self.stop_watch = threading.Event()
+        self.restarted_at = None
 
     # -- helpers
     def fail(self, what, msg):
@@ -383,6 +388,7 @@ request_timeout = 1500ms
         time.sleep(AUDIT + 0.2)  # one quiet audit first
 
     def teardown(self):
+        self.stop_watch.set()
         v = self.procs.pop("vigil", None)
         if v is not None:
             if v.poll() is not None:
@@ -420,6 +426,10 @@ request_timeout = 1500ms
                 r = self.sim("POST", "/_sim/step", body)
                 if not r.get("ok"):
                     self.fail("setup", "step %s: %s" % (json.dumps(what["sim"]), r))
+            elif self.pg_down:
+                # the bot cannot write either while its database is down: it
+                # writes once the database is back
+                self.pending_sql.append(what["sql"])
             else:
                 try:
                     psql(self.dsn, what["sql"].replace("{exchange}", self.exchange))
@@ -431,7 +441,15 @@ request_timeout = 1500ms
             if not r.get("ok"):
                 self.fail("setup", "fault %s: %s" % (json.dumps(f), r))
         elif kind == "pg":
-            (self.cluster.stop if what == "stop" else self.cluster.start)()
+            if what == "stop":
+                self.cluster.stop()
+                self.pg_down = True
+            else:
+                self.cluster.start()
+                self.pg_down = False
+                for q in self.pending_sql:
+                    psql(self.dsn, q.replace("{exchange}", self.exchange))
+                self.pending_sql = []
 
     def sample(self):
         st = self.state()
@@ -446,20 +464,37 @@ request_timeout = 1500ms
                 self.fail("dup-stop", "%d stops at t=%.2f: %s" % (n, self.t(), st.get("stops")))
         return st
 
-    def kill_check(self):
-        """SIGKILL vigil at its first order request, restart it shortly after."""
-        if not self.col.get("kill_on_repair") or self.killed_at is not None:
-            return
-        log = self.sim("GET", "/_sim/log?account=" + self.key)
-        for e in log:
-            if e.get("method") in ("POST", "DELETE") and "listenKey" not in e.get("path", ""):
-                self.procs["vigil"].send_signal(signal.SIGKILL)
-                self.procs["vigil"].wait()
-                self.killed_at = self.t()
-                self.notes.append("SIGKILL at t=%.2f after %s %s" % (self.killed_at, e["method"], e["path"]))
-                time.sleep(self.col.get("restart_after", 0.3))
-                self.start_vigil()
-                return
+    def kill_watch(self):
+        """SIGKILL vigil at its first order request (polled every 20 ms: the
+        column's REST lag keeps vigil's verification of that order running
+        for a while, so the kill lands between intent and outcome), then
+        restart it."""
+        while not self.stop_watch.is_set():
+            try:
+                log = self.sim("GET", "/_sim/log?account=" + self.key)
+            except (urllib.error.URLError, OSError, ValueError):
+                log = []
+            for e in log:
+                if e.get("method") in ("POST", "DELETE") and "listenKey" not in e.get("path", ""):
+                    with self.vigil_lock:
+                        self.procs["vigil"].send_signal(signal.SIGKILL)
+                        self.procs["vigil"].wait()
+                        self.killed_at = self.t()
+                        self.notes.append("SIGKILL at t=%.2f after %s %s" % (self.killed_at, e["method"], e["path"]))
+                        time.sleep(self.col.get("restart_after", 0.3))
+                        self.start_vigil()
+                    return
+            self.stop_watch.wait(0.02)
+
+    def term_restart(self):
+        """A clean restart once everything was alerted: SIGTERM, exit 0, start."""
+        with self.vigil_lock:
+            rc = stop_proc(self.procs["vigil"], 8)
+            if rc != 0:
+                self.fail("alive", "vigil exit %s after SIGTERM (restart)" % rc)
+            self.restarted_at = self.t()
+            self.notes.append("restarted at t=%.2f" % self.restarted_at)
+            self.start_vigil()
 
     def expected(self):
         return ["%s:%s:%s:%s" % (self.account, self.exchange, self.row["symbol"], f["code"])
@@ -484,9 +519,13 @@ request_timeout = 1500ms
             ev = self.events()
             blocks = self.col.get("blocks_until", 0)
             last_ev = max([e[0] for e in ev] + [0])
-            deadline = max(last_ev, blocks) + GRACE + 2 * AUDIT + SLACK + 8.0
+            deadline = max(last_ev, blocks) + self.col.get("lag", 0) + GRACE + 2 * AUDIT + SLACK + 8.0
             i = 0
             met_at = None
+            watcher = None
+            if self.col.get("kill_on_repair"):
+                watcher = threading.Thread(target=self.kill_watch, daemon=True)
+                watcher.start()
             while True:
                 now = self.t()
                 while i < len(ev) and ev[i][0] <= now:
@@ -497,7 +536,6 @@ request_timeout = 1500ms
                     continue
                 try:
                     st = self.sample()
-                    self.kill_check()
                 except (urllib.error.URLError, OSError, ValueError) as e:
                     self.fail("sim", "control API: %s" % e)
                     break
@@ -506,11 +544,17 @@ request_timeout = 1500ms
                     if all(k in got for k in self.expected()) and self.final_ok(st) is None and \
                             (not self.col.get("kill_on_repair") or self.killed_at is not None):
                         met_at = now
+                if met_at is not None and self.col.get("term_restart") and self.restarted_at is None:
+                    self.term_restart()
+                    met_at = self.t()
                 if met_at is not None and now - met_at >= QUIET:
                     break
                 if now > deadline:
                     break
                 time.sleep(0.1)
+            self.stop_watch.set()
+            if watcher:
+                watcher.join(10)
             self.judge()
         except Exception as e:  # setup failures are cell failures too
             self.fail("setup", "%s: %s" % (type(e).__name__, e))
@@ -520,6 +564,9 @@ request_timeout = 1500ms
             except Exception as e:
                 self.fail("teardown", str(e))
         self.secs = time.time() - t_start
+        with open(os.path.join(self.dir, "result.txt"), "w") as f:
+            f.write("%s %s\n%s\n" % ("PASS" if not self.errors else "FAIL", self.name,
+                                      "\n".join(self.notes + self.errors)))
         return self
 
     # -- the assertions
@@ -592,7 +639,7 @@ request_timeout = 1500ms
             if len(fired) != 1 or nmail != 1:
                 self.fail("once", "%s: %d Telegram, %d mail alerts (want 1 each)" % (f["code"], len(fired), nmail))
             at = fired[0] - self.t0
-            limit = max(f["from"], bound_base) + GRACE + 2 * AUDIT + SLACK
+            limit = max(f["from"], bound_base) + self.col.get("lag", 0) + GRACE + 2 * AUDIT + SLACK
             if at > limit:
                 self.fail("found", "%s alerted at t=%.2f, bound %.2f" % (f["code"], at, limit))
             if f.get("not_before_grace") and at < f["from"] + GRACE - 0.05:
@@ -647,7 +694,8 @@ def main():
         if not os.access(os.path.join(BUILD, b), os.X_OK):
             sys.exit("missing %s/%s: run make" % (BUILD, b))
 
-    top = tempfile.mkdtemp(prefix="vigil-chaos.")
+    # inside the test run's $VIGIL_TMP when there is one (tests/lib.sh removes it)
+    top = tempfile.mkdtemp(prefix="vigil-chaos.", dir=os.environ.get("VIGIL_TMP") or None)
     own = None
     if os.environ.get("DATABASE_URL"):
         shared = Shared(os.environ["DATABASE_URL"])

@@ -12,6 +12,11 @@
 
 static char path[64];
 
+static void cleanup(void)
+{
+	unlink(path);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	fuzz_quiet();
@@ -24,6 +29,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		close(fd);
 	}
 	snprintf(path, sizeof path, "/tmp/vigil-fuzz-conf.%d", (int)getpid());
+	atexit(cleanup);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 # crashing input's path; turn it into a regression test with
 #   cp build/fuzz/crashes/<name>/crash-... tests/fuzz/regress/<name>/
 # Env: FUZZ_JOBS (targets fuzzed at once, default: number of CPUs),
+#      FUZZ_KEEP_GOING=1 (keep fuzzing past crashes, report them all),
 #      FUZZ_BUILD (default build/fuzz), FUZZ_CC (default clang).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -41,42 +42,56 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 fail=0
 
-# 1. Regressions: every input that ever crashed a target, run once each.
+# 1. Regressions: every input that ever crashed a target, each run once
+# on its own so that every one still failing is listed.
 for n in "${names[@]}"; do
 	d=tests/fuzz/regress/$n
 	[ -d "$d" ] || continue
-	files=("$d"/*)
-	[ -e "${files[0]}" ] || continue
-	if "$B/fuzz_$n" -runs=1 "${files[@]}" >"$B/regress-$n.log" 2>&1 </dev/null; then
-		echo "PASS regress $n (${#files[@]} inputs)"
-	else
-		echo "FAIL regress $n: an old crash is back"
-		grep -E 'Running: |ERROR|runtime error|FUZZ_CHECK|SUMMARY' "$B/regress-$n.log" | tail -8 | sed 's/^/    /'
-		fail=1
-	fi
+	total=0 bad=0
+	for f in "$d"/*; do
+		[ -f "$f" ] || continue
+		total=$((total + 1))
+		if ! "$B/fuzz_$n" -runs=1 "$f" >"$B/regress-$n.log" 2>&1 </dev/null; then
+			[ $bad -eq 0 ] && echo "FAIL regress $n: an old crash is back"
+			bad=$((bad + 1))
+			echo "    $f:"
+			grep -aE 'runtime error|FUZZ_CHECK|Assertion|ERROR: AddressSanitizer|ERROR: LeakSanitizer' "$B/regress-$n.log" | head -2 | sed 's/^/      /'
+		fi
+	done
+	if [ $bad -gt 0 ]; then fail=1; elif [ $total -gt 0 ]; then echo "PASS regress $n ($total inputs)"; fi
 done
 
 # 2. Fuzz each target for SECONDS, up to $jobs at a time.
-fuzz_one() { # $1 = name; prints one PASS/FAIL line
-	local n=$1 corp=$B/corpus-$n art=$B/crashes/$n log=$B/fuzz-$n.log dict=()
+fuzz_one() { # $1 = name; prints one PASS/FAIL line (+ details)
+	local n=$1 corp=$B/corpus-$n art=$B/crashes/$n log=$B/fuzz-$n.log dict=() more=()
 	mkdir -p "$corp" "$art"
 	[ -d "tests/fuzz/corpus/$n" ] && cp -n tests/fuzz/corpus/"$n"/* "$corp"/ 2>/dev/null
 	[ -f "tests/fuzz/dict/$n.dict" ] && dict=(-dict="tests/fuzz/dict/$n.dict")
+	# FUZZ_KEEP_GOING=1: do not stop at the first crash (a known, unfixed
+	# bug would hide the next ones); every crashing input is kept.
+	[ -n "${FUZZ_KEEP_GOING:-}" ] && more=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+	touch "$B/start-$n"
 	"$B/fuzz_$n" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 -malloc_limit_mb=512 \
-		-max_len=16384 -print_final_stats=1 "${dict[@]}" -artifact_prefix="$art/" "$corp" \
+		-max_len=16384 -print_final_stats=1 "${dict[@]}" "${more[@]}" -artifact_prefix="$art/" "$corp" \
 		>"$log" 2>&1 </dev/null
-	local rc=$? execs
-	execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$')
-	if [ $rc -eq 0 ]; then
+	local rc=$? execs crashes=()
+	execs=$(grep -aoE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
+	[ -n "$execs" ] || execs=$(grep -aoE '^#[0-9]+' "$log" | tail -1 | tr -d '#')
+	while IFS= read -r f; do crashes+=("$f"); done < <(find "$art" -type f -newer "$B/start-$n" | sort)
+	rm -f "$B/start-$n"
+	if [ $rc -eq 0 ] && [ ${#crashes[@]} -eq 0 ]; then
 		echo "PASS fuzz $n (${secs}s, ${execs:-?} runs)"
-	else
-		local crash
-		crash=$(grep -oE 'Test unit written to .*' "$log" | tail -1 | sed 's/Test unit written to //')
-		echo "FAIL fuzz $n: crashing input ${crash:-(none written, see $log)}"
-		grep -E 'ERROR|runtime error|FUZZ_CHECK|SUMMARY|#[0-9]+ 0x.* in ' "$log" | head -12 | sed 's/^/    /'
-		echo "    log: $log; to keep it as a regression: cp ${crash:-INPUT} tests/fuzz/regress/$n/"
-		return 1
+		return 0
 	fi
+	echo "FAIL fuzz $n: ${#crashes[@]} crashing input(s) (log: $log)"
+	for f in "${crashes[@]}"; do
+		echo "    $f"
+		"$B/fuzz_$n" -runs=1 "$f" 2>&1 </dev/null | grep -aE 'runtime error|FUZZ_CHECK|Assertion|ERROR: (Address|Leak)Sanitizer|in (bn|bb|xch|rec|sim|db|wd|alert)_' |
+			head -3 | sed 's/^/      /'
+	done
+	[ ${#crashes[@]} -gt 0 ] || grep -aE 'ERROR|runtime error' "$log" | head -5 | sed 's/^/    /'
+	echo "    keep each as a regression test: cp INPUT tests/fuzz/regress/$n/"
+	return 1
 }
 
 running=0
