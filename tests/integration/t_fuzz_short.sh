@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 secs=${FUZZ_SHORT_SECONDS:-3}
 start=$SECONDS
 out=$(mktemp)
-tests/fuzz/run.sh "$secs" >"$out" 2>&1
+FUZZ_FRESH=1 tests/fuzz/run.sh "$secs" >"$out" 2>&1
 rc=$?
 grep -vE '^  (CC|LINK)\(fuzz\)' "$out"
 rm -f "$out"

@@ -144,8 +144,10 @@ sleep 1.1 # file times below have 1 s resolution on some filesystems
 
 run() { # NAME CMD... : runs with a deadline, keeps stdout and stderr
 	local name=$1; shift
+	local t0=$SECONDS
 	timeout 60 "$@" >"$OUT/$name.out" 2>"$OUT/$name.err"
 	echo $? >"$OUT/$name.rc"
+	[ -z "${SECRETS_TIMING:-}" ] || echo "$name: $((SECONDS - t0))s" >&2
 }
 
 # An unprotected position and an orphan stop; order placement rejected so
@@ -171,27 +173,35 @@ CONF2=$VIGIL_TMP/secrets-nodb.conf
 sed '/^\[database\]/,/^\[/ s/^enabled = true/enabled = false/' "$CONF" >"$CONF2"
 run repair2 "$V" repair -c "$CONF2" --account good-bn sl BTCUSDT --percent 2 --yes
 
-daemon() { # NAME CONF SECS: the daemon for SECS seconds, then its /metrics, then SIGTERM
-	local name=$1 conf=$2 secs=$3 pid i port=
-	"$V" run -c "$conf" >"$OUT/$name.out" 2>"$OUT/$name.err" &
-	pid=$!
-	echo $pid >"$VIGIL_TMP/$name.pid"
-	for ((i = 0; i < 100; i++)); do
-		port=$(metrics_port "$OUT/$name.err"); [ -n "$port" ] && break
-		sleep 0.05
-	done
-	sleep "$secs"
+declare -A DPID=()
+daemon_start() { # NAME CONF
+	"$V" run -c "$2" >"$OUT/$1.out" 2>"$OUT/$1.err" &
+	DPID[$1]=$!
+	echo $! >"$VIGIL_TMP/$1.pid"
+}
+daemon_stop() { # NAME: reads its /metrics, then SIGTERM (it drains for up to 5 s)
+	local name=$1 pid=${DPID[$1]} i port
+	port=$(metrics_port "$OUT/$name.err")
 	[ -z "$port" ] || curl -sS "http://127.0.0.1:$port/metrics" >"$OUT/$name-metrics.out" 2>&1
 	kill -TERM $pid 2>/dev/null
-	for ((i = 0; i < 100; i++)); do kill -0 $pid 2>/dev/null || break; sleep 0.05; done
+}
+daemon_wait() { # NAME
+	local pid=${DPID[$1]} i
+	for ((i = 0; i < 200; i++)); do kill -0 $pid 2>/dev/null || break; sleep 0.05; done
 	kill -KILL $pid 2>/dev/null
 	wait $pid 2>/dev/null
 }
-# Streams (auth refused for bad-bn, down-bb unreachable), audits, alerts
-# failing on every channel, the spool (database down); then the same
-# without a database, where the daemon's own repairs are rejected.
-daemon run "$CONF" 4
-daemon run2 "$CONF2" 3
+# Both daemons at once (their shutdown drains overlap): the first with the
+# database down (streams: auth refused for bad-bn, down-bb unreachable;
+# audits; alerts failing on every channel; the spool), the second without a
+# database, where its own repairs are rejected by the exchange.
+daemon_start run "$CONF"
+daemon_start run2 "$CONF2"
+sleep 3
+daemon_stop run
+daemon_stop run2
+daemon_wait run
+daemon_wait run2
 
 # ---- the paths really ran ----
 [ "$(cat "$OUT/check.rc")" = 0 ] || fail "check-config: $(cat "$OUT/check.out" "$OUT/check.err")"
