@@ -81,6 +81,10 @@ static size_t rd(char *dst, size_t sz, size_t nm, void *arg)
 	return k;
 }
 
+/* The Message-ID depends on the outbox id alone: a message re-sent after
+ * a crash between the server's 250 and the outbox's delivered mark (or a
+ * retry after a lost answer) carries the same id, so mail clients and
+ * archives that dedupe on Message-ID show it once. */
 static char *build_mail(const struct smtp *s, const struct alert_msg *m)
 {
 	char date[64], subj[ALERT_SUBJECT_MAX];
@@ -106,14 +110,13 @@ static char *build_mail(const struct smtp *s, const struct alert_msg *m)
 			       "From: %s\r\n"
 			       "To: %s\r\n"
 			       "Subject: %s\r\n"
-			       "Message-ID: <vigil.%lld.%lld.%d@%s>\r\n"
+			       "Message-ID: <vigil.outbox.%lld@%s>\r\n"
 			       "MIME-Version: 1.0\r\n"
 			       "Content-Type: text/plain; charset=utf-8\r\n"
 			       "Content-Transfer-Encoding: 8bit\r\n"
 			       "X-Vigil-Key: %s\r\n"
 			       "\r\n%s",
-			       date, s->from_hdr, s->to_hdr, subj, (long long)m->id, (long long)now, (int)getpid(),
-			       s->domain, m->key, crlf);
+			       date, s->from_hdr, s->to_hdr, subj, (long long)m->id, s->domain, m->key, crlf);
 	free(crlf);
 	return mail;
 }

@@ -83,9 +83,11 @@ static int send_one(struct alert_channel *ch, struct tg *t, const char *chat, co
 		desc = json_object_get_string(v);
 	json_object *params, *ra;
 	if (ans && json_object_object_get_ex(ans, "parameters", &params) &&
-	    json_object_object_get_ex(params, "retry_after", &ra))
-		st->retry_after_ms = (int64_t)json_object_get_int64(ra) * 1000;
-	else if (r.retry_after_ms > 0)
+	    json_object_object_get_ex(params, "retry_after", &ra)) {
+		/* bounded: a hostile or broken answer must not overflow or park the channel for ever */
+		int64_t secs = json_object_get_int64(ra);
+		st->retry_after_ms = (secs < 0 ? 0 : secs > 86400 ? 86400 : secs) * 1000;
+	} else if (r.retry_after_ms > 0)
 		st->retry_after_ms = r.retry_after_ms;
 	snprintf(st->err, sizeof st->err, "telegram: HTTP %ld %.160s", r.code, desc);
 	log_redact(st->err, sizeof st->err);

@@ -25,6 +25,8 @@ struct rstate {
 	int64_t alerted_ms;  /* when */
 	int64_t last_sent_ms;
 	bool acked, escalated, held, seen;
+	bool acted;          /* vigil sent an order about it: alert regardless */
+	int64_t settle_ms;   /* seeded: absence before this is not a resolution */
 	unsigned sent_mask;  /* routes that got an alert (they get RESOLVED) */
 	enum rec_severity alerted_sev;
 };
@@ -52,6 +54,9 @@ struct alert_router {
 	void (*wake)(void *);
 	void *wake_arg;
 	int enq_failed;
+	alert_router_observer_fn obs;
+	void *obs_ud;
+	int64_t stream_grace_until;
 };
 
 struct alert_router *alert_router_new(const struct alert_router_conf *conf, const struct alert_route *routes,
@@ -238,6 +243,8 @@ static int send_kind(struct alert_router *r, struct rstate *s, enum alert_kind k
 	free(body);
 	if (sent && r->wake)
 		r->wake(r->wake_arg);
+	if (sent && r->obs && !s->health)
+		r->obs(r->obs_ud, &s->f, k, now);
 	return sent;
 }
 
@@ -274,7 +281,8 @@ static void remove_at(struct alert_router *r, size_t i)
 /* Holds, repeats, escalation for one state. */
 static int evaluate(struct alert_router *r, struct rstate *s, int64_t now)
 {
-	if (s->held)
+	/* an action vigil took is told even while its finding is held */
+	if (s->held && !(s->acted && !s->alerted))
 		return 0;
 	int n = 0, k;
 	if (s->alerted && s->sev > s->alerted_sev) {
@@ -284,12 +292,13 @@ static int evaluate(struct alert_router *r, struct rstate *s, int64_t now)
 		s->acked = false;
 	}
 	if (!s->alerted) {
-		int64_t due = s->sev >= REC_SEV_CRITICAL ? s->first_ms : s->first_ms + r->conf.warning_hold_ms;
+		int64_t due = s->sev >= REC_SEV_CRITICAL || s->acted ? s->first_ms : s->first_ms + r->conf.warning_hold_ms;
 		if (now < due)
 			return 0;
 		if ((k = send_kind(r, s, ALERT_FIRING, now)) < 0)
 			return -1;
 		s->alerted = true;
+		s->acted = false;
 		s->alerted_ms = s->last_sent_ms = now;
 		s->alerted_sev = s->sev;
 		return k;
@@ -313,9 +322,19 @@ static int evaluate(struct alert_router *r, struct rstate *s, int64_t now)
 static int resolve_at(struct alert_router *r, size_t i, int64_t now)
 {
 	struct rstate *s = r->st[i];
-	int sent = 0;
-	if (s->alerted && (sent = send_kind(r, s, ALERT_RESOLVED, now)) < 0)
+	int sent = 0, k;
+	if (s->acted && !s->alerted) {
+		/* vigil acted and the finding is already gone: say what was
+		 * done, then that it is over */
+		if ((sent = send_kind(r, s, ALERT_FIRING, now)) < 0)
+			return -1;
+		s->alerted = true;
+		s->acted = false;
+	}
+	if (s->alerted && (k = send_kind(r, s, ALERT_RESOLVED, now)) < 0)
 		return -1;
+	else if (s->alerted)
+		sent += k;
 	remove_at(r, i);
 	return sent;
 }
@@ -360,6 +379,12 @@ static bool inhibited(const struct inhib *in, const struct rec_finding *f)
 int alert_router_update(struct alert_router *r, const char *account, const struct rec_finding *f, size_t n,
 			const char *const *actions, int64_t now_ms)
 {
+	return alert_router_update_acted(r, account, f, n, actions, NULL, now_ms);
+}
+
+int alert_router_update_acted(struct alert_router *r, const char *account, const struct rec_finding *f, size_t n,
+			      const char *const *actions, const bool *acted, int64_t now_ms)
+{
 	struct inhib in = { 0 };
 	for (size_t i = 0; i < n; i++)
 		inhib_add(&in, &f[i]);
@@ -372,6 +397,10 @@ int alert_router_update(struct alert_router *r, const char *account, const struc
 			continue;
 		}
 		struct rstate *s = find(r, f[i].key, NULL);
+		if (!s && f[i].code == REC_STREAM_DOWN && now_ms < r->stream_grace_until) {
+			log_debug("alert", "key=%s inside the stream's connect grace: not alerted", f[i].key);
+			continue;
+		}
 		if (!s) {
 			s = add(r, f[i].key, now_ms);
 			snprintf(s->account, sizeof s->account, "%s", account);
@@ -380,6 +409,8 @@ int alert_router_update(struct alert_router *r, const char *account, const struc
 		s->sev = f[i].severity;
 		s->seen = true;
 		s->held = inhibited(&in, &f[i]);
+		if (acted && acted[i])
+			s->acted = true;
 		if (actions && actions[i]) {
 			free(s->text);
 			s->text = xstrdup(actions[i]);
@@ -393,9 +424,16 @@ int alert_router_update(struct alert_router *r, const char *account, const struc
 			i++;
 			continue;
 		}
-		/* absent: resolved, unless the outage kept the audit from seeing it */
+		/* absent: resolved, unless the outage kept the audit from seeing
+		 * it (an action vigil took is still told: evaluate below) */
 		if (inhibited(&in, &s->f)) {
 			s->held = true;
+			i++;
+			continue;
+		}
+		if (now_ms < s->settle_ms) {
+			/* restored at start: the classifier's grace timers start
+			 * afresh, so a finding still true can be missing for a while */
 			i++;
 			continue;
 		}
@@ -490,6 +528,58 @@ int alert_router_notice(struct alert_router *r, const char *name, enum rec_sever
 	if (sent && r->wake)
 		r->wake(r->wake_arg);
 	return sent;
+}
+
+void alert_router_set_observer(struct alert_router *r, alert_router_observer_fn fn, void *ud)
+{
+	r->obs = fn;
+	r->obs_ud = ud;
+}
+
+void alert_router_set_stream_grace(struct alert_router *r, int64_t until_ms)
+{
+	r->stream_grace_until = until_ms;
+}
+
+int alert_router_seed(struct alert_router *r, const struct alert_router_seed *sd, int64_t now_ms)
+{
+	if (!sd->f.key[0] || !sd->f.account[0] || (!sd->alerted && !sd->action))
+		return -1;
+	struct rstate *s = find(r, sd->f.key, NULL);
+	if (!s) {
+		s = add(r, sd->f.key, now_ms);
+		snprintf(s->account, sizeof s->account, "%s", sd->f.account);
+		s->f = sd->f;
+		s->sev = sd->f.severity;
+		if (sd->f.first_seen_ms > 0 && sd->f.first_seen_ms < now_ms)
+			s->first_ms = sd->f.first_seen_ms;
+		s->settle_ms = sd->settle_until_ms;
+	}
+	if (sd->alerted && !s->alerted) {
+		s->alerted = true;
+		s->alerted_ms = sd->alerted_ms > 0 ? sd->alerted_ms : now_ms;
+		s->last_sent_ms = sd->last_sent_ms > s->alerted_ms ? sd->last_sent_ms : s->alerted_ms;
+		s->alerted_sev = sd->alerted_sev;
+		s->escalated = sd->escalated;
+		s->acked = sd->acked;
+		for (size_t i = 0; i < r->nroutes; i++)
+			if (s->alerted_sev >= r->routes[i].r.min_severity)
+				s->sent_mask |= 1u << i;
+	}
+	if (sd->action) {
+		free(s->text);
+		s->text = xstrdup(sd->action);
+		if (!s->alerted)
+			s->acted = true;
+	}
+	s->seen = false;
+	return 0;
+}
+
+int alert_router_is_alerted(const struct alert_router *r, const char *key)
+{
+	struct rstate *s = find(r, key, NULL);
+	return s ? (s->alerted ? 1 : 0) : -1;
 }
 
 size_t alert_router_open_count(const struct alert_router *r)

@@ -19,15 +19,28 @@
  *   (the log channel takes all); per-channel rate limits delay new,
  *   resolved and escalation messages (never drop them) and skip repeats
  *   over the limit.
+ * - actions: a finding vigil acted on (an order sent, whatever its
+ *   outcome) is never held and never waits for warning_hold: it alerts in
+ *   the audit that acted, and if it is already gone by the time the router
+ *   hears of it (seeded from the journal after a crash), FIRING is sent
+ *   followed by RESOLVED. Nobody must learn from the exchange that vigil
+ *   closed a position.
+ * - stream connect grace: a STREAM_DOWN first seen before the grace end
+ *   (alert_router_set_stream_grace) is not alerted: at start the first
+ *   audit runs before the private stream has connected.
  * Time is injected (now_ms, same clock as the outbox's next_attempt_ms).
- * Durability is the outbox's: router state is memory (after a restart an
- * open finding alerts once more). Not thread-safe: one caller thread. */
+ * Durability: router state is memory; the daemon persists what was alerted
+ * through the observer (findings.last_alerted_at...) and seeds it back at
+ * start (alert_router_seed), so an open finding is not re-sent after a
+ * restart before repeat_interval and one gone meanwhile gets its RESOLVED.
+ * Not thread-safe: one caller thread. */
 #ifndef ALERT_ROUTER_H
 #define ALERT_ROUTER_H
 #include <stddef.h>
 #include <stdint.h>
 
 #include "alerts/channel.h"
+#include "alerts/format.h"
 #include "alerts/outbox.h"
 #include "reconcile/model.h"
 #include "watchdog/config.h"
@@ -88,10 +101,43 @@ int alert_router_health_clear(struct alert_router *r, const char *name, int64_t 
 int alert_router_notice(struct alert_router *r, const char *name, enum rec_severity sev, const char *text,
 			int64_t now_ms);
 
+/* Like alert_router_update; acted: NULL or n flags, true when vigil sent
+ * an order about finding i (see "actions" above). */
+int alert_router_update_acted(struct alert_router *r, const char *account, const struct rec_finding *f, size_t n,
+			      const char *const *actions, const bool *acted, int64_t now_ms);
+
+/* What a previous run of vigil had done about one key, to rebuild the
+ * router's memory at start (before the first update of the account). */
+struct alert_router_seed {
+	struct rec_finding f;        /* at least key, account, code, severity, symbol */
+	bool alerted;                /* a FIRING went out for this occurrence */
+	int64_t alerted_ms;          /* its time */
+	int64_t last_sent_ms;        /* last FIRING or repeat (0 = alerted_ms) */
+	enum rec_severity alerted_sev;
+	bool escalated, acked;
+	const char *action;          /* non-NULL: vigil acted on it and no alert said so yet */
+	int64_t settle_until_ms;     /* absent from updates before this: not resolved yet
+					(the restarted classifier's grace periods) */
+};
+/* Adds (or merges into) the key's state. The routes that got the FIRING
+ * are taken to be those the severity selects now. 0 ok, -1 bad seed. */
+int alert_router_seed(struct alert_router *r, const struct alert_router_seed *s, int64_t now_ms);
+
+/* Called after every message kind k enqueued for a finding (not for
+ * health keys or notices), e.g. to persist "alerted" state. */
+typedef void (*alert_router_observer_fn)(void *ud, const struct rec_finding *f, enum alert_kind k, int64_t now_ms);
+void alert_router_set_observer(struct alert_router *r, alert_router_observer_fn fn, void *ud);
+
+/* STREAM_DOWN findings first seen before until_ms are ignored (not alerted,
+ * no state); 0 = no grace. */
+void alert_router_set_stream_grace(struct alert_router *r, int64_t until_ms);
+
 /* Introspection for status output and tests. */
 size_t alert_router_open_count(const struct alert_router *r);
 /* 1 = open and held by inhibition, 0 = open and not held, -1 = unknown. */
 int alert_router_is_held(const struct alert_router *r, const char *key);
 int alert_router_is_acked(const struct alert_router *r, const char *key);
+/* 1 = open and a FIRING went out, 0 = open, not alerted, -1 = unknown. */
+int alert_router_is_alerted(const struct alert_router *r, const char *key);
 
 #endif

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "exchanges/jsonx.h"
@@ -120,6 +121,8 @@ bb_parse_server_time(struct json_object *root, int64_t *ms)
 		return XCH_OK;
 	}
 	if (xch_json_i64(res, "timeSecond", &v) && v > 0) {
+		if (v > INT64_MAX / 1000)
+			return XCH_MALFORMED;
 		*ms = v * 1000;
 		/* the envelope's ms time is finer when present */
 		int64_t t;

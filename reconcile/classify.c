@@ -373,13 +373,74 @@ static int64_t position_since(struct ctx *c, const struct sym_ent *e, unsigned p
 {
 	const struct rec_position *sp = e->sp[pi], *rp = e->rp[pi];
 	int64_t t = 0;
-	if (sp && sp->size > 0 && sp->side == mg->pos.side) {
+	/* a stream entry the merge did not believe (stale, down, from before
+	 * the connection) may describe an earlier position (ws-drop) */
+	if (sp && mg->from == REC_SRC_STREAM && sp->size > 0 && sp->side == mg->pos.side) {
 		t = earliest(t, sp->seen_ms);
 		t = earliest(t, exch_to_local(c->s, sp->update_ms));
 	}
 	if (rp && rp->size > 0 && rp->side == mg->pos.side && (mg->from == REC_SRC_REST || !mg->rest_disagrees))
 		t = earliest(t, exch_to_local(c->s, rp->update_ms));
+	/* nothing of this position is older than the stream's sighting of
+	 * it opening after a flat report */
+	if (sp && sp->size > 0 && sp->side == mg->pos.side && sp->opened_ms > t)
+		t = sp->opened_ms;
 	return t;
+}
+
+/* The latest time an agreeing source reports a change of this position
+ * (vigil's clock); 0 = none known. */
+static int64_t position_changed(struct ctx *c, const struct sym_ent *e, unsigned pi, const struct rec_merged *mg)
+{
+	const struct rec_position *sp = e->sp[pi], *rp = e->rp[pi];
+	int64_t t = 0, x;
+	if (sp && mg->from == REC_SRC_STREAM && sp->size > 0 && sp->side == mg->pos.side) {
+		t = sp->seen_ms > t ? sp->seen_ms : t;
+		x = exch_to_local(c->s, sp->update_ms);
+		t = x > t ? x : t;
+	}
+	if (rp && rp->size > 0 && rp->side == mg->pos.side && (mg->from == REC_SRC_REST || !mg->rest_disagrees)) {
+		x = exch_to_local(c->s, rp->update_ms);
+		t = x > t ? x : t;
+	}
+	return t;
+}
+
+/* When the remembered grace clock of position key k belongs to an earlier
+ * position (SKLUSDT: closed and reopened while the audits that would have
+ * seen it flat failed): the time the current one is known to have
+ * started, else 0. Evidence: the stream saw it open after a flat report
+ * since the clock started, or vigil could not judge the symbol in the last
+ * audit and an exchange source reports a change since it last could (the
+ * change may be a reopen: grace counts from it, never shorter). */
+static int64_t position_restarted(struct ctx *c, const char *k, const struct sym_ent *e, unsigned pi,
+				  const struct rec_merged *mg)
+{
+	int64_t first, last, t = 0;
+	if (!rec_mem_peek(c->m, k, &first, &last))
+		return 0;
+	const struct rec_position *sp = e->sp[pi];
+	if (sp && sp->size > 0 && sp->side == mg->pos.side && sp->opened_ms > first)
+		t = sp->opened_ms;
+	if (last < rec_mem_prev_audit(c->m)) {
+		int64_t ch = position_changed(c, e, pi, mg);
+		if (ch > last && ch > t)
+			t = ch;
+	}
+	return t;
+}
+
+/* The conditions of a position side start with the position: a new one
+ * (or a restarted clock) must not inherit an earlier one's (an UNPROTECTED
+ * clock survives while the open orders cannot be read). */
+static void restart_conditions(struct ctx *c, const char *sym, enum rec_pos_idx pidx, int64_t first)
+{
+	static const char kinds[] = { REC_COND_ORPHAN_POS, REC_COND_UNPROT, REC_COND_MISMATCH };
+	char k[REC_KEY_MAX];
+	for (size_t i = 0; i < sizeof kinds; i++) {
+		snprintf(k, sizeof k, "%c|%s|%d", kinds[i], sym, (int)pidx);
+		rec_mem_restart(c->m, k, first);
+	}
 }
 
 static void judge_open(struct ctx *c, struct sym_ent *e, enum rec_pos_idx pidx, const struct rec_merged *mg,
@@ -395,12 +456,17 @@ static void judge_open(struct ctx *c, struct sym_ent *e, enum rec_pos_idx pidx, 
 	 * for the position, so a one-shot audit or a restarted daemon does
 	 * not wait grace again for a position open for hours */
 	int64_t hint = position_since(c, e, pi, mg);
+	int64_t restarted = position_restarted(c, k, e, pi, mg);
+	if (restarted)
+		rec_mem_restart(c->m, k, restarted);
 	bool pos_new;
 	int64_t first = rec_mem_cond(c->m, k, e->sym, REC_COND_POS, hint, &pos_new);
 	bool past = rec_rule_grace_passed(first, s->now_ms, p->grace_open_ms);
 	/* conditions found with the position start with it; conditions that
 	 * appear on a known position start now (a stop being moved) */
-	if (!pos_new)
+	if (pos_new || restarted)
+		restart_conditions(c, e->sym, pidx, first);
+	else
 		first = 0;
 	bool repairable = !disputed && mg->pos.side != REC_SIDE_UNKNOWN;
 	const struct rec_bot_row *live = s->bot_ok ? pick_row(c, e, pidx, mg->pos.side, false) : NULL;

@@ -21,6 +21,7 @@ struct rec_entry {
 struct rec_memory {
 	uint64_t gen;
 	int64_t now_ms;
+	int64_t prev_now_ms;        /* the audit before this one; 0 = none */
 	struct rec_entry *e;
 	size_t n, cap;
 	size_t *slot;               /* index + 1, 0 = empty */
@@ -107,6 +108,7 @@ static struct rec_entry *lookup(struct rec_memory *m, const char *key, bool crea
 void rec_mem_begin(struct rec_memory *m, int64_t now_ms)
 {
 	m->gen++;
+	m->prev_now_ms = m->now_ms;
 	m->now_ms = now_ms;
 	free(m->resolved);
 	m->resolved = NULL;
@@ -128,6 +130,30 @@ int64_t rec_mem_cond(struct rec_memory *m, const char *key, const char *symbol, 
 	e->last_ms = m->now_ms;
 	e->gen = m->gen;
 	return e->first_ms;
+}
+
+bool rec_mem_peek(struct rec_memory *m, const char *key, int64_t *first_ms, int64_t *last_ms)
+{
+	struct rec_entry *e = lookup(m, key, false, NULL);
+	if (!e)
+		return false;
+	if (first_ms)
+		*first_ms = e->first_ms;
+	if (last_ms)
+		*last_ms = e->last_ms;
+	return true;
+}
+
+void rec_mem_restart(struct rec_memory *m, const char *key, int64_t first_ms)
+{
+	struct rec_entry *e = lookup(m, key, false, NULL);
+	if (e)
+		e->first_ms = (first_ms > 0 && first_ms < m->now_ms) ? first_ms : m->now_ms;
+}
+
+int64_t rec_mem_prev_audit(const struct rec_memory *m)
+{
+	return m->prev_now_ms;
 }
 
 void rec_mem_finding(struct rec_memory *m, struct rec_finding *f)

@@ -48,6 +48,10 @@ struct rec_position {
 	int64_t seq;                /* exchange sequence (Bybit seq), 0 = none */
 	int64_t seen_ms;            /* when vigil received it */
 	unsigned sources;           /* enum rec_source bits */
+	/* Stream cache only: when the stream saw this position open after
+	 * reporting it flat or on the other side (vigil's clock): the start
+	 * of this incarnation. 0 = no such transition seen. */
+	int64_t opened_ms;
 };
 
 enum rec_order_status {

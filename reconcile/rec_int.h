@@ -22,6 +22,15 @@ void rec_mem_begin(struct rec_memory *m, int64_t now_ms);
  * (may be NULL) says whether this audit created it. */
 int64_t rec_mem_cond(struct rec_memory *m, const char *key, const char *symbol, char kind, int64_t first_hint,
 		     bool *created);
+/* An existing condition's first-seen and last-touched times (last as of
+ * the audit that last touched it; untouched this audit until
+ * rec_mem_cond). false = no such condition. */
+bool rec_mem_peek(struct rec_memory *m, const char *key, int64_t *first_ms, int64_t *last_ms);
+/* Restarts an existing condition's clock at first_ms (clamped to now, as
+ * rec_mem_cond's hint); no-op when the key is unknown. */
+void rec_mem_restart(struct rec_memory *m, const char *key, int64_t first_ms);
+/* now_ms of the audit before the current one (0 = this is the first). */
+int64_t rec_mem_prev_audit(const struct rec_memory *m);
 /* Records f as seen this audit: fills first_seen_ms / last_seen_ms. */
 void rec_mem_finding(struct rec_memory *m, struct rec_finding *f);
 /* Whether the audit could evaluate a condition / finding (code is only

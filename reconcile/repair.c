@@ -29,6 +29,36 @@ void rec_engine_free(struct rec_engine *e)
 	e->ins = NULL;
 }
 
+void rec_engine_live_add(struct rec_engine *e, const struct rec_action *a)
+{
+	size_t i = 0;
+	while (i < e->nlive && strcmp(e->live[i].id, a->order_id) != 0)
+		i++;
+	if (i == e->nlive) {
+		if (e->nlive == REC_ENGINE_MAX_LIVE)
+			rec_engine_live_drop(e, 0);
+		i = e->nlive++;
+	}
+	struct rec_live_stop *l = &e->live[i];
+	memset(l, 0, sizeof *l);
+	snprintf(l->symbol, sizeof l->symbol, "%s", a->symbol);
+	l->pidx = a->pidx;
+	l->side = a->order_side != REC_OSIDE_UNKNOWN ? a->order_side : rec_closing_side(a->position_side);
+	snprintf(l->id, sizeof l->id, "%s", a->order_id);
+	snprintf(l->client_id, sizeof l->client_id, "%s", a->client_id);
+	l->is_algo = a->order_is_algo;
+	l->qty = a->close_position ? 0 : a->qty;
+	l->close_position = a->close_position;
+}
+
+void rec_engine_live_drop(struct rec_engine *e, size_t i)
+{
+	if (i >= e->nlive)
+		return;
+	memmove(&e->live[i], &e->live[i + 1], (e->nlive - i - 1) * sizeof e->live[0]);
+	e->nlive--;
+}
+
 void rec_report_free(struct rec_report *r)
 {
 	free(r->res);
@@ -91,6 +121,8 @@ enum rec_outcome rec_engine_finish(struct rec_engine *e, struct rec_report *r,
 	if (a->id > 0 && e->j->ops->outcome(e->j, a->id, o, a->order_id, buf) != 0)
 		log_error("repair", "account=%s action=%lld journal outcome failed", a->account,
 			  (long long)a->id);
+	if (a->kind == REC_ACT_PLACE_STOP && o == REC_OUT_DONE && a->order_id[0])
+		rec_engine_live_add(e, a);
 	struct rec_result *x = rec_report_add(r, a);
 	snprintf(x->detail, sizeof x->detail, "%s", buf);
 	if (a->kind == REC_ACT_ALERT_ONLY)

@@ -25,6 +25,7 @@
 
 #define REC_ENGINE_MAX_ATTEMPTS 64
 #define REC_ENGINE_MAX_BLOCKED 64
+#define REC_ENGINE_MAX_LIVE 64
 
 /* The result of one action (or one resolved journal intent). */
 struct rec_result {
@@ -61,6 +62,21 @@ struct rec_engine {
 		double crossed;         /* trigger refused as already crossed */
 	} attempts[REC_ENGINE_MAX_ATTEMPTS];
 	size_t nattempts;
+	/* Stops this engine knows are live (placed and verified, or found by
+	 * journal recovery): REST's open-order list may not show them yet
+	 * (lag), so until the exchange says one is gone it counts as
+	 * protection and no second stop is sent for the position. */
+	struct rec_live_stop {
+		char symbol[REC_SYM_MAX];
+		enum rec_pos_idx pidx;
+		enum rec_oside side;
+		char id[REC_ID_MAX];
+		char client_id[REC_ID_MAX];
+		bool is_algo;
+		double qty;             /* 0 with close_position */
+		bool close_position;
+	} live[REC_ENGINE_MAX_LIVE];
+	size_t nlive;
 };
 
 /* x, acct, j and clk are borrowed and must outlive the engine. */
@@ -108,5 +124,10 @@ bool rec_engine_was_crossed(struct rec_engine *e, const char *client_id, double 
 void rec_client_id_attempt(char *cid, size_t n, int attempt);
 const struct xch_instrument *rec_engine_instrument(struct rec_engine *e, const char *symbol);
 bool rec_engine_blocked(const struct rec_engine *e, const char *symbol);
+/* Remembers a verified stop (a->order_id set) as live; replaces an entry
+ * with the same id, else the oldest when full. */
+void rec_engine_live_add(struct rec_engine *e, const struct rec_action *a);
+/* Forgets live stop i. */
+void rec_engine_live_drop(struct rec_engine *e, size_t i);
 
 #endif

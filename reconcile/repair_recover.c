@@ -72,6 +72,15 @@ static enum rec_outcome resolve(struct rec_engine *e, struct rec_action *a, char
 			return REC_OUT_PENDING;
 		}
 		if (l == 0) {
+			/* a young order may just not be visible yet (Bybit lists a
+			 * new order late; REST lags): only an intent older than the
+			 * verification budget proves it was never sent */
+			int64_t age = rec_now(c->clk) - a->intent_ms;
+			if (a->intent_ms > 0 && age < c->cfg.budget_ms) {
+				snprintf(d, dl, "client id %s not visible yet (intent %lld ms ago)", a->client_id,
+					 (long long)age);
+				return REC_OUT_PENDING;
+			}
 			snprintf(d, dl, "client id %s unknown to the exchange: never sent", a->client_id);
 			return REC_OUT_FAILED;
 		}
@@ -82,6 +91,7 @@ static enum rec_outcome resolve(struct rec_engine *e, struct rec_action *a, char
 		return REC_OUT_PENDING;
 	}
 	snprintf(a->order_id, sizeof a->order_id, "%s", o.id);
+	a->order_is_algo = o.is_algo || algo;
 	if (a->kind == REC_ACT_PLACE_STOP) {
 		if (rec_order_dead(o.status)) {
 			snprintf(d, dl, "stop %s was sent but is no longer active", o.id);

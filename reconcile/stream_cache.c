@@ -44,7 +44,14 @@ int rec_stream_apply_position(struct rec_stream_cache *c, const struct rec_posit
 	if (cur) {
 		if (newer(pos->seq, pos->update_ms, cur->seq, cur->update_ms) < 0)
 			return 1;
+		/* a flat (or other-side) entry turning open is a new position:
+		 * its grace must not inherit the earlier one's clock (SKLUSDT) */
+		int64_t opened = cur->size > 0 ? cur->opened_ms : 0;
+		if (pos->size > 0 && (cur->size <= 0 || (cur->side != pos->side && cur->side != REC_SIDE_UNKNOWN &&
+						     pos->side != REC_SIDE_UNKNOWN)))
+			opened = pos->seen_ms;
 		*cur = *pos;
+		cur->opened_ms = pos->size > 0 ? opened : 0;
 	} else {
 		if (c->npos >= REC_STREAM_MAX_POS) {
 			/* full: reuse the oldest flat entry; never drop an open one */
@@ -60,6 +67,7 @@ int rec_stream_apply_position(struct rec_stream_cache *c, const struct rec_posit
 			cur = &c->pos[c->npos++];
 		}
 		*cur = *pos;
+		cur->opened_ms = 0; /* first sighting: may be long open */
 	}
 	cur->sources |= REC_SRC_STREAM;
 	if (cur->size <= 0) {

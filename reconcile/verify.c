@@ -70,6 +70,10 @@ int rec_stream_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx 
 		return -1;
 	for (size_t i = 0; i < sc->npos; i++)
 		if (strcmp(sc->pos[i].symbol, symbol) == 0 && pidx_match(pidx, sc->pos[i].pidx)) {
+			/* an entry from before this connection may have missed the
+			 * close (Binance resends nothing on reconnect): REST decides */
+			if (sc->pos[i].seen_ms < sc->connected_ms)
+				return -1;
 			*out = sc->pos[i];
 			return 1;
 		}

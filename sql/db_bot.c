@@ -95,7 +95,12 @@ int db_bot_positions(struct db_conn *c, const char *query, struct rec_bot_row **
 			Oid t = PQftype(r, col[6]);
 			if (t == 20 || t == 21 || t == 23 || t == 1700 || t == 701) { /* int8/2/4, numeric, float8 */
 				double d = strtod(v, NULL);
-				b->opened_ms = d < 1e11 ? (int64_t)(d * 1000) : (int64_t)d;
+				/* NaN, infinities and absurd values (all legal in PostgreSQL)
+				 * mean "unknown", never undefined behaviour */
+				if (!(d > 0 && d < 1e15))
+					b->opened_ms = 0;
+				else
+					b->opened_ms = d < 1e11 ? (int64_t)(d * 1000) : (int64_t)d;
 			} else {
 				b->opened_ms = db_bot_parse_time_ms(v);
 			}

@@ -186,3 +186,179 @@ int db_heartbeat(struct db_conn *c, const char *instance, const char *account, i
 		       " version = excluded.version, updated_at = now()",
 		       4, p, NULL, e);
 }
+
+/* ---- alert state (002_alert_state.sql) ---- */
+
+int db_finding_alerted(struct db_conn *c, const struct rec_finding *f, int kind, int64_t now_ms,
+		       struct db_err *e)
+{
+	char code[8], sev[8], first[24], now[24], k[8];
+	snprintf(code, sizeof code, "%d", (int)f->code);
+	snprintf(sev, sizeof sev, "%d", (int)f->severity);
+	snprintf(first, sizeof first, "%lld", (long long)(f->first_seen_ms > 0 ? f->first_seen_ms : now_ms));
+	snprintf(now, sizeof now, "%lld", (long long)now_ms);
+	snprintf(k, sizeof k, "%d", kind);
+	char *details = finding_details(f);
+	const char *p[] = { f->key, code, rec_code_name(f->code), sev, f->account, rec_exchange_name(f->exchange),
+			    f->symbol, first, now, details, k };
+	/* kind 0 FIRING: a new occurrence of the alert (first + last + its
+	 * severity); 1 repeat: last; 2 escalated: escalated_at */
+	int rc = db_exec(c,
+			 "INSERT INTO %S.findings (key, code, code_name, severity, account, exchange, symbol,"
+			 " first_seen, last_seen, details, first_alerted_at, last_alerted_at, alerted_severity,"
+			 " escalated_at) VALUES ($1, $2::int, $3, $4::int, $5, $6, $7, " DB_MS2TS("$8") ", "
+			 DB_MS2TS("$9") ", $10::jsonb,"
+			 " CASE WHEN $11::int = 0 THEN " DB_MS2TS("$9") " END,"
+			 " CASE WHEN $11::int IN (0, 1) THEN " DB_MS2TS("$9") " END,"
+			 " CASE WHEN $11::int = 0 THEN $4::int END,"
+			 " CASE WHEN $11::int = 2 THEN " DB_MS2TS("$9") " END)"
+			 " ON CONFLICT (key) WHERE resolved_at IS NULL DO UPDATE SET"
+			 " first_alerted_at = CASE WHEN $11::int = 0 THEN excluded.first_alerted_at"
+			 "  ELSE findings.first_alerted_at END,"
+			 " last_alerted_at = coalesce(excluded.last_alerted_at, findings.last_alerted_at),"
+			 " alerted_severity = coalesce(excluded.alerted_severity, findings.alerted_severity),"
+			 " escalated_at = CASE WHEN $11::int = 0 THEN NULL"
+			 "  ELSE coalesce(excluded.escalated_at, findings.escalated_at) END",
+			 11, p, NULL, e);
+	free(details);
+	return rc;
+}
+
+int db_findings_alert_state(struct db_conn *c, const char *account, struct db_alert_state **out, size_t *n,
+			    struct db_err *e)
+{
+	*out = NULL;
+	*n = 0;
+	const char *p[] = { account ? account : "" };
+	PGresult *r;
+	int rc = db_exec(c,
+			 "SELECT id, key, code, code_name, severity, account, exchange, symbol, "
+			 DB_TS2MS("first_seen") ", " DB_TS2MS("last_seen") ", acked_at IS NOT NULL,"
+			 " coalesce(details->>'detail', ''), " DB_TS2MS("first_alerted_at") ", "
+			 DB_TS2MS("last_alerted_at") ", " DB_TS2MS("escalated_at") ", coalesce(alerted_severity, -1)"
+			 " FROM %S.findings WHERE resolved_at IS NULL AND ($1 = '' OR account = $1) ORDER BY id",
+			 1, p, &r, e);
+	if (rc)
+		return rc;
+	int rows = PQntuples(r);
+	struct db_alert_state *s = rows ? xcalloc((size_t)rows, sizeof *s) : NULL;
+	for (int i = 0; i < rows; i++) {
+		struct db_finding_row *f = &s[i].row;
+		f->id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+		snprintf(f->key, sizeof f->key, "%s", PQgetvalue(r, i, 1));
+		f->code = atoi(PQgetvalue(r, i, 2));
+		snprintf(f->code_name, sizeof f->code_name, "%s", PQgetvalue(r, i, 3));
+		f->severity = atoi(PQgetvalue(r, i, 4));
+		snprintf(f->account, sizeof f->account, "%s", PQgetvalue(r, i, 5));
+		snprintf(f->exchange, sizeof f->exchange, "%s", PQgetvalue(r, i, 6));
+		snprintf(f->symbol, sizeof f->symbol, "%s", PQgetvalue(r, i, 7));
+		f->first_seen_ms = strtoll(PQgetvalue(r, i, 8), NULL, 10);
+		f->last_seen_ms = strtoll(PQgetvalue(r, i, 9), NULL, 10);
+		f->acked = PQgetvalue(r, i, 10)[0] == 't';
+		snprintf(f->detail, sizeof f->detail, "%s", PQgetvalue(r, i, 11));
+		s[i].first_alerted_ms = strtoll(PQgetvalue(r, i, 12), NULL, 10);
+		s[i].last_alerted_ms = strtoll(PQgetvalue(r, i, 13), NULL, 10);
+		s[i].escalated_ms = strtoll(PQgetvalue(r, i, 14), NULL, 10);
+		s[i].alerted_severity = atoi(PQgetvalue(r, i, 15));
+	}
+	PQclear(r);
+	*out = s;
+	*n = (size_t)rows;
+	return DB_OK;
+}
+
+int db_actions_unalerted(struct db_conn *c, const char *account, int64_t since_ms, struct rec_action **out,
+			 size_t *n, struct db_err *e)
+{
+	*out = NULL;
+	*n = 0;
+	char since[24];
+	snprintf(since, sizeof since, "%lld", (long long)since_ms);
+	const char *p[] = { account, since };
+	PGresult *r;
+	int rc = db_exec(c,
+			 "SELECT id, kind, exchange, symbol, order_side, qty, close_position, trigger_price,"
+			 " client_id, order_id, finding_key, outcome, answer, " DB_TS2MS("intent_at") ","
+			 " " DB_TS2MS("outcome_at") " FROM %S.actions"
+			 " WHERE account = $1 AND alerted_at IS NULL AND intent_at >= " DB_MS2TS("$2")
+			 " AND outcome IN (0, 1, 2) ORDER BY seq",
+			 2, p, &r, e);
+	if (rc)
+		return rc;
+	int rows = PQntuples(r);
+	struct rec_action *a = rows ? xcalloc((size_t)rows, sizeof *a) : NULL;
+	for (int i = 0; i < rows; i++) {
+		a[i].id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+		a[i].kind = (enum rec_action_kind)atoi(PQgetvalue(r, i, 1));
+		snprintf(a[i].account, sizeof a[i].account, "%s", account);
+		a[i].exchange = (enum rec_exchange)atoi(PQgetvalue(r, i, 2));
+		snprintf(a[i].symbol, sizeof a[i].symbol, "%s", PQgetvalue(r, i, 3));
+		a[i].order_side = (enum rec_oside)atoi(PQgetvalue(r, i, 4));
+		a[i].qty = strtod(PQgetvalue(r, i, 5), NULL);
+		a[i].close_position = PQgetvalue(r, i, 6)[0] == 't';
+		a[i].trigger_price = strtod(PQgetvalue(r, i, 7), NULL);
+		snprintf(a[i].client_id, sizeof a[i].client_id, "%s", PQgetvalue(r, i, 8));
+		snprintf(a[i].order_id, sizeof a[i].order_id, "%s", PQgetvalue(r, i, 9));
+		snprintf(a[i].finding_key, sizeof a[i].finding_key, "%s", PQgetvalue(r, i, 10));
+		a[i].outcome = (enum rec_outcome)atoi(PQgetvalue(r, i, 11));
+		snprintf(a[i].outcome_detail, sizeof a[i].outcome_detail, "%s", PQgetvalue(r, i, 12));
+		a[i].intent_ms = strtoll(PQgetvalue(r, i, 13), NULL, 10);
+		a[i].outcome_ms = strtoll(PQgetvalue(r, i, 14), NULL, 10);
+	}
+	PQclear(r);
+	*out = a;
+	*n = (size_t)rows;
+	return DB_OK;
+}
+
+int db_actions_mark_alerted(struct db_conn *c, const int64_t *ids, size_t n, int64_t now_ms, struct db_err *e)
+{
+	if (n == 0)
+		return DB_OK;
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, json_object_new_int64(ids[i]));
+	char *js = xstrdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+	json_object_put(arr);
+	char now[24];
+	snprintf(now, sizeof now, "%lld", (long long)now_ms);
+	const char *p[] = { js, now };
+	int rc = db_exec(c,
+			 "UPDATE %S.actions SET alerted_at = " DB_MS2TS("$2")
+			 " WHERE alerted_at IS NULL AND id IN (SELECT (jsonb_array_elements_text($1::jsonb))::int8)",
+			 2, p, NULL, e);
+	free(js);
+	return rc;
+}
+
+int db_finding_alert_restore(struct db_conn *c, const struct rec_finding *f, int64_t first_alerted_ms,
+			     int64_t last_alerted_ms, int alerted_severity, int64_t escalated_ms, struct db_err *e)
+{
+	char code[8], sev[8], first[24], now[24], fa[24], la[24], as[8], es[24];
+	int64_t now_ms = f->last_seen_ms > 0 ? f->last_seen_ms : last_alerted_ms;
+	snprintf(code, sizeof code, "%d", (int)f->code);
+	snprintf(sev, sizeof sev, "%d", (int)f->severity);
+	snprintf(first, sizeof first, "%lld", (long long)(f->first_seen_ms > 0 ? f->first_seen_ms : now_ms));
+	snprintf(now, sizeof now, "%lld", (long long)now_ms);
+	snprintf(fa, sizeof fa, "%lld", (long long)first_alerted_ms);
+	snprintf(la, sizeof la, "%lld", (long long)(last_alerted_ms ? last_alerted_ms : first_alerted_ms));
+	snprintf(as, sizeof as, "%d", alerted_severity);
+	snprintf(es, sizeof es, "%lld", (long long)escalated_ms);
+	char *details = finding_details(f);
+	const char *p[] = { f->key, code, rec_code_name(f->code), sev, f->account, rec_exchange_name(f->exchange),
+			    f->symbol, first, now, details, fa, la, as, es };
+	int rc = db_exec(c,
+			 "INSERT INTO %S.findings (key, code, code_name, severity, account, exchange, symbol,"
+			 " first_seen, last_seen, details, first_alerted_at, last_alerted_at, alerted_severity,"
+			 " escalated_at) VALUES ($1, $2::int, $3, $4::int, $5, $6, $7, " DB_MS2TS("$8") ", "
+			 DB_MS2TS("$9") ", $10::jsonb, " DB_MS2TS("$11") ", " DB_MS2TS("$12") ", $13::int,"
+			 " CASE WHEN $14::int8 > 0 THEN " DB_MS2TS("$14") " END)"
+			 " ON CONFLICT (key) WHERE resolved_at IS NULL DO UPDATE SET"
+			 " first_alerted_at = coalesce(findings.first_alerted_at, excluded.first_alerted_at),"
+			 " last_alerted_at = greatest(findings.last_alerted_at, excluded.last_alerted_at),"
+			 " alerted_severity = coalesce(findings.alerted_severity, excluded.alerted_severity),"
+			 " escalated_at = coalesce(findings.escalated_at, excluded.escalated_at)",
+			 14, p, NULL, e);
+	free(details);
+	return rc;
+}

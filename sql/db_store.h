@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "reconcile/journal.h"
 #include "reconcile/model.h"
 #include "sql/db_conn.h"
 
@@ -40,6 +41,39 @@ struct db_finding_row {
  * most limit (0 = 1000). *out malloc'd. */
 int db_findings_list(struct db_conn *c, bool open_only, const char *account, size_t limit,
 		     struct db_finding_row **out, size_t *n, struct db_err *e);
+
+/* ---- alert state (migration 002) ---- */
+
+/* Records that kind k (enum alert_kind: 0 FIRING, 1 repeat, 2 escalated)
+ * of finding f was queued at now_ms; inserts f as an open finding if it is
+ * not stored yet (the store's own upsert follows in the same audit). */
+int db_finding_alerted(struct db_conn *c, const struct rec_finding *f, int kind, int64_t now_ms,
+		       struct db_err *e);
+
+/* Writes back a stored alert state (times in ms, 0 = none) onto the open
+ * finding f, inserting it if needed (a restarted daemon's finding that the
+ * store resolved while the classifier's grace kept it unreported). */
+int db_finding_alert_restore(struct db_conn *c, const struct rec_finding *f, int64_t first_alerted_ms,
+			     int64_t last_alerted_ms, int alerted_severity, int64_t escalated_ms, struct db_err *e);
+
+struct db_alert_state {
+	struct db_finding_row row;
+	int64_t first_alerted_ms, last_alerted_ms, escalated_ms; /* 0 = never */
+	int alerted_severity;                                    /* -1 = never alerted */
+};
+/* The open findings of account ("" = all) with their alert state. An
+ * error (e.g. DB_ESQL on a schema before migration 002) means: unknown. */
+int db_findings_alert_state(struct db_conn *c, const char *account, struct db_alert_state **out, size_t *n,
+			    struct db_err *e);
+
+/* Journaled actions of account with intent at or after since_ms whose
+ * alert was never queued (alerted_at NULL) and that may have sent
+ * something (outcome pending, done or failed), oldest first; *out
+ * malloc'd. */
+int db_actions_unalerted(struct db_conn *c, const char *account, int64_t since_ms, struct rec_action **out,
+			 size_t *n, struct db_err *e);
+/* Marks actions ids[0..n) alerted at now_ms. */
+int db_actions_mark_alerted(struct db_conn *c, const int64_t *ids, size_t n, int64_t now_ms, struct db_err *e);
 
 struct db_audit_run {
 	char account[REC_ACCT_MAX];

@@ -551,7 +551,7 @@ int wd_conf_load(const char *path, struct wd_conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)", path, r > 0 ? r : ps.line);
 		goto fail;
 	}
-	if (check_required(c, path, err, errlen))
+	if (check_required(c, path, err, errlen) || wd_conf_check_transport(c, err, errlen))
 		goto fail;
 	return 0;
 fail:

@@ -117,6 +117,10 @@ struct wd_conf {
  * names and registers them for redaction. Returns 0, or -1 with a message
  * "FILE:LINE: ..." in err. On failure *c holds nothing to free. */
 int wd_conf_load(const char *path, struct wd_conf *c, char *err, size_t errlen);
+/* TLS and secret-placement rules (config_transport.c): verified TLS for
+ * every non-loopback URL and database host, no password inside a DSN.
+ * Called by wd_conf_load; 0 or -1 with err set. */
+int wd_conf_check_transport(const struct wd_conf *c, char *err, size_t errlen);
 /* Frees the loaded secrets. */
 void wd_conf_free(struct wd_conf *c);
 /* Finds an account by name, or NULL. */

@@ -4,7 +4,19 @@
  * is configured, memory otherwise; the notifier thread drains it, so a
  * slow mail server never delays an audit or a repair. Acknowledgements
  * made with `vigil ack` (stored in the database) are picked up here each
- * audit and applied to the router. */
+ * audit and applied to the router.
+ *
+ * Restarts (daemon with a database): every alert queued for a finding is
+ * recorded on the stored finding (first/last_alerted_at, migration 002)
+ * and every action whose alert was queued is marked (actions.alerted_at).
+ * At an account's first audit after start the router is seeded from both:
+ * open findings already alerted are not sent again (repeat timing and ack
+ * carry on; one gone while vigil was down gets its RESOLVED), and an
+ * action journaled in the last ACTIONS_LOOKBACK_MS but never alerted
+ * (vigil killed between the repair and the alert; recovered from the
+ * journal at start) is alerted then, FIRING + RESOLVED if its finding is
+ * gone. Without the database (or before migration 002) the router starts
+ * empty: open findings alert once more. */
 #include "watchdog/engine.h"
 
 #include <pthread.h>
@@ -22,6 +34,9 @@
 #include "watchdog/metrics.h"
 #include "watchdog/xalloc.h"
 
+#define ACTIONS_LOOKBACK_MS (10 * 60 * 1000LL)
+#define STREAM_CONNECT_GRACE_MS 5000
+
 struct wd_alerts {
 	struct alert_channel **chs;
 	size_t nchs;
@@ -29,8 +44,16 @@ struct wd_alerts {
 	struct alert_router *router;
 	struct alert_notifier *notifier;
 	bool started;
-	struct db_conn *acks;       /* reads acknowledged findings */
+	struct db_conn *acks;       /* acks, alert state (engine thread only) */
 	int64_t last_tick_ms;
+	char (*seeded)[REC_ACCT_MAX]; /* accounts whose router state was rebuilt */
+	size_t nseeded;
+	bool persist;               /* record alert state in the database */
+	struct db_alert_state *restored; /* seeded, not yet seen again */
+	size_t nrestored;
+	char (*up)[REC_ACCT_MAX];   /* accounts whose stream was up once */
+	size_t nup;
+	bool grace_over;
 };
 
 /* Delivery metrics: each channel's send is wrapped so that what the far
@@ -152,6 +175,18 @@ static struct alert_outbox *locked_outbox_new(struct alert_outbox *inner)
 	return &l->base;
 }
 
+/* Router observer: what was alerted, kept on the stored finding. */
+static void persist_alerted(void *ud, const struct rec_finding *f, enum alert_kind k, int64_t now_ms)
+{
+	struct wd_alerts *al = ud;
+	if (k == ALERT_RESOLVED || !al->acks)
+		return; /* the store resolves the row in this audit */
+	struct db_err de;
+	memset(&de, 0, sizeof de);
+	if (db_finding_alerted(al->acks, f, (int)k, now_ms, &de) != DB_OK)
+		log_debug("alerts", "key=%s alert state not stored: %s", f->key, de.msg);
+}
+
 int wd_alerts_open(struct wd_engine *e, char *err, size_t errlen)
 {
 	struct wd_alerts *al = xcalloc(1, sizeof *al);
@@ -186,6 +221,15 @@ int wd_alerts_open(struct wd_engine *e, char *err, size_t errlen)
 		goto fail;
 	}
 	alert_router_set_wakeup(al->router, alert_notifier_kick, al->notifier);
+	/* the first audit runs before the stream has connected */
+	int64_t grace = e->conf->stream_stale_ms > 0 && e->conf->stream_stale_ms < STREAM_CONNECT_GRACE_MS
+				? e->conf->stream_stale_ms
+				: STREAM_CONNECT_GRACE_MS;
+	alert_router_set_stream_grace(al->router, wd_wall_ms() + grace);
+	if (al->acks && e->opts.kind == WD_ENG_DAEMON) {
+		al->persist = true;
+		alert_router_set_observer(al->router, persist_alerted, al);
+	}
 	return 0;
 fail:
 	wd_alerts_close(e, 0);
@@ -219,6 +263,9 @@ void wd_alerts_close(struct wd_engine *e, int64_t flush_ms)
 		al->outbox->ops->destroy(al->outbox);
 	alert_channels_free(al->chs, al->nchs);
 	db_conn_free(al->acks);
+	free(al->seeded);
+	free(al->restored);
+	free(al->up);
 	free(al);
 	e->alerts = NULL;
 }
@@ -251,37 +298,249 @@ static void apply_acks(struct wd_alerts *al, const char *account, int64_t now)
 	free(rows);
 }
 
+static char *action_text(const struct rec_action *ac, const char *suffix)
+{
+	return xasprintf("%s %s %s qty %g trigger %g: %s%s%s%s", rec_action_kind_name(ac->kind), ac->symbol,
+			 rec_oside_name(ac->order_side), ac->qty, ac->trigger_price, rec_outcome_name(ac->outcome),
+			 ac->outcome_detail[0] ? " — " : "", ac->outcome_detail, suffix);
+}
+
+/* An order was (or may have been) sent: SKIPPED means nothing went out. */
+static bool action_sent(const struct rec_action *ac)
+{
+	return ac->kind != REC_ACT_ALERT_ONLY && ac->outcome != REC_OUT_SKIPPED;
+}
+
+/* Rebuilds a finding from "account:exchange:symbol:CODE" (the journal
+ * keeps only the key) or from the stored row when there is one. */
+static bool finding_of_key(const char *key, const char *account, enum rec_exchange ex,
+			   const struct db_alert_state *st, size_t nst, struct rec_finding *f)
+{
+	memset(f, 0, sizeof *f);
+	for (size_t k = 0; k < nst; k++)
+		if (!strcmp(st[k].row.key, key)) {
+			f->code = (enum rec_code)st[k].row.code;
+			f->severity = (enum rec_severity)st[k].row.severity;
+			snprintf(f->symbol, sizeof f->symbol, "%s", st[k].row.symbol);
+			snprintf(f->detail, sizeof f->detail, "%s", st[k].row.detail);
+			f->first_seen_ms = st[k].row.first_seen_ms;
+			f->last_seen_ms = st[k].row.last_seen_ms;
+			goto done;
+		}
+	const char *c = strrchr(key, ':');
+	if (!c || c == key || rec_code_parse(c + 1, &f->code) != 0)
+		return false;
+	const char *sb = c - 1;
+	while (sb > key && *sb != ':')
+		sb--;
+	if (*sb != ':')
+		return false;
+	snprintf(f->symbol, sizeof f->symbol, "%.*s", (int)(c - sb - 1), sb + 1);
+	f->severity = rec_code_default_severity(f->code);
+done:
+	snprintf(f->key, sizeof f->key, "%s", key);
+	snprintf(f->account, sizeof f->account, "%s", account);
+	f->exchange = ex;
+	return true;
+}
+
+/* Is account in the set? Adds it if not. */
+static bool in_set(char (**set)[REC_ACCT_MAX], size_t *n, const char *account)
+{
+	for (size_t k = 0; k < *n; k++)
+		if (!strcmp((*set)[k], account))
+			return true;
+	*set = xrealloc(*set, (*n + 1) * sizeof **set);
+	snprintf((*set)[(*n)++], REC_ACCT_MAX, "%s", account);
+	return false;
+}
+
+/* The stream's connect grace ends early once every account's stream has
+ * been up: a drop after that is a real outage. */
+static void stream_seen(struct wd_alerts *al, const struct wd_engine *e, const struct wd_audit *a)
+{
+	if (al->grace_over || !a->stream || a->stream->state != REC_SS_UP)
+		return;
+	in_set(&al->up, &al->nup, a->account);
+	if (al->nup >= e->n) {
+		alert_router_set_stream_grace(al->router, 0);
+		al->grace_over = true;
+	}
+}
+
+static void add_id(int64_t **ids, size_t *n, int64_t id)
+{
+	if (id <= 0)
+		return;
+	*ids = xrealloc(*ids, (*n + 1) * sizeof **ids);
+	(*ids)[(*n)++] = id;
+}
+
+/* Seeds the account's router state from the database (see the top). The
+ * journal ids of the actions seeded are appended to ids (marked alerted
+ * once the update has queued their alerts). */
+static void seed_account(struct wd_alerts *al, const struct wd_acct_rt *r, enum rec_exchange ex,
+			 const struct wd_audit *a, int64_t now, int64_t **ids, size_t *nids)
+{
+	const char *account = r->cfg.name;
+	int64_t grace = r->cfg.grace_open_ms > r->cfg.grace_order_ms ? r->cfg.grace_open_ms : r->cfg.grace_order_ms;
+	int64_t settle = now + grace + 2 * r->eng->conf->audit_interval_ms + 1000;
+	struct db_err de;
+	memset(&de, 0, sizeof de);
+	struct db_alert_state *st = NULL;
+	size_t nst = 0;
+	if (db_findings_alert_state(al->acks, account, &st, &nst, &de) != DB_OK) {
+		log_warn("alerts", "account=%s stored alert state unreadable (%s): open findings alert once more",
+			 account, de.msg);
+		st = NULL;
+		nst = 0;
+	}
+	size_t nalerted = 0;
+	for (size_t k = 0; k < nst; k++) {
+		if (st[k].alerted_severity < 0 || !st[k].first_alerted_ms)
+			continue;
+		struct alert_router_seed sd;
+		memset(&sd, 0, sizeof sd);
+		if (!finding_of_key(st[k].row.key, account, ex, st, nst, &sd.f))
+			continue;
+		sd.alerted = true;
+		sd.alerted_ms = st[k].first_alerted_ms;
+		sd.last_sent_ms = st[k].last_alerted_ms;
+		sd.alerted_sev = (enum rec_severity)st[k].alerted_severity;
+		sd.escalated = st[k].escalated_ms != 0;
+		sd.acked = st[k].row.acked;
+		sd.settle_until_ms = settle;
+		if (alert_router_seed(al->router, &sd, now) == 0) {
+			nalerted++;
+			al->restored = xrealloc(al->restored, (al->nrestored + 1) * sizeof *al->restored);
+			al->restored[al->nrestored++] = st[k];
+		}
+	}
+	struct rec_action *acts = NULL;
+	size_t nacts = 0, nact_seeded = 0;
+	memset(&de, 0, sizeof de);
+	if (db_actions_unalerted(al->acks, account, now - ACTIONS_LOOKBACK_MS, &acts, &nacts, &de) != DB_OK)
+		nacts = 0;
+	for (size_t k = 0; k < nacts; k++) {
+		bool this_audit = false;
+		for (size_t j = 0; j < a->nactions && !this_audit; j++)
+			this_audit = a->actions[j].id == acts[k].id;
+		if (this_audit || !acts[k].finding_key[0])
+			continue;
+		struct alert_router_seed sd;
+		memset(&sd, 0, sizeof sd);
+		if (!finding_of_key(acts[k].finding_key, account, ex, st, nst, &sd.f))
+			continue;
+		char *txt = action_text(&acts[k], " (before vigil restarted)");
+		sd.action = txt;
+		sd.settle_until_ms = settle;
+		if (alert_router_seed(al->router, &sd, now) == 0) {
+			add_id(ids, nids, acts[k].id);
+			nact_seeded++;
+			log_info("alerts", "account=%s action id=%lld on %s was never alerted (vigil stopped before): "
+				 "alerting it now", account, (long long)acts[k].id, acts[k].finding_key);
+		}
+		free(txt);
+	}
+	if (nalerted || nact_seeded)
+		log_info("alerts", "account=%s alert state restored: %zu open finding%s already alerted, %zu action%s "
+			 "to tell", account, nalerted, nalerted == 1 ? "" : "s", nact_seeded, nact_seeded == 1 ? "" : "s");
+	free(acts);
+	free(st);
+}
+
+/* A restored finding the restarted classifier did not report at first
+ * (grace) was resolved in the database by the store; once it is back,
+ * its stored alert state is written again so a second restart knows. */
+static void keep_restored(struct wd_alerts *al, const struct wd_audit *a)
+{
+	for (size_t k = 0; k < al->nrestored;) {
+		const struct db_alert_state *st = &al->restored[k];
+		int alerted = alert_router_is_alerted(al->router, st->row.key);
+		bool present = false;
+		for (size_t j = 0; j < a->nfindings && !present; j++)
+			present = !strcmp(a->findings[j].key, st->row.key);
+		if (alerted == 1 && !present) {
+			k++;
+			continue;
+		}
+		if (alerted == 1) {
+			struct rec_finding f;
+			for (size_t j = 0; j < a->nfindings; j++)
+				if (!strcmp(a->findings[j].key, st->row.key))
+					f = a->findings[j];
+			struct db_err de;
+			memset(&de, 0, sizeof de);
+			if (db_finding_alert_restore(al->acks, &f, st->first_alerted_ms, st->last_alerted_ms,
+						     st->alerted_severity, st->escalated_ms, &de) != DB_OK)
+				log_debug("alerts", "key=%s alert state not restored: %s", f.key, de.msg);
+		}
+		al->restored[k] = al->restored[--al->nrestored];
+	}
+}
+
 void wd_alerts_route(struct wd_engine *e, size_t i, const struct wd_audit *a)
 {
 	struct wd_alerts *al = e->alerts;
 	if (!al)
 		return;
 	int64_t now = wd_wall_ms();
-	/* what vigil did about each finding, for the message */
-	char **did = xcalloc(a->nfindings ? a->nfindings : 1, sizeof *did);
-	for (size_t k = 0; k < a->nfindings; k++) {
-		for (size_t j = 0; j < a->nactions; j++) {
-			const struct rec_action *ac = &a->actions[j];
+	const char *acct = e->acct[i].cfg.name;
+	int64_t *ids = NULL; /* journal ids whose alert this update queues */
+	size_t nids = 0;
+	stream_seen(al, e, a);
+	if (al->persist && !in_set(&al->seeded, &al->nseeded, acct))
+		seed_account(al, &e->acct[i], a->exchange, a, now, &ids, &nids);
+	/* what vigil did about each finding, for the message; acted: an
+	 * order went out, so the finding is alerted whatever holds it */
+	size_t nf = a->nfindings;
+	char **did = xcalloc(nf ? nf : 1, sizeof *did);
+	bool *acted = xcalloc(nf ? nf : 1, sizeof *acted);
+	for (size_t j = 0; j < a->nactions; j++) {
+		const struct rec_action *ac = &a->actions[j];
+		bool matched = false;
+		for (size_t k = 0; k < nf; k++) {
 			if (strcmp(ac->finding_key, a->findings[k].key) != 0)
 				continue;
+			matched = true;
 			free(did[k]);
-			did[k] = xasprintf("%s %s %s qty %g trigger %g: %s%s%s", rec_action_kind_name(ac->kind),
-					   ac->symbol, rec_oside_name(ac->order_side), ac->qty, ac->trigger_price,
-					   rec_outcome_name(ac->outcome), ac->outcome_detail[0] ? " — " : "",
-					   ac->outcome_detail);
+			did[k] = action_text(ac, "");
+			if (action_sent(ac))
+				acted[k] = true;
 		}
+		if (action_sent(ac) && !matched && ac->finding_key[0]) {
+			/* its finding is not in this audit's list: still told */
+			struct alert_router_seed sd;
+			memset(&sd, 0, sizeof sd);
+			if (finding_of_key(ac->finding_key, acct, a->exchange, NULL, 0, &sd.f)) {
+				char *txt = action_text(ac, "");
+				sd.action = txt;
+				alert_router_seed(al->router, &sd, now);
+				free(txt);
+			}
+		}
+		if (action_sent(ac))
+			add_id(&ids, &nids, ac->id);
 	}
+	int rc = -1;
 	if (a->audited || a->nfindings) {
-		int rc = alert_router_update(al->router, e->acct[i].cfg.name, a->findings, a->nfindings,
-					     (const char *const *)did, now);
+		rc = alert_router_update_acted(al->router, acct, a->findings, nf, (const char *const *)did, acted, now);
 		if (rc < 0)
-			log_warn("alerts", "account=%s could not enqueue every alert; retrying next audit",
-				 e->acct[i].cfg.name);
+			log_warn("alerts", "account=%s could not enqueue every alert; retrying next audit", acct);
 	}
-	for (size_t k = 0; k < a->nfindings; k++)
+	if (rc >= 0 && nids && al->persist) {
+		struct db_err de;
+		memset(&de, 0, sizeof de);
+		if (db_actions_mark_alerted(al->acks, ids, nids, now, &de) != DB_OK)
+			log_debug("alerts", "account=%s actions not marked alerted: %s", acct, de.msg);
+	}
+	keep_restored(al, a);
+	for (size_t k = 0; k < nf; k++)
 		free(did[k]);
 	free(did);
-	apply_acks(al, e->acct[i].cfg.name, now);
+	free(acted);
+	free(ids);
+	apply_acks(al, acct, now);
 	queue_metrics(al);
 }
 

@@ -120,9 +120,25 @@ int main(int argc, char **argv)
 	printf("port=%d\n", bound);
 	fflush(stdout);
 	log_info("sim", "listening port=%d accounts=%d symbols=%d", bound, w->nacct, w->nsym);
-	while (!stop_flag)
-		if (sim_server_service(srv) < 0)
-			break;
+	/* lws_service < 0 means lws gave up on a connection it could not
+	 * service; a sim that quietly exits mid-test is worse than one that
+	 * logs and keeps serving, so only a run of failures ends the loop. */
+	for (int fails = 0; !stop_flag;) {
+		int rc = sim_server_service(srv);
+
+		if (rc >= 0) {
+			fails = 0;
+			continue;
+		}
+		log_error("sim", "service loop returned rc=%d (failure %d in a row)", rc, fails + 1);
+		if (++fails >= 100) {
+			log_error("sim", "giving up: the service loop keeps failing");
+			sim_server_free(srv);
+			sim_world_free(w);
+			return 70;
+		}
+	}
+	log_info("sim", "stopping on signal");
 	sim_server_free(srv);
 	sim_world_free(w);
 	return 0;

@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
-#define SIM_MAX_SYM 64
+/* Symbols and per-account positions grow on demand; this is only a sanity
+ * cap on how many symbols one sim may hold (benchmarks use ~1000). */
+#define SIM_MAX_SYM 4096
 #define SIM_HIST 32
 #define SIM_LOG_MAX 5000
 
@@ -29,7 +31,7 @@ struct sim_position {
 	double amt, entry, realised;
 	double sl, tp; /* Bybit position TP/SL, 0 = none */
 	long long created, updated;
-	struct sim_pos_snap hist[SIM_HIST];
+	struct sim_pos_snap *hist; /* SIM_HIST slots, allocated on the first fill */
 	int nhist;
 };
 
@@ -60,8 +62,16 @@ struct sim_account {
 	char key[128], secret[128];
 	double balance, balance0;
 	int hedge, hedge0;
-	unsigned long long symmask, symmask0;
-	struct sim_position pos[SIM_MAX_SYM][3];
+	/* Symbols it trades: every symbol of the world, including ones added
+	 * later, unless the scenario gave the account its own list (restricted,
+	 * then symset is a bitset indexed by symbol id). */
+	int restricted;
+	unsigned char *symset;
+	int symset_n; /* bytes */
+	/* pos[sym] -> 3 positions (BOTH, LONG, SHORT), allocated on first use
+	 * so pointers stay valid while the table grows; npos = table length */
+	struct sim_position **pos;
+	int npos;
 	struct sim_order **orders; /* owned; pointers stay valid */
 	size_t norders, cap;
 	char listen_key[72];
@@ -103,8 +113,8 @@ typedef void (*sim_emit_fn)(struct sim_world *w, struct sim_account *a,
 			     const char *topic, const char *payload);
 
 struct sim_world {
-	struct sim_symbol sym[SIM_MAX_SYM];
-	int nsym;
+	struct sim_symbol *sym; /* grows; do not keep pointers across sim_symbol_add */
+	int nsym, symcap;
 	struct sim_account **acct;
 	int nacct;
 	struct sim_fault *faults;
@@ -152,6 +162,13 @@ void sim_fmt(char *buf, size_t n, double v, int dp);
 int sim_dp_of(double step);
 double sim_round_step(double v, double step);
 double sim_num(struct json_object *o); /* number or decimal string, 0 if absent */
+/* A decimal from a request; NaN, infinities and |v| > SIM_NUM_MAX read as 0
+ * so no fill, mark or id arithmetic can overflow. */
+#define SIM_NUM_MAX 1e15
+double sim_dec(const char *s);
+/* v clamped to [lo, hi], NaN -> lo: a cast of wild input stays defined. */
+long long sim_clamp(double v, long long lo, long long hi);
+long long sim_parse_ll(const char *s, long long lo, long long hi); /* decimal, clamped */
 const char *sim_jstr(struct json_object *o, const char *key); /* NULL if absent */
 void sim_jdec(struct json_object *o, const char *key, double v, int dp);
 void sim_jstr_add(struct json_object *o, const char *key, const char *v);
@@ -181,12 +198,19 @@ void sim_account_reset(struct sim_world *w, struct sim_account *a);
 void sim_world_defaults(struct sim_world *w, int what); /* 1 symbols, 2 accounts (if none) */
 void sim_world_reset(struct sim_world *w);
 int sim_account_has(struct sim_account *a, int sym);
+/* Restricts the account to an explicit list (empty until sim_account_allow). */
+void sim_account_restrict(struct sim_account *a);
+int sim_account_allow(struct sim_account *a, int sym); /* -1 bad id */
 void sim_log_add(struct sim_world *w, struct sim_account *a, struct json_object *entry);
 void sim_count(struct sim_account *a, const char *method, const char *path, int weight);
 void sim_new_listen_key(struct sim_world *w, struct sim_account *a);
 
 /* sim_engine.c: orders, fills, triggers */
+/* The position (allocated on first use); NULL only for a bad sym / ps. */
 struct sim_position *sim_pos(struct sim_account *a, int sym, int ps);
+/* The position if it was ever used, else NULL (nothing allocated). */
+struct sim_position *sim_pos_peek(struct sim_account *a, int sym, int ps);
+void sim_pos_free_all(struct sim_account *a);
 struct sim_order *sim_order_new(struct sim_world *w, struct sim_account *a);
 struct sim_order *sim_order_by_id(struct sim_account *a, const char *id, const char *client,
 				  int cond);

@@ -89,8 +89,9 @@ static int auth(struct bn_ctx *c, int sign)
 		sim_bn_err(c->r, 400, -1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.");
 		return 0;
 	}
-	t = atoll(ts);
-	win = prm(c, "recvWindow", rw, sizeof rw) ? atoll(rw) : 5000;
+	/* clamped so the window arithmetic below cannot overflow */
+	t = sim_parse_ll(ts, 0, 1LL << 50);
+	win = prm(c, "recvWindow", rw, sizeof rw) ? sim_parse_ll(rw, 0, 1LL << 50) : 5000;
 	if (t >= c->now + 1000 || c->now - t > win) {
 		sim_bn_err(c->r, 400, -1021, "Timestamp for this request is outside of the recvWindow.");
 		return 0;
@@ -367,9 +368,10 @@ static double total_upnl(struct bn_ctx *c)
 
 	for (int i = 0; i < c->w->nsym; i++)
 		for (int ps = 0; ps < 3; ps++) {
-			struct sim_position *p = sim_pos(c->a, i, ps);
+			struct sim_position *p = sim_pos_peek(c->a, i, ps);
 
-			u += sim_upnl(c->w, p, p->amt, p->entry);
+			if (p)
+				u += sim_upnl(c->w, p, p->amt, p->entry);
 		}
 	return u;
 }
@@ -379,8 +381,12 @@ static double total_im(struct bn_ctx *c)
 	double m = 0;
 
 	for (int i = 0; i < c->w->nsym; i++)
-		for (int ps = 0; ps < 3; ps++)
-			m += fabs(sim_pos(c->a, i, ps)->amt) * c->w->sym[i].mark / 10;
+		for (int ps = 0; ps < 3; ps++) {
+			struct sim_position *p = sim_pos_peek(c->a, i, ps);
+
+			if (p)
+				m += fabs(p->amt) * c->w->sym[i].mark / 10;
+		}
 	return m;
 }
 
@@ -543,11 +549,11 @@ static struct sim_order *order_from_params(struct bn_ctx *c, int algo)
 	o->cond = algo;
 	snprintf(o->type, sizeof o->type, "%s", type);
 	if (prm(c, "quantity", v, sizeof v))
-		o->qty = strtod(v, NULL);
+		o->qty = sim_dec(v);
 	if (prm(c, "price", v, sizeof v))
-		o->price = strtod(v, NULL);
+		o->price = sim_dec(v);
 	if (prm(c, "triggerPrice", v, sizeof v) || prm(c, "stopPrice", v, sizeof v))
-		o->trigger = strtod(v, NULL);
+		o->trigger = sim_dec(v);
 	if (prm(c, "timeInForce", v, sizeof v))
 		snprintf(o->tif, sizeof o->tif, "%.15s", v);
 	o->reduce_only = prm(c, "reduceOnly", v, sizeof v) && !strcasecmp(v, "true");

@@ -1,7 +1,7 @@
 /* Binance USD-M user-data stream events, field names as documented
  * (exchange-api.md 1.9, fixtures binance/ws-*.json). */
-#include <stdio.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "exchanges/sim/sim.h"
@@ -46,7 +46,9 @@ char *sim_bn_ev_order(struct sim_world *w, struct sim_account *a, struct sim_ord
 	sim_jstr_add(x, "N", "USDT");
 	sim_jdec(x, "n", fill_qty * fill_price * 0.0005, 8);
 	sim_jint(x, "T", o->updated);
-	sim_jint(x, "t", fill_qty > 0 ? o->id * 10 + (long long)(o->executed * 1000) % 10 : 0);
+	/* trade id: order id and a digit from the executed quantity (in range:
+	 * request numbers are capped at SIM_NUM_MAX) */
+	sim_jint(x, "t", fill_qty > 0 ? o->id * 10 + (long long)fmod(fabs(o->executed) * 1000, 10) : 0);
 	sim_jdec(x, "b", o->open && o->side > 0 ? o->qty * o->price : 0, 5);
 	sim_jdec(x, "a", o->open && o->side < 0 ? o->qty * o->price : 0, 5);
 	sim_jbool(x, "m", 0);

@@ -80,8 +80,9 @@ static int auth(struct bb_ctx *c)
 		err(c, 10004, "error sign! origin_string[redacted]");
 		return 0;
 	}
-	ts = atoll(rq->bapi_ts);
-	win = rq->bapi_recv && *rq->bapi_recv ? atoll(rq->bapi_recv) : 5000;
+	/* clamped so the window arithmetic below cannot overflow */
+	ts = sim_parse_ll(rq->bapi_ts, 0, 1LL << 50);
+	win = rq->bapi_recv && *rq->bapi_recv ? sim_parse_ll(rq->bapi_recv, 0, 1LL << 50) : 5000;
 	if (!(c->now - win <= ts && ts < c->now + 1000)) {
 		char m[200];
 
@@ -240,8 +241,10 @@ static double upnl_all(struct sim_world *w, struct sim_account *a, double *im)
 	*im = 0;
 	for (int i = 0; i < w->nsym; i++)
 		for (int ps = 0; ps < 3; ps++) {
-			struct sim_position *p = sim_pos(a, i, ps);
+			struct sim_position *p = sim_pos_peek(a, i, ps);
 
+			if (!p)
+				continue;
 			u += sim_upnl(w, p, p->amt, p->entry);
 			*im += fabs(p->amt) * w->sym[i].mark / 10;
 		}
@@ -392,7 +395,7 @@ static void ep_wallet(struct bb_ctx *c)
 static int lim(struct bb_ctx *c, int def, int max)
 {
 	char b[16];
-	int n = prm(c, "limit", b, sizeof b) ? atoi(b) : def;
+	int n = prm(c, "limit", b, sizeof b) ? (int)sim_parse_ll(b, -1, 1000000) : def;
 
 	return n < 1 ? def : n > max ? max : n;
 }
@@ -401,7 +404,8 @@ static int cursor_start(struct bb_ctx *c)
 {
 	char b[32];
 
-	return prm(c, "cursor", b, sizeof b) && b[0] == 'p' ? atoi(b + 1) : 0;
+	/* bounded: start + limit must not overflow in page() */
+	return prm(c, "cursor", b, sizeof b) && b[0] == 'p' ? (int)sim_parse_ll(b + 1, 0, 100000000) : 0;
 }
 
 static void page(struct bb_ctx *c, struct json_object *all, int start, int n,
@@ -590,7 +594,7 @@ static void ep_create(struct bb_ctx *c)
 		return;
 	}
 	if (prm(c, "positionIdx", v, sizeof v))
-		idx = atoi(v);
+		idx = (int)sim_parse_ll(v, -1, 3);
 	if (!idx_ok(c, idx))
 		return;
 	if ((f = sim_fault_find(c->w, "reject", SIM_BYBIT, c->rq->path, c->a->key, 1))) {
@@ -603,9 +607,9 @@ static void ep_create(struct bb_ctx *c)
 	o->ps = idx;
 	snprintf(o->type, sizeof o->type, "%s", type);
 	if (prm(c, "qty", v, sizeof v))
-		o->qty = strtod(v, NULL);
+		o->qty = sim_dec(v);
 	if (prm(c, "price", v, sizeof v))
-		o->price = strtod(v, NULL);
+		o->price = sim_dec(v);
 	if (prm(c, "timeInForce", v, sizeof v))
 		snprintf(o->tif, sizeof o->tif, "%.15s", v);
 	if (prm(c, "orderLinkId", v, sizeof v))
@@ -614,19 +618,19 @@ static void ep_create(struct bb_ctx *c)
 	o->reduce_only = prm(c, "reduceOnly", v, sizeof v) && !strcmp(v, "true");
 	o->close_on_trigger = prm(c, "closeOnTrigger", v, sizeof v) && !strcmp(v, "true");
 	if (prm(c, "stopLoss", v, sizeof v))
-		sl = strtod(v, NULL);
+		sl = sim_dec(v);
 	if (prm(c, "takeProfit", v, sizeof v))
-		tp = strtod(v, NULL);
-	if (prm(c, "triggerPrice", v, sizeof v) && strtod(v, NULL) > 0) {
+		tp = sim_dec(v);
+	if (prm(c, "triggerPrice", v, sizeof v) && sim_dec(v) > 0) {
 		o->cond = 1;
-		o->trigger = strtod(v, NULL);
+		o->trigger = sim_dec(v);
 		snprintf(o->stop_type, sizeof o->stop_type, "Stop");
-		if (!prm(c, "triggerDirection", v, sizeof v) || (atoi(v) != 1 && atoi(v) != 2)) {
+		if (!prm(c, "triggerDirection", v, sizeof v) || (sim_parse_ll(v, 0, 3) != 1 && sim_parse_ll(v, 0, 3) != 2)) {
 			free(c->a->orders[--c->a->norders]);
 			err(c, 10001, "params error: triggerDirection invalid");
 			return;
 		}
-		o->trig_dir = atoi(v);
+		o->trig_dir = (int)sim_parse_ll(v, 0, 3);
 	}
 	if (!strcmp(type, "Limit") && o->price <= 0) {
 		free(c->a->orders[--c->a->norders]);
@@ -747,7 +751,7 @@ static void ep_trading_stop(struct bb_ctx *c)
 		err(c, 10001, "params error: positionIdx is required");
 		return;
 	}
-	idx = atoi(v);
+	idx = (int)sim_parse_ll(v, -1, 3);
 	if (!idx_ok(c, idx))
 		return;
 	p = sim_pos(c->a, s, idx);
@@ -756,9 +760,9 @@ static void ep_trading_stop(struct bb_ctx *c)
 		return;
 	}
 	if (prm(c, "stopLoss", v, sizeof v))
-		sl = strtod(v, NULL);
+		sl = sim_dec(v);
 	if (prm(c, "takeProfit", v, sizeof v))
-		tp = strtod(v, NULL);
+		tp = sim_dec(v);
 	if (sl < 0 && tp < 0) {
 		err(c, 34040, "not modified");
 		return;

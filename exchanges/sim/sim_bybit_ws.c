@@ -129,6 +129,11 @@ void sim_bb_ws_op(struct sim_world *w, const char *msg, size_t len, struct sim_a
 		return;
 	}
 	json_object_object_get_ex(m, "args", &args);
+	if (args && !json_object_is_type(args, json_type_array)) {
+		*reply = answer(req_id, op, 0, "Params Error: args must be an array", conn_id);
+		json_object_put(m);
+		return;
+	}
 	if (!strcmp(op, "ping")) {
 		struct json_object *o = json_object_new_object(), *a = json_object_new_array();
 		char t[32];
@@ -142,14 +147,17 @@ void sim_bb_ws_op(struct sim_world *w, const char *msg, size_t len, struct sim_a
 		sim_jstr_add(o, "conn_id", conn_id);
 		*reply = sim_json_take(o);
 	} else if (!strcmp(op, "auth")) {
-		const char *key = json_object_get_string(json_object_array_get_idx(args, 0));
-		long long exp = (long long)sim_num(json_object_array_get_idx(args, 1));
-		const char *sig = json_object_get_string(json_object_array_get_idx(args, 2));
+		size_t n = args ? json_object_array_length(args) : 0;
+		const char *key = n > 0 ? json_object_get_string(json_object_array_get_idx(args, 0)) : NULL;
+		long long exp = n > 1 ? sim_clamp(sim_num(json_object_array_get_idx(args, 1)), 0, 1LL << 50) : 0;
+		const char *sig = n > 2 ? json_object_get_string(json_object_array_get_idx(args, 2)) : NULL;
 		struct sim_account *a = sim_account_find(w, key);
 		char pl[64];
 
 		snprintf(pl, sizeof pl, "GET/realtime%lld", exp);
-		if (!a || a->ex != SIM_BYBIT)
+		if (n < 3)
+			*reply = answer(req_id, "auth", 0, "Params Error: args must be [apiKey, expires, signature]", conn_id);
+		else if (!a || a->ex != SIM_BYBIT)
 			*reply = answer(req_id, "auth", 0, "Invalid apikey", conn_id);
 		else if (exp <= sim_now(w, SIM_BYBIT))
 			*reply = answer(req_id, "auth", 0, "Params Error: request expired", conn_id);

@@ -56,10 +56,10 @@ struct json_object *sim_state_json(struct sim_world *w, struct sim_account *a)
 			continue;
 		sim_jdec(marks, s->name, s->mark, s->pdp);
 		for (int ps = 0; ps < 3; ps++) {
-			struct sim_position *p = sim_pos(a, i, ps);
+			struct sim_position *p = sim_pos_peek(a, i, ps);
 			struct json_object *e;
 
-			if (p->amt == 0)
+			if (!p || p->amt == 0)
 				continue;
 			e = json_object_new_object();
 			sim_jstr_add(e, "symbol", s->name);

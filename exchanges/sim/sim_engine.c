@@ -16,7 +16,42 @@ struct sim_position *sim_pos(struct sim_account *a, int sym, int ps)
 {
 	if (sym < 0 || sym >= SIM_MAX_SYM || ps < 0 || ps > 2)
 		return NULL;
+	if (sym >= a->npos) {
+		int n = a->npos ? a->npos : 16;
+
+		while (n <= sym)
+			n *= 2;
+		a->pos = xrealloc(a->pos, sizeof *a->pos * (size_t)n);
+		memset(a->pos + a->npos, 0, sizeof *a->pos * (size_t)(n - a->npos));
+		a->npos = n;
+	}
+	if (!a->pos[sym]) {
+		a->pos[sym] = xcalloc(3, sizeof *a->pos[sym]);
+		for (int k = 0; k < 3; k++)
+			a->pos[sym][k].sym = sym, a->pos[sym][k].ps = k;
+	}
 	return &a->pos[sym][ps];
+}
+
+struct sim_position *sim_pos_peek(struct sim_account *a, int sym, int ps)
+{
+	if (sym < 0 || sym >= a->npos || ps < 0 || ps > 2 || !a->pos[sym])
+		return NULL;
+	return &a->pos[sym][ps];
+}
+
+void sim_pos_free_all(struct sim_account *a)
+{
+	for (int i = 0; i < a->npos; i++) {
+		if (!a->pos[i])
+			continue;
+		for (int k = 0; k < 3; k++)
+			free(a->pos[i][k].hist);
+		free(a->pos[i]);
+	}
+	free(a->pos);
+	a->pos = NULL;
+	a->npos = 0;
 }
 
 struct sim_order *sim_order_new(struct sim_world *w, struct sim_account *a)
@@ -76,6 +111,8 @@ int sim_pos_has_orders(struct sim_account *a, int sym)
 
 static void snap(struct sim_position *p, long long now)
 {
+	if (!p->hist)
+		p->hist = xcalloc(SIM_HIST, sizeof *p->hist);
 	if (p->nhist == SIM_HIST) {
 		memmove(p->hist, p->hist + 1, sizeof p->hist[0] * (SIM_HIST - 1));
 		p->nhist--;

@@ -20,7 +20,8 @@ static long long geti(struct json_object *o, const char *k, long long def)
 
 	if (!json_object_object_get_ex(o, k, &v) || !v)
 		return def;
-	return (long long)sim_num(v);
+	/* int range: every field is an int or a window added to "now" */
+	return sim_clamp(sim_num(v), INT_MIN, INT_MAX);
 }
 
 struct sim_fault *sim_fault_add(struct sim_world *w, struct json_object *spec,

@@ -327,75 +327,166 @@ void sim_scenario_cancel(struct sim_world *w)
 	sim_server_cancel_later(w);
 }
 
-static int load_symbols(struct sim_world *w, struct json_object *arr)
+/* The key's value when it is an array; 0 + error when present but not one. */
+static int array_of(struct json_object *sc, const char *k, struct json_object **arr, char *err,
+		    size_t errn)
 {
-	for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
-		struct json_object *s = json_object_array_get_idx(arr, i);
-		const char *n = sim_jstr(s, "symbol");
+	*arr = NULL;
+	if (!json_object_object_get_ex(sc, k, arr) || !*arr)
+		return 1;
+	if (json_object_is_type(*arr, json_type_array))
+		return 1;
+	snprintf(err, errn, "%s must be an array", k);
+	*arr = NULL;
+	return 0;
+}
 
-		if (!n || sim_symbol_add(w, n, num(s, "mark"), num(s, "tick"), num(s, "step"),
-					 num(s, "min_qty")) < 0)
+static int is_str(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string);
+}
+
+static int scenario_names(struct json_object *syms, const char *name)
+{
+	for (size_t i = 0; syms && i < json_object_array_length(syms); i++)
+		if (!strcmp(sim_jstr(json_object_array_get_idx(syms, i), "symbol"), name))
+			return 1;
+	return 0;
+}
+
+/* Checks the whole scenario before anything changes, so a bad file is
+ * refused with a message and never half-applied. */
+static int validate(struct sim_world *w, struct json_object *sc, char *err, size_t errn)
+{
+	struct json_object *syms, *accts, *faults, *steps;
+	struct sim_world *scratch;
+	int fresh = 0;
+
+	if (!array_of(sc, "symbols", &syms, err, errn) || !array_of(sc, "accounts", &accts, err, errn) ||
+	    !array_of(sc, "faults", &faults, err, errn) || !array_of(sc, "steps", &steps, err, errn))
+		return -1;
+	for (size_t i = 0; syms && i < json_object_array_length(syms); i++) {
+		struct json_object *e = json_object_array_get_idx(syms, i);
+		const char *n;
+
+		if (!json_object_is_type(e, json_type_object) || !is_str(e, "symbol")) {
+			snprintf(err, errn, "symbols[%zu] must be an object with a string \"symbol\"", i);
 			return -1;
+		}
+		n = sim_jstr(e, "symbol");
+		if (strlen(n) < 5 || strlen(n) >= sizeof w->sym[0].name) {
+			snprintf(err, errn, "symbols[%zu]: symbol must be 5..%zu characters", i,
+				 sizeof w->sym[0].name - 1);
+			return -1;
+		}
+		fresh += sim_symbol_find(w, n) < 0;
 	}
+	if (w->nsym + fresh > SIM_MAX_SYM) {
+		snprintf(err, errn, "too many symbols (at most %d)", SIM_MAX_SYM);
+		return -1;
+	}
+	for (size_t i = 0; accts && i < json_object_array_length(accts); i++) {
+		struct json_object *ac = json_object_array_get_idx(accts, i), *list;
+		const char *ex = sim_jstr(ac, "exchange");
+
+		if (!json_object_is_type(ac, json_type_object) || !is_str(ac, "exchange") ||
+		    !is_str(ac, "key") || !is_str(ac, "secret") ||
+		    (strcmp(ex, "binance") && strcmp(ex, "bybit"))) {
+			snprintf(err, errn, "account %zu needs exchange (binance|bybit), key, secret strings", i);
+			return -1;
+		}
+		if (!json_object_object_get_ex(ac, "symbols", &list) || !list)
+			continue;
+		if (!json_object_is_type(list, json_type_array)) {
+			snprintf(err, errn, "account %zu: symbols must be an array of symbol names", i);
+			return -1;
+		}
+		for (size_t k = 0; k < json_object_array_length(list); k++) {
+			struct json_object *n = json_object_array_get_idx(list, k);
+			const char *name = json_object_is_type(n, json_type_string) ? json_object_get_string(n) : NULL;
+
+			if (!name) {
+				snprintf(err, errn, "account %zu: symbols[%zu] must be a string", i, k);
+				return -1;
+			}
+			if (sim_symbol_find(w, name) < 0 && !scenario_names(syms, name)) {
+				snprintf(err, errn, "account %zu: unknown symbol %.40s", i, name);
+				return -1;
+			}
+		}
+	}
+	for (size_t i = 0; steps && i < json_object_array_length(steps); i++)
+		if (!json_object_is_type(json_object_array_get_idx(steps, i), json_type_object)) {
+			snprintf(err, errn, "steps[%zu] must be an object", i);
+			return -1;
+		}
+	/* faults: the same parser on a throwaway world */
+	scratch = sim_world_new(1);
+	scratch->fake_now = 1;
+	for (size_t i = 0; faults && i < json_object_array_length(faults); i++) {
+		char ferr[128];
+
+		if (!sim_fault_add(scratch, json_object_array_get_idx(faults, i), ferr, sizeof ferr)) {
+			snprintf(err, errn, "faults[%zu]: %s", i, ferr);
+			sim_world_free(scratch);
+			return -1;
+		}
+	}
+	sim_world_free(scratch);
 	return 0;
 }
 
 int sim_scenario_load(struct sim_world *w, struct json_object *sc, int at_start,
 		      char *err, size_t errn)
 {
-	struct json_object *arr;
+	struct json_object *syms = NULL, *accts = NULL, *faults = NULL, *steps = NULL;
 
 	if (!sc || !json_object_is_type(sc, json_type_object)) {
 		snprintf(err, errn, "scenario must be a JSON object");
 		return -1;
 	}
 	sim_world_defaults(w, 1);
-	if (json_object_object_get_ex(sc, "symbols", &arr) && load_symbols(w, arr) < 0) {
-		snprintf(err, errn, "bad symbols entry");
+	if (validate(w, sc, err, errn) < 0)
 		return -1;
+	json_object_object_get_ex(sc, "symbols", &syms);
+	json_object_object_get_ex(sc, "accounts", &accts);
+	json_object_object_get_ex(sc, "faults", &faults);
+	json_object_object_get_ex(sc, "steps", &steps);
+	/* new symbols reach every account without its own list (sim_account_has) */
+	for (size_t i = 0; syms && i < json_object_array_length(syms); i++) {
+		struct json_object *s = json_object_array_get_idx(syms, i);
+
+		sim_symbol_add(w, sim_jstr(s, "symbol"), num(s, "mark"), num(s, "tick"), num(s, "step"),
+			       num(s, "min_qty"));
 	}
-	if (json_object_object_get_ex(sc, "accounts", &arr)) {
-		for (size_t i = 0; i < json_object_array_length(arr); i++) {
-			struct json_object *ac = json_object_array_get_idx(arr, i), *syms;
-			const char *ex = sim_jstr(ac, "exchange"), *key = sim_jstr(ac, "key");
-			const char *sec = sim_jstr(ac, "secret");
-			struct sim_account *a;
+	for (size_t i = 0; accts && i < json_object_array_length(accts); i++) {
+		struct json_object *ac = json_object_array_get_idx(accts, i), *list;
+		const char *ex = sim_jstr(ac, "exchange"), *key = sim_jstr(ac, "key");
+		struct sim_account *a;
 
-			if (!ex || !key || !sec || (strcmp(ex, "binance") && strcmp(ex, "bybit"))) {
-				snprintf(err, errn, "account %zu needs exchange, key, secret", i);
-				return -1;
-			}
-			a = sim_account_add(w, !strcmp(ex, "bybit") ? SIM_BYBIT : SIM_BINANCE, key, sec,
-					    has(ac, "balance") ? num(ac, "balance") : 10000,
-					    boolv(ac, "hedge"));
-			if (json_object_object_get_ex(ac, "symbols", &syms)) {
-				a->symmask0 = 0;
-				for (size_t k = 0; k < json_object_array_length(syms); k++) {
-					int s = sim_symbol_find(w, json_object_get_string(json_object_array_get_idx(syms, k)));
-
-					if (s < 0) {
-						snprintf(err, errn, "account %s: unknown symbol", key);
-						return -1;
-					}
-					a->symmask0 |= 1ULL << s;
-				}
-				a->symmask = a->symmask0;
-			}
-		}
+		a = sim_account_add(w, !strcmp(ex, "bybit") ? SIM_BYBIT : SIM_BINANCE, key,
+				    sim_jstr(ac, "secret"), has(ac, "balance") ? num(ac, "balance") : 10000,
+				    boolv(ac, "hedge"));
+		if (!json_object_object_get_ex(ac, "symbols", &list) || !list)
+			continue;
+		sim_account_restrict(a);
+		for (size_t k = 0; k < json_object_array_length(list); k++)
+			sim_account_allow(a, sim_symbol_find(w, json_object_get_string(
+							     json_object_array_get_idx(list, k))));
 	}
 	(void)at_start;
 	sim_world_defaults(w, 2);
-	/* accounts added before later symbols trade them too, unless restricted */
-	if (json_object_object_get_ex(sc, "faults", &arr))
-		for (size_t i = 0; i < json_object_array_length(arr); i++)
-			if (!sim_fault_add(w, json_object_array_get_idx(arr, i), err, errn))
-				return -1;
+	for (size_t i = 0; faults && i < json_object_array_length(faults); i++)
+		if (!sim_fault_add(w, json_object_array_get_idx(faults, i), err, errn))
+			return -1; /* validated above; cannot happen */
 	sim_scenario_cancel(w);
-	if (json_object_object_get_ex(sc, "steps", &arr))
-		for (size_t i = 0; i < json_object_array_length(arr); i++) {
-			struct json_object *st = json_object_array_get_idx(arr, i);
+	for (size_t i = 0; steps && i < json_object_array_length(steps); i++) {
+		struct json_object *st = json_object_array_get_idx(steps, i);
 
-			sim_server_later(w, (int)num(st, "at_ms"), run_later, json_object_get(st));
-		}
+		sim_server_later(w, (int)sim_clamp(num(st, "at_ms"), 0, 24LL * 3600 * 1000), run_later,
+				 json_object_get(st));
+	}
 	return 0;
 }

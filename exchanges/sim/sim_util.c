@@ -58,13 +58,39 @@ double sim_round_step(double v, double step)
 	return llround(v / step) * step;
 }
 
+static double sane(double v)
+{
+	return isfinite(v) && fabs(v) <= SIM_NUM_MAX ? v : 0;
+}
+
+double sim_dec(const char *s)
+{
+	return s ? sane(strtod(s, NULL)) : 0;
+}
+
 double sim_num(struct json_object *o)
 {
 	if (!o)
 		return 0;
 	if (json_object_is_type(o, json_type_string))
-		return strtod(json_object_get_string(o), NULL);
-	return json_object_get_double(o);
+		return sim_dec(json_object_get_string(o));
+	return sane(json_object_get_double(o));
+}
+
+long long sim_clamp(double v, long long lo, long long hi)
+{
+	if (!(v >= (double)lo))
+		return lo;
+	if (v >= (double)hi)
+		return hi;
+	return (long long)v;
+}
+
+long long sim_parse_ll(const char *s, long long lo, long long hi)
+{
+	long long v = s ? strtoll(s, NULL, 10) : 0; /* saturates, never UB */
+
+	return v < lo ? lo : v > hi ? hi : v;
 }
 
 const char *sim_jstr(struct json_object *o, const char *key)

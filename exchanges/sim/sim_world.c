@@ -31,6 +31,8 @@ static void account_free(struct sim_account *a)
 {
 	orders_free(a);
 	free(a->orders);
+	sim_pos_free_all(a);
+	free(a->symset);
 	json_object_put(a->log);
 	json_object_put(a->counters);
 	free(a);
@@ -46,6 +48,7 @@ void sim_world_free(struct sim_world *w)
 	account_free(w->anon);
 	sim_fault_clear(w, -1);
 	json_object_put(w->start_accounts);
+	free(w->sym);
 	free(w);
 }
 
@@ -67,7 +70,12 @@ int sim_symbol_add(struct sim_world *w, const char *name, double mark, double ti
 	if (i < 0) {
 		if (w->nsym >= SIM_MAX_SYM || n < 5 || n >= sizeof s->name)
 			return -1;
+		if (w->nsym == w->symcap) {
+			w->symcap = w->symcap ? w->symcap * 2 : 16;
+			w->sym = xrealloc(w->sym, sizeof *w->sym * (size_t)w->symcap);
+		}
 		i = w->nsym++;
+		memset(&w->sym[i], 0, sizeof w->sym[i]);
 	}
 	s = &w->sym[i];
 	snprintf(s->name, sizeof s->name, "%s", name);
@@ -98,9 +106,37 @@ struct sim_account *sim_account_first(struct sim_world *w, int ex)
 	return NULL;
 }
 
+/* Unrestricted accounts trade every symbol, also those a later scenario
+ * adds; callers pass ids below w->nsym. */
 int sim_account_has(struct sim_account *a, int sym)
 {
-	return sym >= 0 && sym < SIM_MAX_SYM && (a->symmask >> sym) & 1ULL;
+	if (sym < 0 || sym >= SIM_MAX_SYM)
+		return 0;
+	if (!a->restricted)
+		return 1;
+	return sym / 8 < a->symset_n && (a->symset[sym / 8] >> (sym % 8)) & 1;
+}
+
+void sim_account_restrict(struct sim_account *a)
+{
+	a->restricted = 1;
+	if (a->symset)
+		memset(a->symset, 0, (size_t)a->symset_n);
+}
+
+int sim_account_allow(struct sim_account *a, int sym)
+{
+	if (sym < 0 || sym >= SIM_MAX_SYM)
+		return -1;
+	if (sym / 8 >= a->symset_n) {
+		int n = SIM_MAX_SYM / 8;
+
+		a->symset = xrealloc(a->symset, (size_t)n);
+		memset(a->symset + a->symset_n, 0, (size_t)(n - a->symset_n));
+		a->symset_n = n;
+	}
+	a->symset[sym / 8] |= (unsigned char)(1u << (sym % 8));
+	return 0;
 }
 
 void sim_new_listen_key(struct sim_world *w, struct sim_account *a)
@@ -119,13 +155,7 @@ void sim_account_reset(struct sim_world *w, struct sim_account *a)
 
 	a->balance = a->balance0;
 	a->hedge = a->hedge0;
-	a->symmask = a->symmask0;
-	memset(a->pos, 0, sizeof a->pos);
-	for (int s = 0; s < SIM_MAX_SYM; s++)
-		for (int ps = 0; ps < 3; ps++) {
-			a->pos[s][ps].sym = s;
-			a->pos[s][ps].ps = ps;
-		}
+	sim_pos_free_all(a);
 	orders_free(a);
 	a->listen_key[0] = '\0';
 	a->lk_expires = 0;
@@ -153,7 +183,7 @@ struct sim_account *sim_account_add(struct sim_world *w, enum sim_exch ex, const
 	snprintf(a->secret, sizeof a->secret, "%s", secret);
 	a->balance0 = balance;
 	a->hedge0 = hedge;
-	a->symmask0 = w->nsym >= 64 ? ~0ULL : (1ULL << w->nsym) - 1;
+	a->restricted = 0; /* every symbol until a scenario lists its own */
 	sim_account_reset(w, a);
 	return a;
 }

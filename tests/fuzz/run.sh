@@ -13,7 +13,7 @@
 #      FUZZ_FRESH=1 (start from the repository's seeds, not the grown copy),
 #      FUZZ_BUILD (default build/fuzz), FUZZ_CC (default clang).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 secs=${1:?usage: tests/fuzz/run.sh SECONDS [TARGET...]}
 shift
 B=${FUZZ_BUILD:-build/fuzz}
@@ -36,8 +36,10 @@ fi
 [ ${#names[@]} -gt 0 ] || die "no targets"
 
 echo "== fuzz: building ${#names[@]} targets with $CC"
+bins=()
+for n in "${names[@]}"; do bins+=("$B/fuzz_$n"); done
 make --no-print-directory -s -j"$(nproc)" -f tests/fuzz/fuzz.mk FUZZ_BUILD="$B" FUZZ_CC="$CC" \
-	$(printf "$B/fuzz_%s " "${names[@]}") || die "build failed"
+	"${bins[@]}" || die "build failed"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -64,7 +66,8 @@ done
 
 # 2. Fuzz each target for SECONDS, up to $jobs at a time.
 fuzz_one() { # $1 = name; prints one PASS/FAIL line (+ details)
-	local n=$1 corp=$B/corpus-$n art=$B/crashes/$n log=$B/fuzz-$n.log dict=() more=()
+	local n=$1
+	local corp=$B/corpus-$n art=$B/crashes/$n log=$B/fuzz-$n.log dict=() more=()
 	# FUZZ_FRESH=1 (make check): start from the repository's seeds only, so
 	# the short run does not depend on what earlier long runs collected.
 	if [ -n "${FUZZ_FRESH:-}" ]; then corp=$B/fresh-corpus-$n; rm -rf "$corp"; fi
@@ -74,6 +77,8 @@ fuzz_one() { # $1 = name; prints one PASS/FAIL line (+ details)
 	# FUZZ_KEEP_GOING=1: do not stop at the first crash (a known, unfixed
 	# bug would hide the next ones); every crashing input is kept.
 	[ -n "${FUZZ_KEEP_GOING:-}" ] && more=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+	# FUZZ_SEED (make check sets it): the same mutation sequence every run
+	[ -n "${FUZZ_SEED:-}" ] && more+=(-seed="$FUZZ_SEED")
 	touch "$B/start-$n"
 	"$B/fuzz_$n" -max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 -malloc_limit_mb=512 \
 		-max_len=16384 -print_final_stats=1 "${dict[@]}" "${more[@]}" -artifact_prefix="$art/" "$corp" \

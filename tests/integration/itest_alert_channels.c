@@ -509,6 +509,42 @@ static void itest_alert_webhook_posts_json_and_honours_retry_after(void)
 	env_stop(&e);
 }
 
+/* At-least-once: a message sent again after a crash between the server's
+ * answer and the outbox's delivered mark carries the same Message-ID
+ * (from the outbox id), so mail clients show it once. */
+static void itest_alert_smtp_resend_keeps_the_message_id(void)
+{
+	struct env e;
+	CU_ASSERT_EQUAL_FATAL(env_start(&e, 0), 0);
+	struct alert_channel *smtp = NULL;
+	for (size_t i = 0; i < e.nchs; i++)
+		if (!strcmp(e.chs[i]->name, "smtp"))
+			smtp = e.chs[i];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(smtp);
+	struct alert_msg m;
+	memset(&m, 0, sizeof m);
+	m.id = 4242424242LL;
+	snprintf(m.channel, sizeof m.channel, "smtp");
+	snprintf(m.key, sizeof m.key, "main:binance:BTCUSDT:ORPHAN_POSITION");
+	snprintf(m.subject, sizeof m.subject, "[vigil] CRITICAL BTCUSDT ORPHAN_POSITION (main)");
+	m.severity = REC_SEV_CRITICAL;
+	m.body = (char *)"key: main:binance:BTCUSDT:ORPHAN_POSITION";
+	struct alert_send_status st;
+	CU_ASSERT_EQUAL(smtp->send(smtp, &m, &st), ALERT_SEND_OK);
+	msleep(20);
+	CU_ASSERT_EQUAL(smtp->send(smtp, &m, &st), ALERT_SEND_OK);
+	for (int i = 0; i < 300 && mail_count(&e, NULL) < 2; i++)
+		msleep(10);
+	CU_ASSERT_EQUAL(mail_count(&e, NULL), 2);
+	CU_ASSERT_EQUAL(mail_count(&e, "Message-ID: <vigil.outbox.4242424242@"), 2);
+	m.id = 7;
+	CU_ASSERT_EQUAL(smtp->send(smtp, &m, &st), ALERT_SEND_OK);
+	for (int i = 0; i < 300 && mail_count(&e, NULL) < 3; i++)
+		msleep(10);
+	CU_ASSERT_EQUAL(mail_count(&e, "Message-ID: <vigil.outbox.7@"), 1);
+	env_stop(&e);
+}
+
 void itest_alert_channels_register(void)
 {
 	static const struct tu_test tests[] = {
@@ -517,6 +553,7 @@ void itest_alert_channels_register(void)
 		{ "itest_alert_telegram_429_retry_after_is_honoured", itest_alert_telegram_429_retry_after_is_honoured },
 		{ "itest_alert_escaping_survives_and_long_text_is_split", itest_alert_escaping_survives_and_long_text_is_split },
 		{ "itest_alert_telegram_errors_never_show_the_token", itest_alert_telegram_errors_never_show_the_token },
+		{ "itest_alert_smtp_resend_keeps_the_message_id", itest_alert_smtp_resend_keeps_the_message_id },
 		{ "itest_alert_webhook_posts_json_and_honours_retry_after", itest_alert_webhook_posts_json_and_honours_retry_after },
 		{ NULL, NULL },
 	};

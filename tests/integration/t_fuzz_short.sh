@@ -5,11 +5,11 @@
 # libFuzzer runtime is a failure, not a skip. Any crash fails the test and
 # names the crashing input.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 secs=${FUZZ_SHORT_SECONDS:-3}
 start=$SECONDS
 out=$(mktemp)
-FUZZ_FRESH=1 tests/fuzz/run.sh "$secs" >"$out" 2>&1
+FUZZ_FRESH=1 FUZZ_SEED=${FUZZ_SEED:-1} tests/fuzz/run.sh "$secs" >"$out" 2>&1
 rc=$?
 grep -vE '^  (CC|LINK)\(fuzz\)' "$out"
 rm -f "$out"

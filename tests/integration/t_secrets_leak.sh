@@ -12,7 +12,7 @@
 # path really ran (auth error seen, alert failures seen, spool written), so
 # it cannot pass by doing nothing.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 . tests/integration/wd_lib.sh
 

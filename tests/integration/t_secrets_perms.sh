@@ -6,7 +6,7 @@
 # config (audit exits 3, run exits 78). A secret in the config file itself
 # (a password inside the database DSN) is refused as well.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 . tests/integration/wd_lib.sh
 

@@ -12,7 +12,7 @@
 #    localhost, [::1]) may use plain connections: that is how vigil-sim and
 #    the tests run. Only check-config runs here: nothing is contacted.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 . tests/integration/wd_lib.sh
 export VIGIL_T_KEY=VGLSECRETtlsKEY1a2b3c VIGIL_T_SECRET=VGLSECRETtlsSEC4d5e6f

@@ -138,12 +138,12 @@ static void test_config_secret_file_readable_by_others_is_refused(void)
 	char *sf = tu_write_temp("s3cr3t-file-value\n", 0644);
 	char text[4096];
 	snprintf(text, sizeof text,
-		 "[account a]\nexchange = bybit\nrest_url = http://x\nws_url = ws://x\n"
+		 "[account a]\nexchange = bybit\nrest_url = http://127.0.0.1:1\nws_url = ws://127.0.0.1:1\n"
 		 "api_key_file = %s\napi_secret_file = %s\n", sf, sf);
 	CU_ASSERT_NOT_EQUAL(load_text(text), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "chmod 600"));
 	chmod(sf, 0600);
-	CU_ASSERT_EQUAL(load_text(text), 0);
+	CU_ASSERT_EQUAL_FATAL(load_text(text), 0);
 	CU_ASSERT_STRING_EQUAL(conf->accounts[0].api_secret, "s3cr3t-file-value");
 	wd_conf_free(conf);
 	unlink(sf);
@@ -155,6 +155,43 @@ static void test_config_duplicate_account_is_an_error(void)
 	set_env();
 	CU_ASSERT_NOT_EQUAL(load_text("[account a]\nexchange = bybit\n[account b]\nexchange = bybit\n[account a]\nmode = full\n"), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "twice"));
+}
+
+static void test_config_plain_transport_only_to_loopback(void)
+{
+	set_env();
+	const char *acct = "[account a]\nexchange = binance\napi_key_env = VIGIL_T_KEY\napi_secret_env = VIGIL_T_SECRET\n";
+	char text[2048];
+	snprintf(text, sizeof text, "%srest_url = http://127.0.0.1:9\nws_url = ws://localhost:9\n", acct);
+	CU_ASSERT_EQUAL(load_text(text), 0);
+	wd_conf_free(conf);
+	snprintf(text, sizeof text, "%srest_url = http://fapi.example.com\nws_url = wss://x.example.com\n", acct);
+	CU_ASSERT_NOT_EQUAL(load_text(text), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "rest_url"));
+	snprintf(text, sizeof text, "%srest_url = https://fapi.example.com\nws_url = ws://10.0.0.1:9\n", acct);
+	CU_ASSERT_NOT_EQUAL(load_text(text), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "ws_url"));
+}
+
+static void test_config_dsn_password_and_sslmode_rules(void)
+{
+	set_env();
+	const char *acct = "[account a]\nexchange = binance\nrest_url = https://a.example.com\n"
+			   "ws_url = wss://a.example.com\napi_key_env = VIGIL_T_KEY\napi_secret_env = VIGIL_T_SECRET\n";
+	char text[2048];
+	snprintf(text, sizeof text, "[database]\nenabled = true\ndsn = host=127.0.0.1 dbname=x password=hunter2-secret\n%s", acct);
+	CU_ASSERT_NOT_EQUAL(load_text(text), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "password_env"));
+	CU_ASSERT_PTR_NULL(strstr(err, "hunter2-secret"));
+	snprintf(text, sizeof text, "[database]\nenabled = true\ndsn = host=db.example.com dbname=x\n%s", acct);
+	CU_ASSERT_NOT_EQUAL(load_text(text), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "sslmode"));
+	snprintf(text, sizeof text, "[database]\nenabled = true\ndsn = host=db.example.com dbname=x sslmode=verify-full\n%s", acct);
+	CU_ASSERT_EQUAL(load_text(text), 0);
+	wd_conf_free(conf);
+	snprintf(text, sizeof text, "[database]\nenabled = true\ndsn = host=/var/run/postgresql dbname=x\n%s", acct);
+	CU_ASSERT_EQUAL(load_text(text), 0);
+	wd_conf_free(conf);
 }
 
 static void test_config_duration_units(void)
@@ -203,6 +240,8 @@ void test_config_register(void)
 		{ "test_config_secret_env_unset_is_an_error", test_config_secret_env_unset_is_an_error },
 		{ "test_config_secret_file_readable_by_others_is_refused", test_config_secret_file_readable_by_others_is_refused },
 		{ "test_config_duplicate_account_is_an_error", test_config_duplicate_account_is_an_error },
+		{ "test_config_plain_transport_only_to_loopback", test_config_plain_transport_only_to_loopback },
+		{ "test_config_dsn_password_and_sslmode_rules", test_config_dsn_password_and_sslmode_rules },
 		{ "test_config_duration_units", test_config_duration_units },
 		{ "test_config_example_files_are_valid", test_config_example_files_are_valid },
 		{ NULL, NULL },
