@@ -39,8 +39,34 @@ grep -q '"BTCUSDT"' <<<"$st" && fail "account k1 should only trade SKLUSDT/KAVAU
 st=$(curl -s "http://127.0.0.1:$P/_sim/state?account=k2")
 grep -q '"position_side":"SHORT","amt":"-0.010"' <<<"$st" || fail "hedge short not opened: $st"
 curl -s "http://127.0.0.1:$P/_sim/accounts" | grep -q sim-binance-key && fail "defaults must not be added when the scenario has accounts"
-bg_stop sc
 echo "ok scenario file"
+
+# 1b. a later scenario's symbols reach every account without its own list
+post() { curl -s -o "$VIGIL_TMP/post.out" -w '%{http_code}' -X POST --data-binary "$2" "http://127.0.0.1:$P$1"; }
+code=$(post /_sim/scenario '{"symbols":[{"symbol":"NEWUSDT","mark":"2","tick":"0.001","step":"1"}]}')
+[ "$code" = 200 ] || fail "later scenario: $code $(cat "$VIGIL_TMP/post.out")"
+post /_sim/step '{"account":"k2","op":"open","symbol":"NEWUSDT","side":"Buy","qty":"5","position_side":"LONG"}' >/dev/null
+grep -q '"ok":true' "$VIGIL_TMP/post.out" || fail "k2 cannot trade the later symbol: $(cat "$VIGIL_TMP/post.out")"
+post /_sim/step '{"account":"k1","op":"open","symbol":"NEWUSDT","side":"BUY","qty":"5"}' >/dev/null
+grep -q '"ok":false' "$VIGIL_TMP/post.out" || fail "k1 (own symbol list) must not trade NEWUSDT"
+echo "ok later-scenario symbols reach unrestricted accounts"
+
+# 1c. malformed scenarios are refused with a message; the sim keeps serving
+for bad in '{"accounts":[{"exchange":"binance","key":"k","secret":"s","symbols":"BTCUSDT"}]}' \
+	'{"accounts":"60000"}' '{"faults":{"type":"slow"}}' '{"steps":"k1"}' '{"symbols":{"symbol":"X"}}'; do
+	code=$(post /_sim/scenario "$bad")
+	[ "$code" = 400 ] || fail "bad scenario $bad: want 400, got $code"
+	grep -q '"error":".*must be' "$VIGIL_TMP/post.out" || fail "bad scenario $bad: no message: $(cat "$VIGIL_TMP/post.out")"
+done
+curl -fsS "http://127.0.0.1:$P/_sim/health" | grep -q '"ok":true' || fail "sim died on a bad scenario"
+curl -s "http://127.0.0.1:$P/_sim/accounts" | grep -q '"key":"k"' && fail "bad scenario half-applied"
+bg_stop sc
+echo "ok malformed scenarios refused (400 + message)"
+printf '{"accounts":[{"exchange":"binance","key":"k","secret":"s","symbols":"BTCUSDT"}]}' >"$VIGIL_TMP/bad.json"
+rc=0; "$B/vigil-sim" --port 0 --scenario "$VIGIL_TMP/bad.json" >/dev/null 2>"$VIGIL_TMP/bad.err" || rc=$?
+[ "$rc" = 65 ] || fail "bad --scenario exit $rc"
+grep -q 'symbols must be an array' "$VIGIL_TMP/bad.err" || fail "bad --scenario message: $(cat "$VIGIL_TMP/bad.err")"
+echo "ok bad --scenario exits 65 with the reason"
 
 # 2. SIGTERM exits 0; bad arguments exit 64
 start_sim term
