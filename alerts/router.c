@@ -322,7 +322,7 @@ static int evaluate(struct alert_router *r, struct rstate *s, int64_t now)
 static int resolve_at(struct alert_router *r, size_t i, int64_t now)
 {
 	struct rstate *s = r->st[i];
-	int sent = 0, k;
+	int sent = 0;
 	if (s->acted && !s->alerted) {
 		/* vigil acted and the finding is already gone: say what was
 		 * done, then that it is over */
@@ -331,10 +331,12 @@ static int resolve_at(struct alert_router *r, size_t i, int64_t now)
 		s->alerted = true;
 		s->acted = false;
 	}
-	if (s->alerted && (k = send_kind(r, s, ALERT_RESOLVED, now)) < 0)
-		return -1;
-	else if (s->alerted)
+	if (s->alerted) {
+		int k = send_kind(r, s, ALERT_RESOLVED, now);
+		if (k < 0)
+			return -1;
 		sent += k;
+	}
 	remove_at(r, i);
 	return sent;
 }
@@ -374,6 +376,32 @@ static bool inhibited(const struct inhib *in, const struct rec_finding *f)
 	if (in->stream && (f->code == REC_REST_GLITCH || (f->stream.present && !f->rest.present)))
 		return true;
 	return false;
+}
+
+size_t alert_router_due(const struct alert_router *r, const char *account, const struct rec_finding *f, size_t n,
+			int64_t now_ms, bool *due)
+{
+	struct inhib in = { 0 };
+	for (size_t i = 0; i < n; i++)
+		inhib_add(&in, &f[i]);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		due[i] = false;
+		if (strcmp(f[i].account, account) != 0 || inhibited(&in, &f[i]))
+			continue;
+		const struct rstate *s = find(r, f[i].key, NULL);
+		if (!s && f[i].code == REC_STREAM_DOWN && now_ms < r->stream_grace_until)
+			continue;
+		if (s && s->alerted && f[i].severity <= s->alerted_sev)
+			continue;
+		int64_t first = s && !(s->alerted) ? s->first_ms : now_ms;
+		int64_t at = f[i].severity >= REC_SEV_CRITICAL ? first : first + r->conf.warning_hold_ms;
+		if (now_ms >= at) {
+			due[i] = true;
+			k++;
+		}
+	}
+	return k;
 }
 
 int alert_router_update(struct alert_router *r, const char *account, const struct rec_finding *f, size_t n,
@@ -543,7 +571,7 @@ void alert_router_set_stream_grace(struct alert_router *r, int64_t until_ms)
 
 int alert_router_seed(struct alert_router *r, const struct alert_router_seed *sd, int64_t now_ms)
 {
-	if (!sd->f.key[0] || !sd->f.account[0] || (!sd->alerted && !sd->action))
+	if (!sd->f.key[0] || !sd->f.account[0] || (!sd->alerted && !sd->action && !sd->tell))
 		return -1;
 	struct rstate *s = find(r, sd->f.key, NULL);
 	if (!s) {
@@ -569,9 +597,9 @@ int alert_router_seed(struct alert_router *r, const struct alert_router_seed *sd
 	if (sd->action) {
 		free(s->text);
 		s->text = xstrdup(sd->action);
-		if (!s->alerted)
-			s->acted = true;
 	}
+	if ((sd->action || sd->tell) && !s->alerted)
+		s->acted = true;
 	s->seen = false;
 	return 0;
 }

@@ -116,12 +116,20 @@ struct alert_router_seed {
 	enum rec_severity alerted_sev;
 	bool escalated, acked;
 	const char *action;          /* non-NULL: vigil acted on it and no alert said so yet */
+	bool tell;                   /* not alerted, but was due when vigil stopped: alert now */
 	int64_t settle_until_ms;     /* absent from updates before this: not resolved yet
 					(the restarted classifier's grace periods) */
 };
 /* Adds (or merges into) the key's state. The routes that got the FIRING
  * are taken to be those the severity selects now. 0 ok, -1 bad seed. */
 int alert_router_seed(struct alert_router *r, const struct alert_router_seed *s, int64_t now_ms);
+
+/* Which of an audit's findings would get their FIRING if the update came
+ * now (not alerted yet, past their hold, not held): the daemon records
+ * them durably before repairing, so a crash between the repair and the
+ * update cannot lose them. due: n flags. Returns how many. No change. */
+size_t alert_router_due(const struct alert_router *r, const char *account, const struct rec_finding *f, size_t n,
+			int64_t now_ms, bool *due);
 
 /* Called after every message kind k enqueued for a finding (not for
  * health keys or notices), e.g. to persist "alerted" state. */

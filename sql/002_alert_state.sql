@@ -7,7 +7,8 @@ ALTER TABLE findings
 	ADD COLUMN first_alerted_at timestamptz, -- FIRING of this occurrence
 	ADD COLUMN last_alerted_at  timestamptz, -- last FIRING or repeat
 	ADD COLUMN alerted_severity integer,     -- severity of that FIRING
-	ADD COLUMN escalated_at     timestamptz;
+	ADD COLUMN escalated_at     timestamptz,
+	ADD COLUMN alert_due_at     timestamptz; -- its FIRING was due when vigil started a repair
 
 -- Actions: when the alert telling about the action was queued. An action
 -- done and journaled but not alerted (killed in between) is alerted by

@@ -218,7 +218,8 @@ int db_finding_alerted(struct db_conn *c, const struct rec_finding *f, int kind,
 			 " last_alerted_at = coalesce(excluded.last_alerted_at, findings.last_alerted_at),"
 			 " alerted_severity = coalesce(excluded.alerted_severity, findings.alerted_severity),"
 			 " escalated_at = CASE WHEN $11::int = 0 THEN NULL"
-			 "  ELSE coalesce(excluded.escalated_at, findings.escalated_at) END",
+			 "  ELSE coalesce(excluded.escalated_at, findings.escalated_at) END,"
+			 " alert_due_at = CASE WHEN $11::int = 0 THEN NULL ELSE findings.alert_due_at END",
 			 11, p, NULL, e);
 	free(details);
 	return rc;
@@ -235,8 +236,8 @@ int db_findings_alert_state(struct db_conn *c, const char *account, struct db_al
 			 "SELECT id, key, code, code_name, severity, account, exchange, symbol, "
 			 DB_TS2MS("first_seen") ", " DB_TS2MS("last_seen") ", acked_at IS NOT NULL,"
 			 " coalesce(details->>'detail', ''), " DB_TS2MS("first_alerted_at") ", "
-			 DB_TS2MS("last_alerted_at") ", " DB_TS2MS("escalated_at") ", coalesce(alerted_severity, -1)"
-			 " FROM %S.findings WHERE resolved_at IS NULL AND ($1 = '' OR account = $1) ORDER BY id",
+			 DB_TS2MS("last_alerted_at") ", " DB_TS2MS("escalated_at") ", coalesce(alerted_severity, -1),"
+			 " " DB_TS2MS("alert_due_at") " FROM %S.findings WHERE resolved_at IS NULL AND ($1 = '' OR account = $1) ORDER BY id",
 			 1, p, &r, e);
 	if (rc)
 		return rc;
@@ -260,6 +261,7 @@ int db_findings_alert_state(struct db_conn *c, const char *account, struct db_al
 		s[i].last_alerted_ms = strtoll(PQgetvalue(r, i, 13), NULL, 10);
 		s[i].escalated_ms = strtoll(PQgetvalue(r, i, 14), NULL, 10);
 		s[i].alerted_severity = atoi(PQgetvalue(r, i, 15));
+		s[i].alert_due_ms = strtoll(PQgetvalue(r, i, 16), NULL, 10);
 	}
 	PQclear(r);
 	*out = s;
@@ -359,6 +361,28 @@ int db_finding_alert_restore(struct db_conn *c, const struct rec_finding *f, int
 			 " alerted_severity = coalesce(findings.alerted_severity, excluded.alerted_severity),"
 			 " escalated_at = coalesce(findings.escalated_at, excluded.escalated_at)",
 			 14, p, NULL, e);
+	free(details);
+	return rc;
+}
+
+int db_finding_alert_due(struct db_conn *c, const struct rec_finding *f, int64_t now_ms, struct db_err *e)
+{
+	char code[8], sev[8], first[24], now[24];
+	snprintf(code, sizeof code, "%d", (int)f->code);
+	snprintf(sev, sizeof sev, "%d", (int)f->severity);
+	snprintf(first, sizeof first, "%lld", (long long)(f->first_seen_ms > 0 ? f->first_seen_ms : now_ms));
+	snprintf(now, sizeof now, "%lld", (long long)now_ms);
+	char *details = finding_details(f);
+	const char *p[] = { f->key, code, rec_code_name(f->code), sev, f->account, rec_exchange_name(f->exchange),
+			    f->symbol, first, now, details };
+	int rc = db_exec(c,
+			 "INSERT INTO %S.findings (key, code, code_name, severity, account, exchange, symbol,"
+			 " first_seen, last_seen, details, alert_due_at) VALUES ($1, $2::int, $3, $4::int, $5, $6, $7, "
+			 DB_MS2TS("$8") ", " DB_MS2TS("$9") ", $10::jsonb, " DB_MS2TS("$9") ")"
+			 " ON CONFLICT (key) WHERE resolved_at IS NULL DO UPDATE SET"
+			 " alert_due_at = coalesce(findings.alert_due_at, excluded.alert_due_at),"
+			 " severity = excluded.severity, details = excluded.details",
+			 10, p, NULL, e);
 	free(details);
 	return rc;
 }

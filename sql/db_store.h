@@ -56,9 +56,14 @@ int db_finding_alerted(struct db_conn *c, const struct rec_finding *f, int kind,
 int db_finding_alert_restore(struct db_conn *c, const struct rec_finding *f, int64_t first_alerted_ms,
 			     int64_t last_alerted_ms, int alerted_severity, int64_t escalated_ms, struct db_err *e);
 
+/* Records, before vigil repairs anything, that f's FIRING is due (inserts
+ * f if it is not stored yet); a restart finds it if the alert never went. */
+int db_finding_alert_due(struct db_conn *c, const struct rec_finding *f, int64_t now_ms, struct db_err *e);
+
 struct db_alert_state {
 	struct db_finding_row row;
 	int64_t first_alerted_ms, last_alerted_ms, escalated_ms; /* 0 = never */
+	int64_t alert_due_ms;                                    /* 0 = never recorded due */
 	int alerted_severity;                                    /* -1 = never alerted */
 };
 /* The open findings of account ("" = all) with their alert state. An

@@ -436,6 +436,11 @@ int wd_engine_audit(struct wd_engine *e, size_t i, struct wd_audit *a)
 			wd_store_repair_unlock(e, i);
 			r->repair_lock = false;
 		}
+		/* alerts are queued after the repair (they carry its outcome);
+		 * what is due is made durable first, so a crash in between
+		 * loses none (engine_alert.c) */
+		if (!e->opts.no_alerts && r->repair_lock)
+			wd_alerts_before_repair(e, i, a);
 		wd_engine_repair(e, i, a);
 	}
 	if (!e->opts.no_alerts)

@@ -169,6 +169,10 @@ int wd_alerts_open(struct wd_engine *e, char *err, size_t errlen);
 void wd_alerts_close(struct wd_engine *e, int64_t flush_ms);
 /* Routes the audit's findings (new / repeat / resolved) and failed actions. */
 void wd_alerts_route(struct wd_engine *e, size_t i, const struct wd_audit *a);
+/* Before an audit repairs: records durably which findings' alerts are due
+ * (the alerts themselves are queued by wd_alerts_route after the repair,
+ * with its outcome). */
+void wd_alerts_before_repair(struct wd_engine *e, size_t i, const struct wd_audit *a);
 /* Delivers due outbox messages (notifier thread body; returns count). */
 void wd_alerts_start_notifier(struct wd_engine *e);
 /* Holds, repeats and escalations between audits (engine thread). */

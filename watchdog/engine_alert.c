@@ -15,7 +15,9 @@
  * action journaled in the last ACTIONS_LOOKBACK_MS but never alerted
  * (vigil killed between the repair and the alert; recovered from the
  * journal at start) is alerted then, FIRING + RESOLVED if its finding is
- * gone. Without the database (or before migration 002) the router starts
+ * gone. Findings whose FIRING is due are recorded (alert_due_at) before
+ * the audit repairs anything (wd_alerts_before_repair), so those too are
+ * alerted after a kill between the repair and the alert. Without the database (or before migration 002) the router starts
  * empty: open findings alert once more. */
 #include "watchdog/engine.h"
 
@@ -395,13 +397,22 @@ static void seed_account(struct wd_alerts *al, const struct wd_acct_rt *r, enum 
 		st = NULL;
 		nst = 0;
 	}
-	size_t nalerted = 0;
+	size_t nalerted = 0, ntell = 0;
 	for (size_t k = 0; k < nst; k++) {
-		if (st[k].alerted_severity < 0 || !st[k].first_alerted_ms)
-			continue;
 		struct alert_router_seed sd;
 		memset(&sd, 0, sizeof sd);
-		if (!finding_of_key(st[k].row.key, account, ex, st, nst, &sd.f))
+		bool alerted = st[k].alerted_severity >= 0 && st[k].first_alerted_ms;
+		if (st[k].alert_due_ms && !alerted) {
+			/* due when a repair started, never queued: killed in between */
+			if (!finding_of_key(st[k].row.key, account, ex, st, nst, &sd.f))
+				continue;
+			sd.tell = true;
+			sd.settle_until_ms = settle;
+			if (alert_router_seed(al->router, &sd, now) == 0)
+				ntell++;
+			continue;
+		}
+		if (!alerted || !finding_of_key(st[k].row.key, account, ex, st, nst, &sd.f))
 			continue;
 		sd.alerted = true;
 		sd.alerted_ms = st[k].first_alerted_ms;
@@ -442,9 +453,10 @@ static void seed_account(struct wd_alerts *al, const struct wd_acct_rt *r, enum 
 		}
 		free(txt);
 	}
-	if (nalerted || nact_seeded)
-		log_info("alerts", "account=%s alert state restored: %zu open finding%s already alerted, %zu action%s "
-			 "to tell", account, nalerted, nalerted == 1 ? "" : "s", nact_seeded, nact_seeded == 1 ? "" : "s");
+	if (nalerted || nact_seeded || ntell)
+		log_info("alerts", "account=%s alert state restored: %zu open finding%s already alerted, %zu due "
+			 "and never sent, %zu action%s to tell", account, nalerted, nalerted == 1 ? "" : "s", ntell,
+			 nact_seeded, nact_seeded == 1 ? "" : "s");
 	free(acts);
 	free(st);
 }
@@ -466,6 +478,7 @@ static void keep_restored(struct wd_alerts *al, const struct wd_audit *a)
 		}
 		if (alerted == 1) {
 			struct rec_finding f;
+			memset(&f, 0, sizeof f);
 			for (size_t j = 0; j < a->nfindings; j++)
 				if (!strcmp(a->findings[j].key, st->row.key))
 					f = a->findings[j];
@@ -477,6 +490,25 @@ static void keep_restored(struct wd_alerts *al, const struct wd_audit *a)
 		}
 		al->restored[k] = al->restored[--al->nrestored];
 	}
+}
+
+void wd_alerts_before_repair(struct wd_engine *e, size_t i, const struct wd_audit *a)
+{
+	struct wd_alerts *al = e->alerts;
+	if (!al || !al->persist || !a->nfindings)
+		return;
+	int64_t now = wd_wall_ms();
+	bool *due = xcalloc(a->nfindings, sizeof *due);
+	if (alert_router_due(al->router, e->acct[i].cfg.name, a->findings, a->nfindings, now, due)) {
+		struct db_err de;
+		memset(&de, 0, sizeof de);
+		for (size_t k = 0; k < a->nfindings; k++)
+			if (due[k] && db_finding_alert_due(al->acks, &a->findings[k], now, &de) != DB_OK) {
+				log_debug("alerts", "key=%s due alert not recorded: %s", a->findings[k].key, de.msg);
+				break;
+			}
+	}
+	free(due);
 }
 
 void wd_alerts_route(struct wd_engine *e, size_t i, const struct wd_audit *a)

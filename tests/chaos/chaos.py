@@ -69,6 +69,8 @@ REDUCED = [
     ("orphan", "429"), ("orphan", "ws-drop"), ("orphan", "skew"),
     ("unprotected", "418"), ("unprotected", "skew"), ("unprotected", "rest-lag"),
     ("crossed", "none"), ("crossed", "slow"), ("crossed", "418"), ("crossed", "db-restart"),
+    ("orphan", "restart"), ("BASUSDT", "ws-drop"),
+    ("SKLUSDT", "429"), ("unprotected", "sigkill"),
 ]
 
 PG_BIN = None

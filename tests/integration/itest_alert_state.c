@@ -164,11 +164,37 @@ static void itest_alert_state_schema_without_002_reports_an_error(void)
 	idb_drop(&d);
 }
 
+/* Recorded due before a repair; the FIRING clears it; never sent = kept. */
+static void itest_alert_state_due_is_kept_until_the_firing_is_queued(void)
+{
+	struct idb d;
+	if (idb_create_migrated(&d))
+		return;
+	struct db_err e = { 0 };
+	struct rec_finding f1, f2;
+	idb_finding(&f1, "main", "SKLUSDT", REC_UNPROTECTED_POSITION);
+	idb_finding(&f2, "main", "SKLUSDT", REC_ORPHAN_POSITION);
+	CU_ASSERT_EQUAL(db_finding_alert_due(d.c, &f1, 1000, &e), 0); /* inserts */
+	CU_ASSERT_EQUAL(db_finding_alert_due(d.c, &f2, 1000, &e), 0);
+	CU_ASSERT_EQUAL(db_finding_alert_due(d.c, &f2, 2000, &e), 0); /* keeps the first */
+	CU_ASSERT_EQUAL(db_finding_alerted(d.c, &f1, 0, 1500, &e), 0);
+	struct db_alert_state *s = NULL;
+	size_t n = 0;
+	CU_ASSERT_EQUAL_FATAL(db_findings_alert_state(d.c, "main", &s, &n, &e), 0);
+	CU_ASSERT_EQUAL(n, 2);
+	const struct db_alert_state *a = state_of(s, n, f1.key), *b = state_of(s, n, f2.key);
+	CU_ASSERT_TRUE(a && a->alert_due_ms == 0 && a->first_alerted_ms == 1500);
+	CU_ASSERT_TRUE(b && b->alert_due_ms == 1000 && b->first_alerted_ms == 0);
+	free(s);
+	idb_drop(&d);
+}
+
 void itest_alert_state_register(void)
 {
 	static const struct tu_test tests[] = {
 		{ "itest_alert_state_firing_repeat_escalation_are_stored_on_the_finding", itest_alert_state_firing_repeat_escalation_are_stored_on_the_finding },
 		{ "itest_alert_state_unalerted_actions_are_found_then_marked", itest_alert_state_unalerted_actions_are_found_then_marked },
+		{ "itest_alert_state_due_is_kept_until_the_firing_is_queued", itest_alert_state_due_is_kept_until_the_firing_is_queued },
 		{ "itest_alert_state_schema_without_002_reports_an_error", itest_alert_state_schema_without_002_reports_an_error },
 		{ NULL, NULL },
 	};

@@ -281,6 +281,63 @@ static void test_alert_restart_seeded_action_of_present_finding_fires_once(void)
 	fx_free(&x);
 }
 
+/* What is due before a repair is what the update would fire: new
+ * criticals, warnings past the hold, nothing held or already alerted. */
+static void test_alert_restart_due_lists_what_the_update_would_fire(void)
+{
+	struct fx x;
+	fx_init(&x, 10 * MIN);
+	struct rec_finding c = mk("BTCUSDT", REC_UNPROTECTED_POSITION);
+	struct rec_finding w = mk("ETHUSDT", REC_ORPHAN_ORDER);
+	struct rec_finding l[2] = { c, w };
+	bool due[2];
+	CU_ASSERT_EQUAL(alert_router_due(x.r, "main", l, 2, 0, due), 1);
+	CU_ASSERT_TRUE(due[0]);
+	CU_ASSERT_FALSE(due[1]);
+	CU_ASSERT_EQUAL(alert_router_open_count(x.r), 0); /* a question, no state */
+	alert_router_update(x.r, "main", l, 2, NULL, 0);
+	drain(&x, NULL);
+	CU_ASSERT_EQUAL(alert_router_due(x.r, "main", l, 2, 10 * MIN, due), 1); /* c alerted, w past its hold */
+	CU_ASSERT_FALSE(due[0]);
+	CU_ASSERT_TRUE(due[1]);
+	/* an exchange outage holds both */
+	struct rec_finding out = mk("", REC_SOURCE_UNREACHABLE);
+	struct rec_finding l3[3] = { c, w, out };
+	bool due3[3];
+	CU_ASSERT_EQUAL(alert_router_due(x.r, "main", l3, 2, 10 * MIN, due3), 1);
+	snprintf(l3[2].key, sizeof l3[2].key, "main:binance::SOURCE_UNREACHABLE:rest");
+	l3[2].severity = REC_SEV_CRITICAL;
+	CU_ASSERT_EQUAL(alert_router_due(x.r, "main", l3, 3, 10 * MIN, due3), 1); /* only the outage itself */
+	CU_ASSERT_FALSE(due3[0] || due3[1]);
+	CU_ASSERT_TRUE(due3[2]);
+	fx_free(&x);
+}
+
+/* Killed after the repair, before the update: the finding was recorded due
+ * and never alerted; after the restart it is told even though gone. */
+static void test_alert_restart_seeded_due_finding_is_told_once(void)
+{
+	struct fx x;
+	fx_init(&x, 0);
+	struct rec_finding f = mk("SKLUSDT", REC_UNPROTECTED_POSITION);
+	struct alert_router_seed sd;
+	memset(&sd, 0, sizeof sd);
+	sd.f = f;
+	sd.tell = true;
+	sd.settle_until_ms = 3000;
+	CU_ASSERT_EQUAL(alert_router_seed(x.r, &sd, 1000), 0);
+	CU_ASSERT_EQUAL(alert_router_update(x.r, "main", NULL, 0, NULL, 1000), 2); /* FIRING now */
+	CU_ASSERT_EQUAL(alert_router_update(x.r, "main", NULL, 0, NULL, 2000), 0);
+	CU_ASSERT_EQUAL(alert_router_update(x.r, "main", NULL, 0, NULL, 3000), 2); /* RESOLVED after settling */
+	struct alert_msg *m;
+	size_t n = drain(&x, &m);
+	CU_ASSERT_EQUAL(n, 4);
+	CU_ASSERT_EQUAL(count(m, n, "telegram", "CRITICAL SKLUSDT UNPROTECTED_POSITION"), 1);
+	CU_ASSERT_EQUAL(count(m, n, NULL, "RESOLVED"), 2);
+	alert_msgs_free(m, n);
+	fx_free(&x);
+}
+
 /* The first audit runs before the stream connects: no STREAM_DOWN
  * FIRING + RESOLVED at every start. */
 static void test_alert_restart_stream_down_inside_connect_grace_is_not_alerted(void)
@@ -350,6 +407,8 @@ void test_alert_restart_register(void)
 		{ "test_alert_restart_action_skips_the_warning_hold", test_alert_restart_action_skips_the_warning_hold },
 		{ "test_alert_restart_seeded_action_of_gone_finding_fires_then_resolves", test_alert_restart_seeded_action_of_gone_finding_fires_then_resolves },
 		{ "test_alert_restart_seeded_action_of_present_finding_fires_once", test_alert_restart_seeded_action_of_present_finding_fires_once },
+		{ "test_alert_restart_due_lists_what_the_update_would_fire", test_alert_restart_due_lists_what_the_update_would_fire },
+		{ "test_alert_restart_seeded_due_finding_is_told_once", test_alert_restart_seeded_due_finding_is_told_once },
 		{ "test_alert_restart_stream_down_inside_connect_grace_is_not_alerted", test_alert_restart_stream_down_inside_connect_grace_is_not_alerted },
 		{ "test_alert_restart_observer_hears_each_finding_alert_not_health", test_alert_restart_observer_hears_each_finding_alert_not_health },
 		{ NULL, NULL },
