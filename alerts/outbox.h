@@ -4,7 +4,9 @@
  *
  * Implementations: in memory (alerts/outbox_mem.c), PostgreSQL with a local
  * spool file while the database is down (sql/). Each must keep enqueue
- * order and deliver every message exactly once. */
+ * order and lose nothing. Delivery is at-least-once: a message is marked
+ * delivered only after its channel accepted it, so a crash between the two
+ * sends it again (see alerts/README.md). */
 #ifndef ALERT_OUTBOX_H
 #define ALERT_OUTBOX_H
 #include <stddef.h>

@@ -31,7 +31,13 @@
  *   clock offset when known: a one-shot audit or a restarted daemon
  *   judges a position open for hours at once); for a known
  *   position it starts when the condition appears (a stop being moved, a
- *   row being closed), so vigil never races the bot. ORPHAN_ORDER,
+ *   row being closed), so vigil never races the bot. A reopened
+ *   position is a new one: the clock (and its conditions') restarts when
+ *   the stream saw it open after a flat report (rec_position.opened_ms),
+ *   or when vigil could not judge the symbol in the last audit and an
+ *   agreeing source's update time is newer than its last sight (SKLUSDT
+ *   under 429/5xx/ws-drop); a stream entry the merge did not believe
+ *   (stale, from before the connection) never dates it. ORPHAN_ORDER,
  *   PHANTOM and DUPLICATE_STOP wait grace_order_ms. WRONG_SIDE_STOP is
  *   immediate. Binance algo TRIGGERING lingering past the lag tolerance
  *   stops counting as protection. An open position whose side is
