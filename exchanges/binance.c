@@ -57,8 +57,7 @@ bn_req_build(struct xch *x, struct xch_req *r, const char *method, const char *p
 int
 bn_req_finish(struct xch *x, struct xch_req *r, bool count, struct xch_err *err)
 {
-	if (count)
-		xch_http_note_limits(r, &x->limits);
+	xch_note_rest(x, r, count);
 	int rc = xch_http_transport_rc(r, err);
 	if (rc != XCH_OK)
 		return rc;

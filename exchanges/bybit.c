@@ -73,7 +73,7 @@ bb_req_finish(struct xch *x, struct xch_req *r, struct json_object **root, struc
 {
 	*root = NULL;
 	*result = NULL;
-	xch_http_note_limits(r, &x->limits);
+	xch_note_rest(x, r, true);
 	int rc = xch_http_transport_rc(r, err);
 	if (rc != XCH_OK)
 		return rc;

@@ -155,6 +155,11 @@ struct xch_config {
 	bool hedge_mode;
 	xch_event_fn on_event;      /* optional */
 	void *on_event_ud;
+	/* optional: called on the calling thread after every REST answer (or
+	 * transport failure) with the endpoint path (no host, no query), the
+	 * HTTP status (0 = none) and the round trip in ms. For metrics. */
+	void (*on_rest)(void *ud, const char *method, const char *path, long http, int64_t elapsed_ms);
+	void *on_rest_ud;
 };
 
 /* Every adapter starts with this header; the private part follows. */

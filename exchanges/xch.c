@@ -80,6 +80,26 @@ xch_new(const struct xch_config *cfg, struct xch_err *err)
 }
 
 void
+xch_note_rest(struct xch *x, const struct xch_req *r, bool count_limits)
+{
+	if (count_limits)
+		xch_http_note_limits(r, &x->limits);
+	if (!x->cfg.on_rest || !r->url)
+		return;
+	/* the path alone: no host, no query (the query carries the signature) */
+	const char *p = strstr(r->url, "://");
+	p = p ? strchr(p + 3, '/') : NULL;
+	char path[128];
+	size_t n = p ? strcspn(p, "?#") : 0;
+	if (n >= sizeof path)
+		n = sizeof path - 1;
+	memcpy(path, p ? p : "", n);
+	path[n] = '\0';
+	int64_t ms = r->done_ms > r->sent_ms ? r->done_ms - r->sent_ms : 0;
+	x->cfg.on_rest(x->cfg.on_rest_ud, r->method ? r->method : "", path, r->status, ms);
+}
+
+void
 xch_free(struct xch *x)
 {
 	if (!x)

@@ -16,6 +16,10 @@
 #include "exchanges/exchange.h"
 #include "exchanges/http.h"
 
+/* After each REST answer: counts it, copies its rate-limit headers (when
+ * count_limits) and reports its latency through cfg.on_rest. */
+void xch_note_rest(struct xch *x, const struct xch_req *r, bool count_limits);
+
 #define XCH_CAP_WS_MSG (4u * 1024 * 1024)
 #define XCH_OUTQ_MAX 16
 

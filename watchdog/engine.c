@@ -50,7 +50,7 @@ void wd_engine_metrics_declare(void)
 	wd_metric_declare("vigil_stream_reconnects_total", WD_MT_GAUGE, "stream reconnects");
 	wd_metric_declare("vigil_stream_events_total", WD_MT_COUNTER, "stream events that woke the engine");
 	wd_metric_declare("vigil_rest_latency_seconds", WD_MT_HISTOGRAM,
-			  "exchange REST latency by endpoint group");
+			  "exchange REST latency per endpoint");
 	wd_metric_declare("vigil_rest_errors_total", WD_MT_COUNTER, "exchange REST errors by kind");
 	wd_metric_declare("vigil_rest_requests", WD_MT_GAUGE, "REST requests sent by the adapter");
 	wd_metric_declare("vigil_ratelimit_used_weight", WD_MT_GAUGE,
@@ -77,6 +77,8 @@ static void params_from_cfg(const struct wd_conf *c, const struct wd_account *a,
 		 a->bot_exchange[0] ? a->bot_exchange : wd_exchange_name(a->exchange));
 }
 
+static void rest_latency(void *ud, const char *method, const char *path, long http, int64_t elapsed_ms);
+
 static int acct_open(struct wd_engine *e, struct wd_acct_rt *r, char *err, size_t errlen)
 {
 	struct xch_config xc;
@@ -93,6 +95,8 @@ static int acct_open(struct wd_engine *e, struct wd_acct_rt *r, char *err, size_
 	xc.hedge_mode = r->cfg.hedge_mode;
 	xc.on_event = wd_engine_on_event;
 	xc.on_event_ud = r;
+	xc.on_rest = rest_latency;
+	xc.on_rest_ud = r;
 	struct xch_err xe;
 	memset(&xe, 0, sizeof xe);
 	r->x = xch_new(&xc, &xe);
@@ -235,11 +239,19 @@ void wd_engine_streams_stop(struct wd_engine *e)
 	}
 }
 
-static void rest_metrics(struct wd_acct_rt *r, const char *endpoint, int64_t t0, int rc)
+/* The adapter reports every REST round trip (engine or stream thread). */
+static void rest_latency(void *ud, const char *method, const char *path, long http, int64_t elapsed_ms)
+{
+	const struct wd_acct_rt *r = ud;
+	char lbl[256];
+	(void)http;
+	snprintf(lbl, sizeof lbl, "account=\"%s\",method=\"%s\",endpoint=\"%s\"", r->cfg.name, method, path);
+	wd_metric_observe("vigil_rest_latency_seconds", lbl, (double)elapsed_ms / 1000.0);
+}
+
+static void rest_errors(struct wd_acct_rt *r, const char *endpoint, int rc)
 {
 	char lbl[256];
-	snprintf(lbl, sizeof lbl, "account=\"%s\",endpoint=\"%s\"", r->cfg.name, endpoint);
-	wd_metric_observe("vigil_rest_latency_seconds", lbl, (double)(wd_mono_ms() - t0) / 1000.0);
 	if (rc != XCH_OK) {
 		snprintf(lbl, sizeof lbl, "account=\"%s\",endpoint=\"%s\",error=\"%s\"", r->cfg.name,
 			 endpoint, xch_rc_name((enum xch_rc)rc));
@@ -278,7 +290,7 @@ static void clock_check(struct wd_engine *e, struct wd_acct_rt *r, struct wd_aud
 		struct xch_err xe;
 		memset(&xe, 0, sizeof xe);
 		int rc = r->x->ops->server_time(r->x, &ms, &xe);
-		rest_metrics(r, "server_time", now, rc);
+		rest_errors(r, "server_time", rc);
 		if (rc == XCH_OK)
 			r->last_clock_mono_ms = now;
 	}
@@ -377,9 +389,8 @@ int wd_engine_audit(struct wd_engine *e, size_t i, struct wd_audit *a)
 		}
 	}
 	clock_check(e, r, a);
-	int64_t tl = wd_mono_ms();
 	int lrc = xch_fetch_listing(r->x, &a->listing);
-	rest_metrics(r, "listing", tl, lrc);
+	rest_errors(r, "listing", lrc);
 	if (e->opts.kind == WD_ENG_ONESHOT)
 		clock_after_listing(r, a);
 	wd_store_bot_rows(e, i, a);

@@ -80,6 +80,11 @@ wait_until 10 stops_done ||
 	fail "metrics: $(curl -s "http://127.0.0.1:$MPORT/metrics" | grep actions)"
 [ "$(metric 'vigil_findings_open{account="t-binance",code="ORPHAN_POSITION",severity="critical"}')" = 1 ] || fail "metrics: finding"
 [ "$(metric 'vigil_alerts_delivered_total{channel="telegram"}')" -ge 1 ] || fail "metrics: alerts"
+# REST latency per endpoint: the path only, never the signed query string
+m=$(curl -fsS "http://127.0.0.1:$MPORT/metrics")
+grep -q 'vigil_rest_latency_seconds_count{account="t-binance",method="GET",endpoint="/fapi/v3/positionRisk"}' <<<"$m" ||
+	fail "metrics: no per-endpoint REST latency: $(grep rest_latency <<<"$m" | head -5)"
+grep -q 'signature' <<<"$m" && fail "metrics: a signed query string leaked into a label"
 
 # ack: silences repeats (stored; the daemon applies it), needs --yes off a tty
 KEY=t-binance:binance:LTCUSDT:ORPHAN_POSITION
