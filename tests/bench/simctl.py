@@ -6,8 +6,8 @@
       NORD open orders (half conditional: reduce-only STOP_MARKET algo
       orders; half resting LIMIT entries), spread over NPOS symbols. Writes
       the bot's rows (one active row per position) to ROWS.json and prints
-      "npos nord". If the sim refuses that many symbols, the largest count
-      it accepts is used (the figures name the real counts).
+      "npos nord". Exits non-zero with the reason if the sim refuses any
+      symbol, position or order (no silent fallback to a smaller account).
   simctl.py counters PORT KEY          the account's request counters (JSON)
   simctl.py setup-daemon PORT N        N accounts per exchange (bench-bn-I /
       bench-bb-I, secrets bench-secret), symbol BTCUSDT...; prints the keys
@@ -48,36 +48,39 @@ def setup_audit(port, npos, nord, rows_path):
     key = "bench-audit-key"
     acct = {"exchange": "binance", "key": key, "secret": SECRET, "balance": "10000000"}
     n = npos
-    while n > 0:
-        syms = [{"symbol": sym(i), "mark": "100", "tick": "0.01", "step": "0.001", "min_qty": "0.001"}
-                for i in range(n)]
-        a = dict(acct, symbols=[s["symbol"] for s in syms])
-        r = call(port, "POST", "/_sim/scenario", {"symbols": syms, "accounts": [a]})
-        if r.get("ok"):
-            break
-        n = n - 1 if n <= 80 else 64  # the sim has a fixed symbol table
-    if n <= 0:
-        sys.exit("setup-audit: the sim accepts no symbols")
+    syms = [{"symbol": sym(i), "mark": "100", "tick": "0.01", "step": "0.001", "min_qty": "0.001"}
+            for i in range(n)]
+    a = dict(acct, symbols=[s["symbol"] for s in syms])
+    r = call(port, "POST", "/_sim/scenario", {"symbols": syms, "accounts": [a]})
+    if not isinstance(r, dict) or not r.get("ok"):
+        # no fallback to fewer symbols: the figures must be for the size asked
+        sys.exit("setup-audit: vigil-sim refused %d symbols: %s" % (n, r))
     steps = []
     for i in range(n):
         steps.append({"account": key, "op": "open", "symbol": sym(i),
                       "side": "BUY" if i % 2 == 0 else "SELL", "qty": "1"})
+    # conditional orders round-robin over the positions (every position has a
+    # stop, the first ones a redundant second), then resting LIMIT entries the
+    # same way; each further lap moves its price one tick so none coincide
+    ncond = (nord + 1) // 2
     for j in range(nord):
-        i = j % n
+        cond = j < ncond
+        k = j if cond else j - ncond
+        i, lap = k % n, k // n
         long_ = i % 2 == 0
-        if j % 2 == 0:
+        d = lap * 0.01 * (1 if long_ else -1)
+        if cond:
             steps.append({"account": key, "op": "order", "symbol": sym(i), "type": "STOP_MARKET",
                           "side": "SELL" if long_ else "BUY", "qty": "1",
-                          "trigger": "%.2f" % ((90 if long_ else 110) - (j // n) * 0.01 * (1 if long_ else -1)),
-                          "reduce_only": True})
+                          "trigger": "%.2f" % ((90 if long_ else 110) - d), "reduce_only": True})
         else:
             steps.append({"account": key, "op": "order", "symbol": sym(i), "type": "LIMIT",
                           "side": "BUY" if long_ else "SELL", "qty": "0.01",
-                          "price": "%.2f" % ((80 if long_ else 120) - (j // n) * 0.01 * (1 if long_ else -1))})
+                          "price": "%.2f" % ((80 if long_ else 120) - d)})
     bad = 0
     for s in steps:
         r = call(port, "POST", "/_sim/step", s)
-        if not r.get("ok"):
+        if not isinstance(r, dict) or not r.get("ok"):
             bad += 1
     st = call(port, "GET", "/_sim/state?account=" + key)
     np_, no = len(st["positions"]), len(st["open_orders"]) + len(st["conditional_orders"])
@@ -86,8 +89,9 @@ def setup_audit(port, npos, nord, rows_path):
              "status": "active"} for i in range(n)]
     with open(rows_path, "w") as f:
         json.dump(rows, f)
-    if bad:
-        print("setup-audit: %d steps refused" % bad, file=sys.stderr)
+    if bad or np_ != n or no != nord:
+        sys.exit("setup-audit: vigil-sim refused %d of %d steps; account holds %d positions / "
+                 "%d open orders, asked %d / %d" % (bad, len(steps), np_, no, n, nord))
     print(np_, no)
 
 
