@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alerts/ch_int.h"
 #include "alerts/channel.h"
 #include "watchdog/log.h"
 #include "watchdog/xalloc.h"
@@ -217,16 +218,9 @@ struct alert_channel *alert_ch_smtp_new(const struct wd_conf *c, char *err, size
 	s->password = c->smtp_password ? xstrdup(c->smtp_password) : NULL;
 	snprintf(s->ca_file, sizeof s->ca_file, "%s", c->smtp_ca_file);
 	s->starttls = !smtps && c->smtp_require_starttls;
-	struct alert_channel *ch = xcalloc(1, sizeof *ch);
-	snprintf(ch->name, sizeof ch->name, "smtp");
-	ch->min_severity = (enum rec_severity)c->smtp_min_severity;
+	struct alert_channel *ch = alert_net_channel_new("smtp", (enum rec_severity)c->smtp_min_severity, 30000,
+							 smtp_send, smtp_destroy, s);
 	ch->escalation = c->smtp_escalation;
 	ch->rate_per_minute = c->smtp_rate_per_minute;
-	ch->timeout_ms = 30000;
-	ch->connect_timeout_ms = 10000;
-	ch->send = smtp_send;
-	ch->destroy = smtp_destroy;
-	ch->priv = s;
-	alert_curl_init();
 	return ch;
 }

@@ -157,16 +157,9 @@ struct alert_channel *alert_ch_telegram_new(const struct wd_conf *c, char *err, 
 	while (ul && c->tg_api_url[ul - 1] == '/')
 		ul--;
 	t->url = xasprintf("%.*s/bot%s/sendMessage", (int)ul, c->tg_api_url, c->tg_token);
-	struct alert_channel *ch = xcalloc(1, sizeof *ch);
-	snprintf(ch->name, sizeof ch->name, "telegram");
-	ch->min_severity = (enum rec_severity)c->tg_min_severity;
+	struct alert_channel *ch = alert_net_channel_new("telegram", (enum rec_severity)c->tg_min_severity, 20000,
+							 tg_send, tg_destroy, t);
 	ch->escalation = c->tg_escalation;
 	ch->rate_per_minute = c->tg_rate_per_minute;
-	ch->timeout_ms = 20000;
-	ch->connect_timeout_ms = 10000;
-	ch->send = tg_send;
-	ch->destroy = tg_destroy;
-	ch->priv = t;
-	alert_curl_init();
 	return ch;
 }

@@ -51,14 +51,6 @@ struct alert_channel *alert_ch_webhook_new(const struct wd_conf *c, char *err, s
 		snprintf(err, errlen, "[alerts.webhook] url must be http:// or https://");
 		return NULL;
 	}
-	struct alert_channel *ch = xcalloc(1, sizeof *ch);
-	snprintf(ch->name, sizeof ch->name, "webhook");
-	ch->min_severity = (enum rec_severity)c->webhook_min_severity;
-	ch->timeout_ms = 15000;
-	ch->connect_timeout_ms = 10000;
-	ch->send = wh_send;
-	ch->destroy = wh_destroy;
-	ch->priv = xstrdup(c->webhook_url);
-	alert_curl_init();
-	return ch;
+	return alert_net_channel_new("webhook", (enum rec_severity)c->webhook_min_severity, 15000, wh_send,
+				     wh_destroy, xstrdup(c->webhook_url));
 }

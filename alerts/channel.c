@@ -89,6 +89,23 @@ static size_t on_header(char *data, size_t sz, size_t nm, void *arg)
 	return k;
 }
 
+struct alert_channel *alert_net_channel_new(const char *name, enum rec_severity min_severity, int64_t timeout_ms,
+					    int (*send)(struct alert_channel *, const struct alert_msg *,
+							struct alert_send_status *),
+					    void (*destroy)(struct alert_channel *), void *priv)
+{
+	struct alert_channel *ch = xcalloc(1, sizeof *ch);
+	snprintf(ch->name, sizeof ch->name, "%s", name);
+	ch->min_severity = min_severity;
+	ch->timeout_ms = timeout_ms;
+	ch->connect_timeout_ms = 10000;
+	ch->send = send;
+	ch->destroy = destroy;
+	ch->priv = priv;
+	alert_curl_init();
+	return ch;
+}
+
 int alert_http_post_json(const struct alert_channel *ch, const char *url, const char *json,
 			 struct alert_http_resp *resp, char *err, size_t errlen)
 {

@@ -292,10 +292,12 @@ bb_stop_from_position(const struct rec_position *p, struct rec_order *r)
 	r->sources = p->sources;
 }
 
+/* One page's result.list (its length in *page_n, 0 on error) and cursor. */
 static int
-page_common(struct json_object *result, struct json_object **list, char *cursor, size_t ccap,
+page_common(struct json_object *result, struct json_object **list, size_t *page_n, char *cursor, size_t ccap,
 	    struct xch_err *err)
 {
+	*page_n = 0;
 	if (cursor && ccap)
 		cursor[0] = '\0';
 	*list = xch_json_array(result, "list");
@@ -303,6 +305,7 @@ page_common(struct json_object *result, struct json_object **list, char *cursor,
 		return malformed(err, "no result.list");
 	if (cursor && ccap)
 		xch_json_copy(result, "nextPageCursor", cursor, ccap);
+	*page_n = json_object_array_length(*list);
 	return XCH_OK;
 }
 
@@ -311,12 +314,10 @@ bb_parse_positions(struct json_object *result, int64_t seen_ms, struct rec_posit
 		   size_t *page_n, char *cursor, size_t ccap, struct xch_err *err)
 {
 	struct json_object *list;
-	*page_n = 0;
-	int rc = page_common(result, &list, cursor, ccap, err);
+	int rc = page_common(result, &list, page_n, cursor, ccap, err);
 	if (rc != XCH_OK)
 		return rc;
-	size_t cnt = json_object_array_length(list);
-	*page_n = cnt;
+	size_t cnt = *page_n;
 	if (cnt)
 		*v = xrealloc(*v, (*n + cnt) * sizeof **v);
 	for (size_t i = 0; i < cnt; i++) {
@@ -334,12 +335,10 @@ bb_parse_orders(struct json_object *result, struct rec_order **v, size_t *n, siz
 		size_t ccap, struct xch_err *err)
 {
 	struct json_object *list;
-	*page_n = 0;
-	int rc = page_common(result, &list, cursor, ccap, err);
+	int rc = page_common(result, &list, page_n, cursor, ccap, err);
 	if (rc != XCH_OK)
 		return rc;
-	size_t cnt = json_object_array_length(list);
-	*page_n = cnt;
+	size_t cnt = *page_n;
 	if (cnt)
 		*v = xrealloc(*v, (*n + cnt) * sizeof **v);
 	for (size_t i = 0; i < cnt; i++) {
@@ -395,12 +394,10 @@ bb_parse_instruments(struct json_object *result, struct xch_instrument **v, size
 		     char *cursor, size_t ccap, struct xch_err *err)
 {
 	struct json_object *list;
-	*page_n = 0;
-	int rc = page_common(result, &list, cursor, ccap, err);
+	int rc = page_common(result, &list, page_n, cursor, ccap, err);
 	if (rc != XCH_OK)
 		return rc;
-	size_t cnt = json_object_array_length(list);
-	*page_n = cnt;
+	size_t cnt = *page_n;
 	if (cnt)
 		*v = xrealloc(*v, (*n + cnt) * sizeof **v);
 	for (size_t i = 0; i < cnt; i++) {

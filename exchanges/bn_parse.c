@@ -187,74 +187,109 @@ is_conditional_type(const char *t)
 	return k == REC_OK_STOP_LOSS || k == REC_OK_TAKE_PROFIT || k == REC_OK_TRAILING;
 }
 
-/* A regular (matching-engine) order object. false if it has no id. */
+/* Where the fields of one order stand in each of Binance's four order
+ * objects (REST order, REST algo order, stream ORDER_TRADE_UPDATE "o",
+ * stream ALGO_UPDATE "o"); NULL = the object has no such field. */
+struct bn_order_keys {
+	const char *id, *client_id, *symbol, *side, *type, *orig_type;
+	bool type_from_orig; /* an empty type is taken from orig_type */
+	const char *reduce_only, *close_position, *pidx, *trigger, *activate;
+	const char *price, *qty, *filled, *status;
+	bool algo;
+};
+
+static const struct bn_order_keys rest_order_keys = {
+	"orderId", "clientOrderId", "symbol", "side", "type", "origType", true,
+	"reduceOnly", "closePosition", "positionSide", "stopPrice", "activatePrice",
+	"price", "origQty", "executedQty", "status", false,
+};
+static const struct bn_order_keys rest_algo_keys = {
+	"algoId", "clientAlgoId", "symbol", "side", "orderType", NULL, false,
+	"reduceOnly", "closePosition", "positionSide", "triggerPrice", "activatePrice",
+	"price", "quantity", "actualQty", "algoStatus", true,
+};
+static const struct bn_order_keys event_order_keys = {
+	"i", "c", "s", "S", "o", "ot", false,
+	"R", "cp", "ps", "sp", "AP",
+	"p", "q", "z", "X", false,
+};
+static const struct bn_order_keys event_algo_keys = {
+	"aid", "caid", "s", "S", "o", NULL, false,
+	"R", "cp", "ps", "tp", NULL,
+	"p", "q", "aq", "X", true,
+};
+
+/* The fields every order object has (times and sources are the caller's). */
+static void
+order_fields(struct json_object *o, const struct bn_order_keys *k, struct rec_order *r)
+{
+	memset(r, 0, sizeof *r);
+	xch_json_copy(o, k->id, r->id, sizeof r->id);
+	xch_json_copy(o, k->client_id, r->client_id, sizeof r->client_id);
+	xch_json_copy(o, k->symbol, r->symbol, sizeof r->symbol);
+	r->side = bn_oside(xch_json_str(o, k->side));
+	const char *type = xch_json_str(o, k->type);
+	const char *otype = k->orig_type ? xch_json_str(o, k->orig_type) : NULL;
+	if (k->type_from_orig && (!type || !*type))
+		type = otype;
+	snprintf(r->type, sizeof r->type, "%s", type ? type : "");
+	r->kind = bn_kind(type);
+	if (k->algo) {
+		if (r->kind == REC_OK_REGULAR)
+			r->kind = REC_OK_OTHER;
+		r->conditional = true;
+		r->is_algo = true;
+	} else {
+		r->conditional = is_conditional_type(type) || is_conditional_type(otype);
+	}
+	r->reduce_only = xch_json_bool(o, k->reduce_only, false);
+	r->close_position = xch_json_bool(o, k->close_position, false);
+	r->pidx = bn_pidx(xch_json_str(o, k->pidx));
+	r->trigger_price = xch_json_numd(o, k->trigger, 0);
+	if (k->activate && r->kind == REC_OK_TRAILING && r->trigger_price == 0)
+		r->trigger_price = xch_json_numd(o, k->activate, 0);
+	r->price = xch_json_numd(o, k->price, 0);
+	r->qty = xch_json_numd(o, k->qty, 0);
+	r->filled = xch_json_numd(o, k->filled, 0);
+	const char *st = xch_json_str(o, k->status);
+	r->status = k->algo ? bn_algo_status(st) : bn_status(st);
+}
+
+/* A REST order object, regular (matching-engine) or algo. false (and *r
+ * zeroed) if it has no id. */
 static bool
-order_from(struct json_object *o, struct rec_order *r)
+rest_order_from(struct json_object *o, bool algo, struct rec_order *r)
 {
 	memset(r, 0, sizeof *r);
 	if (!json_object_is_type(o, json_type_object))
 		return false;
-	if (!xch_json_copy(o, "orderId", r->id, sizeof r->id) || !r->id[0])
+	order_fields(o, algo ? &rest_algo_keys : &rest_order_keys, r);
+	if (!r->id[0]) {
+		memset(r, 0, sizeof *r);
 		return false;
-	xch_json_copy(o, "clientOrderId", r->client_id, sizeof r->client_id);
-	xch_json_copy(o, "symbol", r->symbol, sizeof r->symbol);
-	r->side = bn_oside(xch_json_str(o, "side"));
-	const char *type = xch_json_str(o, "type");
-	const char *otype = xch_json_str(o, "origType");
-	if (!type || !*type)
-		type = otype;
-	snprintf(r->type, sizeof r->type, "%s", type ? type : "");
-	r->kind = bn_kind(type);
-	r->conditional = is_conditional_type(type) || is_conditional_type(otype);
-	r->reduce_only = xch_json_bool(o, "reduceOnly", false);
-	r->close_position = xch_json_bool(o, "closePosition", false);
-	r->pidx = bn_pidx(xch_json_str(o, "positionSide"));
-	r->trigger_price = xch_json_numd(o, "stopPrice", 0);
-	if (r->kind == REC_OK_TRAILING && r->trigger_price == 0)
-		r->trigger_price = xch_json_numd(o, "activatePrice", 0);
-	r->price = xch_json_numd(o, "price", 0);
-	r->qty = xch_json_numd(o, "origQty", 0);
-	r->filled = xch_json_numd(o, "executedQty", 0);
-	r->status = bn_status(xch_json_str(o, "status"));
-	r->created_ms = xch_json_i64d(o, "time", 0);
+	}
+	r->created_ms = xch_json_i64d(o, algo ? "createTime" : "time", 0);
 	r->update_ms = xch_json_i64d(o, "updateTime", r->created_ms);
 	r->sources = REC_SRC_REST;
 	return true;
 }
 
-/* An Algo Service order object (REST). */
-static bool
-algo_from(struct json_object *o, struct rec_order *r)
+/* A top-level JSON array, or the one under wrapper (when the answer is an
+ * object). NULL (root released) if there is none; else *root to release. */
+static struct json_object *
+top_array(const char *body, size_t len, const char *wrapper, struct json_object **root)
 {
-	memset(r, 0, sizeof *r);
-	if (!json_object_is_type(o, json_type_object))
-		return false;
-	if (!xch_json_copy(o, "algoId", r->id, sizeof r->id) || !r->id[0])
-		return false;
-	xch_json_copy(o, "clientAlgoId", r->client_id, sizeof r->client_id);
-	xch_json_copy(o, "symbol", r->symbol, sizeof r->symbol);
-	r->side = bn_oside(xch_json_str(o, "side"));
-	const char *type = xch_json_str(o, "orderType");
-	snprintf(r->type, sizeof r->type, "%s", type ? type : "");
-	r->kind = bn_kind(type);
-	if (r->kind == REC_OK_REGULAR)
-		r->kind = REC_OK_OTHER;
-	r->conditional = true;
-	r->is_algo = true;
-	r->reduce_only = xch_json_bool(o, "reduceOnly", false);
-	r->close_position = xch_json_bool(o, "closePosition", false);
-	r->pidx = bn_pidx(xch_json_str(o, "positionSide"));
-	r->trigger_price = xch_json_numd(o, "triggerPrice", 0);
-	if (r->kind == REC_OK_TRAILING && r->trigger_price == 0)
-		r->trigger_price = xch_json_numd(o, "activatePrice", 0);
-	r->price = xch_json_numd(o, "price", 0);
-	r->qty = xch_json_numd(o, "quantity", 0);
-	r->filled = xch_json_numd(o, "actualQty", 0);
-	r->status = bn_algo_status(xch_json_str(o, "algoStatus"));
-	r->created_ms = xch_json_i64d(o, "createTime", 0);
-	r->update_ms = xch_json_i64d(o, "updateTime", r->created_ms);
-	r->sources = REC_SRC_REST;
-	return true;
+	*root = xch_json_parse(body, len);
+	struct json_object *arr = *root;
+	if (*root && json_object_is_type(*root, json_type_object))
+		arr = xch_json_array(*root, wrapper);
+	if (!arr || !json_object_is_type(arr, json_type_array)) {
+		if (*root)
+			json_object_put(*root);
+		*root = NULL;
+		return NULL;
+	}
+	return arr;
 }
 
 static int
@@ -263,23 +298,17 @@ parse_order_array(const char *body, size_t len, bool algo, struct rec_order **ou
 {
 	*out = NULL;
 	*n = 0;
-	struct json_object *root = xch_json_parse(body, len);
-	struct json_object *arr = root;
+	struct json_object *root;
 	/* tolerate {"orders":[...]} style wrappers */
-	if (root && json_object_is_type(root, json_type_object))
-		arr = xch_json_array(root, "orders");
-	if (!arr || !json_object_is_type(arr, json_type_array)) {
-		if (root)
-			json_object_put(root);
+	struct json_object *arr = top_array(body, len, "orders", &root);
+	if (!arr)
 		return malformed(err, algo ? "open algo orders" : "open orders");
-	}
 	size_t cnt = json_object_array_length(arr);
 	struct rec_order *v = cnt ? xcalloc(cnt, sizeof *v) : NULL;
 	size_t k = 0;
 	for (size_t i = 0; i < cnt; i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i);
-		bool ok = algo ? algo_from(e, &v[k]) : order_from(e, &v[k]);
-		if (!ok) {
+		if (!rest_order_from(e, algo, &v[k])) {
 			free(v);
 			json_object_put(root);
 			return malformed(err, "order without id");
@@ -308,7 +337,7 @@ static int
 parse_one(const char *body, size_t len, bool algo, struct rec_order *out, struct xch_err *err)
 {
 	struct json_object *root = xch_json_parse(body, len);
-	bool ok = root && (algo ? algo_from(root, out) : order_from(root, out));
+	bool ok = root && rest_order_from(root, algo, out);
 	if (root)
 		json_object_put(root);
 	return ok ? XCH_OK : malformed(err, "order");
@@ -340,6 +369,13 @@ bn_parse_server_time(const char *body, size_t len, int64_t *ms, struct xch_err *
 	return XCH_OK;
 }
 
+/* A signed position amount's side: 0 (flat) has none. */
+static enum rec_side
+side_of_amount(double amt)
+{
+	return amt > 0 ? REC_SIDE_LONG : amt < 0 ? REC_SIDE_SHORT : REC_SIDE_UNKNOWN;
+}
+
 /* One position row (REST positionRisk / account positions[]). Returns
  * false if unusable; *open false when flat. */
 static bool
@@ -355,12 +391,7 @@ position_from(struct json_object *o, int64_t seen_ms, struct rec_position *p, bo
 		return false;
 	p->pidx = bn_pidx(xch_json_str(o, "positionSide"));
 	p->size = fabs(amt);
-	if (amt > 0)
-		p->side = REC_SIDE_LONG;
-	else if (amt < 0)
-		p->side = REC_SIDE_SHORT;
-	else
-		p->side = REC_SIDE_UNKNOWN;
+	p->side = side_of_amount(amt);
 	p->entry_price = xch_json_numd(o, "entryPrice", 0);
 	p->mark_price = xch_json_numd(o, "markPrice", 0);
 	p->update_ms = xch_json_i64d(o, "updateTime", 0);
@@ -376,15 +407,10 @@ bn_parse_positions(const char *body, size_t len, int64_t seen_ms, struct rec_pos
 {
 	*out = NULL;
 	*n = 0;
-	struct json_object *root = xch_json_parse(body, len);
-	struct json_object *arr = root;
-	if (root && json_object_is_type(root, json_type_object))
-		arr = xch_json_array(root, "positions"); /* GET /fapi/v3/account */
-	if (!arr || !json_object_is_type(arr, json_type_array)) {
-		if (root)
-			json_object_put(root);
+	struct json_object *root;
+	struct json_object *arr = top_array(body, len, "positions", &root); /* GET /fapi/v3/account */
+	if (!arr)
 		return malformed(err, "positions");
-	}
 	size_t cnt = json_object_array_length(arr);
 	struct rec_position *v = cnt ? xcalloc(cnt, sizeof *v) : NULL;
 	size_t k = 0;
@@ -471,26 +497,7 @@ bn_parse_instruments(const char *body, size_t len, struct xch_instrument **out, 
 static void
 event_order(struct json_object *o, int64_t ev_ms, struct rec_order *r)
 {
-	memset(r, 0, sizeof *r);
-	xch_json_copy(o, "i", r->id, sizeof r->id);
-	xch_json_copy(o, "c", r->client_id, sizeof r->client_id);
-	xch_json_copy(o, "s", r->symbol, sizeof r->symbol);
-	r->side = bn_oside(xch_json_str(o, "S"));
-	const char *type = xch_json_str(o, "o");
-	const char *otype = xch_json_str(o, "ot");
-	snprintf(r->type, sizeof r->type, "%s", type ? type : "");
-	r->kind = bn_kind(type);
-	r->conditional = is_conditional_type(type) || is_conditional_type(otype);
-	r->reduce_only = xch_json_bool(o, "R", false);
-	r->close_position = xch_json_bool(o, "cp", false);
-	r->pidx = bn_pidx(xch_json_str(o, "ps"));
-	r->trigger_price = xch_json_numd(o, "sp", 0);
-	if (r->kind == REC_OK_TRAILING && r->trigger_price == 0)
-		r->trigger_price = xch_json_numd(o, "AP", 0);
-	r->price = xch_json_numd(o, "p", 0);
-	r->qty = xch_json_numd(o, "q", 0);
-	r->filled = xch_json_numd(o, "z", 0);
-	r->status = bn_status(xch_json_str(o, "X"));
+	order_fields(o, &event_order_keys, r);
 	r->update_ms = ev_ms ? ev_ms : xch_json_i64d(o, "T", 0);
 	r->sources = REC_SRC_STREAM;
 }
@@ -498,26 +505,7 @@ event_order(struct json_object *o, int64_t ev_ms, struct rec_order *r)
 static void
 event_algo(struct json_object *o, int64_t ev_ms, struct rec_order *r)
 {
-	memset(r, 0, sizeof *r);
-	xch_json_copy(o, "aid", r->id, sizeof r->id);
-	xch_json_copy(o, "caid", r->client_id, sizeof r->client_id);
-	xch_json_copy(o, "s", r->symbol, sizeof r->symbol);
-	r->side = bn_oside(xch_json_str(o, "S"));
-	const char *type = xch_json_str(o, "o");
-	snprintf(r->type, sizeof r->type, "%s", type ? type : "");
-	r->kind = bn_kind(type);
-	if (r->kind == REC_OK_REGULAR)
-		r->kind = REC_OK_OTHER;
-	r->conditional = true;
-	r->is_algo = true;
-	r->reduce_only = xch_json_bool(o, "R", false);
-	r->close_position = xch_json_bool(o, "cp", false);
-	r->pidx = bn_pidx(xch_json_str(o, "ps"));
-	r->trigger_price = xch_json_numd(o, "tp", 0);
-	r->price = xch_json_numd(o, "p", 0);
-	r->qty = xch_json_numd(o, "q", 0);
-	r->filled = xch_json_numd(o, "aq", 0);
-	r->status = bn_algo_status(xch_json_str(o, "X"));
+	order_fields(o, &event_algo_keys, r);
 	r->update_ms = ev_ms;
 	r->sources = REC_SRC_STREAM;
 }
@@ -556,7 +544,7 @@ bn_parse_event(const char *msg, size_t len, int64_t seen_ms, struct bn_event *ev
 			}
 			r->pidx = bn_pidx(xch_json_str(p, "ps"));
 			r->size = fabs(amt);
-			r->side = amt > 0 ? REC_SIDE_LONG : amt < 0 ? REC_SIDE_SHORT : REC_SIDE_UNKNOWN;
+			r->side = side_of_amount(amt);
 			r->entry_price = xch_json_numd(p, "ep", 0);
 			r->update_ms = ev->event_ms;
 			r->seen_ms = seen_ms;

@@ -56,8 +56,10 @@ xch_json_array(struct json_object *obj, const char *key)
 	return json_object_is_type(v, json_type_array) ? v : NULL;
 }
 
+/* The whole of s is one number, white space around it allowed. integer:
+ * strtoll into *n, else strtod into *d; an out-of-range value is no number. */
 static bool
-parse_decimal(const char *s, double *out)
+parse_number_text(const char *s, bool integer, double *d, long long *n)
 {
 	while (isspace((unsigned char)*s))
 		s++;
@@ -65,12 +67,22 @@ parse_decimal(const char *s, double *out)
 		return false;
 	errno = 0;
 	char *end = NULL;
-	double d = strtod(s, &end);
-	if (end == s || errno == ERANGE || !isfinite(d))
+	if (integer)
+		*n = strtoll(s, &end, 10);
+	else
+		*d = strtod(s, &end);
+	if (end == s || errno == ERANGE)
 		return false;
 	while (isspace((unsigned char)*end))
 		end++;
-	if (*end != '\0')
+	return *end == '\0';
+}
+
+static bool
+parse_decimal(const char *s, double *out)
+{
+	double d = 0;
+	if (!parse_number_text(s, false, &d, NULL) || !isfinite(d))
 		return false;
 	*out = d;
 	return true;
@@ -127,19 +139,8 @@ xch_json_i64_of(struct json_object *v, int64_t *out)
 		return true;
 	}
 	case json_type_string: {
-		const char *s = json_object_get_string(v);
-		while (isspace((unsigned char)*s))
-			s++;
-		if (*s == '\0')
-			return false;
-		errno = 0;
-		char *end = NULL;
-		long long n = strtoll(s, &end, 10);
-		if (end == s || errno == ERANGE)
-			return false;
-		while (isspace((unsigned char)*end))
-			end++;
-		if (*end != '\0')
+		long long n = 0;
+		if (!parse_number_text(json_object_get_string(v), true, NULL, &n))
 			return false;
 		*out = n;
 		return true;

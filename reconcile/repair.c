@@ -202,6 +202,23 @@ bool rec_engine_blocked(const struct rec_engine *e, const char *symbol)
 	return false;
 }
 
+bool rec_repair_refused(struct rec_engine *e, const struct rec_step *s, struct rec_report *r,
+			struct rec_action *a, const char *what, enum rec_outcome *out)
+{
+	if (e->dry_run) {
+		*out = rec_engine_finish(e, r, a, REC_OUT_SKIPPED, "dry run: nothing sent");
+		return true;
+	}
+	a->order_side = rec_closing_side(a->position_side);
+	if (a->order_side == REC_OSIDE_UNKNOWN) {
+		rec_report_raise(e, r, s, REC_UNKNOWN_SIDE,
+				 "%s %s refused: position side unknown; nothing sent", what, a->symbol);
+		*out = rec_engine_finish(e, r, a, REC_OUT_FAILED, "position side unknown: nothing sent");
+		return true;
+	}
+	return false;
+}
+
 /* ---- cancel (orphan orders, duplicate and wrong-side stops) ---- */
 
 static bool is_stop(const struct rec_order *o)

@@ -108,6 +108,12 @@ enum rec_outcome rec_repair_cancel(struct rec_engine *e, const struct rec_step *
 struct rec_result *rec_report_add(struct rec_report *r, const struct rec_action *a);
 void rec_report_raise(struct rec_engine *e, struct rec_report *r, const struct rec_step *s,
 		      enum rec_code code, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* What a stop or close checks before anything else: a dry run sends
+ * nothing, nor does a position of unknown side (raised as "<what> SYMBOL
+ * refused"). true when the step ends here (*out its outcome); else
+ * a->order_side is the closing side. */
+bool rec_repair_refused(struct rec_engine *e, const struct rec_step *s, struct rec_report *r,
+			struct rec_action *a, const char *what, enum rec_outcome *out);
 /* Journals the intent (a->id set). -1 if the journal refused: send nothing. */
 int rec_engine_intent(struct rec_engine *e, struct rec_action *a);
 /* Journals the outcome and records the result. Returns o. */

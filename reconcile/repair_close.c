@@ -93,15 +93,9 @@ enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s
 	struct rec_action a = s->a;
 	char d[256];
 
-	if (e->dry_run)
-		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "dry run: nothing sent");
-
-	a.order_side = rec_closing_side(a.position_side);
-	if (a.order_side == REC_OSIDE_UNKNOWN) {
-		rec_report_raise(e, r, s, REC_UNKNOWN_SIDE,
-				 "close of %s refused: position side unknown; nothing sent", a.symbol);
-		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "position side unknown: nothing sent");
-	}
+	enum rec_outcome out;
+	if (rec_repair_refused(e, s, r, &a, "close of", &out))
+		return out;
 	struct rec_position p;
 	memset(&p, 0, sizeof p);
 	const char *src = "";

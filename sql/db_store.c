@@ -101,6 +101,30 @@ int db_finding_ack(struct db_conn *c, const char *key, long *found, struct db_er
 				" WHERE key = $1 AND resolved_at IS NULL", 1, p, found, e);
 }
 
+/* The columns of a db_finding_row, as finding_row_from reads them. */
+#define FINDING_ROW_COLS                                                                                      \
+	"id, key, code, code_name, severity, account, exchange, symbol, " DB_TS2MS("first_seen") ", "        \
+	DB_TS2MS("last_seen") ", " DB_TS2MS("resolved_at") ", acked_at IS NOT NULL,"                          \
+	" coalesce(details->>'detail', '')"
+#define FINDING_ROW_NCOLS 13
+
+static void finding_row_from(PGresult *r, int i, struct db_finding_row *f)
+{
+	f->id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+	snprintf(f->key, sizeof f->key, "%s", PQgetvalue(r, i, 1));
+	f->code = atoi(PQgetvalue(r, i, 2));
+	snprintf(f->code_name, sizeof f->code_name, "%s", PQgetvalue(r, i, 3));
+	f->severity = atoi(PQgetvalue(r, i, 4));
+	snprintf(f->account, sizeof f->account, "%s", PQgetvalue(r, i, 5));
+	snprintf(f->exchange, sizeof f->exchange, "%s", PQgetvalue(r, i, 6));
+	snprintf(f->symbol, sizeof f->symbol, "%s", PQgetvalue(r, i, 7));
+	f->first_seen_ms = strtoll(PQgetvalue(r, i, 8), NULL, 10);
+	f->last_seen_ms = strtoll(PQgetvalue(r, i, 9), NULL, 10);
+	f->resolved_ms = strtoll(PQgetvalue(r, i, 10), NULL, 10);
+	f->acked = PQgetvalue(r, i, 11)[0] == 't';
+	snprintf(f->detail, sizeof f->detail, "%s", PQgetvalue(r, i, 12));
+}
+
 int db_findings_list(struct db_conn *c, bool open_only, const char *account, size_t limit,
 		     struct db_finding_row **out, size_t *n, struct db_err *e)
 {
@@ -111,9 +135,7 @@ int db_findings_list(struct db_conn *c, bool open_only, const char *account, siz
 	const char *p[] = { open_only ? "t" : "f", account ? account : "", lim };
 	PGresult *r;
 	int rc = db_exec(c,
-			 "SELECT id, key, code, code_name, severity, account, exchange, symbol, "
-			 DB_TS2MS("first_seen") ", " DB_TS2MS("last_seen") ", " DB_TS2MS("resolved_at") ","
-			 " acked_at IS NOT NULL, coalesce(details->>'detail', '') FROM %S.findings"
+			 "SELECT " FINDING_ROW_COLS " FROM %S.findings"
 			 " WHERE (NOT $1::bool OR resolved_at IS NULL) AND ($2 = '' OR account = $2)"
 			 " ORDER BY last_seen DESC, id DESC LIMIT $3::int8",
 			 3, p, &r, e);
@@ -121,21 +143,8 @@ int db_findings_list(struct db_conn *c, bool open_only, const char *account, siz
 		return rc;
 	int rows = PQntuples(r);
 	struct db_finding_row *f = rows ? xcalloc((size_t)rows, sizeof *f) : NULL;
-	for (int i = 0; i < rows; i++) {
-		f[i].id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-		snprintf(f[i].key, sizeof f[i].key, "%s", PQgetvalue(r, i, 1));
-		f[i].code = atoi(PQgetvalue(r, i, 2));
-		snprintf(f[i].code_name, sizeof f[i].code_name, "%s", PQgetvalue(r, i, 3));
-		f[i].severity = atoi(PQgetvalue(r, i, 4));
-		snprintf(f[i].account, sizeof f[i].account, "%s", PQgetvalue(r, i, 5));
-		snprintf(f[i].exchange, sizeof f[i].exchange, "%s", PQgetvalue(r, i, 6));
-		snprintf(f[i].symbol, sizeof f[i].symbol, "%s", PQgetvalue(r, i, 7));
-		f[i].first_seen_ms = strtoll(PQgetvalue(r, i, 8), NULL, 10);
-		f[i].last_seen_ms = strtoll(PQgetvalue(r, i, 9), NULL, 10);
-		f[i].resolved_ms = strtoll(PQgetvalue(r, i, 10), NULL, 10);
-		f[i].acked = PQgetvalue(r, i, 11)[0] == 't';
-		snprintf(f[i].detail, sizeof f[i].detail, "%s", PQgetvalue(r, i, 12));
-	}
+	for (int i = 0; i < rows; i++)
+		finding_row_from(r, i, &f[i]);
 	PQclear(r);
 	*out = f;
 	*n = (size_t)rows;
@@ -233,9 +242,7 @@ int db_findings_alert_state(struct db_conn *c, const char *account, struct db_al
 	const char *p[] = { account ? account : "" };
 	PGresult *r;
 	int rc = db_exec(c,
-			 "SELECT id, key, code, code_name, severity, account, exchange, symbol, "
-			 DB_TS2MS("first_seen") ", " DB_TS2MS("last_seen") ", acked_at IS NOT NULL,"
-			 " coalesce(details->>'detail', ''), " DB_TS2MS("first_alerted_at") ", "
+			 "SELECT " FINDING_ROW_COLS ", " DB_TS2MS("first_alerted_at") ", "
 			 DB_TS2MS("last_alerted_at") ", " DB_TS2MS("escalated_at") ", coalesce(alerted_severity, -1),"
 			 " " DB_TS2MS("alert_due_at") " FROM %S.findings WHERE resolved_at IS NULL AND ($1 = '' OR account = $1) ORDER BY id",
 			 1, p, &r, e);
@@ -244,24 +251,13 @@ int db_findings_alert_state(struct db_conn *c, const char *account, struct db_al
 	int rows = PQntuples(r);
 	struct db_alert_state *s = rows ? xcalloc((size_t)rows, sizeof *s) : NULL;
 	for (int i = 0; i < rows; i++) {
-		struct db_finding_row *f = &s[i].row;
-		f->id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
-		snprintf(f->key, sizeof f->key, "%s", PQgetvalue(r, i, 1));
-		f->code = atoi(PQgetvalue(r, i, 2));
-		snprintf(f->code_name, sizeof f->code_name, "%s", PQgetvalue(r, i, 3));
-		f->severity = atoi(PQgetvalue(r, i, 4));
-		snprintf(f->account, sizeof f->account, "%s", PQgetvalue(r, i, 5));
-		snprintf(f->exchange, sizeof f->exchange, "%s", PQgetvalue(r, i, 6));
-		snprintf(f->symbol, sizeof f->symbol, "%s", PQgetvalue(r, i, 7));
-		f->first_seen_ms = strtoll(PQgetvalue(r, i, 8), NULL, 10);
-		f->last_seen_ms = strtoll(PQgetvalue(r, i, 9), NULL, 10);
-		f->acked = PQgetvalue(r, i, 10)[0] == 't';
-		snprintf(f->detail, sizeof f->detail, "%s", PQgetvalue(r, i, 11));
-		s[i].first_alerted_ms = strtoll(PQgetvalue(r, i, 12), NULL, 10);
-		s[i].last_alerted_ms = strtoll(PQgetvalue(r, i, 13), NULL, 10);
-		s[i].escalated_ms = strtoll(PQgetvalue(r, i, 14), NULL, 10);
-		s[i].alerted_severity = atoi(PQgetvalue(r, i, 15));
-		s[i].alert_due_ms = strtoll(PQgetvalue(r, i, 16), NULL, 10);
+		finding_row_from(r, i, &s[i].row); /* open: resolved_ms 0 */
+		const int k = FINDING_ROW_NCOLS;
+		s[i].first_alerted_ms = strtoll(PQgetvalue(r, i, k), NULL, 10);
+		s[i].last_alerted_ms = strtoll(PQgetvalue(r, i, k + 1), NULL, 10);
+		s[i].escalated_ms = strtoll(PQgetvalue(r, i, k + 2), NULL, 10);
+		s[i].alerted_severity = atoi(PQgetvalue(r, i, k + 3));
+		s[i].alert_due_ms = strtoll(PQgetvalue(r, i, k + 4), NULL, 10);
 	}
 	PQclear(r);
 	*out = s;

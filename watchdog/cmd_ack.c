@@ -20,13 +20,9 @@ int cmd_ack(int argc, char **argv)
 	if (o.npos != 1)
 		return cli_usage("ack needs exactly one finding KEY (see `vigil findings --open`)");
 	const char *key = o.pos[0];
-	struct wd_conf *c = wd_cmd_load_conf(o.conf, err, sizeof err);
-	if (c)
-		wd_cmd_quiet_logs(c);
-	if (!c) {
-		fprintf(stderr, "vigil: config error: %s\n", err);
+	struct wd_conf *c = wd_cmd_conf_oneshot(o.conf, "vigil");
+	if (!c)
 		return EX_CONFIG_;
-	}
 	int rc = EX_OK_;
 	printf("plan: acknowledge %s (no more repeats or escalation until it resolves)\n", key);
 	if (o.dry_run) {

@@ -23,18 +23,12 @@ int cmd_audit(int argc, char **argv)
 			o.npos ? "unexpected argument" : err);
 		return WD_AUDIT_UNKNOWN;
 	}
-	struct wd_conf *c = wd_cmd_load_conf(o.conf, err, sizeof err);
-	if (c)
-		wd_cmd_quiet_logs(c);
-	if (!c) {
-		fprintf(stderr, "vigil audit: UNKNOWN: config error: %s\n", err);
+	struct wd_conf *c = wd_cmd_conf_oneshot(o.conf, "vigil audit: UNKNOWN");
+	if (!c)
 		return WD_AUDIT_UNKNOWN;
-	}
 	struct wd_engine_opts eo = { .kind = WD_ENG_ONESHOT, .only_account = o.account, .no_repair = true,
 				     .no_alerts = true, .quiet_console = true };
-	if (o.grace_ms >= 0)
-		for (size_t i = 0; i < c->naccounts; i++)
-			c->accounts[i].grace_open_ms = c->accounts[i].grace_order_ms = o.grace_ms;
+	wd_cmd_grace_override(c, o.grace_ms);
 	struct wd_engine *e = NULL;
 	if (wd_engine_new(c, &eo, &e, err, sizeof err) != 0) {
 		fprintf(stderr, "vigil audit: UNKNOWN: %s\n", err);

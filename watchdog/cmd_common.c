@@ -169,6 +169,25 @@ void wd_cmd_quiet_logs(const struct wd_conf *c)
 		log_set_level(LOG_LVL_WARN);
 }
 
+struct wd_conf *wd_cmd_conf_oneshot(const char *path, const char *who)
+{
+	char err[1024];
+	struct wd_conf *c = wd_cmd_load_conf(path, err, sizeof err);
+	if (!c) {
+		fprintf(stderr, "%s: config error: %s\n", who, err);
+		return NULL;
+	}
+	wd_cmd_quiet_logs(c);
+	return c;
+}
+
+void wd_cmd_grace_override(struct wd_conf *c, int64_t grace_ms)
+{
+	if (grace_ms >= 0)
+		for (size_t i = 0; i < c->naccounts; i++)
+			c->accounts[i].grace_open_ms = c->accounts[i].grace_order_ms = grace_ms;
+}
+
 bool wd_confirm(const char *question, bool yes, bool *refused_tty)
 {
 	*refused_tty = false;

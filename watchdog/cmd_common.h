@@ -50,6 +50,14 @@ struct wd_conf *wd_cmd_load_conf(const char *path, char *err, size_t errlen);
 /* One-shot commands: log warnings and errors only (debug if configured). */
 void wd_cmd_quiet_logs(const struct wd_conf *c);
 
+/* One-shot commands: wd_cmd_load_conf + wd_cmd_quiet_logs; NULL after
+ * "<who>: config error: ..." on stderr. */
+struct wd_conf *wd_cmd_conf_oneshot(const char *path, const char *who);
+
+/* --grace DURATION (grace_ms >= 0): every account's grace_open and
+ * grace_order for this run. */
+void wd_cmd_grace_override(struct wd_conf *c, int64_t grace_ms);
+
 /* Opens vigil's database for a command (findings, ack); NULL with a
  * message on stderr when there is none or it is unreachable. */
 struct db_conn;

@@ -51,13 +51,9 @@ int cmd_findings(int argc, char **argv)
 		return cli_usage("%s", err);
 	if (o.npos)
 		return cli_usage("findings takes no arguments");
-	struct wd_conf *c = wd_cmd_load_conf(o.conf, err, sizeof err);
-	if (c)
-		wd_cmd_quiet_logs(c);
-	if (!c) {
-		fprintf(stderr, "vigil: config error: %s\n", err);
+	struct wd_conf *c = wd_cmd_conf_oneshot(o.conf, "vigil");
+	if (!c)
 		return EX_CONFIG_;
-	}
 	int rc = EX_OK_;
 	struct db_conn *db = wd_cmd_db_open(c);
 	if (!db) {

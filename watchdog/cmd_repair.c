@@ -253,13 +253,9 @@ int cmd_repair(int argc, char **argv)
 		return cli_usage("repair %s: wrong number of arguments", act);
 	if ((o.has_price || o.has_percent) && !is_sl)
 		return cli_usage("--price / --percent only apply to 'repair sl'");
-	struct wd_conf *c = wd_cmd_load_conf(o.conf, err, sizeof err);
-	if (c)
-		wd_cmd_quiet_logs(c);
-	if (!c) {
-		fprintf(stderr, "vigil: config error: %s\n", err);
+	struct wd_conf *c = wd_cmd_conf_oneshot(o.conf, "vigil");
+	if (!c)
 		return EX_CONFIG_;
-	}
 	const char *account = o.account;
 	if (!account) {
 		size_t en = 0;

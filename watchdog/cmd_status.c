@@ -173,19 +173,13 @@ int cmd_status(int argc, char **argv)
 		return cli_usage("%s", err);
 	if (o.npos)
 		return cli_usage("status takes no arguments");
-	struct wd_conf *c = wd_cmd_load_conf(o.conf, err, sizeof err);
-	if (c)
-		wd_cmd_quiet_logs(c);
-	if (!c) {
-		fprintf(stderr, "vigil: config error: %s\n", err);
+	struct wd_conf *c = wd_cmd_conf_oneshot(o.conf, "vigil");
+	if (!c)
 		return EX_CONFIG_;
-	}
 	struct wd_engine_opts eo = { .kind = WD_ENG_ONESHOT, .only_account = o.account, .no_repair = true,
 				     .no_alerts = true, .quiet_console = true,
 				     .no_store = true };
-	if (o.grace_ms >= 0)
-		for (size_t i = 0; i < c->naccounts; i++)
-			c->accounts[i].grace_open_ms = c->accounts[i].grace_order_ms = o.grace_ms;
+	wd_cmd_grace_override(c, o.grace_ms);
 	struct wd_engine *e = NULL;
 	if (wd_engine_new(c, &eo, &e, err, sizeof err) != 0) {
 		fprintf(stderr, "vigil: %s\n", err);
