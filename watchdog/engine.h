@@ -163,6 +163,8 @@ void wd_store_adopt(struct wd_engine *e, struct wd_engine *old);
 /* HA: try to take / keep account i's repair lock. Without a database the
  * lock is always held. */
 bool wd_store_repair_lock(struct wd_engine *e, size_t i);
+/* Why the last wd_store_repair_lock() answered false, for messages. */
+const char *wd_store_lock_refusal(const struct wd_engine *e, size_t i);
 
 /* ---- engine_alert.c ---- */
 int wd_alerts_open(struct wd_engine *e, char *err, size_t errlen);

@@ -121,8 +121,8 @@ void wd_engine_repair(struct wd_engine *e, size_t i, struct wd_audit *a)
 			sends = true;
 	if (sends && !r->repair_lock) {
 		if (r->cfg.mode != WD_MODE_OBSERVE)
-			log_info("repair", "account=%s %zu planned action%s not carried out: another instance holds the repair lock",
-				 r->cfg.name, plan.n, plan.n == 1 ? "" : "s");
+			log_info("repair", "account=%s %zu planned action%s not carried out: %s", r->cfg.name, plan.n,
+				 plan.n == 1 ? "" : "s", wd_store_lock_refusal(e, i));
 		rec_plan_free(&plan);
 		return;
 	}
@@ -144,8 +144,7 @@ int wd_engine_manual(struct wd_engine *e, size_t i, const struct rec_step *s, st
 	wd_repair_init(e, i);
 	r->repair_lock = wd_store_repair_lock(e, i);
 	if (!r->repair_lock && !e->opts.dry_run) {
-		snprintf(detail, dlen, "another vigil instance holds the repair lock of %s: stop it or run there",
-			 r->cfg.name);
+		snprintf(detail, dlen, "%s: %s", r->cfg.name, wd_store_lock_refusal(e, i));
 		return -1;
 	}
 	struct rec_report rep;

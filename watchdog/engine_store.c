@@ -26,7 +26,7 @@ struct wd_store {
 	struct db_conn *conn;     /* vigil's schema: findings, runs, heartbeats */
 	struct db_conn *bot;      /* the bot's database, read-only */
 	struct db_ha **ha;        /* per account */
-	signed char *ha_last;     /* last lock state logged: -1 none, 0, 1 */
+	signed char *ha_last;     /* last lock state logged: -1 none, 0, 1, 2 = database unreachable */
 	size_t nha;
 	bool down_logged;
 };
@@ -211,12 +211,21 @@ bool wd_store_repair_lock(struct wd_engine *e, size_t i)
 	memset(&de, 0, sizeof de);
 	int rc = db_ha_try_acquire(s->ha[i], &de);
 	bool now = rc == 1;
-	if (s->ha_last[i] != (signed char)now)
+	signed char state = rc < 0 ? 2 : (signed char)now;
+	if (s->ha_last[i] != state)
 		log_info("store", "account=%s repair lock %s%s%s", e->acct[i].cfg.name,
 			 now ? "acquired: this instance repairs" : "not held: observing only",
 			 rc < 0 ? " — " : "", rc < 0 ? de.msg : "");
-	s->ha_last[i] = (signed char)now;
+	s->ha_last[i] = state;
 	return now;
+}
+
+const char *wd_store_lock_refusal(const struct wd_engine *e, size_t i)
+{
+	const struct wd_store *s = e->store;
+	if (s && s->ha_last && i < s->nha && s->ha_last[i] == 2)
+		return "the database is unreachable, so the repair lock cannot be taken (retry when it is back)";
+	return "another vigil instance holds the repair lock (stop it or run there)";
 }
 
 void wd_store_adopt(struct wd_engine *e, struct wd_engine *old)

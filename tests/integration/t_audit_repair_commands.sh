@@ -51,4 +51,14 @@ rc=$(run close LTCUSDT --price 3); [ "$rc" = 64 ] || fail "--price on close: $rc
 rc=$(run sl LTCUSDT --price 1 --percent 2); [ "$rc" = 64 ] || fail "--price and --percent: $rc"
 rc=$(run sl LTCUSDT --dryrun); [ "$rc" = 64 ] || fail "mistyped option: $rc"
 rc=$(run sl LTCUSDT --account nosuch --yes); [ "$rc" = 78 ] || fail "unknown account: $rc"
+
+# With the database configured but down, the lock cannot be taken: the
+# refusal names the database, not another instance, and nothing is sent.
+sim_post /_sim/step '{"op":"open","exchange":"binance","symbol":"BTCUSDT","side":"BUY","qty":"0.01"}' >/dev/null
+before=$(vigil_orders)
+DB_DSN="host=127.0.0.1 port=$(free_port) dbname=x user=x connect_timeout=1" write_conf "$CONF" protect
+rc=$(run sl BTCUSDT --percent 2 --yes)
+[ "$rc" != 0 ] || fail "repair with the database down must not succeed"
+grep -q 'database is unreachable' "$VIGIL_TMP/r.out" || fail "refusal must name the database: $(cat "$VIGIL_TMP/r.out")"
+[ "$(vigil_orders)" = "$before" ] || fail "an order was sent without the repair lock"
 echo ok
