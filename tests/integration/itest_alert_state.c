@@ -18,19 +18,6 @@ static int64_t wall_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int exec_on(const struct idb *d, const char *sql)
-{
-	PGconn *pg = PQconnectdb(d->conninfo);
-	int ok = PQstatus(pg) == CONNECTION_OK;
-	if (ok) {
-		PGresult *r = PQexec(pg, sql);
-		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-		PQclear(r);
-	}
-	PQfinish(pg);
-	return ok ? 0 : -1;
-}
-
 static const struct db_alert_state *state_of(const struct db_alert_state *s, size_t n, const char *key)
 {
 	for (size_t i = 0; i < n; i++)
@@ -154,7 +141,7 @@ static void itest_alert_state_schema_without_002_reports_an_error(void)
 	struct idb d;
 	if (idb_create_migrated(&d))
 		return;
-	CU_ASSERT_EQUAL(exec_on(&d, "ALTER TABLE vigil.findings DROP COLUMN first_alerted_at"), 0);
+	CU_ASSERT_EQUAL(idb_exec(d.conninfo, "ALTER TABLE vigil.findings DROP COLUMN first_alerted_at"), 0);
 	struct db_err e = { 0 };
 	struct db_alert_state *s = NULL;
 	size_t n = 7;

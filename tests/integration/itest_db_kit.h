@@ -38,9 +38,10 @@ static inline const char *idb_default_bot_query(void)
 	       "FROM positions WHERE status = 'active'";
 }
 
-static inline int idb_admin(const char *sql)
+/* Runs one command on conninfo; 0 if it succeeded. */
+static inline int idb_exec(const char *conninfo, const char *sql)
 {
-	PGconn *pg = PQconnectdb(getenv("VIGIL_TEST_PG"));
+	PGconn *pg = PQconnectdb(conninfo);
 	int ok = PQstatus(pg) == CONNECTION_OK;
 	if (ok) {
 		PGresult *r = PQexec(pg, sql);
@@ -51,6 +52,12 @@ static inline int idb_admin(const char *sql)
 	}
 	PQfinish(pg);
 	return ok ? 0 : -1;
+}
+
+/* On the run's cluster (VIGIL_TEST_PG), e.g. CREATE / DROP DATABASE. */
+static inline int idb_admin(const char *sql)
+{
+	return idb_exec(getenv("VIGIL_TEST_PG"), sql);
 }
 
 static inline void idb_params(const struct idb *d, struct db_params *p)

@@ -6,16 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alerts/outbox_mem.h"
-#include "alerts/router.h"
 #include "tests/support/testutil.h"
-
-#define MIN 60000LL
-
-struct fx {
-	struct alert_outbox *ob;
-	struct alert_router *r;
-};
+#include "tests/unit/test_alert_kit.h"
 
 /* routes: log (all), telegram (warning+, rate tg_rate), smtp (critical, escalation) */
 static void fx_init(struct fx *x, int tg_rate)
@@ -33,36 +25,6 @@ static void fx_init(struct fx *x, int tg_rate)
 	};
 	x->ob = alert_outbox_mem_new();
 	x->r = alert_router_new(&c, rt, 3, x->ob);
-}
-
-static void fx_free(struct fx *x)
-{
-	alert_router_free(x->r);
-	x->ob->ops->destroy(x->ob);
-}
-
-/* Takes every queued message out of the outbox (marks them delivered). */
-static size_t drain(struct fx *x, struct alert_msg **out)
-{
-	struct alert_msg *m;
-	size_t n;
-	x->ob->ops->due(x->ob, INT64_MAX, 1000, &m, &n);
-	for (size_t i = 0; i < n; i++)
-		x->ob->ops->delivered(x->ob, m[i].id, 1);
-	if (out)
-		*out = m;
-	else
-		alert_msgs_free(m, n);
-	return n;
-}
-
-static size_t count(const struct alert_msg *m, size_t n, const char *channel, const char *subj_part)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if ((!channel || !strcmp(m[i].channel, channel)) && (!subj_part || strstr(m[i].subject, subj_part)))
-			k++;
-	return k;
 }
 
 static struct rec_finding mk(const char *acct, const char *sym, enum rec_code code)
