@@ -33,7 +33,7 @@ static void
 bb_open(struct xch_stream *s)
 {
 	struct xch *x = s->x;
-	int64_t expires = xch_now_ms() + __atomic_load_n(&x->clock_offset_ms, __ATOMIC_RELAXED) + 10000;
+	int64_t expires = wd_wall_ms() + __atomic_load_n(&x->clock_offset_ms, __ATOMIC_RELAXED) + 10000;
 	char sig[XCH_SIG_HEX];
 	bb_sign_ws(x->cfg.api_secret, expires, sig);
 	struct json_object *m = json_object_new_object();
@@ -64,7 +64,7 @@ subscribe(struct xch_stream *s)
 static void
 apply_positions(struct xch_stream *s, struct bb_ws_msg *m, int64_t recv_ns)
 {
-	int64_t now = xch_now_ms();
+	int64_t now = wd_wall_ms();
 	xch_stream_lock(s);
 	for (size_t i = 0; i < m->npos; i++) {
 		const struct rec_position *p = &m->pos[i];
@@ -101,7 +101,7 @@ apply_orders(struct xch_stream *s, struct bb_ws_msg *m, int64_t recv_ns)
 	for (size_t i = 0; i < m->nord; i++)
 		if (rec_stream_apply_order(s->cache, &m->ord[i]) < 0)
 			log_warn(COMP, "account=%s stream cache full (orders)", s->x->cfg.account);
-	s->cache->last_event_ms = xch_now_ms();
+	s->cache->last_event_ms = wd_wall_ms();
 	xch_stream_unlock(s);
 	for (size_t i = 0; i < m->nord; i++)
 		xch_stream_event(s, m->ord[i].symbol, recv_ns);
@@ -111,7 +111,7 @@ static void
 bb_message(struct xch_stream *s, const char *msg, size_t len, int64_t recv_ns)
 {
 	struct bb_ws_msg m;
-	if (bb_parse_ws(msg, len, xch_now_ms(), &m) != XCH_OK) {
+	if (bb_parse_ws(msg, len, wd_wall_ms(), &m) != XCH_OK) {
 		log_warn(COMP, "account=%s unparsable stream message (%zu bytes) ignored", s->x->cfg.account, len);
 		return;
 	}
@@ -137,7 +137,7 @@ bb_message(struct xch_stream *s, const char *msg, size_t len, int64_t recv_ns)
 		break;
 	case BB_WS_EXECUTION:
 		xch_stream_lock(s);
-		s->cache->last_event_ms = xch_now_ms();
+		s->cache->last_event_ms = wd_wall_ms();
 		xch_stream_unlock(s);
 		for (size_t i = 0; i < m.nsyms; i++)
 			xch_stream_event(s, m.syms[i], recv_ns);

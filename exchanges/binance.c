@@ -26,7 +26,7 @@ bn_req_build(struct xch *x, struct xch_req *r, const char *method, const char *p
 	memset(r, 0, sizeof *r);
 	r->method = method;
 	if (sign) {
-		int64_t ts = xch_now_ms() + __atomic_load_n(&x->clock_offset_ms, __ATOMIC_RELAXED);
+		int64_t ts = wd_wall_ms() + __atomic_load_n(&x->clock_offset_ms, __ATOMIC_RELAXED);
 		char *base = xasprintf("%s%srecvWindow=%" PRId64 "&timestamp=%" PRId64, params ? params : "",
 				       params && *params ? "&" : "", x->cfg.recv_window_ms, ts);
 		char sig[XCH_SIG_HEX];
@@ -162,7 +162,7 @@ bn_positions(struct xch *x, struct rec_position **out, size_t *n, struct xch_err
 	clear_err(err);
 	int rc = bn_call(x, &r, "GET", "/fapi/v3/positionRisk", NULL, true, err);
 	if (rc == XCH_OK)
-		rc = bn_parse_positions(r.resp, r.resp_len, xch_now_ms(), out, n, err);
+		rc = bn_parse_positions(r.resp, r.resp_len, wd_wall_ms(), out, n, err);
 	xch_req_clear(&r);
 	return rc;
 }
@@ -271,7 +271,7 @@ bn_fetch_listing(struct xch *x, struct xch_listing *l)
 	int rc[3];
 	memset(l, 0, sizeof *l);
 	run_signed(x, r, listing_paths, 3, rc, e);
-	int64_t now = xch_now_ms();
+	int64_t now = wd_wall_ms();
 
 	l->pos_rc = rc[0];
 	l->pos_err = e[0];

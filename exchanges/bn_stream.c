@@ -55,7 +55,7 @@ bn_prepare(struct xch_stream *s, char *url, size_t cap)
 			 err.msg);
 		return -1;
 	}
-	s->key_ms = xch_mono_ms();
+	s->key_ms = wd_mono_ms();
 	snprintf(url, cap, "%s/private/ws/%s", s->x->cfg.ws_url, s->listen_key);
 	return 0;
 }
@@ -77,7 +77,7 @@ apply_event(struct xch_stream *s, struct bn_event *ev, int64_t recv_ns)
 {
 	char syms[64][REC_SYM_MAX];
 	size_t nsyms = 0;
-	int64_t now = xch_now_ms();
+	int64_t now = wd_wall_ms();
 
 	xch_stream_lock(s);
 	if (ev->kind == BN_EV_ACCOUNT) {
@@ -104,7 +104,7 @@ static void
 bn_message(struct xch_stream *s, const char *msg, size_t len, int64_t recv_ns)
 {
 	struct bn_event ev;
-	if (bn_parse_event(msg, len, xch_now_ms(), &ev) != XCH_OK) {
+	if (bn_parse_event(msg, len, wd_wall_ms(), &ev) != XCH_OK) {
 		log_warn(COMP, "account=%s unparsable stream message (%zu bytes) ignored", s->x->cfg.account, len);
 		return;
 	}

@@ -50,7 +50,7 @@ bb_req_build(struct xch *x, struct xch_req *r, const char *method, const char *p
 	}
 	if (!sign)
 		return;
-	int64_t ts = xch_now_ms() + __atomic_load_n(&x->clock_offset_ms, __ATOMIC_RELAXED);
+	int64_t ts = wd_wall_ms() + __atomic_load_n(&x->clock_offset_ms, __ATOMIC_RELAXED);
 	char sig[XCH_SIG_HEX];
 	bb_sign(x->cfg.api_secret, ts, x->cfg.api_key, x->cfg.recv_window_ms, post ? r->body : payload, sig);
 	char *h = xasprintf("X-BAPI-API-KEY: %s", x->cfg.api_key);
@@ -77,7 +77,7 @@ bb_req_finish(struct xch *x, struct xch_req *r, struct json_object **root, struc
 	int rc = xch_http_transport_rc(r, err);
 	if (rc != XCH_OK)
 		return rc;
-	return bb_check_answer(r->status, r->resp, r->resp_len, r->limit_reset_ms, xch_now_ms(), root, result, err);
+	return bb_check_answer(r->status, r->resp, r->resp_len, r->limit_reset_ms, wd_wall_ms(), root, result, err);
 }
 
 static int
@@ -236,7 +236,7 @@ follow_pages(struct xch *x, enum bb_list k, struct bb_acc *a, struct xch_err *er
 		int rc = bb_call(x, "GET", list_path(k), q, true, &root, &res, err);
 		free(q);
 		if (rc == XCH_OK)
-			rc = parse_page(k, res, xch_now_ms(), a, err);
+			rc = parse_page(k, res, wd_wall_ms(), a, err);
 		if (root)
 			json_object_put(root);
 		if (rc != XCH_OK)
@@ -269,7 +269,7 @@ again:
 	}
 	xch_http_run(p->http, rp, n);
 	bool skew = false;
-	int64_t now = xch_now_ms();
+	int64_t now = wd_wall_ms();
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *root, *res;
 		rc[i] = bb_req_finish(x, &r[i], &root, &res, &errs[i]);
@@ -392,7 +392,7 @@ bb_fetch_listing(struct xch *x, struct xch_listing *l)
 	}
 	acc_free(&a[0]);
 	acc_free(&a[1]);
-	l->fetched_ms = xch_now_ms();
+	l->fetched_ms = wd_wall_ms();
 	return l->pos_rc != XCH_OK ? l->pos_rc : l->ord_rc;
 }
 
@@ -435,7 +435,7 @@ get_position_stop(struct xch *x, const char *id, struct rec_order *out, struct x
 	for (size_t i = 0; i < cnt; i++) {
 		struct rec_position p;
 		bool open;
-		if (!bb_position_from(json_object_array_get_idx(list, i), xch_now_ms(), REC_SRC_REST, &p, &open))
+		if (!bb_position_from(json_object_array_get_idx(list, i), wd_wall_ms(), REC_SRC_REST, &p, &open))
 			continue;
 		if (p.pidx != pidx || strcmp(p.symbol, sym) != 0 || !(p.stop_loss > 0) || !open)
 			continue;

@@ -24,28 +24,6 @@ struct xch_http {
 	size_t max_body;
 };
 
-int64_t
-xch_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t
-xch_mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-int64_t
-xch_mono_ms(void)
-{
-	return xch_mono_ns() / 1000000;
-}
-
 struct xch_http *
 xch_http_new(int64_t connect_timeout_ms, int64_t request_timeout_ms, size_t max_body)
 {
@@ -236,7 +214,7 @@ xch_http_run(struct xch_http *h, struct xch_req *const *reqs, size_t n)
 		}
 		setup(h, h->easy[i], &t[i]);
 		curl_easy_setopt(h->easy[i], CURLOPT_PRIVATE, &t[i]);
-		r->sent_ms = xch_now_ms();
+		r->sent_ms = wd_wall_ms();
 		curl_multi_add_handle(h->multi, h->easy[i]);
 	}
 	int running = 1;
@@ -255,7 +233,7 @@ xch_http_run(struct xch_http *h, struct xch_req *const *reqs, size_t n)
 			if (!x)
 				continue;
 			x->r->curl_rc = m->data.result;
-			x->r->done_ms = xch_now_ms();
+			x->r->done_ms = wd_wall_ms();
 			curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &x->r->status);
 		}
 	}
@@ -264,7 +242,7 @@ xch_http_run(struct xch_http *h, struct xch_req *const *reqs, size_t n)
 			continue;
 		curl_multi_remove_handle(h->multi, h->easy[i]);
 		if (!reqs[i]->done_ms)
-			reqs[i]->done_ms = xch_now_ms();
+			reqs[i]->done_ms = wd_wall_ms();
 	}
 }
 

@@ -58,10 +58,8 @@ void xch_http_note_limits(const struct xch_req *r, struct xch_limits *lim);
 
 void xch_req_clear(struct xch_req *r);
 
-/* Wall-clock ms (CLOCK_REALTIME) and monotonic ms. */
-int64_t xch_now_ms(void);
-int64_t xch_mono_ms(void);
-int64_t xch_mono_ns(void);
+/* Clocks: wd_wall_ms / wd_mono_ms / wd_mono_ns. */
+#include "watchdog/clock_now.h"
 
 /* Percent-encodes s for a query string / form value (malloc'd). */
 char *xch_urlencode(const char *s);

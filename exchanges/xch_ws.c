@@ -119,7 +119,7 @@ set_state(struct xch_stream *s, enum rec_stream_state st)
 	pthread_mutex_lock(&s->mu);
 	s->cache->state = st;
 	if (st == REC_SS_UP)
-		s->cache->connected_ms = xch_now_ms();
+		s->cache->connected_ms = wd_wall_ms();
 	pthread_mutex_unlock(&s->mu);
 }
 
@@ -220,7 +220,7 @@ tick_cb(lws_sorted_usec_list_t *sul)
 	struct xch_stream *s = lws_container_of(sul, struct xch_stream, sul_tick);
 	if (atomic_load(&s->stop))
 		return;
-	int64_t now = xch_mono_ms();
+	int64_t now = wd_mono_ms();
 	if (s->established && s->tune.stale_ms > 0 && now - s->last_rx_mono_ms > s->tune.stale_ms) {
 		log_warn(COMP, "account=%s stream silent for %" PRId64 " ms, reconnecting",
 			 s->x->cfg.account, now - s->last_rx_mono_ms);
@@ -239,10 +239,10 @@ tick_cb(lws_sorted_usec_list_t *sul)
 static void
 deliver(struct xch_stream *s)
 {
-	int64_t recv_ns = xch_mono_ns();
+	int64_t recv_ns = wd_mono_ns();
 	s->last_rx_mono_ms = recv_ns / 1000000;
 	pthread_mutex_lock(&s->mu);
-	s->cache->last_msg_ms = xch_now_ms();
+	s->cache->last_msg_ms = wd_wall_ms();
 	pthread_mutex_unlock(&s->mu);
 	s->rx[s->rxlen] = '\0';
 	s->proto->on_message(s, s->rx, s->rxlen, recv_ns);
@@ -268,10 +268,10 @@ ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
 		 * reconnect in a tight loop */
 		s->rxlen = 0;
 		s->authed = false;
-		s->opened_mono_ms = s->last_rx_mono_ms = s->last_ping_ms = xch_mono_ms();
+		s->opened_mono_ms = s->last_rx_mono_ms = s->last_ping_ms = wd_mono_ms();
 		pthread_mutex_lock(&s->mu);
 		s->cache->state = REC_SS_UP;
-		s->cache->connected_ms = xch_now_ms();
+		s->cache->connected_ms = wd_wall_ms();
 		if (again)
 			s->cache->reconnects++;
 		pthread_mutex_unlock(&s->mu);
@@ -282,7 +282,7 @@ ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
 			lws_callback_on_writable(wsi);
 		/* events may have been missed while down: let the engine
 		 * resync by REST */
-		xch_stream_event(s, "", xch_mono_ns());
+		xch_stream_event(s, "", wd_mono_ns());
 		break;
 	}
 	case LWS_CALLBACK_CLIENT_RECEIVE:
@@ -307,9 +307,9 @@ ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
 			deliver(s);
 		break;
 	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
-		s->last_rx_mono_ms = xch_mono_ms();
+		s->last_rx_mono_ms = wd_mono_ms();
 		pthread_mutex_lock(&s->mu);
-		s->cache->last_msg_ms = xch_now_ms();
+		s->cache->last_msg_ms = wd_wall_ms();
 		pthread_mutex_unlock(&s->mu);
 		break;
 	case LWS_CALLBACK_CLIENT_WRITEABLE: {
@@ -412,7 +412,7 @@ xch_stream_start(struct xch *x, const struct xch_stream_proto *proto, struct xch
 		s->tune.tick_ms = 200;
 	if (s->tune.max_msg == 0)
 		s->tune.max_msg = XCH_CAP_WS_MSG;
-	s->rng = (unsigned)xch_mono_ns() ^ (unsigned)(uintptr_t)s;
+	s->rng = (unsigned)wd_mono_ns() ^ (unsigned)(uintptr_t)s;
 	pthread_mutex_init(&s->mu, NULL);
 	s->cache = xcalloc(1, sizeof *s->cache);
 	s->http = xch_http_new(x->cfg.connect_timeout_ms, x->cfg.request_timeout_ms, 64 * 1024);

@@ -42,20 +42,6 @@ int db_err_set(struct db_err *e, int code, const char *fmt, ...)
 	return code;
 }
 
-int64_t db_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t db_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int64_t db_new_id(void)
 {
 	/* ms since 2024-01-01 in the high bits (ordering for humans), 20
@@ -64,7 +50,7 @@ int64_t db_new_id(void)
 	uint32_t r = 0;
 	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
 		r = (uint32_t)rand();
-	int64_t ms = db_now_ms() - 1704067200000LL;
+	int64_t ms = wd_wall_ms() - 1704067200000LL;
 	if (ms < 0)
 		ms = 0;
 	return (ms << 20) | (int64_t)(r & 0xFFFFF);
@@ -181,7 +167,7 @@ static void failed_attempt(struct db_conn *c)
 	c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : c->p.backoff_min_ms;
 	if (c->backoff_ms > c->p.backoff_max_ms)
 		c->backoff_ms = c->p.backoff_max_ms;
-	c->next_try_ms = db_mono_ms() + c->backoff_ms;
+	c->next_try_ms = wd_mono_ms() + c->backoff_ms;
 }
 
 int db_conn_ensure(struct db_conn *c, struct db_err *e)
@@ -189,9 +175,9 @@ int db_conn_ensure(struct db_conn *c, struct db_err *e)
 	if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
 		return DB_OK;
 	drop(c);
-	if (c->next_try_ms && db_mono_ms() < c->next_try_ms)
+	if (c->next_try_ms && wd_mono_ms() < c->next_try_ms)
 		return db_err_set(e, DB_EUNREACH, "database unreachable (next attempt in %lld ms)",
-				  (long long)(c->next_try_ms - db_mono_ms()));
+				  (long long)(c->next_try_ms - wd_mono_ms()));
 	/* libpq's connect_timeout is whole seconds */
 	char ct[24], opts[160];
 	snprintf(ct, sizeof ct, "%lld", (long long)((c->p.connect_timeout_ms + 999) / 1000));

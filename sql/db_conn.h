@@ -84,9 +84,8 @@ void db_rollback(struct db_conn *c);
 /* Fills e (code, message with secrets redacted). Returns code. */
 int db_err_set(struct db_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Milliseconds: wall clock (stored times) and monotonic (backoff). */
-int64_t db_now_ms(void);
-int64_t db_mono_ms(void);
+/* Clocks: wd_wall_ms (stored times), wd_mono_ms (backoff). */
+#include "watchdog/clock_now.h"
 /* A new random positive 63-bit id, roughly time ordered. */
 int64_t db_new_id(void);
 

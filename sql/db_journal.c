@@ -132,7 +132,7 @@ static int j_intent(struct rec_journal *j, struct rec_action *a)
 	if (a->id <= 0)
 		a->id = db_new_id();
 	if (a->intent_ms <= 0)
-		a->intent_ms = db_now_ms();
+		a->intent_ms = wd_wall_ms();
 	a->outcome = REC_OUT_PENDING;
 	char *line = db_spool_fmt_intent(a);
 	struct intent_arg ia = { a, line };
@@ -156,7 +156,7 @@ static int direct_outcome(struct rec_journal *j, void *arg, struct db_err *e)
 static int j_outcome(struct rec_journal *j, int64_t id, enum rec_outcome o, const char *order_id,
 		     const char *detail)
 {
-	struct outcome_arg oa = { id, db_now_ms(), o, order_id ? order_id : "", detail ? detail : "" };
+	struct outcome_arg oa = { id, wd_wall_ms(), o, order_id ? order_id : "", detail ? detail : "" };
 	char *line = db_spool_fmt_outcome(id, o, oa.order_id, oa.detail, oa.ms);
 	int rc = write_or_spool(j, line, direct_outcome, &oa);
 	free(line);

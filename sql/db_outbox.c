@@ -210,7 +210,7 @@ static int o_enqueue(struct alert_outbox *o, struct alert_msg *m)
 	if (m->id <= 0)
 		m->id = db_new_id();
 	if (m->created_ms <= 0)
-		m->created_ms = db_now_ms();
+		m->created_ms = wd_wall_ms();
 	if (m->next_attempt_ms <= 0)
 		m->next_attempt_ms = m->created_ms;
 	char *line = db_spool_fmt_alert(m);

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "watchdog/clock_now.h"
+
 struct wd_sched_slot {
 	int64_t next_ms;      /* periodic deadline */
 	int64_t event_due_ms; /* 0 = no event pending */
@@ -42,7 +44,5 @@ void wd_sched_start(struct wd_sched *s, size_t i, int64_t now);
 void wd_sched_done(struct wd_sched *s, size_t i, int64_t now);
 
 /* Clocks: monotonic for deadlines, wall for data (ms). */
-int64_t wd_mono_ms(void);
-int64_t wd_wall_ms(void);
 
 #endif

@@ -160,12 +160,12 @@ static void test_db_unreachable_database_reports_unreachable_fast(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	struct rec_bot_row *rows = NULL;
 	size_t n = 0;
-	int64_t t0 = db_mono_ms();
+	int64_t t0 = wd_mono_ms();
 	CU_ASSERT_EQUAL(db_bot_positions(c, idb_default_bot_query(), &rows, &n, &e), DB_EUNREACH);
 	/* second call inside the backoff: no new attempt, same answer */
 	CU_ASSERT_EQUAL(db_bot_positions(c, idb_default_bot_query(), &rows, &n, &e), DB_EUNREACH);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "next attempt"));
-	CU_ASSERT_TRUE(db_mono_ms() - t0 < 3000);
+	CU_ASSERT_TRUE(wd_mono_ms() - t0 < 3000);
 	db_conn_free(c);
 }
 
@@ -430,10 +430,10 @@ static void test_db_ha_only_one_holder_and_takeover_after_kill9(void)
 	const int64_t interval = 500;
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	int64_t t0 = db_mono_ms(), took = -1;
-	while (db_mono_ms() - t0 <= 2 * interval) {
+	int64_t t0 = wd_mono_ms(), took = -1;
+	while (wd_mono_ms() - t0 <= 2 * interval) {
 		if (db_ha_try_acquire(a, &e) == 1) {
-			took = db_mono_ms() - t0;
+			took = wd_mono_ms() - t0;
 			break;
 		}
 		usleep(50 * 1000);
