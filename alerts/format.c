@@ -116,6 +116,9 @@ char *alert_format_fix(const struct rec_finding *f, const struct alert_fmt_ctx *
 	case REC_SOURCE_UNREACHABLE:
 		return xasprintf("check the network / credentials, then: vigil status -c %s --account %s", cf,
 				 f->account);
+	case REC_CONFIG_DRIFT:
+		return xasprintf("set hedge_mode in [account %s] of %s to the exchange's position mode; repairs stay off until then",
+				 f->account, cf);
 	case REC_CLOCK_SKEW:
 		return xstrdup("sync the host clock (chronyc tracking / timedatectl)");
 	default:

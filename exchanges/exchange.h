@@ -139,6 +139,11 @@ struct xch_ops {
 	/* Appended (issue 4): copies the stream cache under its lock; 0, or -1
 	 * if the adapter has no stream. May be NULL (xch_stream_copy -> -1). */
 	int (*stream_copy)(struct xch *x, struct rec_stream_cache *out);
+	/* Appended (issue 14): the account's position mode as the exchange
+	 * reports it (Binance GET /fapi/v1/positionSide/dual). May be NULL
+	 * when the mode shows in the position rows instead (Bybit
+	 * positionIdx): the core reads it from there. */
+	int (*position_mode)(struct xch *x, enum rec_pos_mode *out, struct xch_err *err);
 };
 
 struct xch_config {
@@ -160,6 +165,10 @@ struct xch_config {
 	 * HTTP status (0 = none) and the round trip in ms. For metrics. */
 	void (*on_rest)(void *ud, const char *method, const char *path, long http, int64_t elapsed_ms);
 	void *on_rest_ud;
+	/* Appended (issue 14): Bybit settle coins listed for positions and
+	 * open orders, e.g. {"USDT","USDC"}; nsettle 0 = USDT and USDC. */
+	char settle_coins[4][8];
+	size_t nsettle;
 };
 
 /* Every adapter starts with this header; the private part follows. */

@@ -505,13 +505,19 @@ static void judge_open(struct ctx *c, struct sym_ent *e, enum rec_pos_idx pidx, 
 	enum rec_oside closing = rec_rule_closing_side(mg);
 	rec_protection_eval(&mg->pos, closing, c->ord_by_sym + e->ord_first, e->ord_n, linger, c, &pr);
 	if (pr.wrong) {
-		struct rec_finding *f = add_finding(c, REC_WRONG_SIDE_STOP, e->sym, pidx);
-		fill_views(c, f, e, pi, mg, live);
-		set_order(f, pr.wrong);
-		f->stop_qty = pr.stop_qty;
-		f->repairable = repairable;
-		detail_add(f, "%zu stop(s) on the %s side of a %s position (would add to it), e.g. %s", pr.nwrong,
-			   rec_oside_name(pr.wrong->side), rec_side_name(mg->pos.side), pr.wrong->id);
+		/* grace like the other order findings, from when the condition
+		 * began (a flip: the bot moves its stop over) */
+		snprintf(k, sizeof k, "W|%s|%d|%s", e->sym, (int)pidx, pr.wrong->id);
+		int64_t wfirst = rec_mem_cond(c->m, k, e->sym, REC_COND_WRONG, 0, NULL);
+		if (rec_rule_grace_passed(wfirst, s->now_ms, p->grace_order_ms)) {
+			struct rec_finding *f = add_finding(c, REC_WRONG_SIDE_STOP, e->sym, pidx);
+			fill_views(c, f, e, pi, mg, live);
+			set_order(f, pr.wrong);
+			f->stop_qty = pr.stop_qty;
+			f->repairable = repairable;
+			detail_add(f, "%zu reducing stop(s) on the %s side of a %s position (cannot close it), e.g. %s",
+				   pr.nwrong, rec_oside_name(pr.wrong->side), rec_side_name(mg->pos.side), pr.wrong->id);
+		}
 	}
 	bool covered = rec_protection_covers(&pr, mg->pos.size);
 	if (orphan_i != SIZE_MAX) {
@@ -531,10 +537,13 @@ static void judge_open(struct ctx *c, struct sym_ent *e, enum rec_pos_idx pidx, 
 			   pr.stop_qty);
 		if (pr.nunknown_side)
 			detail_add(f, "; %zu stop(s) with unknown side ignored", pr.nunknown_side);
-		if (pr.nnot_reduce)
-			detail_add(f, "; %zu not reduce-only", pr.nnot_reduce);
 		if (pr.nlingering)
 			detail_add(f, "; %zu stuck TRIGGERING", pr.nlingering);
+		if (pr.ninactive)
+			detail_add(f, "; %zu stop(s) protecting nothing now (trailing not activated / trigger past the mark)",
+				   pr.ninactive);
+		if (pr.ntp)
+			detail_add(f, "; %zu take-profit(s) ignored", pr.ntp);
 		detail_add(f, ")");
 		if (pr.stop_qty > 0) {
 			struct rec_finding *u = add_finding(c, REC_UNDERSIZED_STOP, e->sym, pidx);
@@ -679,6 +688,46 @@ static void judge_symbol(struct ctx *c, struct sym_ent *e)
 
 /* ---- account level ---- */
 
+/* The position mode the exchange shows: its own answer when read, else
+ * the pidx of the rows it listed (hedge legs carry LONG / SHORT, one-way
+ * rows BOTH). *hedge / *oneway say which evidence exists. */
+static void mode_evidence(const struct ctx *c, bool *hedge, bool *oneway)
+{
+	const struct rec_snapshot *s = c->s;
+	*hedge = *oneway = false;
+	if (s->pos_mode != REC_MODE_UNKNOWN) {
+		*hedge = s->pos_mode == REC_MODE_HEDGE;
+		*oneway = !*hedge;
+		return;
+	}
+	for (size_t i = 0; s->rest_pos_ok && i < s->nrest_pos; i++) {
+		if (s->rest_pos[i].size <= 0)
+			continue;
+		*hedge |= s->rest_pos[i].pidx != REC_PIDX_BOTH;
+		*oneway |= s->rest_pos[i].pidx == REC_PIDX_BOTH;
+	}
+	for (size_t i = 0; i < c->nord; i++) {
+		*hedge |= c->ord[i]->pidx != REC_PIDX_BOTH;
+		*oneway |= c->ord[i]->pidx == REC_PIDX_BOTH && !c->ord[i]->position_attached;
+	}
+}
+
+static void judge_mode(struct ctx *c)
+{
+	bool hedge, oneway;
+	mode_evidence(c, &hedge, &oneway);
+	bool drift = c->p->hedge_mode ? oneway : hedge;
+	if (!drift)
+		return;
+	struct rec_finding *f = add_finding(c, REC_CONFIG_DRIFT, "", REC_PIDX_BOTH);
+	f->repairable = false;
+	detail_add(f, "configured %s mode, but the exchange %s %s mode: repairs are off for this account",
+		   c->p->hedge_mode ? "hedge" : "one-way",
+		   c->s->pos_mode != REC_MODE_UNKNOWN ? "reports" : "lists positions / orders of",
+		   c->p->hedge_mode ? "one-way" : "hedge");
+}
+
+
 static void judge_account(struct ctx *c)
 {
 	const struct rec_snapshot *s = c->s;
@@ -756,6 +805,7 @@ static bool evaluable(void *ud, char kind, enum rec_code code, const char *symbo
 		break;
 	case REC_COND_ORPHAN_ORD:
 	case REC_COND_DUP:
+	case REC_COND_WRONG:
 	case REC_COND_TRIGGERING:
 	case REC_COND_UNPROT:
 		if (!s->orders_ok)
@@ -795,6 +845,7 @@ int rec_classify(const struct rec_snapshot *s, const struct rec_params *p, struc
 	for (size_t i = 0; i < c.nent; i++)
 		judge_symbol(&c, &c.ent[i]);
 	judge_account(&c);
+	judge_mode(&c);
 	if (c.nout > 1)
 		qsort(c.out, c.nout, sizeof *c.out, fcmp);
 	for (size_t i = 0; i < c.nout; i++)

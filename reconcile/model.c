@@ -24,6 +24,7 @@ static const struct {
 	[REC_REPAIR_FAILED] = { "REPAIR_FAILED", REC_SEV_CRITICAL },
 	[REC_CLOSE_UNVERIFIED] = { "CLOSE_UNVERIFIED", REC_SEV_CRITICAL },
 	[REC_UNKNOWN_SIDE] = { "UNKNOWN_SIDE", REC_SEV_CRITICAL },
+	[REC_CONFIG_DRIFT] = { "CONFIG_DRIFT", REC_SEV_CRITICAL },
 };
 
 const char *rec_code_name(enum rec_code c)

@@ -69,11 +69,28 @@ enum rec_order_status {
 /* What a conditional order does when it fires. */
 enum rec_order_kind {
 	REC_OK_REGULAR = 0,   /* limit/market in the matching engine */
-	REC_OK_STOP_LOSS,     /* STOP_MARKET / STOP / Bybit StopLoss, PartialStopLoss, Stop */
+	REC_OK_STOP_LOSS,     /* STOP_MARKET / STOP / Bybit StopLoss, PartialStopLoss */
 	REC_OK_TAKE_PROFIT,
 	REC_OK_TRAILING,
 	REC_OK_OTHER,
+	/* Bybit stopOrderType "Stop": a plain conditional order that is a
+	 * stop-loss or a take-profit only by its triggerDirection relative to
+	 * the position (exchange-api.md 2.5) */
+	REC_OK_CONDITIONAL,
 };
+
+/* Which way the working price must move for a conditional order to fire,
+ * as the exchange documents it: Bybit triggerDirection (1 rise, 2 fall);
+ * Binance by type and side (STOP* BUY rises, SELL falls; TAKE_PROFIT*
+ * the reverse; TRAILING_STOP_MARKET as a stop). The adapter sets it. */
+enum rec_trig_dir { REC_TRIG_UNKNOWN = 0, REC_TRIG_RISE = 1, REC_TRIG_FALL = 2 };
+
+/* Unknown / no / yes, for facts an exchange may not state. */
+enum rec_tri { REC_TRI_UNKNOWN = 0, REC_TRI_NO = 1, REC_TRI_YES = 2 };
+
+/* The account's position mode as the exchange reports it (Binance
+ * positionSide/dual, Bybit positionIdx of the position rows). */
+enum rec_pos_mode { REC_MODE_UNKNOWN = 0, REC_MODE_ONEWAY = 1, REC_MODE_HEDGE = 2 };
 
 struct rec_order {
 	char id[REC_ID_MAX];        /* orderId, or algoId for Binance algo orders */
@@ -96,6 +113,12 @@ struct rec_order {
 	int64_t created_ms;
 	int64_t update_ms;
 	unsigned sources;
+	/* Appended (issue 14). */
+	enum rec_trig_dir trigger_dir; /* UNKNOWN = the exchange did not say */
+	bool close_on_trigger;      /* Bybit closeOnTrigger: reduces, may cancel others */
+	double activate_price;      /* trailing: activation price; 0 = none given */
+	enum rec_tri activated;     /* trailing: Binance ALGO_UPDATE "ia"; UNKNOWN = not said */
+	char settle[8];             /* Bybit settle coin of the listing ("" = default) */
 };
 
 /* One row of the bot's database, as the configured query returns it.
@@ -153,6 +176,7 @@ enum rec_code {
 	REC_REPAIR_FAILED,
 	REC_CLOSE_UNVERIFIED,
 	REC_UNKNOWN_SIDE,
+	REC_CONFIG_DRIFT,           /* exchange position mode differs from config */
 	REC_CODE_COUNT
 };
 

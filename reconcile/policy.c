@@ -117,6 +117,7 @@ struct pb {
 	const struct xch_instrument *ins;
 	size_t nins;
 	int64_t now;
+	bool drift; /* CONFIG_DRIFT among the findings: nothing is sent */
 };
 
 static struct rec_step *add(struct pb *b, enum rec_action_kind k, const struct rec_finding *f,
@@ -239,6 +240,11 @@ static void plan_one(struct pb *b, const struct rec_finding *f)
 		alert_only(b, f, mode, "%s: position side UNKNOWN, nothing sent", why);
 		return;
 	}
+	if (b->drift) {
+		alert_only(b, f, mode, "%s: the exchange's position mode differs from the config (CONFIG_DRIFT); alert only",
+			   why);
+		return;
+	}
 	if (!f->repairable) {
 		alert_only(b, f, mode, "%s: not repairable (%s); alert only", why,
 			   f->detail[0] ? f->detail : "facts not confirmed by the exchange");
@@ -335,6 +341,8 @@ int rec_plan_build(const struct wd_account *acct, const struct rec_finding *f, s
 {
 	memset(out, 0, sizeof *out);
 	struct pb b = { .p = out, .acct = acct, .ins = ins, .nins = nins, .now = now_ms };
+	for (size_t i = 0; i < nf; i++)
+		b.drift |= f[i].code == REC_CONFIG_DRIFT;
 	for (size_t i = 0; i < nf; i++)
 		plan_one(&b, &f[i]);
 	if (out->n > 1)

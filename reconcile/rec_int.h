@@ -13,6 +13,7 @@
 #define REC_COND_DUP 'D'       /* redundant stop: grace_order */
 #define REC_COND_UNPROT 'U'    /* position not fully covered: grace_open */
 #define REC_COND_ORPHAN_POS 'R'/* open without live bot row: grace_open */
+#define REC_COND_WRONG 'W'     /* wrong-side reducing stop: grace_order */
 #define REC_COND_FINDING 'f'   /* an open finding (lifecycle) */
 
 /* Starts an audit at now. */
@@ -44,11 +45,6 @@ void rec_mem_end(struct rec_memory *m, rec_eval_fn fn, void *ctx);
 
 /* Open (resting / untriggered / triggering) order. */
 bool rec_order_is_active(const struct rec_order *o);
-/* A stop-loss: conditional stop-loss / trailing, or Bybit position-attached. */
-bool rec_order_is_stop(const struct rec_order *o);
-/* An exit order that makes no sense without a position (ORPHAN_ORDER):
- * reduce-only, close-position, or a conditional stop / TP / trailing. */
-bool rec_order_is_exit(const struct rec_order *o);
 
 struct rec_protection {
 	double stop_qty;                    /* sum of covering quantities */
@@ -57,15 +53,19 @@ struct rec_protection {
 	const struct rec_order *keep;       /* the stop that alone covers (if any) */
 	const struct rec_order *redundant;  /* another stop beside keep */
 	const struct rec_order *wrong;      /* first wrong-side stop */
-	size_t nwrong, nunknown_side, nnot_reduce, nlingering;
+	size_t nwrong, nunknown_side, nlingering;
+	size_t nentry;                      /* the bot's entry orders on the leg (ignored) */
+	size_t ntp;                         /* take-profits / limit exits (ignored) */
+	size_t ninactive;                   /* stops that protect nothing now (trailing not
+					     * activated, trigger past the mark) */
 	bool pos_field;                     /* the position's own stopLoss counted */
 };
 
 /* Is this TRIGGERING order lingering (no longer counted)? */
 typedef bool (*rec_linger_fn)(void *ctx, const struct rec_order *o);
 
-/* Evaluates the stops among ord[0..n) (same symbol) for an OPEN position
- * pos whose closing side is closing (from the position's side only). */
+/* Evaluates the orders among ord[0..n) (same symbol) for an OPEN position
+ * pos by rec_protects (closing is pos's closing side; kept for callers). */
 void rec_protection_eval(const struct rec_position *pos, enum rec_oside closing, const struct rec_order *const *ord,
 			 size_t n, rec_linger_fn linger, void *ctx, struct rec_protection *out);
 /* Full size covered on the closing side. */

@@ -82,6 +82,9 @@ struct rec_params {
 	int64_t clock_skew_limit_ms;
 	enum rec_symstyle bot_symbol_style; /* how the bot's DB spells symbols */
 	char bot_exchange[64];          /* keep bot rows with this exchange ("" = all) */
+	/* Appended (issue 14): the account's configured position mode; a
+	 * different mode reported by the exchange is CONFIG_DRIFT. */
+	bool hedge_mode;
 };
 
 /* 30 s / 30 s / 5 s / 60 s / 1 s, plain, "" (like watchdog/config.c). */
@@ -119,6 +122,11 @@ struct rec_snapshot {
 	/* exchange server time - local time */
 	bool clock_known;
 	int64_t clock_offset_ms;
+
+	/* Appended (issue 14): the position mode the exchange reported
+	 * (Binance positionSide/dual); UNKNOWN = not read, then the mode is
+	 * read from the position and order rows' pidx. */
+	enum rec_pos_mode pos_mode;
 };
 
 struct rec_memory;
@@ -139,6 +147,51 @@ int rec_lifecycle(const struct rec_memory *m, struct rec_finding **out, size_t *
 
 /* Number of findings currently open in memory (for status/metrics). */
 size_t rec_memory_open_count(const struct rec_memory *m);
+
+/* ---- what protects a position (protection.c): the one rule ----
+ * Used by classification, by every repair precondition and by `vigil
+ * status`; the facts come from the exchange's documented behaviour as the
+ * adapters state them (kind, side, trigger_dir, reduce-only / close-
+ * position / closeOnTrigger, pidx), never from a field's name alone. */
+enum rec_prot_verdict { REC_PROT_NO = 0, REC_PROT_YES = 1, REC_PROT_UNKNOWN = 2 };
+
+/* What an order is to one position leg. */
+enum rec_order_role {
+	REC_ROLE_NONE = 0,      /* another leg or symbol: says nothing here */
+	REC_ROLE_ENTRY,         /* can open or add: the bot's, never protection, never cancelled */
+	REC_ROLE_STOP,          /* reducing stop on the closing side, firing on the loss side */
+	REC_ROLE_TAKE_PROFIT,   /* reducing, fires (or rests) on the profit side: the bot's */
+	REC_ROLE_WRONG_SIDE,    /* reducing, but its side does not close this position */
+	REC_ROLE_UNKNOWN,       /* side / direction / type unreadable: never trusted */
+};
+
+struct rec_prot {
+	enum rec_prot_verdict verdict;
+	enum rec_order_role role;
+	bool full;              /* closes whatever is open (close-position, attached) */
+	double qty;             /* covering quantity when !full */
+	bool dup_cancellable;   /* a plain stop order that may be removed as redundant
+				 * (never a trailing stop, a take-profit or an attached stop) */
+	char why[160];          /* the reason, for humans */
+};
+const char *rec_role_name(enum rec_order_role r);
+const char *rec_prot_verdict_name(enum rec_prot_verdict v);
+
+/* Can order o only reduce? reduce-only, close-position, Bybit
+ * closeOnTrigger, a position-attached stop, or (hedge mode) an order whose
+ * side closes the leg its pidx names. Everything else may open or add. */
+bool rec_order_reduces(const struct rec_order *o);
+
+/* Does o protect the open position pos (side, size, pidx, mark; symbol
+ * "" = any)? triggering_counts: a TRIGGERING order is still within the
+ * documented window (else it is stuck and protects nothing). out may be
+ * NULL. */
+enum rec_prot_verdict rec_protects(const struct rec_order *o, const struct rec_position *pos,
+				   bool triggering_counts, struct rec_prot *out);
+
+/* An exit order that makes no sense without a position on its leg
+ * (ORPHAN_ORDER): live and reducing, not position-attached. */
+bool rec_order_is_exit(const struct rec_order *o);
 
 /* ---- stream cache (stream_cache.c): pure, called under the adapter's lock.
  * Every symbol is kept, known to the bot or not (SKLUSDT); size 0 is kept

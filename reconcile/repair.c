@@ -219,12 +219,17 @@ bool rec_repair_refused(struct rec_engine *e, const struct rec_step *s, struct r
 	return false;
 }
 
-/* ---- cancel (orphan orders, duplicate and wrong-side stops) ---- */
-
-static bool is_stop(const struct rec_order *o)
+enum rec_outcome rec_engine_premise_gone(struct rec_engine *e, struct rec_report *r, struct rec_action *a,
+					 const char *why)
 {
-	return o->kind == REC_OK_STOP_LOSS || o->position_attached;
+	/* journaled as an intent that ended SKIPPED: the record says what
+	 * vigil meant to do and why it did not */
+	if (a->id <= 0 && rec_engine_intent(e, a) != 0)
+		a->id = 0;
+	return rec_engine_finish(e, r, a, REC_OUT_SKIPPED, "premise no longer holds: %s; nothing sent", why);
 }
+
+/* ---- cancel (orphan orders, duplicate and wrong-side stops) ---- */
 
 enum rec_outcome rec_repair_cancel(struct rec_engine *e, const struct rec_step *s,
 				   struct rec_report *r)
@@ -237,56 +242,11 @@ enum rec_outcome rec_repair_cancel(struct rec_engine *e, const struct rec_step *
 		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "dry run: nothing sent");
 	if (!a.order_id[0])
 		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "no order id to cancel");
-	if (s->f.code == REC_ORPHAN_ORDER) {
-		/* the symbol may have a position again: the order may now protect it */
-		struct rec_position p;
-		if (rec_stream_position(c, a.symbol, REC_PIDX_BOTH, &p) == 1 && p.size > 0)
-			return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
-						 "stream shows %s %g open now: order kept",
-						 rec_side_name(p.side), p.size);
-		struct rec_position *rp = NULL;
-		size_t n = 0;
-		struct xch_err err = { 0 };
-		if (c->x->ops->positions(c->x, &rp, &n, &err) != XCH_OK) {
-			free(rp);
-			return rec_engine_finish(e, r, &a, REC_OUT_FAILED,
-						 "cannot confirm the symbol is flat: %s", err.msg);
-		}
-		bool open = false;
-		for (size_t i = 0; i < n; i++)
-			if (strcmp(rp[i].symbol, a.symbol) == 0 && rp[i].size > 0)
-				open = true;
-		free(rp);
-		if (open)
-			return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
-						 "REST shows a position open now: order kept");
-	}
-	if (s->f.code == REC_DUPLICATE_STOP) {
-		/* only remove a duplicate if another stop stays */
-		struct rec_order *o = NULL;
-		size_t n = 0;
-		struct xch_err err = { 0 };
-		if (c->x->ops->open_orders(c->x, &o, &n, &err) != XCH_OK) {
-			free(o);
-			return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "open orders: %s", err.msg);
-		}
-		const struct rec_order *target = NULL;
-		for (size_t i = 0; i < n; i++)
-			if (strcmp(o[i].id, a.order_id) == 0)
-				target = &o[i];
-		bool other = false;
-		for (size_t i = 0; target && i < n; i++)
-			if (&o[i] != target && strcmp(o[i].symbol, a.symbol) == 0 && is_stop(&o[i]) &&
-			    o[i].side == target->side)
-				other = true;
-		free(o);
-		if (!target)
-			return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "order %s no longer open",
-						 a.order_id);
-		if (!other)
-			return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
-						 "no other stop would remain: order kept");
-	}
+	enum rec_premise pr = rec_premise_cancel(e, s, d, sizeof d);
+	if (pr == REC_PREMISE_GONE)
+		return rec_engine_premise_gone(e, r, &a, d);
+	if (pr == REC_PREMISE_UNKNOWN)
+		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "%s: nothing sent", d);
 	if (rec_engine_intent(e, &a) != 0)
 		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "journal unavailable: nothing sent");
 	struct xch_err err = { 0 };

@@ -104,6 +104,37 @@ enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s
 enum rec_outcome rec_repair_cancel(struct rec_engine *e, const struct rec_step *s,
 				   struct rec_report *r);
 
+/* ---- premise.c: each action's premise, re-confirmed just before it is
+ * sent from fresh sources (a fresh stream entry, else a fresh REST
+ * answer; fresh open orders judged by rec_protects). A premise that no
+ * longer holds sends nothing and is journaled and reported as such. */
+enum rec_premise { REC_PREMISE_HOLDS = 0, REC_PREMISE_GONE = 1, REC_PREMISE_UNKNOWN = -1 };
+
+/* The position of (symbol, pidx) now: 1 open (*out), 0 flat, -1 cannot
+ * tell. *src names the source ("stream" / "REST"). */
+int rec_fresh_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx, struct rec_position *out,
+		       const char **src);
+/* Fresh open orders of symbol (malloc'd, free()). 0, or -1 (why set). */
+int rec_fresh_orders(struct rec_ctx *c, const char *symbol, struct rec_order **out, size_t *n, char *why,
+		     size_t wl);
+/* Protection of pos by o[0..n) at send time (TRIGGERING counts as stuck). */
+struct rec_protection;
+void rec_fresh_protection(const struct rec_position *pos, const struct rec_order *o, size_t n,
+			  struct rec_protection *out);
+/* A stop: the position is still open on the plan's side and leg (*pos:
+ * the fresh one, mark / entry filled from the finding when unknown). */
+enum rec_premise rec_premise_stop(struct rec_engine *e, const struct rec_step *s, struct rec_position *pos,
+				  char *why, size_t wl);
+/* A cancel: the order is still open and still what the finding said: an
+ * exit on a flat leg (ORPHAN_ORDER), a plain protecting stop beside
+ * another of full coverage on the same leg (DUPLICATE_STOP), a reducing
+ * stop whose side does not close the position, still on that side
+ * (WRONG_SIDE_STOP). */
+enum rec_premise rec_premise_cancel(struct rec_engine *e, const struct rec_step *s, char *why, size_t wl);
+/* Journals and reports a step whose premise is gone: SKIPPED, nothing sent. */
+enum rec_outcome rec_engine_premise_gone(struct rec_engine *e, struct rec_report *r, struct rec_action *a,
+					 const char *why);
+
 /* repair.c internals shared by repair_*.c */
 struct rec_result *rec_report_add(struct rec_report *r, const struct rec_action *a);
 void rec_report_raise(struct rec_engine *e, struct rec_report *r, const struct rec_step *s,

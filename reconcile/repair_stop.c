@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reconcile/rec_int.h"
 #include "reconcile/repair.h"
 #include "watchdog/log.h"
 
@@ -27,33 +28,35 @@ static bool same_base(const char *cid, const char *ours)
 	return strncmp(cid, ours, bl) == 0 && cid[bl] == '-';
 }
 
-/* 1 = ours found (*found), 2 = covered by another stop, 0 = none, -1 error */
-static int check_open(struct rec_engine *e, const struct rec_action *a, double size,
+/* Fresh open orders: 1 = ours (any attempt) found (*found), 2 = the
+ * position is covered already by the one protection rule (*found = the
+ * stop that covers alone, if any), 0 = not covered, -1 error. */
+static int check_open(struct rec_engine *e, const struct rec_action *a, const struct rec_position *pos,
 		      struct rec_order *found, char *d, size_t dl)
 {
 	struct rec_order *o = NULL;
 	size_t n = 0;
-	struct xch_err err = { 0 };
-	if (e->ctx.x->ops->open_orders(e->ctx.x, &o, &n, &err) != XCH_OK) {
-		free(o);
-		snprintf(d, dl, "open orders unavailable (%.200s): nothing sent", err.msg);
+	if (rec_fresh_orders(&e->ctx, a->symbol, &o, &n, d, dl) != 0) {
+		size_t l = strlen(d);
+		snprintf(d + l, dl - l, ": nothing sent");
 		return -1;
 	}
 	int r = 0;
-	for (size_t i = 0; i < n && r != 1; i++) {
-		if (strcmp(o[i].symbol, a->symbol) != 0)
-			continue;
-		if (same_base(o[i].client_id, a->client_id)) {
+	for (size_t i = 0; i < n && !r; i++)
+		if (same_base(o[i].client_id, a->client_id) && rec_order_is_active(&o[i])) {
 			*found = o[i];
 			r = 1;
-			continue;
 		}
-		bool stop = o[i].kind == REC_OK_STOP_LOSS || o[i].position_attached;
-		bool covers = o[i].close_position || o[i].position_attached ||
-			      (size > 0 && o[i].qty + 1e-9 >= size);
-		if (stop && o[i].side == a->order_side && covers &&
-		    (a->pidx == REC_PIDX_BOTH || o[i].pidx == a->pidx)) {
-			*found = o[i];
+	if (!r) {
+		struct rec_protection pr;
+		rec_fresh_protection(pos, o, n, &pr);
+		if (rec_protection_covers(&pr, pos->size)) {
+			memset(found, 0, sizeof *found);
+			if (pr.keep)
+				*found = *pr.keep;
+			else
+				snprintf(found->id, sizeof found->id, "%s", pr.pos_field ? "position stopLoss" : "several stops");
+			found->side = a->order_side;
 			r = 2;
 		}
 	}
@@ -146,26 +149,20 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 	enum rec_outcome out;
 	if (rec_repair_refused(e, s, r, &a, "stop for", &out))
 		return out;
-	double size = s->pos_size;
-	double mark = s->f.mark_price;
+	/* the premise, from a fresh stream entry or a fresh REST answer */
 	struct rec_position p;
-	if (rec_stream_position(c, a.symbol, a.pidx, &p) == 1) {
-		if (p.size <= 0)
-			return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
-						 "stream shows size 0: position closed, no stop sent");
-		if (p.side != a.position_side) {
-			rec_report_raise(e, r, s, REC_REPAIR_FAILED,
-					 "stream shows %s but the plan protects %s: nothing sent",
-					 rec_side_name(p.side), rec_side_name(a.position_side));
-			return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "side changed: nothing sent");
-		}
-		size = p.size;
-		if (p.mark_price > 0)
-			mark = p.mark_price;
+	enum rec_premise pm = rec_premise_stop(e, s, &p, d, sizeof d);
+	if (pm == REC_PREMISE_GONE)
+		return rec_engine_premise_gone(e, r, &a, d);
+	if (pm == REC_PREMISE_UNKNOWN) {
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "%s: stop not sent", d);
+		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "%s: nothing sent", d);
 	}
+	double size = p.size;
+	double mark = p.mark_price;
 
 	struct rec_order have;
-	int cr = check_open(e, &a, size, &have, d, sizeof d);
+	int cr = check_open(e, &a, &p, &have, d, sizeof d);
 	if (cr < 0) {
 		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "%s", d);
 		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "%s", d);

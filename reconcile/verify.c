@@ -80,8 +80,7 @@ int rec_stream_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx 
 	return 0;
 }
 
-/* REST positions: 1 listed (out filled), 0 not listed, -1 error. */
-static int rest_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx,
+int rec_rest_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx,
 			 struct rec_position *out)
 {
 	struct rec_position *p = NULL;
@@ -129,7 +128,7 @@ enum rec_vres rec_verify_position_exists(struct rec_ctx *c, const char *symbol,
 				}
 			}
 		}
-		if (rest_position(c, symbol, pidx, &p) == 1) {
+		if (rec_rest_position(c, symbol, pidx, &p) == 1) {
 			snprintf(detail, dlen, "REST shows %s %g", rec_side_name(p.side), p.size);
 			return REC_V_OK;
 		}
@@ -164,7 +163,7 @@ enum rec_vres rec_verify_position_gone(struct rec_ctx *c, const char *symbol,
 			rest_absent = 0;
 			continue;
 		}
-		int r = rest_position(c, symbol, pidx, &p);
+		int r = rec_rest_position(c, symbol, pidx, &p);
 		if (r == 0 && ++rest_absent >= 2) {
 			snprintf(detail, dlen, "REST omits it on two answers (check %d)", i + 1);
 			return REC_V_OK;

@@ -49,6 +49,11 @@ void rec_ctx_free(struct rec_ctx *c);
 int rec_stream_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx,
 			struct rec_position *out);
 
+/* REST positions (one fresh call): 1 = listed open (out filled), 0 = not
+ * listed (flat), -1 = error. pidx BOTH matches any. */
+int rec_rest_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx,
+		      struct rec_position *out);
+
 enum rec_vres { REC_V_OK = 0, REC_V_FAILED, REC_V_TIMEOUT };
 const char *rec_vres_name(enum rec_vres v);
 

@@ -45,6 +45,24 @@ static void pos_str(char *buf, size_t n, const struct rec_position *p)
 		snprintf(buf, n, "%s %g", rec_side_name(p->side), p->size);
 }
 
+/* The open position of an order's leg: the stream's when it has one,
+ * else REST's. NULL when flat / unknown. */
+static const struct rec_position *leg_position(const struct wd_audit *a, const char *sym, enum rec_pos_idx pidx)
+{
+	if (a->stream && a->stream->state == REC_SS_UP)
+		for (size_t i = 0; i < a->stream->npos; i++) {
+			const struct rec_position *p = &a->stream->pos[i];
+			if (p->pidx == pidx && strcmp(p->symbol, sym) == 0)
+				return p->size > 0 ? p : NULL;
+		}
+	for (size_t i = 0; i < a->listing.npos; i++) {
+		const struct rec_position *p = &a->listing.pos[i];
+		if (p->pidx == pidx && p->size > 0 && strcmp(p->symbol, sym) == 0)
+			return p;
+	}
+	return NULL;
+}
+
 static int row_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct sym_row *)a)->sym, ((const struct sym_row *)b)->sym);
@@ -72,13 +90,18 @@ static size_t build_rows(const struct wd_audit *a, const struct rec_params *prm,
 		if (!(r = row_get(rows, &n, o->symbol)))
 			continue;
 		r->orders++;
-		if (o->kind == REC_OK_STOP_LOSS || o->kind == REC_OK_TRAILING) {
-			char s[64];
-			snprintf(s, sizeof s, "%s %s@%g%s", o->position_attached ? "pos-SL" : "SL", rec_oside_name(o->side),
-				 o->trigger_price, o->close_position ? "(all)" : "");
-			if (strlen(r->prot) + strlen(s) + 2 < sizeof r->prot)
-				append(r->prot, sizeof r->prot, s);
-		}
+		/* what protects, by the rule the audit uses (rec_protects) */
+		const struct rec_position *lp = leg_position(a, o->symbol, o->pidx);
+		struct rec_prot v;
+		if (!lp || (rec_protects(o, lp, true, &v) == REC_PROT_NO && v.role != REC_ROLE_TAKE_PROFIT))
+			continue;
+		char s[64];
+		snprintf(s, sizeof s, "%s %s@%g%s",
+			 v.verdict == REC_PROT_YES ? (o->position_attached ? "pos-SL" : "SL")
+			 : v.role == REC_ROLE_TAKE_PROFIT ? "TP" : "SL?",
+			 rec_oside_name(o->side), o->trigger_price, v.full ? "(all)" : "");
+		if (strlen(r->prot) + strlen(s) + 2 < sizeof r->prot)
+			append(r->prot, sizeof r->prot, s);
 	}
 	if (a->bot_ok)
 		for (size_t i = 0; i < a->nbot; i++) {

@@ -111,7 +111,10 @@ static inline struct rec_order *kit_stop(struct kit *k, const char *sym, enum re
 	o->kind = REC_OK_STOP_LOSS;
 	o->reduce_only = true;
 	o->close_position = qty <= 0;
-	o->trigger_price = 0.9;
+	/* Binance STOP_MARKET: SELL fires on a fall below the mark (1.01),
+	 * BUY on a rise above it */
+	o->trigger_price = side == REC_BUY ? 1.1 : 0.9;
+	o->trigger_dir = side == REC_BUY ? REC_TRIG_RISE : REC_TRIG_FALL;
 	o->is_algo = k->s.exchange == REC_EX_BINANCE;
 	return o;
 }
@@ -184,6 +187,13 @@ static inline void kit_dump(const struct kit *k)
 	for (size_t i = 0; i < k->nf; i++)
 		fprintf(stderr, "  %s %s rep=%d pos=%s %.10g | %s\n", k->f[i].key, rec_severity_name(k->f[i].severity),
 			k->f[i].repairable, rec_side_name(k->f[i].pos_side), k->f[i].pos_size, k->f[i].detail);
+	for (size_t i = 0; i < k->nord; i++) {
+		const struct rec_order *o = &k->ord[i];
+		fprintf(stderr, "  order %s %s %s kind=%d cond=%d ro=%d cp=%d att=%d st=%d pidx=%d trig=%g dir=%d qty=%g\n",
+			o->id, o->symbol, rec_oside_name(o->side), (int)o->kind, o->conditional, o->reduce_only,
+			o->close_position, o->position_attached, (int)o->status, (int)o->pidx, o->trigger_price,
+			(int)o->trigger_dir, o->qty);
+	}
 }
 
 #endif

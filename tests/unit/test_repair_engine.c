@@ -208,7 +208,8 @@ static void test_engine_cancels_orphan_stop_and_verifies_gone(void)
 {
 	struct rk *k = rk_new(WD_MODE_FULL);
 	struct rec_order o = { .symbol = "BASUSDT", .side = REC_SELL, .kind = REC_OK_STOP_LOSS,
-			       .conditional = true, .is_algo = true, .qty = 1216, .trigger_price = 0.04 };
+			       .conditional = true, .is_algo = true, .qty = 1216, .trigger_price = 0.04,
+			       .reduce_only = true, .trigger_dir = REC_TRIG_FALL };
 	int i = fake_add_order(k->x, &o);
 	CU_ASSERT(i >= 0);
 	const struct rec_order *fo = fake_find_order(k->x, "F1", NULL);

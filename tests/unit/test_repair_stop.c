@@ -82,7 +82,7 @@ static void test_stop_aborted_when_stream_shows_zero_basusdt(void)
 	const struct rec_result *r = rk_result(k, REC_ACT_PLACE_STOP);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	CU_ASSERT_EQUAL(r->a.outcome, REC_OUT_SKIPPED);
-	CU_ASSERT_PTR_NOT_NULL(strstr(r->detail, "size 0"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r->detail, "stream shows BASUSDT flat"));
 	rk_free(k);
 }
 
@@ -238,6 +238,7 @@ static void test_stop_explicit_trigger_crossed_by_mark_is_not_sent(void)
 	CU_ASSERT_EQUAL(rec_repair_stop(&k->e, &s, &k->rep), REC_OUT_SKIPPED);
 	CU_ASSERT_EQUAL(rk_sends(k), 0);
 	/* a SHORT's stop at or below the mark: refused the same way */
+	fake_set_position(k->x, "BTCUSDT", REC_SIDE_SHORT, 0.5, 60000, 59000);
 	s = manual_stop("BTCUSDT", REC_SIDE_SHORT, 0.5, 60000, 59000, 59000);
 	s.mode = WD_MODE_PROTECT;
 	snprintf(s.a.client_id, sizeof s.a.client_id, "vgl-s-00000000beef-1");
