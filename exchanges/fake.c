@@ -45,6 +45,7 @@ struct fake {
 	struct xch_instrument ins[FAKE_MAX_POS];
 	size_t nins;
 	unsigned next_id;
+	enum rec_pos_mode mode; /* what position_mode answers */
 };
 
 static struct fake *F(struct xch *x) { return x->priv; }
@@ -497,7 +498,11 @@ static int f_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack 
 	o->o.kind = REC_OK_STOP_LOSS;
 	o->o.conditional = true;
 	o->o.is_algo = x->cfg.exchange == REC_EX_BINANCE;
-	o->o.reduce_only = true;
+	/* Binance semantics: a STOP_MARKET SELL fires on a fall, BUY on a
+	 * rise; a hedge leg's stop carries positionSide and no reduceOnly */
+	o->o.trigger_dir = os == REC_SELL ? REC_TRIG_FALL : REC_TRIG_RISE;
+	o->o.pidx = req->pidx;
+	o->o.reduce_only = req->pidx == REC_PIDX_BOTH;
 	o->o.close_position = req->qty <= 0;
 	o->o.qty = req->qty;
 	o->o.trigger_price = req->trigger_price;
@@ -556,6 +561,22 @@ static void f_destroy(struct xch *x)
 	free(x);
 }
 
+static int f_position_mode(struct xch *x, enum rec_pos_mode *out, struct xch_err *err)
+{
+	struct fake *f = F(x);
+	struct fake_call *c = logc(f, "position_mode", "");
+	c->rc = popq(f, "position_mode", err);
+	if (c->rc != XCH_OK)
+		return c->rc;
+	*out = f->mode;
+	return XCH_OK;
+}
+
+void fake_set_position_mode(struct xch *x, enum rec_pos_mode m)
+{
+	F(x)->mode = m;
+}
+
 static const struct xch_ops fake_ops = {
 	.name = "fake",
 	.server_time = f_server_time,
@@ -571,6 +592,7 @@ static const struct xch_ops fake_ops = {
 	.stream_stop = f_stream_stop,
 	.destroy = f_destroy,
 	.stream_copy = f_stream_copy,
+	.position_mode = f_position_mode,
 };
 
 struct xch *fake_new(enum rec_exchange ex, const char *account, const struct rec_clock *clk)

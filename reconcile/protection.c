@@ -1,8 +1,8 @@
 /* What protects a position: the one rule (reconcile.h rec_protects), and
  * the per-leg evaluation built on it (rec_int.h rec_protection_eval).
  *
- * A stop-loss protects a leg only when all of these hold (docs/protection.md
- * has the table per exchange):
+ * A stop-loss protects a leg only when all of these hold (PROTECTION.md
+ * beside this file has the table per exchange):
  *  - it is on the leg (same pidx) and reduces: reduce-only, close-position,
  *    closeOnTrigger, position-attached, or in hedge mode its side closes the
  *    leg its positionSide / positionIdx names (Binance forbids reduceOnly

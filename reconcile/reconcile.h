@@ -38,9 +38,10 @@
  *   agreeing source's update time is newer than its last sight (SKLUSDT
  *   under 429/5xx/ws-drop); a stream entry the merge did not believe
  *   (stale, from before the connection) never dates it. ORPHAN_ORDER,
- *   PHANTOM and DUPLICATE_STOP wait grace_order_ms. WRONG_SIDE_STOP is
- *   immediate. Binance algo TRIGGERING lingering past the lag tolerance
- *   stops counting as protection. An open position whose side is
+ *   PHANTOM, DUPLICATE_STOP and WRONG_SIDE_STOP wait grace_order_ms from
+ *   when the condition began (a flipped position's old stop is being
+ *   moved by the bot). Binance algo TRIGGERING lingering past the lag
+ *   tolerance stops counting as protection. An open position whose side is
  *   unreadable gives UNKNOWN_SIDE (nothing repairable).
  * - Orders: the REST listing, where a newer stream state of the same order
  *   wins (cancelled/filled), plus stream-only open orders younger than the
@@ -51,14 +52,23 @@
  *   "active"/"open" mean it believes it open (PHANTOM / MISMATCH).
  *   Symbols are matched on the normalized exchange form whatever the
  *   bot's style (bot_symbol_style is for printing in the bot's style).
- * - Protection per position: stops (conditional stop-loss/trailing, or
- *   Bybit position-attached stopLoss, or the position's own stop_loss
- *   field) on the closing side (from the position's side), reduce-only or
- *   close-position, same pidx. Covered = any close-position/attached stop,
- *   or the covering quantities sum to the size. Partly covered =
- *   UNDERSIZED_STOP + UNPROTECTED_POSITION. An order with unknown side
- *   never protects (rule 5). DUPLICATE_STOP = a full cover exists plus at
- *   least one more stop (order_id names the redundant one).
+ * - Protection per position: rec_protects() below, the one rule (see
+ *   reconcile/PROTECTION.md for the table per exchange): only an order
+ *   that can only reduce the leg (reduce-only, close-position,
+ *   closeOnTrigger, attached, or a hedge leg's closing side), firing on
+ *   the loss side beyond the mark, live, activated if trailing. Entries
+ *   (anything that can open or add) are the bot's: never protection,
+ *   never ORPHAN_ORDER, never cancelled. Take-profits are never stops and
+ *   never DUPLICATE_STOP. Covered = any close-position/attached stop, or
+ *   the covering quantities sum to the size. Partly covered =
+ *   UNDERSIZED_STOP + UNPROTECTED_POSITION. An order with unknown side or
+ *   direction never protects (rule 5). DUPLICATE_STOP = a full cover
+ *   exists plus a plain stop order beside it (order_id names it; never a
+ *   trailing stop). WRONG_SIDE_STOP = a reducing conditional stop whose
+ *   side does not close the position (a flip's leftover).
+ * - Position mode: the exchange's answer (snap->pos_mode) or the pidx of
+ *   the rows it lists; a mode other than params->hedge_mode is
+ *   CONFIG_DRIFT (critical; the policy then sends nothing).
  * - Keys: rec_finding_make_key(); for hedge-mode positions (pidx LONG /
  *   SHORT) ":LONG" / ":SHORT" is appended so both sides stay distinct.
  *   Account-level SOURCE_UNREACHABLE gets ":rest" / ":orders" / ":db".

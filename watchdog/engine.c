@@ -75,6 +75,7 @@ static void params_from_cfg(const struct wd_conf *c, const struct wd_account *a,
 	p->bot_symbol_style = a->db_symbol_style == WD_SYM_CCXT ? REC_SYMSTYLE_CCXT : REC_SYMSTYLE_PLAIN;
 	snprintf(p->bot_exchange, sizeof p->bot_exchange, "%s",
 		 a->bot_exchange[0] ? a->bot_exchange : wd_exchange_name(a->exchange));
+	p->hedge_mode = a->hedge_mode;
 }
 
 static void rest_latency(void *ud, const char *method, const char *path, long http, int64_t elapsed_ms);
@@ -298,6 +299,29 @@ static void clock_check(struct wd_engine *e, struct wd_acct_rt *r, struct wd_aud
 		clock_note(r, a, __atomic_load_n(&r->x->clock_offset_ms, __ATOMIC_RELAXED));
 }
 
+/* The position mode as the exchange reports it (Binance positionSide/dual,
+ * weight 30): the daemon asks at start and every MODE_CHECK_EVERY_MS; a
+ * one-shot audit reads it from the position rows only (listing calls
+ * only), as does every Bybit audit (no such endpoint). */
+#define MODE_CHECK_EVERY_MS (10 * 60 * 1000)
+static void mode_check(struct wd_engine *e, struct wd_acct_rt *r)
+{
+	if (e->opts.kind == WD_ENG_ONESHOT || !r->x->ops->position_mode)
+		return;
+	int64_t now = wd_mono_ms();
+	if (r->last_mode_mono_ms && now - r->last_mode_mono_ms < MODE_CHECK_EVERY_MS)
+		return;
+	enum rec_pos_mode m = REC_MODE_UNKNOWN;
+	struct xch_err xe;
+	memset(&xe, 0, sizeof xe);
+	int rc = r->x->ops->position_mode(r->x, &m, &xe);
+	rest_errors(r, "position_mode", rc);
+	if (rc == XCH_OK) {
+		r->pos_mode = m;
+		r->last_mode_mono_ms = now;
+	}
+}
+
 static void source_metrics(struct wd_acct_rt *r, const struct wd_audit *a, int64_t now_wall)
 {
 	char lbl[128];
@@ -389,6 +413,7 @@ int wd_engine_audit(struct wd_engine *e, size_t i, struct wd_audit *a)
 		}
 	}
 	clock_check(e, r, a);
+	mode_check(e, r);
 	int lrc = xch_fetch_listing(r->x, &a->listing);
 	rest_errors(r, "listing", lrc);
 	if (e->opts.kind == WD_ENG_ONESHOT)
@@ -420,6 +445,7 @@ int wd_engine_audit(struct wd_engine *e, size_t i, struct wd_audit *a)
 	snprintf(s.bot_error, sizeof s.bot_error, "%s", a->bot_error);
 	s.clock_known = a->clock_known;
 	s.clock_offset_ms = a->clock_offset_ms;
+	s.pos_mode = r->pos_mode;
 
 	if (rec_classify(&s, &r->params, r->mem, &a->findings, &a->nfindings) != 0) {
 		snprintf(a->error, sizeof a->error, "classification refused the snapshot");

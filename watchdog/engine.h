@@ -76,6 +76,8 @@ struct wd_acct_rt {
 	uint64_t audits, failures;
 	int64_t last_ok_wall_ms;
 	int64_t last_clock_mono_ms;
+	enum rec_pos_mode pos_mode;  /* as the exchange last reported it */
+	int64_t last_mode_mono_ms;
 	char last_error[256];
 };
 

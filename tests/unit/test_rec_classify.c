@@ -187,6 +187,7 @@ static void s_orders_unreadable_no_protection_verdict(struct kit *k)
 
 static void s_hedge_short_side_unprotected(struct kit *k)
 {
+	k->p.hedge_mode = true;
 	kit_rest(k, "ETHUSDT", REC_SIDE_LONG, 2);
 	k->rest[k->nrest - 1].pidx = REC_PIDX_LONG;
 	struct rec_position p = kit_pos("ETHUSDT", REC_SIDE_SHORT, 1, 0);
