@@ -147,18 +147,45 @@ bb_oside(const char *s)
 	return REC_OSIDE_UNKNOWN;
 }
 
+/* stopOrderType (2.5). "Stop" is a plain conditional order from
+ * order/create + triggerPrice: a stop-loss or a take-profit only by its
+ * triggerDirection relative to the position, so it is CONDITIONAL, never
+ * STOP_LOSS. tpslOrder, OcoOrder, MmRateClose, BidirectionalTpslOrder and
+ * anything new: OTHER. */
 enum rec_order_kind
 bb_kind(const char *t)
 {
 	if (!t || !*t || !strcmp(t, "UNKNOWN"))
 		return REC_OK_REGULAR;
-	if (!strcmp(t, "StopLoss") || !strcmp(t, "PartialStopLoss") || !strcmp(t, "Stop"))
+	if (!strcmp(t, "Stop"))
+		return REC_OK_CONDITIONAL;
+	if (!strcmp(t, "StopLoss") || !strcmp(t, "PartialStopLoss"))
 		return REC_OK_STOP_LOSS;
 	if (!strcmp(t, "TakeProfit") || !strcmp(t, "PartialTakeProfit"))
 		return REC_OK_TAKE_PROFIT;
 	if (!strcmp(t, "TrailingStop"))
 		return REC_OK_TRAILING;
 	return REC_OK_OTHER;
+}
+
+enum rec_trig_dir
+bb_trigger_dir(struct json_object *o)
+{
+	int64_t d;
+	if (!xch_json_i64(o, "triggerDirection", &d))
+		return REC_TRIG_UNKNOWN;
+	return d == 1 ? REC_TRIG_RISE : d == 2 ? REC_TRIG_FALL : REC_TRIG_UNKNOWN;
+}
+
+enum rec_trig_dir
+bb_loss_dir(enum rec_side side, enum rec_pos_idx pidx)
+{
+	if (side == REC_SIDE_LONG)
+		return REC_TRIG_FALL;
+	if (side == REC_SIDE_SHORT)
+		return REC_TRIG_RISE;
+	/* flat: the hedge-mode leg still says which way it would lose */
+	return pidx == REC_PIDX_LONG ? REC_TRIG_FALL : pidx == REC_PIDX_SHORT ? REC_TRIG_RISE : REC_TRIG_UNKNOWN;
 }
 
 enum rec_order_status
@@ -259,8 +286,17 @@ bb_order_from(struct json_object *o, unsigned source, struct rec_order *r)
 	r->qty = xch_json_numd(o, "qty", 0);
 	r->filled = xch_json_numd(o, "cumExecQty", 0);
 	r->status = bb_status(xch_json_str(o, "orderStatus"));
+	/* only what triggerDirection says (1 rise, 2 fall); never guessed
+	 * from stopOrderType */
+	r->trigger_dir = bb_trigger_dir(o);
+	/* closeOnTrigger as sent, with or without a qty */
+	r->close_on_trigger = xch_json_bool(o, "closeOnTrigger", false);
+	/* "triggerPrice: trigger (activation price for TrailingStop)" */
+	if (r->kind == REC_OK_TRAILING)
+		r->activate_price = r->trigger_price;
+	r->activated = REC_TRI_UNKNOWN; /* Bybit does not say */
 	/* a Full-mode TP/SL order closes whatever is open */
-	r->close_position = xch_json_bool(o, "closeOnTrigger", false) && r->conditional && r->qty == 0;
+	r->close_position = r->close_on_trigger && r->conditional && r->qty == 0;
 	r->created_ms = xch_json_i64d(o, "createdTime", 0);
 	r->update_ms = xch_json_i64d(o, "updatedTime", r->created_ms);
 	r->sources = source;
@@ -278,6 +314,10 @@ bb_stop_from_position(const struct rec_position *p, struct rec_order *r)
 	if (r->side == REC_OSIDE_UNKNOWN)
 		r->side = p->pidx == REC_PIDX_LONG ? REC_SELL : p->pidx == REC_PIDX_SHORT ? REC_BUY : REC_OSIDE_UNKNOWN;
 	r->kind = REC_OK_STOP_LOSS;
+	/* a stop-loss fires on the position's loss side */
+	r->trigger_dir = bb_loss_dir(p->side, p->pidx);
+	/* close_on_trigger stays false: a position's stopLoss is no order
+	 * and has no closeOnTrigger flag; close_position says it all */
 	snprintf(r->type, sizeof r->type, "PositionStopLoss");
 	r->conditional = true;
 	r->reduce_only = true;
@@ -368,6 +408,9 @@ bb_add_position_stops(const struct rec_position *pos, size_t npos, struct rec_or
 			    o->pidx == pos[i].pidx && same_price(o->trigger_price, pos[i].stop_loss)) {
 				o->position_attached = true;
 				o->close_position = true;
+				/* it is the position's stop-loss: its loss side */
+				if (o->trigger_dir == REC_TRIG_UNKNOWN)
+					o->trigger_dir = bb_loss_dir(pos[i].side, pos[i].pidx);
 				listed = true;
 			}
 		}
@@ -513,4 +556,11 @@ bb_ws_msg_free(struct bb_ws_msg *m)
 	m->ord = NULL;
 	m->syms = NULL;
 	m->npos = m->nord = m->nsyms = 0;
+}
+
+void
+bb_set_settle(struct rec_order *v, size_t n, const char *coin)
+{
+	for (size_t i = 0; i < n; i++)
+		snprintf(v[i].settle, sizeof v[i].settle, "%s", coin ? coin : "");
 }

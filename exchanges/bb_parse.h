@@ -22,7 +22,8 @@ int bb_parse_server_time(struct json_object *root, int64_t *ms);
  * false for a flat row (side "" / "None" / size 0). */
 bool bb_position_from(struct json_object *o, int64_t seen_ms, unsigned source, struct rec_position *p,
 		      bool *open);
-/* One order object (REST or WS). false without an id. */
+/* One order object (REST or WS). false without an id. settle is left ""
+ * (the order object does not carry it; the listing sets it per coin). */
 bool bb_order_from(struct json_object *o, unsigned source, struct rec_order *r);
 /* The order vigil synthesizes for a position's own stopLoss. */
 void bb_stop_from_position(const struct rec_position *p, struct rec_order *r);
@@ -65,5 +66,12 @@ void bb_ws_msg_free(struct bb_ws_msg *m);
 enum rec_oside bb_oside(const char *s);
 enum rec_order_kind bb_kind(const char *stop_order_type);
 enum rec_order_status bb_status(const char *s);
+/* triggerDirection of an order object: 1 RISE, 2 FALL, else UNKNOWN. */
+enum rec_trig_dir bb_trigger_dir(struct json_object *order);
+/* The direction a position's stop-loss fires: long FALL, short RISE; when
+ * flat, by the hedge leg (1 FALL, 2 RISE; one-way UNKNOWN). */
+enum rec_trig_dir bb_loss_dir(enum rec_side side, enum rec_pos_idx pidx);
+/* Sets settle (e.g. "USDT") on every order in v[0..n). */
+void bb_set_settle(struct rec_order *v, size_t n, const char *coin);
 
 #endif

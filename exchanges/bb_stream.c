@@ -6,7 +6,9 @@
  * server closes silent connections). A failed auth drops the connection and
  * retries with backoff. Each position row updates the cache by (symbol,
  * positionIdx) with seq ordering, and its stopLoss is mirrored as the same
- * synthesized order the REST listing shows, so both views agree. */
+ * synthesized order the REST listing shows, so both views agree (its
+ * trigger direction is the position's loss side). Stream orders carry no
+ * settle coin: settle stays "" (the REST listing sets it per coin). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

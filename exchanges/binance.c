@@ -434,6 +434,20 @@ bn_cancel_order(struct xch *x, const char *symbol, const char *id, bool is_algo,
 	return rc;
 }
 
+/* GET /fapi/v1/positionSide/dual (USER_DATA, weight 30; 1.4). */
+static int
+bn_position_mode(struct xch *x, enum rec_pos_mode *out, struct xch_err *err)
+{
+	struct xch_req r;
+	clear_err(err);
+	*out = REC_MODE_UNKNOWN;
+	int rc = bn_call(x, &r, "GET", "/fapi/v1/positionSide/dual", NULL, true, err);
+	if (rc == XCH_OK)
+		rc = bn_parse_position_mode(r.resp, r.resp_len, out, err);
+	xch_req_clear(&r);
+	return rc;
+}
+
 static int
 bn_stream_start(struct xch *x, struct xch_err *err)
 {
@@ -468,6 +482,7 @@ static const struct xch_ops bn_ops = {
 	.stream_stop = bn_stream_stop,
 	.destroy = bn_destroy,
 	.stream_copy = xch_real_stream_copy,
+	.position_mode = bn_position_mode,
 };
 
 struct xch *

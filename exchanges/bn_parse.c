@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "exchanges/jsonx.h"
 #include "exchanges/xch_int.h"
@@ -187,6 +188,50 @@ is_conditional_type(const char *t)
 	return k == REC_OK_STOP_LOSS || k == REC_OK_TAKE_PROFIT || k == REC_OK_TRAILING;
 }
 
+/* The documented trigger direction (exchange-api.md 1.7 "Trigger rules"):
+ * STOP / STOP_MARKET BUY fires when the working price rises to the
+ * trigger, SELL when it falls; TAKE_PROFIT* the reverse. A
+ * TRAILING_STOP_MARKET fires on a reversal against the position it
+ * protects: SELL (closes a long) on a fall, BUY on a rise. Regular and
+ * unknown types have no trigger: UNKNOWN. */
+enum rec_trig_dir
+bn_trigger_dir(const char *type, enum rec_oside side)
+{
+	if (side != REC_BUY && side != REC_SELL)
+		return REC_TRIG_UNKNOWN;
+	bool buy = side == REC_BUY;
+	switch (bn_kind(type)) {
+	case REC_OK_STOP_LOSS:
+	case REC_OK_TRAILING:
+		return buy ? REC_TRIG_RISE : REC_TRIG_FALL;
+	case REC_OK_TAKE_PROFIT:
+		return buy ? REC_TRIG_FALL : REC_TRIG_RISE;
+	default:
+		return REC_TRIG_UNKNOWN;
+	}
+}
+
+int
+bn_parse_position_mode(const char *body, size_t len, enum rec_pos_mode *out, struct xch_err *err)
+{
+	*out = REC_MODE_UNKNOWN;
+	struct json_object *root = xch_json_parse(body, len);
+	struct json_object *v = xch_json_get(root, "dualSidePosition");
+	int dual = -1;
+	if (json_object_is_type(v, json_type_boolean)) {
+		dual = json_object_get_boolean(v) ? 1 : 0;
+	} else if (json_object_is_type(v, json_type_string)) {
+		const char *s = json_object_get_string(v);
+		dual = !strcasecmp(s, "true") ? 1 : !strcasecmp(s, "false") ? 0 : -1;
+	}
+	if (root)
+		json_object_put(root);
+	if (dual < 0)
+		return malformed(err, "positionSide/dual");
+	*out = dual ? REC_MODE_HEDGE : REC_MODE_ONEWAY;
+	return XCH_OK;
+}
+
 /* Where the fields of one order stand in each of Binance's four order
  * objects (REST order, REST algo order, stream ORDER_TRADE_UPDATE "o",
  * stream ALGO_UPDATE "o"); NULL = the object has no such field. */
@@ -196,27 +241,33 @@ struct bn_order_keys {
 	const char *reduce_only, *close_position, *pidx, *trigger, *activate;
 	const char *price, *qty, *filled, *status;
 	bool algo;
+	const char *activated; /* ALGO_UPDATE "ia" (trailing activated, 2026-08) */
 };
 
 static const struct bn_order_keys rest_order_keys = {
-	"orderId", "clientOrderId", "symbol", "side", "type", "origType", true,
-	"reduceOnly", "closePosition", "positionSide", "stopPrice", "activatePrice",
-	"price", "origQty", "executedQty", "status", false,
+	.id = "orderId", .client_id = "clientOrderId", .symbol = "symbol", .side = "side",
+	.type = "type", .orig_type = "origType", .type_from_orig = true,
+	.reduce_only = "reduceOnly", .close_position = "closePosition", .pidx = "positionSide",
+	.trigger = "stopPrice", .activate = "activatePrice",
+	.price = "price", .qty = "origQty", .filled = "executedQty", .status = "status",
 };
 static const struct bn_order_keys rest_algo_keys = {
-	"algoId", "clientAlgoId", "symbol", "side", "orderType", NULL, false,
-	"reduceOnly", "closePosition", "positionSide", "triggerPrice", "activatePrice",
-	"price", "quantity", "actualQty", "algoStatus", true,
+	.id = "algoId", .client_id = "clientAlgoId", .symbol = "symbol", .side = "side",
+	.type = "orderType",
+	.reduce_only = "reduceOnly", .close_position = "closePosition", .pidx = "positionSide",
+	.trigger = "triggerPrice", .activate = "activatePrice",
+	.price = "price", .qty = "quantity", .filled = "actualQty", .status = "algoStatus", .algo = true,
 };
 static const struct bn_order_keys event_order_keys = {
-	"i", "c", "s", "S", "o", "ot", false,
-	"R", "cp", "ps", "sp", "AP",
-	"p", "q", "z", "X", false,
+	.id = "i", .client_id = "c", .symbol = "s", .side = "S", .type = "o", .orig_type = "ot",
+	.reduce_only = "R", .close_position = "cp", .pidx = "ps", .trigger = "sp", .activate = "AP",
+	.price = "p", .qty = "q", .filled = "z", .status = "X",
 };
+/* ALGO_UPDATE documents no activation-price field (1.9): activate NULL. */
 static const struct bn_order_keys event_algo_keys = {
-	"aid", "caid", "s", "S", "o", NULL, false,
-	"R", "cp", "ps", "tp", NULL,
-	"p", "q", "aq", "X", true,
+	.id = "aid", .client_id = "caid", .symbol = "s", .side = "S", .type = "o",
+	.reduce_only = "R", .close_position = "cp", .pidx = "ps", .trigger = "tp",
+	.price = "p", .qty = "q", .filled = "aq", .status = "X", .algo = true, .activated = "ia",
 };
 
 /* The fields every order object has (times and sources are the caller's). */
@@ -242,12 +293,34 @@ order_fields(struct json_object *o, const struct bn_order_keys *k, struct rec_or
 	} else {
 		r->conditional = is_conditional_type(type) || is_conditional_type(otype);
 	}
+	r->trigger_dir = bn_trigger_dir(type, r->side);
 	r->reduce_only = xch_json_bool(o, k->reduce_only, false);
 	r->close_position = xch_json_bool(o, k->close_position, false);
 	r->pidx = bn_pidx(xch_json_str(o, k->pidx));
+	/* the documented trigger field only: a trailing order's activation
+	 * price is not its trigger (0 when absent) */
 	r->trigger_price = xch_json_numd(o, k->trigger, 0);
-	if (k->activate && r->kind == REC_OK_TRAILING && r->trigger_price == 0)
-		r->trigger_price = xch_json_numd(o, k->activate, 0);
+	if (r->trigger_price < 0)
+		r->trigger_price = 0;
+	if (r->kind == REC_OK_TRAILING) {
+		r->activate_price = k->activate ? xch_json_numd(o, k->activate, 0) : 0;
+		if (r->activate_price < 0)
+			r->activate_price = 0;
+	}
+	/* activation is a trailing-stop fact only; others stay UNKNOWN even
+	 * if "ia" comes with them. A readable flag gives the same answer
+	 * whatever the default. */
+	r->activated = REC_TRI_UNKNOWN;
+	bool trailing = r->kind == REC_OK_TRAILING;
+	bool ia_no = trailing && k->activated && xch_json_bool(o, k->activated, false);
+	bool ia_yes = trailing && k->activated && xch_json_bool(o, k->activated, true);
+	if (trailing && k->activated && ia_no == ia_yes) {
+		r->activated = ia_yes ? REC_TRI_YES : REC_TRI_NO;
+	} else if (trailing && k->activate && r->activate_price == 0) {
+		/* no activationPrice: it defaults to the market price at
+		 * placement, i.e. the order trails from the start */
+		r->activated = REC_TRI_YES;
+	}
 	r->price = xch_json_numd(o, k->price, 0);
 	r->qty = xch_json_numd(o, k->qty, 0);
 	r->filled = xch_json_numd(o, k->filled, 0);
@@ -580,4 +653,17 @@ bn_event_free(struct bn_event *ev)
 	free(ev->pos);
 	ev->pos = NULL;
 	ev->npos = 0;
+}
+
+void
+bn_order_carry(const struct rec_order *cur, struct rec_order *upd)
+{
+	if (!cur || !upd || cur->is_algo != upd->is_algo || strcmp(cur->id, upd->id) != 0)
+		return;
+	if (upd->trigger_dir == REC_TRIG_UNKNOWN && !strcmp(cur->type, upd->type))
+		upd->trigger_dir = cur->trigger_dir;
+	if (upd->activate_price == 0 && upd->kind == REC_OK_TRAILING)
+		upd->activate_price = cur->activate_price;
+	if (upd->activated == REC_TRI_UNKNOWN && cur->activated == REC_TRI_YES)
+		upd->activated = REC_TRI_YES;
 }

@@ -25,6 +25,9 @@ int bn_parse_order(const char *body, size_t len, struct rec_order *out, struct x
 int bn_parse_algo_orders(const char *body, size_t len, struct rec_order **out, size_t *n,
 			 struct xch_err *err);
 int bn_parse_algo_order(const char *body, size_t len, struct rec_order *out, struct xch_err *err);
+/* GET /fapi/v1/positionSide/dual {"dualSidePosition":true|false} ->
+ * HEDGE / ONEWAY; anything else XCH_MALFORMED. */
+int bn_parse_position_mode(const char *body, size_t len, enum rec_pos_mode *out, struct xch_err *err);
 /* Ack of POST order (orderId) or POST algoOrder (algoId). */
 int bn_parse_ack(const char *body, size_t len, bool algo, struct xch_ack *ack, struct xch_err *err);
 int bn_parse_instruments(const char *body, size_t len, struct xch_instrument **out, size_t *n,
@@ -49,5 +52,14 @@ enum rec_pos_idx bn_pidx(const char *s);
 enum rec_order_kind bn_kind(const char *type);
 enum rec_order_status bn_status(const char *s);
 enum rec_order_status bn_algo_status(const char *s);
+/* Documented trigger direction of a type + side (1.7): STOP* and
+ * TRAILING_STOP_MARKET BUY rise / SELL fall, TAKE_PROFIT* the reverse,
+ * anything else UNKNOWN. */
+enum rec_trig_dir bn_trigger_dir(const char *type, enum rec_oside side);
+/* Stream updates may be sparse (ALGO_UPDATE has no activation price; "ia"
+ * exists only since 2026-08): before cur is replaced by upd, keep the
+ * facts upd does not state. activated YES is kept (activation is one-way);
+ * NO is not (it may have activated since). */
+void bn_order_carry(const struct rec_order *cur, struct rec_order *upd);
 
 #endif

@@ -6,7 +6,9 @@
  * with PUT every 30 minutes and is never DELETEd: a bot on the same account
  * shares it. listenKeyExpired or a -1125 keep-alive answer => reconnect with
  * a fresh key; the connection is rotated before Binance's 24 h limit.
- * Events update the stream cache for every symbol, older never over newer. */
+ * Events update the stream cache for every symbol, older never over newer;
+ * facts a sparse update leaves out (trailing activation) are carried over
+ * from the cached state (bn_order_carry). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +92,9 @@ apply_event(struct xch_stream *s, struct bn_event *ev, int64_t recv_ns)
 		if (ev->npos == 0)
 			syms[nsyms++][0] = '\0'; /* balance-only update: account level */
 	} else {
+		/* sparse updates (ALGO_UPDATE without "ia" or activation price)
+		 * keep what an earlier event said */
+		bn_order_carry(rec_stream_find_order(s->cache, ev->ord.id, ev->ord.is_algo), &ev->ord);
 		if (rec_stream_apply_order(s->cache, &ev->ord) < 0)
 			log_warn(COMP, "account=%s stream cache full (orders)", s->x->cfg.account);
 		snprintf(syms[nsyms++], REC_SYM_MAX, "%s", ev->ord.symbol);

@@ -6,6 +6,11 @@
  * orders. Listings return both: position stops are synthesized as orders
  * with position_attached = true (id "pos-sl:SYMBOL:IDX").
  *
+ * Listings cover every settle coin of cfg.settle_coins (default USDT and
+ * USDC): position/list and order/realtime per coin, first pages in one
+ * curl_multi run, further pages per coin; one coin failing fails that part
+ * of the listing. Each order is marked with the coin it was listed for.
+ *
  * place_stop CHOICE: with a quantity (qty > 0) vigil places a conditional
  * reduce-only market order (order/create + triggerPrice, closeOnTrigger).
  * It has its own orderId and our "vgl-" orderLinkId, so the journal can make
@@ -186,6 +191,10 @@ bb_instruments(struct xch *x, struct xch_instrument **out, size_t *n, struct xch
 /* What kind of list a paged fetch reads. */
 enum bb_list { BB_LIST_POS, BB_LIST_ORD };
 
+#define BB_MAX_COINS 4 /* = sizeof cfg.settle_coins / sizeof *cfg.settle_coins */
+#define BB_MAX_JOBS (2 * BB_MAX_COINS)
+_Static_assert(BB_MAX_JOBS <= XCH_HTTP_MAX_PAR, "one listing round must fit one curl_multi run");
+
 static const char *
 list_path(enum bb_list k)
 {
@@ -193,12 +202,40 @@ list_path(enum bb_list k)
 }
 
 static char *
-list_query(enum bb_list k, const char *cursor)
+list_query(enum bb_list k, const char *coin, const char *cursor)
 {
 	int lim = k == BB_LIST_POS ? BB_POS_LIMIT : BB_ORD_LIMIT;
+	char *c = xch_urlencode(coin);
+	char *q;
 	if (cursor && *cursor)
-		return xasprintf("category=linear&settleCoin=USDT&limit=%d&cursor=%s", lim, cursor);
-	return xasprintf("category=linear&settleCoin=USDT&limit=%d", lim);
+		q = xasprintf("category=linear&settleCoin=%s&limit=%d&cursor=%s", c, lim, cursor);
+	else
+		q = xasprintf("category=linear&settleCoin=%s&limit=%d", c, lim);
+	free(c);
+	return q;
+}
+
+/* The settle coins every listing covers: cfg.settle_coins[0..nsettle),
+ * or USDT and USDC when none are configured. Returns the count. */
+static size_t
+settle_coins(const struct xch *x, const char *coins[BB_MAX_COINS])
+{
+	static const char *const defaults[2] = { "USDT", "USDC" };
+	size_t n = 0, cfg_n = x->cfg.nsettle;
+	if (cfg_n > BB_MAX_COINS)
+		cfg_n = BB_MAX_COINS;
+	for (size_t i = 0; i < cfg_n; i++) {
+		const char *c = x->cfg.settle_coins[i];
+		bool dup = false;
+		for (size_t j = 0; j < n && !dup; j++)
+			dup = !strcmp(coins[j], c);
+		if (c[0] && !dup && memchr(c, '\0', sizeof x->cfg.settle_coins[i]))
+			coins[n++] = c;
+	}
+	if (n == 0)
+		for (size_t i = 0; i < 2; i++)
+			coins[n++] = defaults[i];
+	return n;
 }
 
 struct bb_acc {
@@ -210,6 +247,16 @@ struct bb_acc {
 	size_t page_n;
 };
 
+/* One (list, settle coin) pair of a listing and its pages so far. */
+struct bb_job {
+	enum bb_list kind;
+	const char *coin;
+	struct bb_acc acc;
+	int rc;
+	struct xch_err err;
+	int pages;
+};
+
 static int
 parse_page(enum bb_list k, struct json_object *res, int64_t now, struct bb_acc *a, struct xch_err *err)
 {
@@ -219,83 +266,11 @@ parse_page(enum bb_list k, struct json_object *res, int64_t now, struct bb_acc *
 }
 
 static bool
-more_pages(enum bb_list k, const struct bb_acc *a)
+more_pages(const struct bb_job *j)
 {
 	/* Bybit may hand out a cursor on the last page: a short page ends it */
-	size_t lim = k == BB_LIST_POS ? BB_POS_LIMIT : BB_ORD_LIMIT;
-	return a->cursor[0] && a->page_n >= lim;
-}
-
-/* Remaining pages of one list, sequentially. */
-static int
-follow_pages(struct xch *x, enum bb_list k, struct bb_acc *a, struct xch_err *err)
-{
-	for (int page = 1; page < BB_MAX_PAGES && more_pages(k, a); page++) {
-		char *q = list_query(k, a->cursor);
-		struct json_object *root, *res;
-		int rc = bb_call(x, "GET", list_path(k), q, true, &root, &res, err);
-		free(q);
-		if (rc == XCH_OK)
-			rc = parse_page(k, res, wd_wall_ms(), a, err);
-		if (root)
-			json_object_put(root);
-		if (rc != XCH_OK)
-			return rc;
-	}
-	return XCH_OK;
-}
-
-/* First pages of the given lists in parallel, then any further pages. */
-static void
-fetch_lists(struct xch *x, const enum bb_list *kinds, size_t n, struct bb_acc *acc, int *rc,
-	    struct xch_err *errs)
-{
-	struct xch_priv *p = xch_priv_of(x);
-	struct xch_req r[2];
-	struct xch_req *rp[2];
-	for (size_t i = 0; i < n; i++) {
-		memset(&acc[i], 0, sizeof acc[i]);
-		memset(&errs[i], 0, sizeof errs[i]);
-	}
-	/* No server-time call first, even unsynced: a listing costs only its
-	 * own calls (a cron audit); a timestamp refusal re-syncs and retries. */
-	bool retried = false;
-again:
-	for (size_t i = 0; i < n; i++) {
-		char *q = list_query(kinds[i], NULL);
-		bb_req_build(x, &r[i], "GET", list_path(kinds[i]), q, true);
-		free(q);
-		rp[i] = &r[i];
-	}
-	xch_http_run(p->http, rp, n);
-	bool skew = false;
-	int64_t now = wd_wall_ms();
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *root, *res;
-		rc[i] = bb_req_finish(x, &r[i], &root, &res, &errs[i]);
-		if (rc[i] == XCH_OK)
-			rc[i] = parse_page(kinds[i], res, now, &acc[i], &errs[i]);
-		if (root)
-			json_object_put(root);
-		xch_req_clear(&r[i]);
-		skew |= rc[i] == XCH_TIMESTAMP;
-	}
-	if (skew && !retried) {
-		struct xch_err e = { 0 };
-		retried = true;
-		if (sync_clock(x, &e) == XCH_OK) {
-			for (size_t i = 0; i < n; i++) {
-				free(acc[i].pos);
-				free(acc[i].ord);
-				memset(&acc[i], 0, sizeof acc[i]);
-				memset(&errs[i], 0, sizeof errs[i]);
-			}
-			goto again;
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		if (rc[i] == XCH_OK)
-			rc[i] = follow_pages(x, kinds[i], &acc[i], &errs[i]);
+	size_t lim = j->kind == BB_LIST_POS ? BB_POS_LIMIT : BB_ORD_LIMIT;
+	return j->rc == XCH_OK && j->pages < BB_MAX_PAGES && j->acc.cursor[0] && j->acc.page_n >= lim;
 }
 
 static void
@@ -305,31 +280,210 @@ acc_free(struct bb_acc *a)
 	free(a->ord);
 	a->pos = NULL;
 	a->ord = NULL;
+	a->npos = a->nord = 0;
+}
+
+/* One page of each job in jv[0..n) in parallel (the first page when the
+ * job has no cursor yet). A timestamp refusal re-syncs the clock and
+ * retries those jobs once. A job that fails keeps its error in rc / err. */
+static void
+run_round(struct xch *x, struct bb_job *const *jv, size_t n)
+{
+	struct xch_priv *p = xch_priv_of(x);
+	struct xch_req r[BB_MAX_JOBS];
+	struct xch_req *rp[BB_MAX_JOBS];
+	struct bb_job *todo[BB_MAX_JOBS];
+	size_t k = n;
+	memcpy(todo, jv, n * sizeof *todo);
+	for (int attempt = 0; attempt < 2 && k > 0; attempt++) {
+		for (size_t i = 0; i < k; i++) {
+			char *q = list_query(todo[i]->kind, todo[i]->coin, todo[i]->acc.cursor);
+			bb_req_build(x, &r[i], "GET", list_path(todo[i]->kind), q, true);
+			free(q);
+			rp[i] = &r[i];
+		}
+		xch_http_run(p->http, rp, k);
+		int64_t now = wd_wall_ms();
+		size_t skewed = 0;
+		for (size_t i = 0; i < k; i++) {
+			struct bb_job *j = todo[i];
+			struct json_object *root, *res;
+			memset(&j->err, 0, sizeof j->err);
+			j->rc = bb_req_finish(x, &r[i], &root, &res, &j->err);
+			if (j->rc == XCH_OK) {
+				j->rc = parse_page(j->kind, res, now, &j->acc, &j->err);
+				j->pages++;
+			}
+			if (root)
+				json_object_put(root);
+			xch_req_clear(&r[i]);
+			if (j->rc == XCH_TIMESTAMP)
+				todo[skewed++] = j;
+		}
+		k = skewed;
+		struct xch_err e = { 0 };
+		if (k > 0 && (attempt > 0 || sync_clock(x, &e) != XCH_OK))
+			break;
+	}
+}
+
+/* Every page of every (kind, coin) pair: first pages all in parallel
+ * (one curl_multi run), then further pages of the jobs that have them,
+ * again in parallel. No server-time call first, even unsynced: a listing
+ * costs only its own calls (a cron audit); a timestamp refusal re-syncs
+ * and retries. Returns the number of jobs in jobs[]. */
+static size_t
+fetch_lists(struct xch *x, const enum bb_list *kinds, size_t nk, struct bb_job *jobs, const char **coins,
+	    size_t *ncoins)
+{
+	*ncoins = settle_coins(x, coins);
+	size_t n = 0;
+	for (size_t i = 0; i < nk; i++)
+		for (size_t c = 0; c < *ncoins; c++) {
+			memset(&jobs[n], 0, sizeof jobs[n]);
+			jobs[n].kind = kinds[i];
+			jobs[n].coin = coins[c];
+			n++;
+		}
+	struct bb_job *jv[BB_MAX_JOBS];
+	for (size_t i = 0; i < n; i++)
+		jv[i] = &jobs[i];
+	run_round(x, jv, n);
+	for (;;) {
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++)
+			if (more_pages(&jobs[i]))
+				jv[m++] = &jobs[i];
+		if (m == 0)
+			break;
+		run_round(x, jv, m);
+	}
+	return n;
+}
+
+static void
+jobs_free(struct bb_job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		acc_free(&jobs[i].acc);
+}
+
+/* The result of one kind over all coins: the first failure (in coin
+ * order) fails the whole part; a silent partial list is never returned. */
+static int
+part_rc(const struct bb_job *jobs, size_t n, enum bb_list k, struct xch_err *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].kind == k && jobs[i].rc != XCH_OK) {
+			if (err)
+				*err = jobs[i].err;
+			return jobs[i].rc;
+		}
+	return XCH_OK;
+}
+
+static struct bb_job *
+job_of(struct bb_job *jobs, size_t n, enum bb_list k, const char *coin)
+{
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].kind == k && jobs[i].coin == coin)
+			return &jobs[i];
+	return NULL;
+}
+
+/* All coins' positions in one array (NULL when none). A symbol belongs to
+ * one settle coin; a row listed twice anyway (same symbol and
+ * positionIdx) is kept once. */
+static void
+merge_positions(struct bb_job *jobs, size_t n, struct rec_position **out, size_t *nout)
+{
+	size_t total = 0, k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].kind == BB_LIST_POS)
+			total += jobs[i].acc.npos;
+	*out = NULL;
+	*nout = 0;
+	if (total == 0)
+		return;
+	struct rec_position *v = xcalloc(total, sizeof *v);
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].kind != BB_LIST_POS)
+			continue;
+		for (size_t j = 0; j < jobs[i].acc.npos; j++) {
+			const struct rec_position *p = &jobs[i].acc.pos[j];
+			bool dup = false;
+			for (size_t m = 0; m < k && !dup; m++)
+				dup = v[m].pidx == p->pidx && !strcmp(v[m].symbol, p->symbol);
+			if (!dup)
+				v[k++] = *p;
+		}
+	}
+	*out = v;
+	*nout = k;
+}
+
+/* All coins' orders in one array (NULL when none), each marked with the
+ * settle coin it was listed for; with_stops adds each coin's position
+ * stops (bb_add_position_stops) first. The same orderId twice is kept
+ * once (the first coin's). */
+static void
+merge_orders(struct bb_job *jobs, size_t n, const char **coins, size_t ncoins, bool with_stops,
+	     struct rec_order **out, size_t *nout)
+{
+	for (size_t c = 0; c < ncoins; c++) {
+		struct bb_job *oj = job_of(jobs, n, BB_LIST_ORD, coins[c]);
+		struct bb_job *pj = job_of(jobs, n, BB_LIST_POS, coins[c]);
+		if (!oj)
+			continue;
+		if (with_stops && pj)
+			bb_add_position_stops(pj->acc.pos, pj->acc.npos, &oj->acc.ord, &oj->acc.nord);
+		bb_set_settle(oj->acc.ord, oj->acc.nord, coins[c]);
+	}
+	size_t total = 0, k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].kind == BB_LIST_ORD)
+			total += jobs[i].acc.nord;
+	*out = NULL;
+	*nout = 0;
+	if (total == 0)
+		return;
+	struct rec_order *v = xcalloc(total, sizeof *v);
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].kind != BB_LIST_ORD)
+			continue;
+		for (size_t j = 0; j < jobs[i].acc.nord; j++) {
+			const struct rec_order *o = &jobs[i].acc.ord[j];
+			bool dup = false;
+			for (size_t m = 0; m < k && !dup; m++)
+				dup = !strcmp(v[m].id, o->id);
+			if (!dup)
+				v[k++] = *o;
+		}
+	}
+	if (k == 0) {
+		free(v);
+		v = NULL;
+	}
+	*out = v;
+	*nout = k;
 }
 
 static int
 bb_positions(struct xch *x, struct rec_position **out, size_t *n, struct xch_err *err)
 {
-	enum bb_list k = BB_LIST_POS;
-	struct bb_acc a;
-	struct xch_err e;
-	int rc;
+	const enum bb_list k = BB_LIST_POS;
+	struct bb_job jobs[BB_MAX_JOBS];
+	const char *coins[BB_MAX_COINS];
+	size_t ncoins;
 	clear_err(err);
-	fetch_lists(x, &k, 1, &a, &rc, &e);
 	*out = NULL;
 	*n = 0;
-	if (rc != XCH_OK) {
-		if (err)
-			*err = e;
-		acc_free(&a);
-		return rc;
-	}
-	if (a.npos == 0)
-		acc_free(&a);
-	*out = a.pos;
-	*n = a.npos;
-	free(a.ord);
-	return XCH_OK;
+	size_t nj = fetch_lists(x, &k, 1, jobs, coins, &ncoins);
+	int rc = part_rc(jobs, nj, BB_LIST_POS, err);
+	if (rc == XCH_OK)
+		merge_positions(jobs, nj, out, n);
+	jobs_free(jobs, nj);
+	return rc;
 }
 
 static int
@@ -337,61 +491,40 @@ bb_open_orders(struct xch *x, struct rec_order **out, size_t *n, struct xch_err 
 {
 	/* position stops are part of the order view: read both lists */
 	const enum bb_list k[2] = { BB_LIST_POS, BB_LIST_ORD };
-	struct bb_acc a[2];
-	struct xch_err e[2];
-	int rc[2];
+	struct bb_job jobs[BB_MAX_JOBS];
+	const char *coins[BB_MAX_COINS];
+	size_t ncoins;
 	clear_err(err);
 	*out = NULL;
 	*n = 0;
-	fetch_lists(x, k, 2, a, rc, e);
-	int res = rc[1] != XCH_OK ? rc[1] : rc[0];
-	if (res != XCH_OK) {
-		if (err)
-			*err = rc[1] != XCH_OK ? e[1] : e[0];
-	} else {
-		bb_add_position_stops(a[0].pos, a[0].npos, &a[1].ord, &a[1].nord);
-		*out = a[1].nord ? a[1].ord : NULL;
-		*n = a[1].nord;
-		if (!a[1].nord)
-			free(a[1].ord);
-		a[1].ord = NULL;
-	}
-	acc_free(&a[0]);
-	acc_free(&a[1]);
-	return res;
+	size_t nj = fetch_lists(x, k, 2, jobs, coins, &ncoins);
+	int rc = part_rc(jobs, nj, BB_LIST_ORD, err);
+	if (rc == XCH_OK)
+		rc = part_rc(jobs, nj, BB_LIST_POS, err);
+	if (rc == XCH_OK)
+		merge_orders(jobs, nj, coins, ncoins, true, out, n);
+	jobs_free(jobs, nj);
+	return rc;
 }
 
 static int
 bb_fetch_listing(struct xch *x, struct xch_listing *l)
 {
 	const enum bb_list k[2] = { BB_LIST_POS, BB_LIST_ORD };
-	struct bb_acc a[2];
-	struct xch_err e[2];
-	int rc[2];
+	struct bb_job jobs[BB_MAX_JOBS];
+	const char *coins[BB_MAX_COINS];
+	size_t ncoins;
 	memset(l, 0, sizeof *l);
-	fetch_lists(x, k, 2, a, rc, e);
-	l->pos_rc = rc[0];
-	l->pos_err = e[0];
-	l->ord_rc = rc[1];
-	l->ord_err = e[1];
-	if (rc[0] == XCH_OK && a[0].npos) {
-		l->pos = a[0].pos;
-		l->npos = a[0].npos;
-		a[0].pos = NULL;
-	}
-	if (rc[1] == XCH_OK) {
-		/* without positions we cannot see position stops; the order
-		 * part still stands on its own */
-		if (rc[0] == XCH_OK)
-			bb_add_position_stops(l->pos, l->npos, &a[1].ord, &a[1].nord);
-		if (a[1].nord) {
-			l->ord = a[1].ord;
-			l->nord = a[1].nord;
-			a[1].ord = NULL;
-		}
-	}
-	acc_free(&a[0]);
-	acc_free(&a[1]);
+	size_t nj = fetch_lists(x, k, 2, jobs, coins, &ncoins);
+	l->pos_rc = part_rc(jobs, nj, BB_LIST_POS, &l->pos_err);
+	l->ord_rc = part_rc(jobs, nj, BB_LIST_ORD, &l->ord_err);
+	if (l->pos_rc == XCH_OK)
+		merge_positions(jobs, nj, &l->pos, &l->npos);
+	/* without positions we cannot see position stops; the order part
+	 * still stands on its own */
+	if (l->ord_rc == XCH_OK)
+		merge_orders(jobs, nj, coins, ncoins, l->pos_rc == XCH_OK, &l->ord, &l->nord);
+	jobs_free(jobs, nj);
 	l->fetched_ms = wd_wall_ms();
 	return l->pos_rc != XCH_OK ? l->pos_rc : l->ord_rc;
 }
@@ -687,6 +820,9 @@ static const struct xch_ops bb_ops = {
 	.stream_stop = bb_stream_stop,
 	.destroy = bb_destroy,
 	.stream_copy = xch_real_stream_copy,
+	/* no documented endpoint reads the mode (only POST switch-mode):
+	 * the core reads it from the position rows' positionIdx */
+	.position_mode = NULL,
 };
 
 struct xch *

@@ -493,9 +493,13 @@ static int f_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack 
 		return c->rc = fail(err, XCH_SERVER, -1000, "fake full");
 	snprintf(o->o.symbol, sizeof o->o.symbol, "%s", req->symbol);
 	snprintf(o->o.client_id, sizeof o->o.client_id, "%s", req->client_id);
-	snprintf(o->o.type, sizeof o->o.type, "STOP_MARKET");
+	/* as each exchange lists vigil's own stop: a Binance STOP_MARKET algo
+	 * order, a Bybit conditional "Stop" with closeOnTrigger */
+	bool bybit = x->cfg.exchange == REC_EX_BYBIT;
+	snprintf(o->o.type, sizeof o->o.type, "%s", bybit ? "Stop" : "STOP_MARKET");
 	o->o.side = os;
-	o->o.kind = REC_OK_STOP_LOSS;
+	o->o.kind = bybit ? REC_OK_CONDITIONAL : REC_OK_STOP_LOSS;
+	o->o.close_on_trigger = bybit;
 	o->o.conditional = true;
 	o->o.is_algo = x->cfg.exchange == REC_EX_BINANCE;
 	/* Binance semantics: a STOP_MARKET SELL fires on a fall, BUY on a

@@ -37,6 +37,7 @@ struct ctx {
 	const struct rec_order **ord; /* effective open orders */
 	size_t nord;
 	const struct rec_order **ord_by_sym;
+	struct rec_order *ord_merged; /* stream states completed from REST */
 	const struct rec_bot_row **bot_by_sym;
 	char (*bot_sym)[REC_SYM_MAX]; /* normalized symbol per bot row */
 	struct rec_finding *out;
@@ -208,7 +209,8 @@ static void build_orders(struct ctx *c)
 		c->ord[i] = &s->orders[i];
 	size_t nrest = s->norders;
 	qsort(c->ord, nrest, sizeof *c->ord, ord_cmp);
-	size_t n = nrest;
+	size_t n = nrest, nmerged = 0;
+	c->ord_merged = xmalloc((ns + 1) * sizeof *c->ord_merged);
 	/* exchange time of the REST listing minus the lag window */
 	int64_t horizon = s->rest_fetched_ms + (s->clock_known ? s->clock_offset_ms : 0) - c->p->rest_lag_tolerance_ms;
 	for (size_t i = 0; i < ns; i++) {
@@ -216,8 +218,22 @@ static void build_orders(struct ctx *c)
 		const struct rec_order *key = so;
 		const struct rec_order **hit = bsearch(&key, c->ord, nrest, sizeof *c->ord, ord_cmp);
 		if (hit) {
-			if (so->update_ms && (*hit)->update_ms && so->update_ms > (*hit)->update_ms)
-				*hit = so; /* newer state (cancelled, filled, moved) */
+			if (so->update_ms && (*hit)->update_ms && so->update_ms > (*hit)->update_ms) {
+				/* newer state (cancelled, filled, moved); a sparse stream
+				 * update (Binance ALGO_UPDATE has no activation price)
+				 * keeps the facts only REST stated */
+				struct rec_order *m = &c->ord_merged[nmerged++];
+				*m = *so;
+				if (m->activate_price <= 0)
+					m->activate_price = (*hit)->activate_price;
+				if (m->activated == REC_TRI_UNKNOWN)
+					m->activated = (*hit)->activated;
+				if (m->trigger_dir == REC_TRIG_UNKNOWN)
+					m->trigger_dir = (*hit)->trigger_dir;
+				if (!m->settle[0])
+					memcpy(m->settle, (*hit)->settle, sizeof m->settle);
+				*hit = m;
+			}
 		} else if (rec_order_is_active(so) && so->update_ms >= horizon && so->side != REC_OSIDE_UNKNOWN) {
 			/* placed so recently that REST may not list it yet */
 			c->ord[n++] = so;
@@ -852,6 +868,7 @@ int rec_classify(const struct rec_snapshot *s, const struct rec_params *p, struc
 		rec_mem_finding(m, &c.out[i]);
 	rec_mem_end(m, evaluable, &c);
 	free(c.ord);
+	free(c.ord_merged);
 	free(c.ord_by_sym);
 	free(c.bot_by_sym);
 	free(c.bot_sym);

@@ -84,9 +84,9 @@ static enum rec_tri trailing_active(const struct rec_order *o, const struct rec_
 {
 	if (o->activated != REC_TRI_UNKNOWN)
 		return o->activated;
-	if (o->activate_price <= 0)
-		return REC_TRI_YES; /* no activation price: active at once */
-	if (pos->mark_price <= 0)
+	/* the adapters say YES for an order placed without an activation
+	 * price; unknown activation with no price known says nothing */
+	if (o->activate_price <= 0 || pos->mark_price <= 0)
 		return REC_TRI_UNKNOWN;
 	/* a long's SELL trailing activates when the price rises to it, a
 	 * short's BUY trailing when it falls to it */

@@ -63,8 +63,18 @@ static void itest_bn_sequence_stream_rest_and_sim_agree(void)
 	CU_ASSERT_EQUAL(ro->kind, REC_OK_STOP_LOSS);
 	CU_ASSERT_TRUE(ro->close_position);
 	CU_ASSERT_EQUAL(ro->side, REC_SELL);
+	CU_ASSERT_EQUAL(ro->trigger_dir, REC_TRIG_FALL); /* STOP_MARKET SELL */
+	CU_ASSERT_FALSE(ro->close_on_trigger);
+	CU_ASSERT_EQUAL(ro->activated, REC_TRI_UNKNOWN);
+	CU_ASSERT_STRING_EQUAL(ro->settle, "");
 	CU_ASSERT_DOUBLE_EQUAL(ro->trigger_price, 57000, 1e-9);
 	xch_listing_free(&l);
+	/* the stream's ALGO_UPDATE says the same */
+	const struct rec_order *so = rec_stream_find_order(k.sc, ack.id, true);
+	CU_ASSERT_TRUE_FATAL(so != NULL);
+	CU_ASSERT_EQUAL(so->kind, REC_OK_STOP_LOSS);
+	CU_ASSERT_EQUAL(so->trigger_dir, REC_TRIG_FALL);
+	CU_ASSERT_TRUE(so->close_position);
 
 	/* get_order by algo id and by client id */
 	struct rec_order o;
@@ -384,6 +394,35 @@ static void itest_bn_hedge_mode_close_and_stop_use_position_side(void)
 	kit_stop(&k);
 }
 
+/* GET /fapi/v1/positionSide/dual: one signed call, the mode as the
+ * exchange reports it; a garbled answer is MALFORMED, never a guess. */
+static void itest_bn_position_mode_reads_dual_side_endpoint(void)
+{
+	struct kit k;
+	CU_ASSERT_TRUE_FATAL(kit_start_with(&k, "binance:hk:hs:10000:hedge") == 0);
+	k.x = kit_adapter(&k, REC_EX_BINANCE, "hk", "hs");
+	CU_ASSERT_TRUE_FATAL(k.x != NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(k.x->ops->position_mode);
+	enum rec_pos_mode m = REC_MODE_UNKNOWN;
+	struct xch_err err;
+	CU_ASSERT_EQUAL(k.x->ops->position_mode(k.x, &m, &err), XCH_OK);
+	CU_ASSERT_EQUAL(m, REC_MODE_HEDGE);
+	CU_ASSERT_EQUAL(kit_count(&k, "hk", "GET /fapi/v1/positionSide/dual"), 1);
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault", "{\"type\":\"malformed\",\"exchange\":\"binance\","
+						      "\"endpoint\":\"/fapi/v1/positionSide/dual\"}"));
+	CU_ASSERT_EQUAL(k.x->ops->position_mode(k.x, &m, &err), XCH_MALFORMED);
+	CU_ASSERT_EQUAL(m, REC_MODE_UNKNOWN);
+	struct json_object *o = kit_sim(&k, "DELETE", "/_sim/faults", NULL);
+	if (o)
+		json_object_put(o);
+	kit_stop(&k);
+	/* the default account is one-way */
+	CU_ASSERT_TRUE_FATAL(setup(&k));
+	CU_ASSERT_EQUAL(k.x->ops->position_mode(k.x, &m, &err), XCH_OK);
+	CU_ASSERT_EQUAL(m, REC_MODE_ONEWAY);
+	kit_stop(&k);
+}
+
 void itest_xch_binance_register(void)
 {
 	static const struct tu_test tests[] = {
@@ -397,6 +436,7 @@ void itest_xch_binance_register(void)
 		{ "itest_bn_answer_over_cap_is_toobig", itest_bn_answer_over_cap_is_toobig },
 		{ "itest_bn_stream_message_over_cap_drops_connection", itest_bn_stream_message_over_cap_drops_connection },
 		{ "itest_bn_hedge_mode_close_and_stop_use_position_side", itest_bn_hedge_mode_close_and_stop_use_position_side },
+		{ "itest_bn_position_mode_reads_dual_side_endpoint", itest_bn_position_mode_reads_dual_side_endpoint },
 		{ NULL, NULL },
 	};
 	tu_add_suite("xch_binance_sim", tests);

@@ -1,6 +1,7 @@
 /* Bybit adapter against vigil-sim: scripted sequence (stream cache, REST and
  * sim state agree, position stops visible as orders), one request per
- * listing endpoint, faults typed, stream drop and clock skew recovered. */
+ * listing endpoint and settle coin (pages followed per coin), faults typed,
+ * stream drop and clock skew recovered. */
 #include "tests/integration/itest_xch_kit.h"
 
 #define KEY "sim-bybit-key"
@@ -12,6 +13,27 @@ static bool setup(struct kit *k)
 		return false;
 	k->x = kit_adapter(k, REC_EX_BYBIT, KEY, SECRET);
 	return k->x != NULL;
+}
+
+/* How many requests of the sim's log for this account went to path with
+ * needle in their query string. */
+static int log_count(struct kit *k, const char *key, const char *path, const char *needle)
+{
+	char url[256];
+	snprintf(url, sizeof url, "/_sim/log?account=%s", key);
+	struct json_object *a = kit_sim(k, "GET", url, NULL);
+	int n = 0;
+	size_t len = a && json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+	for (size_t i = 0; i < len; i++) {
+		struct json_object *e = json_object_array_get_idx(a, i);
+		const char *p = xch_json_str(e, "path");
+		const char *q = xch_json_str(e, "query");
+		if (p && !strcmp(p, path) && (!needle || (q && strstr(q, needle))))
+			n++;
+	}
+	if (a)
+		json_object_put(a);
+	return n;
 }
 
 static bool has_pos_stop(const struct rec_stream_cache *c, const void *arg)
@@ -76,12 +98,20 @@ static void itest_bb_sequence_stream_rest_and_sim_agree(void)
 			CU_ASSERT_TRUE(l.ord[i].position_attached);
 			CU_ASSERT_TRUE(l.ord[i].close_position);
 			CU_ASSERT_EQUAL(l.ord[i].side, REC_SELL);
+			CU_ASSERT_EQUAL(l.ord[i].trigger_dir, REC_TRIG_FALL); /* a long's loss side */
+			CU_ASSERT_STRING_EQUAL(l.ord[i].settle, "USDT");
 			CU_ASSERT_DOUBLE_EQUAL(l.ord[i].trigger_price, 2800, 1e-9);
 		}
 	CU_ASSERT_EQUAL(eth_stops, 1);
+	/* our quantity stop is an order/create conditional: stopOrderType
+	 * "Stop", a stop-loss only by its direction (rise, for a short) */
 	const struct rec_order *ro = kit_find_ord(l.ord, l.nord, qa.id);
 	CU_ASSERT_TRUE_FATAL(ro != NULL);
-	CU_ASSERT_EQUAL(ro->kind, REC_OK_STOP_LOSS);
+	CU_ASSERT_EQUAL(ro->kind, REC_OK_CONDITIONAL);
+	CU_ASSERT_EQUAL(ro->trigger_dir, REC_TRIG_RISE);
+	CU_ASSERT_TRUE(ro->close_on_trigger);
+	CU_ASSERT_FALSE(ro->close_position);
+	CU_ASSERT_STRING_EQUAL(ro->settle, "USDT");
 	CU_ASSERT_TRUE(ro->reduce_only);
 	CU_ASSERT_EQUAL(ro->side, REC_BUY);
 	CU_ASSERT_DOUBLE_EQUAL(ro->trigger_price, 0.033, 1e-12);
@@ -122,7 +152,7 @@ static void itest_bb_sequence_stream_rest_and_sim_agree(void)
 	kit_stop(&k);
 }
 
-static void itest_bb_listing_costs_one_request_per_endpoint(void)
+static void itest_bb_listing_costs_one_request_per_endpoint_and_coin(void)
 {
 	struct kit k;
 	CU_ASSERT_TRUE_FATAL(setup(&k));
@@ -135,15 +165,132 @@ static void itest_bb_listing_costs_one_request_per_endpoint(void)
 	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing(k.x, &l), XCH_OK);
 	CU_ASSERT_EQUAL(l.npos, 2);
 	xch_listing_free(&l);
-	CU_ASSERT_EQUAL(kit_count(&k, KEY, "GET /v5/position/list"), 1);
-	CU_ASSERT_EQUAL(kit_count(&k, KEY, "GET /v5/order/realtime"), 1);
+	/* settle coins default to USDT and USDC: one request per list and coin */
+	CU_ASSERT_EQUAL(kit_count(&k, KEY, "GET /v5/position/list"), 2);
+	CU_ASSERT_EQUAL(kit_count(&k, KEY, "GET /v5/order/realtime"), 2);
 	int64_t after1 = kit_count(&k, KEY, NULL);
-	CU_ASSERT_TRUE(after1 - before <= 3); /* + one clock sync */
+	CU_ASSERT_TRUE(after1 - before <= 5); /* + one clock sync */
 	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing(k.x, &l), XCH_OK);
 	xch_listing_free(&l);
-	CU_ASSERT_EQUAL(kit_count(&k, KEY, NULL) - after1, 2);
+	CU_ASSERT_EQUAL(kit_count(&k, KEY, NULL) - after1, 4);
 	CU_ASSERT_TRUE(k.x->limits.limit_status >= 0);
 	CU_ASSERT_TRUE(k.x->limits.limit > 0);
+	kit_stop(&k);
+}
+
+/* Every configured settle coin is listed (positions and open orders, in the
+ * listing and in the single-call paths); what the sim lists for USDC, if
+ * anything, joins the USDT rows without doubling them; one coin's failure
+ * fails that whole part, never a silent partial list. */
+static void itest_bb_listing_asks_every_settle_coin(void)
+{
+	struct kit k;
+	CU_ASSERT_TRUE_FATAL(setup(&k));
+	struct xch *x = k.x;
+	snprintf(x->cfg.settle_coins[0], sizeof x->cfg.settle_coins[0], "USDT");
+	snprintf(x->cfg.settle_coins[1], sizeof x->cfg.settle_coins[1], "USDC");
+	x->cfg.nsettle = 2;
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
+					      "\"side\":\"Buy\",\"qty\":\"0.5\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"stop\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
+					      "\"trigger\":\"2800\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"order\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
+					      "\"type\":\"LIMIT\",\"side\":\"Sell\",\"qty\":\"0.5\",\"price\":\"3500\","
+					      "\"reduce_only\":true}"));
+	struct xch_listing l;
+	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing(x, &l), XCH_OK);
+	CU_ASSERT_EQUAL(log_count(&k, KEY, "/v5/position/list", "settleCoin=USDT"), 1);
+	CU_ASSERT_EQUAL(log_count(&k, KEY, "/v5/position/list", "settleCoin=USDC"), 1);
+	CU_ASSERT_EQUAL(log_count(&k, KEY, "/v5/order/realtime", "settleCoin=USDT"), 1);
+	CU_ASSERT_EQUAL(log_count(&k, KEY, "/v5/order/realtime", "settleCoin=USDC"), 1);
+	CU_ASSERT_EQUAL_FATAL(l.npos, 1);
+	CU_ASSERT_STRING_EQUAL(l.pos[0].symbol, "ETHUSDT");
+	int limits = 0, stops = 0;
+	for (size_t i = 0; i < l.nord; i++) {
+		const struct rec_order *o = &l.ord[i];
+		CU_ASSERT_TRUE(o->settle[0] != '\0');
+		if (!strcmp(o->symbol, "ETHUSDT")) {
+			CU_ASSERT_STRING_EQUAL(o->settle, "USDT");
+			limits += o->kind == REC_OK_REGULAR;
+			stops += o->position_attached;
+		}
+	}
+	CU_ASSERT_EQUAL(limits, 1);
+	CU_ASSERT_EQUAL(stops, 1);
+	xch_listing_free(&l);
+
+	/* the single-call paths list every coin too */
+	struct rec_position *p = NULL;
+	struct rec_order *o = NULL;
+	size_t n = 0;
+	struct xch_err err;
+	CU_ASSERT_EQUAL(x->ops->positions(x, &p, &n, &err), XCH_OK);
+	CU_ASSERT_EQUAL(n, 1);
+	free(p);
+	CU_ASSERT_EQUAL(log_count(&k, KEY, "/v5/position/list", "settleCoin=USDC"), 2);
+	CU_ASSERT_EQUAL(x->ops->open_orders(x, &o, &n, &err), XCH_OK);
+	CU_ASSERT_EQUAL(n, 2); /* the limit order and the position stop */
+	free(o);
+	CU_ASSERT_EQUAL(log_count(&k, KEY, "/v5/order/realtime", "settleCoin=USDC"), 2);
+	CU_ASSERT_EQUAL(log_count(&k, KEY, "/v5/position/list", "settleCoin=USDC"), 3);
+
+	/* one coin's request failing fails the part (whichever coin it hit) */
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault", "{\"type\":\"http_status\",\"exchange\":\"bybit\",\"status\":503,"
+						      "\"endpoint\":\"/v5/position/list\",\"count\":1}"));
+	CU_ASSERT_EQUAL(xch_fetch_listing(x, &l), XCH_SERVER);
+	CU_ASSERT_EQUAL(l.pos_rc, XCH_SERVER);
+	CU_ASSERT_EQUAL(l.npos, 0);
+	CU_ASSERT_PTR_NULL(l.pos);
+	CU_ASSERT_EQUAL(l.ord_rc, XCH_OK);
+	for (size_t i = 0; i < l.nord; i++)
+		CU_ASSERT_FALSE(l.ord[i].position_attached); /* no positions, no position stops */
+	xch_listing_free(&l);
+	struct json_object *fo = kit_sim(&k, "DELETE", "/_sim/faults", NULL);
+	if (fo)
+		json_object_put(fo);
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault", "{\"type\":\"http_status\",\"exchange\":\"bybit\",\"status\":502,"
+						      "\"endpoint\":\"/v5/order/realtime\",\"count\":1}"));
+	CU_ASSERT_EQUAL(x->ops->open_orders(x, &o, &n, &err), XCH_SERVER);
+	CU_ASSERT_PTR_NULL(o);
+	CU_ASSERT_EQUAL(n, 0);
+	fo = kit_sim(&k, "DELETE", "/_sim/faults", NULL);
+	if (fo)
+		json_object_put(fo);
+
+	/* only the configured coins */
+	x->cfg.nsettle = 1;
+	int usdc = log_count(&k, KEY, "/v5/order/realtime", "settleCoin=USDC");
+	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing(x, &l), XCH_OK);
+	xch_listing_free(&l);
+	CU_ASSERT_EQUAL(log_count(&k, KEY, "/v5/order/realtime", "settleCoin=USDC"), usdc);
+	kit_stop(&k);
+}
+
+/* More than one page of open orders: the cursor is followed per coin. */
+static void itest_bb_listing_follows_pages_per_coin(void)
+{
+	struct kit k;
+	CU_ASSERT_TRUE_FATAL(setup(&k));
+	for (int i = 0; i < 57; i++) {
+		char b[256];
+		snprintf(b, sizeof b,
+			 "{\"op\":\"order\",\"account\":\"" KEY "\",\"symbol\":\"LTCUSDT\",\"type\":\"LIMIT\","
+			 "\"side\":\"Buy\",\"qty\":\"1\",\"price\":\"%d\"}",
+			 20 + i);
+		CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", b));
+	}
+	struct xch_listing l;
+	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing(k.x, &l), XCH_OK);
+	CU_ASSERT_EQUAL(l.nord, 57); /* each order once */
+	for (size_t i = 0; i < l.nord; i++)
+		for (size_t j = i + 1; j < l.nord; j++)
+			CU_ASSERT_TRUE(strcmp(l.ord[i].id, l.ord[j].id) != 0);
+	xch_listing_free(&l);
+	/* two pages for USDT; USDC has its own first page (and a second if
+	 * the sim lists these orders for it too) */
+	CU_ASSERT_EQUAL(log_count(&k, KEY, "/v5/order/realtime", "settleCoin=USDT"), 2);
+	CU_ASSERT_TRUE(log_count(&k, KEY, "/v5/order/realtime", "settleCoin=USDC") >= 1);
+	CU_ASSERT_EQUAL(log_count(&k, KEY, "/v5/order/realtime", "cursor="), log_count(&k, KEY, "/v5/order/realtime", NULL) - 2);
 	kit_stop(&k);
 }
 
@@ -306,7 +453,9 @@ void itest_xch_bybit_register(void)
 {
 	static const struct tu_test tests[] = {
 		{ "itest_bb_sequence_stream_rest_and_sim_agree", itest_bb_sequence_stream_rest_and_sim_agree },
-		{ "itest_bb_listing_costs_one_request_per_endpoint", itest_bb_listing_costs_one_request_per_endpoint },
+		{ "itest_bb_listing_costs_one_request_per_endpoint_and_coin", itest_bb_listing_costs_one_request_per_endpoint_and_coin },
+		{ "itest_bb_listing_asks_every_settle_coin", itest_bb_listing_asks_every_settle_coin },
+		{ "itest_bb_listing_follows_pages_per_coin", itest_bb_listing_follows_pages_per_coin },
 		{ "itest_bb_faults_give_typed_errors", itest_bb_faults_give_typed_errors },
 		{ "itest_bb_clock_skew_resyncs_and_retries_once", itest_bb_clock_skew_resyncs_and_retries_once },
 		{ "itest_bb_stream_drop_reconnects_and_resubscribes", itest_bb_stream_drop_reconnects_and_resubscribes },

@@ -163,26 +163,34 @@ static void test_bb_order_realtime_limit_with_tpsl(void)
 	json_object_put(root);
 }
 
-static void test_bb_untriggered_stop_orders_are_stop_losses(void)
+static void test_bb_untriggered_stop_loss_orders_are_stop_losses_and_stop_is_conditional(void)
 {
 	static const char *types[] = { "StopLoss", "PartialStopLoss", "Stop" };
+	static const enum rec_order_kind kinds[] = { REC_OK_STOP_LOSS, REC_OK_STOP_LOSS, REC_OK_CONDITIONAL };
 	for (int i = 0; i < 3; i++) {
 		char j[512];
 		snprintf(j, sizeof j,
 			 "{\"orderId\":\"o%d\",\"symbol\":\"BTCUSDT\",\"side\":\"Sell\",\"orderType\":\"Market\","
 			 "\"stopOrderType\":\"%s\",\"orderStatus\":\"Untriggered\",\"triggerPrice\":\"58000\","
-			 "\"qty\":\"0.5\",\"reduceOnly\":true,\"closeOnTrigger\":true,\"positionIdx\":\"0\"}",
+			 "\"triggerDirection\":2,\"qty\":\"0.5\",\"reduceOnly\":true,\"closeOnTrigger\":true,"
+			 "\"positionIdx\":\"0\"}",
 			 i, types[i]);
 		struct json_object *o = xch_json_parse(j, strlen(j));
 		struct rec_order r;
 		CU_ASSERT_TRUE_FATAL(bb_order_from(o, REC_SRC_REST, &r));
-		CU_ASSERT_EQUAL(r.kind, REC_OK_STOP_LOSS);
+		/* "Stop" is a plain conditional order: only triggerDirection
+		 * relative to the position says stop-loss or take-profit */
+		CU_ASSERT_EQUAL(r.kind, kinds[i]);
 		CU_ASSERT_TRUE(r.conditional);
 		CU_ASSERT_TRUE(r.reduce_only);
+		CU_ASSERT_TRUE(r.close_on_trigger);
+		CU_ASSERT_FALSE(r.close_position); /* a quantity, not the whole position */
+		CU_ASSERT_EQUAL(r.trigger_dir, REC_TRIG_FALL);
 		CU_ASSERT_EQUAL(r.status, REC_OST_NEW);
 		CU_ASSERT_EQUAL(r.side, REC_SELL);
 		CU_ASSERT_DOUBLE_EQUAL(r.trigger_price, 58000, 0);
 		CU_ASSERT_STRING_EQUAL(r.type, types[i]);
+		CU_ASSERT_STRING_EQUAL(r.settle, "");
 		json_object_put(o);
 	}
 	CU_ASSERT_EQUAL(bb_kind("TakeProfit"), REC_OK_TAKE_PROFIT);
@@ -430,7 +438,8 @@ void test_xch_bybit_register(void)
 		{ "test_bb_flat_sides_are_skipped_and_stop_is_synthesized", test_bb_flat_sides_are_skipped_and_stop_is_synthesized },
 		{ "test_bb_position_stop_listed_as_order_is_not_doubled", test_bb_position_stop_listed_as_order_is_not_doubled },
 		{ "test_bb_order_realtime_limit_with_tpsl", test_bb_order_realtime_limit_with_tpsl },
-		{ "test_bb_untriggered_stop_orders_are_stop_losses", test_bb_untriggered_stop_orders_are_stop_losses },
+		{ "test_bb_untriggered_stop_loss_orders_are_stop_losses_and_stop_is_conditional",
+		  test_bb_untriggered_stop_loss_orders_are_stop_losses_and_stop_is_conditional },
 		{ "test_bb_order_history_filled_market", test_bb_order_history_filled_market },
 		{ "test_bb_create_answer_yields_ids_only", test_bb_create_answer_yields_ids_only },
 		{ "test_bb_server_time", test_bb_server_time },
