@@ -116,6 +116,13 @@ char *alert_format_fix(const struct rec_finding *f, const struct alert_fmt_ctx *
 	case REC_SOURCE_UNREACHABLE:
 		return xasprintf("check the network / credentials, then: vigil status -c %s --account %s", cf,
 				 f->account);
+	case REC_OUTCOME_UNKNOWN:
+		return xasprintf("vigil status -c %s --account %s   (look the vgl- order up on the exchange before acting by hand;"
+				 " vigil resolves it by client id before sending anything new for %s)",
+				 cf, f->account, *sym ? sym : "the account");
+	case REC_JOURNAL_UNREADABLE:
+		return xasprintf("check the database (vigil db -c %s status) and the spool directory; nothing is sent for %s until the journal can be read",
+				 cf, f->account);
 	case REC_CONFIG_DRIFT:
 		return xasprintf("set hedge_mode in [account %s] of %s to the exchange's position mode; repairs stay off until then",
 				 f->account, cf);

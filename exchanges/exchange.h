@@ -41,6 +41,10 @@ enum xch_rc {
 const char *xch_rc_name(enum xch_rc rc);
 /* Worth retrying later without a human: RATELIMIT, NETWORK, TIMEOUT, SERVER. */
 bool xch_rc_transient(enum xch_rc rc);
+/* After an order or cancel was sent: the answer does not say whether the
+ * exchange acted (NETWORK, TIMEOUT, SERVER, MALFORMED, TOOBIG). A refusal
+ * with a code (incl. RATELIMIT / BANNED: not executed) is not unknown. */
+bool xch_rc_outcome_unknown(enum xch_rc rc);
 
 struct xch_err {
 	enum xch_rc rc;

@@ -46,7 +46,10 @@ struct fake {
 	size_t nins;
 	unsigned next_id;
 	enum rec_pos_mode mode; /* what position_mode answers */
+	char lose_op[16];       /* the next `lose` calls of this op act, then time out */
+	int lose;
 };
+
 
 static struct fake *F(struct xch *x) { return x->priv; }
 static int64_t now(struct fake *f) { return rec_now(f->clk); }
@@ -90,6 +93,23 @@ static int fail(struct xch_err *err, enum xch_rc rc, long code, const char *msg)
 		snprintf(err->msg, sizeof err->msg, "%s", msg);
 	}
 	return rc;
+}
+
+/* The exchange acted, but the answer is lost (timeout after the fact). */
+static int answered(struct fake *f, const char *op, struct fake_call *c, struct xch_err *err)
+{
+	if (f->lose > 0 && strcmp(f->lose_op, op) == 0) {
+		f->lose--;
+		return c->rc = fail(err, XCH_TIMEOUT, 0, "answer lost after the exchange acted");
+	}
+	return XCH_OK;
+}
+
+void fake_lose_answers(struct xch *x, const char *op, int n)
+{
+	struct fake *f = x->priv;
+	snprintf(f->lose_op, sizeof f->lose_op, "%s", op);
+	f->lose = n;
 }
 
 static struct fake_pos *find_pos(struct fake *f, const char *symbol)
@@ -458,7 +478,7 @@ static int f_close(struct xch *x, const struct xch_close_req *req, struct xch_ac
 	snprintf(ack->id, sizeof ack->id, "%s", o->o.id);
 	snprintf(ack->client_id, sizeof ack->client_id, "%s", req->client_id);
 	snprintf(c->id, sizeof c->id, "%s", o->o.id);
-	return XCH_OK;
+	return answered(f, "close", c, err);
 }
 
 static int f_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack,
@@ -516,7 +536,7 @@ static int f_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack 
 	snprintf(ack->client_id, sizeof ack->client_id, "%s", req->client_id);
 	ack->is_algo = o->o.is_algo;
 	snprintf(c->id, sizeof c->id, "%s", o->o.id);
-	return XCH_OK;
+	return answered(f, "stop", c, err);
 }
 
 static int f_cancel(struct xch *x, const char *symbol, const char *id, bool is_algo,
@@ -533,7 +553,7 @@ static int f_cancel(struct xch *x, const char *symbol, const char *id, bool is_a
 		return c->rc = fail(err, XCH_UNKNOWN_ORDER, -2011, "Unknown order sent.");
 	o->o.status = REC_OST_CANCELED;
 	o->o.update_ms = now(f);
-	return XCH_OK;
+	return answered(f, "cancel", c, err);
 }
 
 static int f_stream_start(struct xch *x, struct xch_err *err)

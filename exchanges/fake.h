@@ -37,6 +37,9 @@ struct xch *fake_new(enum rec_exchange ex, const char *account, const struct rec
  * too when the stream mirrors (default on). */
 void fake_set_position(struct xch *x, const char *symbol, enum rec_side side, double size,
 		       double entry, double mark);
+/* The next n calls of op ("stop", "close", "cancel") are carried out, then
+ * answer XCH_TIMEOUT: the answer lost after the exchange acted. */
+void fake_lose_answers(struct xch *x, const char *op, int n);
 /* What the position_mode op answers (default UNKNOWN). */
 void fake_set_position_mode(struct xch *x, enum rec_pos_mode m);
 void fake_set_mark(struct xch *x, const char *symbol, double mark);

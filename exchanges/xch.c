@@ -42,6 +42,12 @@ xch_rc_transient(enum xch_rc rc)
 	return rc == XCH_RATELIMIT || rc == XCH_NETWORK || rc == XCH_TIMEOUT || rc == XCH_SERVER;
 }
 
+bool
+xch_rc_outcome_unknown(enum xch_rc rc)
+{
+	return rc == XCH_NETWORK || rc == XCH_TIMEOUT || rc == XCH_SERVER || rc == XCH_MALFORMED || rc == XCH_TOOBIG;
+}
+
 int
 xch_err_set(struct xch_err *err, int rc, int http, long code, const char *fmt, ...)
 {

@@ -9,6 +9,6 @@ const char *rec_action_kind_name(enum rec_action_kind k)
 
 const char *rec_outcome_name(enum rec_outcome o)
 {
-	static const char *const n[] = { "PENDING", "DONE", "FAILED", "SKIPPED" };
-	return (unsigned)o < 4 ? n[o] : "?";
+	static const char *const n[] = { "PENDING", "DONE", "FAILED", "SKIPPED", "UNKNOWN" };
+	return (unsigned)o < 5 ? n[o] : "?";
 }

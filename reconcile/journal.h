@@ -25,6 +25,10 @@ enum rec_outcome {
 	REC_OUT_DONE,          /* sent and verified */
 	REC_OUT_FAILED,        /* refused or could not be verified */
 	REC_OUT_SKIPPED,       /* nothing sent (dry run, already done, aborted) */
+	/* sent, but no answer says what happened (timeout, 5xx, a lost or
+	 * unreadable answer) and the lookups within the verification budget
+	 * did not tell: resolved by client id before anything new is sent */
+	REC_OUT_UNKNOWN,
 };
 
 struct rec_action {
@@ -61,7 +65,7 @@ struct rec_journal_ops {
 	/* Records the outcome of action id. */
 	int (*outcome)(struct rec_journal *j, int64_t id, enum rec_outcome o, const char *order_id,
 		       const char *detail);
-	/* Unfinished intents (outcome PENDING) of an account, oldest first;
+	/* Unfinished intents (outcome PENDING or UNKNOWN) of an account, oldest first;
 	 * malloc'd array owned by the caller. */
 	int (*unfinished)(struct rec_journal *j, const char *account, struct rec_action **out,
 			  size_t *n);

@@ -11,6 +11,7 @@ struct jm {
 	struct rec_action *a;
 	size_t n, cap;
 	int fail_next;
+	int fail_list;      /* the next n unfinished() calls fail */
 	int64_t (*now_ms)(void *ud);
 	void *ud;
 };
@@ -58,8 +59,13 @@ static int jm_unfinished(struct rec_journal *j, const char *account, struct rec_
 	struct jm *m = j->priv;
 	*out = NULL;
 	*n = 0;
+	if (m->fail_list > 0) {
+		m->fail_list--;
+		return -1;
+	}
 	for (size_t i = 0; i < m->n; i++) {
-		if (m->a[i].outcome != REC_OUT_PENDING || strcmp(m->a[i].account, account) != 0)
+		if ((m->a[i].outcome != REC_OUT_PENDING && m->a[i].outcome != REC_OUT_UNKNOWN) ||
+		    strcmp(m->a[i].account, account) != 0)
 			continue;
 		*out = xrealloc(*out, (*n + 1) * sizeof **out);
 		(*out)[(*n)++] = m->a[i];
@@ -98,6 +104,11 @@ const struct rec_action *rec_journal_mem_all(struct rec_journal *j, size_t *n)
 	struct jm *m = j->priv;
 	*n = m->n;
 	return m->a;
+}
+
+void rec_journal_mem_fail_list(struct rec_journal *j, int n)
+{
+	((struct jm *)j->priv)->fail_list = n;
 }
 
 void rec_journal_mem_fail_next(struct rec_journal *j, int n)

@@ -9,6 +9,8 @@
 struct rec_journal *rec_journal_mem_new(int64_t (*now_ms)(void *ud), void *ud);
 /* Every record, in intent order (borrowed: valid until the next write). */
 const struct rec_action *rec_journal_mem_all(struct rec_journal *j, size_t *n);
+/* Test hook: the next n unfinished() calls fail (-1): an unreadable journal. */
+void rec_journal_mem_fail_list(struct rec_journal *j, int n);
 /* Test hook: the next n intent() calls fail (-1) without recording. */
 void rec_journal_mem_fail_next(struct rec_journal *j, int n);
 

@@ -177,6 +177,8 @@ enum rec_code {
 	REC_CLOSE_UNVERIFIED,
 	REC_UNKNOWN_SIDE,
 	REC_CONFIG_DRIFT,           /* exchange position mode differs from config */
+	REC_OUTCOME_UNKNOWN,        /* an action was sent and no answer says what happened */
+	REC_JOURNAL_UNREADABLE,     /* unfinished intents cannot be listed: nothing is sent */
 	REC_CODE_COUNT
 };
 

@@ -219,6 +219,22 @@ bool rec_repair_refused(struct rec_engine *e, const struct rec_step *s, struct r
 	return false;
 }
 
+enum rec_outcome rec_engine_unknown(struct rec_engine *e, struct rec_report *r, const struct rec_step *s,
+				    struct rec_action *a, const char *fmt, ...)
+{
+	char buf[224];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	/* nothing new for the symbol until the journal's UNKNOWN is resolved */
+	rec_engine_block(e, a->symbol);
+	e->recovered = false;
+	rec_report_raise(e, r, s, REC_OUTCOME_UNKNOWN, "outcome unknown — check order %s (%s %s): %s", a->client_id,
+			 rec_action_kind_name(a->kind), a->symbol, buf);
+	return rec_engine_finish(e, r, a, REC_OUT_UNKNOWN, "outcome unknown — check order %s: %s", a->client_id, buf);
+}
+
 enum rec_outcome rec_engine_premise_gone(struct rec_engine *e, struct rec_report *r, struct rec_action *a,
 					 const char *why)
 {
@@ -251,6 +267,14 @@ enum rec_outcome rec_repair_cancel(struct rec_engine *e, const struct rec_step *
 		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "journal unavailable: nothing sent");
 	struct xch_err err = { 0 };
 	int rc = c->x->ops->cancel_order(c->x, a.symbol, a.order_id, a.order_is_algo, &err);
+	if (rc != XCH_OK && xch_rc_outcome_unknown((enum xch_rc)rc)) {
+		/* the answer was lost: the open list says whether it went */
+		if (rec_verify_order_gone(c, a.symbol, a.order_id, d, sizeof d) == REC_V_OK)
+			return rec_engine_finish(e, r, &a, REC_OUT_DONE, "cancel answer lost (%s); %s",
+						 xch_rc_name((enum xch_rc)rc), d);
+		return rec_engine_unknown(e, r, s, &a, "cancel answer lost (%s %.100s); %s",
+					  xch_rc_name((enum xch_rc)rc), err.msg, d);
+	}
 	if (rc != XCH_OK && rc != XCH_UNKNOWN_ORDER) {
 		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "cancel of order %s refused: %s",
 				 a.order_id, err.msg);
@@ -286,14 +310,29 @@ int rec_engine_run(struct rec_engine *e, const struct rec_plan *p, struct rec_re
 		r->findings = xrealloc(r->findings, (r->nfind + 1) * sizeof *r->findings);
 		r->findings[r->nfind++] = p->raised[i];
 	}
-	if (!e->dry_run && !e->recovered)
-		rec_engine_recover(e, r);
+	/* an unreadable journal may hide an unfinished intent: nothing is
+	 * sent for the account until it can be listed */
+	bool journal_ok = e->dry_run || e->recovered || rec_engine_recover(e, r) >= 0;
+	if (!journal_ok) {
+		struct rec_finding f;
+		struct rec_finding about;
+		memset(&about, 0, sizeof about);
+		snprintf(about.account, sizeof about.account, "%s", e->acct->name);
+		about.exchange = e->ctx.x->cfg.exchange;
+		rec_raise(&f, &about, REC_JOURNAL_UNREADABLE, rec_now(e->ctx.clk),
+			  "the journal's unfinished intents cannot be listed: nothing is sent for %s until they can",
+			  e->acct->name);
+		r->findings = xrealloc(r->findings, (r->nfind + 1) * sizeof *r->findings);
+		r->findings[r->nfind++] = f;
+	}
 	for (size_t i = 0; i < p->n; i++) {
 		const struct rec_step *s = &p->steps[i];
 		struct rec_action a = s->a;
 		enum rec_outcome o;
 		if (s->a.kind == REC_ACT_ALERT_ONLY) {
 			o = rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "alert only");
+		} else if (!journal_ok) {
+			o = rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "journal unreadable: nothing sent");
 		} else if (e->dry_run) {
 			o = rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "dry run: nothing sent");
 		} else if (!mode_allows(s)) {
@@ -310,7 +349,7 @@ int rec_engine_run(struct rec_engine *e, const struct rec_plan *p, struct rec_re
 		} else {
 			o = rec_repair_cancel(e, s, r);
 		}
-		if (o == REC_OUT_FAILED)
+		if (o == REC_OUT_FAILED || o == REC_OUT_UNKNOWN)
 			failed = 1;
 	}
 	return failed ? -1 : 0;

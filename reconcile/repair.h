@@ -77,6 +77,7 @@ struct rec_engine {
 		bool close_position;
 	} live[REC_ENGINE_MAX_LIVE];
 	size_t nlive;
+	bool journal_unreadable;        /* the last recovery could not list the journal */
 };
 
 /* x, acct, j and clk are borrowed and must outlive the engine. */
@@ -131,6 +132,13 @@ enum rec_premise rec_premise_stop(struct rec_engine *e, const struct rec_step *s
  * stop whose side does not close the position, still on that side
  * (WRONG_SIDE_STOP). */
 enum rec_premise rec_premise_cancel(struct rec_engine *e, const struct rec_step *s, char *why, size_t wl);
+/* An action whose answer was lost and whose lookups did not tell:
+ * journaled UNKNOWN, raised as OUTCOME_UNKNOWN ("outcome unknown — check
+ * order vgl-…"), its symbol blocked until recovery resolves it. */
+enum rec_outcome rec_engine_unknown(struct rec_engine *e, struct rec_report *r, const struct rec_step *s,
+				    struct rec_action *a, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* No new action for symbol until the journal's intents are resolved. */
+void rec_engine_block(struct rec_engine *e, const char *symbol);
 /* Journals and reports a step whose premise is gone: SKIPPED, nothing sent. */
 enum rec_outcome rec_engine_premise_gone(struct rec_engine *e, struct rec_report *r, struct rec_action *a,
 					 const char *why);

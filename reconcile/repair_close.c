@@ -161,6 +161,26 @@ enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s
 	}
 	if (rc == XCH_NO_POSITION)
 		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "exchange: no position to close");
+	if (rc != XCH_OK && xch_rc_outcome_unknown((enum xch_rc)rc)) {
+		/* the answer was lost: the order by client id, else the
+		 * position's size says whether the close went through */
+		char why[160];
+		snprintf(why, sizeof why, "%s %.120s", xch_rc_name((enum xch_rc)rc), err.msg);
+		struct rec_order g;
+		int fr = rec_find_by_client_id(c, a.symbol, a.client_id, false, &g, d, sizeof d);
+		if (fr == 1) {
+			snprintf(ack.id, sizeof ack.id, "%s", g.id);
+			snprintf(ack.client_id, sizeof ack.client_id, "%s", g.client_id);
+			ack.is_algo = false;
+			rc = XCH_OK;
+		} else {
+			char gone[256];
+			if (rec_verify_position_gone(c, a.symbol, a.pidx, a.position_side, gone, sizeof gone) == REC_V_OK)
+				return rec_engine_finish(e, r, &a, REC_OUT_DONE,
+							 "close answer lost (%s); the position is gone: %s", why, gone);
+			return rec_engine_unknown(e, r, s, &a, "close answer lost (%s); %s; %s", why, d, gone);
+		}
+	}
 	if (rc != XCH_OK) {
 		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "close of %s refused: %s (%ld %s)",
 				 a.symbol, xch_rc_name((enum xch_rc)rc), err.code, err.msg);

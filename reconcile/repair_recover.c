@@ -11,7 +11,7 @@
 #include "reconcile/repair.h"
 #include "watchdog/log.h"
 
-static void block(struct rec_engine *e, const char *symbol)
+void rec_engine_block(struct rec_engine *e, const char *symbol)
 {
 	if (rec_engine_blocked(e, symbol) || e->nblocked == REC_ENGINE_MAX_BLOCKED)
 		return;
@@ -121,8 +121,10 @@ int rec_engine_recover(struct rec_engine *e, struct rec_report *r)
 		log_error("repair", "account=%s journal unreadable: nothing will be sent",
 			  e->acct->name);
 		free(u);
+		e->journal_unreadable = true;
 		return -1;
 	}
+	e->journal_unreadable = false;
 	int pending = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct rec_action *a = &u[i];
@@ -133,7 +135,7 @@ int rec_engine_recover(struct rec_engine *e, struct rec_report *r)
 			rec_engine_attempt(e, a->client_id);
 		if (o == REC_OUT_PENDING) {
 			pending++;
-			block(e, a->symbol);
+			rec_engine_block(e, a->symbol);
 			struct rec_result *x = rec_report_add(r, a);
 			snprintf(x->detail, sizeof x->detail, "unresolved: %.200s", d);
 			x->recovered = true;

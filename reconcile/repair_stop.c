@@ -238,18 +238,24 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 	struct xch_err err = { 0 };
 	int rc = c->x->ops->place_stop(c->x, &req, &ack, &err);
 
-	if (rc != XCH_OK && xch_rc_transient((enum xch_rc)rc)) {
-		/* the answer was lost, not necessarily the order: look it up */
+	if (rc != XCH_OK && xch_rc_outcome_unknown((enum xch_rc)rc)) {
+		/* the answer was lost, not necessarily the order: look it up by
+		 * client id, with backoff, inside the verification budget */
 		struct rec_order g;
-		struct xch_err e2 = { 0 };
 		bool algo = c->x->cfg.exchange == REC_EX_BINANCE; /* Binance stops are algo orders */
-		if (c->x->ops->get_order(c->x, a.symbol, "", a.client_id, algo, &g, &e2) == XCH_OK &&
-		    !rec_order_dead(g.status)) {
-			snprintf(ack.id, sizeof ack.id, "%s", g.id);
-			snprintf(ack.client_id, sizeof ack.client_id, "%s", g.client_id);
-			ack.is_algo = g.is_algo;
-			rc = XCH_OK;
-		}
+		char why[160];
+		snprintf(why, sizeof why, "%s %.120s", xch_rc_name((enum xch_rc)rc), err.msg);
+		int fr = rec_find_by_client_id(c, a.symbol, a.client_id, algo, &g, d, sizeof d);
+		if (fr == 1 && rec_order_dead(g.status))
+			return rec_engine_finish(e, r, &a, REC_OUT_FAILED,
+						 "answer lost (%s); the exchange shows stop %s ended (status %d)", why,
+						 g.id, (int)g.status);
+		if (fr != 1)
+			return rec_engine_unknown(e, r, s, &a, "stop answer lost (%s); %s", why, d);
+		snprintf(ack.id, sizeof ack.id, "%s", g.id);
+		snprintf(ack.client_id, sizeof ack.client_id, "%s", g.client_id);
+		ack.is_algo = g.is_algo;
+		rc = XCH_OK;
 	}
 	if (rc == XCH_WOULD_TRIGGER)
 		return would_trigger(e, s, r, &a, size, "%ld %s", err.code, err.msg);

@@ -258,6 +258,45 @@ enum rec_vres rec_verify_order_gone(struct rec_ctx *c, const char *symbol, const
 	return REC_V_TIMEOUT;
 }
 
+int rec_find_by_client_id(struct rec_ctx *c, const char *symbol, const char *client_id, bool is_algo,
+			  struct rec_order *out, char *detail, size_t dlen)
+{
+	int64_t start = rec_now(c->clk);
+	int r = -1;
+	snprintf(detail, dlen, "client id %s not found", client_id);
+	for (int n = 0;; n++) {
+		struct xch_err err = { 0 };
+		int rc = c->x->ops->get_order(c->x, symbol, "", client_id, is_algo, out, &err);
+		if (rc == XCH_OK) {
+			snprintf(detail, dlen, "order %s (%s) found by client id", out->id, client_id);
+			return 1;
+		}
+		/* Binance algo orders may only show in the open list */
+		struct rec_order *o = NULL;
+		size_t no = 0;
+		struct xch_err e2 = { 0 };
+		if (c->x->ops->open_orders(c->x, &o, &no, &e2) == XCH_OK) {
+			for (size_t i = 0; i < no; i++)
+				if (strcmp(o[i].symbol, symbol) == 0 && strcmp(o[i].client_id, client_id) == 0) {
+					*out = o[i];
+					free(o);
+					snprintf(detail, dlen, "order %s (%s) listed open", out->id, client_id);
+					return 1;
+				}
+			if (rc == XCH_UNKNOWN_ORDER)
+				r = 0; /* both sources answered: not there (yet) */
+		}
+		free(o);
+		if (rc != XCH_UNKNOWN_ORDER)
+			snprintf(detail, dlen, "lookup of %s failed: %.160s", client_id, err.msg);
+		int64_t wait = rec_backoff_ms(&c->cfg, n);
+		if (rec_now(c->clk) - start + wait > c->cfg.budget_ms)
+			break;
+		rec_sleep(c->clk, wait);
+	}
+	return r;
+}
+
 int rec_order_complete(struct rec_ctx *c, const char *symbol, const struct xch_ack *ack,
 		       struct rec_order *out, struct xch_err *err)
 {

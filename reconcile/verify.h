@@ -81,6 +81,13 @@ enum rec_vres rec_verify_order_open(struct rec_ctx *c, const char *symbol, const
 				    const char *client_id, bool is_algo, struct rec_order *out,
 				    char *detail, size_t dlen);
 
+/* After an answer was lost: looks the order up by client id (get_order,
+ * then the open list) with backoff inside the budget. 1 = found (*out),
+ * 0 = the exchange answered and does not know it (within the budget),
+ * -1 = could not ask. */
+int rec_find_by_client_id(struct rec_ctx *c, const char *symbol, const char *client_id, bool is_algo,
+			  struct rec_order *out, char *detail, size_t dlen);
+
 /* After a cancel: open orders no longer list id. */
 enum rec_vres rec_verify_order_gone(struct rec_ctx *c, const char *symbol, const char *id,
 				    char *detail, size_t dlen);

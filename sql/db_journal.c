@@ -180,8 +180,8 @@ static int j_unfinished(struct rec_journal *j, const char *account, struct rec_a
 		rc = db_exec(P(j)->c,
 			     "SELECT id, kind, account, exchange, symbol, position_side, pidx, order_side, qty,"
 			     " close_position, trigger_price, client_id, order_id, order_is_algo, finding_key,"
-			     " reason, " DB_TS2MS("intent_at") " FROM %S.actions"
-			     " WHERE account = $1 AND outcome = 0 ORDER BY seq",
+			     " reason, " DB_TS2MS("intent_at") ", outcome FROM %S.actions"
+			     " WHERE account = $1 AND outcome IN (0, 4) ORDER BY seq",
 			     1, p, &r, &e);
 	}
 	if (rc) {
@@ -208,7 +208,7 @@ static int j_unfinished(struct rec_journal *j, const char *account, struct rec_a
 		cpy(a[i].finding_key, sizeof a[i].finding_key, PQgetvalue(r, i, 14));
 		cpy(a[i].reason, sizeof a[i].reason, PQgetvalue(r, i, 15));
 		a[i].intent_ms = strtoll(PQgetvalue(r, i, 16), NULL, 10);
-		a[i].outcome = REC_OUT_PENDING;
+		a[i].outcome = atoi(PQgetvalue(r, i, 17)) == REC_OUT_UNKNOWN ? REC_OUT_UNKNOWN : REC_OUT_PENDING;
 	}
 	PQclear(r);
 	*out = a;

@@ -61,6 +61,8 @@ void wd_engine_metrics_declare(void)
 			  "exchange server time minus local time");
 	wd_metric_declare("vigil_repair_lock_held", WD_MT_GAUGE,
 			  "1 when this instance holds the account's repair lock");
+	wd_metric_declare("vigil_journal_readable", WD_MT_GAUGE,
+			  "1 while the account's repair journal can be listed (0: nothing is sent)");
 }
 
 static void params_from_cfg(const struct wd_conf *c, const struct wd_account *a,

@@ -16,6 +16,7 @@
 #include "reconcile/policy.h"
 #include "reconcile/repair.h"
 #include "watchdog/log.h"
+#include "watchdog/metrics.h"
 #include "watchdog/xalloc.h"
 
 struct wd_repair {
@@ -97,6 +98,14 @@ static void log_report(const struct wd_acct_rt *r, const struct rec_report *rep)
 	}
 }
 
+/* 1 while the account's journal can be listed (0: nothing is sent). */
+static void journal_metric(const struct wd_acct_rt *r)
+{
+	char lbl[128];
+	snprintf(lbl, sizeof lbl, "account=\"%s\"", r->cfg.name);
+	wd_metric_set("vigil_journal_readable", lbl, r->rep->eng.journal_unreadable ? 0 : 1);
+}
+
 void wd_engine_repair(struct wd_engine *e, size_t i, struct wd_audit *a)
 {
 	struct wd_acct_rt *r = &e->acct[i];
@@ -130,6 +139,7 @@ void wd_engine_repair(struct wd_engine *e, size_t i, struct wd_audit *a)
 		struct rec_report rep;
 		memset(&rep, 0, sizeof rep);
 		rec_engine_run(&r->rep->eng, &plan, &rep);
+		journal_metric(r);
 		log_report(r, &rep);
 		merge_report(a, &rep);
 		rec_report_free(&rep);
@@ -149,8 +159,13 @@ int wd_engine_manual(struct wd_engine *e, size_t i, const struct rec_step *s, st
 	}
 	struct rec_report rep;
 	memset(&rep, 0, sizeof rep);
-	if (!e->opts.dry_run && !r->rep->eng.recovered)
-		rec_engine_recover(&r->rep->eng, &rep);
+	if (!e->opts.dry_run && !r->rep->eng.recovered && rec_engine_recover(&r->rep->eng, &rep) < 0) {
+		snprintf(detail, dlen, "%s: the journal cannot be read (unfinished actions unknown); nothing sent",
+			 r->cfg.name);
+		journal_metric(r);
+		rec_report_free(&rep);
+		return -1;
+	}
 	if (rec_engine_blocked(&r->rep->eng, s->a.symbol)) {
 		snprintf(detail, dlen, "an unfinished earlier action on %s could not be resolved; nothing sent",
 			 s->a.symbol);
@@ -187,6 +202,7 @@ void wd_engine_recover(struct wd_engine *e, size_t i)
 	struct rec_report rep;
 	memset(&rep, 0, sizeof rep);
 	int left = rec_engine_recover(&r->rep->eng, &rep);
+	journal_metric(r);
 	log_report(r, &rep);
 	if (left > 0)
 		log_warn("repair", "account=%s %d unfinished action%s from an earlier run could not be resolved; "

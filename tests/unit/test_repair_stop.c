@@ -308,8 +308,19 @@ static void test_stop_lost_answer_found_by_client_id(void)
 			       .conditional = true, .qty = 308, .trigger_price = 0.0294 };
 	snprintf(o.client_id, sizeof o.client_id, "%s", p.steps[0].a.client_id);
 	fake_inject(k->x, "stop", XCH_TIMEOUT, 0);
-	/* the pre-check sees nothing; the stop call times out and get_order misses */
+	/* the pre-check sees nothing; the stop call times out and the
+	 * lookups by client id miss for the whole budget: UNKNOWN, never
+	 * "refused" */
 	CU_ASSERT_EQUAL(rec_engine_run(&k->e, &p, &k->rep), -1);
+	const struct rec_result *r = rk_result(k, REC_ACT_PLACE_STOP);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->a.outcome, REC_OUT_UNKNOWN);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r->detail, "outcome unknown — check order vgl-s-"));
+	CU_ASSERT_PTR_NULL(strstr(r->detail, "refused"));
+	CU_ASSERT_EQUAL(rk_findings(k, REC_OUTCOME_UNKNOWN), 1);
+	CU_ASSERT_EQUAL(rk_findings(k, REC_REPAIR_FAILED), 0);
+	CU_ASSERT_TRUE(rec_engine_blocked(&k->e, "SKLUSDT"));
+	/* the stop shows up later (the exchange had taken it) */
 	fake_add_order(k->x, &o);
 	CU_ASSERT_EQUAL(rk_calls(k, "stop", NULL), 1);
 	/* next audit: the pre-check finds our own id under any attempt: no duplicate */
