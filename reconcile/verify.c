@@ -271,11 +271,12 @@ int rec_find_by_client_id(struct rec_ctx *c, const char *symbol, const char *cli
 			snprintf(detail, dlen, "order %s (%s) found by client id", out->id, client_id);
 			return 1;
 		}
-		/* Binance algo orders may only show in the open list */
+		/* Binance algo orders may only show in the open list; asked only
+		 * when the lookup said "unknown" (the list costs weight) */
 		struct rec_order *o = NULL;
 		size_t no = 0;
 		struct xch_err e2 = { 0 };
-		if (c->x->ops->open_orders(c->x, &o, &no, &e2) == XCH_OK) {
+		if (rc == XCH_UNKNOWN_ORDER && c->x->ops->open_orders(c->x, &o, &no, &e2) == XCH_OK) {
 			for (size_t i = 0; i < no; i++)
 				if (strcmp(o[i].symbol, symbol) == 0 && strcmp(o[i].client_id, client_id) == 0) {
 					*out = o[i];
@@ -283,8 +284,7 @@ int rec_find_by_client_id(struct rec_ctx *c, const char *symbol, const char *cli
 					snprintf(detail, dlen, "order %s (%s) listed open", out->id, client_id);
 					return 1;
 				}
-			if (rc == XCH_UNKNOWN_ORDER)
-				r = 0; /* both sources answered: not there (yet) */
+			r = 0; /* both sources answered: not there (yet) */
 		}
 		free(o);
 		if (rc != XCH_UNKNOWN_ORDER)
