@@ -123,6 +123,9 @@ char *alert_format_fix(const struct rec_finding *f, const struct alert_fmt_ctx *
 	case REC_JOURNAL_UNREADABLE:
 		return xasprintf("check the database (vigil db -c %s status) and the spool directory; nothing is sent for %s until the journal can be read",
 				 cf, f->account);
+	case REC_RATE_LIMITED:
+		return xasprintf("vigil holds every request of this IP back until the exchange allows; check the bot's request rate"
+				 " (vigil status -c %s --account %s)", cf, f->account);
 	case REC_CONFIG_DRIFT:
 		return xasprintf("set hedge_mode in [account %s] of %s to the exchange's position mode; repairs stay off until then",
 				 f->account, cf);

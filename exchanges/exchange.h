@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "exchanges/xch_budget.h"
 #include "reconcile/model.h"
 
 /* Typed results. Stable numbers: append only. */
@@ -173,6 +174,11 @@ struct xch_config {
 	 * open orders, e.g. {"USDT","USDC"}; nsettle 0 = USDT and USDC. */
 	char settle_coins[4][8];
 	size_t nsettle;
+	/* Appended (issue 15): the request budget is shared by every account
+	 * with the same exchange and egress (one IP); budget.limit 0 = the
+	 * exchange's defaults (exchanges/xch_budget.h). */
+	char egress[64];
+	struct xch_budget_cfg budget;
 };
 
 /* Every adapter starts with this header; the private part follows. */
@@ -182,7 +188,12 @@ struct xch {
 	int64_t clock_offset_ms;    /* server - local, learned from server_time */
 	struct xch_limits limits;
 	void *priv;
+	struct xch_budget *budget;  /* appended (issue 15): NULL for the fake adapter */
 };
+
+/* What the adapter's requests are for from now on (enum xch_prio): the
+ * repair engine marks its calls so they use the reserved slice. */
+void xch_set_prio(struct xch *x, enum xch_prio prio);
 
 /* Creates the adapter for cfg->exchange ("binance" / "bybit"). NULL with
  * err set if the config is unusable. Free with xch_free(). */

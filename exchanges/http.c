@@ -14,6 +14,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "exchanges/xch_budget.h"
+#include "watchdog/log.h"
 #include "watchdog/xalloc.h"
 
 struct xch_http {
@@ -22,7 +24,44 @@ struct xch_http {
 	long connect_ms;
 	long total_ms;
 	size_t max_body;
+	struct xch_budget *budget;  /* borrowed; NULL = none */
+	enum rec_exchange ex;
+	int prio;                   /* enum xch_prio */
 };
+
+void
+xch_http_set_budget(struct xch_http *h, struct xch_budget *b, enum rec_exchange ex)
+{
+	h->budget = b;
+	h->ex = ex;
+}
+
+void
+xch_http_set_prio(struct xch_http *h, int prio)
+{
+	h->prio = prio;
+}
+
+/* Feeds the budget one answer: the exchange's count, and a rate limit or
+ * ban (429, 418, 403 = Binance WAF / Bybit IP limit: "wait >= 10 min"),
+ * which stops every request of the budget; logged once per stop. */
+static void
+budget_after(struct xch_http *h, const struct xch_req *r)
+{
+	if (!h->budget || r->held || r->status == 0)
+		return;
+	int64_t now = wd_wall_ms();
+	xch_budget_note(h->budget, r->used_weight_1m, now);
+	if (r->status != 429 && r->status != 418 && r->status != 403)
+		return;
+	bool ban = r->status == 418 || (r->status == 403 && h->ex == REC_EX_BYBIT);
+	int64_t until = r->retry_after_ms >= 0 ? now + r->retry_after_ms : 0;
+	if (r->status == 403 && h->ex == REC_EX_BYBIT && until < now + 10 * 60 * 1000)
+		until = now + 10 * 60 * 1000;
+	if (xch_budget_limited(h->budget, until, ban, now))
+		log_warn("budget", "exchange=%s HTTP %ld: every request of this IP held back %s",
+			 rec_exchange_name(h->ex), r->status, until ? "until Retry-After" : "with backoff");
+}
 
 struct xch_http *
 xch_http_new(int64_t connect_timeout_ms, int64_t request_timeout_ms, size_t max_body)
@@ -206,6 +245,19 @@ xch_http_run(struct xch_http *h, struct xch_req *const *reqs, size_t n)
 		r->limit = -1;
 		r->limit_reset_ms = 0;
 		t[i] = (struct xfer){ .r = r, .cap = h->max_body };
+		r->held = false;
+		r->held_why = NULL;
+		if (h->budget) {
+			int64_t wait = 0;
+			const char *why = NULL;
+			if (xch_budget_acquire(h->budget, r->weight > 0 ? r->weight : 1, (enum xch_prio)h->prio,
+					       wd_wall_ms(), &wait, &why) != 0) {
+				r->held = true;
+				r->held_why = why;
+				r->retry_after_ms = wait;
+				continue; /* nothing sent */
+			}
+		}
 		if (!h->easy[i])
 			h->easy[i] = curl_easy_init();
 		if (!h->easy[i]) {
@@ -238,11 +290,12 @@ xch_http_run(struct xch_http *h, struct xch_req *const *reqs, size_t n)
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!h->easy[i])
+		if (!h->easy[i] || reqs[i]->held)
 			continue;
 		curl_multi_remove_handle(h->multi, h->easy[i]);
 		if (!reqs[i]->done_ms)
 			reqs[i]->done_ms = wd_wall_ms();
+		budget_after(h, reqs[i]);
 	}
 }
 
@@ -250,6 +303,12 @@ int
 xch_http_transport_rc(const struct xch_req *r, struct xch_err *err)
 {
 	err->http = (int)r->status;
+	if (r->held) {
+		err->rc = XCH_RATELIMIT;
+		err->retry_after_ms = r->retry_after_ms;
+		snprintf(err->msg, sizeof err->msg, "held back by the request budget: %s", r->held_why ? r->held_why : "");
+		return XCH_RATELIMIT;
+	}
 	if (r->toobig || r->curl_rc == CURLE_FILESIZE_EXCEEDED) {
 		err->rc = XCH_TOOBIG;
 		snprintf(err->msg, sizeof err->msg, "answer exceeded the size cap");

@@ -39,11 +39,24 @@ struct xch_req {
 	int limit;                  /* X-Bapi-Limit, -1 none */
 	int64_t limit_reset_ms;     /* X-Bapi-Limit-Reset-Timestamp, 0 none */
 	int64_t sent_ms, done_ms;   /* local wall clock */
+	/* Appended (issue 15): the documented weight (0 = 1); held = the
+	 * request budget kept it back (nothing was sent; held_why says why,
+	 * retry_after_ms when to ask again). */
+	int weight;
+	bool held;
+	const char *held_why;
 };
 
 /* connect/total timeouts in ms (0 = 5 s / 10 s), max_body 0 = 8 MiB. */
 struct xch_http *xch_http_new(int64_t connect_timeout_ms, int64_t request_timeout_ms, size_t max_body);
 void xch_http_free(struct xch_http *h);
+/* Every request of h passes the budget (xch_budget.h) first and feeds it
+ * the exchange's count and rate-limit answers. b is borrowed. */
+struct xch_budget;
+enum xch_prio;
+void xch_http_set_budget(struct xch_http *h, struct xch_budget *b, enum rec_exchange ex);
+/* What the requests made from now on are for (default audit). */
+void xch_http_set_prio(struct xch_http *h, int prio);
 
 /* Runs n (<= XCH_HTTP_MAX_PAR) requests in parallel and waits for all.
  * Fills each request's answer part. Never fails as a whole. */

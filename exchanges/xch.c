@@ -152,7 +152,16 @@ xch_base_new(const struct xch_ops *ops, const struct xch_config *cfg, struct xch
 		return NULL;
 	}
 	xch_stream_tuning_default(&p->tune);
+	x->budget = xch_budget_get(cfg->exchange, cfg->egress, cfg->budget.limit > 0 ? &cfg->budget : NULL);
+	xch_http_set_budget(p->http, x->budget, cfg->exchange);
 	return x;
+}
+
+void
+xch_set_prio(struct xch *x, enum xch_prio prio)
+{
+	if (x && x->budget) /* the real adapters (xch_base_new) */
+		xch_http_set_prio(xch_priv_of(x)->http, prio);
 }
 
 void
@@ -166,6 +175,7 @@ xch_base_free(struct xch *x)
 		xch_http_free(p->http);
 		free(p);
 	}
+	xch_budget_put(x->budget);
 	free(x);
 }
 

@@ -416,6 +416,8 @@ xch_stream_start(struct xch *x, const struct xch_stream_proto *proto, struct xch
 	pthread_mutex_init(&s->mu, NULL);
 	s->cache = xcalloc(1, sizeof *s->cache);
 	s->http = xch_http_new(x->cfg.connect_timeout_ms, x->cfg.request_timeout_ms, 64 * 1024);
+	if (s->http)
+		xch_http_set_budget(s->http, x->budget, x->cfg.exchange); /* listenKey calls count too */
 	atomic_init(&s->stop, false);
 
 	struct lws_context_creation_info info;

@@ -179,6 +179,7 @@ enum rec_code {
 	REC_CONFIG_DRIFT,           /* exchange position mode differs from config */
 	REC_OUTCOME_UNKNOWN,        /* an action was sent and no answer says what happened */
 	REC_JOURNAL_UNREADABLE,     /* unfinished intents cannot be listed: nothing is sent */
+	REC_RATE_LIMITED,           /* the exchange limited / banned the IP: nothing is sent */
 	REC_CODE_COUNT
 };
 

@@ -310,6 +310,8 @@ int rec_engine_run(struct rec_engine *e, const struct rec_plan *p, struct rec_re
 		r->findings = xrealloc(r->findings, (r->nfind + 1) * sizeof *r->findings);
 		r->findings[r->nfind++] = p->raised[i];
 	}
+	/* the repair's requests use the budget's reserved slice */
+	xch_set_prio(e->ctx.x, XCH_PRIO_REPAIR);
 	/* an unreadable journal may hide an unfinished intent: nothing is
 	 * sent for the account until it can be listed */
 	bool journal_ok = e->dry_run || e->recovered || rec_engine_recover(e, r) >= 0;
@@ -352,5 +354,6 @@ int rec_engine_run(struct rec_engine *e, const struct rec_plan *p, struct rec_re
 		if (o == REC_OUT_FAILED || o == REC_OUT_UNKNOWN)
 			failed = 1;
 	}
+	xch_set_prio(e->ctx.x, XCH_PRIO_AUDIT);
 	return failed ? -1 : 0;
 }

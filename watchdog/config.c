@@ -127,6 +127,10 @@ static const struct ck account_keys[] = {
 	{ "connect_timeout", CK_DURATION, N(wd_account, connect_timeout_ms), NULL, 10, 600000 },
 	{ "request_timeout", CK_DURATION, N(wd_account, request_timeout_ms), NULL, 10, 600000 },
 	{ "hedge_mode", CK_BOOL, N(wd_account, hedge_mode), NULL, 0, 0 },
+	{ "egress", CK_STR, S(wd_account, egress), NULL, 0, 0 },
+	{ "request_limit", CK_INT, N(wd_account, request_limit), NULL, 0, 100000000 },
+	{ "request_share", CK_DOUBLE, N(wd_account, request_share), NULL, 1, 100 },
+	{ "request_ceiling", CK_INT, N(wd_account, request_ceiling), NULL, 0, 100000000 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 },
 };
 
@@ -277,6 +281,7 @@ static void account_defaults(struct wd_account *a)
 	a->recv_window_ms = 5000;
 	a->connect_timeout_ms = 3000;
 	a->request_timeout_ms = 5000;
+	a->request_share = 20;
 }
 
 static int on_account_override(struct parse_state *ps, const char *key, const char *v)

@@ -51,6 +51,12 @@ struct wd_account {
 	int64_t connect_timeout_ms;
 	int64_t request_timeout_ms;
 	bool hedge_mode;
+	/* request budget (issue 15): accounts with the same exchange and
+	 * egress share one (one IP); 0 = the exchange's documented limit */
+	char egress[WD_NAME_MAX];
+	int request_limit;          /* weight (Binance, per minute) / requests (Bybit, per 5 s) */
+	double request_share;       /* percent of the limit vigil may use (20) */
+	int request_ceiling;        /* absolute cap on vigil's use per window (0 = none) */
 	struct wd_override overrides[WD_MAX_OVERRIDES];
 	size_t noverrides;
 };

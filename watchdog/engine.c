@@ -61,6 +61,16 @@ void wd_engine_metrics_declare(void)
 			  "exchange server time minus local time");
 	wd_metric_declare("vigil_repair_lock_held", WD_MT_GAUGE,
 			  "1 when this instance holds the account's repair lock");
+	wd_metric_declare("vigil_budget_used", WD_MT_GAUGE,
+			  "vigil's own use of the IP's request budget in the current window (weight / requests)");
+	wd_metric_declare("vigil_budget_limit", WD_MT_GAUGE, "the IP's request limit per window");
+	wd_metric_declare("vigil_budget_exchange_used", WD_MT_GAUGE,
+			  "the use the exchange last reported for the IP (bot and vigil; -1 unknown)");
+	wd_metric_declare("vigil_budget_stopped", WD_MT_GAUGE,
+			  "1 while a rate limit or ban holds every request back");
+	wd_metric_declare("vigil_budget_held_total", WD_MT_COUNTER, "requests the budget held back");
+	wd_metric_declare("vigil_budget_rate_limited_total", WD_MT_COUNTER,
+			  "rate-limit / ban answers from the exchange");
 	wd_metric_declare("vigil_journal_readable", WD_MT_GAUGE,
 			  "1 while the account's repair journal can be listed (0: nothing is sent)");
 }
@@ -100,6 +110,7 @@ static int acct_open(struct wd_engine *e, struct wd_acct_rt *r, char *err, size_
 	xc.on_event_ud = r;
 	xc.on_rest = rest_latency;
 	xc.on_rest_ud = r;
+	wd_budget_config(&r->cfg, &xc);
 	struct xch_err xe;
 	memset(&xe, 0, sizeof xe);
 	r->x = xch_new(&xc, &xe);
@@ -155,6 +166,14 @@ int wd_engine_new(struct wd_conf *conf, const struct wd_engine_opts *o, struct w
 	if (!o->no_alerts && wd_alerts_open(e, err, errlen) != 0)
 		goto fail;
 	wd_sched_init(&e->sched, e->n, conf->audit_interval_ms, conf->audit_debounce_ms, wd_mono_ms());
+	for (size_t i = 0; i < e->n; i++) {
+		int64_t gap = wd_budget_gap_ms(e, i);
+		wd_sched_set_min_gap(&e->sched, i, gap);
+		if (gap > conf->audit_interval_ms)
+			log_warn("budget", "account=%s audits spaced %lld ms (audit_interval %lld ms) to stay inside "
+				 "the request budget shared with the bot", e->acct[i].cfg.name, (long long)gap,
+				 (long long)conf->audit_interval_ms);
+	}
 	*out = e;
 	return 0;
 fail:
@@ -464,6 +483,7 @@ int wd_engine_audit(struct wd_engine *e, size_t i, struct wd_audit *a)
 	else if (!a->error[0] && !s.orders_ok)
 		snprintf(a->error, sizeof a->error, "open orders unreadable: %.200s", s.orders_error);
 	a->audited = a->error[0] == '\0';
+	wd_budget_audit(r, a);
 
 	if (a->audited && !e->opts.no_repair) {
 		/* the HA lock is only needed by an account that may send

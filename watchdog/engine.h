@@ -137,6 +137,18 @@ void wd_engine_metrics_declare(void);
  * account's repair lock is not held, carries them out through the repair
  * engine (journal + verification). Appends to a->actions. */
 void wd_engine_repair(struct wd_engine *e, size_t i, struct wd_audit *a);
+/* Adds f to the audit's findings unless its key is there already. */
+void wd_audit_add_finding(struct wd_audit *a, const struct rec_finding *f);
+
+/* engine_budget.c: the request budget shared with the bot (issue 15).
+ * Fills the adapter config's egress and budget from the account. */
+void wd_budget_config(const struct wd_account *a, struct xch_config *xc);
+/* The pace of account i's audits: full listings at most this often, so
+ * all accounts behind the IP stay inside the audits' part of the share. */
+int64_t wd_budget_gap_ms(const struct wd_engine *e, size_t i);
+/* After an audit: RATE_LIMITED while the budget is stopped by the
+ * exchange (critical on a ban), and the budget's metrics. */
+void wd_budget_audit(struct wd_acct_rt *r, struct wd_audit *a);
 /* Runs one manual step (cmd_repair) through the repair engine: journal,
  * send, verify. Results are appended to a. Returns 0 done, 1 failed,
  * 2 skipped (dry run), -1 refused before sending (detail says why). */

@@ -67,7 +67,7 @@ static void add_action(struct wd_audit *a, const struct rec_result *res)
 		snprintf(ac->outcome_detail, sizeof ac->outcome_detail, "%s", res->detail);
 }
 
-static void add_finding(struct wd_audit *a, const struct rec_finding *f)
+void wd_audit_add_finding(struct wd_audit *a, const struct rec_finding *f)
 {
 	for (size_t k = 0; k < a->nfindings; k++)
 		if (strcmp(a->findings[k].key, f->key) == 0)
@@ -82,7 +82,7 @@ static void merge_report(struct wd_audit *a, const struct rec_report *rep)
 		if (rep->res[k].a.kind != REC_ACT_ALERT_ONLY)
 			add_action(a, &rep->res[k]);
 	for (size_t k = 0; k < rep->nfind; k++)
-		add_finding(a, &rep->findings[k]);
+		wd_audit_add_finding(a, &rep->findings[k]);
 }
 
 static void log_report(const struct wd_acct_rt *r, const struct rec_report *rep)
@@ -123,7 +123,7 @@ void wd_engine_repair(struct wd_engine *e, size_t i, struct wd_audit *a)
 	rec_plan_build(&r->cfg, a->findings, a->nfindings, r->rep->eng.ins, r->rep->eng.nins, wd_wall_ms(),
 		       &plan);
 	for (size_t k = 0; k < plan.nraised; k++)
-		add_finding(a, &plan.raised[k]);
+		wd_audit_add_finding(a, &plan.raised[k]);
 	bool sends = false;
 	for (size_t k = 0; k < plan.n; k++)
 		if (plan.steps[k].a.kind != REC_ACT_ALERT_ONLY)
@@ -147,7 +147,7 @@ void wd_engine_repair(struct wd_engine *e, size_t i, struct wd_audit *a)
 	rec_plan_free(&plan);
 }
 
-int wd_engine_manual(struct wd_engine *e, size_t i, const struct rec_step *s, struct wd_audit *a,
+static int manual(struct wd_engine *e, size_t i, const struct rec_step *s, struct wd_audit *a,
 		     char *detail, size_t dlen)
 {
 	struct wd_acct_rt *r = &e->acct[i];
@@ -191,6 +191,17 @@ int wd_engine_manual(struct wd_engine *e, size_t i, const struct rec_step *s, st
 	merge_report(a, &rep);
 	rec_report_free(&rep);
 	return o == REC_OUT_DONE ? 0 : o == REC_OUT_SKIPPED ? 2 : 1;
+}
+
+/* A manual step, in the repair slice of the request budget. */
+int wd_engine_manual(struct wd_engine *e, size_t i, const struct rec_step *s, struct wd_audit *a,
+		     char *detail, size_t dlen)
+{
+	struct xch *x = e->acct[i].x;
+	xch_set_prio(x, XCH_PRIO_REPAIR);
+	int rc = manual(e, i, s, a, detail, dlen);
+	xch_set_prio(x, XCH_PRIO_AUDIT);
+	return rc;
 }
 
 void wd_engine_recover(struct wd_engine *e, size_t i)

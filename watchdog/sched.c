@@ -36,11 +36,21 @@ void wd_sched_event(struct wd_sched *s, size_t i, int64_t now)
 		sl->event_due_ms = now + s->debounce_ms;
 }
 
+void wd_sched_set_min_gap(struct wd_sched *s, size_t i, int64_t gap_ms)
+{
+	if (i < s->n)
+		s->slot[i].min_gap_ms = gap_ms > 0 ? gap_ms : 0;
+}
+
 static int64_t slot_due(const struct wd_sched_slot *sl)
 {
-	if (sl->event_due_ms && sl->event_due_ms < sl->next_ms)
-		return sl->event_due_ms;
-	return sl->next_ms;
+	int64_t due = sl->next_ms;
+	if (sl->event_due_ms && sl->event_due_ms < due)
+		due = sl->event_due_ms;
+	/* never before the budget's pace allows */
+	if (sl->last_start_ms && sl->min_gap_ms && due < sl->last_start_ms + sl->min_gap_ms)
+		due = sl->last_start_ms + sl->min_gap_ms;
+	return due;
 }
 
 int wd_sched_next(const struct wd_sched *s, int64_t now, int64_t *wait_ms)
@@ -70,11 +80,11 @@ int wd_sched_next(const struct wd_sched *s, int64_t now, int64_t *wait_ms)
 
 void wd_sched_start(struct wd_sched *s, size_t i, int64_t now)
 {
-	(void)now;
 	if (i >= s->n)
 		return;
 	s->slot[i].running = true;
 	s->slot[i].event_due_ms = 0;
+	s->slot[i].last_start_ms = now;
 }
 
 void wd_sched_done(struct wd_sched *s, size_t i, int64_t now)

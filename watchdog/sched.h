@@ -19,6 +19,8 @@ struct wd_sched_slot {
 	int64_t event_due_ms; /* 0 = no event pending */
 	bool running;
 	uint64_t events;      /* stream events seen (for metrics) */
+	int64_t min_gap_ms;   /* request budget: audits start at least this far apart */
+	int64_t last_start_ms;
 };
 
 struct wd_sched {
@@ -32,6 +34,9 @@ struct wd_sched {
 void wd_sched_init(struct wd_sched *s, size_t n, int64_t interval_ms, int64_t debounce_ms,
 		   int64_t now);
 void wd_sched_free(struct wd_sched *s);
+/* Audits of account i start at least gap_ms apart (the request budget's
+ * pace): an event burst never multiplies full listings. */
+void wd_sched_set_min_gap(struct wd_sched *s, size_t i, int64_t gap_ms);
 /* A stream event for account i at now. */
 void wd_sched_event(struct wd_sched *s, size_t i, int64_t now);
 /* The account whose audit is due at now (earliest deadline first) or -1;

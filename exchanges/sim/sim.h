@@ -16,6 +16,8 @@ enum sim_exch { SIM_BINANCE = 0, SIM_BYBIT = 1 };
 
 struct sim_symbol {
 	char name[24], base[16];
+	char settle[8];  /* settle (and quote) coin: USDT, or USDC (Bybit ...PERP) */
+	int ex_mask;     /* exchanges listing it: 1 << SIM_BINANCE | 1 << SIM_BYBIT */
 	double mark, mark0, tick, step, min_qty;
 	int pdp, qdp; /* decimals of tick / step */
 };
@@ -29,11 +31,16 @@ struct sim_pos_snap {
 struct sim_position {
 	int sym, ps;
 	double amt, entry, realised;
-	double sl, tp; /* Bybit position TP/SL, 0 = none */
+	double sl, tp; /* Bybit position TP/SL (Full mode), 0 = none */
+	double trail;  /* Bybit position trailingStop distance, 0 = none */
 	long long created, updated;
 	struct sim_pos_snap *hist; /* SIM_HIST slots, allocated on the first fill */
 	int nhist;
 };
+
+/* Who did something to an order: a REST request of a client, the control
+ * API / scenario (the bot's side of a test), or the engine on its own. */
+enum sim_by { SIM_BY_SIM = 0, SIM_BY_REST = 1, SIM_BY_ENGINE = 2 };
 
 struct sim_order {
 	long long id;       /* Binance orderId / algoId; Bybit numeric part */
@@ -42,7 +49,8 @@ struct sim_order {
 	int sym, side;      /* side +1 BUY, -1 SELL */
 	int cond;           /* 1 = conditional (Binance algo / Bybit Untriggered) */
 	char type[24];      /* exchange's own word: MARKET, STOP_MARKET / Market, Limit */
-	char stop_type[20]; /* Bybit stopOrderType ("" plain, Stop, StopLoss, TakeProfit) */
+	char stop_type[20]; /* Bybit stopOrderType ("" plain, Stop, StopLoss, TakeProfit,
+			     * TrailingStop, PartialStopLoss, PartialTakeProfit) */
 	char status[24];    /* exchange's own status word */
 	char tif[16];
 	char cancel_type[32];
@@ -55,6 +63,38 @@ struct sim_order {
 	long long created, updated, trigger_time, visible_at;
 	long long actual_id; /* Binance: regular order placed on trigger */
 	char reject_reason[48];
+	/* trailing stops (Binance TRAILING_STOP_MARKET, Bybit TrailingStop) */
+	int trailing, active; /* active: activation price reached (or none given) */
+	double activate;      /* activatePrice / activePrice, 0 = active at once */
+	double callback;      /* Binance callbackRate, percent */
+	double distance;      /* Bybit trailingStop, price distance */
+	double best;          /* best mark since activation */
+	int stuck;            /* condition met, stuck in TRIGGERING: never places an order */
+	int created_by, cancelled_by; /* enum sim_by */
+	long long create_req, cancel_req; /* /_sim/log seq of that REST request, 0 = none */
+	char cancel_req_name[112];        /* "METHOD path" of the cancelling request */
+};
+
+/* What a conditional order does when it fires, as the engine would run it
+ * against the position as it is now (sim_fire_effect). */
+struct sim_effect {
+	int side, ps;   /* the order it places (side +1 / -1, position side 0/1/2) */
+	double qty;     /* resolved: closePosition / closeOnTrigger = the whole leg */
+	int reducing;   /* reduce-only semantics: reduceOnly, closePosition,
+			 * closeOnTrigger or a hedge-mode closing side */
+	int fires_on;   /* +1 fires on a rising mark, -1 on a falling one, 0 cannot
+			 * fire on a one-way move (trailing stop not activated by it) */
+	int fills;      /* 1 when the order placed at the trigger fills there (always
+			 * for market; a limit only if its price is on the filling side) */
+};
+
+/* Bybit position TP/SL request (trading-stop and the scenario op tpsl). */
+struct sim_tpsl {
+	int partial;           /* tpslMode Partial */
+	double sl, tp;         /* < 0 not given, 0 = cancel */
+	double sl_size, tp_size; /* Partial mode */
+	double trail;          /* trailingStop distance: < 0 not given, 0 = cancel */
+	double active;         /* activePrice (trailing), 0 = none */
 };
 
 struct sim_account {
@@ -79,6 +119,9 @@ struct sim_account {
 	long long seq;
 	struct json_object *log; /* array of log entries */
 	long long log_seq;
+	struct json_object *olog; /* order events: every create / cancel / trigger */
+	long long olog_seq;
+	struct sim_world *world;  /* back pointer (symbol table for sim_account_has) */
 	struct json_object *counters; /* "METHOD path" -> {count, weight} */
 	long long total, weight;
 	long long bal_updated;
@@ -128,6 +171,10 @@ struct sim_world {
 	long long fake_now; /* tests: fixed clock when non-zero */
 	void *srv;          /* sim_server, when running */
 	struct sim_account *anon; /* log + counters of requests without a known key */
+	/* the REST request being handled (orders created / cancelled by it) */
+	int in_rest;
+	long long rest_seq;   /* the /_sim/log seq its entry will get */
+	char rest_name[112];  /* "METHOD path" */
 };
 
 /* A parsed HTTP request (filled by the server or by a test). */
@@ -176,6 +223,9 @@ void sim_jint(struct json_object *o, const char *key, long long v);
 void sim_jbool(struct json_object *o, const char *key, int v);
 char *sim_json_take(struct json_object *o); /* serialise (malloc'd) + put */
 int sim_param(const char *qs, const char *name, char *out, size_t n); /* 1 found */
+/* Decodes a chunked transfer-coded body: 1 complete (*out malloc'd, NUL
+ * terminated), 0 incomplete, -1 malformed. */
+int sim_dechunk(const char *in, size_t n, char **out, size_t *outlen);
 void sim_resp_json(struct sim_resp *r, int status, struct json_object *o);
 void sim_resp_hdr(struct sim_resp *r, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -190,6 +240,9 @@ void sim_world_free(struct sim_world *w);
 int sim_symbol_add(struct sim_world *w, const char *name, double mark, double tick,
 		   double step, double min_qty);
 int sim_symbol_find(struct sim_world *w, const char *name);
+/* Settle coin ("USDT"/"USDC", NULL = keep) and exchange mask (0 = keep). */
+void sim_symbol_meta(struct sim_world *w, int sym, const char *settle, int ex_mask);
+int sim_symbol_listed(struct sim_world *w, int sym, int ex); /* listed on that exchange */
 struct sim_account *sim_account_add(struct sim_world *w, enum sim_exch ex, const char *key,
 				    const char *secret, double balance, int hedge);
 struct sim_account *sim_account_find(struct sim_world *w, const char *key);
@@ -202,6 +255,13 @@ int sim_account_has(struct sim_account *a, int sym);
 void sim_account_restrict(struct sim_account *a);
 int sim_account_allow(struct sim_account *a, int sym); /* -1 bad id */
 void sim_log_add(struct sim_world *w, struct sim_account *a, struct json_object *entry);
+/* Order event log (GET /_sim/order_log): event = create, cancel, trigger,
+ * activate, stuck, reject, amend. by = enum sim_by. */
+void sim_order_event(struct sim_world *w, struct sim_account *a, struct sim_order *o,
+		     const char *event, int by, const char *reason);
+const char *sim_by_name(int by);
+/* SIM_BY_ENGINE stays; anything else is REST while a request is handled. */
+int sim_by_resolve(struct sim_world *w, int by);
 void sim_count(struct sim_account *a, const char *method, const char *path, int weight);
 void sim_new_listen_key(struct sim_world *w, struct sim_account *a);
 
@@ -215,8 +275,21 @@ struct sim_order *sim_order_new(struct sim_world *w, struct sim_account *a);
 struct sim_order *sim_order_by_id(struct sim_account *a, const char *id, const char *client,
 				  int cond);
 enum sim_fail sim_place(struct sim_world *w, struct sim_account *a, struct sim_order *o);
+/* by: SIM_BY_ENGINE for the engine's own cancels; anything else means the
+ * caller acts for a client (a REST request when one is being handled). */
 void sim_cancel(struct sim_world *w, struct sim_account *a, struct sim_order *o,
-		const char *cancel_type);
+		const char *cancel_type, int by);
+/* Effect of o firing now (see struct sim_effect); 0 if o is not live. */
+int sim_fire_effect(struct sim_world *w, struct sim_account *a, const struct sim_order *o,
+		    struct sim_effect *e);
+/* How much of leg p the live conditional order o would close if the mark
+ * moved against p until o fires (0 = o does not protect p). */
+double sim_order_protects(struct sim_world *w, struct sim_account *a, const struct sim_order *o,
+			  const struct sim_position *p);
+/* Price at which o fires now (trigger; trailing: activation or current stop). */
+double sim_order_level(struct sim_world *w, const struct sim_order *o);
+/* Marks a live conditional order stuck in TRIGGERING (Binance) / Triggered. */
+void sim_order_stick(struct sim_world *w, struct sim_account *a, struct sim_order *o);
 void sim_set_mark(struct sim_world *w, int sym, double mark);
 void sim_check_triggers(struct sim_world *w);
 int sim_pos_has_orders(struct sim_account *a, int sym);
@@ -225,6 +298,10 @@ void sim_pos_view(struct sim_world *w, struct sim_account *a, struct sim_positio
 double sim_upnl(struct sim_world *w, struct sim_position *p, double amt, double entry);
 void sim_bybit_set_stop(struct sim_world *w, struct sim_account *a, int sym, int ps,
 			double sl, double tp);
+/* Bybit trading-stop on position (sym, ps): 0 ok, else the Bybit retCode
+ * (msg set): 10001 bad side / no position / bad size, 34040 not modified. */
+int sim_bybit_tpsl(struct sim_world *w, struct sim_account *a, int sym, int ps,
+		   const struct sim_tpsl *t, char *msg, size_t n);
 
 /* sim_stream.c: pushes engine events through the exchange's builders */
 void sim_stream_order(struct sim_world *w, struct sim_account *a, struct sim_order *o,
@@ -237,6 +314,9 @@ struct sim_fault *sim_fault_add(struct sim_world *w, struct json_object *spec,
 				char *err, size_t errn);
 struct sim_fault *sim_fault_find(struct sim_world *w, const char *type, int ex,
 				 const char *path, const char *key, int consume);
+/* Same, for engine faults scoped by symbol (fault symbol "" = any). */
+struct sim_fault *sim_fault_find_sym(struct sim_world *w, const char *type, int ex,
+				     const char *key, const char *symbol, int consume);
 void sim_fault_clear(struct sim_world *w, int id); /* id < 0: all */
 struct json_object *sim_fault_list(struct sim_world *w);
 
@@ -290,6 +370,9 @@ void sim_scenario_cancel(struct sim_world *w);
 /* sim_control.c */
 void sim_control_handle(struct sim_world *w, const struct sim_req *rq, struct sim_resp *r);
 struct json_object *sim_state_json(struct sim_world *w, struct sim_account *a);
+/* Protection per open position leg, by the exchange's own semantics. */
+struct json_object *sim_protection_json(struct sim_world *w, struct sim_account *a,
+					struct json_object *stops);
 
 /* sim_server.c */
 struct sim_server;

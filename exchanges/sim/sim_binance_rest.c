@@ -186,8 +186,16 @@ struct json_object *sim_bn_algo_json(struct sim_world *w, struct sim_order *o)
 	sim_jbool(j, "closePosition", o->close_position);
 	sim_jbool(j, "priceProtect", 0);
 	sim_jbool(j, "reduceOnly", o->reduce_only);
-	sim_jstr_add(j, "activatePrice", "");
-	sim_jstr_add(j, "callbackRate", "");
+	if (o->trailing) {
+		if (o->activate > 0)
+			sim_jdec(j, "activatePrice", o->activate, s->pdp);
+		else
+			sim_jstr_add(j, "activatePrice", "");
+		sim_jdec(j, "callbackRate", o->callback, 2);
+	} else {
+		sim_jstr_add(j, "activatePrice", "");
+		sim_jstr_add(j, "callbackRate", "");
+	}
 	sim_jint(j, "createTime", o->created);
 	sim_jint(j, "updateTime", o->updated);
 	sim_jint(j, "triggerTime", o->trigger_time);
@@ -236,8 +244,13 @@ static void ep_exchange_info(struct bn_ctx *c)
 	json_object_object_add(o, "assets", json_object_new_array());
 	for (int i = 0; i < c->w->nsym; i++) {
 		struct sim_symbol *s = &c->w->sym[i];
-		struct json_object *e = json_object_new_object(), *fs = json_object_new_array();
-		struct json_object *types = json_object_new_array(), *f;
+		struct json_object *e, *fs, *types, *f;
+
+		if (!sim_symbol_listed(c->w, i, SIM_BINANCE))
+			continue;
+		e = json_object_new_object();
+		fs = json_object_new_array();
+		types = json_object_new_array();
 
 		sim_jstr_add(e, "symbol", s->name);
 		sim_jstr_add(e, "pair", s->name);
@@ -558,6 +571,16 @@ static struct sim_order *order_from_params(struct bn_ctx *c, int algo)
 		snprintf(o->tif, sizeof o->tif, "%.15s", v);
 	o->reduce_only = prm(c, "reduceOnly", v, sizeof v) && !strcasecmp(v, "true");
 	o->close_position = prm(c, "closePosition", v, sizeof v) && !strcasecmp(v, "true");
+	if (algo && !strcmp(type, "TRAILING_STOP_MARKET")) {
+		/* no trigger: activatePrice (optional) + callbackRate; a triggerPrice
+		 * sent anyway is ignored (third-party reports of -2021 unconfirmed) */
+		o->trailing = 1;
+		o->trigger = 0;
+		if (prm(c, "activatePrice", v, sizeof v) || prm(c, "activationPrice", v, sizeof v))
+			o->activate = sim_dec(v);
+		if (prm(c, "callbackRate", v, sizeof v) || prm(c, "priceRate", v, sizeof v))
+			o->callback = sim_dec(v);
+	}
 	if (prm(c, algo ? "clientAlgoId" : "newClientOrderId", v, sizeof v))
 		snprintf(o->client, sizeof o->client, "%s", v);
 	else
@@ -574,11 +597,21 @@ static struct sim_order *order_from_params(struct bn_ctx *c, int algo)
 		sim_bn_err(c->r, 400, -1106, "Parameter 'reduceonly' sent when not required.");
 		goto drop;
 	}
-	if (o->close_position && (o->qty > 0 || strstr(o->type, "MARKET") == NULL)) {
+	if (o->close_position && (o->qty > 0 || (strcmp(o->type, "STOP_MARKET") &&
+						  strcmp(o->type, "TAKE_PROFIT_MARKET")))) {
 		sim_bn_err(c->r, 400, -4136, "Target strategy invalid for orderType, closePosition true.");
 		goto drop;
 	}
-	if (!strcmp(type, "LIMIT") && o->price <= 0) {
+	if (o->close_position && ((o->ps == 1 && o->side > 0) || (o->ps == 2 && o->side < 0))) {
+		/* hedge mode: closePosition only on the closing side of its leg */
+		sim_bn_err(c->r, 400, -4136, "Target strategy invalid for orderType, closePosition true.");
+		goto drop;
+	}
+	if (o->trailing && (o->callback < 0.1 - 1e-9 || o->callback > 20 + 1e-9)) {
+		sim_bn_err(c->r, 400, -1102, "Mandatory parameter 'callbackRate' was not sent, was empty/null, or malformed.");
+		goto drop;
+	}
+	if ((!strcmp(type, "LIMIT") || !strcmp(type, "STOP") || !strcmp(type, "TAKE_PROFIT")) && o->price <= 0) {
 		sim_bn_err(c->r, 400, -1102, "Mandatory parameter 'price' was not sent, was empty/null, or malformed.");
 		goto drop;
 	}
@@ -628,12 +661,12 @@ static void ep_cancel(struct bn_ctx *c, int algo)
 	if (!algo && !sym_arg(c, 1, &sym))
 		return;
 	o = find_order(c, algo);
-	if (!o || !o->open) {
+	if (!o || !o->open || o->stuck) { /* TRIGGERING: -2011 (exchange-api.md 1.6) */
 		sim_bn_err(c->r, 400, -2011, "Unknown order sent.");
 		return;
 	}
 	snprintf(c->r->client_id, sizeof c->r->client_id, "%s", o->client);
-	sim_cancel(c->w, c->a, o, "CancelByUser");
+	sim_cancel(c->w, c->a, o, "CancelByUser", SIM_BY_REST);
 	if (!algo) {
 		ok(c, sim_bn_order_json(c->w, o));
 		return;
@@ -654,8 +687,9 @@ static void ep_cancel_all(struct bn_ctx *c, int algo)
 	if (!sym_arg(c, 1, &sym))
 		return;
 	for (size_t i = 0; i < c->a->norders; i++)
-		if (c->a->orders[i]->open && c->a->orders[i]->cond == algo && c->a->orders[i]->sym == sym)
-			sim_cancel(c->w, c->a, c->a->orders[i], "CancelByUser");
+		if (c->a->orders[i]->open && !c->a->orders[i]->stuck && c->a->orders[i]->cond == algo &&
+		    c->a->orders[i]->sym == sym)
+			sim_cancel(c->w, c->a, c->a->orders[i], "CancelByUser", SIM_BY_REST);
 	j = json_object_new_object();
 	sim_jint(j, "code", 200);
 	sim_jstr_add(j, "msg", "The operation of cancel all open order is done.");
@@ -710,8 +744,13 @@ static void ep_brackets(struct bn_ctx *c)
 	struct json_object *arr = json_object_new_array();
 
 	for (int i = 0; i < c->w->nsym; i++) {
-		struct json_object *e = json_object_new_object(), *bs = json_object_new_array();
-		struct json_object *b = json_object_new_object();
+		struct json_object *e, *bs, *b;
+
+		if (!sim_symbol_listed(c->w, i, SIM_BINANCE))
+			continue;
+		e = json_object_new_object();
+		bs = json_object_new_array();
+		b = json_object_new_object();
 
 		sim_jstr_add(e, "symbol", c->w->sym[i].name);
 		sim_jint(b, "bracket", 1);

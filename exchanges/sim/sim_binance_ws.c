@@ -109,6 +109,9 @@ char *sim_bn_ev_algo(struct sim_world *w, struct sim_account *a, struct sim_orde
 	sim_jint(x, "tt", o->trigger_time);
 	sim_jint(x, "gtd", 0);
 	sim_jstr_add(x, "rm", o->reject_reason);
+	/* since 2026-08: trailing stop activated (false until the mark reaches
+	 * activatePrice); sent on every event, false for other types */
+	sim_jbool(x, "ia", o->trailing && o->active);
 	json_object_object_add(ev, "o", x);
 	return sim_json_take(ev);
 }

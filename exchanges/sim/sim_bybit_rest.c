@@ -115,6 +115,21 @@ static void tstr(struct json_object *j, const char *k, long long t)
 	sim_jstr_add(j, k, b);
 }
 
+static const char *create_type(const struct sim_order *o)
+{
+	static const struct { const char *st, *ct; } m[] = {
+		{"StopLoss", "CreateByStopLoss"}, {"TakeProfit", "CreateByTakeProfit"},
+		{"PartialStopLoss", "CreateByPartialStopLoss"},
+		{"PartialTakeProfit", "CreateByPartialTakeProfit"},
+		{"TrailingStop", "CreateByTrailingStop"}, {NULL, NULL},
+	};
+
+	for (int i = 0; m[i].st; i++)
+		if (!strcmp(o->stop_type, m[i].st))
+			return m[i].ct;
+	return "CreateByUser";
+}
+
 struct json_object *sim_bb_order_json(struct sim_world *w, struct sim_order *o, int ws)
 {
 	struct sim_symbol *s = &w->sym[o->sym];
@@ -132,8 +147,7 @@ struct json_object *sim_bb_order_json(struct sim_world *w, struct sim_order *o, 
 	sim_jstr_add(j, "isLeverage", "");
 	sim_jint(j, "positionIdx", o->ps);
 	sim_jstr_add(j, "orderStatus", o->status);
-	sim_jstr_add(j, "createType", !strcmp(o->stop_type, "StopLoss") ? "CreateByStopLoss" :
-			 !strcmp(o->stop_type, "TakeProfit") ? "CreateByTakeProfit" : "CreateByUser");
+	sim_jstr_add(j, "createType", create_type(o));
 	sim_jstr_add(j, "cancelType", o->cancel_type);
 	sim_jstr_add(j, "rejectReason", o->reject_reason[0] ? o->reject_reason : "EC_NoError");
 	if (o->executed > 0)
@@ -162,7 +176,8 @@ struct json_object *sim_bb_order_json(struct sim_world *w, struct sim_order *o, 
 	sim_jstr_add(j, "smpType", "None");
 	sim_jint(j, "smpGroup", 0);
 	sim_jstr_add(j, "smpOrderId", "");
-	sim_jstr_add(j, "tpslMode", o->stop_type[0] && strcmp(o->stop_type, "Stop") ? "Full" : "");
+	sim_jstr_add(j, "tpslMode", !strncmp(o->stop_type, "Partial", 7) ? "Partial" :
+			 o->stop_type[0] && strcmp(o->stop_type, "Stop") ? "Full" : "");
 	sim_jstr_add(j, "tpLimitPrice", "");
 	sim_jstr_add(j, "slLimitPrice", "");
 	sim_jstr_add(j, "placeType", "");
@@ -216,7 +231,7 @@ struct json_object *sim_bb_position_json(struct sim_world *w, struct sim_account
 	sim_jstr_add(j, "tpslMode", "Full");
 	if (p->tp > 0) sim_jdec(j, "takeProfit", p->tp, s->pdp); else sim_jstr_add(j, "takeProfit", "");
 	if (p->sl > 0) sim_jdec(j, "stopLoss", p->sl, s->pdp); else sim_jstr_add(j, "stopLoss", "");
-	sim_jstr_add(j, "trailingStop", "0");
+	if (p->trail > 0) sim_jdec(j, "trailingStop", p->trail, s->pdp); else sim_jstr_add(j, "trailingStop", "0");
 	sim_jdec(j, "unrealisedPnl", sim_upnl(w, p, amt, entry), 8);
 	sim_jdec(j, "curRealisedPnl", p->realised, 8);
 	sim_jdec(j, "cumRealisedPnl", p->realised, 8);
@@ -325,15 +340,15 @@ static void ep_instruments(struct bb_ctx *c)
 		struct sim_symbol *s = &c->w->sym[i];
 		struct json_object *e, *f;
 
-		if (only[0] && strcmp(only, s->name))
+		if ((only[0] && strcmp(only, s->name)) || !sim_symbol_listed(c->w, i, SIM_BYBIT))
 			continue;
 		e = json_object_new_object();
 		sim_jstr_add(e, "symbol", s->name);
 		sim_jstr_add(e, "contractType", "LinearPerpetual");
 		sim_jstr_add(e, "status", "Trading");
 		sim_jstr_add(e, "baseCoin", s->base);
-		sim_jstr_add(e, "quoteCoin", "USDT");
-		sim_jstr_add(e, "settleCoin", "USDT");
+		sim_jstr_add(e, "quoteCoin", s->settle);
+		sim_jstr_add(e, "settleCoin", s->settle);
 		sim_jstr_add(e, "launchTime", "1585526400000");
 		sim_jstr_add(e, "deliveryTime", "0");
 		sim_jstr_add(e, "deliveryFeeRate", "");
@@ -440,7 +455,7 @@ static void ep_positions(struct bb_ctx *c)
 		err(c, 10001, "Missing some parameters that must be filled in, symbol or settleCoin");
 		return;
 	}
-	if (only[0] && (sim_symbol_find(c->w, only) < 0)) {
+	if (only[0] && !sim_account_has(c->a, sim_symbol_find(c->w, only))) {
 		err(c, 10001, "params error: symbol invalid");
 		return;
 	}
@@ -459,6 +474,9 @@ static void ep_positions(struct bb_ctx *c)
 
 		if (!sim_account_has(c->a, i) || (only[0] && strcmp(only, s->name)) ||
 		    (omit && !strcmp(omit, s->name)))
+			continue;
+		/* symbol wins over settleCoin; settleCoin=USDC lists only USDC perps */
+		if (!only[0] && strcasecmp(settle, s->settle))
 			continue;
 		for (int ps = c->a->hedge ? 1 : 0; ps <= (c->a->hedge ? 2 : 0); ps++) {
 			struct sim_position *p = sim_pos(c->a, i, ps);
@@ -512,6 +530,8 @@ static void ep_orders(struct bb_ctx *c, int history)
 		if (sym >= 0 && o->sym != sym)
 			continue;
 		if (base[0] && strcmp(base, c->w->sym[o->sym].base))
+			continue;
+		if (sym < 0 && !base[0] && settle[0] && strcasecmp(settle, c->w->sym[o->sym].settle))
 			continue;
 		if (!strcmp(filt, "Order") && o->cond)
 			continue;
@@ -617,6 +637,8 @@ static void ep_create(struct bb_ctx *c)
 	snprintf(c->r->client_id, sizeof c->r->client_id, "%s", o->client);
 	o->reduce_only = prm(c, "reduceOnly", v, sizeof v) && !strcmp(v, "true");
 	o->close_on_trigger = prm(c, "closeOnTrigger", v, sizeof v) && !strcmp(v, "true");
+	/* triggerPrice + triggerDirection = a conditional order, stopOrderType
+	 * Stop whatever it does on fire: reduceOnly false is an entry */
 	if (prm(c, "stopLoss", v, sizeof v))
 		sl = sim_dec(v);
 	if (prm(c, "takeProfit", v, sizeof v))
@@ -675,11 +697,11 @@ static void ep_cancel(struct bb_ctx *c)
 	prm(c, "orderLinkId", link, sizeof link);
 	snprintf(c->r->client_id, sizeof c->r->client_id, "%s", link);
 	o = (id[0] || link[0]) ? sim_order_by_id(c->a, id, link, -1) : NULL;
-	if (!o || !o->open || o->visible_at > c->now) {
+	if (!o || !o->open || o->stuck || o->visible_at > c->now) {
 		err(c, 110001, "Order does not exist.");
 		return;
 	}
-	sim_cancel(c->w, c->a, o, "CancelByUser");
+	sim_cancel(c->w, c->a, o, "CancelByUser", SIM_BY_REST);
 	res = json_object_new_object();
 	sim_jstr_add(res, "orderId", o->oid);
 	sim_jstr_add(res, "orderLinkId", o->client);
@@ -688,7 +710,7 @@ static void ep_cancel(struct bb_ctx *c)
 
 static void ep_cancel_all(struct bb_ctx *c)
 {
-	char only[32] = "", settle[16] = "", filt[16] = "", stype[16] = "";
+	char only[32] = "", settle[16] = "", filt[16] = "", stype[16] = "", base[16] = "";
 	struct json_object *res, *list;
 	int sym = -1;
 
@@ -696,9 +718,10 @@ static void ep_cancel_all(struct bb_ctx *c)
 		return;
 	prm(c, "symbol", only, sizeof only);
 	prm(c, "settleCoin", settle, sizeof settle);
+	prm(c, "baseCoin", base, sizeof base);
 	prm(c, "orderFilter", filt, sizeof filt);
 	prm(c, "stopOrderType", stype, sizeof stype);
-	if (!only[0] && !settle[0] && !prm(c, "baseCoin", stype, sizeof stype)) {
+	if (!only[0] && !settle[0] && !base[0]) {
 		err(c, 10001, "Missing some parameters that must be filled in, symbol or settleCoin or baseCoin");
 		return;
 	}
@@ -712,13 +735,17 @@ static void ep_cancel_all(struct bb_ctx *c)
 		struct sim_order *o = c->a->orders[i];
 		struct json_object *e;
 
-		if (!o->open || (sym >= 0 && o->sym != sym))
+		if (!o->open || o->stuck || (sym >= 0 && o->sym != sym))
+			continue;
+		if (sym < 0 && base[0] && strcmp(base, c->w->sym[o->sym].base))
+			continue;
+		if (sym < 0 && !base[0] && settle[0] && strcasecmp(settle, c->w->sym[o->sym].settle))
 			continue;
 		if ((!strcmp(filt, "Order") && o->cond) || (!strcmp(filt, "StopOrder") && !o->cond))
 			continue;
 		if (!strcmp(stype, "Stop") && strcmp(o->stop_type, "Stop"))
 			continue;
-		sim_cancel(c->w, c->a, o, "CancelByUser");
+		sim_cancel(c->w, c->a, o, "CancelByUser", SIM_BY_REST);
 		e = json_object_new_object();
 		sim_jstr_add(e, "orderId", o->oid);
 		sim_jstr_add(e, "orderLinkId", o->client);
@@ -729,12 +756,18 @@ static void ep_cancel_all(struct bb_ctx *c)
 	okr(c, res);
 }
 
+static double opt_dec(struct bb_ctx *c, const char *name)
+{
+	char v[64];
+
+	return prm(c, name, v, sizeof v) && v[0] ? sim_dec(v) : -1; /* -1: not given */
+}
+
 static void ep_trading_stop(struct bb_ctx *c)
 {
-	char sym[32] = "", mode[16] = "", v[64];
-	int s, idx;
-	double sl = -1, tp = -1, mark;
-	struct sim_position *p;
+	char sym[32] = "", mode[16] = "", v[64], msg[160];
+	struct sim_tpsl t = {0};
+	int s, idx, code;
 
 	if (!category(c))
 		return;
@@ -754,35 +787,24 @@ static void ep_trading_stop(struct bb_ctx *c)
 	idx = (int)sim_parse_ll(v, -1, 3);
 	if (!idx_ok(c, idx))
 		return;
-	p = sim_pos(c->a, s, idx);
-	if (p->amt == 0) {
-		err(c, 10001, "can not set tp/sl/ts for zero position");
+	t.partial = !strcmp(mode, "Partial");
+	t.sl = opt_dec(c, "stopLoss");
+	t.tp = opt_dec(c, "takeProfit");
+	t.trail = opt_dec(c, "trailingStop");
+	t.active = opt_dec(c, "activePrice");
+	t.sl_size = opt_dec(c, "slSize");
+	t.tp_size = opt_dec(c, "tpSize");
+	if (t.sl > 0 && sim_pos(c->a, s, idx)->amt != 0 &&
+	    sim_fault_find(c->w, "stop_would_trigger", SIM_BYBIT, c->rq->path, c->a->key, 1)) {
+		err(c, 10001, sim_pos(c->a, s, idx)->amt > 0 ? "StopLoss:set for Buy position should lower than base_price"
+							     : "StopLoss:set for Sell position should greater than base_price");
 		return;
 	}
-	if (prm(c, "stopLoss", v, sizeof v))
-		sl = sim_dec(v);
-	if (prm(c, "takeProfit", v, sizeof v))
-		tp = sim_dec(v);
-	if (sl < 0 && tp < 0) {
-		err(c, 34040, "not modified");
+	code = sim_bybit_tpsl(c->w, c->a, s, idx, &t, msg, sizeof msg);
+	if (code) {
+		err(c, code, msg);
 		return;
 	}
-	if ((sl < 0 || sl == p->sl) && (tp < 0 || tp == p->tp)) {
-		err(c, 34040, "not modified");
-		return;
-	}
-	mark = c->w->sym[s].mark;
-	if ((sl > 0 && (p->amt > 0 ? sl >= mark : sl <= mark)) ||
-	    (sl > 0 && sim_fault_find(c->w, "stop_would_trigger", SIM_BYBIT, c->rq->path, c->a->key, 1))) {
-		err(c, 10001, p->amt > 0 ? "StopLoss:set for Buy position should lower than base_price"
-					 : "StopLoss:set for Sell position should greater than base_price");
-		return;
-	}
-	if (tp > 0 && (p->amt > 0 ? tp <= mark : tp >= mark)) {
-		err(c, 10001, "TakeProfit:set for position should be on the profit side of base_price");
-		return;
-	}
-	sim_bybit_set_stop(c->w, c->a, s, idx, sl, tp);
 	okr(c, json_object_new_object());
 }
 

@@ -11,7 +11,8 @@
 static const char *types[] = {
 	"positions_empty", "positions_omit", "rest_lag", "create_invisible",
 	"stop_would_trigger", "reject", "rate_limit", "http_status", "slow",
-	"clock_offset", "malformed", "truncated", "ws_disconnect", "listen_key_expire", NULL
+	"clock_offset", "malformed", "truncated", "ws_disconnect", "listen_key_expire",
+	"stuck_triggering", NULL
 };
 
 static long long geti(struct json_object *o, const char *k, long long def)
@@ -68,13 +69,15 @@ static int active(struct sim_fault *f, long long now)
 	return f->count != 0 && now >= f->from && (!f->until || now < f->until);
 }
 
-struct sim_fault *sim_fault_find(struct sim_world *w, const char *type, int ex,
-				 const char *path, const char *key, int consume)
+static struct sim_fault *find(struct sim_world *w, const char *type, int ex, const char *path,
+			      const char *key, const char *symbol, int consume)
 {
 	long long now = w->fake_now ? w->fake_now : sim_real_ms();
 
 	for (struct sim_fault *f = w->faults; f; f = f->next) {
 		if (strcmp(f->type, type) || !active(f, now))
+			continue;
+		if (symbol && f->symbol[0] && strcmp(symbol, f->symbol))
 			continue;
 		if (f->ex >= 0 && ex >= 0 && f->ex != ex)
 			continue;
@@ -90,6 +93,18 @@ struct sim_fault *sim_fault_find(struct sim_world *w, const char *type, int ex,
 		return f;
 	}
 	return NULL;
+}
+
+struct sim_fault *sim_fault_find(struct sim_world *w, const char *type, int ex,
+				 const char *path, const char *key, int consume)
+{
+	return find(w, type, ex, path, key, NULL, consume);
+}
+
+struct sim_fault *sim_fault_find_sym(struct sim_world *w, const char *type, int ex,
+				     const char *key, const char *symbol, int consume)
+{
+	return find(w, type, ex, NULL, key, symbol ? symbol : "", consume);
 }
 
 void sim_fault_clear(struct sim_world *w, int id)

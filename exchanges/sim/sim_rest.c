@@ -60,6 +60,11 @@ void sim_rest_handle(struct sim_world *w, const struct sim_req *rq, struct sim_r
 	if (a && (int)a->ex != ex)
 		a = NULL;
 	r->acct = a;
+	/* orders created / cancelled while this runs are the request's doing;
+	 * its log entry (log_request below) gets the next seq of its account */
+	w->in_rest = 1;
+	w->rest_seq = (a ? a : w->anon)->log_seq + 1;
+	snprintf(w->rest_name, sizeof w->rest_name, "%.7s %.100s", rq->method, rq->path);
 	if ((f = sim_fault_find(w, "slow", ex, rq->path, key, 1)))
 		r->delay_ms = f->ms;
 	if ((f = sim_fault_find(w, "rate_limit", ex, rq->path, key, 1))) {
@@ -113,4 +118,5 @@ void sim_rest_handle(struct sim_world *w, const struct sim_req *rq, struct sim_r
 		a = w->anon;
 	sim_count(a, rq->method, rq->path, r->weight);
 	log_request(w, rq, r, a);
+	w->in_rest = 0;
 }

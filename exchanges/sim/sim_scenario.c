@@ -42,6 +42,12 @@ static void fail(struct json_object *ans, const char *msg, int code)
 	sim_jint(ans, "code", code);
 }
 
+static void order_drop(struct sim_account *a)
+{
+	if (a->norders)
+		free(a->orders[--a->norders]);
+}
+
 static int side_of(const char *s)
 {
 	if (!s)
@@ -68,16 +74,30 @@ static const char *fail_text(enum sim_fail f, int *code, int bn)
 	}
 }
 
-/* Places an order built from step keys; answers order_id or the error. */
+/* Places an order built from step keys; answers order_id or the error.
+ * Binance: type is the exchange's word (MARKET, LIMIT, STOP_MARKET, STOP,
+ * TAKE_PROFIT_MARKET, TAKE_PROFIT, TRAILING_STOP_MARKET); conditional types
+ * go to the algo book. Bybit: Market / Limit, conditional when a trigger is
+ * given (or the type is a STOP / TAKE_PROFIT word), stopOrderType Stop. */
 static int place(struct sim_world *w, struct sim_account *a, struct json_object *step, int sym,
 		 int side, double qty, const char *type, int ps, struct json_object *ans)
 {
 	int bn = a->ex == SIM_BINANCE, cond, code;
 	struct sim_order *o;
 	enum sim_fail f;
-	const char *cid = sim_jstr(step, "client_id");
+	const char *cid = sim_jstr(step, "client_id"), *tif = sim_jstr(step, "time_in_force");
+	int trailing = !strcasecmp(type, "TRAILING_STOP_MARKET");
 
-	cond = strstr(type, "STOP") || strstr(type, "TAKE_PROFIT");
+	if (trailing && !bn) {
+		fail(ans, "Bybit trailing stops are position TP/SL: use op tpsl with trailing_stop", 10001);
+		return -1;
+	}
+	if (trailing && num(step, "callback_rate") <= 0) {
+		fail(ans, "TRAILING_STOP_MARKET needs callback_rate", bn ? -1102 : 10001);
+		return -1;
+	}
+	cond = strcasestr(type, "STOP") || strcasestr(type, "TAKE_PROFIT") ||
+	       (!bn && num(step, "trigger") > 0);
 	o = sim_order_new(w, a);
 	o->sym = sym, o->side = side, o->qty = qty, o->ps = ps, o->cond = cond;
 	o->price = num(step, "price");
@@ -89,25 +109,42 @@ static int place(struct sim_world *w, struct sim_account *a, struct json_object 
 		snprintf(o->client, sizeof o->client, "%s", cid);
 	else
 		snprintf(o->client, sizeof o->client, "sim-%lld", o->id);
+	if (tif)
+		snprintf(o->tif, sizeof o->tif, "%.15s", tif);
 	if (bn) {
 		snprintf(o->type, sizeof o->type, "%s", type);
 		if (a->hedge)
-			o->reduce_only = 0;
+			o->reduce_only = 0; /* closing is by side + positionSide */
+		if (trailing) {
+			o->trailing = 1;
+			o->trigger = 0;
+			o->activate = num(step, "activate_price");
+			o->callback = num(step, "callback_rate");
+		}
 	} else {
-		snprintf(o->type, sizeof o->type, "%s", strstr(type, "MARKET") ? "Market" : "Limit");
+		int limit = !strcasecmp(type, "LIMIT") || !strcasecmp(type, "STOP") ||
+			    !strcasecmp(type, "TAKE_PROFIT");
+
+		snprintf(o->type, sizeof o->type, "%s", limit ? "Limit" : "Market");
 		if (cond) {
 			snprintf(o->stop_type, sizeof o->stop_type, "Stop");
-			o->close_on_trigger = boolv(step, "close_position");
+			o->close_on_trigger = boolv(step, "close_on_trigger") || boolv(step, "close_position");
 			if (o->close_on_trigger)
 				o->reduce_only = 1;
+			if (has(step, "trigger_direction"))
+				o->trig_dir = (int)sim_clamp(num(step, "trigger_direction"), 0, 2);
+			else if (strcasestr(type, "STOP") || strcasestr(type, "TAKE_PROFIT"))
+				o->trig_dir = ((strncasecmp(type, "STOP", 4) == 0) ? side > 0 : side < 0) ? 1 : 2;
+			else /* a plain Market/Limit with a trigger: the side of the mark it is on */
+				o->trig_dir = o->trigger > w->sym[sym].mark ? 1 : 2;
+			if (!o->trig_dir) {
+				order_drop(a);
+				fail(ans, "trigger_direction must be 1 (rise) or 2 (fall)", 10001);
+				return -1;
+			}
 		}
 		if (!strcmp(o->type, "Market") && !cond)
 			snprintf(o->tif, sizeof o->tif, "IOC");
-	}
-	if (cond && !o->trig_dir && !bn) {
-		int stop = strncmp(type, "STOP", 4) == 0;
-
-		o->trig_dir = (stop ? side > 0 : side < 0) ? 1 : 2;
 	}
 	f = sim_place(w, a, o);
 	if (f) {
@@ -122,13 +159,35 @@ static int place(struct sim_world *w, struct sim_account *a, struct json_object 
 	return 0;
 }
 
-static int open_ps(struct sim_account *a, int side, const char *ps)
+/* The leg an order acts on: position_idx (Bybit 0/1/2) or position_side,
+ * else BOTH in one-way mode and BUY -> LONG / SELL -> SHORT in hedge mode. */
+static int open_ps(struct sim_account *a, int side, struct json_object *step)
 {
+	const char *ps = sim_jstr(step, "position_side");
+
+	if (has(step, "position_idx"))
+		return (int)sim_clamp(num(step, "position_idx"), 0, 2);
 	if (ps_of(ps) >= 0)
 		return ps_of(ps);
 	if (!a->hedge)
 		return 0;
 	return side > 0 ? 1 : 2;
+}
+
+/* The open leg a close / stop / tpsl step means. */
+static int leg_of(struct sim_account *a, int sym, struct json_object *step)
+{
+	int ps = has(step, "position_idx") ? (int)sim_clamp(num(step, "position_idx"), 0, 2)
+					   : ps_of(sim_jstr(step, "position_side"));
+
+	if (ps < 0)
+		ps = !a->hedge ? 0 : sim_pos(a, sym, 1)->amt != 0 ? 1 : 2;
+	return ps;
+}
+
+static double opt(struct json_object *o, const char *k)
+{
+	return has(o, k) ? num(o, k) : -1;
 }
 
 int sim_step_run(struct sim_world *w, struct json_object *step, struct json_object *ans)
@@ -233,23 +292,21 @@ int sim_step_run(struct sim_world *w, struct json_object *step, struct json_obje
 			fail(ans, "bad side", 0);
 			return -1;
 		}
-		return place(w, a, step, sym, side, num(step, "qty"), "MARKET",
-			     open_ps(a, side, sim_jstr(step, "position_side")), ans);
+		return place(w, a, step, sym, side, num(step, "qty"), "MARKET", open_ps(a, side, step), ans);
 	}
 	if (!strcmp(op, "close")) {
-		int ps = ps_of(sim_jstr(step, "position_side"));
+		int ps = leg_of(a, sym, step);
 		struct sim_position *p;
 		double qty;
 
-		if (ps < 0)
-			ps = !a->hedge ? 0 : sim_pos(a, sym, 1)->amt != 0 ? 1 : 2;
 		p = sim_pos(a, sym, ps);
 		if (p->amt == 0) {
 			fail(ans, "no position", a->ex == SIM_BINANCE ? -2022 : 110017);
 			return -1;
 		}
 		qty = has(step, "qty") ? num(step, "qty") : fabs(p->amt);
-		json_object_object_add(step, "reduce_only", json_object_new_boolean(1));
+		if (!a->hedge)
+			json_object_object_add(step, "reduce_only", json_object_new_boolean(1));
 		return place(w, a, step, sym, p->amt > 0 ? -1 : 1, qty, "MARKET", ps, ans);
 	}
 	if (!strcmp(op, "order")) {
@@ -260,15 +317,55 @@ int sim_step_run(struct sim_world *w, struct json_object *step, struct json_obje
 			fail(ans, "bad side or type", 0);
 			return -1;
 		}
-		return place(w, a, step, sym, side, num(step, "qty"), type,
-			     open_ps(a, side, sim_jstr(step, "position_side")), ans);
+		return place(w, a, step, sym, side, num(step, "qty"), type, open_ps(a, side, step), ans);
+	}
+	if (!strcmp(op, "tpsl")) {
+		struct sim_tpsl t = {0};
+		const char *mode = sim_jstr(step, "tpsl_mode");
+		char msg[160];
+		int code;
+
+		if (a->ex != SIM_BYBIT) {
+			fail(ans, "tpsl is Bybit's trading-stop (Binance: op order)", 0);
+			return -1;
+		}
+		t.partial = mode && !strcasecmp(mode, "Partial");
+		t.sl = opt(step, "stop_loss");
+		t.tp = opt(step, "take_profit");
+		t.trail = opt(step, "trailing_stop");
+		t.active = opt(step, "active_price");
+		t.sl_size = opt(step, "sl_size");
+		t.tp_size = opt(step, "tp_size");
+		code = sim_bybit_tpsl(w, a, sym, leg_of(a, sym, step), &t, msg, sizeof msg);
+		if (code) {
+			fail(ans, msg, code);
+			return -1;
+		}
+		sim_jbool(ans, "ok", 1);
+		return 0;
+	}
+	if (!strcmp(op, "stuck_triggering")) {
+		const char *id = sim_jstr(step, "order_id"), *cid = sim_jstr(step, "client_id");
+		int n = 0;
+
+		for (size_t i = 0; i < a->norders; i++) {
+			struct sim_order *o = a->orders[i];
+
+			if (!o->open || !o->cond || o->stuck || o->sym != sym)
+				continue;
+			if ((id && strcmp(id, o->oid)) || (cid && strcmp(cid, o->client)))
+				continue;
+			sim_order_stick(w, a, o);
+			n++;
+		}
+		sim_jbool(ans, "ok", n > 0);
+		sim_jint(ans, "stuck", n);
+		return n > 0 ? 0 : -1;
 	}
 	if (!strcmp(op, "stop")) {
-		int ps = ps_of(sim_jstr(step, "position_side"));
+		int ps = leg_of(a, sym, step);
 		struct sim_position *p;
 
-		if (ps < 0)
-			ps = !a->hedge ? 0 : sim_pos(a, sym, 1)->amt != 0 ? 1 : 2;
 		p = sim_pos(a, sym, ps);
 		if (p->amt == 0) {
 			fail(ans, "no position", 0);
@@ -302,7 +399,7 @@ int sim_step_run(struct sim_world *w, struct json_object *step, struct json_obje
 				continue;
 			if ((id && strcmp(id, o->oid)) || (cid && strcmp(cid, o->client)))
 				continue;
-			sim_cancel(w, a, o, "CancelByUser");
+			sim_cancel(w, a, o, "CancelByUser", SIM_BY_SIM);
 			n++;
 		}
 		sim_jbool(ans, "ok", n > 0);
@@ -360,13 +457,23 @@ static int scenario_names(struct json_object *syms, const char *name)
  * refused with a message and never half-applied. */
 static int validate(struct sim_world *w, struct json_object *sc, char *err, size_t errn)
 {
-	struct json_object *syms, *accts, *faults, *steps;
+	struct json_object *syms, *accts, *faults, *steps, *sub;
 	struct sim_world *scratch;
 	int fresh = 0;
+	static const char *const ordered[] = {"positions", "orders", "setup", NULL};
 
 	if (!array_of(sc, "symbols", &syms, err, errn) || !array_of(sc, "accounts", &accts, err, errn) ||
 	    !array_of(sc, "faults", &faults, err, errn) || !array_of(sc, "steps", &steps, err, errn))
 		return -1;
+	for (int k = 0; ordered[k]; k++) {
+		if (!array_of(sc, ordered[k], &sub, err, errn))
+			return -1;
+		for (size_t i = 0; sub && i < json_object_array_length(sub); i++)
+			if (!json_object_is_type(json_object_array_get_idx(sub, i), json_type_object)) {
+				snprintf(err, errn, "%s[%zu] must be an object", ordered[k], i);
+				return -1;
+			}
+	}
 	for (size_t i = 0; syms && i < json_object_array_length(syms); i++) {
 		struct json_object *e = json_object_array_get_idx(syms, i);
 		const char *n;
@@ -376,6 +483,16 @@ static int validate(struct sim_world *w, struct json_object *sc, char *err, size
 			return -1;
 		}
 		n = sim_jstr(e, "symbol");
+		if (sim_jstr(e, "settle") && strcasecmp(sim_jstr(e, "settle"), "USDT") &&
+		    strcasecmp(sim_jstr(e, "settle"), "USDC")) {
+			snprintf(err, errn, "symbols[%zu]: settle must be USDT or USDC", i);
+			return -1;
+		}
+		if (sim_jstr(e, "exchange") && strcmp(sim_jstr(e, "exchange"), "binance") &&
+		    strcmp(sim_jstr(e, "exchange"), "bybit") && strcmp(sim_jstr(e, "exchange"), "both")) {
+			snprintf(err, errn, "symbols[%zu]: exchange must be binance, bybit or both", i);
+			return -1;
+		}
 		if (strlen(n) < 5 || strlen(n) >= sizeof w->sym[0].name) {
 			snprintf(err, errn, "symbols[%zu]: symbol must be 5..%zu characters", i,
 				 sizeof w->sym[0].name - 1);
@@ -458,8 +575,16 @@ int sim_scenario_load(struct sim_world *w, struct json_object *sc, int at_start,
 	for (size_t i = 0; syms && i < json_object_array_length(syms); i++) {
 		struct json_object *s = json_object_array_get_idx(syms, i);
 
-		sim_symbol_add(w, sim_jstr(s, "symbol"), num(s, "mark"), num(s, "tick"), num(s, "step"),
-			       num(s, "min_qty"));
+		const char *ex = sim_jstr(s, "exchange"), *settle = sim_jstr(s, "settle");
+		int id = sim_symbol_add(w, sim_jstr(s, "symbol"), num(s, "mark"), num(s, "tick"),
+					num(s, "step"), num(s, "min_qty"));
+		char up[8] = "";
+
+		for (size_t k = 0; settle && k < 4 && settle[k]; k++)
+			up[k] = (char)(settle[k] >= 'a' && settle[k] <= 'z' ? settle[k] - 32 : settle[k]);
+		sim_symbol_meta(w, id, up[0] ? up : NULL,
+				!ex ? 0 : !strcmp(ex, "binance") ? 1 << SIM_BINANCE :
+				!strcmp(ex, "bybit") ? 1 << SIM_BYBIT : 1 << SIM_BINANCE | 1 << SIM_BYBIT);
 	}
 	for (size_t i = 0; accts && i < json_object_array_length(accts); i++) {
 		struct json_object *ac = json_object_array_get_idx(accts, i), *list;
@@ -482,6 +607,37 @@ int sim_scenario_load(struct sim_world *w, struct json_object *sc, int at_start,
 		if (!sim_fault_add(w, json_object_array_get_idx(faults, i), err, errn))
 			return -1; /* validated above; cannot happen */
 	sim_scenario_cancel(w);
+	/* the bot's starting book: positions, then orders, then any other steps,
+	 * applied now through the normal order path (their errors name them) */
+	{
+		static const char *const keys[] = {"positions", "orders", "setup", NULL};
+		static const char *const dflt[] = {"open", "order", NULL, NULL};
+
+		for (int k = 0; keys[k]; k++) {
+			struct json_object *arr = NULL;
+
+			json_object_object_get_ex(sc, keys[k], &arr);
+			for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+				struct json_object *st = json_object_array_get_idx(arr, i), *ans;
+				struct json_object *copy = NULL;
+				int rc;
+
+				json_object_deep_copy(st, &copy, NULL);
+				if (dflt[k] && !sim_jstr(copy, "op"))
+					sim_jstr_add(copy, "op", dflt[k]);
+				ans = json_object_new_object();
+				rc = sim_step_run(w, copy, ans);
+				if (rc < 0)
+					snprintf(err, errn, "%s[%zu]: %s (code %lld; entries before it were applied)",
+						 keys[k], i, sim_jstr(ans, "error") ? sim_jstr(ans, "error") : "failed",
+						 (long long)json_object_get_int64(json_object_object_get(ans, "code")));
+				json_object_put(ans);
+				json_object_put(copy);
+				if (rc < 0)
+					return -1;
+			}
+		}
+	}
 	for (size_t i = 0; steps && i < json_object_array_length(steps); i++) {
 		struct json_object *st = json_object_array_get_idx(steps, i);
 

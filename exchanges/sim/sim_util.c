@@ -185,3 +185,71 @@ void sim_resp_hdr(struct sim_resp *r, const char *name, const char *fmt, ...)
 	if (i == r->hn)
 		r->hn++;
 }
+
+static int hexval(unsigned char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* RFC 9112 7.1: chunk = size [; ext] CRLF data CRLF, ended by a zero-size
+ * chunk, optional trailer lines and an empty line. */
+int sim_dechunk(const char *in, size_t n, char **out, size_t *outlen)
+{
+	size_t i = 0, len = 0;
+	char *o = xmalloc(n + 1);
+
+	for (;;) {
+		size_t sz = 0;
+		int digits = 0, h;
+
+		while (i < n && (h = hexval((unsigned char)in[i])) >= 0) {
+			if (sz > ((size_t)1 << 28))
+				goto bad;
+			sz = sz * 16 + (size_t)h;
+			i++, digits++;
+		}
+		if (i >= n)
+			goto more;
+		if (!digits)
+			goto bad;
+		if (i < n && in[i] != '\r' && in[i] != ';' && in[i] != ' ' && in[i] != '\t')
+			goto bad;
+		while (i < n && in[i] != '\r' && in[i] != '\n') /* chunk extensions */
+			i++;
+		if (i + 1 >= n)
+			goto more;
+		if (in[i] != '\r' || in[i + 1] != '\n')
+			goto bad;
+		i += 2;
+		if (sz == 0) {
+			for (;;) { /* trailer fields, then the empty line */
+				const char *e = memmem(in + i, n - i, "\r\n", 2);
+
+				if (!e)
+					goto more;
+				if (e == in + i) {
+					o[len] = '\0';
+					*out = o;
+					*outlen = len;
+					return 1;
+				}
+				i = (size_t)(e - in) + 2;
+			}
+		}
+		if (n - i < sz + 2)
+			goto more;
+		memcpy(o + len, in + i, sz);
+		len += sz;
+		i += sz;
+		if (in[i] != '\r' || in[i + 1] != '\n')
+			goto bad;
+		i += 2;
+	}
+more:
+	free(o);
+	return 0;
+bad:
+	free(o);
+	return -1;
+}

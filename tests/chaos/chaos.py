@@ -358,6 +358,7 @@ grace_order = %dms
 stop_loss_percent = 2.0
 connect_timeout = 1s
 request_timeout = 1500ms
+request_limit = 1000000
 """ % (AUDIT * 1000, self.seed, self.dir, dsn, self.tg_port, self.smtp_port, self.account, ex, self.sim_port, ws,
                 envk, envk, self.row["mode"], GRACE * 1000, GRACE * 1000))
 

@@ -68,6 +68,63 @@ rc=0; "$B/vigil-sim" --port 0 --scenario "$VIGIL_TMP/bad.json" >/dev/null 2>"$VI
 grep -q 'symbols must be an array' "$VIGIL_TMP/bad.err" || fail "bad --scenario message: $(cat "$VIGIL_TMP/bad.err")"
 echo "ok bad --scenario exits 65 with the reason"
 
+# 1d. the bot's starting book (positions / orders / setup), protection by
+# the exchange's rules, the order log, a stuck TRIGGERING stop, over HTTP
+cat >"$VIGIL_TMP/book.json" <<'JSON'
+{"accounts":[{"exchange":"binance","key":"b1","secret":"s1"},
+             {"exchange":"binance","key":"bh","secret":"s2","hedge":true},
+             {"exchange":"bybit","key":"y1","secret":"s3"}],
+ "positions":[{"account":"b1","symbol":"BTCUSDT","side":"BUY","qty":"0.01"},
+              {"account":"bh","symbol":"ETHUSDT","side":"SELL","qty":"0.03"},
+              {"account":"y1","symbol":"ETHPERP","side":"Buy","qty":"0.5"},
+              {"account":"y1","symbol":"LTCUSDT","side":"Sell","qty":"2"}],
+ "orders":[{"account":"b1","symbol":"BTCUSDT","type":"TAKE_PROFIT_MARKET","side":"SELL","qty":"0.01","reduce_only":true,"trigger":"63000","client_id":"bot-tp"},
+           {"account":"b1","symbol":"BTCUSDT","type":"STOP_MARKET","side":"SELL","trigger":"58000","close_position":true,"client_id":"bot-sl"},
+           {"account":"bh","symbol":"ETHUSDT","type":"STOP_MARKET","side":"BUY","qty":"0.03","trigger":"3100","position_side":"SHORT","client_id":"bot-hsl"},
+           {"account":"y1","symbol":"LTCUSDT","type":"Market","side":"Buy","qty":"0","trigger":"85","trigger_direction":1,"close_on_trigger":true,"client_id":"bot-ysl"}],
+ "setup":[{"op":"tpsl","account":"y1","symbol":"ETHPERP","tpsl_mode":"Partial","stop_loss":"2900","sl_size":"0.2"}]}
+JSON
+start_sim book --scenario "$VIGIL_TMP/book.json"
+[ -n "$P" ] || fail "book scenario did not start: $(cat "$VIGIL_TMP/book.err")"
+python3 - "$P" <<'PY' || fail "starting book / protection / order log"
+import json, sys, urllib.request
+base = "http://127.0.0.1:%s/_sim" % sys.argv[1]
+get = lambda p: json.load(urllib.request.urlopen(base + p))
+def post(p, body):
+    r = urllib.request.Request(base + p, data=json.dumps(body).encode(), method="POST")
+    return json.load(urllib.request.urlopen(r))
+def leg(key, sym, ps):
+    return [e for e in get("/state?account=" + key)["protection"] if e["symbol"] == sym and e["position_side"] == ps][0]
+l = leg("b1", "BTCUSDT", "BOTH")
+assert l["full"] and l["protected_qty"] == "0.010" and l["client_ids"] == ["bot-sl"], l   # the TP protects nothing
+l = leg("bh", "ETHUSDT", "SHORT")
+assert l["full"] and l["client_ids"] == ["bot-hsl"] and l["side"] == "SHORT", l           # hedge BUY on SHORT, no reduceOnly
+l = leg("y1", "LTCUSDT", "BOTH")
+assert l["full"] and l["client_ids"] == ["bot-ysl"], l
+l = leg("y1", "ETHPERP", "BOTH")
+assert not l["full"] and l["protected_qty"] == "0.200", l                                 # Partial slSize 0.2 of 0.5
+st = get("/state?account=b1")
+assert [x["client_id"] for x in st["stops"]] == ["bot-sl"], st["stops"]
+ev = get("/order_log?account=b1")
+assert {e["client_id"] for e in ev if e["event"] == "create" and e["by"] == "sim"} >= {"bot-tp", "bot-sl"}, ev
+# a stuck TRIGGERING stop protects nothing and never closes the position
+assert post("/fault", {"type": "stuck_triggering", "exchange": "binance", "account": "b1", "symbol": "BTCUSDT"})["ok"]
+post("/step", {"op": "mark", "symbol": "BTCUSDT", "price": "57000"})
+st = get("/state?account=b1")
+o = [x for x in st["orders"] if x["client_id"] == "bot-sl"][0]
+assert o["status"] == "TRIGGERING" and o["stuck"], o
+assert st["positions"][0]["amt"] == "0.010", st["positions"]
+assert not [e for e in st["protection"] if e["symbol"] == "BTCUSDT"][0]["full"], st["protection"]
+assert [e for e in get("/order_log?account=b1") if e["event"] == "stuck" and e["client_id"] == "bot-sl"]
+print("ok")
+PY
+bg_stop book
+printf '{"orders":[{"account":"sim-binance-key","symbol":"LTCUSDT","type":"STOP_MARKET","side":"SELL","trigger":"90","qty":"1"}]}' >"$VIGIL_TMP/badbook.json"
+rc=0; "$B/vigil-sim" --port 0 --scenario "$VIGIL_TMP/badbook.json" >/dev/null 2>"$VIGIL_TMP/badbook.err" || rc=$?
+[ "$rc" = 65 ] && grep -q 'orders\[0\]: would immediately trigger' "$VIGIL_TMP/badbook.err" ||
+	fail "bad starting book: exit $rc $(cat "$VIGIL_TMP/badbook.err")"
+echo "ok starting book, protection, order log, stuck TRIGGERING"
+
 # 2. SIGTERM exits 0; bad arguments exit 64
 start_sim term
 pid=${VIGIL_BG_PIDS[term]}

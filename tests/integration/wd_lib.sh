@@ -67,6 +67,10 @@ write_conf() {
 		echo "grace_order = ${GRACE:-1s}"
 		echo "connect_timeout = 1s"
 		echo "request_timeout = 2s"
+		# vigil-sim is no shared production IP: audits every 300 ms must
+		# not be paced by the real 2400/min budget (tests of the budget
+		# set REQUEST_LIMIT themselves)
+		echo "request_limit = ${REQUEST_LIMIT:-1000000}"
 	} >"$file"
 }
 

@@ -94,7 +94,7 @@ static void test_sim_symbols_300_positions_and_600_orders_on_one_account(void)
 	json_object_object_add(sc, "symbols", syms);
 	CU_ASSERT_EQUAL(sim_scenario_load(w, sc, 1, err, sizeof err), 0);
 	json_object_put(sc);
-	CU_ASSERT_EQUAL(w->nsym, 307); /* 7 defaults + 300 */
+	CU_ASSERT_EQUAL(w->nsym, 308); /* 8 defaults (7 USDT + Bybit's ETHPERP) + 300 */
 	for (int i = 0; i < 300; i++) {
 		snprintf(js, sizeof js, "{\"account\":\"sim-binance-key\",\"op\":\"open\",\"symbol\":\"S%03dUSDT\",\"side\":\"BUY\",\"qty\":\"%d\"}",
 			 i, i + 1);
@@ -147,11 +147,11 @@ static void test_sim_symbols_table_grows_to_1024_and_refuses_past_the_cap(void)
 		snprintf(name, sizeof name, "X%04dUSDT", i);
 		last = sim_symbol_add(w, name, 1, 0.01, 1, 1);
 	}
-	CU_ASSERT_EQUAL(last, 1106);
-	CU_ASSERT_EQUAL(sim_symbol_find(w, "X1099USDT"), 1106);
-	CU_ASSERT_TRUE(sim_account_has(sim_account_find(w, "sim-bybit-key"), 1106));
+	CU_ASSERT_EQUAL(last, 1107); /* after the 8 defaults */
+	CU_ASSERT_EQUAL(sim_symbol_find(w, "X1099USDT"), 1107);
+	CU_ASSERT_TRUE(sim_account_has(sim_account_find(w, "sim-bybit-key"), 1107));
 	CU_ASSERT_EQUAL(step(w, "{\"account\":\"sim-bybit-key\",\"op\":\"open\",\"symbol\":\"X1099USDT\",\"side\":\"Buy\",\"qty\":\"2\"}"), 0);
-	CU_ASSERT_DOUBLE_EQUAL(sim_pos(sim_account_find(w, "sim-bybit-key"), 1106, 0)->amt, 2, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(sim_pos(sim_account_find(w, "sim-bybit-key"), 1107, 0)->amt, 2, 1e-9);
 	/* only the touched symbol got a position block */
 	CU_ASSERT_PTR_NULL(sim_pos_peek(sim_account_find(w, "sim-bybit-key"), 1000, 0));
 	while (w->nsym < SIM_MAX_SYM) {
