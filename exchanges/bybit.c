@@ -82,7 +82,9 @@ bb_req_finish(struct xch *x, struct xch_req *r, struct json_object **root, struc
 	int rc = xch_http_transport_rc(r, err);
 	if (rc != XCH_OK)
 		return rc;
-	return bb_check_answer(r->status, r->resp, r->resp_len, r->limit_reset_ms, wd_wall_ms(), root, result, err);
+	rc = bb_check_answer(r->status, r->resp, r->resp_len, r->limit_reset_ms, wd_wall_ms(), root, result, err);
+	xch_budget_answer(x, r, rc, err); /* retCode 10006 / 10018 come with HTTP 200 */
+	return rc;
 }
 
 static int

@@ -86,8 +86,24 @@ xch_new(const struct xch_config *cfg, struct xch_err *err)
 }
 
 void
+xch_budget_answer(struct xch *x, const struct xch_req *r, int rc, const struct xch_err *err)
+{
+	if (!x->budget || r->held || r->status == 429 || r->status == 418 || r->status == 403)
+		return; /* held, or already noted by the HTTP layer */
+	if (rc != XCH_RATELIMIT && rc != XCH_BANNED)
+		return;
+	int64_t now = wd_wall_ms();
+	int64_t until = err->retry_after_ms > 0 ? now + err->retry_after_ms : 0;
+	if (xch_budget_limited(x->budget, until, rc == XCH_BANNED, now))
+		log_warn("budget", "account=%s %s (code %ld): every request of this IP held back", x->cfg.account,
+			 xch_rc_name((enum xch_rc)rc), err->code);
+}
+
+void
 xch_note_rest(struct xch *x, const struct xch_req *r, bool count_limits)
 {
+	if (r->held)
+		return; /* nothing was sent */
 	if (count_limits)
 		xch_http_note_limits(r, &x->limits);
 	if (!x->cfg.on_rest || !r->url)

@@ -19,6 +19,9 @@
 /* After each REST answer: counts it, copies its rate-limit headers (when
  * count_limits) and reports its latency through cfg.on_rest. */
 void xch_note_rest(struct xch *x, const struct xch_req *r, bool count_limits);
+/* A business-level rate limit (Bybit retCode 10006 / 10018 on HTTP 200)
+ * stops the budget like a 429 does; rc is the mapped answer. */
+void xch_budget_answer(struct xch *x, const struct xch_req *r, int rc, const struct xch_err *err);
 
 #define XCH_CAP_WS_MSG (4u * 1024 * 1024)
 #define XCH_OUTQ_MAX 16

@@ -155,6 +155,20 @@ static int positions_with_fault(struct kit *k, const char *fault, struct xch_err
 	return rc;
 }
 
+/* positionRisk requests the sim has seen from KEY */
+static size_t position_requests(struct kit *k)
+{
+	struct json_object *o = kit_sim(k, "GET", "/_sim/log?account=" KEY, NULL);
+	size_t n = 0;
+	for (size_t i = 0; o && json_object_is_type(o, json_type_array) && i < json_object_array_length(o); i++) {
+		const char *p = json_object_get_string(json_object_object_get(json_object_array_get_idx(o, i), "path"));
+		n += p && strstr(p, "positionRisk");
+	}
+	if (o)
+		json_object_put(o);
+	return n;
+}
+
 static void itest_bn_faults_give_typed_errors(void)
 {
 	struct kit k;
@@ -168,9 +182,19 @@ static void itest_bn_faults_give_typed_errors(void)
 	CU_ASSERT_EQUAL(err.http, 429);
 	CU_ASSERT_EQUAL(err.retry_after_ms, 5000);
 	CU_ASSERT_TRUE(xch_rc_transient(err.rc));
+	/* until Retry-After nothing more is sent on this IP's budget */
+	size_t sent0 = position_requests(&k);
+	CU_ASSERT_EQUAL(positions_with_fault(&k, "{\"type\":\"http_status\",\"exchange\":\"binance\",\"status\":503}",
+					     &err), XCH_RATELIMIT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "held back"));
+	CU_ASSERT_EQUAL(position_requests(&k), sent0);
+	xch_free(k.x);
+	k.x = kit_adapter(&k, REC_EX_BINANCE, KEY, SECRET);
 	CU_ASSERT_EQUAL(positions_with_fault(&k, "{\"type\":\"rate_limit\",\"exchange\":\"binance\",\"status\":418,"
 						 "\"retry_after\":120}", &err), XCH_BANNED);
 	CU_ASSERT_EQUAL(err.retry_after_ms, 120000);
+	xch_free(k.x);
+	k.x = kit_adapter(&k, REC_EX_BINANCE, KEY, SECRET);
 	CU_ASSERT_EQUAL(positions_with_fault(&k, "{\"type\":\"http_status\",\"exchange\":\"binance\",\"status\":503}",
 					     &err), XCH_SERVER);
 	CU_ASSERT_EQUAL(err.http, 503);

@@ -318,8 +318,16 @@ static void itest_bb_faults_give_typed_errors(void)
 			XCH_RATELIMIT);
 	CU_ASSERT_EQUAL(err.code, 10006);
 	CU_ASSERT_TRUE(err.retry_after_ms > 0);
+	/* the budget now holds every request of this IP back: nothing is sent */
+	CU_ASSERT_EQUAL(listing_with_fault(&k, "{\"type\":\"http_status\",\"exchange\":\"bybit\",\"status\":502}", &err),
+			XCH_RATELIMIT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "held back"));
+	xch_free(k.x);
+	k.x = kit_adapter(&k, REC_EX_BYBIT, KEY, SECRET);
 	CU_ASSERT_EQUAL(listing_with_fault(&k, "{\"type\":\"rate_limit\",\"exchange\":\"bybit\",\"status\":403}", &err),
 			XCH_BANNED);
+	xch_free(k.x);
+	k.x = kit_adapter(&k, REC_EX_BYBIT, KEY, SECRET);
 	CU_ASSERT_EQUAL(listing_with_fault(&k, "{\"type\":\"http_status\",\"exchange\":\"bybit\",\"status\":502}", &err),
 			XCH_SERVER);
 	CU_ASSERT_EQUAL(listing_with_fault(&k, "{\"type\":\"malformed\",\"exchange\":\"bybit\"}", &err), XCH_MALFORMED);

@@ -148,6 +148,15 @@ static __attribute__((unused)) struct xch *kit_adapter(struct kit *k, enum rec_e
 	c.request_timeout_ms = 1500;
 	c.on_event = kit_on_event;
 	c.on_event_ud = k;
+	/* each adapter its own request budget: a rate-limit test stops the
+	 * budget it hit (as it must), not the next test's */
+	static int nth;
+	snprintf(c.egress, sizeof c.egress, "itest-%d", ++nth);
+	c.budget.limit = 1000000;
+	c.budget.window_ms = 60000;
+	c.budget.share = 1.0;
+	c.budget.high_water = 0.9;
+	c.budget.repair_reserve = 0.1;
 	struct xch_err err;
 	struct xch *x = xch_new(&c, &err);
 	if (!x)

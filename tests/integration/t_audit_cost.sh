@@ -48,7 +48,9 @@ c=json.load(sys.stdin)["endpoints"]
 calls={k: v["count"] for k, v in c.items()}
 assert not any(k.endswith("/market/time") for k in calls), calls
 assert set(calls) <= {"GET /v5/position/list", "GET /v5/order/realtime"}, calls
-assert calls.get("GET /v5/position/list") == 1, calls' || fail "bybit audit cost"
+# one request per endpoint and settle coin (USDT, USDC)
+assert calls.get("GET /v5/position/list") == 2, calls
+assert calls.get("GET /v5/order/realtime") == 2, calls' || fail "bybit audit cost"
 
 # the exchange clock 30 s ahead: the first listing is refused (-1021), the
 # adapter learns the offset, retries, and the audit reports CLOCK_SKEW
