@@ -235,6 +235,11 @@ enum rec_outcome rec_engine_unknown(struct rec_engine *e, struct rec_report *r, 
 	return rec_engine_finish(e, r, a, REC_OUT_UNKNOWN, "outcome unknown — check order %s: %s", a->client_id, buf);
 }
 
+bool rec_held_back(int rc, const struct xch_err *err)
+{
+	return rc == XCH_RATELIMIT && err->http == 0;
+}
+
 enum rec_outcome rec_engine_premise_gone(struct rec_engine *e, struct rec_report *r, struct rec_action *a,
 					 const char *why)
 {
@@ -275,6 +280,8 @@ enum rec_outcome rec_repair_cancel(struct rec_engine *e, const struct rec_step *
 		return rec_engine_unknown(e, r, s, &a, "cancel answer lost (%s %.100s); %s",
 					  xch_rc_name((enum xch_rc)rc), err.msg, d);
 	}
+	if (rec_held_back(rc, &err))
+		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "%s: nothing sent", err.msg);
 	if (rc != XCH_OK && rc != XCH_UNKNOWN_ORDER) {
 		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "cancel of order %s refused: %s",
 				 a.order_id, err.msg);

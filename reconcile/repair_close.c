@@ -181,6 +181,8 @@ enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s
 			return rec_engine_unknown(e, r, s, &a, "close answer lost (%s); %s; %s", why, d, gone);
 		}
 	}
+	if (rec_held_back(rc, &err))
+		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "%s: nothing sent", err.msg);
 	if (rc != XCH_OK) {
 		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "close of %s refused: %s (%ld %s)",
 				 a.symbol, xch_rc_name((enum xch_rc)rc), err.code, err.msg);

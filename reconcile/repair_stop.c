@@ -259,6 +259,8 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 	}
 	if (rc == XCH_WOULD_TRIGGER)
 		return would_trigger(e, s, r, &a, size, "%ld %s", err.code, err.msg);
+	if (rec_held_back(rc, &err))
+		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "%s: nothing sent", err.msg);
 	if (rc != XCH_OK) {
 		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "stop for %s refused: %s (%ld %s)",
 				 a.symbol, xch_rc_name((enum xch_rc)rc), err.code, err.msg);

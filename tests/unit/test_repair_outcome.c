@@ -157,6 +157,23 @@ static void test_nothing_sent_while_journal_unreadable(void)
 	rk_free(k);
 }
 
+/* The request budget held the stop back (nothing sent, http 0): SKIPPED,
+ * no REPAIR_FAILED, and the next audit sends it. */
+static void test_stop_held_back_by_budget_is_skipped_then_sent(void)
+{
+	struct rk *k = rk_new(WD_MODE_PROTECT);
+	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
+	fake_inject(k->x, "stop", XCH_RATELIMIT, 0);
+	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
+	CU_ASSERT_EQUAL(rk_run(k, &f, 1), 0);
+	CU_ASSERT_EQUAL(rk_result(k, REC_ACT_PLACE_STOP)->a.outcome, REC_OUT_SKIPPED);
+	CU_ASSERT_EQUAL(rk_findings(k, REC_REPAIR_FAILED), 0);
+	CU_ASSERT_EQUAL(fake_count_open(k->x, "SKLUSDT"), 0);
+	CU_ASSERT_EQUAL(rk_run(k, &f, 1), 0);
+	CU_ASSERT_EQUAL(fake_count_open(k->x, "SKLUSDT"), 1);
+	rk_free(k);
+}
+
 void test_repair_outcome_register(void)
 {
 	CU_pSuite s = CU_add_suite("repair_outcome", NULL, NULL);
@@ -171,4 +188,6 @@ void test_repair_outcome_register(void)
 	CU_add_test(s, "test_refusal_with_code_is_failed", test_refusal_with_code_is_failed);
 	CU_add_test(s, "test_cancel_answer_lost_resolved_by_open_list", test_cancel_answer_lost_resolved_by_open_list);
 	CU_add_test(s, "test_nothing_sent_while_journal_unreadable", test_nothing_sent_while_journal_unreadable);
+	CU_add_test(s, "test_stop_held_back_by_budget_is_skipped_then_sent",
+		    test_stop_held_back_by_budget_is_skipped_then_sent);
 }
