@@ -459,6 +459,23 @@ static void restart_conditions(struct ctx *c, const char *sym, enum rec_pos_idx 
 	}
 }
 
+/* A finding about order o of an open position that must hold for
+ * grace_order_ms (its clock keyed by the order); NULL while it waits. */
+static struct rec_finding *order_finding(struct ctx *c, char kind, enum rec_code code, struct sym_ent *e,
+					 enum rec_pos_idx pidx, const struct rec_merged *mg, const struct rec_bot_row *live,
+					 const struct rec_order *o)
+{
+	char k[REC_KEY_MAX];
+	snprintf(k, sizeof k, "%c|%s|%d|%s", kind, e->sym, (int)pidx, o->id);
+	int64_t first = rec_mem_cond(c->m, k, e->sym, kind, 0, NULL);
+	if (!rec_rule_grace_passed(first, c->s->now_ms, c->p->grace_order_ms))
+		return NULL;
+	struct rec_finding *f = add_finding(c, code, e->sym, pidx);
+	fill_views(c, f, e, pidx_i(pidx), mg, live);
+	set_order(f, o);
+	return f;
+}
+
 static void judge_open(struct ctx *c, struct sym_ent *e, enum rec_pos_idx pidx, const struct rec_merged *mg,
 		       bool disputed)
 {
@@ -520,20 +537,14 @@ static void judge_open(struct ctx *c, struct sym_ent *e, enum rec_pos_idx pidx, 
 	struct rec_protection pr;
 	enum rec_oside closing = rec_rule_closing_side(mg);
 	rec_protection_eval(&mg->pos, closing, c->ord_by_sym + e->ord_first, e->ord_n, linger, c, &pr);
-	if (pr.wrong) {
-		/* grace like the other order findings, from when the condition
-		 * began (a flip: the bot moves its stop over) */
-		snprintf(k, sizeof k, "W|%s|%d|%s", e->sym, (int)pidx, pr.wrong->id);
-		int64_t wfirst = rec_mem_cond(c->m, k, e->sym, REC_COND_WRONG, 0, NULL);
-		if (rec_rule_grace_passed(wfirst, s->now_ms, p->grace_order_ms)) {
-			struct rec_finding *f = add_finding(c, REC_WRONG_SIDE_STOP, e->sym, pidx);
-			fill_views(c, f, e, pi, mg, live);
-			set_order(f, pr.wrong);
-			f->stop_qty = pr.stop_qty;
-			f->repairable = repairable;
-			detail_add(f, "%zu reducing stop(s) on the %s side of a %s position (cannot close it), e.g. %s",
-				   pr.nwrong, rec_oside_name(pr.wrong->side), rec_side_name(mg->pos.side), pr.wrong->id);
-		}
+	/* grace like the other order findings, from when the condition
+	 * began (a flip: the bot moves its stop over) */
+	struct rec_finding *f;
+	if (pr.wrong && (f = order_finding(c, REC_COND_WRONG, REC_WRONG_SIDE_STOP, e, pidx, mg, live, pr.wrong))) {
+		f->stop_qty = pr.stop_qty;
+		f->repairable = repairable;
+		detail_add(f, "%zu reducing stop(s) on the %s side of a %s position (cannot close it), e.g. %s", pr.nwrong,
+			   rec_oside_name(pr.wrong->side), rec_side_name(mg->pos.side), pr.wrong->id);
 	}
 	bool covered = rec_protection_covers(&pr, mg->pos.size);
 	if (orphan_i != SIZE_MAX) {
@@ -569,17 +580,10 @@ static void judge_open(struct ctx *c, struct sym_ent *e, enum rec_pos_idx pidx, 
 			detail_add(u, "stops cover %.10g of %.10g", pr.stop_qty, mg->pos.size);
 		}
 	}
-	if (pr.redundant) {
-		snprintf(k, sizeof k, "D|%s|%d|%s", e->sym, (int)pidx, pr.redundant->id);
-		int64_t dfirst = rec_mem_cond(c->m, k, e->sym, REC_COND_DUP, 0, NULL);
-		if (rec_rule_grace_passed(dfirst, s->now_ms, p->grace_order_ms)) {
-			struct rec_finding *f = add_finding(c, REC_DUPLICATE_STOP, e->sym, pidx);
-			fill_views(c, f, e, pi, mg, live);
-			set_order(f, pr.redundant);
-			f->stop_qty = pr.stop_qty;
-			f->repairable = repairable && !pr.redundant->position_attached;
-			detail_add(f, "%zu stops for one position; %s is redundant", pr.nstops, pr.redundant->id);
-		}
+	if (pr.redundant && (f = order_finding(c, REC_COND_DUP, REC_DUPLICATE_STOP, e, pidx, mg, live, pr.redundant))) {
+		f->stop_qty = pr.stop_qty;
+		f->repairable = repairable && !pr.redundant->position_attached;
+		detail_add(f, "%zu stops for one position; %s is redundant", pr.nstops, pr.redundant->id);
 	}
 }
 

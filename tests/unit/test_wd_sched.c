@@ -71,6 +71,31 @@ static void test_wd_sched_out_of_range_index_is_ignored(void)
 	wd_sched_free(&s);
 }
 
+/* The request budget's pace: an event burst never starts audits closer
+ * together than the minimum gap (one full listing per gap). */
+static void test_wd_sched_event_audits_respect_the_budget_gap(void)
+{
+	struct wd_sched s;
+	int64_t w;
+	wd_sched_init(&s, 1, 30000, 250, 0);
+	wd_sched_set_min_gap(&s, 0, 14000);
+	wd_sched_start(&s, 0, 0);
+	wd_sched_done(&s, 0, 100);
+	int audits = 1;
+	for (int64_t t = 200; t < 60000; t += 200) {
+		wd_sched_event(&s, 0, t); /* the bot places / cancels every 200 ms */
+		if (wd_sched_next(&s, t, &w) == 0) {
+			CU_ASSERT_TRUE(t - s.slot[0].last_start_ms >= 14000);
+			wd_sched_start(&s, 0, t);
+			wd_sched_done(&s, 0, t + 50);
+			audits++;
+		}
+	}
+	CU_ASSERT_TRUE(audits <= 1 + 60000 / 14000);
+	CU_ASSERT_TRUE(audits >= 60000 / 14000);
+	wd_sched_free(&s);
+}
+
 void test_wd_sched_register(void)
 {
 	static const struct tu_test tests[] = {
@@ -78,6 +103,7 @@ void test_wd_sched_register(void)
 		{ "test_wd_sched_event_burst_gives_one_audit_after_debounce", test_wd_sched_event_burst_gives_one_audit_after_debounce },
 		{ "test_wd_sched_event_during_audit_schedules_another", test_wd_sched_event_during_audit_schedules_another },
 		{ "test_wd_sched_out_of_range_index_is_ignored", test_wd_sched_out_of_range_index_is_ignored },
+		{ "test_wd_sched_event_audits_respect_the_budget_gap", test_wd_sched_event_audits_respect_the_budget_gap },
 		{ NULL, NULL },
 	};
 	tu_add_suite("wd_sched", tests);
