@@ -48,7 +48,7 @@ static int64_t slot_due(const struct wd_sched_slot *sl)
 	if (sl->event_due_ms && sl->event_due_ms < due)
 		due = sl->event_due_ms;
 	/* never before the budget's pace allows */
-	if (sl->last_start_ms && sl->min_gap_ms && due < sl->last_start_ms + sl->min_gap_ms)
+	if (sl->started && sl->min_gap_ms && due < sl->last_start_ms + sl->min_gap_ms)
 		due = sl->last_start_ms + sl->min_gap_ms;
 	return due;
 }
@@ -85,6 +85,7 @@ void wd_sched_start(struct wd_sched *s, size_t i, int64_t now)
 	s->slot[i].running = true;
 	s->slot[i].event_due_ms = 0;
 	s->slot[i].last_start_ms = now;
+	s->slot[i].started = true;
 }
 
 void wd_sched_done(struct wd_sched *s, size_t i, int64_t now)

@@ -21,6 +21,7 @@ struct wd_sched_slot {
 	uint64_t events;      /* stream events seen (for metrics) */
 	int64_t min_gap_ms;   /* request budget: audits start at least this far apart */
 	int64_t last_start_ms;
+	bool started;          /* last_start_ms is set */
 };
 
 struct wd_sched {
