@@ -307,10 +307,14 @@ static char *action_text(const struct rec_action *ac, const char *suffix)
 			 ac->outcome_detail[0] ? " — " : "", ac->outcome_detail, suffix);
 }
 
-/* An order was (or may have been) sent: SKIPPED means nothing went out. */
-static bool action_sent(const struct rec_action *ac)
+/* An order was (or may have been) sent: SKIPPED means nothing went out;
+ * except a step whose premise no longer held just before sending (the
+ * position flipped, the order changed): people are told about that too. */
+static bool action_told(const struct rec_action *ac)
 {
-	return ac->kind != REC_ACT_ALERT_ONLY && ac->outcome != REC_OUT_SKIPPED;
+	if (ac->kind == REC_ACT_ALERT_ONLY)
+		return false;
+	return ac->outcome != REC_OUT_SKIPPED || strncmp(ac->outcome_detail, "premise no longer holds", 23) == 0;
 }
 
 /* Rebuilds a finding from "account:exchange:symbol:CODE" (the journal
@@ -537,10 +541,10 @@ void wd_alerts_route(struct wd_engine *e, size_t i, const struct wd_audit *a)
 			matched = true;
 			free(did[k]);
 			did[k] = action_text(ac, "");
-			if (action_sent(ac))
+			if (action_told(ac))
 				acted[k] = true;
 		}
-		if (action_sent(ac) && !matched && ac->finding_key[0]) {
+		if (action_told(ac) && !matched && ac->finding_key[0]) {
 			/* its finding is not in this audit's list: still told */
 			struct alert_router_seed sd;
 			memset(&sd, 0, sizeof sd);
@@ -551,7 +555,7 @@ void wd_alerts_route(struct wd_engine *e, size_t i, const struct wd_audit *a)
 				free(txt);
 			}
 		}
-		if (action_sent(ac))
+		if (action_told(ac))
 			add_id(&ids, &nids, ac->id);
 	}
 	int rc = -1;
