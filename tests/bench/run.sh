@@ -210,6 +210,56 @@ fi
 bg_stop daemon
 bg_stop sim_daemon
 
+# ---- 6. request budget under the bot's churn (issue 15) ----
+# One Binance account with the documented limit (2400 weight / min, vigil's
+# share 20 % = 480): the bot places and cancels an order every 200 ms, then
+# 10 a second; every order event wakes vigil. The figure is vigil's weight
+# per minute as vigil-sim counted it for the key (the churn goes through the
+# control API, so all of it is vigil's).
+note "request budget under churn"
+CHURN_S=$([ "$QUICK" = 1 ] && echo 15 || echo 60)
+if start_sim sim_budget; then
+	export BENCH_BN_KEY=sim-binance-key BENCH_BN_SECRET=sim-binance-secret
+	BCONF=$VIGIL_TMP/budget.conf
+	{
+		echo "[vigil]"
+		echo "log_level = warn"
+		echo "audit_interval = 30s"
+		echo "audit_debounce = 250ms"
+		echo "metrics_listen = 127.0.0.1:0"
+		echo "instance = bench-budget"
+		echo "spool_dir = $VIGIL_TMP/bspool"
+		echo "[database]"
+		echo "enabled = false"
+		echo "[account churn]"
+		echo "exchange = binance"
+		echo "rest_url = http://127.0.0.1:$SIM_PORT"
+		echo "ws_url = ws://127.0.0.1:$SIM_PORT"
+		echo "api_key_env = BENCH_BN_KEY"
+		echo "api_secret_env = BENCH_BN_SECRET"
+		echo "mode = observe"
+	} >"$BCONF"
+	"$B/vigil" run -c "$BCONF" >"$VIGIL_TMP/budget.log" 2>&1 &
+	VIGIL_BG_PIDS[budget]=$!
+	sleep 3
+	weight() { python3 tests/bench/simctl.py counters "$SIM_PORT" sim-binance-key |
+		python3 -c 'import json,sys; print(json.load(sys.stdin).get("weight", 0))'; }
+	for period in 200 100; do
+		w0=$(weight)
+		n=$(python3 tests/bench/simctl.py churn "$SIM_PORT" sim-binance-key "$period" "$CHURN_S")
+		w1=$(weight)
+		awk -v w0="$w0" -v w1="$w1" -v s="$CHURN_S" -v n="$n" -v p="$period" 'BEGIN {
+			printf "budget_churn_%dms_orders %d orders\n", p, n
+			printf "budget_churn_%dms_vigil_weight_per_min %.0f weight/min\n", p, (w1 - w0) * 60 / s
+		}' | figs
+	done
+	fig "budget_vigil_share 480 weight/min"
+	bg_stop budget
+	bg_stop sim_budget
+else
+	BROKEN=1
+fi
+
 fig "machine_load1_end $(cut -d' ' -f1 /proc/loadavg) load"
 fig "bench_total_seconds $(($(date +%s) - T0)) s"
 

@@ -11,6 +11,8 @@
   simctl.py counters PORT KEY          the account's request counters (JSON)
   simctl.py setup-daemon PORT N        N accounts per exchange (bench-bn-I /
       bench-bb-I, secrets bench-secret), symbol BTCUSDT...; prints the keys
+  simctl.py churn PORT KEY PERIOD_MS SECS   the bot's churn: a LIMIT order
+      placed and cancelled every PERIOD_MS on KEY (prints the count)
   simctl.py proc PID                   "cpu_s rss_kib hwm_kib" of a process
   simctl.py push PORT RATE SECS KEY... RATE events/s in total for SECS s,
       round-robin over the accounts: alternately open / close a small
@@ -135,6 +137,27 @@ def push(port, rate, secs, keys):
     print(sent, bad, "%.2f" % (time.monotonic() - t0))
 
 
+def churn(port, key, period_ms, secs):
+    """The bot's churn: place and cancel a far-off LIMIT order every
+    period_ms through the control API (so every REST request the sim counts
+    for the key is vigil's). Prints the orders placed."""
+    n = 0
+    t0 = time.monotonic()
+    k = 0
+    while time.monotonic() - t0 < secs:
+        d = t0 + k * period_ms / 1000.0 - time.monotonic()
+        if d > 0:
+            time.sleep(d)
+        cid = "bot-churn-%d" % k
+        r = call(port, "POST", "/_sim/step", {"account": key, "op": "order", "symbol": "LTCUSDT", "type": "LIMIT",
+                                              "side": "BUY", "qty": "0.01", "price": "40", "client_id": cid})
+        if r.get("ok"):
+            n += 1
+            call(port, "POST", "/_sim/step", {"account": key, "op": "cancel", "symbol": "LTCUSDT", "client_id": cid})
+        k += 1
+    print(n)
+
+
 def proc(pid):
     with open("/proc/%s/stat" % pid) as f:
         st = f.read().rsplit(")", 1)[1].split()
@@ -159,6 +182,8 @@ def main():
         print(json.dumps(call(a[1], "GET", "/_sim/counters?account=" + a[2])))
     elif len(a) == 3 and a[0] == "setup-daemon":
         setup_daemon(a[1], int(a[2]))
+    elif len(a) == 5 and a[0] == "churn":
+        churn(a[1], a[2], float(a[3]), float(a[4]))
     elif len(a) == 2 and a[0] == "proc":
         proc(a[1])
     elif len(a) >= 5 and a[0] == "push":
