@@ -94,6 +94,9 @@ struct xch_close_req {
 	enum rec_pos_idx pidx;
 	double qty;                 /* exchange-confirmed size, rounded to step */
 	char client_id[REC_ID_MAX]; /* vgl-... */
+	/* Appended (issue 16): the instrument's quantity step; 0 = unknown.
+	 * The adapter prints qty as an exact multiple of it (xch_decimal.h). */
+	double qty_step;
 };
 
 struct xch_stop_req {
@@ -103,6 +106,11 @@ struct xch_stop_req {
 	double trigger_price;       /* rounded to tick by the caller */
 	double qty;                 /* 0 = close the whole position */
 	char client_id[REC_ID_MAX];
+	/* Appended (issue 16): the instrument's quantity step and price tick;
+	 * 0 = unknown. The adapter prints qty / trigger_price as exact
+	 * multiples of them (xch_decimal.h). */
+	double qty_step;
+	double price_tick;
 };
 
 /* What the exchange acknowledged. Never trust more than the id: Bybit's
@@ -149,6 +157,11 @@ struct xch_ops {
 	 * when the mode shows in the position rows instead (Bybit
 	 * positionIdx): the core reads it from there. */
 	int (*position_mode)(struct xch *x, enum rec_pos_mode *out, struct xch_err *err);
+	/* Appended (issue 15): the open orders of one symbol only (Binance
+	 * openOrders + openAlgoOrders with symbol=: weight 1 + 1 instead of
+	 * 40 + 40). May be NULL: xch_open_orders_of then filters the list. */
+	int (*open_orders_of)(struct xch *x, const char *symbol, struct rec_order **out, size_t *n,
+			      struct xch_err *err);
 };
 
 struct xch_config {
@@ -190,6 +203,10 @@ struct xch {
 	void *priv;
 	struct xch_budget *budget;  /* appended (issue 15): NULL for the fake adapter */
 };
+
+/* The open orders of symbol (the targeted query when the adapter has one,
+ * else the whole list filtered). */
+int xch_open_orders_of(struct xch *x, const char *symbol, struct rec_order **out, size_t *n, struct xch_err *err);
 
 /* What the adapter's requests are for from now on (enum xch_prio): the
  * repair engine marks its calls so they use the reserved slice. */

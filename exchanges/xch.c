@@ -173,6 +173,22 @@ xch_base_new(const struct xch_ops *ops, const struct xch_config *cfg, struct xch
 	return x;
 }
 
+int
+xch_open_orders_of(struct xch *x, const char *symbol, struct rec_order **out, size_t *n, struct xch_err *err)
+{
+	if (x->ops->open_orders_of)
+		return x->ops->open_orders_of(x, symbol, out, n, err);
+	int rc = x->ops->open_orders(x, out, n, err);
+	if (rc != XCH_OK)
+		return rc;
+	size_t w = 0;
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*out)[i].symbol, symbol) == 0)
+			(*out)[w++] = (*out)[i];
+	*n = w;
+	return XCH_OK;
+}
+
 void
 xch_set_prio(struct xch *x, enum xch_prio prio)
 {

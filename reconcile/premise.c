@@ -47,22 +47,16 @@ int rec_fresh_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx p
 
 int rec_fresh_orders(struct rec_ctx *c, const char *symbol, struct rec_order **out, size_t *n, char *why, size_t wl)
 {
-	struct rec_order *o = NULL;
-	size_t k = 0;
 	struct xch_err err = { 0 };
 	*out = NULL;
 	*n = 0;
-	if (c->x->ops->open_orders(c->x, &o, &k, &err) != XCH_OK) {
-		free(o);
+	if (xch_open_orders_of(c->x, symbol, out, n, &err) != XCH_OK) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
 		snprintf(why, wl, "open orders unavailable (%.160s)", err.msg);
 		return -1;
 	}
-	size_t w = 0;
-	for (size_t i = 0; i < k; i++)
-		if (strcmp(o[i].symbol, symbol) == 0)
-			o[w++] = o[i];
-	*out = o;
-	*n = w;
 	return 0;
 }
 

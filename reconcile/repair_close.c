@@ -23,7 +23,7 @@ static int cancel_reduce_only(struct rec_engine *e, const struct rec_step *s,
 	struct rec_order *o = NULL;
 	size_t n = 0;
 	struct xch_err err = { 0 };
-	if (c->x->ops->open_orders(c->x, &o, &n, &err) != XCH_OK) {
+	if (xch_open_orders_of(c->x, s->a.symbol, &o, &n, &err) != XCH_OK) {
 		free(o);
 		return -1;
 	}

@@ -25,7 +25,7 @@ static int listed(struct rec_engine *e, const struct rec_action *a, const char *
 	struct rec_order *l = NULL;
 	size_t n = 0;
 	struct xch_err err = { 0 };
-	if (e->ctx.x->ops->open_orders(e->ctx.x, &l, &n, &err) != XCH_OK) {
+	if (xch_open_orders_of(e->ctx.x, a->symbol, &l, &n, &err) != XCH_OK) {
 		free(l);
 		return -1;
 	}

@@ -198,7 +198,7 @@ enum rec_vres rec_verify_order_open(struct rec_ctx *c, const char *symbol, const
 		struct rec_order *o = NULL;
 		size_t no = 0;
 		struct xch_err err = { 0 };
-		if (c->x->ops->open_orders(c->x, &o, &no, &err) == XCH_OK) {
+		if (xch_open_orders_of(c->x, symbol, &o, &no, &err) == XCH_OK) {
 			for (size_t i = 0; i < no; i++)
 				if (strcmp(o[i].symbol, symbol) == 0 && order_match(&o[i], id, client_id)) {
 					*out = o[i];
@@ -236,7 +236,7 @@ enum rec_vres rec_verify_order_gone(struct rec_ctx *c, const char *symbol, const
 		struct rec_order *o = NULL;
 		size_t no = 0;
 		struct xch_err err = { 0 };
-		if (c->x->ops->open_orders(c->x, &o, &no, &err) == XCH_OK) {
+		if (xch_open_orders_of(c->x, symbol, &o, &no, &err) == XCH_OK) {
 			bool found = false;
 			for (size_t i = 0; i < no; i++)
 				if (strcmp(o[i].symbol, symbol) == 0 && strcmp(o[i].id, id) == 0)
@@ -276,7 +276,7 @@ int rec_find_by_client_id(struct rec_ctx *c, const char *symbol, const char *cli
 		struct rec_order *o = NULL;
 		size_t no = 0;
 		struct xch_err e2 = { 0 };
-		if (rc == XCH_UNKNOWN_ORDER && c->x->ops->open_orders(c->x, &o, &no, &e2) == XCH_OK) {
+		if (rc == XCH_UNKNOWN_ORDER && xch_open_orders_of(c->x, symbol, &o, &no, &e2) == XCH_OK) {
 			for (size_t i = 0; i < no; i++)
 				if (strcmp(o[i].symbol, symbol) == 0 && strcmp(o[i].client_id, client_id) == 0) {
 					*out = o[i];
