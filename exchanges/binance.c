@@ -11,6 +11,7 @@
 #include "exchanges/bn_parse.h"
 #include "exchanges/bn_rest.h"
 #include "exchanges/sign.h"
+#include "exchanges/xch_decimal.h"
 #include "watchdog/log.h"
 #include "watchdog/xalloc.h"
 
@@ -348,7 +349,10 @@ bn_close_position(struct xch *x, const struct xch_close_req *req, struct xch_ack
 		return xch_err_set(err, XCH_NO_POSITION, 0, 0, "refusing to close %s: quantity %g",
 				   req->symbol, req->qty);
 	char qty[48];
-	xch_fmt_dec(qty, sizeof qty, req->qty);
+	/* exact multiple of the step, no binary noise / exponent (issue 16) */
+	if (xch_fmt_decimal(qty, sizeof qty, req->qty, req->qty_step) < 0)
+		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing to close %s: quantity %.17g step %.17g "
+				   "has no exact decimal form", req->symbol, req->qty, req->qty_step);
 	char *sym = xch_urlencode(req->symbol);
 	char *cid = xch_urlencode(req->client_id);
 	char *mode = x->cfg.hedge_mode ? xasprintf("positionSide=%s", hedge_side(req->pidx, req->position_side))
@@ -381,8 +385,13 @@ bn_place_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack
 	if (!(req->trigger_price > 0) || req->qty < 0)
 		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing stop for %s: bad trigger/qty", req->symbol);
 	char trig[48], qty[48];
-	xch_fmt_dec(trig, sizeof trig, req->trigger_price);
-	xch_fmt_dec(qty, sizeof qty, req->qty);
+	/* exact multiples of tick / step, no binary noise / exponent, a tiny
+	 * price never printed as 0 (issue 16) */
+	if (xch_fmt_decimal(trig, sizeof trig, req->trigger_price, req->price_tick) < 0 ||
+	    xch_fmt_decimal(qty, sizeof qty, req->qty, req->qty_step) < 0)
+		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing stop for %s: trigger %.17g tick %.17g / "
+				   "qty %.17g step %.17g has no exact decimal form", req->symbol, req->trigger_price,
+				   req->price_tick, req->qty, req->qty_step);
 	char *sym = xch_urlencode(req->symbol);
 	char *cid = xch_urlencode(req->client_id);
 	char *size;

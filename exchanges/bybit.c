@@ -29,6 +29,7 @@
 #include "exchanges/bb_rest.h"
 #include "exchanges/jsonx.h"
 #include "exchanges/sign.h"
+#include "exchanges/xch_decimal.h"
 #include "watchdog/log.h"
 #include "watchdog/xalloc.h"
 
@@ -670,7 +671,10 @@ bb_close_position(struct xch *x, const struct xch_close_req *req, struct xch_ack
 		return xch_err_set(err, XCH_NO_POSITION, 0, 0, "refusing to close %s: quantity %g",
 				   req->symbol, req->qty);
 	char qty[48];
-	xch_fmt_dec(qty, sizeof qty, req->qty);
+	/* exact multiple of the step, no binary noise / exponent (issue 16) */
+	if (xch_fmt_decimal(qty, sizeof qty, req->qty, req->qty_step) < 0)
+		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing to close %s: quantity %.17g step %.17g "
+				   "has no exact decimal form", req->symbol, req->qty, req->qty_step);
 	struct json_object *b = json_object_new_object();
 	json_object_object_add(b, "category", json_object_new_string("linear"));
 	json_object_object_add(b, "symbol", json_object_new_string(req->symbol));
@@ -705,8 +709,13 @@ bb_place_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack
 	if (!(req->trigger_price > 0) || req->qty < 0)
 		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing stop for %s: bad trigger/qty", req->symbol);
 	char trig[48], qty[48];
-	xch_fmt_dec(trig, sizeof trig, req->trigger_price);
-	xch_fmt_dec(qty, sizeof qty, req->qty);
+	/* exact multiples of tick / step, no binary noise / exponent, a tiny
+	 * price never printed as 0 (issue 16) */
+	if (xch_fmt_decimal(trig, sizeof trig, req->trigger_price, req->price_tick) < 0 ||
+	    xch_fmt_decimal(qty, sizeof qty, req->qty, req->qty_step) < 0)
+		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing stop for %s: trigger %.17g tick %.17g / "
+				   "qty %.17g step %.17g has no exact decimal form", req->symbol, req->trigger_price,
+				   req->price_tick, req->qty, req->qty_step);
 	int idx = pidx_num(x, req->pidx, req->position_side);
 	struct json_object *b = json_object_new_object();
 	json_object_object_add(b, "category", json_object_new_string("linear"));

@@ -360,20 +360,3 @@ xch_urlencode(const char *s)
 	return o;
 }
 
-void
-xch_fmt_dec(char *buf, size_t cap, double v)
-{
-	if (!isfinite(v))
-		v = 0;
-	snprintf(buf, cap, "%.10f", v);
-	char *dot = strchr(buf, '.');
-	if (!dot)
-		return;
-	char *e = buf + strlen(buf) - 1;
-	while (e > dot && *e == '0')
-		*e-- = '\0';
-	if (e == dot)
-		*e = '\0';
-	if (strcmp(buf, "-0") == 0)
-		snprintf(buf, cap, "0");
-}

@@ -77,8 +77,5 @@ void xch_req_clear(struct xch_req *r);
 /* Percent-encodes s for a query string / form value (malloc'd). */
 char *xch_urlencode(const char *s);
 
-/* Formats a decimal without exponent and without trailing zeros
- * ("0.001", "65000"), as exchanges expect quantities and prices. */
-void xch_fmt_dec(char *buf, size_t cap, double v);
 
 #endif

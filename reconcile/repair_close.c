@@ -134,6 +134,7 @@ enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s
 		}
 		struct xch_close_req req;
 		memset(&req, 0, sizeof req);
+		req.qty_step = in ? in->step : 0;
 		snprintf(req.symbol, sizeof req.symbol, "%s", a.symbol);
 		req.position_side = a.position_side;
 		req.pidx = a.pidx;

@@ -227,6 +227,8 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 
 	struct xch_stop_req req;
 	memset(&req, 0, sizeof req);
+	req.qty_step = in ? in->step : 0;
+	req.price_tick = in ? in->tick : 0;
 	snprintf(req.symbol, sizeof req.symbol, "%s", a.symbol);
 	req.position_side = a.position_side;
 	req.pidx = a.pidx;

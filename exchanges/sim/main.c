@@ -21,7 +21,9 @@ static void on_signal(int sig)
 static void usage(void)
 {
 	fprintf(stderr, "usage: vigil-sim [--port N] [--scenario FILE] [--seed N]\n"
-			"                 [--account EXCH:KEY:SECRET[:BALANCE[:hedge]]]... [--log-level L]\n");
+			"                 [--account EXCH:KEY:SECRET[:BALANCE[:hedge]]]... [--log-level L]\n"
+			"                 [--binance-weight-limit N] [--binance-ban-after N] [--binance-ban-ms MS]\n"
+			"                 [--bybit-ip-limit N] [--bybit-ban-ms MS] [--bybit-uid-limits]\n");
 }
 
 static int add_account(struct sim_world *w, const char *spec)
@@ -51,6 +53,13 @@ int main(int argc, char **argv)
 	struct json_object *sc = NULL;
 	struct sigaction sa;
 	char err[200];
+	/* rate-limit switches (README "Rate limits"), applied after the scenario */
+	static const char *const lim_flags[][2] = {
+		{"--binance-weight-limit", "binance_weight_1m"}, {"--binance-ban-after", "binance_ban_after"},
+		{"--binance-ban-ms", "binance_ban_ms"}, {"--bybit-ip-limit", "bybit_ip_5s"},
+		{"--bybit-ban-ms", "bybit_ban_ms"}, {NULL, NULL},
+	};
+	struct json_object *lim = json_object_new_object();
 
 	log_set_level(LOG_LVL_WARN);
 	for (int i = 1; i < argc; i++) {
@@ -64,8 +73,30 @@ int main(int argc, char **argv)
 			seed = strtoull(v, NULL, 10), i++;
 		} else if ((!strcmp(a, "--account") || !strcmp(a, "--log-level")) && v) {
 			i++;
+		} else if (!strcmp(a, "--bybit-uid-limits")) {
+			json_object_object_add(lim, "bybit_uid", json_object_new_boolean(1));
 		} else {
-			usage();
+			int k;
+
+			for (k = 0; lim_flags[k][0] && strcmp(a, lim_flags[k][0]); k++)
+				;
+			if (!lim_flags[k][0] || !v) {
+				usage();
+				json_object_put(lim);
+				return 64;
+			}
+			json_object_object_add(lim, lim_flags[k][1], json_object_new_string(v));
+			i++;
+		}
+	}
+	{
+		struct sim_world *scratch = sim_world_new(1);
+		int bad = sim_limits_set(scratch, lim, err, sizeof err);
+
+		sim_world_free(scratch);
+		if (bad < 0) {
+			fprintf(stderr, "vigil-sim: %s\n", err);
+			json_object_put(lim);
 			return 64;
 		}
 	}
@@ -74,6 +105,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i + 1 < argc; i++) {
 		if (!strcmp(argv[i], "--account") && add_account(w, argv[i + 1]) < 0) {
 			fprintf(stderr, "vigil-sim: bad --account (want EXCH:KEY:SECRET[:BALANCE[:hedge]])\n");
+			json_object_put(lim);
 			sim_world_free(w);
 			return 64;
 		}
@@ -89,6 +121,7 @@ int main(int argc, char **argv)
 		sc = json_object_from_file(scenario);
 		if (!sc) {
 			fprintf(stderr, "vigil-sim: cannot read scenario %s\n", scenario);
+			json_object_put(lim);
 			sim_world_free(w);
 			return 66;
 		}
@@ -97,17 +130,22 @@ int main(int argc, char **argv)
 	if (!srv) {
 		fprintf(stderr, "vigil-sim: cannot listen on 127.0.0.1:%d\n", port);
 		json_object_put(sc);
+		json_object_put(lim);
 		sim_world_free(w);
 		return 69;
 	}
 	if (sc && sim_scenario_load(w, sc, 1, err, sizeof err) < 0) {
 		fprintf(stderr, "vigil-sim: scenario %s: %s\n", scenario, err);
 		json_object_put(sc);
+		json_object_put(lim);
 		sim_server_free(srv);
 		sim_world_free(w);
 		return 65;
 	}
 	json_object_put(sc);
+	sim_limits_set(w, lim, err, sizeof err); /* checked above */
+	w->lim.cfg0 = w->lim.cfg;
+	json_object_put(lim);
 	sim_world_defaults(w, 2);
 	for (int i = 0; i < w->nacct; i++)
 		log_secret_add(w->acct[i]->secret);

@@ -122,9 +122,11 @@ struct sim_account {
 	struct json_object *olog; /* order events: every create / cancel / trigger */
 	long long olog_seq;
 	struct sim_world *world;  /* back pointer (symbol table for sim_account_has) */
-	struct json_object *counters; /* "METHOD path" -> {count, weight} */
-	long long total, weight;
+	struct json_object *counters; /* "METHOD path" -> {count, weight, limited} */
+	long long total, weight, limited;
 	long long bal_updated;
+	/* Binance order counters (X-MBX-ORDER-COUNT-1M / -10S): calendar windows */
+	long long oc_min, oc_1m, oc_10s_win, oc_10s;
 };
 
 struct sim_fault {
@@ -135,7 +137,52 @@ struct sim_fault {
 	long long from, until; /* absolute ms, until 0 = open */
 	int count;             /* -1 unlimited */
 	int hits, status, ms, retry_after, code;
+	char mode[8]; /* answer_lost: drop, hang, error, delay */
 	struct sim_fault *next;
+};
+
+/* Rolling window: timestamps of the last cap accepted requests. */
+struct sim_ring {
+	long long *t;
+	int cap, head, n; /* head = next slot to write; n <= cap */
+};
+
+/* Bybit per-UID (API key) per-endpoint rolling-second bucket. */
+struct sim_uid_bucket {
+	char key[128], name[112]; /* API key ("public" without one), "METHOD path" */
+	int limit;
+	struct sim_ring ring;
+	long long accepted, rejected;
+	struct sim_uid_bucket *next;
+};
+
+/* Rate-limit enforcement (sim_limits.c). Every limit 0 = unlimited (off). */
+struct sim_limits_cfg {
+	int bn_weight_1m;     /* Binance REQUEST_WEIGHT per calendar minute, per IP */
+	int bn_ban_after;     /* further 429s in one window tolerated before the ban */
+	long long bn_ban_ms;  /* first ban; doubles per repeat, capped at 3 days */
+	int bb_ip_5s;         /* Bybit requests per IP per rolling 5 s */
+	long long bb_ban_ms;  /* Bybit IP block after a 403 */
+	int bb_uid;           /* enforce Bybit per-UID per-endpoint limits (10006) */
+};
+
+#define SIM_WHIST 16
+struct sim_limits {
+	struct sim_limits_cfg cfg, cfg0; /* cfg0: at start, restored by /_sim/reset */
+	/* Binance, one IP: the calendar-minute weight is w->wmin / w->wused */
+	long long whist_min[SIM_WHIST], whist_used[SIM_WHIST]; /* past windows */
+	int whist_n;
+	long long strikes_min; /* window of the strikes */
+	int strikes;           /* 429s answered in that window */
+	long long bn_ban_until;
+	int bn_bans;
+	long long bn_429, bn_418;
+	/* Bybit */
+	struct sim_ring bb_ip;
+	long long bb_ban_until;
+	int bb_bans;
+	long long bb_403, bb_10006;
+	struct sim_uid_bucket *uid;
 };
 
 /* Error as the exchange would answer it: code + message (+HTTP status). */
@@ -167,6 +214,7 @@ struct sim_world {
 	sim_emit_fn emit; /* stream sink (server or test) */
 	void *emit_ctx;
 	long long wmin, wused; /* Binance weight: current minute and its sum */
+	struct sim_limits lim;
 	struct json_object *start_accounts; /* for reset: account specs */
 	long long fake_now; /* tests: fixed clock when non-zero */
 	void *srv;          /* sim_server, when running */
@@ -199,7 +247,10 @@ struct sim_resp {
 	char client_id[64]; /* for the log */
 	struct sim_account *acct;
 	int weight;
+	int limited;  /* rejected by the rate limiter: 429 / 418 / 403 / 10006 */
+	int lost;     /* answer_lost: SIM_LOST_DROP (close, no answer), SIM_LOST_HANG */
 };
+enum { SIM_LOST_NONE = 0, SIM_LOST_DROP = 1, SIM_LOST_HANG = 2 };
 
 /* sim_util.c */
 long long sim_real_ms(void);
@@ -262,7 +313,8 @@ void sim_order_event(struct sim_world *w, struct sim_account *a, struct sim_orde
 const char *sim_by_name(int by);
 /* SIM_BY_ENGINE stays; anything else is REST while a request is handled. */
 int sim_by_resolve(struct sim_world *w, int by);
-void sim_count(struct sim_account *a, const char *method, const char *path, int weight);
+void sim_count(struct sim_account *a, const char *method, const char *path, int weight,
+	       int limited);
 void sim_new_listen_key(struct sim_world *w, struct sim_account *a);
 
 /* sim_engine.c: orders, fills, triggers */
@@ -320,6 +372,23 @@ struct sim_fault *sim_fault_find_sym(struct sim_world *w, const char *type, int 
 void sim_fault_clear(struct sim_world *w, int id); /* id < 0: all */
 struct json_object *sim_fault_list(struct sim_world *w);
 
+/* sim_limits.c: rate limits (off by default), see README "Rate limits" */
+void sim_limits_init(struct sim_world *w);
+void sim_limits_free(struct sim_world *w);
+/* Clears windows, bans and counters; cfg back to cfg0 when restore. */
+void sim_limits_clear(struct sim_world *w, int restore);
+/* Applies a limits object (POST /_sim/limits, scenario "limits", step op
+ * limits): -1 with err set on a bad key / value (nothing applied). */
+int sim_limits_set(struct sim_world *w, struct json_object *o, char *err, size_t errn);
+struct json_object *sim_limits_json(struct sim_world *w);
+/* Before a REST request is handled: 1 = rejected (r holds the answer). */
+int sim_limits_pre(struct sim_world *w, int ex, const struct sim_req *rq,
+		   struct sim_account *a, struct sim_resp *r);
+/* After: charges the weight of a served Binance request, sets the header. */
+void sim_limits_post(struct sim_world *w, int ex, struct sim_resp *r);
+/* Binance order counters of account a for a new order (headers). */
+void sim_limits_order_count(struct sim_world *w, struct sim_account *a, struct sim_resp *r);
+
 /* sim_rest.c: common REST entry (faults, logging, counters) */
 void sim_rest_handle(struct sim_world *w, const struct sim_req *rq, struct sim_resp *r);
 
@@ -346,6 +415,9 @@ struct json_object *sim_bb_position_json(struct sim_world *w, struct sim_account
 struct json_object *sim_bb_wallet_json(struct sim_world *w, struct sim_account *a, int ws);
 void sim_bb_envelope(struct sim_world *w, struct sim_resp *r, int code, const char *msg,
 		     struct json_object *result);
+/* Documented per-UID limit (requests per rolling second) of a Bybit route,
+ * 0 when method + path is not a route. */
+int sim_bb_uid_limit(const char *method, const char *path);
 
 /* sim_bybit_ws.c: topic payloads (data arrays, malloc'd) and op handling */
 char *sim_bb_ev_order(struct sim_world *w, struct sim_account *a, struct sim_order *o);

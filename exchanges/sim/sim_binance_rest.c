@@ -631,7 +631,7 @@ static void ep_new_order(struct bn_ctx *c, int algo)
 	struct sim_fault *f;
 	enum sim_fail e;
 
-	sim_resp_hdr(c->r, "X-MBX-ORDER-COUNT-1M", "1");
+	sim_limits_order_count(c->w, c->a, c->r);
 	if (!o)
 		return;
 	if ((f = sim_fault_find(c->w, "reject", SIM_BINANCE, c->rq->path, c->a->key, 1))) {
@@ -795,11 +795,13 @@ static void ep_listen_key(struct bn_ctx *c)
 
 int sim_bn_weight(const char *method, const char *path, const char *query)
 {
-	int has_sym = strstr(query, "symbol=") != NULL;
+	char sym[32];
+	int has_sym = sim_param(query, "symbol", sym, sizeof sym) && sym[0];
 
 	if (strstr(path, "positionRisk") || !strcmp(path, "/fapi/v3/account") ||
 	    !strcmp(path, "/fapi/v1/symbolConfig") || !strcmp(path, "/fapi/v1/allOrders") ||
-	    !strcmp(path, "/fapi/v2/balance") || !strcmp(path, "/fapi/v1/allAlgoOrders"))
+	    !strcmp(path, "/fapi/v2/balance") || !strcmp(path, "/fapi/v3/balance") ||
+	    !strcmp(path, "/fapi/v2/account") || !strcmp(path, "/fapi/v1/allAlgoOrders"))
 		return 5;
 	if (!strcmp(path, "/fapi/v1/openOrders") || !strcmp(path, "/fapi/v1/openAlgoOrders"))
 		return has_sym ? 1 : 40;

@@ -335,6 +335,24 @@ void sim_control_handle(struct sim_world *w, const struct sim_req *rq, struct si
 		sim_jint(o, "weight", a->weight);
 		json_object_object_add(o, "endpoints", json_object_get(a->counters));
 		answer(r, 200, o);
+	} else if (!strcmp(p, "/limits")) {
+		if (!strcmp(m, "POST") || !strcmp(m, "PUT")) {
+			if (!(o = body_json(rq, r)))
+				return;
+			if (sim_limits_set(w, o, err, sizeof err) < 0) {
+				bad(r, 400, err);
+			} else {
+				ans = sim_limits_json(w);
+				sim_jbool(ans, "ok", 1);
+				answer(r, 200, ans);
+			}
+			json_object_put(o);
+		} else if (!strcmp(m, "DELETE")) {
+			sim_limits_clear(w, 0); /* windows, bans, counters; config kept */
+			ok(r);
+		} else {
+			answer(r, 200, sim_limits_json(w));
+		}
 	} else if (!strcmp(p, "/reset") && !strcmp(m, "POST")) {
 		sim_world_reset(w);
 		sim_server_disconnect(w, NULL);

@@ -12,7 +12,7 @@ static const char *types[] = {
 	"positions_empty", "positions_omit", "rest_lag", "create_invisible",
 	"stop_would_trigger", "reject", "rate_limit", "http_status", "slow",
 	"clock_offset", "malformed", "truncated", "ws_disconnect", "listen_key_expire",
-	"stuck_triggering", NULL
+	"stuck_triggering", "answer_lost", NULL
 };
 
 static long long geti(struct json_object *o, const char *k, long long def)
@@ -29,6 +29,7 @@ struct sim_fault *sim_fault_add(struct sim_world *w, struct json_object *spec,
 				char *err, size_t errn)
 {
 	const char *type = sim_jstr(spec, "type"), *ex = sim_jstr(spec, "exchange");
+	const char *mode = sim_jstr(spec, "mode");
 	struct sim_fault *f, **tail;
 	long long now = w->fake_now ? w->fake_now : sim_real_ms();
 	int ok = 0;
@@ -41,6 +42,11 @@ struct sim_fault *sim_fault_add(struct sim_world *w, struct json_object *spec,
 	}
 	if (ex && strcmp(ex, "binance") && strcmp(ex, "bybit") && strcmp(ex, "any")) {
 		snprintf(err, errn, "bad exchange %s", ex);
+		return NULL;
+	}
+	if (!strcmp(type, "answer_lost") && mode && strcmp(mode, "drop") && strcmp(mode, "hang") &&
+	    strcmp(mode, "error") && strcmp(mode, "delay")) {
+		snprintf(err, errn, "bad mode %.40s (drop, hang, error or delay)", mode);
 		return NULL;
 	}
 	f = xcalloc(1, sizeof *f);
@@ -58,6 +64,7 @@ struct sim_fault *sim_fault_add(struct sim_world *w, struct json_object *spec,
 	f->ms = (int)geti(spec, "ms", 0);
 	f->retry_after = (int)geti(spec, "retry_after", 1);
 	f->code = (int)geti(spec, "code", 0);
+	snprintf(f->mode, sizeof f->mode, "%s", !strcmp(type, "answer_lost") ? mode ? mode : "drop" : "");
 	for (tail = &w->faults; *tail; tail = &(*tail)->next)
 		;
 	*tail = f;
@@ -141,6 +148,8 @@ struct json_object *sim_fault_list(struct sim_world *w)
 		sim_jint(o, "hits", f->hits);
 		sim_jint(o, "status", f->status);
 		sim_jint(o, "ms", f->ms);
+		if (f->mode[0])
+			sim_jstr_add(o, "mode", f->mode);
 		sim_jbool(o, "active", active(f, now));
 		json_object_array_add(arr, o);
 	}

@@ -232,6 +232,20 @@ int sim_step_run(struct sim_world *w, struct json_object *step, struct json_obje
 				}
 		return 0;
 	}
+	if (!strcmp(op, "limits")) {
+		struct json_object *l;
+
+		if (!json_object_object_get_ex(step, "limits", &l)) {
+			fail(ans, "missing limits", 0);
+			return -1;
+		}
+		if (sim_limits_set(w, l, err, sizeof err) < 0) {
+			fail(ans, err, 0);
+			return -1;
+		}
+		sim_jbool(ans, "ok", 1);
+		return 0;
+	}
 	if (!strcmp(op, "clear_faults")) {
 		sim_fault_clear(w, -1);
 		sim_jbool(ans, "ok", 1);
@@ -551,6 +565,15 @@ static int validate(struct sim_world *w, struct json_object *sc, char *err, size
 			return -1;
 		}
 	}
+	if (json_object_object_get_ex(sc, "limits", &sub) && sub) {
+		char lerr[128];
+
+		if (sim_limits_set(scratch, sub, lerr, sizeof lerr) < 0) {
+			snprintf(err, errn, "%s", lerr);
+			sim_world_free(scratch);
+			return -1;
+		}
+	}
 	sim_world_free(scratch);
 	return 0;
 }
@@ -606,6 +629,15 @@ int sim_scenario_load(struct sim_world *w, struct json_object *sc, int at_start,
 	for (size_t i = 0; faults && i < json_object_array_length(faults); i++)
 		if (!sim_fault_add(w, json_object_array_get_idx(faults, i), err, errn))
 			return -1; /* validated above; cannot happen */
+	{
+		struct json_object *l = NULL;
+
+		if (json_object_object_get_ex(sc, "limits", &l) && l &&
+		    sim_limits_set(w, l, err, errn) < 0)
+			return -1; /* validated above; cannot happen */
+		if (at_start)
+			w->lim.cfg0 = w->lim.cfg;
+	}
 	sim_scenario_cancel(w);
 	/* the bot's starting book: positions, then orders, then any other steps,
 	 * applied now through the normal order path (their errors name them) */

@@ -17,7 +17,8 @@ struct sim_msg {
 };
 
 enum { K_HTTP = 0, K_BN = 1, K_BB = 2 };
-enum { PH_NONE = 0, PH_WAIT, PH_HDR, PH_BODY };
+/* PH_DROP: close the connection without answering (answer_lost drop) */
+enum { PH_NONE = 0, PH_WAIT, PH_HDR, PH_BODY, PH_DROP };
 
 struct pss {
 	struct sim_server *srv;
@@ -236,7 +237,7 @@ static void delay_cb(lws_sorted_usec_list_t *sul)
 {
 	struct pss *p = lws_container_of(sul, struct pss, sul);
 
-	p->phase = PH_HDR;
+	p->phase = p->resp.lost == SIM_LOST_DROP ? PH_DROP : PH_HDR;
 	lws_callback_on_writable(p->wsi);
 }
 
@@ -283,12 +284,18 @@ static char *query_of(struct lws *wsi)
 
 static void respond_now(struct pss *p)
 {
+	if (p->resp.lost == SIM_LOST_HANG) {
+		/* answer_lost hang: executed, never answered; the connection stays
+		 * open until the client gives up (no timeout of ours) */
+		p->phase = PH_WAIT;
+		return;
+	}
 	if (p->resp.delay_ms > 0) {
 		p->phase = PH_WAIT;
 		lws_sul_schedule(lws_get_context(p->wsi), 0, &p->sul, delay_cb,
 				 (lws_usec_t)p->resp.delay_ms * LWS_US_PER_MS);
 	} else {
-		p->phase = PH_HDR;
+		p->phase = p->resp.lost == SIM_LOST_DROP ? PH_DROP : PH_HDR;
 		lws_callback_on_writable(p->wsi);
 	}
 }
@@ -526,6 +533,8 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		if (!p || !p->srv || p->phase == PH_NONE || p->phase == PH_WAIT)
 			return 0;
+		if (p->phase == PH_DROP)
+			return -1; /* answer_lost drop: close, nothing sent */
 		return write_http(wsi, p);
 	case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
 		if (!p)

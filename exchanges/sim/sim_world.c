@@ -18,6 +18,7 @@ struct sim_world *sim_world_new(unsigned long long seed)
 	w->anon->world = w;
 	snprintf(w->anon->key, sizeof w->anon->key, "public");
 	sim_account_reset(w, w->anon);
+	sim_limits_init(w);
 	return w;
 }
 
@@ -49,6 +50,7 @@ void sim_world_free(struct sim_world *w)
 	free(w->acct);
 	account_free(w->anon);
 	sim_fault_clear(w, -1);
+	sim_limits_free(w);
 	json_object_put(w->start_accounts);
 	free(w->sym);
 	free(w);
@@ -191,7 +193,8 @@ void sim_account_reset(struct sim_world *w, struct sim_account *a)
 	a->log = json_object_new_array();
 	a->olog = json_object_new_array();
 	a->counters = json_object_new_object();
-	a->total = a->weight = 0;
+	a->total = a->weight = a->limited = 0;
+	a->oc_min = a->oc_1m = a->oc_10s_win = a->oc_10s = 0;
 	a->bal_updated = now;
 }
 
@@ -249,6 +252,7 @@ void sim_world_reset(struct sim_world *w)
 		sim_account_reset(w, w->acct[i]);
 	sim_account_reset(w, w->anon);
 	w->wused = 0;
+	sim_limits_clear(w, 1);
 }
 
 void sim_log_add(struct sim_world *w, struct sim_account *a, struct json_object *entry)
@@ -316,7 +320,8 @@ void sim_order_event(struct sim_world *w, struct sim_account *a, struct sim_orde
 		json_object_array_del_idx(a->olog, 0, json_object_array_length(a->olog) - SIM_LOG_MAX);
 }
 
-void sim_count(struct sim_account *a, const char *method, const char *path, int weight)
+void sim_count(struct sim_account *a, const char *method, const char *path, int weight,
+	       int limited)
 {
 	char k[160];
 	struct json_object *e;
@@ -326,10 +331,13 @@ void sim_count(struct sim_account *a, const char *method, const char *path, int 
 		e = json_object_new_object();
 		sim_jint(e, "count", 0);
 		sim_jint(e, "weight", 0);
+		sim_jint(e, "limited", 0);
 		json_object_object_add(a->counters, k, e);
 	}
 	sim_jint(e, "count", json_object_get_int64(json_object_object_get(e, "count")) + 1);
 	sim_jint(e, "weight", json_object_get_int64(json_object_object_get(e, "weight")) + weight);
+	sim_jint(e, "limited", json_object_get_int64(json_object_object_get(e, "limited")) + !!limited);
 	a->total++;
 	a->weight += weight;
+	a->limited += !!limited;
 }
