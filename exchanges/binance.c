@@ -19,6 +19,23 @@
 
 /* ---- request plumbing ---- */
 
+/* The documented REQUEST_WEIGHT of a call (exchange-api.md 1.8), which the
+ * request budget counts: the open-order lists cost 40 without a symbol and
+ * 1 with one; positionRisk / account 5; positionSide/dual 30; most others
+ * 1 (new orders weigh 0 on the IP, counted 1 here to stay on the safe side). */
+static int
+bn_weight(const char *path, const char *params)
+{
+	bool sym = params && (!strncmp(params, "symbol=", 7) || strstr(params, "&symbol="));
+	if (!strcmp(path, "/fapi/v1/openOrders") || !strcmp(path, "/fapi/v1/openAlgoOrders"))
+		return sym ? 1 : 40;
+	if (strstr(path, "/positionRisk") || !strcmp(path, "/fapi/v3/account") || !strcmp(path, "/fapi/v1/allAlgoOrders"))
+		return 5;
+	if (!strcmp(path, "/fapi/v1/positionSide/dual"))
+		return 30;
+	return 1;
+}
+
 void
 bn_req_build(struct xch *x, struct xch_req *r, const char *method, const char *path, const char *params,
 	     bool sign)
@@ -53,6 +70,7 @@ bn_req_build(struct xch *x, struct xch_req *r, const char *method, const char *p
 	free(h);
 	if (in_body)
 		r->hdrs = curl_slist_append(r->hdrs, "Content-Type: application/x-www-form-urlencoded");
+	r->weight = bn_weight(path, params);
 }
 
 int
@@ -170,14 +188,15 @@ bn_positions(struct xch *x, struct rec_position **out, size_t *n, struct xch_err
 
 /* Parallel run of signed GETs with one re-sync + retry on -1021. */
 static void
-run_signed(struct xch *x, struct xch_req *r, const char *const *paths, size_t n, int *rc, struct xch_err *errs)
+run_signed(struct xch *x, struct xch_req *r, const char *const *paths, size_t n, const char *params, int *rc,
+	   struct xch_err *errs)
 {
 	struct xch_priv *p = xch_priv_of(x);
 	struct xch_req *rp[XCH_HTTP_MAX_PAR] = { 0 };
 	/* No server-time call first, even unsynced: a listing costs only its
 	 * own calls (a cron audit), and a -1021 below re-syncs and retries. */
 	for (size_t i = 0; i < n; i++) {
-		bn_req_build(x, &r[i], "GET", paths[i], NULL, true);
+		bn_req_build(x, &r[i], "GET", paths[i], params, true);
 		rp[i] = &r[i];
 	}
 	xch_http_run(p->http, rp, n);
@@ -196,7 +215,7 @@ run_signed(struct xch *x, struct xch_req *r, const char *const *paths, size_t n,
 		if (rc[i] != XCH_TIMESTAMP)
 			continue;
 		xch_req_clear(&r[i]);
-		bn_req_build(x, &r[i], "GET", paths[i], NULL, true);
+		bn_req_build(x, &r[i], "GET", paths[i], params, true);
 		rp[k++] = &r[i];
 	}
 	xch_http_run(p->http, rp, k);
@@ -242,8 +261,10 @@ static const char *const listing_paths[3] = {
 	"/fapi/v1/openAlgoOrders",
 };
 
+/* Regular + algo open orders; params "" = every symbol (weight 40 + 40),
+ * "symbol=S" = one (1 + 1). */
 static int
-bn_open_orders(struct xch *x, struct rec_order **out, size_t *n, struct xch_err *err)
+open_orders_q(struct xch *x, const char *params, struct rec_order **out, size_t *n, struct xch_err *err)
 {
 	struct xch_req r[2];
 	struct xch_err e[2] = { { 0 } };
@@ -251,7 +272,7 @@ bn_open_orders(struct xch *x, struct rec_order **out, size_t *n, struct xch_err 
 	*out = NULL;
 	*n = 0;
 	clear_err(err);
-	run_signed(x, r, listing_paths + 1, 2, rc, e);
+	run_signed(x, r, listing_paths + 1, 2, params, rc, e);
 	int res = rc[0] != XCH_OK ? rc[0] : rc[1];
 	if (res != XCH_OK) {
 		if (err)
@@ -265,13 +286,30 @@ bn_open_orders(struct xch *x, struct rec_order **out, size_t *n, struct xch_err 
 }
 
 static int
+bn_open_orders(struct xch *x, struct rec_order **out, size_t *n, struct xch_err *err)
+{
+	return open_orders_q(x, NULL, out, n, err);
+}
+
+static int
+bn_open_orders_of(struct xch *x, const char *symbol, struct rec_order **out, size_t *n, struct xch_err *err)
+{
+	char *sym = xch_urlencode(symbol);
+	char *q = xasprintf("symbol=%s", sym);
+	int rc = open_orders_q(x, q, out, n, err);
+	free(q);
+	free(sym);
+	return rc;
+}
+
+static int
 bn_fetch_listing(struct xch *x, struct xch_listing *l)
 {
 	struct xch_req r[3];
 	struct xch_err e[3] = { { 0 } };
 	int rc[3];
 	memset(l, 0, sizeof *l);
-	run_signed(x, r, listing_paths, 3, rc, e);
+	run_signed(x, r, listing_paths, 3, NULL, rc, e);
 	int64_t now = wd_wall_ms();
 
 	l->pos_rc = rc[0];
@@ -492,6 +530,7 @@ static const struct xch_ops bn_ops = {
 	.destroy = bn_destroy,
 	.stream_copy = xch_real_stream_copy,
 	.position_mode = bn_position_mode,
+	.open_orders_of = bn_open_orders_of,
 };
 
 struct xch *
