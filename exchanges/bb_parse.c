@@ -45,6 +45,8 @@ bb_map_retcode(long code)
 		return XCH_UNKNOWN_ORDER;
 	case 110017:
 		return XCH_REDUCE_ONLY;
+	case 110072:
+		return XCH_DUPLICATE;
 	case 110092:
 	case 110093:
 		return XCH_WOULD_TRIGGER;

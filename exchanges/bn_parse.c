@@ -41,6 +41,8 @@ bn_map_code(long code)
 		return XCH_REDUCE_ONLY;
 	case -2024:
 		return XCH_NO_POSITION;
+	case -4116:
+		return XCH_DUPLICATE;
 	case -4120:
 		return XCH_NOT_SUPPORTED;
 	case -1003:

@@ -36,6 +36,7 @@ enum xch_rc {
 	XCH_REJECTED,         /* any other business rejection (code in err) */
 	XCH_TOOBIG,           /* answer exceeded its size cap */
 	XCH_NO_POSITION,      /* nothing to close / position is flat */
+	XCH_DUPLICATE,        /* client id already used (-4116, Bybit 110072): the order exists */
 	XCH_RC_COUNT
 };
 

@@ -507,7 +507,7 @@ static int f_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack 
 	for (size_t i = 0; i < f->nord; i++)
 		if (f->ord[i].o.status == REC_OST_NEW && req->client_id[0] &&
 		    strcmp(f->ord[i].o.client_id, req->client_id) == 0)
-			return c->rc = fail(err, XCH_REJECTED, -4116, "ClientOrderId is duplicated.");
+			return c->rc = fail(err, XCH_DUPLICATE, -4116, "ClientOrderId is duplicated.");
 	struct fake_ord *o = new_ord(f);
 	if (!o)
 		return c->rc = fail(err, XCH_SERVER, -1000, "fake full");

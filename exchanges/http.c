@@ -212,6 +212,10 @@ setup(struct xch_http *h, CURL *c, struct xfer *t)
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (r->hdrs)
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, r->hdrs);
+	/* libcurl silently resends a request whose reused connection turns
+	 * out dead; an order must go out once: fresh connections for
+	 * everything that acts (POST / PUT / DELETE) */
+	curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, strcmp(r->method, "GET") ? 1L : 0L);
 	if (strcmp(r->method, "GET") == 0) {
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	} else {

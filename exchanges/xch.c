@@ -26,6 +26,7 @@ static const char *const rc_names[XCH_RC_COUNT] = {
 	[XCH_REJECTED] = "REJECTED",
 	[XCH_TOOBIG] = "TOOBIG",
 	[XCH_NO_POSITION] = "NO_POSITION",
+	[XCH_DUPLICATE] = "DUPLICATE",
 };
 
 const char *

@@ -162,7 +162,7 @@ enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s
 	}
 	if (rc == XCH_NO_POSITION)
 		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "exchange: no position to close");
-	if (rc != XCH_OK && xch_rc_outcome_unknown((enum xch_rc)rc)) {
+	if (rc != XCH_OK && (xch_rc_outcome_unknown((enum xch_rc)rc) || rc == XCH_DUPLICATE)) {
 		/* the answer was lost: the order by client id, else the
 		 * position's size says whether the close went through */
 		char why[160];

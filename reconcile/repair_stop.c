@@ -240,7 +240,9 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 	struct xch_err err = { 0 };
 	int rc = c->x->ops->place_stop(c->x, &req, &ack, &err);
 
-	if (rc != XCH_OK && xch_rc_outcome_unknown((enum xch_rc)rc)) {
+	/* a lost answer, or our client id already taken (the request reached
+	 * the exchange twice, e.g. resent on a dead connection): look it up */
+	if (rc != XCH_OK && (xch_rc_outcome_unknown((enum xch_rc)rc) || rc == XCH_DUPLICATE)) {
 		/* the answer was lost, not necessarily the order: look it up by
 		 * client id, with backoff, inside the verification budget */
 		struct rec_order g;
