@@ -77,9 +77,12 @@ for p in s["positions"]:
     stops = [x for x in s["stops"] if x["symbol"] == p["symbol"]]
     print("    %-9s %-5s %-8s stop: %s" % (p["symbol"], p["position_side"], p["amt"],
           ", ".join("%s by %s" % (x["trigger"], "vigil" if (x.get("client_id") or "").startswith("vgl-") else "bot") for x in stops) or "NONE"))
-for x in s["stops"]:
+# `stops` lists only orders protecting an open leg: a leftover is in conditional_orders
+for x in s["conditional_orders"]:
     if x["symbol"] not in pos:
-        print("    %-9s no position, stop %s left behind (ORPHAN_ORDER: protect mode alerts only)" % (x["symbol"], x["trigger"]))
+        print("    %-9s no position, %s %s %s left behind by %s (ORPHAN_ORDER: protect mode alerts only)" % (
+              x["symbol"], x["side"], x["stop_type"] or x["type"], x["trigger"],
+              "vigil" if (x.get("client_id") or "").startswith("vgl-") else "bot"))
 '
 done
 if [ -n "$METRICS" ]; then

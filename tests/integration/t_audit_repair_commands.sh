@@ -29,12 +29,21 @@ st=[x for x in s["stops"] if x["symbol"]=="LTCUSDT"]
 assert len(st)==1 and abs(float(st[0]["trigger"])-78.8)<1e-9 and st[0]["client_id"].startswith("vgl-"), st' || fail "stop on the exchange"
 
 rc=$(run cancel 99999 --yes); [ "$rc" = 65 ] || fail "unknown order: want 65, got $rc"
+# `stops` lists only orders protecting an open leg; the ETHUSDT stop with no
+# position is a leftover in `conditional_orders`
+eth_left() { sim_state | python3 -c '
+import json,sys; s=json.load(sys.stdin)
+print(sum(1 for o in s["conditional_orders"] if o["symbol"]=="ETHUSDT"))'; }
+[ "$(eth_left)" = 1 ] || fail "the ETHUSDT orphan stop is not open before cancel-orphans: $(sim_state)"
 rc=$(run cancel-orphans --yes); [ "$rc" = 0 ] || fail "cancel-orphans rc $rc $(cat "$VIGIL_TMP/r.out")"
 grep -q 'cancel ETHUSDT order' "$VIGIL_TMP/r.out" || fail "orphan not planned"
 grep -q 'LTCUSDT' "$VIGIL_TMP/r.out" && fail "cancel-orphans touched the protected position's stop"
 sim_state | python3 -c '
 import json,sys; s=json.load(sys.stdin)
-assert [x["symbol"] for x in s["stops"]]==["LTCUSDT"], s["stops"]' || fail "stops after cancel-orphans"
+assert [x["symbol"] for x in s["stops"]]==["LTCUSDT"], s["stops"]
+assert not [o for o in s["conditional_orders"] if o["symbol"]=="ETHUSDT"], s["conditional_orders"]
+c=[o for o in s["orders"] if o["symbol"]=="ETHUSDT" and o["conditional"]]
+assert len(c)==1 and not c[0]["open"] and c[0]["cancelled_by"]=="rest", c' || fail "stops after cancel-orphans"
 
 rc=$(run close LTCUSDT --yes); [ "$rc" = 0 ] || fail "close rc $rc $(cat "$VIGIL_TMP/r.out")"
 grep -q 'reduce-only market SELL 1' "$VIGIL_TMP/r.out" || fail "close plan"

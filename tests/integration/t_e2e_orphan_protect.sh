@@ -54,7 +54,10 @@ wait_until 20 has_vigil_stop || fail "no stop placed by vigil: $(sim_state)"
 sim_state | python3 -c '
 import json,sys; s=json.load(sys.stdin)
 st=[x for x in s["stops"] if x["symbol"]=="LTCUSDT"]
-assert len(st)==1, st
+assert len(st)==1, st     # exactly one order protects the leg (the sim judges it)
+# and vigil sent exactly one conditional order for it (none resting unprotecting)
+v=[o for o in s["conditional_orders"] if o["symbol"]=="LTCUSDT" and (o.get("client_id") or "").startswith("vgl-")]
+assert len(v)==1 and v[0]["client_id"]==st[0]["client_id"], v
 # a long is protected by a SELL stop below the mark (80 - 2% = 78.4)
 o=[x for x in s["orders"] if x.get("client_id")==st[0]["client_id"]][0]
 assert o["side"]=="SELL", o
