@@ -68,7 +68,7 @@ KEYS = {"binance": ("sim-binance-key", "sim-binance-secret"),
 # chaos only. Of the protection rows, two cells (take-profit only under REST
 # lag, stuck TRIGGERING); trailing-only and non-reduce run under make chaos.
 REDUCED = [
-    ("stuck-trigger", "none"), ("tp-only", "rest-lag"),
+    ("stuck-trigger", "none"), ("tp-only", "rest-lag"), ("unprotected", "answer-lost"),
     ("SKLUSDT", "none"), ("SKLUSDT", "listenkey"), ("SKLUSDT", "db-restart"), ("SKLUSDT", "skew"),
     ("AVLUSDT", "rest-lag"), ("AVLUSDT", "5xx"), ("AVLUSDT", "ws-drop"), ("AVLUSDT", "bybit-min"),
     ("KAVAUSDT", "rest[]"), ("KAVAUSDT", "429"), ("KAVAUSDT", "slow"), ("KAVAUSDT", "restart"),
