@@ -235,6 +235,17 @@ enum rec_outcome rec_engine_unknown(struct rec_engine *e, struct rec_report *r, 
 	return rec_engine_finish(e, r, a, REC_OUT_UNKNOWN, "outcome unknown — check order %s: %s", a->client_id, buf);
 }
 
+void rec_engine_journal_finding(const struct rec_engine *e, struct rec_finding *f)
+{
+	struct rec_finding about;
+	memset(&about, 0, sizeof about);
+	snprintf(about.account, sizeof about.account, "%s", e->acct->name);
+	about.exchange = e->ctx.x->cfg.exchange;
+	rec_raise(f, &about, REC_JOURNAL_UNREADABLE, rec_now(e->ctx.clk),
+		  "the journal's unfinished intents cannot be listed: nothing is sent for %s until they can",
+		  e->acct->name);
+}
+
 bool rec_held_back(int rc, const struct xch_err *err)
 {
 	return rc == XCH_RATELIMIT && err->http == 0;
@@ -323,16 +334,8 @@ int rec_engine_run(struct rec_engine *e, const struct rec_plan *p, struct rec_re
 	 * sent for the account until it can be listed */
 	bool journal_ok = e->dry_run || e->recovered || rec_engine_recover(e, r) >= 0;
 	if (!journal_ok) {
-		struct rec_finding f;
-		struct rec_finding about;
-		memset(&about, 0, sizeof about);
-		snprintf(about.account, sizeof about.account, "%s", e->acct->name);
-		about.exchange = e->ctx.x->cfg.exchange;
-		rec_raise(&f, &about, REC_JOURNAL_UNREADABLE, rec_now(e->ctx.clk),
-			  "the journal's unfinished intents cannot be listed: nothing is sent for %s until they can",
-			  e->acct->name);
 		r->findings = xrealloc(r->findings, (r->nfind + 1) * sizeof *r->findings);
-		r->findings[r->nfind++] = f;
+		rec_engine_journal_finding(e, &r->findings[r->nfind++]);
 	}
 	for (size_t i = 0; i < p->n; i++) {
 		const struct rec_step *s = &p->steps[i];

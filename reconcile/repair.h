@@ -139,6 +139,8 @@ enum rec_outcome rec_engine_unknown(struct rec_engine *e, struct rec_report *r, 
 				    struct rec_action *a, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* No new action for symbol until the journal's intents are resolved. */
 void rec_engine_block(struct rec_engine *e, const char *symbol);
+/* JOURNAL_UNREADABLE for the engine's account (now). */
+void rec_engine_journal_finding(const struct rec_engine *e, struct rec_finding *f);
 /* The request budget kept the call back (nothing was sent): the step ends
  * SKIPPED and is tried again by a later audit, never into the limit. */
 bool rec_held_back(int rc, const struct xch_err *err);

@@ -106,9 +106,34 @@ static void journal_metric(const struct wd_acct_rt *r)
 	wd_metric_set("vigil_journal_readable", lbl, r->rep->eng.journal_unreadable ? 0 : 1);
 }
 
+/* Until the journal could be listed, every audit tries again (recovery
+ * comes before anything is sent), and the account is reported meanwhile. */
+static void journal_check(struct wd_engine *e, size_t i, struct wd_audit *a)
+{
+	struct wd_acct_rt *r = &e->acct[i];
+	if (!e->journal || e->opts.dry_run)
+		return;
+	wd_repair_init(e, i);
+	if (!r->rep->eng.recovered) {
+		struct rec_report rep;
+		memset(&rep, 0, sizeof rep);
+		rec_engine_recover(&r->rep->eng, &rep);
+		log_report(r, &rep);
+		merge_report(a, &rep);
+		rec_report_free(&rep);
+	}
+	journal_metric(r);
+	if (!r->rep->eng.journal_unreadable)
+		return;
+	struct rec_finding f;
+	rec_engine_journal_finding(&r->rep->eng, &f);
+	wd_audit_add_finding(a, &f);
+}
+
 void wd_engine_repair(struct wd_engine *e, size_t i, struct wd_audit *a)
 {
 	struct wd_acct_rt *r = &e->acct[i];
+	journal_check(e, i, a);
 	if (a->nfindings == 0 || !e->journal)
 		return;
 	wd_repair_init(e, i);
