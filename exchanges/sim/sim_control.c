@@ -8,6 +8,21 @@
 #include "exchanges/sim/sim.h"
 #include "watchdog/xalloc.h"
 
+/* The entries of a log array newer than the query's since=SEQ (a new
+ * array holding references). */
+static struct json_object *since_seq(struct json_object *log, const char *query)
+{
+	char since[24];
+	long long s = sim_param(query, "since", since, sizeof since) ? atoll(since) : 0;
+	struct json_object *o = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(log); i++) {
+		struct json_object *e = json_object_array_get_idx(log, i);
+		if (json_object_get_int64(json_object_object_get(e, "seq")) > s)
+			json_object_array_add(o, json_object_get(e));
+	}
+	return o;
+}
+
 static struct json_object *order_view(struct sim_world *w, struct sim_order *o)
 {
 	struct sim_symbol *s = &w->sym[o->sym];
@@ -297,36 +312,9 @@ void sim_control_handle(struct sim_world *w, const struct sim_req *rq, struct si
 	} else if (!strcmp(p, "/state")) {
 		if ((a = acct_arg(w, rq, r)))
 			answer(r, 200, sim_state_json(w, a));
-	} else if (!strcmp(p, "/log")) {
-		char since[24];
-		long long s;
-
-		if (!(a = acct_arg(w, rq, r)))
-			return;
-		s = sim_param(rq->query, "since", since, sizeof since) ? atoll(since) : 0;
-		o = json_object_new_array();
-		for (size_t i = 0; i < json_object_array_length(a->log); i++) {
-			struct json_object *e = json_object_array_get_idx(a->log, i);
-
-			if (json_object_get_int64(json_object_object_get(e, "seq")) > s)
-				json_object_array_add(o, json_object_get(e));
-		}
-		answer(r, 200, o);
-	} else if (!strcmp(p, "/order_log")) {
-		char since[24];
-		long long s;
-
-		if (!(a = acct_arg(w, rq, r)))
-			return;
-		s = sim_param(rq->query, "since", since, sizeof since) ? atoll(since) : 0;
-		o = json_object_new_array();
-		for (size_t i = 0; i < json_object_array_length(a->olog); i++) {
-			struct json_object *e = json_object_array_get_idx(a->olog, i);
-
-			if (json_object_get_int64(json_object_object_get(e, "seq")) > s)
-				json_object_array_add(o, json_object_get(e));
-		}
-		answer(r, 200, o);
+	} else if (!strcmp(p, "/log") || !strcmp(p, "/order_log")) {
+		if ((a = acct_arg(w, rq, r)))
+			answer(r, 200, since_seq(!strcmp(p, "/log") ? a->log : a->olog, rq->query));
 	} else if (!strcmp(p, "/counters")) {
 		if (!(a = acct_arg(w, rq, r)))
 			return;
