@@ -55,37 +55,6 @@ static int cancel_reduce_only(struct rec_engine *e, const struct rec_step *s,
 	return cancelled;
 }
 
-/* The position as the exchange confirms it now: 1 open (*p), 0 flat or not
- * listed, -1 could not tell. *src names the source. */
-static int confirm(struct rec_engine *e, const struct rec_action *a, struct rec_position *p,
-		   const char **src)
-{
-	struct rec_ctx *c = &e->ctx;
-	int s = rec_stream_position(c, a->symbol, a->pidx, p);
-	if (s == 1) {
-		*src = "stream";
-		return p->size > 0 ? 1 : 0;
-	}
-	*src = "REST";
-	struct rec_position *rp = NULL;
-	size_t n = 0;
-	struct xch_err err = { 0 };
-	if (c->x->ops->positions(c->x, &rp, &n, &err) != XCH_OK) {
-		free(rp);
-		return -1;
-	}
-	int found = 0;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(rp[i].symbol, a->symbol) == 0 && rp[i].size > 0 &&
-		    (a->pidx == REC_PIDX_BOTH || rp[i].pidx == a->pidx)) {
-			*p = rp[i];
-			found = 1;
-			break;
-		}
-	free(rp);
-	return found;
-}
-
 enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s,
 				  struct rec_report *r)
 {
@@ -99,7 +68,7 @@ enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s
 	struct rec_position p;
 	memset(&p, 0, sizeof p);
 	const char *src = "";
-	int cf = confirm(e, &a, &p, &src);
+	int cf = rec_fresh_position(&e->ctx, a.symbol, a.pidx, &p, &src);
 	if (cf == 0)
 		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
 					 "%s shows no open %s position now: nothing sent", src, a.symbol);

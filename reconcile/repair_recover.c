@@ -18,29 +18,6 @@ void rec_engine_block(struct rec_engine *e, const char *symbol)
 	snprintf(e->blocked[e->nblocked++], REC_SYM_MAX, "%s", symbol);
 }
 
-/* 1 listed (*o), 0 not listed, -1 error */
-static int listed(struct rec_engine *e, const struct rec_action *a, const char *id,
-		  const char *cid, struct rec_order *o)
-{
-	struct rec_order *l = NULL;
-	size_t n = 0;
-	struct xch_err err = { 0 };
-	if (xch_open_orders_of(e->ctx.x, a->symbol, &l, &n, &err) != XCH_OK) {
-		free(l);
-		return -1;
-	}
-	int r = 0;
-	for (size_t i = 0; i < n && !r; i++)
-		if (strcmp(l[i].symbol, a->symbol) == 0 &&
-		    ((id && id[0] && strcmp(l[i].id, id) == 0) ||
-		     (cid && cid[0] && strcmp(l[i].client_id, cid) == 0))) {
-			*o = l[i];
-			r = 1;
-		}
-	free(l);
-	return r;
-}
-
 /* Returns the outcome decided, or REC_OUT_PENDING if it cannot tell. */
 static enum rec_outcome resolve(struct rec_engine *e, struct rec_action *a, char *d, size_t dl)
 {
@@ -48,7 +25,7 @@ static enum rec_outcome resolve(struct rec_engine *e, struct rec_action *a, char
 	struct rec_order o;
 	struct xch_err err = { 0 };
 	if (a->kind == REC_ACT_CANCEL_ORDER) {
-		int l = listed(e, a, a->order_id, NULL, &o);
+		int l = rec_order_listed(&e->ctx, a->symbol, a->order_id, NULL, &o);
 		if (l < 0) {
 			snprintf(d, dl, "open orders unavailable");
 			return REC_OUT_PENDING;
@@ -66,7 +43,7 @@ static enum rec_outcome resolve(struct rec_engine *e, struct rec_action *a, char
 	int rc = c->x->ops->get_order(c->x, a->symbol, "", a->client_id, algo, &o, &err);
 	if (rc == XCH_UNKNOWN_ORDER) {
 		/* Binance algo stops may only be findable in the open list */
-		int l = listed(e, a, NULL, a->client_id, &o);
+		int l = rec_order_listed(&e->ctx, a->symbol, NULL, a->client_id, &o);
 		if (l < 0) {
 			snprintf(d, dl, "open orders unavailable");
 			return REC_OUT_PENDING;

@@ -195,21 +195,14 @@ enum rec_vres rec_verify_order_open(struct rec_ctx *c, const char *symbol, const
 	int64_t start = rec_now(c->clk);
 	snprintf(detail, dlen, "not listed");
 	for (int n = 0;; n++) {
-		struct rec_order *o = NULL;
-		size_t no = 0;
-		struct xch_err err = { 0 };
-		if (xch_open_orders_of(c->x, symbol, &o, &no, &err) == XCH_OK) {
-			for (size_t i = 0; i < no; i++)
-				if (strcmp(o[i].symbol, symbol) == 0 && order_match(&o[i], id, client_id)) {
-					*out = o[i];
-					free(o);
-					snprintf(detail, dlen, "listed open as %s", out->id);
-					return REC_V_OK;
-				}
-		} else {
-			snprintf(detail, dlen, "open orders: %s", err.msg);
+		int l = rec_order_listed(c, symbol, id, client_id, out);
+		if (l == 1) {
+			snprintf(detail, dlen, "listed open as %s", out->id);
+			return REC_V_OK;
 		}
-		free(o);
+		if (l < 0)
+			snprintf(detail, dlen, "open orders unavailable");
+		struct xch_err err = { 0 };
 		struct rec_order g;
 		if (c->x->ops->get_order(c->x, symbol, id ? id : "", client_id ? client_id : "",
 					 is_algo, &g, &err) == XCH_OK &&
@@ -258,6 +251,26 @@ enum rec_vres rec_verify_order_gone(struct rec_ctx *c, const char *symbol, const
 	return REC_V_TIMEOUT;
 }
 
+int rec_order_listed(struct rec_ctx *c, const char *symbol, const char *id, const char *client_id,
+		     struct rec_order *out)
+{
+	struct rec_order *o = NULL;
+	size_t no = 0;
+	struct xch_err err = { 0 };
+	if (xch_open_orders_of(c->x, symbol, &o, &no, &err) != XCH_OK) {
+		free(o);
+		return -1;
+	}
+	int r = 0;
+	for (size_t i = 0; i < no && !r; i++)
+		if (strcmp(o[i].symbol, symbol) == 0 && order_match(&o[i], id, client_id)) {
+			*out = o[i];
+			r = 1;
+		}
+	free(o);
+	return r;
+}
+
 int rec_find_by_client_id(struct rec_ctx *c, const char *symbol, const char *client_id, bool is_algo,
 			  struct rec_order *out, char *detail, size_t dlen)
 {
@@ -273,20 +286,13 @@ int rec_find_by_client_id(struct rec_ctx *c, const char *symbol, const char *cli
 		}
 		/* Binance algo orders may only show in the open list; asked only
 		 * when the lookup said "unknown" (the list costs weight) */
-		struct rec_order *o = NULL;
-		size_t no = 0;
-		struct xch_err e2 = { 0 };
-		if (rc == XCH_UNKNOWN_ORDER && xch_open_orders_of(c->x, symbol, &o, &no, &e2) == XCH_OK) {
-			for (size_t i = 0; i < no; i++)
-				if (strcmp(o[i].symbol, symbol) == 0 && strcmp(o[i].client_id, client_id) == 0) {
-					*out = o[i];
-					free(o);
-					snprintf(detail, dlen, "order %s (%s) listed open", out->id, client_id);
-					return 1;
-				}
-			r = 0; /* both sources answered: not there (yet) */
+		int l = rc == XCH_UNKNOWN_ORDER ? rec_order_listed(c, symbol, NULL, client_id, out) : -1;
+		if (l == 1) {
+			snprintf(detail, dlen, "order %s (%s) listed open", out->id, client_id);
+			return 1;
 		}
-		free(o);
+		if (l == 0)
+			r = 0; /* both sources answered: not there (yet) */
 		if (rc != XCH_UNKNOWN_ORDER)
 			snprintf(detail, dlen, "lookup of %s failed: %.160s", client_id, err.msg);
 		int64_t wait = rec_backoff_ms(&c->cfg, n);

@@ -81,6 +81,11 @@ enum rec_vres rec_verify_order_open(struct rec_ctx *c, const char *symbol, const
 				    const char *client_id, bool is_algo, struct rec_order *out,
 				    char *detail, size_t dlen);
 
+/* The open list of symbol (one fresh call): 1 = the order with id or
+ * client id (either may be NULL / "") is listed (*out), 0 = not, -1 = error. */
+int rec_order_listed(struct rec_ctx *c, const char *symbol, const char *id, const char *client_id,
+		     struct rec_order *out);
+
 /* After an answer was lost: looks the order up by client id (get_order,
  * then the open list) with backoff inside the budget. 1 = found (*out),
  * 0 = the exchange answered and does not know it (within the budget),
