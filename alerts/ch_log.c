@@ -4,8 +4,8 @@
 #include <stdlib.h>
 
 #include "alerts/channel.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 static int log_send(struct alert_channel *ch, const struct alert_msg *m, struct alert_send_status *st)
 {

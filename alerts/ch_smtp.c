@@ -11,8 +11,8 @@
 
 #include "alerts/ch_int.h"
 #include "alerts/channel.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 #define SMTP_MAX_RCPT 16
 

@@ -10,8 +10,8 @@
 
 #include "alerts/ch_int.h"
 #include "alerts/channel.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 #define TG_MAX_CHATS 16
 #define TG_PROGRESS_MAX 64

@@ -8,7 +8,7 @@
 
 #include "alerts/ch_int.h"
 #include "alerts/channel.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 static int wh_send(struct alert_channel *ch, const struct alert_msg *m, struct alert_send_status *st)
 {

@@ -12,8 +12,8 @@
 #include <time.h>
 
 #include "alerts/ch_int.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 

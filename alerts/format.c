@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 char *alert_redact_dup(const char *s)
 {

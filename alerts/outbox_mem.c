@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 struct mem_box {
 	pthread_mutex_t mu;

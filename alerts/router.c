@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "alerts/format.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 #define RATE_WINDOW_MS 60000
 #define MAX_ROUTES 16

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "alerts/channel.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 static size_t esc_len(unsigned char c)
 {

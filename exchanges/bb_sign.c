@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 char *
 bb_sign_string(int64_t ts_ms, const char *api_key, int64_t recv_window_ms, const char *payload)

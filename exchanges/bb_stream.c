@@ -17,8 +17,8 @@
 #include "exchanges/bb_parse.h"
 #include "exchanges/bb_rest.h"
 #include "exchanges/sign.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 #define COMP "bybit-stream"
 #define AUTH_TIMEOUT_MS 10000

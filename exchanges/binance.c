@@ -12,8 +12,8 @@
 #include "exchanges/bn_rest.h"
 #include "exchanges/sign.h"
 #include "exchanges/xch_decimal.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 #define COMP "binance"
 

@@ -12,7 +12,7 @@
 
 #include "exchanges/jsonx.h"
 #include "exchanges/xch_int.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 static int
 malformed(struct xch_err *err, const char *what)

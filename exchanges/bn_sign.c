@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 int
 bn_sign(const char *secret, const char *query, const char *body, char out[XCH_SIG_HEX])

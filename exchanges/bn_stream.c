@@ -17,8 +17,8 @@
 #include "exchanges/bn_parse.h"
 #include "exchanges/bn_rest.h"
 #include "exchanges/jsonx.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 #define COMP "binance-stream"
 

@@ -30,8 +30,8 @@
 #include "exchanges/jsonx.h"
 #include "exchanges/sign.h"
 #include "exchanges/xch_decimal.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 #define COMP "bybit"
 #define BB_MAX_PAGES 50

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 struct fake_pos {
 	struct rec_position p;

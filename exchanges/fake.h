@@ -9,7 +9,7 @@
 #ifndef XCH_FAKE_H
 #define XCH_FAKE_H
 #include "exchanges/exchange.h"
-#include "reconcile/clock.h"
+#include "base/clock.h"
 
 #define FAKE_MAX_POS 32
 #define FAKE_MAX_ORD 64

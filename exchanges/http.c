@@ -15,8 +15,8 @@
 #include <time.h>
 
 #include "exchanges/xch_budget.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 struct xch_http {
 	CURLM *multi;

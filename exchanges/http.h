@@ -72,7 +72,7 @@ void xch_http_note_limits(const struct xch_req *r, struct xch_limits *lim);
 void xch_req_clear(struct xch_req *r);
 
 /* Clocks: wd_wall_ms / wd_mono_ms / wd_mono_ns. */
-#include "watchdog/clock_now.h"
+#include "base/clock_now.h"
 
 /* Percent-encodes s for a query string / form value (malloc'd). */
 char *xch_urlencode(const char *s);

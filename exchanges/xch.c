@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "exchanges/xch_int.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 static const char *const rc_names[XCH_RC_COUNT] = {
 	[XCH_OK] = "OK",

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 #define NBUCKET 60
 #define BACKOFF_FIRST_MS 1000

@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "exchanges/xch_int.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 #define COMP "xch-stream"
 

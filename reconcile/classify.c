@@ -10,7 +10,7 @@
 
 #include "reconcile/merge.h"
 #include "reconcile/rec_int.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 struct sym_ent {
 	char sym[REC_SYM_MAX];

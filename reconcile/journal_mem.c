@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 struct jm {
 	struct rec_action *a;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "reconcile/rec_int.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 struct rec_entry {
 	char key[REC_KEY_MAX + 8];

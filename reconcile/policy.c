@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 double rec_stop_price(enum rec_side side, double ref, double pct, double tick)
 {

@@ -11,7 +11,7 @@
 
 #include "reconcile/rec_int.h"
 #include "reconcile/repair.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 static enum rec_premise said(enum rec_premise p, char *why, size_t wl, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

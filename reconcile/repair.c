@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 void rec_engine_init(struct rec_engine *e, struct xch *x, const struct wd_account *acct,
 		     struct rec_journal *j, const struct rec_clock *clk)

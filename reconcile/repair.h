@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 #include "exchanges/exchange.h"
-#include "reconcile/clock.h"
+#include "base/clock.h"
 #include "reconcile/journal.h"
 #include "reconcile/policy.h"
 #include "reconcile/verify.h"

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "reconcile/repair.h"
-#include "watchdog/log.h"
+#include "base/log.h"
 
 /* Cancels resting non-conditional reduce-only orders of the symbol, each
  * journaled. Returns how many were cancelled, -1 if the list failed. */

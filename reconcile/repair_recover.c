@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "reconcile/repair.h"
-#include "watchdog/log.h"
+#include "base/log.h"
 
 void rec_engine_block(struct rec_engine *e, const char *symbol)
 {

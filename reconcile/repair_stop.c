@@ -19,7 +19,7 @@
 
 #include "reconcile/rec_int.h"
 #include "reconcile/repair.h"
-#include "watchdog/log.h"
+#include "base/log.h"
 
 static bool same_base(const char *cid, const char *ours)
 {

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 void rec_verify_cfg_default(struct rec_verify_cfg *c)
 {

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "exchanges/exchange.h"
-#include "reconcile/clock.h"
+#include "base/clock.h"
 #include "reconcile/model.h"
 
 struct rec_verify_cfg {

@@ -7,7 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 enum rec_side db_bot_parse_side(const char *s)
 {

@@ -9,8 +9,8 @@
 #include <time.h>
 
 #include "watchdog/config.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 struct db_conn {
 	PGconn *pg;

@@ -85,7 +85,7 @@ void db_rollback(struct db_conn *c);
 int db_err_set(struct db_err *e, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Clocks: wd_wall_ms (stored times), wd_mono_ms (backoff). */
-#include "watchdog/clock_now.h"
+#include "base/clock_now.h"
 /* A new random positive 63-bit id, roughly time ordered. */
 int64_t db_new_id(void);
 

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 struct db_ha {
 	struct db_conn *c;

@@ -6,8 +6,8 @@
 
 #include "sql/db_replay.h"
 #include "sql/db_spool.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 struct jpriv {
 	struct db_conn *c;

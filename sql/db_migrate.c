@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 /* All migrate runs serialize on this advisory lock key ("vgl" "mig"). */
 #define MIGRATE_LOCK_A "1986488320"

@@ -7,8 +7,8 @@
 
 #include "sql/db_replay.h"
 #include "sql/db_spool.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 /* One libpq connection serves one thread at a time, and the router
  * (engine thread) enqueues while the notifier drains from its own: every

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 static void reject(struct db_spool *s, const char *line, const char *why)
 {

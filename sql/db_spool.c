@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 static int mkdir_p(const char *dir)
 {

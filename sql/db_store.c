@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 static json_object *view_json(const struct rec_view *v)
 {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "watchdog/log.h"
+#include "base/log.h"
 
 void register_all_suites(void);
 

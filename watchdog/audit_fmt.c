@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "watchdog/sched.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 int wd_audit_worst(const struct wd_audit *a)
 {

@@ -6,7 +6,7 @@
 
 #include <time.h>
 
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 int wd_audit_run_all(struct wd_engine *e, int64_t listen_ms, struct wd_audit **out, size_t *n)
 {

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "watchdog/config.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 /* Commands whose implementation has not landed yet resolve to NULL via weak
  * symbols, and answer EX_UNAVAILABLE instead of pretending to work. */

@@ -11,8 +11,8 @@
 #include "alerts/format.h"
 #include "watchdog/cli.h"
 #include "watchdog/config.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 int cmd_alert(int argc, char **argv)
 {

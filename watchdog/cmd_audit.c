@@ -11,7 +11,7 @@
 #include "watchdog/cli.h"
 #include "watchdog/cmd_common.h"
 #include "watchdog/engine.h"
-#include "watchdog/log.h"
+#include "base/log.h"
 
 int cmd_audit(int argc, char **argv)
 {

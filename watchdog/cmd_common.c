@@ -11,8 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 struct optdef {
 	const char *lng;

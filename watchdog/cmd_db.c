@@ -10,8 +10,8 @@
 #include "sql/db_migrate.h"
 #include "watchdog/cli.h"
 #include "watchdog/config.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 static void progress(const char *file, void *ctx)
 {

@@ -10,7 +10,7 @@
 #include "sql/db_store.h"
 #include "watchdog/cli.h"
 #include "watchdog/cmd_common.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 static const char *ts(int64_t ms, char *buf, size_t n)
 {

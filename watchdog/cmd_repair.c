@@ -21,7 +21,7 @@
 #include "watchdog/cmd_common.h"
 #include "watchdog/engine.h"
 #include "watchdog/sched.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 #define REPAIR_LISTEN_MS 1000
 #define MAX_STEPS 64

@@ -12,7 +12,7 @@
 #include "watchdog/cmd_common.h"
 #include "watchdog/engine.h"
 #include "watchdog/sched.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 #define STATUS_MAX_SYMS 512
 

@@ -13,8 +13,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 enum ck_type { CK_STR, CK_BOOL, CK_INT, CK_DURATION, CK_DOUBLE, CK_ENUM, CK_LEVEL };
 

@@ -20,9 +20,9 @@
 #include "watchdog/cli.h"
 #include "watchdog/cmd_common.h"
 #include "watchdog/engine.h"
-#include "watchdog/log.h"
+#include "base/log.h"
 #include "watchdog/metrics.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 #define ENGINE_MAX_WAIT_MS 200
 

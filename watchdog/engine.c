@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "watchdog/log.h"
+#include "base/log.h"
 #include "watchdog/metrics.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 #define CLOCK_CHECK_EVERY_MS 60000
 

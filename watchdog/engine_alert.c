@@ -32,9 +32,9 @@
 #include "alerts/router.h"
 #include "sql/db_outbox.h"
 #include "sql/db_store.h"
-#include "watchdog/log.h"
+#include "base/log.h"
 #include "watchdog/metrics.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 #define ACTIONS_LOOKBACK_MS (10 * 60 * 1000LL)
 #define STREAM_CONNECT_GRACE_MS 5000

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "reconcile/policy.h"
-#include "watchdog/clock_now.h"
+#include "base/clock_now.h"
 #include "watchdog/metrics.h"
 
 void wd_budget_config(const struct wd_account *a, struct xch_config *xc)

@@ -15,9 +15,9 @@
 
 #include "reconcile/policy.h"
 #include "reconcile/repair.h"
-#include "watchdog/log.h"
+#include "base/log.h"
 #include "watchdog/metrics.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 struct wd_repair {
 	struct rec_clock clk;

@@ -19,8 +19,8 @@
 #include "sql/db_journal.h"
 #include "sql/db_store.h"
 #include "watchdog/cli.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 struct wd_store {
 	struct db_conn *conn;     /* vigil's schema: findings, runs, heartbeats */

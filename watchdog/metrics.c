@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 #define WD_HIST_NB 11
 static const double hist_bounds[WD_HIST_NB] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 void wd_sched_init(struct wd_sched *s, size_t n, int64_t interval_ms, int64_t debounce_ms,
 		   int64_t now)

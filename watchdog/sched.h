@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "watchdog/clock_now.h"
+#include "base/clock_now.h"
 
 struct wd_sched_slot {
 	int64_t next_ms;      /* periodic deadline */

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "exchanges/sim/sim.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 static volatile sig_atomic_t stop_flag;
 

@@ -7,7 +7,7 @@
 #include <strings.h>
 
 #include "exchanges/sim/sim.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 struct bn_ctx {
 	struct sim_world *w;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "exchanges/sim/sim.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 /* The entries of a log array newer than the query's since=SEQ (a new
  * array holding references). */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "exchanges/sim/sim.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 static const char *types[] = {
 	"positions_empty", "positions_omit", "rest_lag", "create_invisible",

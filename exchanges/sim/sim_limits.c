@@ -24,8 +24,8 @@
 #include <string.h>
 
 #include "exchanges/sim/sim.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 #define BAN_MAX_MS (3LL * 24 * 3600 * 1000)
 #define BN_WINDOW_MS 60000LL

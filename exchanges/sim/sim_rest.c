@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "exchanges/sim/sim.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 static void set_body(struct sim_resp *r, int status, const char *s)
 {

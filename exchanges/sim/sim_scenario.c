@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "exchanges/sim/sim.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 static double num(struct json_object *o, const char *k)
 {

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "exchanges/sim/sim.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 struct sim_msg {
 	struct sim_msg *next;

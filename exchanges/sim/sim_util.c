@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "exchanges/sim/sim.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 long long sim_real_ms(void)
 {

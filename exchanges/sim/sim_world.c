@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "exchanges/sim/sim.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 struct sim_world *sim_world_new(unsigned long long seed)
 {

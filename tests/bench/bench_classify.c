@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "reconcile/reconcile.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 #define NSYM 1000
 #define NORD 5000

@@ -38,8 +38,8 @@
 #include "reconcile/reconcile.h"
 #include "reconcile/repair.h"
 #include "tests/support/testutil.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 #define SYM "LTCUSDT"
 #define RING 256

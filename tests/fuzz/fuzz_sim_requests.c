@@ -9,7 +9,7 @@
 
 #include "exchanges/sim/sim.h"
 #include "tests/fuzz/fuzz_util.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 #define NOW 1700000000000LL
 

@@ -7,7 +7,7 @@
  * newline (one record per line). */
 #include "sql/db_spool.h"
 #include "tests/fuzz/fuzz_util.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "reconcile/model.h"
-#include "watchdog/log.h"
+#include "base/log.h"
 
 #define FUZZ_CHECK(cond)                                                                   \
 	do {                                                                               \

@@ -18,8 +18,8 @@
 #include "alerts/outbox_mem.h"
 #include "alerts/router.h"
 #include "tests/support/testutil.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 #define TOKEN "424242:AAtestTokenNeverInLogs"
 #define PY "/usr/bin/python3"

@@ -21,7 +21,7 @@
 #include "sql/db_store.h"
 #include "tests/integration/itest_db_kit.h"
 #include "tests/support/testutil.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 static void test_db_migrate_from_empty_then_again_is_noop(void)
 {

@@ -17,7 +17,7 @@
 #include "reconcile/journal.h"
 #include "sql/db_conn.h"
 #include "sql/db_migrate.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 struct idb {
 	char name[64];

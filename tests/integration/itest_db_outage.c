@@ -13,7 +13,7 @@
 #include "sql/db_outbox.h"
 #include "tests/integration/itest_db_kit.h"
 #include "tests/support/testutil.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 static int pg_ctl(const char *what)
 {

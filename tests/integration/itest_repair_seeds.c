@@ -19,7 +19,7 @@
 #include "reconcile/repair.h"
 #include "tests/support/testutil.h"
 #include "watchdog/config.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 static pid_t sim_pid;
 static int sim_port;

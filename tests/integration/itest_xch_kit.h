@@ -18,7 +18,7 @@
 #include "exchanges/jsonx.h"
 #include "exchanges/xch_int.h"
 #include "tests/support/testutil.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 struct kit {
 	pid_t pid;

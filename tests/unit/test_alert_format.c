@@ -8,8 +8,8 @@
 #include "alerts/channel.h"
 #include "alerts/format.h"
 #include "tests/support/testutil.h"
-#include "watchdog/log.h"
-#include "watchdog/xalloc.h"
+#include "base/log.h"
+#include "base/xalloc.h"
 
 static struct rec_finding mk(enum rec_code code, const char *sym)
 {

@@ -11,7 +11,7 @@
 #include "alerts/notifier.h"
 #include "alerts/outbox_mem.h"
 #include "tests/support/testutil.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 struct script {
 	int fail_next;          /* this many sends fail */

@@ -7,7 +7,7 @@
 
 #include "tests/support/testutil.h"
 #include "watchdog/config.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 static const char *good =
 	"[vigil]\n"

@@ -14,7 +14,7 @@
 #include "sql/db_migrate.h"
 #include "sql/db_spool.h"
 #include "tests/support/testutil.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 static char *tmp_path(void)
 {

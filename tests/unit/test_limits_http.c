@@ -21,7 +21,7 @@
 #include "exchanges/exchange.h"
 #include "exchanges/http.h"
 #include "tests/support/testutil.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 enum srv_mode { SRV_ENDLESS_CHUNKED, SRV_HUGE_LENGTH, SRV_DRIP, SRV_NORMAL };
 

@@ -13,7 +13,7 @@
 #include "exchanges/bn_parse.h"
 #include "exchanges/jsonx.h"
 #include "tests/support/testutil.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 static double now_s(void)
 {

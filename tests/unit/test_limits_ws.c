@@ -23,7 +23,7 @@
 #include "exchanges/exchange.h"
 #include "exchanges/xch_int.h"
 #include "tests/support/testutil.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 #define WS_CAP (64u * 1024)
 #define HUGE_FRAME (64ull * 1024 * 1024)

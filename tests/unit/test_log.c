@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "tests/support/testutil.h"
-#include "watchdog/log.h"
+#include "base/log.h"
 
 static char *capture_log(void (*fn)(void))
 {

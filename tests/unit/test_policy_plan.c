@@ -1,7 +1,7 @@
 /* Policy: findings -> ordered plan with reasons; modes and overrides;
  * nothing unsafe ever becomes an order. */
 #include "tests/unit/test_repair_kit.h"
-#include "watchdog/log.h"
+#include "base/log.h"
 
 static struct wd_account acct(enum wd_mode m)
 {

@@ -11,7 +11,7 @@
 #include "reconcile/merge.h"
 #include "tests/support/testutil.h"
 #include "reconcile/reconcile.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 #define KIT_MAX 256
 

@@ -15,7 +15,7 @@
 #include "reconcile/repair.h"
 #include "tests/support/testutil.h"
 #include "watchdog/config.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 #define RK_T0 1700000000000LL
 

@@ -15,7 +15,7 @@
 
 #include "exchanges/sim/sim.h"
 #include "tests/support/testutil.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 /* a calendar minute starts at T0 - 1000 */
 #define T0 (1700000040000LL + 1000)

@@ -12,7 +12,7 @@
 
 #include "exchanges/sim/sim.h"
 #include "tests/support/testutil.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 #define BN "sim-binance-key"
 #define BB "sim-bybit-key"

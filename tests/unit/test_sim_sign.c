@@ -8,7 +8,7 @@
 
 #include "exchanges/sim/sim.h"
 #include "tests/support/testutil.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 static void test_sim_sign_binance_official_vector(void)
 {

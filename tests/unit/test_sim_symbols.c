@@ -8,7 +8,7 @@
 
 #include "exchanges/sim/sim.h"
 #include "tests/support/testutil.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 #define NOW 1700000000000LL
 

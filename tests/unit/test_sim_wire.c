@@ -9,7 +9,7 @@
 
 #include "exchanges/sim/sim.h"
 #include "tests/support/testutil.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 static struct sim_world *w;
 static char *last[8]; /* captured stream payloads by topic */

@@ -25,7 +25,7 @@
 #include "exchanges/exchange.h"
 #include "exchanges/xch_decimal.h"
 #include "tests/support/testutil.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 static const char *fmt(double v, double step)
 {

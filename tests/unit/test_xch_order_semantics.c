@@ -20,7 +20,7 @@
 #include "exchanges/jsonx.h"
 #include "exchanges/xch_int.h"
 #include "tests/support/testutil.h"
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 /* ---- tests/data lookup ---- */
 

@@ -1,4 +1,4 @@
-#include "watchdog/log.h"
+#include "base/log.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -8,7 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "watchdog/xalloc.h"
+#include "base/xalloc.h"
 
 #define LOG_LINE_MAX 8192
 #define LOG_SECRETS_MAX 64

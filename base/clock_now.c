@@ -1,4 +1,4 @@
-#include "watchdog/clock_now.h"
+#include "base/clock_now.h"
 
 #include <time.h>
 

@@ -1,5 +1,5 @@
 /* The real and the fake rec_clock (see clock.h). */
-#include "reconcile/clock.h"
+#include "base/clock.h"
 
 #include <errno.h>
 #include <time.h>
