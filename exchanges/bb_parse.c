@@ -34,7 +34,8 @@ bb_map_retcode(long code)
 	case 10010:
 	case 33004:
 		return XCH_AUTH;
-	case 10006:
+	case 10006: /* too many visits (per UID) */
+	case 10018: /* the IP's rate limit */
 		return XCH_RATELIMIT;
 	case 10000:
 	case 10016:

@@ -302,14 +302,15 @@ bn_open_orders_of(struct xch *x, const char *symbol, struct rec_order **out, siz
 	return rc;
 }
 
+/* params NULL = every symbol (weight 85), "symbol=S" = one (5 + 1 + 1). */
 static int
-bn_fetch_listing(struct xch *x, struct xch_listing *l)
+listing_q(struct xch *x, const char *params, struct xch_listing *l)
 {
 	struct xch_req r[3];
 	struct xch_err e[3] = { { 0 } };
 	int rc[3];
 	memset(l, 0, sizeof *l);
-	run_signed(x, r, listing_paths, 3, NULL, rc, e);
+	run_signed(x, r, listing_paths, 3, params, rc, e);
 	int64_t now = wd_wall_ms();
 
 	l->pos_rc = rc[0];
@@ -325,6 +326,23 @@ bn_fetch_listing(struct xch *x, struct xch_listing *l)
 	for (int i = 0; i < 3; i++)
 		xch_req_clear(&r[i]);
 	return l->pos_rc != XCH_OK ? l->pos_rc : l->ord_rc;
+}
+
+static int
+bn_fetch_listing(struct xch *x, struct xch_listing *l)
+{
+	return listing_q(x, NULL, l);
+}
+
+static int
+bn_fetch_listing_of(struct xch *x, const char *symbol, struct xch_listing *l)
+{
+	char *sym = xch_urlencode(symbol);
+	char *q = xasprintf("symbol=%s", sym);
+	int rc = listing_q(x, q, l);
+	free(q);
+	free(sym);
+	return rc;
 }
 
 static int
@@ -531,6 +549,7 @@ static const struct xch_ops bn_ops = {
 	.stream_copy = xch_real_stream_copy,
 	.position_mode = bn_position_mode,
 	.open_orders_of = bn_open_orders_of,
+	.fetch_listing_of = bn_fetch_listing_of,
 };
 
 struct xch *

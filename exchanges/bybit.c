@@ -204,16 +204,18 @@ list_path(enum bb_list k)
 	return k == BB_LIST_POS ? "/v5/position/list" : "/v5/order/realtime";
 }
 
+/* One list of one settle coin, or (symbol set) of one symbol. */
 static char *
-list_query(enum bb_list k, const char *coin, const char *cursor)
+list_query(enum bb_list k, const char *coin, const char *symbol, const char *cursor)
 {
 	int lim = k == BB_LIST_POS ? BB_POS_LIMIT : BB_ORD_LIMIT;
-	char *c = xch_urlencode(coin);
+	char *c = xch_urlencode(symbol ? symbol : coin);
 	char *q;
+	const char *by = symbol ? "symbol" : "settleCoin";
 	if (cursor && *cursor)
-		q = xasprintf("category=linear&settleCoin=%s&limit=%d&cursor=%s", c, lim, cursor);
+		q = xasprintf("category=linear&%s=%s&limit=%d&cursor=%s", by, c, lim, cursor);
 	else
-		q = xasprintf("category=linear&settleCoin=%s&limit=%d", c, lim);
+		q = xasprintf("category=linear&%s=%s&limit=%d", by, c, lim);
 	free(c);
 	return q;
 }
@@ -254,6 +256,7 @@ struct bb_acc {
 struct bb_job {
 	enum bb_list kind;
 	const char *coin;
+	const char *symbol;         /* a targeted listing: this symbol only */
 	struct bb_acc acc;
 	int rc;
 	struct xch_err err;
@@ -300,7 +303,7 @@ run_round(struct xch *x, struct bb_job *const *jv, size_t n)
 	memcpy(todo, jv, n * sizeof *todo);
 	for (int attempt = 0; attempt < 2 && k > 0; attempt++) {
 		for (size_t i = 0; i < k; i++) {
-			char *q = list_query(todo[i]->kind, todo[i]->coin, todo[i]->acc.cursor);
+			char *q = list_query(todo[i]->kind, todo[i]->coin, todo[i]->symbol, todo[i]->acc.cursor);
 			bb_req_build(x, &r[i], "GET", list_path(todo[i]->kind), q, true);
 			free(q);
 			rp[i] = &r[i];
@@ -330,6 +333,26 @@ run_round(struct xch *x, struct bb_job *const *jv, size_t n)
 	}
 }
 
+/* Every page of jobs[0..n): first pages in parallel, then the further
+ * pages of the jobs that have them, again in parallel. */
+static void
+run_jobs(struct xch *x, struct bb_job *jobs, size_t n)
+{
+	struct bb_job *jv[BB_MAX_JOBS];
+	for (size_t i = 0; i < n; i++)
+		jv[i] = &jobs[i];
+	run_round(x, jv, n);
+	for (;;) {
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++)
+			if (more_pages(&jobs[i]))
+				jv[m++] = &jobs[i];
+		if (m == 0)
+			break;
+		run_round(x, jv, m);
+	}
+}
+
 /* Every page of every (kind, coin) pair: first pages all in parallel
  * (one curl_multi run), then further pages of the jobs that have them,
  * again in parallel. No server-time call first, even unsynced: a listing
@@ -348,19 +371,7 @@ fetch_lists(struct xch *x, const enum bb_list *kinds, size_t nk, struct bb_job *
 			jobs[n].coin = coins[c];
 			n++;
 		}
-	struct bb_job *jv[BB_MAX_JOBS];
-	for (size_t i = 0; i < n; i++)
-		jv[i] = &jobs[i];
-	run_round(x, jv, n);
-	for (;;) {
-		size_t m = 0;
-		for (size_t i = 0; i < n; i++)
-			if (more_pages(&jobs[i]))
-				jv[m++] = &jobs[i];
-		if (m == 0)
-			break;
-		run_round(x, jv, m);
-	}
+	run_jobs(x, jobs, n);
 	return n;
 }
 
@@ -530,6 +541,60 @@ bb_fetch_listing(struct xch *x, struct xch_listing *l)
 	jobs_free(jobs, nj);
 	l->fetched_ms = wd_wall_ms();
 	return l->pos_rc != XCH_OK ? l->pos_rc : l->ord_rc;
+}
+
+/* The listing of one symbol: position/list and order/realtime with
+ * symbol= (two requests instead of two per settle coin). The orders'
+ * settle coin is not known from such a query and stays "". */
+static int
+bb_fetch_listing_of(struct xch *x, const char *symbol, struct xch_listing *l)
+{
+	struct bb_job jobs[2];
+	memset(l, 0, sizeof *l);
+	memset(jobs, 0, sizeof jobs);
+	jobs[0].kind = BB_LIST_POS;
+	jobs[1].kind = BB_LIST_ORD;
+	jobs[0].symbol = jobs[1].symbol = symbol;
+	run_jobs(x, jobs, 2);
+	l->pos_rc = part_rc(jobs, 2, BB_LIST_POS, &l->pos_err);
+	l->ord_rc = part_rc(jobs, 2, BB_LIST_ORD, &l->ord_err);
+	if (l->pos_rc == XCH_OK) {
+		merge_positions(jobs, 2, &l->pos, &l->npos);
+		if (l->ord_rc == XCH_OK)
+			bb_add_position_stops(jobs[0].acc.pos, jobs[0].acc.npos, &jobs[1].acc.ord, &jobs[1].acc.nord);
+	}
+	if (l->ord_rc == XCH_OK && jobs[1].acc.nord) {
+		l->ord = jobs[1].acc.ord;
+		l->nord = jobs[1].acc.nord;
+		jobs[1].acc.ord = NULL;
+		jobs[1].acc.nord = 0;
+	}
+	jobs_free(jobs, 2);
+	l->fetched_ms = wd_wall_ms();
+	return l->pos_rc != XCH_OK ? l->pos_rc : l->ord_rc;
+}
+
+/* The open orders of one symbol, its position stops included (so the
+ * position list is read too, as bb_open_orders does for all). */
+static int
+bb_open_orders_of(struct xch *x, const char *symbol, struct rec_order **out, size_t *n, struct xch_err *err)
+{
+	struct xch_listing l;
+	clear_err(err);
+	*out = NULL;
+	*n = 0;
+	int rc = bb_fetch_listing_of(x, symbol, &l);
+	if (rc == XCH_OK) {
+		*out = l.ord;
+		*n = l.nord;
+		l.ord = NULL;
+		l.nord = 0;
+	} else if (err) {
+		*err = l.ord_rc != XCH_OK ? l.ord_err : l.pos_err;
+		rc = l.ord_rc != XCH_OK ? l.ord_rc : l.pos_rc;
+	}
+	xch_listing_free(&l);
+	return rc;
 }
 
 /* "pos-sl:SYMBOL:IDX" -> symbol, pidx. */
@@ -823,6 +888,8 @@ static const struct xch_ops bb_ops = {
 	.positions = bb_positions,
 	.open_orders = bb_open_orders,
 	.fetch_listing = bb_fetch_listing,
+	.fetch_listing_of = bb_fetch_listing_of,
+	.open_orders_of = bb_open_orders_of,
 	.get_order = bb_get_order,
 	.close_position = bb_close_position,
 	.place_stop = bb_place_stop,

@@ -163,6 +163,11 @@ struct xch_ops {
 	 * 40 + 40). May be NULL: xch_open_orders_of then filters the list. */
 	int (*open_orders_of)(struct xch *x, const char *symbol, struct rec_order **out, size_t *n,
 			      struct xch_err *err);
+	/* Appended (issue 15): the listing of one symbol (Binance
+	 * positionRisk, openOrders, openAlgoOrders with symbol=: weight 7
+	 * instead of 85; Bybit position/list and order/realtime with
+	 * symbol=). May be NULL: xch_fetch_listing_of filters the listing. */
+	int (*fetch_listing_of)(struct xch *x, const char *symbol, struct xch_listing *out);
 };
 
 struct xch_config {
@@ -208,6 +213,11 @@ struct xch {
 /* The open orders of symbol (the targeted query when the adapter has one,
  * else the whole list filtered). */
 int xch_open_orders_of(struct xch *x, const char *symbol, struct rec_order **out, size_t *n, struct xch_err *err);
+
+/* The listing of symbols sym[0..n) only, in one xch_listing (n == 0: the
+ * whole account): what a targeted check after stream events reads. A part
+ * (positions, orders) fails as a whole when any symbol's part fails. */
+int xch_fetch_listing_of(struct xch *x, const char (*sym)[REC_SYM_MAX], size_t n, struct xch_listing *out);
 
 /* What the adapter's requests are for from now on (enum xch_prio): the
  * repair engine marks its calls so they use the reserved slice. */

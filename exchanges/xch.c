@@ -190,6 +190,64 @@ xch_open_orders_of(struct xch *x, const char *symbol, struct rec_order **out, si
 	return XCH_OK;
 }
 
+/* The whole listing, filtered to symbol (adapters without a targeted
+ * listing, e.g. the fake one). */
+static int
+filtered_listing(struct xch *x, const char *symbol, struct xch_listing *l)
+{
+	int rc = x->ops->fetch_listing(x, l);
+	size_t w = 0;
+	for (size_t i = 0; i < l->npos; i++)
+		if (strcmp(l->pos[i].symbol, symbol) == 0)
+			l->pos[w++] = l->pos[i];
+	l->npos = w;
+	w = 0;
+	for (size_t i = 0; i < l->nord; i++)
+		if (strcmp(l->ord[i].symbol, symbol) == 0)
+			l->ord[w++] = l->ord[i];
+	l->nord = w;
+	return rc;
+}
+
+static void
+append(void **dst, size_t *n, const void *src, size_t m, size_t sz)
+{
+	if (m == 0)
+		return;
+	*dst = xrealloc(*dst, (*n + m) * sz);
+	memcpy((char *)*dst + *n * sz, src, m * sz);
+	*n += m;
+}
+
+int
+xch_fetch_listing_of(struct xch *x, const char (*sym)[REC_SYM_MAX], size_t n, struct xch_listing *out)
+{
+	if (n == 0)
+		return x->ops->fetch_listing(x, out);
+	memset(out, 0, sizeof *out);
+	for (size_t k = 0; k < n; k++) {
+		struct xch_listing one;
+		if (x->ops->fetch_listing_of)
+			x->ops->fetch_listing_of(x, sym[k], &one);
+		else
+			filtered_listing(x, sym[k], &one);
+		if (out->pos_rc == XCH_OK && one.pos_rc != XCH_OK) {
+			out->pos_rc = one.pos_rc;
+			out->pos_err = one.pos_err;
+		}
+		if (out->ord_rc == XCH_OK && one.ord_rc != XCH_OK) {
+			out->ord_rc = one.ord_rc;
+			out->ord_err = one.ord_err;
+		}
+		append((void **)&out->pos, &out->npos, one.pos, one.npos, sizeof *one.pos);
+		append((void **)&out->ord, &out->nord, one.ord, one.nord, sizeof *one.ord);
+		if (k == 0 || one.fetched_ms < out->fetched_ms)
+			out->fetched_ms = one.fetched_ms; /* the oldest answer */
+		xch_listing_free(&one);
+	}
+	return out->pos_rc != XCH_OK ? out->pos_rc : out->ord_rc;
+}
+
 void
 xch_set_prio(struct xch *x, enum xch_prio prio)
 {

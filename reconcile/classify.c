@@ -783,10 +783,26 @@ static void judge_account(struct ctx *c)
 
 /* ---- lifecycle: what this audit could evaluate ---- */
 
+/* A targeted check judges its symbols only (the snapshot's scope). */
+static bool in_scope(const struct rec_snapshot *s, const char *symbol)
+{
+	if (s->nscope == 0 || !symbol[0])
+		return true;
+	for (size_t k = 0; k < s->nscope; k++)
+		if (strcmp(s->scope[k], symbol) == 0)
+			return true;
+	return false;
+}
+
 static bool evaluable(void *ud, char kind, enum rec_code code, const char *symbol)
 {
 	struct ctx *c = ud;
 	const struct rec_snapshot *s = c->s;
+	if (!in_scope(s, symbol))
+		return false;
+	/* a mode read from a few symbols' rows cannot clear a drift */
+	if (s->nscope && kind == REC_COND_FINDING && code == REC_CONFIG_DRIFT && s->pos_mode == REC_MODE_UNKNOWN)
+		return false;
 	if (kind == REC_COND_FINDING) {
 		switch (code) {
 		case REC_STREAM_DOWN:
@@ -861,9 +877,11 @@ int rec_classify(const struct rec_snapshot *s, const struct rec_params *p, struc
 	build_orders(&c);
 	build_index(&c);
 	for (size_t i = 0; i < c.nent; i++)
-		merge_symbol(&c, &c.ent[i]);
+		if (in_scope(s, c.ent[i].sym))
+			merge_symbol(&c, &c.ent[i]);
 	for (size_t i = 0; i < c.nent; i++)
-		judge_symbol(&c, &c.ent[i]);
+		if (in_scope(s, c.ent[i].sym))
+			judge_symbol(&c, &c.ent[i]);
 	judge_account(&c);
 	judge_mode(&c);
 	if (c.nout > 1)
@@ -871,6 +889,11 @@ int rec_classify(const struct rec_snapshot *s, const struct rec_params *p, struc
 	for (size_t i = 0; i < c.nout; i++)
 		rec_mem_finding(m, &c.out[i]);
 	rec_mem_end(m, evaluable, &c);
+	if (s->nscope) {
+		rec_mem_carry(m, &c.out, &c.nout, &c.capout);
+		if (c.nout > 1)
+			qsort(c.out, c.nout, sizeof *c.out, fcmp);
+	}
 	free(c.ord);
 	free(c.ord_merged);
 	free(c.ord_by_sym);

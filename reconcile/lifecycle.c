@@ -207,6 +207,20 @@ void rec_mem_end(struct rec_memory *m, rec_eval_fn fn, void *ctx)
 	rehash(m, m->n);
 }
 
+void rec_mem_carry(const struct rec_memory *m, struct rec_finding **out, size_t *n, size_t *cap)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct rec_entry *e = &m->e[i];
+		if (e->kind != REC_COND_FINDING || e->gen == m->gen)
+			continue;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 16;
+			*out = xrealloc(*out, *cap * sizeof **out);
+		}
+		(*out)[(*n)++] = *e->f;
+	}
+}
+
 int rec_lifecycle(const struct rec_memory *m, struct rec_finding **out, size_t *n)
 {
 	if (!m || !out || !n)

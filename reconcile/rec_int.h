@@ -39,6 +39,9 @@ void rec_mem_finding(struct rec_memory *m, struct rec_finding *f);
  * are dropped (conditions) or resolved (findings); others are kept. */
 typedef bool (*rec_eval_fn)(void *ctx, char kind, enum rec_code code, const char *symbol);
 void rec_mem_end(struct rec_memory *m, rec_eval_fn fn, void *ctx);
+/* After rec_mem_end: appends to *out (capacity *cap) a copy of every open
+ * finding this audit did not see (and could not evaluate). */
+void rec_mem_carry(const struct rec_memory *m, struct rec_finding **out, size_t *n, size_t *cap);
 
 
 /* ---- protection.c: which orders protect a position ---- */

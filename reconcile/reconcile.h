@@ -137,6 +137,14 @@ struct rec_snapshot {
 	 * (Binance positionSide/dual); UNKNOWN = not read, then the mode is
 	 * read from the position and order rows' pidx. */
 	enum rec_pos_mode pos_mode;
+
+	/* Appended (issue 15): a targeted check of scope[0..nscope) only,
+	 * after stream events about those symbols (nscope 0 = the whole
+	 * account). REST answered for these symbols only; other symbols are
+	 * not judged, and their open findings are carried into *out as they
+	 * stood (first_seen / last_seen unchanged). */
+	const char (*scope)[REC_SYM_MAX];
+	size_t nscope;
 };
 
 struct rec_memory;

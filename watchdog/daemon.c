@@ -201,10 +201,11 @@ static void *engine_main(void *arg)
 			pthread_mutex_unlock(&e->mu);
 			continue;
 		}
-		wd_sched_start(&e->sched, (size_t)i, wd_mono_ms());
+		struct wd_scope scope;
+		wd_sched_start(&e->sched, (size_t)i, wd_mono_ms(), &scope);
 		pthread_mutex_unlock(&e->mu);
 		struct wd_audit a;
-		wd_engine_audit(e, (size_t)i, &a);
+		wd_engine_audit_scope(e, (size_t)i, &scope, &a);
 		wd_audit_free(&a);
 		pthread_mutex_lock(&e->mu);
 		wd_sched_done(&e->sched, (size_t)i, wd_mono_ms());

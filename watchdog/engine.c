@@ -33,6 +33,8 @@ void wd_engine_metrics_declare(void)
 {
 	wd_metric_declare("vigil_up", WD_MT_GAUGE, "1 while the daemon runs");
 	wd_metric_declare("vigil_audits_total", WD_MT_COUNTER, "audits run, per account");
+	wd_metric_declare("vigil_audits_targeted_total", WD_MT_COUNTER,
+			  "of vigil_audits_total, targeted checks of the symbols stream events named");
 	wd_metric_declare("vigil_audits_failed_total", WD_MT_COUNTER,
 			  "audits that could not compare the sources, per account");
 	wd_metric_declare("vigil_audit_duration_seconds", WD_MT_HISTOGRAM, "audit cycle duration");
@@ -167,8 +169,9 @@ int wd_engine_new(struct wd_conf *conf, const struct wd_engine_opts *o, struct w
 		goto fail;
 	wd_sched_init(&e->sched, e->n, conf->audit_interval_ms, conf->audit_debounce_ms, wd_mono_ms());
 	for (size_t i = 0; i < e->n; i++) {
-		int64_t gap = wd_budget_gap_ms(e, i);
-		wd_sched_set_min_gap(&e->sched, i, gap);
+		int64_t gap, sym_gap;
+		wd_budget_pace(e, i, &gap, &sym_gap);
+		wd_sched_set_min_gap(&e->sched, i, gap, sym_gap);
 		if (gap > conf->audit_interval_ms)
 			log_warn("budget", "account=%s audits spaced %lld ms (audit_interval %lld ms) to stay inside "
 				 "the request budget shared with the bot", e->acct[i].cfg.name, (long long)gap,
@@ -218,7 +221,6 @@ int wd_engine_find(const struct wd_engine *e, const char *name)
 
 void wd_engine_on_event(void *ud, const char *symbol, int64_t recv_ns)
 {
-	(void)symbol;
 	(void)recv_ns;
 	struct wd_acct_rt *r = ud;
 	struct wd_engine *e = r->eng;
@@ -226,7 +228,7 @@ void wd_engine_on_event(void *ud, const char *symbol, int64_t recv_ns)
 	snprintf(lbl, sizeof lbl, "account=\"%s\"", r->cfg.name);
 	wd_metric_add("vigil_stream_events_total", lbl, 1); /* the registry has its own lock */
 	pthread_mutex_lock(&e->mu);
-	wd_sched_event(&e->sched, r->idx, wd_mono_ms());
+	wd_sched_event(&e->sched, r->idx, wd_mono_ms(), symbol);
 	pthread_cond_signal(&e->cv);
 	pthread_mutex_unlock(&e->mu);
 }
@@ -410,8 +412,15 @@ static void drop_db_unreachable(struct wd_audit *a)
 
 int wd_engine_audit(struct wd_engine *e, size_t i, struct wd_audit *a)
 {
+	return wd_engine_audit_scope(e, i, NULL, a);
+}
+
+int wd_engine_audit_scope(struct wd_engine *e, size_t i, const struct wd_scope *scope, struct wd_audit *a)
+{
 	struct wd_acct_rt *r = &e->acct[i];
 	memset(a, 0, sizeof *a);
+	if (scope)
+		a->scope = *scope;
 	snprintf(a->account, sizeof a->account, "%s", r->cfg.name);
 	a->exchange = r->cfg.exchange == WD_EX_BYBIT ? REC_EX_BYBIT : REC_EX_BINANCE;
 	a->mode = r->cfg.mode;
@@ -435,7 +444,7 @@ int wd_engine_audit(struct wd_engine *e, size_t i, struct wd_audit *a)
 	}
 	clock_check(e, r, a);
 	mode_check(e, r);
-	int lrc = xch_fetch_listing(r->x, &a->listing);
+	int lrc = xch_fetch_listing_of(r->x, (const char (*)[REC_SYM_MAX])a->scope.sym, a->scope.n, &a->listing);
 	rest_errors(r, "listing", lrc);
 	if (e->opts.kind == WD_ENG_ONESHOT)
 		clock_after_listing(r, a);
@@ -467,6 +476,8 @@ int wd_engine_audit(struct wd_engine *e, size_t i, struct wd_audit *a)
 	s.clock_known = a->clock_known;
 	s.clock_offset_ms = a->clock_offset_ms;
 	s.pos_mode = r->pos_mode;
+	s.scope = (const char (*)[REC_SYM_MAX])a->scope.sym;
+	s.nscope = a->scope.n;
 
 	if (rec_classify(&s, &r->params, r->mem, &a->findings, &a->nfindings) != 0) {
 		snprintf(a->error, sizeof a->error, "classification refused the snapshot");
@@ -509,6 +520,8 @@ int wd_engine_audit(struct wd_engine *e, size_t i, struct wd_audit *a)
 	a->duration_ms = wd_mono_ms() - t0;
 	r->audits++;
 	wd_metric_add("vigil_audits_total", lbl, 1);
+	if (a->scope.n)
+		wd_metric_add("vigil_audits_targeted_total", lbl, 1);
 	wd_metric_observe("vigil_audit_duration_seconds", lbl, (double)a->duration_ms / 1000.0);
 	if (a->audited) {
 		r->last_ok_wall_ms = a->started_ms;

@@ -58,6 +58,7 @@ struct wd_audit {
 	size_t nbot;
 	bool clock_known;
 	int64_t clock_offset_ms;
+	struct wd_scope scope;       /* n > 0: a targeted check of these symbols */
 };
 void wd_audit_free(struct wd_audit *a);
 /* Worst severity among findings (-1 if none). */
@@ -125,6 +126,11 @@ void wd_engine_streams_stop(struct wd_engine *e);
 /* One full cycle for account i; fills *out (wd_audit_free it). Returns 0
  * if the account could be audited, -1 if not (out->error says why). */
 int wd_engine_audit(struct wd_engine *e, size_t i, struct wd_audit *out);
+/* The same for the symbols of scope only (NULL or n == 0: the whole
+ * account): the daemon's targeted check after stream events. Findings of
+ * other symbols are carried as they stood; only those of scope's symbols
+ * and of the account may lead to a repair. */
+int wd_engine_audit_scope(struct wd_engine *e, size_t i, const struct wd_scope *scope, struct wd_audit *out);
 /* Index of an account by name, or -1. */
 int wd_engine_find(const struct wd_engine *e, const char *name);
 /* Stream callback (any thread). */
@@ -143,9 +149,10 @@ void wd_audit_add_finding(struct wd_audit *a, const struct rec_finding *f);
 /* engine_budget.c: the request budget shared with the bot (issue 15).
  * Fills the adapter config's egress and budget from the account. */
 void wd_budget_config(const struct wd_account *a, struct xch_config *xc);
-/* The pace of account i's audits: full listings at most this often, so
+/* The pace of account i's audits: full listings at most every
+ * *full_gap_ms, targeted checks *sym_gap_ms apart per symbol checked, so
  * all accounts behind the IP stay inside the audits' part of the share. */
-int64_t wd_budget_gap_ms(const struct wd_engine *e, size_t i);
+void wd_budget_pace(const struct wd_engine *e, size_t i, int64_t *full_gap_ms, int64_t *sym_gap_ms);
 /* After an audit: RATE_LIMITED while the budget is stopped by the
  * exchange (critical on a ban), and the budget's metrics. */
 void wd_budget_audit(struct wd_acct_rt *r, struct wd_audit *a);

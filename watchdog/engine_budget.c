@@ -32,11 +32,24 @@ static int listing_cost(const struct xch *x)
 	return (int)(2 * coins);
 }
 
-int64_t wd_budget_gap_ms(const struct wd_engine *e, size_t i)
+/* ... and the listing of one symbol: Binance positionRisk 5 + openOrders
+ * 1 + openAlgoOrders 1 with symbol=, Bybit one request per endpoint. */
+static int symbol_cost(const struct xch *x)
+{
+	return x->cfg.exchange == REC_EX_BINANCE ? 7 : 2;
+}
+
+/* The audits' part of the budget (share, ceiling, less the repairs'
+ * reserve) is split: full audits every audit_interval take at most
+ * FULL_PART of it, and targeted checks of the symbols that moved get
+ * what is left. Accounts on the same budget split it evenly. */
+#define FULL_PART 0.75
+void wd_budget_pace(const struct wd_engine *e, size_t i, int64_t *full_gap_ms, int64_t *sym_gap_ms)
 {
 	const struct wd_acct_rt *r = &e->acct[i];
+	*full_gap_ms = *sym_gap_ms = 0;
 	if (!r->x || !r->x->budget)
-		return 0;
+		return;
 	struct xch_config xc;
 	memset(&xc, 0, sizeof xc);
 	xc.exchange = r->x->cfg.exchange;
@@ -44,14 +57,22 @@ int64_t wd_budget_gap_ms(const struct wd_engine *e, size_t i)
 	double cap = xc.budget.share * xc.budget.limit;
 	if (xc.budget.ceiling > 0 && cap > xc.budget.ceiling)
 		cap = xc.budget.ceiling;
-	double audits = cap * (1 - xc.budget.repair_reserve);
 	size_t sharing = 0;
 	for (size_t j = 0; j < e->n; j++)
 		if (e->acct[j].x && e->acct[j].x->budget == r->x->budget)
 			sharing++;
-	if (audits <= 0)
-		return xc.budget.window_ms;
-	return (int64_t)((double)listing_cost(r->x) * (double)sharing * (double)xc.budget.window_ms / audits);
+	double window = (double)xc.budget.window_ms;
+	double audits = cap * (1 - xc.budget.repair_reserve) / (double)(sharing ? sharing : 1);
+	if (audits <= 0) {
+		*full_gap_ms = *sym_gap_ms = xc.budget.window_ms;
+		return;
+	}
+	double full_gap = (double)listing_cost(r->x) * window / (audits * FULL_PART);
+	if (full_gap < (double)e->conf->audit_interval_ms)
+		full_gap = (double)e->conf->audit_interval_ms;
+	double left = audits - (double)listing_cost(r->x) * window / full_gap;
+	*full_gap_ms = (int64_t)full_gap;
+	*sym_gap_ms = (int64_t)((double)symbol_cost(r->x) * window / left);
 }
 
 void wd_budget_audit(struct wd_acct_rt *r, struct wd_audit *a)

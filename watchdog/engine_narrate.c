@@ -37,8 +37,11 @@ static void sources_line(const struct wd_audit *a, char *buf, size_t n)
 		snprintf(st, sizeof st, "stream %s (%zu pos)",
 			 a->stream->state == REC_SS_UP ? "up" : a->stream->state == REC_SS_CONNECTING ? "connecting" : "down",
 			 a->stream->npos);
-	char rest[64];
-	if (a->listing.pos_rc == XCH_OK)
+	char rest[96];
+	if (a->listing.pos_rc == XCH_OK && a->scope.n)
+		snprintf(rest, sizeof rest, "REST %zu pos/%zu orders of %s%s", a->listing.npos, a->listing.nord,
+			 a->scope.sym[0], a->scope.n > 1 ? " and others" : "");
+	else if (a->listing.pos_rc == XCH_OK)
 		snprintf(rest, sizeof rest, "REST %zu pos/%zu orders", a->listing.npos, a->listing.nord);
 	else
 		snprintf(rest, sizeof rest, "REST %s", xch_rc_name((enum xch_rc)a->listing.pos_rc));

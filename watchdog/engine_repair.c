@@ -130,6 +130,16 @@ static void journal_check(struct wd_engine *e, size_t i, struct wd_audit *a)
 	wd_audit_add_finding(a, &f);
 }
 
+static bool in_scope(const struct wd_scope *sc, const char *symbol)
+{
+	if (!symbol[0])
+		return true;
+	for (size_t k = 0; k < sc->n; k++)
+		if (strcmp(sc->sym[k], symbol) == 0)
+			return true;
+	return false;
+}
+
 void wd_engine_repair(struct wd_engine *e, size_t i, struct wd_audit *a)
 {
 	struct wd_acct_rt *r = &e->acct[i];
@@ -143,10 +153,22 @@ void wd_engine_repair(struct wd_engine *e, size_t i, struct wd_audit *a)
 			sym = a->findings[k].symbol;
 	if (sym)
 		rec_engine_instrument(&r->rep->eng, sym); /* loads the tick/step table once */
+	/* a targeted check acts on its own symbols' findings (and the
+	 * account's): the ones it carried were planned when they were seen */
+	struct rec_finding *fv = a->findings;
+	size_t nf = a->nfindings;
+	if (a->scope.n) {
+		fv = xcalloc(a->nfindings, sizeof *fv);
+		nf = 0;
+		for (size_t k = 0; k < a->nfindings; k++)
+			if (in_scope(&a->scope, a->findings[k].symbol))
+				fv[nf++] = a->findings[k];
+	}
 	struct rec_plan plan;
 	memset(&plan, 0, sizeof plan);
-	rec_plan_build(&r->cfg, a->findings, a->nfindings, r->rep->eng.ins, r->rep->eng.nins, wd_wall_ms(),
-		       &plan);
+	rec_plan_build(&r->cfg, fv, nf, r->rep->eng.ins, r->rep->eng.nins, wd_wall_ms(), &plan);
+	if (fv != a->findings)
+		free(fv);
 	for (size_t k = 0; k < plan.nraised; k++)
 		wd_audit_add_finding(a, &plan.raised[k]);
 	bool sends = false;

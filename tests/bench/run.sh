@@ -244,13 +244,23 @@ if start_sim sim_budget; then
 	sleep 3
 	weight() { python3 tests/bench/simctl.py counters "$SIM_PORT" sim-binance-key |
 		python3 -c 'import json,sys; print(json.load(sys.stdin).get("weight", 0))'; }
+	# GET /fapi/v1/openOrders requests and weight: 40 each for a full
+	# listing, 1 for a targeted check (symbol=)
+	oo() { python3 tests/bench/simctl.py counters "$SIM_PORT" sim-binance-key |
+		python3 -c 'import json,sys; e=json.load(sys.stdin)["endpoints"].get("GET /fapi/v1/openOrders", {}); print(e.get("count", 0), e.get("weight", 0))'; }
 	for period in 200 100; do
 		w0=$(weight)
+		read -r oc0 ow0 <<<"$(oo)"
 		n=$(python3 tests/bench/simctl.py churn "$SIM_PORT" sim-binance-key "$period" "$CHURN_S")
 		w1=$(weight)
-		awk -v w0="$w0" -v w1="$w1" -v s="$CHURN_S" -v n="$n" -v p="$period" 'BEGIN {
+		read -r oc1 ow1 <<<"$(oo)"
+		awk -v w0="$w0" -v w1="$w1" -v s="$CHURN_S" -v n="$n" -v p="$period" \
+			-v oc="$((oc1 - oc0))" -v ow="$((ow1 - ow0))" 'BEGIN {
+			full = int((ow - oc) / 39)
 			printf "budget_churn_%dms_orders %d orders\n", p, n
 			printf "budget_churn_%dms_vigil_weight_per_min %.0f weight/min\n", p, (w1 - w0) * 60 / s
+			printf "budget_churn_%dms_full_listings_per_min %.1f listings/min\n", p, full * 60 / s
+			printf "budget_churn_%dms_targeted_checks_per_min %.1f checks/min\n", p, (oc - full) * 60 / s
 		}' | figs
 	done
 	fig "budget_vigil_share 480 weight/min"

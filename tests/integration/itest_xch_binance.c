@@ -142,6 +142,54 @@ static void itest_bn_listing_costs_one_request_per_endpoint(void)
 	kit_stop(&k);
 }
 
+static int64_t sim_weight(struct kit *k)
+{
+	struct json_object *o = kit_sim(k, "GET", "/_sim/counters?account=" KEY, NULL);
+	int64_t w = o ? json_object_get_int64(json_object_object_get(o, "weight")) : -1;
+	if (o)
+		json_object_put(o);
+	return w;
+}
+
+/* A targeted check's listing: one symbol's positions and orders with
+ * symbol= on each endpoint, weight 5 + 1 + 1 instead of 85. */
+static void itest_bn_listing_of_one_symbol_is_targeted_and_cheap(void)
+{
+	struct kit k;
+	CU_ASSERT_TRUE_FATAL(setup(&k));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
+					      "\"side\":\"BUY\",\"qty\":\"0.5\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"LTCUSDT\","
+					      "\"side\":\"SELL\",\"qty\":\"1\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"order\",\"account\":\"" KEY "\",\"symbol\":\"LTCUSDT\","
+					      "\"type\":\"LIMIT\",\"side\":\"BUY\",\"qty\":\"1\",\"price\":\"50\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"order\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
+					      "\"type\":\"LIMIT\",\"side\":\"SELL\",\"qty\":\"0.5\",\"price\":\"9000\"}"));
+	struct xch_listing l;
+	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing(k.x, &l), XCH_OK); /* syncs the clock */
+	CU_ASSERT_EQUAL(l.npos, 2);
+	CU_ASSERT_EQUAL(l.nord, 2);
+	xch_listing_free(&l);
+	int64_t w0 = sim_weight(&k), n0 = kit_count(&k, KEY, NULL);
+	const char one[1][REC_SYM_MAX] = { "LTCUSDT" };
+	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing_of(k.x, one, 1, &l), XCH_OK);
+	CU_ASSERT_EQUAL(l.npos, 1);
+	CU_ASSERT_EQUAL(l.nord, 1);
+	CU_ASSERT_STRING_EQUAL(l.pos[0].symbol, "LTCUSDT");
+	CU_ASSERT_STRING_EQUAL(l.ord[0].symbol, "LTCUSDT");
+	xch_listing_free(&l);
+	CU_ASSERT_EQUAL(kit_count(&k, KEY, NULL) - n0, 3);
+	CU_ASSERT_EQUAL(sim_weight(&k) - w0, 7);
+	/* two symbols: both, 14 */
+	const char two[2][REC_SYM_MAX] = { "LTCUSDT", "ETHUSDT" };
+	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing_of(k.x, two, 2, &l), XCH_OK);
+	CU_ASSERT_EQUAL(l.npos, 2);
+	CU_ASSERT_EQUAL(l.nord, 2);
+	xch_listing_free(&l);
+	CU_ASSERT_EQUAL(sim_weight(&k) - w0, 21);
+	kit_stop(&k);
+}
+
 static int positions_with_fault(struct kit *k, const char *fault, struct xch_err *err)
 {
 	CU_ASSERT_TRUE(kit_post_ok(k, "/_sim/fault", fault));
@@ -452,6 +500,7 @@ void itest_xch_binance_register(void)
 	static const struct tu_test tests[] = {
 		{ "itest_bn_sequence_stream_rest_and_sim_agree", itest_bn_sequence_stream_rest_and_sim_agree },
 		{ "itest_bn_listing_costs_one_request_per_endpoint", itest_bn_listing_costs_one_request_per_endpoint },
+		{ "itest_bn_listing_of_one_symbol_is_targeted_and_cheap", itest_bn_listing_of_one_symbol_is_targeted_and_cheap },
 		{ "itest_bn_faults_give_typed_errors", itest_bn_faults_give_typed_errors },
 		{ "itest_bn_clock_skew_resyncs_and_retries_once", itest_bn_clock_skew_resyncs_and_retries_once },
 		{ "itest_bn_stream_drop_and_listen_key_expiry_reconnect", itest_bn_stream_drop_and_listen_key_expiry_reconnect },

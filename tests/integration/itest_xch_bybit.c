@@ -178,6 +178,44 @@ static void itest_bb_listing_costs_one_request_per_endpoint_and_coin(void)
 	kit_stop(&k);
 }
 
+/* A targeted check's listing: position/list and order/realtime with
+ * symbol= (2 requests instead of one per list and settle coin), the
+ * symbol's stop included. */
+static void itest_bb_listing_of_one_symbol_is_targeted(void)
+{
+	struct kit k;
+	CU_ASSERT_TRUE_FATAL(setup(&k));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"BTCUSDT\","
+					      "\"side\":\"Buy\",\"qty\":\"0.01\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"KAVAUSDT\","
+					      "\"side\":\"Sell\",\"qty\":\"100\"}"));
+	struct xch_listing l;
+	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing(k.x, &l), XCH_OK); /* syncs the clock */
+	xch_listing_free(&l);
+	struct xch_stop_req sr;
+	memset(&sr, 0, sizeof sr);
+	snprintf(sr.symbol, sizeof sr.symbol, "KAVAUSDT");
+	sr.position_side = REC_SIDE_SHORT;
+	sr.trigger_price = 2.0;
+	snprintf(sr.client_id, sizeof sr.client_id, "vgl-itest-kava");
+	struct xch_ack ack;
+	struct xch_err err;
+	memset(&err, 0, sizeof err);
+	CU_ASSERT_EQUAL(k.x->ops->place_stop(k.x, &sr, &ack, &err), XCH_OK);
+	int64_t n0 = kit_count(&k, KEY, NULL);
+	const char one[1][REC_SYM_MAX] = { "KAVAUSDT" };
+	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing_of(k.x, one, 1, &l), XCH_OK);
+	CU_ASSERT_EQUAL(l.npos, 1);
+	CU_ASSERT_STRING_EQUAL(l.pos[0].symbol, "KAVAUSDT");
+	for (size_t i = 0; i < l.nord; i++)
+		CU_ASSERT_STRING_EQUAL(l.ord[i].symbol, "KAVAUSDT");
+	CU_ASSERT_EQUAL(l.nord, 1); /* the stop */
+	xch_listing_free(&l);
+	CU_ASSERT_EQUAL(kit_count(&k, KEY, NULL) - n0, 2);
+	CU_ASSERT_EQUAL(kit_count(&k, KEY, "GET /v5/position/list"), 3);
+	kit_stop(&k);
+}
+
 /* Every configured settle coin is listed (positions and open orders, in the
  * listing and in the single-call paths); what the sim lists for USDC, if
  * anything, joins the USDT rows without doubling them; one coin's failure
@@ -462,6 +500,7 @@ void itest_xch_bybit_register(void)
 	static const struct tu_test tests[] = {
 		{ "itest_bb_sequence_stream_rest_and_sim_agree", itest_bb_sequence_stream_rest_and_sim_agree },
 		{ "itest_bb_listing_costs_one_request_per_endpoint_and_coin", itest_bb_listing_costs_one_request_per_endpoint_and_coin },
+		{ "itest_bb_listing_of_one_symbol_is_targeted", itest_bb_listing_of_one_symbol_is_targeted },
 		{ "itest_bb_listing_asks_every_settle_coin", itest_bb_listing_asks_every_settle_coin },
 		{ "itest_bb_listing_follows_pages_per_coin", itest_bb_listing_follows_pages_per_coin },
 		{ "itest_bb_faults_give_typed_errors", itest_bb_faults_give_typed_errors },

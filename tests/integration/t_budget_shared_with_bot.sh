@@ -3,7 +3,9 @@
 # past it, 418 ban):
 #  1. under the bot's churn (an order every 100 ms, each waking vigil's
 #     stream) vigil stays inside its share (20 % = 480 weight / min) and the
-#     sim never has to refuse it;
+#     sim never has to refuse it; the follow-ups of the churned symbol are
+#     targeted (openOrders with symbol=, weight 1), full listings (weight
+#     40) keep their pace;
 #  2. an unprotected position during the churn still gets its stop (repairs
 #     have their slice);
 #  3. after a 418 with Retry-After vigil sends nothing until then, says so
@@ -29,8 +31,13 @@ weight() { curl -fsS "http://127.0.0.1:$SIM_PORT/_sim/counters?account=sim-binan
 limited() { curl -fsS "http://127.0.0.1:$SIM_PORT/_sim/counters?account=sim-binance-key" |
 	python3 -c 'import json,sys; c=json.load(sys.stdin)["endpoints"]; print(sum(v.get("limited", 0) for v in c.values()))'; }
 
+# GET /fapi/v1/openOrders: requests and weight so far
+oo() { curl -fsS "http://127.0.0.1:$SIM_PORT/_sim/counters?account=sim-binance-key" |
+	python3 -c 'import json,sys; e=json.load(sys.stdin)["endpoints"].get("GET /fapi/v1/openOrders", {}); print(e.get("count", 0), e.get("weight", 0))'; }
+
 # 1 + 2: 20 s of churn; at 5 s an unprotected position appears
 w0=$(weight)
+read -r oc0 ow0 <<<"$(oo)"
 python3 tests/bench/simctl.py churn "$SIM_PORT" sim-binance-key 100 20 >"$VIGIL_TMP/churn.out" &
 CHURN=$!
 sleep 5
@@ -43,6 +50,19 @@ orders=$(cat "$VIGIL_TMP/churn.out")
 python3 -c "import sys; w=($w1-$w0)*60/20.0; print('vigil weight/min under churn: %.0f' % w); sys.exit(0 if w <= 480 else 1)" ||
 	fail "vigil exceeded its share of the IP's limit: $(curl -fsS "http://127.0.0.1:$SIM_PORT/_sim/counters?account=sim-binance-key")"
 [ "$(limited)" = 0 ] || fail "the sim had to refuse vigil's requests: $(limited)"
+read -r oc1 ow1 <<<"$(oo)"
+# n requests of weight 40 (full) or 1 (symbol=): full = (w - n) / 39
+python3 - "$oc0" "$ow0" "$oc1" "$ow1" <<'PYEOF' || fail "follow-ups were not targeted"
+import sys
+c0, w0, c1, w1 = map(int, sys.argv[1:])
+n, w = c1 - c0, w1 - w0
+full = (w - n) // 39
+targeted = n - full
+print("openOrders during 20 s of churn: %d full listings, %d targeted" % (full, targeted))
+sys.exit(0 if targeted >= 3 and full <= 3 else 1)
+PYEOF
+t=$(metric "vigil_audits_targeted_total{account=\"t-binance\"}")
+[ "${t%.*}" -ge 3 ] 2>/dev/null || fail "vigil_audits_targeted_total is '$t'"
 has_stop() { sim_state | python3 -c '
 import json,sys; s=json.load(sys.stdin)
 sys.exit(0 if any(x["symbol"]=="'"$1"'" and (x.get("client_id") or "").startswith("vgl-") for x in s["stops"]) else 1)'; }

@@ -270,6 +270,7 @@ static void test_bb_reduce_only_error_and_retcode_table(void)
 	CU_ASSERT_EQUAL(bb_map_retcode(10004), XCH_AUTH);
 	CU_ASSERT_EQUAL(bb_map_retcode(10005), XCH_AUTH);
 	CU_ASSERT_EQUAL(bb_map_retcode(10006), XCH_RATELIMIT);
+	CU_ASSERT_EQUAL(bb_map_retcode(10018), XCH_RATELIMIT);
 	CU_ASSERT_EQUAL(bb_map_retcode(110001), XCH_UNKNOWN_ORDER);
 	CU_ASSERT_EQUAL(bb_map_retcode(10016), XCH_SERVER);
 	CU_ASSERT_EQUAL(bb_map_retcode(110092), XCH_WOULD_TRIGGER);
