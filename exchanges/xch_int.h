@@ -135,8 +135,9 @@ void xch_stream_event(struct xch_stream *s, const char *symbol, int64_t recv_ns)
 void xch_stream_tune(struct xch *x, const struct xch_stream_tuning *t);
 void xch_stream_tuning_default(struct xch_stream_tuning *t);
 
-/* The stream cache's ordering rules are reconcile's (rec_stream_apply_*
- * in reconcile/stream_cache.c): one rule for every writer of the cache. */
-#include "reconcile/reconcile.h"
+/* The stream cache's ordering rules are the model's (rec_stream_apply_*
+ * in reconcile/model.h, model_stream.c): one rule for every writer of the
+ * cache, and no call into the reconcile core from an adapter. */
+#include "reconcile/model.h"
 
 #endif

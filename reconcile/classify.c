@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reconcile/merge.h"
 #include "reconcile/rec_int.h"
+#include "reconcile/rules.h"
 #include "base/xalloc.h"
 
 struct sym_ent {

@@ -135,7 +135,8 @@ struct rec_bot_row {
 
 /* The private stream's view of one account, kept by the stream thread for
  * every symbol it ever reported (known to the bot or not: SKLUSDT). An
- * older event never overwrites a newer one (see rec_stream_apply_*). */
+ * older event never overwrites a newer one (see rec_stream_apply_*). Part
+ * of the model so the adapters keep it without calling the core. */
 #define REC_STREAM_MAX_POS 1024
 #define REC_STREAM_MAX_ORD 2048
 
@@ -152,6 +153,18 @@ struct rec_stream_cache {
 	size_t nord;
 	struct rec_order ord[REC_STREAM_MAX_ORD];    /* latest state per order id */
 };
+
+/* Rule 6 (SKLUSDT; the list of rules is reconcile/rules.h), model_stream.c:
+ * pure operations on the cache, called under the adapter's lock. Every
+ * symbol is kept, known to the bot or not; size 0 is kept as "reported
+ * flat". An older event (seq, else update_ms) never overwrites a newer
+ * one. Return 0 applied, 1 ignored (older), -1 full. */
+int rec_stream_apply_position(struct rec_stream_cache *c, const struct rec_position *pos);
+int rec_stream_apply_order(struct rec_stream_cache *c, const struct rec_order *ord);
+/* Latest entry for (symbol, pidx) or NULL. */
+const struct rec_position *rec_stream_find_position(const struct rec_stream_cache *c, const char *symbol,
+						     enum rec_pos_idx pidx);
+const struct rec_order *rec_stream_find_order(const struct rec_stream_cache *c, const char *id, bool is_algo);
 
 /* ---- findings ---- */
 

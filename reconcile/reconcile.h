@@ -2,27 +2,18 @@
  * No sockets, no files, no clock reads: time is snap->now_ms (vigil's
  * injected clock; stream seen/last-message times use the same clock).
  *
- * Design choices (rules of design.md "Who to believe", seeds in comments):
- * - Position view per (symbol, pidx), merge.c:
- *   * the stream is authoritative for an entry it reported on the CURRENT
- *     connection (seen_ms >= connected_ms) while it is UP and fresh
- *     (now - last_msg_ms <= stream_stale_ms); size 0 there = closed, with
- *     no fall-back to REST or DB (BASUSDT). Entries from before a
- *     reconnect may have missed events, so REST is preferred for them;
- *   * a REST position newer than the stream's (both update_ms known) wins:
- *     an older fact never overwrites a newer one;
- *   * otherwise REST is the truth (stream down/stale/never reported it);
- *     REST failed and no authoritative stream entry = view UNKNOWN, and
- *     nothing is concluded about that symbol (open findings are kept);
- *   * REST omitting / differing from an authoritative stream entry is lag
- *     (AVLUSDT) until it persists past rest_lag_tolerance_ms, then
- *     REST_GLITCH (info, KAVAUSDT). While REST disagrees, the symbol is
- *     "disputed": its findings are still raised from the stream's facts but
- *     are never repairable; and since that REST answer is caught lying,
- *     no finding of the snapshot whose view came from REST alone is
- *     repairable either;
- *   * the bot DB only says what the bot believes (ORPHAN / PHANTOM /
- *     MISMATCH); pos_side/pos_size/entry/mark come only from stream/REST.
+ * Design choices (seeds in comments):
+ * - Who to believe: the source-trust rules of design.md, one function
+ *   each, with the incident each comes from, are listed in
+ *   reconcile/rules.h; rec_merge_position() there gives the position view
+ *   per (symbol, pidx). What classification does with it: a
+ *   disagreement past the lag tolerance is REST_GLITCH (info); while REST
+ *   disagrees with an authoritative stream entry, the symbol is
+ *   "disputed": its findings are still raised from the stream's facts but
+ *   are never repairable; and since that REST answer is caught lying, no
+ *   finding of the snapshot whose view came from REST alone is repairable
+ *   either. A view UNKNOWN (REST failed, no authoritative stream entry)
+ *   concludes nothing about that symbol (open findings are kept).
  * - Grace (rule 7): ORPHAN_POSITION / UNPROTECTED / SIZE|SIDE_MISMATCH need
  *   their condition to hold for grace_open_ms. For a newly seen position
  *   the clock starts at the position's first sighting (earliest of
@@ -211,16 +202,9 @@ enum rec_prot_verdict rec_protects(const struct rec_order *o, const struct rec_p
  * (ORPHAN_ORDER): live and reducing, not position-attached. */
 bool rec_order_is_exit(const struct rec_order *o);
 
-/* ---- stream cache (stream_cache.c): pure, called under the adapter's lock.
- * Every symbol is kept, known to the bot or not (SKLUSDT); size 0 is kept
- * as "reported flat". An older event (seq, else update_ms) never
- * overwrites a newer one. Return 0 applied, 1 ignored (older), -1 full. */
-int rec_stream_apply_position(struct rec_stream_cache *c, const struct rec_position *pos);
-int rec_stream_apply_order(struct rec_stream_cache *c, const struct rec_order *ord);
-/* Latest entry for (symbol, pidx) or NULL. */
-const struct rec_position *rec_stream_find_position(const struct rec_stream_cache *c, const char *symbol,
-						     enum rec_pos_idx pidx);
-const struct rec_order *rec_stream_find_order(const struct rec_stream_cache *c, const char *id, bool is_algo);
+/* ---- stream cache: rec_stream_apply_* / rec_stream_find_* are the
+ * model's (reconcile/model.h, model_stream.c), so the adapters keep the
+ * cache without calling the core (rule 6, rules.h). */
 
 /* ---- symbols (symbols.c) ----
  * Exchange form: BTCUSDT. ccxt form: BTC/USDT:USDT. Normalizing any form

@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "base/xalloc.h"
+#include "reconcile/rules.h"
 
 void rec_verify_cfg_default(struct rec_verify_cfg *c)
 {
@@ -17,7 +18,6 @@ void rec_verify_cfg_default(struct rec_verify_cfg *c)
 	c->backoff_cap_ms = 2000;
 	c->gone_checks = 10;
 	c->gone_interval_ms = 1000;
-	c->stream_stale_ms = 60000;
 }
 
 int64_t rec_backoff_ms(const struct rec_verify_cfg *c, int n)
@@ -34,6 +34,7 @@ void rec_ctx_init(struct rec_ctx *c, struct xch *x, const struct rec_clock *clk)
 	c->x = x;
 	c->clk = clk;
 	rec_verify_cfg_default(&c->cfg);
+	rec_params_default(&c->params);
 	c->sc = xmalloc(sizeof *c->sc);
 }
 
@@ -64,15 +65,15 @@ int rec_stream_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx 
 	struct rec_stream_cache *sc = c->sc;
 	sc->npos = 0;
 	sc->nord = 0;
-	if (xch_stream_copy(c->x, sc) != 0 || sc->state != REC_SS_UP)
+	if (xch_stream_copy(c->x, sc) != 0)
 		return -1;
-	if (rec_now(c->clk) - sc->last_msg_ms > c->cfg.stream_stale_ms)
+	int64_t now = rec_now(c->clk);
+	if (!rec_stream_is_fresh(sc, now, &c->params))
 		return -1;
 	for (size_t i = 0; i < sc->npos; i++)
 		if (strcmp(sc->pos[i].symbol, symbol) == 0 && pidx_match(pidx, sc->pos[i].pidx)) {
-			/* an entry from before this connection may have missed the
-			 * close (Binance resends nothing on reconnect): REST decides */
-			if (sc->pos[i].seen_ms < sc->connected_ms)
+			/* not authoritative (from before this connection): REST decides */
+			if (!rec_rule_stream_authoritative(sc, &sc->pos[i], now, &c->params))
 				return -1;
 			*out = sc->pos[i];
 			return 1;
@@ -109,7 +110,8 @@ enum rec_vres rec_verify_position_exists(struct rec_ctx *c, const char *symbol,
 	int64_t start = rec_now(c->clk);
 	for (int n = 0;; n++) {
 		struct rec_position p;
-		if (rec_stream_position(c, symbol, pidx, &p) == 1 && p.size > 0) {
+		if (rec_stream_position(c, symbol, pidx, &p) == 1 &&
+		    rec_rule_stream_zero_is_closed(&p) == REC_VIEW_OPEN) {
 			snprintf(detail, dlen, "stream shows %s %g", rec_side_name(p.side), p.size);
 			return REC_V_OK;
 		}
@@ -154,7 +156,7 @@ enum rec_vres rec_verify_position_gone(struct rec_ctx *c, const char *symbol,
 		struct rec_position p;
 		int s = rec_stream_position(c, symbol, pidx, &p);
 		if (s == 1) {
-			if (p.size <= 0) {
+			if (rec_rule_stream_zero_is_closed(&p) == REC_VIEW_FLAT) {
 				snprintf(detail, dlen, "stream shows size 0 (check %d)", i + 1);
 				return REC_V_OK;
 			}

@@ -4,11 +4,12 @@
  * and waits only through the injected clock (clock.h), so unit tests with
  * the fake adapter and the fake clock run instantly.
  *
- * Source order (seeds 001/003): the private stream first (fresh and
- * authoritative for a symbol it reported), then the order's own status,
- * then REST positions. REST may lag the stream or omit a position (REST
- * glitch, KAVAUSDT), so REST alone never proves a position gone on a
- * single answer. */
+ * Source order (seeds 001/003): the private stream first (authoritative
+ * for a symbol it reported: rule 1, the same rules.h function and
+ * rec_params as classification), then the order's own status, then REST
+ * positions. REST may lag the stream or omit a position (REST glitch,
+ * KAVAUSDT), so REST alone never proves a position gone on a single
+ * answer. */
 #ifndef REC_VERIFY_H
 #define REC_VERIFY_H
 #include <stdbool.h>
@@ -18,6 +19,7 @@
 #include "exchanges/exchange.h"
 #include "base/clock.h"
 #include "reconcile/model.h"
+#include "reconcile/reconcile.h"
 
 struct rec_verify_cfg {
 	int64_t budget_ms;        /* 10 s: total time one verification may take */
@@ -26,26 +28,29 @@ struct rec_verify_cfg {
 	int64_t backoff_cap_ms;   /* 2000 */
 	int gone_checks;          /* 10 checks ... */
 	int64_t gone_interval_ms; /* ... 1 s apart */
-	int64_t stream_stale_ms;  /* stream older than this is not believed */
 };
 void rec_verify_cfg_default(struct rec_verify_cfg *c);
 /* Wait before retry number n (0-based): first * factor^n, capped. */
 int64_t rec_backoff_ms(const struct rec_verify_cfg *c, int n);
 
-/* What the engine and the verifiers share: the adapter, the clock and a
- * scratch stream cache (large, so allocated once). */
+/* What the engine and the verifiers share: the adapter, the clock, the
+ * source rules' parameters (the classifier's, so one stream_stale_ms;
+ * rec_ctx_init sets the defaults) and a scratch stream cache (large, so
+ * allocated once). */
 struct rec_ctx {
 	struct xch *x;
 	const struct rec_clock *clk;
 	struct rec_verify_cfg cfg;
 	struct rec_stream_cache *sc;
+	struct rec_params params;
 };
 void rec_ctx_init(struct rec_ctx *c, struct xch *x, const struct rec_clock *clk);
 void rec_ctx_free(struct rec_ctx *c);
 
-/* The stream's view of symbol (pidx BOTH matches any): 1 = stream is up,
- * fresh and reported the symbol (out filled; size 0 = flat), 0 = stream
- * fresh but never reported it, -1 = no stream, down or stale. */
+/* The stream's view of symbol (pidx BOTH matches any): 1 = the stream is
+ * authoritative for the symbol (rule 1: out filled; size 0 = flat), 0 =
+ * stream fresh but never reported it, -1 = no stream, down, stale, or the
+ * entry is from before the current connection. */
 int rec_stream_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx,
 			struct rec_position *out);
 

@@ -32,7 +32,7 @@ void wd_repair_init(struct wd_engine *e, size_t i)
 	r->rep = xcalloc(1, sizeof *r->rep);
 	r->rep->clk = rec_clock_real();
 	rec_engine_init(&r->rep->eng, r->x, &r->cfg, e->journal, &r->rep->clk);
-	r->rep->eng.ctx.cfg.stream_stale_ms = e->conf->stream_stale_ms;
+	r->rep->eng.ctx.params = r->params; /* the classifier's source rules */
 	r->rep->eng.dry_run = e->opts.dry_run;
 }
 

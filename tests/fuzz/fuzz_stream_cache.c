@@ -1,4 +1,4 @@
-/* The reconcile stream cache (reconcile/stream_cache.c) under random
+/* The reconcile stream cache (reconcile/model_stream.c) under random
  * sequences of position and order updates, checked against a shadow model
  * of the documented rules:
  * - after an applied update, find() returns it (flat = size 0, side UNKNOWN);
@@ -10,7 +10,7 @@
  * - no two entries for the same (symbol, pidx) / (id, is_algo).
  * Input bytes: a stream of ops; a "burst" op adds many distinct symbols so
  * the 1024 / 2048 caps are reached quickly. */
-#include "reconcile/reconcile.h"
+#include "reconcile/model.h"
 #include "tests/fuzz/fuzz_util.h"
 
 #define NSYM 8

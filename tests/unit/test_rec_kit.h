@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reconcile/merge.h"
+#include "reconcile/rules.h"
 #include "tests/support/testutil.h"
 #include "reconcile/reconcile.h"
 #include "base/xalloc.h"

@@ -1,8 +1,9 @@
-/* Who to believe: the source rules of design.md, one function per rule. */
+/* Who to believe: the source rules of design.md, one function per rule
+ * (the list is rules.h; rule 6 is the model's, model_stream.c). */
 #include <math.h>
 #include <string.h>
 
-#include "reconcile/merge.h"
+#include "reconcile/rules.h"
 
 bool rec_stream_is_fresh(const struct rec_stream_cache *c, int64_t now_ms, const struct rec_params *p)
 {

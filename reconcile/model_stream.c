@@ -1,8 +1,10 @@
-/* The per-account stream cache (rule 6): every update for every symbol,
- * known to the bot or not, newest wins. Pure; the adapter holds its lock. */
+/* The per-account stream cache (rule 6, SKLUSDT): every update for every
+ * symbol, known to the bot or not, newest wins. Pure operations on the
+ * model (a leaf: the model and nothing else), so the adapters apply it
+ * without calling the core; the adapter holds its lock. */
 #include <string.h>
 
-#include "reconcile/reconcile.h"
+#include "reconcile/model.h"
 
 /* >0 if a is newer than b, <0 if older, 0 if undecidable / same. Sequence
  * numbers win over times (Bybit seq is exact; times have ms ties). */
