@@ -9,6 +9,37 @@
 
 #include "base/xalloc.h"
 
+void rec_policy_default(struct rec_policy *p)
+{
+	memset(p, 0, sizeof *p);
+	p->mode = REC_MODE_OBSERVE;
+	p->orphan_action = REC_ORPHAN_CLOSE;
+	p->stop_ref = REC_STOPREF_ENTRY;
+	p->stop_loss_percent = 2.0;
+}
+
+enum rec_mode rec_policy_mode(const struct rec_policy *p, enum rec_code code)
+{
+	for (size_t i = 0; i < p->noverrides; i++)
+		if (p->overrides[i].code == code)
+			return p->overrides[i].mode;
+	return p->mode;
+}
+
+double rec_policy_ref_price(const struct rec_policy *p, double entry, double mark, const char **name)
+{
+	bool use_mark = p->stop_ref == REC_STOPREF_MARK || entry <= 0;
+	if (name)
+		*name = use_mark ? "mark" : "entry";
+	return use_mark ? mark : entry;
+}
+
+const char *rec_mode_name(enum rec_mode m)
+{
+	static const char *const names[] = { "observe", "protect", "full" };
+	return (unsigned)m < 3 ? names[m] : "?";
+}
+
 double rec_stop_price(enum rec_side side, double ref, double pct, double tick)
 {
 	if (ref <= 0 || side == REC_SIDE_UNKNOWN)
@@ -113,7 +144,7 @@ void rec_raise(struct rec_finding *out, const struct rec_finding *about, enum re
 struct pb {
 	struct rec_plan *p;
 	size_t cap;
-	const struct wd_account *acct;
+	const struct rec_policy *pol;
 	const struct xch_instrument *ins;
 	size_t nins;
 	int64_t now;
@@ -121,7 +152,7 @@ struct pb {
 };
 
 static struct rec_step *add(struct pb *b, enum rec_action_kind k, const struct rec_finding *f,
-			    enum wd_mode mode)
+			    enum rec_mode mode)
 {
 	struct rec_plan *p = b->p;
 	if (p->n == b->cap) {
@@ -135,7 +166,7 @@ static struct rec_step *add(struct pb *b, enum rec_action_kind k, const struct r
 	s->pos_size = f->pos_size;
 	struct rec_action *a = &s->a;
 	a->kind = k;
-	snprintf(a->account, sizeof a->account, "%s", b->acct->name);
+	snprintf(a->account, sizeof a->account, "%s", b->pol->account);
 	a->exchange = f->exchange;
 	snprintf(a->symbol, sizeof a->symbol, "%s", f->symbol);
 	a->position_side = f->pos_side;
@@ -154,9 +185,9 @@ static void raise_f(struct pb *b, const struct rec_finding *about, enum rec_code
 	rec_raise(&p->raised[p->nraised++], about, code, b->now, "%s", why);
 }
 
-static void alert_only(struct pb *b, const struct rec_finding *f, enum wd_mode mode,
+static void alert_only(struct pb *b, const struct rec_finding *f, enum rec_mode mode,
 		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void alert_only(struct pb *b, const struct rec_finding *f, enum wd_mode mode,
+static void alert_only(struct pb *b, const struct rec_finding *f, enum rec_mode mode,
 		       const char *fmt, ...)
 {
 	struct rec_step *s = add(b, REC_ACT_ALERT_ONLY, f, mode);
@@ -167,19 +198,15 @@ static void alert_only(struct pb *b, const struct rec_finding *f, enum wd_mode m
 	va_end(ap);
 }
 
-static void plan_stop(struct pb *b, const struct rec_finding *f, enum wd_mode mode,
+static void plan_stop(struct pb *b, const struct rec_finding *f, enum rec_mode mode,
 		      const char *why)
 {
 	const struct xch_instrument *in = rec_find_instrument(b->ins, b->nins, f->symbol);
-	double ref = f->entry_price;
-	const char *refname = "entry";
-	if (b->acct->stop_reference == WD_STOPREF_MARK || ref <= 0) {
-		ref = f->mark_price;
-		refname = "mark";
-	}
+	const char *refname;
+	double ref = rec_policy_ref_price(b->pol, f->entry_price, f->mark_price, &refname);
 	struct rec_step *s = add(b, REC_ACT_PLACE_STOP, f, mode);
 	s->ref_price = ref;
-	s->a.trigger_price = rec_stop_price(f->pos_side, ref, b->acct->stop_loss_percent,
+	s->a.trigger_price = rec_stop_price(f->pos_side, ref, b->pol->stop_loss_percent,
 					    in ? in->tick : 0);
 	if (f->pos_size > 0) {
 		s->a.qty = rec_round_qty(f->pos_size, in ? in->step : 0);
@@ -187,26 +214,26 @@ static void plan_stop(struct pb *b, const struct rec_finding *f, enum wd_mode mo
 		s->a.qty = 0;
 		s->a.close_position = true;
 	}
-	rec_client_id(s->a.client_id, sizeof s->a.client_id, REC_ACT_PLACE_STOP, b->acct->name,
+	rec_client_id(s->a.client_id, sizeof s->a.client_id, REC_ACT_PLACE_STOP, b->pol->account,
 		      f->exchange, f->symbol, f->pos_side, f->first_seen_ms, 1);
 	snprintf(s->a.reason, sizeof s->a.reason, "%s: mode %s; stop %g%% off %s %g", why,
-		 wd_mode_name(mode), b->acct->stop_loss_percent, refname, ref);
+		 rec_mode_name(mode), b->pol->stop_loss_percent, refname, ref);
 }
 
-static void plan_close(struct pb *b, const struct rec_finding *f, enum wd_mode mode,
+static void plan_close(struct pb *b, const struct rec_finding *f, enum rec_mode mode,
 		       const char *why)
 {
 	const struct xch_instrument *in = rec_find_instrument(b->ins, b->nins, f->symbol);
 	struct rec_step *s = add(b, REC_ACT_CLOSE_POSITION, f, mode);
 	s->a.qty = rec_round_qty(f->pos_size, in ? in->step : 0);
-	rec_client_id(s->a.client_id, sizeof s->a.client_id, REC_ACT_CLOSE_POSITION, b->acct->name,
+	rec_client_id(s->a.client_id, sizeof s->a.client_id, REC_ACT_CLOSE_POSITION, b->pol->account,
 		      f->exchange, f->symbol, f->pos_side, f->first_seen_ms, 1);
 	snprintf(s->a.reason, sizeof s->a.reason,
 		 "%s: mode full, orphan_action close; reduce-only market %s of the exchange-confirmed size",
 		 why, rec_oside_name(rec_closing_side(f->pos_side)));
 }
 
-static void plan_cancel(struct pb *b, const struct rec_finding *f, enum wd_mode mode,
+static void plan_cancel(struct pb *b, const struct rec_finding *f, enum rec_mode mode,
 			const char *why)
 {
 	struct rec_step *s = add(b, REC_ACT_CANCEL_ORDER, f, mode);
@@ -215,7 +242,7 @@ static void plan_cancel(struct pb *b, const struct rec_finding *f, enum wd_mode 
 	s->a.order_side = REC_OSIDE_UNKNOWN; /* a cancel sends no side */
 	char tag[REC_SYM_MAX + REC_ID_MAX + 2];
 	snprintf(tag, sizeof tag, "%s/%s", f->symbol, f->order_id);
-	rec_client_id(s->a.client_id, sizeof s->a.client_id, REC_ACT_CANCEL_ORDER, b->acct->name,
+	rec_client_id(s->a.client_id, sizeof s->a.client_id, REC_ACT_CANCEL_ORDER, b->pol->account,
 		      f->exchange, tag, f->pos_side, f->first_seen_ms, 1);
 	snprintf(s->a.reason, sizeof s->a.reason, "%s: mode full; cancel order %s", why,
 		 f->order_id);
@@ -228,7 +255,7 @@ static bool needs_position(enum rec_code c)
 
 static void plan_one(struct pb *b, const struct rec_finding *f)
 {
-	enum wd_mode mode = wd_account_mode_for(b->acct, rec_code_name(f->code));
+	enum rec_mode mode = rec_policy_mode(b->pol, f->code);
 	const char *code = rec_code_name(f->code);
 	char why[128];
 	snprintf(why, sizeof why, "%s %s", code, f->symbol);
@@ -250,17 +277,17 @@ static void plan_one(struct pb *b, const struct rec_finding *f)
 			   f->detail[0] ? f->detail : "facts not confirmed by the exchange");
 		return;
 	}
-	if (mode == WD_MODE_OBSERVE) {
+	if (mode == REC_MODE_OBSERVE) {
 		alert_only(b, f, mode, "%s: mode observe; alert only", why);
 		return;
 	}
 	switch (f->code) {
 	case REC_ORPHAN_POSITION:
-		if (mode == WD_MODE_FULL && b->acct->orphan_action == WD_ORPHAN_CLOSE)
+		if (mode == REC_MODE_FULL && b->pol->orphan_action == REC_ORPHAN_CLOSE)
 			plan_close(b, f, mode, why);
 		else if (f->stop_qty > 0 && f->stop_qty + 1e-12 >= f->pos_size)
 			alert_only(b, f, mode, "%s: mode %s; already covered by a stop; alert only",
-				   why, wd_mode_name(mode));
+				   why, rec_mode_name(mode));
 		else
 			plan_stop(b, f, mode, why);
 		return;
@@ -270,11 +297,11 @@ static void plan_one(struct pb *b, const struct rec_finding *f)
 	case REC_ORPHAN_ORDER:
 	case REC_DUPLICATE_STOP:
 	case REC_WRONG_SIDE_STOP:
-		if (mode == WD_MODE_FULL && f->order_id[0])
+		if (mode == REC_MODE_FULL && f->order_id[0])
 			plan_cancel(b, f, mode, why);
 		else
 			alert_only(b, f, mode, "%s: mode %s does not cancel orders; alert only", why,
-				   wd_mode_name(mode));
+				   rec_mode_name(mode));
 		return;
 	default:
 		alert_only(b, f, mode, "%s: no automatic repair for %s; alert only", why, code);
@@ -335,12 +362,12 @@ static void dedupe(struct rec_plan *p)
 	p->n = w;
 }
 
-int rec_plan_build(const struct wd_account *acct, const struct rec_finding *f, size_t nf,
+int rec_plan_build(const struct rec_policy *pol, const struct rec_finding *f, size_t nf,
 		   const struct xch_instrument *ins, size_t nins, int64_t now_ms,
 		   struct rec_plan *out)
 {
 	memset(out, 0, sizeof *out);
-	struct pb b = { .p = out, .acct = acct, .ins = ins, .nins = nins, .now = now_ms };
+	struct pb b = { .p = out, .pol = pol, .ins = ins, .nins = nins, .now = now_ms };
 	for (size_t i = 0; i < nf; i++)
 		b.drift |= f[i].code == REC_CONFIG_DRIFT;
 	for (size_t i = 0; i < nf; i++)

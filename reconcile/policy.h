@@ -1,7 +1,7 @@
 /* Policy: turns findings into a plan, an ordered list of actions, each with
  * the reason it exists. Pure: no I/O.
  *
- * Modes per account, overridable per finding code (wd_account_mode_for):
+ * Modes per account, overridable per finding code (rec_policy_mode):
  *   observe  alert only (default)
  *   protect  also place missing stop-losses (orphans too); never closes
  *   full     also close orphans (or protect them, per orphan_action),
@@ -19,12 +19,47 @@
 #include "exchanges/exchange.h"
 #include "reconcile/journal.h"
 #include "reconcile/model.h"
-#include "watchdog/config.h"
+
+/* The core's own policy vocabulary: the program's configuration parses
+ * into these (observe|protect|full, close|protect, entry|mark). */
+enum rec_mode { REC_MODE_OBSERVE = 0, REC_MODE_PROTECT = 1, REC_MODE_FULL = 2 };
+/* What mode full does with an ORPHAN_POSITION. */
+enum rec_orphan_action { REC_ORPHAN_CLOSE = 0, REC_ORPHAN_PROTECT = 1 };
+/* The price a computed stop is taken off (entry falls back to mark when
+ * the entry is unknown). */
+enum rec_stop_ref { REC_STOPREF_ENTRY = 0, REC_STOPREF_MARK = 1 };
+
+#define REC_POLICY_MAX_OVERRIDES 16
+
+/* What the policy and the repair engine act by, for one account: all they
+ * read of the account's configuration (the classifier's thresholds are
+ * struct rec_params). The program fills it from its config. */
+struct rec_policy {
+	char account[REC_ACCT_MAX];    /* names the actions and their client ids */
+	enum rec_mode mode;            /* for every code without an override */
+	struct rec_mode_override {
+		enum rec_code code;
+		enum rec_mode mode;
+	} overrides[REC_POLICY_MAX_OVERRIDES]; /* the first for a code wins */
+	size_t noverrides;
+	enum rec_orphan_action orphan_action;
+	enum rec_stop_ref stop_ref;
+	double stop_loss_percent;      /* computed stops: this far off the reference */
+};
+/* observe, close, entry, 2 %, no overrides (the documented config defaults). */
+void rec_policy_default(struct rec_policy *p);
+/* The mode in force for a finding code (overrides first). */
+enum rec_mode rec_policy_mode(const struct rec_policy *p, enum rec_code code);
+/* The reference a computed stop is taken off: mark when the policy says
+ * so or the entry is unknown (<= 0), else entry. *name (may be NULL) is
+ * "mark" / "entry". */
+double rec_policy_ref_price(const struct rec_policy *p, double entry, double mark, const char **name);
+const char *rec_mode_name(enum rec_mode m); /* observe / protect / full */
 
 struct rec_step {
 	struct rec_action a;       /* what to do; a.reason says why */
 	struct rec_finding f;      /* the finding that asked for it */
-	enum wd_mode mode;         /* mode in force for f's code */
+	enum rec_mode mode;        /* mode in force for f's code */
 	double ref_price;          /* price the stop is computed from (0 = n/a) */
 	double pos_size;           /* exchange-confirmed size when planned */
 	bool trigger_given;        /* an operator's trigger (vigil repair sl): the
@@ -40,7 +75,7 @@ struct rec_plan {
 
 /* Builds the plan for one account's findings. ins (may be NULL) gives tick
  * and step sizes for rounding. Returns 0. Free with rec_plan_free(). */
-int rec_plan_build(const struct wd_account *acct, const struct rec_finding *f, size_t nf,
+int rec_plan_build(const struct rec_policy *pol, const struct rec_finding *f, size_t nf,
 		   const struct xch_instrument *ins, size_t nins, int64_t now_ms,
 		   struct rec_plan *out);
 void rec_plan_free(struct rec_plan *p);

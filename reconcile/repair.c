@@ -13,12 +13,12 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 
-void rec_engine_init(struct rec_engine *e, struct xch *x, const struct wd_account *acct,
+void rec_engine_init(struct rec_engine *e, struct xch *x, const struct rec_policy *pol,
 		     struct rec_journal *j, const struct rec_clock *clk)
 {
 	memset(e, 0, sizeof *e);
 	rec_ctx_init(&e->ctx, x, clk);
-	e->acct = acct;
+	e->pol = pol;
 	e->j = j;
 }
 
@@ -239,11 +239,11 @@ void rec_engine_journal_finding(const struct rec_engine *e, struct rec_finding *
 {
 	struct rec_finding about;
 	memset(&about, 0, sizeof about);
-	snprintf(about.account, sizeof about.account, "%s", e->acct->name);
+	snprintf(about.account, sizeof about.account, "%s", e->pol->account);
 	about.exchange = e->ctx.x->cfg.exchange;
 	rec_raise(f, &about, REC_JOURNAL_UNREADABLE, rec_now(e->ctx.clk),
 		  "the journal's unfinished intents cannot be listed: nothing is sent for %s until they can",
-		  e->acct->name);
+		  e->pol->account);
 }
 
 bool rec_held_back(int rc, const struct xch_err *err)
@@ -312,10 +312,10 @@ static bool mode_allows(const struct rec_step *s)
 {
 	switch (s->a.kind) {
 	case REC_ACT_PLACE_STOP:
-		return s->mode == WD_MODE_PROTECT || s->mode == WD_MODE_FULL;
+		return s->mode == REC_MODE_PROTECT || s->mode == REC_MODE_FULL;
 	case REC_ACT_CLOSE_POSITION:
 	case REC_ACT_CANCEL_ORDER:
-		return s->mode == WD_MODE_FULL;
+		return s->mode == REC_MODE_FULL;
 	default:
 		return false;
 	}
@@ -349,7 +349,7 @@ int rec_engine_run(struct rec_engine *e, const struct rec_plan *p, struct rec_re
 			o = rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "dry run: nothing sent");
 		} else if (!mode_allows(s)) {
 			o = rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "mode %s does not allow %s",
-					      wd_mode_name(s->mode), rec_action_kind_name(a.kind));
+					      rec_mode_name(s->mode), rec_action_kind_name(a.kind));
 		} else if (rec_engine_blocked(e, a.symbol)) {
 			o = rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
 					      "an earlier intent for %s is unresolved: nothing new sent",

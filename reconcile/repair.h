@@ -21,7 +21,6 @@
 #include "reconcile/journal.h"
 #include "reconcile/policy.h"
 #include "reconcile/verify.h"
-#include "watchdog/config.h"
 
 #define REC_ENGINE_MAX_ATTEMPTS 64
 #define REC_ENGINE_MAX_BLOCKED 64
@@ -47,7 +46,7 @@ void rec_report_free(struct rec_report *r);
 
 struct rec_engine {
 	struct rec_ctx ctx;
-	const struct wd_account *acct;  /* borrowed: mode, stop settings */
+	const struct rec_policy *pol;   /* borrowed: account name, stop settings */
 	struct rec_journal *j;          /* borrowed */
 	bool dry_run;                   /* plan only: nothing sent, nothing journaled */
 	bool recovered;                 /* journal checked against the exchange */
@@ -80,8 +79,8 @@ struct rec_engine {
 	bool journal_unreadable;        /* the last recovery could not list the journal */
 };
 
-/* x, acct, j and clk are borrowed and must outlive the engine. */
-void rec_engine_init(struct rec_engine *e, struct xch *x, const struct wd_account *acct,
+/* x, pol, j and clk are borrowed and must outlive the engine. */
+void rec_engine_init(struct rec_engine *e, struct xch *x, const struct rec_policy *pol,
 		     struct rec_journal *j, const struct rec_clock *clk);
 void rec_engine_free(struct rec_engine *e);
 

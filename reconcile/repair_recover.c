@@ -94,9 +94,9 @@ int rec_engine_recover(struct rec_engine *e, struct rec_report *r)
 	struct rec_action *u = NULL;
 	size_t n = 0;
 	e->nblocked = 0;
-	if (e->j->ops->unfinished(e->j, e->acct->name, &u, &n) != 0) {
+	if (e->j->ops->unfinished(e->j, e->pol->account, &u, &n) != 0) {
 		log_error("repair", "account=%s journal unreadable: nothing will be sent",
-			  e->acct->name);
+			  e->pol->account);
 		free(u);
 		e->journal_unreadable = true;
 		return -1;

@@ -118,7 +118,7 @@ static enum rec_outcome would_trigger(struct rec_engine *e, const struct rec_ste
 	rec_engine_mark_crossed(e, a->client_id, a->trigger_price);
 	rec_engine_finish(e, r, a, REC_OUT_FAILED, "trigger %g already crossed (%s)", a->trigger_price,
 			  why);
-	if (s->mode == WD_MODE_FULL) {
+	if (s->mode == REC_MODE_FULL) {
 		struct rec_step cs = *s;
 		cs.a.kind = REC_ACT_CLOSE_POSITION;
 		cs.a.close_position = false;
@@ -135,7 +135,7 @@ static enum rec_outcome would_trigger(struct rec_engine *e, const struct rec_ste
 	rec_report_raise(e, r, s, REC_REPAIR_FAILED,
 			 "stop %g for %s %s would trigger at once (mark crossed it); mode %s does not close: act by hand",
 			 a->trigger_price, rec_side_name(a->position_side), a->symbol,
-			 wd_mode_name(s->mode));
+			 rec_mode_name(s->mode));
 	return REC_OUT_FAILED;
 }
 
@@ -190,10 +190,8 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 		 * the position: 0 % off itself */
 		a.trigger_price = rec_stop_price(a.position_side, s->a.trigger_price, 0, in ? in->tick : 0);
 	} else {
-		double ref = s->f.entry_price;
-		if (e->acct->stop_reference == WD_STOPREF_MARK || ref <= 0)
-			ref = s->f.mark_price;
-		a.trigger_price = rec_stop_price(a.position_side, ref, e->acct->stop_loss_percent,
+		double ref = rec_policy_ref_price(e->pol, s->f.entry_price, s->f.mark_price, NULL);
+		a.trigger_price = rec_stop_price(a.position_side, ref, e->pol->stop_loss_percent,
 						 in ? in->tick : 0);
 	}
 	if (a.trigger_price <= 0) {

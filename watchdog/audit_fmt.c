@@ -100,7 +100,7 @@ void wd_audit_print_table(FILE *f, const struct wd_audit *a, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct wd_audit *x = &a[i];
-		fprintf(f, "%s (%s, %s): ", x->account, rec_exchange_name(x->exchange), wd_mode_name(x->mode));
+		fprintf(f, "%s (%s, %s): ", x->account, rec_exchange_name(x->exchange), rec_mode_name(x->mode));
 		if (!x->audited)
 			fprintf(f, "COULD NOT AUDIT: %s\n", x->error);
 		else
@@ -176,7 +176,7 @@ struct json_object *wd_audit_json(const struct wd_audit *a, size_t n)
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "account", json_object_new_string(x->account));
 		json_object_object_add(o, "exchange", json_object_new_string(rec_exchange_name(x->exchange)));
-		json_object_object_add(o, "mode", json_object_new_string(wd_mode_name(x->mode)));
+		json_object_object_add(o, "mode", json_object_new_string(rec_mode_name(x->mode)));
 		json_object_object_add(o, "audited", json_object_new_boolean(x->audited));
 		if (!x->audited)
 			json_object_object_add(o, "error", json_object_new_string(x->error));

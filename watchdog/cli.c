@@ -88,7 +88,7 @@ int cmd_check_config(int argc, char **argv)
 	printf("%s: ok (%zu account%s)\n", argv[1], c->naccounts, c->naccounts == 1 ? "" : "s");
 	for (size_t i = 0; i < c->naccounts; i++)
 		printf("  account %-16s %-8s mode=%s\n", c->accounts[i].name,
-		       wd_exchange_name(c->accounts[i].exchange), wd_mode_name(c->accounts[i].mode));
+		       rec_exchange_name(c->accounts[i].exchange), rec_mode_name(c->accounts[i].mode));
 	wd_conf_free(c);
 	free(c);
 	return EX_OK_;

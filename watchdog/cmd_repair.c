@@ -61,7 +61,7 @@ static void step_base(struct rec_step *s, const struct wd_audit *a, const char *
 	f->repairable = true;
 	f->first_seen_ms = f->last_seen_ms = wd_wall_ms();
 	snprintf(f->detail, sizeof f->detail, "manual: %s", why);
-	s->mode = WD_MODE_FULL; /* the operator asked for this exact action */
+	s->mode = REC_MODE_FULL; /* the operator asked for this exact action */
 	struct rec_action *ac = &s->a;
 	snprintf(ac->account, sizeof ac->account, "%s", a->account);
 	ac->exchange = a->exchange;
@@ -108,20 +108,20 @@ static int plan_sl(struct plan_ctx *c, const char *sym)
 	step_position(s, &p);
 	s->a.kind = REC_ACT_PLACE_STOP;
 	s->a.close_position = true;
-	const struct wd_account *acct = &c->e->acct[0].cfg;
+	const struct rec_policy *pol = &c->e->acct[0].policy;
 	const struct xch_instrument *ins = rec_engine_instrument(wd_repair_engine(c->e, 0), sym);
-	double ref = acct->stop_reference == WD_STOPREF_MARK || p.entry_price <= 0 ? p.mark_price : p.entry_price;
+	double ref = rec_policy_ref_price(pol, p.entry_price, p.mark_price, NULL);
 	if (c->o->has_price) {
 		s->a.trigger_price = c->o->price;
 	} else {
-		double pct = c->o->has_percent ? c->o->percent : acct->stop_loss_percent;
+		double pct = c->o->has_percent ? c->o->percent : pol->stop_loss_percent;
 		s->a.trigger_price = rec_stop_price(p.side, ref, pct, ins ? ins->tick : 0);
 	}
 	s->ref_price = ref;
 	s->trigger_given = true; /* the engine sends exactly this price, or refuses it */
 	/* A stop the operator asked for must never turn into a market close:
 	 * in protect semantics a crossed price is refused and alerted. */
-	s->mode = WD_MODE_PROTECT;
+	s->mode = REC_MODE_PROTECT;
 	if (s->a.trigger_price <= 0) {
 		snprintf(c->err, sizeof c->err, "%s: no reference price to compute the stop from: give --price", sym);
 		return EX_DATAERR_;

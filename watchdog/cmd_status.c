@@ -133,7 +133,7 @@ static void print_account(const struct wd_audit *a, struct sym_row *rows, size_t
 		snprintf(st + l, sizeof st - l, "%.1fs ago)", (double)(wd_wall_ms() - a->stream->last_msg_ms) / 1000.0);
 	}
 	printf("%s (%s, mode %s): %s; REST %s; DB %s\n", a->account, rec_exchange_name(a->exchange),
-	       wd_mode_name(a->mode), st, a->listing.pos_rc == XCH_OK ? "ok" : xch_rc_name((enum xch_rc)a->listing.pos_rc),
+	       rec_mode_name(a->mode), st, a->listing.pos_rc == XCH_OK ? "ok" : xch_rc_name((enum xch_rc)a->listing.pos_rc),
 	       a->bot_ok ? "ok" : a->bot_error);
 	if (!a->audited)
 		printf("  could not audit: %s\n", a->error);
@@ -166,7 +166,7 @@ static struct json_object *account_json(const struct wd_audit *a, struct sym_row
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "account", json_object_new_string(a->account));
 	json_object_object_add(o, "exchange", json_object_new_string(rec_exchange_name(a->exchange)));
-	json_object_object_add(o, "mode", json_object_new_string(wd_mode_name(a->mode)));
+	json_object_object_add(o, "mode", json_object_new_string(rec_mode_name(a->mode)));
 	json_object_object_add(o, "stream", json_object_new_string(!a->stream ? "none"
 		: a->stream->state == REC_SS_UP ? "up" : a->stream->state == REC_SS_CONNECTING ? "connecting" : "down"));
 	json_object_object_add(o, "rest_ok", json_object_new_boolean(a->listing.pos_rc == XCH_OK));

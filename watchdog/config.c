@@ -30,6 +30,8 @@ struct ck {
 #define S(st, f) offsetof(struct st, f), sizeof(((struct st *)0)->f)
 #define N(st, f) offsetof(struct st, f), 0
 
+/* CK_ENUM tables: index = the core's enum value (rec_exchange, rec_mode,
+ * rec_orphan_action, rec_stop_ref, rec_symstyle). */
 static const char *const ex_names[] = { "binance", "bybit", NULL };
 static const char *const mode_names[] = { "observe", "protect", "full", NULL };
 static const char *const orphan_names[] = { "close", "protect", NULL };
@@ -272,12 +274,12 @@ static int apply_table(struct parse_state *ps, const struct ck *tab, void *base,
 static void account_defaults(struct wd_account *a)
 {
 	a->enabled = true;
-	a->mode = WD_MODE_OBSERVE;
-	a->orphan_action = WD_ORPHAN_CLOSE;
+	a->mode = REC_MODE_OBSERVE;
+	a->orphan_action = REC_ORPHAN_CLOSE;
 	a->grace_open_ms = 30000;
 	a->grace_order_ms = 30000;
 	a->stop_loss_percent = 2.0;
-	a->stop_reference = WD_STOPREF_ENTRY;
+	a->stop_reference = REC_STOPREF_ENTRY;
 	a->recv_window_ms = 5000;
 	a->connect_timeout_ms = 3000;
 	a->request_timeout_ms = 5000;
@@ -296,7 +298,7 @@ static int on_account_override(struct parse_state *ps, const char *key, const ch
 	for (int i = 0; mode_names[i]; i++)
 		if (strcasecmp(v, mode_names[i]) == 0) {
 			snprintf(o->code, sizeof o->code, "%s", code);
-			o->mode = (enum wd_mode)i;
+			o->mode = (enum rec_mode)i;
 			a->noverrides++;
 			return 1;
 		}
@@ -353,7 +355,7 @@ static int on_kv(void *user, const char *section, const char *key, const char *v
 			account_defaults(ps->acct);
 			snprintf(ps->acct->name, sizeof ps->acct->name, "%s", name);
 			ps->acct->line = ps->section_line;
-			ps->acct->exchange = (enum wd_exchange)-1;
+			ps->acct->exchange = (enum rec_exchange)-1;
 		}
 		if (strncmp(key, "override.", 9) == 0)
 			return on_account_override(ps, key, value);
@@ -501,7 +503,7 @@ static int check_required(struct wd_conf *c, const char *path, char *err, size_t
 			return -1;
 		}
 		if (!*a->bot_exchange)
-			snprintf(a->bot_exchange, sizeof a->bot_exchange, "%s", wd_exchange_name(a->exchange));
+			snprintf(a->bot_exchange, sizeof a->bot_exchange, "%s", rec_exchange_name(a->exchange));
 		if (load_secret(path, a->line, "api_key", a->api_key_env, a->api_key_file, 1, &a->api_key, err, errlen) ||
 		    load_secret(path, a->line, "api_secret", a->api_secret_env, a->api_secret_file, 1, &a->api_secret, err, errlen))
 			return -1;
@@ -592,13 +594,19 @@ const struct wd_account *wd_conf_account(const struct wd_conf *c, const char *na
 	return NULL;
 }
 
-enum wd_mode wd_account_mode_for(const struct wd_account *a, const char *code)
+void wd_account_policy(const struct wd_account *a, struct rec_policy *out)
 {
-	for (size_t i = 0; i < a->noverrides; i++)
-		if (strcmp(a->overrides[i].code, code) == 0)
-			return a->overrides[i].mode;
-	return a->mode;
+	rec_policy_default(out);
+	snprintf(out->account, sizeof out->account, "%s", a->name);
+	out->mode = a->mode;
+	for (size_t i = 0; i < a->noverrides && out->noverrides < REC_POLICY_MAX_OVERRIDES; i++) {
+		struct rec_mode_override *o = &out->overrides[out->noverrides];
+		if (rec_code_parse(a->overrides[i].code, &o->code) != 0)
+			continue;
+		o->mode = a->overrides[i].mode;
+		out->noverrides++;
+	}
+	out->orphan_action = a->orphan_action;
+	out->stop_ref = a->stop_reference;
+	out->stop_loss_percent = a->stop_loss_percent;
 }
-
-const char *wd_mode_name(enum wd_mode m) { return (unsigned)m < 3 ? mode_names[m] : "?"; }
-const char *wd_exchange_name(enum wd_exchange e) { return (unsigned)e < 2 ? ex_names[e] : "?"; }

@@ -10,43 +10,44 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "reconcile/model.h"
+#include "reconcile/policy.h"
+#include "reconcile/reconcile.h"
+
 #define WD_MAX_ACCOUNTS 64
-#define WD_MAX_OVERRIDES 16
+#define WD_MAX_OVERRIDES REC_POLICY_MAX_OVERRIDES
 #define WD_NAME_MAX 64
 #define WD_STR_MAX 512
 #define WD_QUERY_MAX 2048
 
-enum wd_exchange { WD_EX_BINANCE = 0, WD_EX_BYBIT = 1 };
-enum wd_mode { WD_MODE_OBSERVE = 0, WD_MODE_PROTECT = 1, WD_MODE_FULL = 2 };
-enum wd_orphan_action { WD_ORPHAN_CLOSE = 0, WD_ORPHAN_PROTECT = 1 };
-enum wd_stop_ref { WD_STOPREF_ENTRY = 0, WD_STOPREF_MARK = 1 };
-enum wd_symstyle { WD_SYM_PLAIN = 0, WD_SYM_CCXT = 1 };
+/* Exchange, mode, orphan action, stop reference and symbol style are the
+ * core's enums (rec_exchange, rec_mode, ...): the file parses into them. */
 enum wd_severity_cfg { WD_SEV_INFO = 0, WD_SEV_WARNING = 1, WD_SEV_CRITICAL = 2 };
 
 /* A per-finding override: "override.ORPHAN_POSITION = observe". */
 struct wd_override {
 	char code[40];
-	enum wd_mode mode;
+	enum rec_mode mode;
 };
 
 struct wd_account {
 	char name[WD_NAME_MAX];
 	int line; /* line of the section header, for messages */
 	bool enabled;
-	enum wd_exchange exchange;
+	enum rec_exchange exchange;
 	char rest_url[WD_STR_MAX];
 	char ws_url[WD_STR_MAX];
 	char api_key_env[WD_NAME_MAX], api_key_file[WD_STR_MAX];
 	char api_secret_env[WD_NAME_MAX], api_secret_file[WD_STR_MAX];
 	char *api_key, *api_secret; /* loaded secrets (owned) */
-	enum wd_mode mode;
-	enum wd_orphan_action orphan_action;
+	enum rec_mode mode;
+	enum rec_orphan_action orphan_action;
 	int64_t grace_open_ms;   /* new position: no ORPHAN / UNPROTECTED before this */
 	int64_t grace_order_ms;  /* stop without position: no ORPHAN_ORDER before this */
 	double stop_loss_percent;
-	enum wd_stop_ref stop_reference;
+	enum rec_stop_ref stop_reference;
 	char bot_exchange[WD_NAME_MAX]; /* value of the bot's `exchange` column */
-	enum wd_symstyle db_symbol_style;
+	enum rec_symstyle db_symbol_style;
 	int64_t recv_window_ms;
 	int64_t connect_timeout_ms;
 	int64_t request_timeout_ms;
@@ -133,10 +134,10 @@ void wd_conf_free(struct wd_conf *c);
 const struct wd_account *wd_conf_account(const struct wd_conf *c, const char *name);
 /* Parses "500ms", "30s", "5m", "1h" or a bare number of seconds. */
 int wd_parse_duration_ms(const char *s, int64_t *out);
-/* The mode in force for a finding code on an account (overrides first). */
-enum wd_mode wd_account_mode_for(const struct wd_account *a, const char *code);
-const char *wd_mode_name(enum wd_mode m);
-const char *wd_exchange_name(enum wd_exchange e);
+/* What the core's policy and repair engine act by, from the account's
+ * settings (an override naming no known finding code matches nothing and
+ * is left out). */
+void wd_account_policy(const struct wd_account *a, struct rec_policy *out);
 
 /* Reads a secret from a file that must not be group/other accessible.
  * Returns a new string (trailing newline stripped) or NULL with err set. */

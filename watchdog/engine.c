@@ -86,9 +86,9 @@ static void params_from_cfg(const struct wd_conf *c, const struct wd_account *a,
 	p->rest_lag_tolerance_ms = c->rest_lag_tolerance_ms;
 	p->stream_stale_ms = c->stream_stale_ms;
 	p->clock_skew_limit_ms = c->clock_skew_limit_ms;
-	p->bot_symbol_style = a->db_symbol_style == WD_SYM_CCXT ? REC_SYMSTYLE_CCXT : REC_SYMSTYLE_PLAIN;
+	p->bot_symbol_style = a->db_symbol_style;
 	snprintf(p->bot_exchange, sizeof p->bot_exchange, "%s",
-		 a->bot_exchange[0] ? a->bot_exchange : wd_exchange_name(a->exchange));
+		 a->bot_exchange[0] ? a->bot_exchange : rec_exchange_name(a->exchange));
 	p->hedge_mode = a->hedge_mode;
 }
 
@@ -98,7 +98,7 @@ static int acct_open(struct wd_engine *e, struct wd_acct_rt *r, char *err, size_
 {
 	struct xch_config xc;
 	memset(&xc, 0, sizeof xc);
-	xc.exchange = r->cfg.exchange == WD_EX_BYBIT ? REC_EX_BYBIT : REC_EX_BINANCE;
+	xc.exchange = r->cfg.exchange;
 	snprintf(xc.account, sizeof xc.account, "%s", r->cfg.name);
 	snprintf(xc.rest_url, sizeof xc.rest_url, "%s", r->cfg.rest_url);
 	snprintf(xc.ws_url, sizeof xc.ws_url, "%s", r->cfg.ws_url);
@@ -122,6 +122,7 @@ static int acct_open(struct wd_engine *e, struct wd_acct_rt *r, char *err, size_
 	}
 	r->mem = rec_memory_new();
 	params_from_cfg(e->conf, &r->cfg, &r->params);
+	wd_account_policy(&r->cfg, &r->policy);
 	r->repair_lock = true;
 	return 0;
 }
@@ -386,10 +387,10 @@ static void finding_metrics(struct wd_acct_rt *r, const struct wd_audit *a)
 
 static bool account_may_act(const struct wd_account *a)
 {
-	if (a->mode != WD_MODE_OBSERVE)
+	if (a->mode != REC_MODE_OBSERVE)
 		return true;
 	for (size_t k = 0; k < a->noverrides; k++)
-		if (a->overrides[k].mode != WD_MODE_OBSERVE)
+		if (a->overrides[k].mode != REC_MODE_OBSERVE)
 			return true;
 	return false;
 }
@@ -422,7 +423,7 @@ int wd_engine_audit_scope(struct wd_engine *e, size_t i, const struct wd_scope *
 	if (scope)
 		a->scope = *scope;
 	snprintf(a->account, sizeof a->account, "%s", r->cfg.name);
-	a->exchange = r->cfg.exchange == WD_EX_BYBIT ? REC_EX_BYBIT : REC_EX_BINANCE;
+	a->exchange = r->cfg.exchange;
 	a->mode = r->cfg.mode;
 	a->started_ms = wd_wall_ms();
 	int64_t t0 = wd_mono_ms();

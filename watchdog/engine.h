@@ -38,7 +38,7 @@ struct rec_engine;
 struct wd_audit {
 	char account[REC_ACCT_MAX];
 	enum rec_exchange exchange;
-	enum wd_mode mode;
+	enum rec_mode mode;
 	bool audited;                /* false = could not audit (error says why) */
 	char error[256];
 	int64_t started_ms;          /* wall clock */
@@ -71,6 +71,7 @@ struct wd_acct_rt {
 	struct xch *x;
 	struct rec_memory *mem;
 	struct rec_params params;
+	struct rec_policy policy;    /* what policy and repair act by (wd_account_policy) */
 	struct wd_repair *rep;       /* repair engine (engine_repair.c), lazily made */
 	bool streaming;
 	bool repair_lock;            /* HA: this instance may repair this account */

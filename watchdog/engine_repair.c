@@ -31,7 +31,7 @@ void wd_repair_init(struct wd_engine *e, size_t i)
 		return;
 	r->rep = xcalloc(1, sizeof *r->rep);
 	r->rep->clk = rec_clock_real();
-	rec_engine_init(&r->rep->eng, r->x, &r->cfg, e->journal, &r->rep->clk);
+	rec_engine_init(&r->rep->eng, r->x, &r->policy, e->journal, &r->rep->clk);
 	r->rep->eng.ctx.params = r->params; /* the classifier's source rules */
 	r->rep->eng.dry_run = e->opts.dry_run;
 }
@@ -166,7 +166,7 @@ void wd_engine_repair(struct wd_engine *e, size_t i, struct wd_audit *a)
 	}
 	struct rec_plan plan;
 	memset(&plan, 0, sizeof plan);
-	rec_plan_build(&r->cfg, fv, nf, r->rep->eng.ins, r->rep->eng.nins, wd_wall_ms(), &plan);
+	rec_plan_build(&r->policy, fv, nf, r->rep->eng.ins, r->rep->eng.nins, wd_wall_ms(), &plan);
 	if (fv != a->findings)
 		free(fv);
 	for (size_t k = 0; k < plan.nraised; k++)
@@ -176,7 +176,7 @@ void wd_engine_repair(struct wd_engine *e, size_t i, struct wd_audit *a)
 		if (plan.steps[k].a.kind != REC_ACT_ALERT_ONLY)
 			sends = true;
 	if (sends && !r->repair_lock) {
-		if (r->cfg.mode != WD_MODE_OBSERVE)
+		if (r->cfg.mode != REC_MODE_OBSERVE)
 			log_info("repair", "account=%s %zu planned action%s not carried out: %s", r->cfg.name, plan.n,
 				 plan.n == 1 ? "" : "s", wd_store_lock_refusal(e, i));
 		rec_plan_free(&plan);

@@ -244,15 +244,12 @@ static void run_exchange(enum rec_exchange ex, int nev, struct res *R)
 	w->ops.place_stop = wrapped_place_stop;
 	x->ops = &w->ops;
 
-	struct wd_account acct;
-	memset(&acct, 0, sizeof acct);
-	snprintf(acct.name, sizeof acct.name, "%s", xc.account);
-	acct.enabled = true;
-	acct.exchange = ex == REC_EX_BYBIT ? WD_EX_BYBIT : WD_EX_BINANCE;
-	acct.mode = WD_MODE_PROTECT;
-	acct.stop_loss_percent = 2.0;
-	acct.stop_reference = WD_STOPREF_ENTRY;
-	snprintf(acct.bot_exchange, sizeof acct.bot_exchange, "%s", name);
+	struct rec_policy pol;
+	rec_policy_default(&pol);
+	snprintf(pol.account, sizeof pol.account, "%s", xc.account);
+	pol.mode = REC_MODE_PROTECT;
+	pol.stop_loss_percent = 2.0;
+	pol.stop_ref = REC_STOPREF_ENTRY;
 
 	struct rec_params prm;
 	rec_params_default(&prm);
@@ -262,7 +259,7 @@ static void run_exchange(enum rec_exchange ex, int nev, struct res *R)
 	struct rec_clock clk = rec_clock_real();
 	struct rec_journal *j = rec_journal_mem_new(NULL, NULL);
 	struct rec_engine eng;
-	rec_engine_init(&eng, x, &acct, j, &clk);
+	rec_engine_init(&eng, x, &pol, j, &clk);
 	struct alert_outbox *ob = alert_outbox_mem_new();
 	struct alert_router_conf rc = { .repeat_interval_ms = 3600000, .warning_hold_ms = 0 };
 	snprintf(rc.instance, sizeof rc.instance, "bench");
@@ -331,7 +328,7 @@ static void run_exchange(enum rec_exchange ex, int nev, struct res *R)
 		/* (a): classify on the stream + the last REST listing */
 		struct rec_snapshot s;
 		memset(&s, 0, sizeof s);
-		snprintf(s.account, sizeof s.account, "%s", acct.name);
+		snprintf(s.account, sizeof s.account, "%s", pol.account);
 		s.exchange = ex;
 		s.now_ms = wall_ms();
 		s.stream = sc;
@@ -357,7 +354,7 @@ static void run_exchange(enum rec_exchange ex, int nev, struct res *R)
 		R->a[R->na++] = (ta - t0) / 1e6;
 		/* (b): the alert router enqueues the new critical at once */
 		enq_ns = 0;
-		alert_router_update(ar, acct.name, f, nf, NULL, s.now_ms);
+		alert_router_update(ar, pol.account, f, nf, NULL, s.now_ms);
 		free(f);
 		if (enq_ns)
 			R->b[R->nb++] = (enq_ns - t0) / 1e6;
@@ -375,7 +372,7 @@ static void run_exchange(enum rec_exchange ex, int nev, struct res *R)
 		rec_classify(&s, &prm, mem, &f, &nf);
 		struct rec_plan plan;
 		memset(&plan, 0, sizeof plan);
-		rec_plan_build(&acct, f, nf, NULL, 0, s.now_ms, &plan);
+		rec_plan_build(&pol, f, nf, NULL, 0, s.now_ms, &plan);
 		struct rec_report rep;
 		memset(&rep, 0, sizeof rep);
 		w->ack_ns = 0;
@@ -403,14 +400,14 @@ cleanup:
 			ev_wait(&q, seen);
 		}
 		memset(&s, 0, sizeof s);
-		snprintf(s.account, sizeof s.account, "%s", acct.name);
+		snprintf(s.account, sizeof s.account, "%s", pol.account);
 		s.exchange = ex;
 		s.now_ms = wall_ms();
 		s.stream = sc;
 		s.rest_pos_ok = s.orders_ok = s.bot_ok = true;
 		s.rest_fetched_ms = s.now_ms;
 		rec_classify(&s, &prm, mem, &f, &nf);
-		alert_router_update(ar, acct.name, f, nf, NULL, s.now_ms);
+		alert_router_update(ar, pol.account, f, nf, NULL, s.now_ms);
 		free(f);
 	}
 	printf("detect_%s_outbox_pending %zu messages\n", name, ob->ops->pending(ob, "log"));

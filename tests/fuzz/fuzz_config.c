@@ -53,8 +53,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(fuzz_terminated(a->name, sizeof a->name));
 			FUZZ_CHECK(fuzz_terminated(a->rest_url, sizeof a->rest_url));
 			FUZZ_CHECK(wd_conf_account(c, a->name) != NULL);
-			for (size_t k = 0; k < a->noverrides; k++)
-				(void)wd_account_mode_for(a, a->overrides[k].code);
+			struct rec_policy pol;
+			wd_account_policy(a, &pol);
+			FUZZ_CHECK(pol.noverrides <= a->noverrides);
+			for (size_t k = 0; k < pol.noverrides; k++)
+				(void)rec_policy_mode(&pol, pol.overrides[k].code);
 		}
 		wd_conf_free(c);
 	} else {

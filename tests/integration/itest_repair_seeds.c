@@ -18,7 +18,6 @@
 #include "reconcile/reconcile.h"
 #include "reconcile/repair.h"
 #include "tests/support/testutil.h"
-#include "watchdog/config.h"
 #include "base/xalloc.h"
 
 static pid_t sim_pid;
@@ -167,7 +166,7 @@ struct it {
 	struct xch *x;
 	struct rec_clock clk;
 	struct rec_journal *j;
-	struct wd_account acct;
+	struct rec_policy pol;
 	struct rec_engine e;
 	struct rec_memory *m;
 	struct rec_stream_cache *sc;
@@ -213,7 +212,7 @@ static void stream_answered(struct it *t)
 	usleep(100000);
 }
 
-static struct it *it_new(enum rec_exchange ex, enum wd_mode mode)
+static struct it *it_new(enum rec_exchange ex, enum rec_mode mode)
 {
 	CU_ASSERT_FATAL(sim_pid > 0);
 	CU_ASSERT_FATAL(sim_ok("/_sim/reset", "{}"));
@@ -247,12 +246,13 @@ static struct it *it_new(enum rec_exchange ex, enum wd_mode mode)
 		stream_answered(t);
 	t->clk = rec_clock_real();
 	t->j = rec_journal_mem_new(it_now, &t->clk);
-	snprintf(t->acct.name, sizeof t->acct.name, "seed");
-	t->acct.mode = mode;
-	t->acct.orphan_action = WD_ORPHAN_CLOSE;
-	t->acct.stop_loss_percent = 2.0;
-	t->acct.stop_reference = WD_STOPREF_ENTRY;
-	rec_engine_init(&t->e, t->x, &t->acct, t->j, &t->clk);
+	rec_policy_default(&t->pol);
+	snprintf(t->pol.account, sizeof t->pol.account, "seed");
+	t->pol.mode = mode;
+	t->pol.orphan_action = REC_ORPHAN_CLOSE;
+	t->pol.stop_loss_percent = 2.0;
+	t->pol.stop_ref = REC_STOPREF_ENTRY;
+	rec_engine_init(&t->e, t->x, &t->pol, t->j, &t->clk);
 	t->e.ctx.cfg.budget_ms = 4000;
 	t->e.ctx.cfg.gone_interval_ms = 300;
 	t->m = rec_memory_new();
@@ -307,7 +307,7 @@ static void it_audit(struct it *t, const struct rec_bot_row *bot, size_t nbot)
 	struct xch_err err;
 	t->x->ops->instruments(t->x, &ins, &nins, &err);
 	rec_plan_free(&t->plan);
-	rec_plan_build(&t->acct, t->f, t->nf, ins, nins, s.now_ms, &t->plan);
+	rec_plan_build(&t->pol, t->f, t->nf, ins, nins, s.now_ms, &t->plan);
 	free(ins);
 	rec_engine_run(&t->e, &t->plan, &t->rep);
 	xch_listing_free(&l);
@@ -338,7 +338,7 @@ static void sim_step(const char *json) { CU_ASSERT(sim_ok("/_sim/step", json)); 
 /* ---- the seeds ---- */
 
 /* AVLUSDT (seeds 001/003): the doubled position (86 long, no bot row). */
-static void avl_doubled(enum rec_exchange ex, enum wd_mode mode)
+static void avl_doubled(enum rec_exchange ex, enum rec_mode mode)
 {
 	struct it *t = it_new(ex, mode);
 	sim_open(t, "AVLUSDT", "BUY", "86");
@@ -347,7 +347,7 @@ static void avl_doubled(enum rec_exchange ex, enum wd_mode mode)
 	CU_ASSERT(it_found(t, REC_ORPHAN_POSITION, "AVLUSDT"));
 	struct sent s = sim_sent(t->key, "AVLUSDT");
 	CU_ASSERT_EQUAL(s.buy, 0); /* never a Buy from vigil */
-	if (mode == WD_MODE_FULL) {
+	if (mode == REC_MODE_FULL) {
 		CU_ASSERT_EQUAL(s.sell, 1);
 		CU_ASSERT_DOUBLE_EQUAL(sim_amt(t->key, "AVLUSDT"), 0, 1e-9);
 	} else {
@@ -361,16 +361,16 @@ static void avl_doubled(enum rec_exchange ex, enum wd_mode mode)
 	it_free(t);
 }
 
-static void itest_avlusdt_full_closes_with_sell_binance(void) { avl_doubled(REC_EX_BINANCE, WD_MODE_FULL); }
-static void itest_avlusdt_full_closes_with_sell_bybit(void) { avl_doubled(REC_EX_BYBIT, WD_MODE_FULL); }
-static void itest_avlusdt_protect_places_sell_stop_binance(void) { avl_doubled(REC_EX_BINANCE, WD_MODE_PROTECT); }
-static void itest_avlusdt_protect_places_sell_stop_bybit(void) { avl_doubled(REC_EX_BYBIT, WD_MODE_PROTECT); }
+static void itest_avlusdt_full_closes_with_sell_binance(void) { avl_doubled(REC_EX_BINANCE, REC_MODE_FULL); }
+static void itest_avlusdt_full_closes_with_sell_bybit(void) { avl_doubled(REC_EX_BYBIT, REC_MODE_FULL); }
+static void itest_avlusdt_protect_places_sell_stop_binance(void) { avl_doubled(REC_EX_BINANCE, REC_MODE_PROTECT); }
+static void itest_avlusdt_protect_places_sell_stop_bybit(void) { avl_doubled(REC_EX_BYBIT, REC_MODE_PROTECT); }
 
 /* SKLUSDT (seed 000): the bot's own rollback closes it: nothing to do, no
  * false rollback, no order from vigil. */
 static void skl_no_false_rollback(enum rec_exchange ex)
 {
-	struct it *t = it_new(ex, WD_MODE_FULL);
+	struct it *t = it_new(ex, REC_MODE_FULL);
 	sim_open(t, "SKLUSDT", "BUY", "308");
 	CU_ASSERT_FATAL(stream_has(t, "SKLUSDT", 308));
 	/* the bot closes it before vigil's grace would expire */
@@ -390,7 +390,7 @@ static void itest_sklusdt_closed_by_bot_no_order_bybit(void) { skl_no_false_roll
 /* An unprotected position the bot knows (SKLUSDT variant): stop placed. */
 static void itest_unprotected_known_position_gets_stop_bybit(void)
 {
-	struct it *t = it_new(REC_EX_BYBIT, WD_MODE_PROTECT);
+	struct it *t = it_new(REC_EX_BYBIT, REC_MODE_PROTECT);
 	sim_open(t, "SKLUSDT", "SELL", "308");
 	CU_ASSERT_FATAL(stream_has(t, "SKLUSDT", 308));
 	struct rec_bot_row row = { .symbol = "SKLUSDT", .exchange = "bybit", .side = REC_SIDE_SHORT,
@@ -411,7 +411,7 @@ static void itest_unprotected_known_position_gets_stop_bybit(void)
  * stop is placed with the stream's size. */
 static void itest_kavausdt_stop_sized_from_stream_despite_rest_empty_binance(void)
 {
-	struct it *t = it_new(REC_EX_BINANCE, WD_MODE_PROTECT);
+	struct it *t = it_new(REC_EX_BINANCE, REC_MODE_PROTECT);
 	sim_open(t, "KAVAUSDT", "BUY", "62.9");
 	CU_ASSERT_FATAL(stream_has(t, "KAVAUSDT", 62.9));
 	/* the finding (as the classifier gives it once past grace), then REST
@@ -428,7 +428,7 @@ static void itest_kavausdt_stop_sized_from_stream_despite_rest_empty_binance(voi
 	f.mark_price = 0.5;
 	f.repairable = true;
 	rec_finding_make_key(&f);
-	rec_plan_build(&t->acct, &f, 1, NULL, 0, rec_now(&t->clk), &t->plan);
+	rec_plan_build(&t->pol, &f, 1, NULL, 0, rec_now(&t->clk), &t->plan);
 	rec_engine_run(&t->e, &t->plan, &t->rep);
 	struct sent s = sim_sent(t->key, "KAVAUSDT");
 	CU_ASSERT_EQUAL(s.buy, 0);
@@ -440,7 +440,7 @@ static void itest_kavausdt_stop_sized_from_stream_despite_rest_empty_binance(voi
 }
 
 /* KAVAUSDT, mark already through the stop price: full closes at market. */
-static void crossed(enum rec_exchange ex, enum wd_mode mode)
+static void crossed(enum rec_exchange ex, enum rec_mode mode)
 {
 	struct it *t = it_new(ex, mode);
 	sim_open(t, "KAVAUSDT", "BUY", "62.9");
@@ -455,7 +455,7 @@ static void crossed(enum rec_exchange ex, enum wd_mode mode)
 	CU_ASSERT_EQUAL(s.buy, 0);
 	CU_ASSERT_EQUAL(s.open_stops, 0);
 	CU_ASSERT_EQUAL(s.open_cond, 0); /* no stop resting either, position or not */
-	if (mode == WD_MODE_FULL) {
+	if (mode == REC_MODE_FULL) {
 		CU_ASSERT_DOUBLE_EQUAL(sim_amt(t->key, "KAVAUSDT"), 0, 1e-9);
 		CU_ASSERT_FALSE(it_found(t, REC_REPAIR_FAILED, "KAVAUSDT"));
 	} else {
@@ -465,13 +465,13 @@ static void crossed(enum rec_exchange ex, enum wd_mode mode)
 	}
 	it_free(t);
 }
-static void itest_crossed_stop_full_closes_binance(void) { crossed(REC_EX_BINANCE, WD_MODE_FULL); }
-static void itest_crossed_stop_full_closes_bybit(void) { crossed(REC_EX_BYBIT, WD_MODE_FULL); }
-static void itest_crossed_stop_protect_alerts_binance(void) { crossed(REC_EX_BINANCE, WD_MODE_PROTECT); }
+static void itest_crossed_stop_full_closes_binance(void) { crossed(REC_EX_BINANCE, REC_MODE_FULL); }
+static void itest_crossed_stop_full_closes_bybit(void) { crossed(REC_EX_BYBIT, REC_MODE_FULL); }
+static void itest_crossed_stop_protect_alerts_binance(void) { crossed(REC_EX_BINANCE, REC_MODE_PROTECT); }
 
 /* BASUSDT (seed 004): closed while the bot's row says active 1216: no
  * order for BASUSDT in any mode; the stop left behind is cancelled in full. */
-static void bas(enum wd_mode mode)
+static void bas(enum rec_mode mode)
 {
 	struct it *t = it_new(REC_EX_BINANCE, mode);
 	sim_open(t, "BASUSDT", "BUY", "1216");
@@ -491,17 +491,17 @@ static void bas(enum wd_mode mode)
 	CU_ASSERT_DOUBLE_EQUAL(sim_amt(t->key, "BASUSDT"), 0, 1e-9);
 	CU_ASSERT_EQUAL(s.open_stops, 0); /* nothing left to protect */
 	/* the bot's stop left behind: cancelled in full, still open in protect */
-	CU_ASSERT_EQUAL(s.open_cond, mode == WD_MODE_FULL ? 0 : 1);
+	CU_ASSERT_EQUAL(s.open_cond, mode == REC_MODE_FULL ? 0 : 1);
 	it_free(t);
 }
-static void itest_basusdt_full_cancels_left_stop_sends_no_order(void) { bas(WD_MODE_FULL); }
-static void itest_basusdt_protect_sends_nothing(void) { bas(WD_MODE_PROTECT); }
+static void itest_basusdt_full_cancels_left_stop_sends_no_order(void) { bas(REC_MODE_FULL); }
+static void itest_basusdt_protect_sends_nothing(void) { bas(REC_MODE_PROTECT); }
 
 /* A crash between intent and outcome: the stop reached the exchange, the
  * outcome was never written. The restarted engine must not duplicate it. */
 static void crash_no_duplicate(enum rec_exchange ex)
 {
-	struct it *t = it_new(ex, WD_MODE_PROTECT);
+	struct it *t = it_new(ex, REC_MODE_PROTECT);
 	sim_open(t, "KAVAUSDT", "BUY", "62.9");
 	CU_ASSERT_FATAL(stream_has(t, "KAVAUSDT", 62.9));
 	const char *exn = ex == REC_EX_BINANCE ? "binance" : "bybit";
@@ -530,7 +530,7 @@ static void crash_no_duplicate(enum rec_exchange ex)
 	CU_ASSERT_EQUAL_FATAL(t->x->ops->place_stop(t->x, &rq, &ack, &err), XCH_OK);
 	/* "restart": a new engine on the same journal */
 	rec_engine_free(&t->e);
-	rec_engine_init(&t->e, t->x, &t->acct, t->j, &t->clk);
+	rec_engine_init(&t->e, t->x, &t->pol, t->j, &t->clk);
 	/* the stale plan from before the crash runs again: recovery first, then
 	 * the open-order pre-check finds our stop */
 	rec_engine_run(&t->e, &t->plan, &t->rep);

@@ -67,17 +67,22 @@ static void test_config_good_file_parses_every_section(void)
 	CU_ASSERT_EQUAL(conf->naccounts, 2);
 	const struct wd_account *a = wd_conf_account(conf, "main");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
-	CU_ASSERT_EQUAL(a->exchange, WD_EX_BINANCE);
-	CU_ASSERT_EQUAL(a->mode, WD_MODE_PROTECT);
+	CU_ASSERT_EQUAL(a->exchange, REC_EX_BINANCE);
+	CU_ASSERT_EQUAL(a->mode, REC_MODE_PROTECT);
 	CU_ASSERT_EQUAL(a->grace_open_ms, 45000);
 	CU_ASSERT_DOUBLE_EQUAL(a->stop_loss_percent, 1.5, 1e-9);
 	CU_ASSERT_STRING_EQUAL(a->api_key, "key-AAAA");
-	CU_ASSERT_EQUAL(wd_account_mode_for(a, "ORPHAN_POSITION"), WD_MODE_OBSERVE);
-	CU_ASSERT_EQUAL(wd_account_mode_for(a, "UNPROTECTED_POSITION"), WD_MODE_PROTECT);
+	struct rec_policy pol;
+	wd_account_policy(a, &pol);
+	CU_ASSERT_STRING_EQUAL(pol.account, "main");
+	CU_ASSERT_EQUAL(pol.mode, REC_MODE_PROTECT);
+	CU_ASSERT_DOUBLE_EQUAL(pol.stop_loss_percent, 1.5, 1e-9);
+	CU_ASSERT_EQUAL(rec_policy_mode(&pol, REC_ORPHAN_POSITION), REC_MODE_OBSERVE);
+	CU_ASSERT_EQUAL(rec_policy_mode(&pol, REC_UNPROTECTED_POSITION), REC_MODE_PROTECT);
 	const struct wd_account *b = wd_conf_account(conf, "by1");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-	CU_ASSERT_EQUAL(b->exchange, WD_EX_BYBIT);
-	CU_ASSERT_EQUAL(b->mode, WD_MODE_OBSERVE); /* default */
+	CU_ASSERT_EQUAL(b->exchange, REC_EX_BYBIT);
+	CU_ASSERT_EQUAL(b->mode, REC_MODE_OBSERVE); /* default */
 	CU_ASSERT_STRING_EQUAL(b->bot_exchange, "bybit");
 	wd_conf_free(conf);
 }

@@ -4,7 +4,7 @@
 
 static void test_fake_logs_every_call_and_answers_positions(void)
 {
-	struct rk *k = rk_new(WD_MODE_OBSERVE);
+	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	struct rec_position *p = NULL;
 	size_t n = 0;
@@ -21,7 +21,7 @@ static void test_fake_logs_every_call_and_answers_positions(void)
 
 static void test_fake_error_queue_is_fifo_per_op(void)
 {
-	struct rk *k = rk_new(WD_MODE_OBSERVE);
+	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	fake_inject(k->x, "open_orders", XCH_SERVER, -1001);
 	fake_inject(k->x, "positions", XCH_RATELIMIT, 429);
 	fake_inject(k->x, "open_orders", XCH_TIMEOUT, 0);
@@ -42,7 +42,7 @@ static void test_fake_error_queue_is_fifo_per_op(void)
 
 static void test_fake_stop_crossed_by_mark_would_trigger(void)
 {
-	struct rk *k = rk_new(WD_MODE_OBSERVE);
+	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	fake_set_position(k->x, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.45);
 	struct xch_stop_req rq = { .symbol = "KAVAUSDT", .position_side = REC_SIDE_LONG,
 				   .trigger_price = 0.49, .qty = 62.9, .client_id = "vgl-t-1" };
@@ -61,7 +61,7 @@ static void test_fake_stop_crossed_by_mark_would_trigger(void)
 
 static void test_fake_close_rejected_while_reduce_only_rests(void)
 {
-	struct rk *k = rk_new(WD_MODE_OBSERVE);
+	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	struct rec_order tp = { .symbol = "AVLUSDT", .side = REC_SELL, .reduce_only = true,
 				.qty = 86, .price = 0.3 };
@@ -80,7 +80,7 @@ static void test_fake_close_rejected_while_reduce_only_rests(void)
 
 static void test_fake_minimal_ack_and_delayed_visibility(void)
 {
-	struct rk *k = rk_new(WD_MODE_OBSERVE);
+	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	fake_set_position(k->x, "BTCUSDT", REC_SIDE_SHORT, 0.5, 60000, 60000);
 	fake_set_visibility_delay(k->x, 1000);
 	struct xch_stop_req rq = { .symbol = "BTCUSDT", .position_side = REC_SIDE_SHORT,
@@ -102,7 +102,7 @@ static void test_fake_minimal_ack_and_delayed_visibility(void)
 
 static void test_fake_rest_hide_returns_empty_positions(void)
 {
-	struct rk *k = rk_new(WD_MODE_OBSERVE);
+	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	fake_set_position(k->x, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.5);
 	fake_rest_hide_positions(k->x, 1);
 	struct rec_position *p = NULL;
@@ -119,7 +119,7 @@ static void test_fake_rest_hide_returns_empty_positions(void)
 
 static void test_fake_stream_view_can_disagree_with_rest(void)
 {
-	struct rk *k = rk_new(WD_MODE_OBSERVE);
+	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	fake_set_position(k->x, "BASUSDT", REC_SIDE_LONG, 1216, 0.05, 0.05);
 	fake_stream_set(k->x, "BASUSDT", REC_SIDE_LONG, 0);
 	struct rec_position p;

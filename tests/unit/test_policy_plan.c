@@ -3,15 +3,15 @@
 #include "tests/unit/test_repair_kit.h"
 #include "base/log.h"
 
-static struct wd_account acct(enum wd_mode m)
+static struct rec_policy acct(enum rec_mode m)
 {
-	struct wd_account a;
-	memset(&a, 0, sizeof a);
-	snprintf(a.name, sizeof a.name, "main");
+	struct rec_policy a;
+	rec_policy_default(&a);
+	snprintf(a.account, sizeof a.account, "main");
 	a.mode = m;
-	a.orphan_action = WD_ORPHAN_CLOSE;
+	a.orphan_action = REC_ORPHAN_CLOSE;
 	a.stop_loss_percent = 2.0;
-	a.stop_reference = WD_STOPREF_ENTRY;
+	a.stop_ref = REC_STOPREF_ENTRY;
 	return a;
 }
 
@@ -26,7 +26,7 @@ static size_t count(const struct rec_plan *p, enum rec_action_kind k)
 
 static void test_policy_observe_plans_alert_only(void)
 {
-	struct wd_account a = acct(WD_MODE_OBSERVE);
+	struct rec_policy a = acct(REC_MODE_OBSERVE);
 	struct rec_finding f[] = {
 		rk_find(REC_ORPHAN_POSITION, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25),
 		rk_find(REC_UNPROTECTED_POSITION, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25),
@@ -41,7 +41,7 @@ static void test_policy_observe_plans_alert_only(void)
 
 static void test_policy_protect_places_stop_never_closes(void)
 {
-	struct wd_account a = acct(WD_MODE_PROTECT);
+	struct rec_policy a = acct(REC_MODE_PROTECT);
 	struct rec_finding f[] = {
 		rk_find(REC_ORPHAN_POSITION, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25),
 		rk_find(REC_UNPROTECTED_POSITION, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25),
@@ -59,7 +59,7 @@ static void test_policy_protect_places_stop_never_closes(void)
 
 static void test_policy_full_closes_orphan_and_close_supersedes_stop(void)
 {
-	struct wd_account a = acct(WD_MODE_FULL);
+	struct rec_policy a = acct(REC_MODE_FULL);
 	struct rec_finding f[] = {
 		rk_find(REC_UNPROTECTED_POSITION, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25),
 		rk_find(REC_ORPHAN_POSITION, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25),
@@ -76,8 +76,8 @@ static void test_policy_full_closes_orphan_and_close_supersedes_stop(void)
 
 static void test_policy_full_orphan_action_protect_places_stop(void)
 {
-	struct wd_account a = acct(WD_MODE_FULL);
-	a.orphan_action = WD_ORPHAN_PROTECT;
+	struct rec_policy a = acct(REC_MODE_FULL);
+	a.orphan_action = REC_ORPHAN_PROTECT;
 	struct rec_finding f = rk_find(REC_ORPHAN_POSITION, "SKLUSDT", REC_SIDE_SHORT, 308, 0.03, 0.03);
 	struct rec_plan p;
 	rec_plan_build(&a, &f, 1, NULL, 0, RK_T0, &p);
@@ -89,9 +89,9 @@ static void test_policy_full_orphan_action_protect_places_stop(void)
 
 static void test_policy_override_per_finding_code(void)
 {
-	struct wd_account a = acct(WD_MODE_FULL);
-	snprintf(a.overrides[0].code, sizeof a.overrides[0].code, "ORPHAN_POSITION");
-	a.overrides[0].mode = WD_MODE_OBSERVE;
+	struct rec_policy a = acct(REC_MODE_FULL);
+	a.overrides[0].code = REC_ORPHAN_POSITION;
+	a.overrides[0].mode = REC_MODE_OBSERVE;
 	a.noverrides = 1;
 	struct rec_finding f[] = {
 		rk_find(REC_ORPHAN_POSITION, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25),
@@ -107,7 +107,7 @@ static void test_policy_override_per_finding_code(void)
 
 static void test_policy_unknown_side_raises_critical_and_plans_no_order(void)
 {
-	struct wd_account a = acct(WD_MODE_FULL);
+	struct rec_policy a = acct(REC_MODE_FULL);
 	struct rec_finding f[] = {
 		rk_find(REC_ORPHAN_POSITION, "AVLUSDT", REC_SIDE_UNKNOWN, 86, 0.25, 0.25),
 		rk_find(REC_UNPROTECTED_POSITION, "AVLUSDT", REC_SIDE_UNKNOWN, 86, 0.25, 0.25),
@@ -124,7 +124,7 @@ static void test_policy_unknown_side_raises_critical_and_plans_no_order(void)
 
 static void test_policy_unrepairable_finding_never_becomes_order(void)
 {
-	struct wd_account a = acct(WD_MODE_FULL);
+	struct rec_policy a = acct(REC_MODE_FULL);
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.5);
 	f.repairable = false;
 	struct rec_plan p;
@@ -140,7 +140,7 @@ static void test_policy_full_cancels_orphan_order_protect_does_not(void)
 	struct rec_finding f = rk_find(REC_ORPHAN_ORDER, "BASUSDT", REC_SIDE_UNKNOWN, 0, 0, 0.05);
 	snprintf(f.order_id, sizeof f.order_id, "A77");
 	f.order_is_algo = true;
-	struct wd_account a = acct(WD_MODE_FULL);
+	struct rec_policy a = acct(REC_MODE_FULL);
 	struct rec_plan p;
 	rec_plan_build(&a, &f, 1, NULL, 0, RK_T0, &p);
 	CU_ASSERT_EQUAL(p.steps[0].a.kind, REC_ACT_CANCEL_ORDER);
@@ -148,7 +148,7 @@ static void test_policy_full_cancels_orphan_order_protect_does_not(void)
 	CU_ASSERT(p.steps[0].a.order_is_algo);
 	CU_ASSERT_EQUAL(p.nraised, 0); /* no position side needed to cancel */
 	rec_plan_free(&p);
-	a = acct(WD_MODE_PROTECT);
+	a = acct(REC_MODE_PROTECT);
 	rec_plan_build(&a, &f, 1, NULL, 0, RK_T0, &p);
 	CU_ASSERT_EQUAL(p.steps[0].a.kind, REC_ACT_ALERT_ONLY);
 	rec_plan_free(&p);
@@ -171,7 +171,7 @@ static void test_policy_stop_price_long_below_short_above_rounded_to_tick(void)
 
 static void test_policy_stop_price_from_mark_when_entry_unknown_or_configured(void)
 {
-	struct wd_account a = acct(WD_MODE_PROTECT);
+	struct rec_policy a = acct(REC_MODE_PROTECT);
 	struct xch_instrument in = { .symbol = "KAVAUSDT", .tick = 0.0001, .step = 0.1 };
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0, 0.6);
 	struct rec_plan p;
@@ -180,11 +180,11 @@ static void test_policy_stop_price_from_mark_when_entry_unknown_or_configured(vo
 	CU_ASSERT_PTR_NOT_NULL(strstr(p.steps[0].a.reason, "mark"));
 	rec_plan_free(&p);
 	f.entry_price = 0.5;
-	a.stop_reference = WD_STOPREF_MARK;
+	a.stop_ref = REC_STOPREF_MARK;
 	rec_plan_build(&a, &f, 1, &in, 1, RK_T0, &p);
 	CU_ASSERT_DOUBLE_EQUAL(p.steps[0].a.trigger_price, 0.588, 1e-12);
 	rec_plan_free(&p);
-	a.stop_reference = WD_STOPREF_ENTRY;
+	a.stop_ref = REC_STOPREF_ENTRY;
 	rec_plan_build(&a, &f, 1, &in, 1, RK_T0, &p);
 	CU_ASSERT_DOUBLE_EQUAL(p.steps[0].a.trigger_price, 0.49, 1e-12);
 	rec_plan_free(&p);
@@ -207,7 +207,7 @@ static void test_policy_client_id_deterministic_with_vgl_prefix(void)
 
 static void test_policy_plan_orders_close_then_stop_then_cancel(void)
 {
-	struct wd_account a = acct(WD_MODE_FULL);
+	struct rec_policy a = acct(REC_MODE_FULL);
 	struct rec_finding f[4];
 	f[0] = rk_find(REC_ORPHAN_ORDER, "BASUSDT", REC_SIDE_UNKNOWN, 0, 0, 0);
 	snprintf(f[0].order_id, sizeof f[0].order_id, "A1");
@@ -226,7 +226,7 @@ static void test_policy_plan_orders_close_then_stop_then_cancel(void)
 
 static void test_policy_dry_run_text_lists_actions_and_reasons(void)
 {
-	struct wd_account a = acct(WD_MODE_FULL);
+	struct rec_policy a = acct(REC_MODE_FULL);
 	struct rec_finding f[] = {
 		rk_find(REC_ORPHAN_POSITION, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25),
 		rk_find(REC_ORPHAN_POSITION, "XUSDT", REC_SIDE_UNKNOWN, 5, 1, 1),
@@ -249,7 +249,7 @@ static void test_policy_dry_run_text_lists_actions_and_reasons(void)
  * actions that send something stay at info. */
 static char *run_logged(enum log_level lvl)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	struct rec_finding f[] = {
 		rk_find(REC_UNPROTECTED_POSITION, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03),

@@ -380,12 +380,11 @@ static void test_stream_orders_update_rest_listing(void)
 /* Kinds of the steps the policy (protect mode) plans for k's findings. */
 static size_t planned(const struct kit *k, enum rec_action_kind kind)
 {
-	struct wd_account a;
-	memset(&a, 0, sizeof a);
-	snprintf(a.name, sizeof a.name, "main");
-	a.enabled = true;
-	a.mode = WD_MODE_PROTECT;
-	a.orphan_action = WD_ORPHAN_PROTECT;
+	struct rec_policy a;
+	rec_policy_default(&a);
+	snprintf(a.account, sizeof a.account, "main");
+	a.mode = REC_MODE_PROTECT;
+	a.orphan_action = REC_ORPHAN_PROTECT;
 	a.stop_loss_percent = 2;
 	struct rec_plan p;
 	rec_plan_build(&a, k->f, k->nf, NULL, 0, LATER, &p);

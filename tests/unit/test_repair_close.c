@@ -10,7 +10,7 @@ static struct rec_finding orphan(const char *sym, enum rec_side side, double siz
 
 static void test_close_orphan_long_sells_exchange_size_and_verifies_gone(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	/* AVLUSDT after the doubling: 86 long on the exchange */
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	struct rec_finding f = orphan("AVLUSDT", REC_SIDE_LONG, 86);
@@ -31,7 +31,7 @@ static void test_close_orphan_long_sells_exchange_size_and_verifies_gone(void)
 
 static void test_close_minimal_create_answer_triggers_fetch_by_id(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_SHORT, 43, 0.25, 0.25);
 	fake_set_visibility_delay(k->x, 600); /* Bybit: the order shows up later */
 	struct rec_finding f = orphan("AVLUSDT", REC_SIDE_SHORT, 43);
@@ -54,7 +54,7 @@ static void test_close_minimal_create_answer_triggers_fetch_by_id(void)
 
 static void test_close_order_closed_with_zero_filled_is_explicit_failure(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	fake_set_close_expires(k->x, true); /* the fetched order: EXPIRED, 0 filled */
 	struct rec_finding f = orphan("AVLUSDT", REC_SIDE_LONG, 86);
@@ -69,7 +69,7 @@ static void test_close_order_closed_with_zero_filled_is_explicit_failure(void)
 
 static void test_close_unverified_raises_critical_after_ten_checks(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	fake_set_close_noop(k->x, true);
 	struct rec_finding f = orphan("SKLUSDT", REC_SIDE_LONG, 308);
@@ -86,7 +86,7 @@ static void test_close_unverified_raises_critical_after_ten_checks(void)
 
 static void test_close_reduce_only_rejection_cancels_and_retries_once(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	struct rec_order tp = { .symbol = "AVLUSDT", .side = REC_SELL, .reduce_only = true,
 				.qty = 86, .price = 0.3, .client_id = "bot-tp" };
@@ -118,7 +118,7 @@ static void test_close_reduce_only_rejection_cancels_and_retries_once(void)
 
 static void test_close_reduce_only_rejected_twice_is_not_tried_a_third_time(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	struct rec_order tp = { .symbol = "AVLUSDT", .side = REC_SELL, .reduce_only = true, .qty = 86,
 				.price = 0.3 };
@@ -134,7 +134,7 @@ static void test_close_reduce_only_rejected_twice_is_not_tried_a_third_time(void
 
 static void test_close_reduce_only_with_nothing_to_cancel_is_not_resent(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	fake_inject(k->x, "close", XCH_REDUCE_ONLY, -2022);
 	struct rec_finding f = orphan("AVLUSDT", REC_SIDE_LONG, 86);
@@ -146,7 +146,7 @@ static void test_close_reduce_only_with_nothing_to_cancel_is_not_resent(void)
 
 static void test_close_skipped_when_stream_shows_flat(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	fake_stream_set(k->x, "SKLUSDT", REC_SIDE_UNKNOWN, 0); /* the bot closed it */
 	struct rec_finding f = orphan("SKLUSDT", REC_SIDE_LONG, 308);
@@ -158,7 +158,7 @@ static void test_close_skipped_when_stream_shows_flat(void)
 
 static void test_close_side_changed_on_exchange_sends_nothing(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_SHORT, 43, 0.25, 0.25);
 	struct rec_finding f = orphan("AVLUSDT", REC_SIDE_LONG, 43); /* stale plan */
 	CU_ASSERT_EQUAL(rk_run(k, &f, 1), -1);
@@ -169,7 +169,7 @@ static void test_close_side_changed_on_exchange_sends_nothing(void)
 
 static void test_close_uses_rest_when_stream_down_and_skips_on_rest_omission(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 43, 0.25, 0.25);
 	fake_stream_state(k->x, REC_SS_DOWN);
 	fake_rest_hide_positions(k->x, 1); /* REST lag: omits the position once */
@@ -185,7 +185,7 @@ static void test_close_uses_rest_when_stream_down_and_skips_on_rest_omission(voi
 
 static void test_close_gone_check_does_not_trust_one_empty_rest_answer(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.5);
 	fake_stream_state(k->x, REC_SS_DOWN);
 	struct rec_ctx *c = &k->e.ctx;

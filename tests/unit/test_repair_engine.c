@@ -4,7 +4,7 @@
 
 static void test_engine_observe_mode_sends_nothing(void)
 {
-	struct rk *k = rk_new(WD_MODE_OBSERVE);
+	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	struct rec_finding f[] = {
 		rk_find(REC_ORPHAN_POSITION, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25),
@@ -25,7 +25,7 @@ static void test_engine_observe_mode_sends_nothing(void)
 
 static void test_engine_dry_run_sends_nothing_and_calls_nothing(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	k->e.dry_run = true;
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	struct rec_finding f[] = {
@@ -52,12 +52,12 @@ static void test_engine_dry_run_sends_nothing_and_calls_nothing(void)
 
 static void test_engine_dry_run_direct_step_calls_send_nothing(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	k->e.dry_run = true;
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	struct rec_finding f = rk_find(REC_ORPHAN_POSITION, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	struct rec_plan p;
-	rec_plan_build(&k->acct, &f, 1, NULL, 0, RK_T0, &p);
+	rec_plan_build(&k->pol, &f, 1, NULL, 0, RK_T0, &p);
 	CU_ASSERT_EQUAL(rec_repair_close(&k->e, &p.steps[0], &k->rep), REC_OUT_SKIPPED);
 	CU_ASSERT_EQUAL(rec_repair_stop(&k->e, &p.steps[0], &k->rep), REC_OUT_SKIPPED);
 	CU_ASSERT_EQUAL(rec_repair_cancel(&k->e, &p.steps[0], &k->rep), REC_OUT_SKIPPED);
@@ -70,12 +70,12 @@ static void test_engine_dry_run_direct_step_calls_send_nothing(void)
 
 static void test_engine_mode_recheck_refuses_close_outside_full(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	struct rec_finding f = rk_find(REC_ORPHAN_POSITION, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	struct rec_plan p;
-	rec_plan_build(&k->acct, &f, 1, NULL, 0, RK_T0, &p);
-	p.steps[0].mode = WD_MODE_PROTECT; /* a tampered / stale plan */
+	rec_plan_build(&k->pol, &f, 1, NULL, 0, RK_T0, &p);
+	p.steps[0].mode = REC_MODE_PROTECT; /* a tampered / stale plan */
 	CU_ASSERT_EQUAL(rec_engine_run(&k->e, &p, &k->rep), 0);
 	CU_ASSERT_EQUAL(rk_sends(k), 0);
 	rec_plan_free(&p);
@@ -86,7 +86,7 @@ static void test_engine_mode_recheck_refuses_close_outside_full(void)
 static void crash_after_send(struct rk *k, const struct rec_finding *f, bool reached)
 {
 	struct rec_plan p;
-	rec_plan_build(&k->acct, f, 1, NULL, 0, RK_T0, &p);
+	rec_plan_build(&k->pol, f, 1, NULL, 0, RK_T0, &p);
 	struct rec_action a = p.steps[0].a;
 	CU_ASSERT_EQUAL_FATAL(k->j->ops->intent(k->j, &a), 0);
 	if (reached) {
@@ -103,7 +103,7 @@ static void crash_after_send(struct rk *k, const struct rec_finding *f, bool rea
 
 static void test_engine_crash_between_intent_and_outcome_makes_no_duplicate(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.5);
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.5);
 	crash_after_send(k, &f, true);
@@ -130,7 +130,7 @@ static void test_engine_crash_between_intent_and_outcome_makes_no_duplicate(void
 
 static void test_engine_crash_before_send_places_exactly_once(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.5);
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.5);
 	crash_after_send(k, &f, false);
@@ -156,7 +156,7 @@ static void test_engine_crash_before_send_places_exactly_once(void)
 
 static void test_engine_unresolvable_intent_blocks_its_symbol(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.5);
 	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	struct rec_finding f[] = {
@@ -181,11 +181,11 @@ static void test_engine_unresolvable_intent_blocks_its_symbol(void)
 
 static void test_engine_crash_during_close_is_resolved_as_filled(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	struct rec_finding f = rk_find(REC_ORPHAN_POSITION, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	struct rec_plan p;
-	rec_plan_build(&k->acct, &f, 1, NULL, 0, RK_T0, &p);
+	rec_plan_build(&k->pol, &f, 1, NULL, 0, RK_T0, &p);
 	struct rec_action a = p.steps[0].a;
 	k->j->ops->intent(k->j, &a);
 	struct xch_close_req rq = { .position_side = REC_SIDE_LONG, .qty = 86 };
@@ -206,7 +206,7 @@ static void test_engine_crash_during_close_is_resolved_as_filled(void)
 
 static void test_engine_cancels_orphan_stop_and_verifies_gone(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	struct rec_order o = { .symbol = "BASUSDT", .side = REC_SELL, .kind = REC_OK_STOP_LOSS,
 			       .conditional = true, .is_algo = true, .qty = 1216, .trigger_price = 0.04,
 			       .reduce_only = true, .trigger_dir = REC_TRIG_FALL };
@@ -227,7 +227,7 @@ static void test_engine_cancels_orphan_stop_and_verifies_gone(void)
 
 static void test_engine_keeps_orphan_stop_when_position_reopened(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	struct rec_order o = { .symbol = "BASUSDT", .side = REC_SELL, .kind = REC_OK_STOP_LOSS,
 			       .conditional = true, .qty = 1000, .trigger_price = 0.04 };
 	fake_add_order(k->x, &o);
@@ -242,7 +242,7 @@ static void test_engine_keeps_orphan_stop_when_position_reopened(void)
 
 static void test_engine_duplicate_stop_removed_only_if_another_remains(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.5);
 	struct rec_order o = { .symbol = "KAVAUSDT", .side = REC_SELL, .kind = REC_OK_STOP_LOSS,
 			       .conditional = true, .close_position = true, .trigger_price = 0.45 };
@@ -262,7 +262,7 @@ static void test_engine_duplicate_stop_removed_only_if_another_remains(void)
 
 static void test_engine_avlusdt_full_closes_doubled_position_never_buys(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	fake_set_visibility_delay(k->x, 700); /* Bybit create answers only ids */
 	struct rec_finding f[] = {
@@ -294,7 +294,7 @@ static void test_verify_backoff_is_half_second_times_one_point_five_capped(void)
 
 static void test_verify_position_exists_stream_first(void)
 {
-	struct rk *k = rk_new(WD_MODE_OBSERVE);
+	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	char d[256];
 	CU_ASSERT_EQUAL(rec_verify_position_exists(&k->e.ctx, "SKLUSDT", REC_PIDX_BOTH, "X1", "", false,
@@ -307,7 +307,7 @@ static void test_verify_position_exists_stream_first(void)
 
 static void test_verify_position_exists_avlusdt_rest_lag_no_false_failure(void)
 {
-	struct rk *k = rk_new(WD_MODE_OBSERVE);
+	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	/* stream down, REST lags 4 s; the order status says filled */
 	fake_stream_state(k->x, REC_SS_DOWN);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 43, 0.25, 0.25);
@@ -324,7 +324,7 @@ static void test_verify_position_exists_avlusdt_rest_lag_no_false_failure(void)
 
 static void test_verify_order_closed_with_zero_filled_is_failure_not_timeout(void)
 {
-	struct rk *k = rk_new(WD_MODE_OBSERVE);
+	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	fake_stream_state(k->x, REC_SS_DOWN);
 	struct rec_order o = { .symbol = "SKLUSDT", .side = REC_BUY, .qty = 308, .filled = 0,
 			       .status = REC_OST_CANCELED, .id = "C0" };
@@ -338,7 +338,7 @@ static void test_verify_order_closed_with_zero_filled_is_failure_not_timeout(voi
 
 static void test_verify_position_exists_times_out_within_budget(void)
 {
-	struct rk *k = rk_new(WD_MODE_OBSERVE);
+	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	fake_stream_state(k->x, REC_SS_DOWN);
 	char d[256];
 	CU_ASSERT_EQUAL(rec_verify_position_exists(&k->e.ctx, "SKLUSDT", REC_PIDX_BOTH, "NOPE", "", false,
@@ -352,7 +352,7 @@ static void test_verify_position_exists_times_out_within_budget(void)
 
 static void test_verify_position_appears_later_via_rest(void)
 {
-	struct rk *k = rk_new(WD_MODE_OBSERVE);
+	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	fake_stream_state(k->x, REC_SS_DOWN);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 43, 0.25, 0.25);
 	fake_rest_hide_positions(k->x, 3);
@@ -366,7 +366,7 @@ static void test_verify_position_appears_later_via_rest(void)
 
 static void test_order_complete_waits_until_visible_then_fails_in_budget(void)
 {
-	struct rk *k = rk_new(WD_MODE_OBSERVE);
+	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	struct xch_ack ack = { .id = "NOPE" };
 	struct rec_order o;
 	struct xch_err err;

@@ -1,6 +1,6 @@
 /* Shared setup for the repair engine suites (test_repair_*.c, test_policy_*,
  * test_fake_*): a fake exchange on a fake clock, an in-memory journal, an
- * account with a mode, and assertions on the fake's call log. Header-only. */
+ * account policy with a mode, and assertions on the fake's call log. Header-only. */
 #ifndef TEST_REPAIR_KIT_H
 #define TEST_REPAIR_KIT_H
 #include <CUnit/CUnit.h>
@@ -14,7 +14,6 @@
 #include "reconcile/policy.h"
 #include "reconcile/repair.h"
 #include "tests/support/testutil.h"
-#include "watchdog/config.h"
 #include "base/xalloc.h"
 
 #define RK_T0 1700000000000LL
@@ -24,7 +23,7 @@ struct rk {
 	struct rec_clock clk;
 	struct xch *x;
 	struct rec_journal *j;
-	struct wd_account acct;
+	struct rec_policy pol;
 	struct rec_engine e;
 	struct rec_plan plan;
 	struct rec_report rep;
@@ -32,25 +31,25 @@ struct rk {
 
 static inline int64_t rk_now_cb(void *ud) { return ((struct rec_fake_clock *)ud)->now; }
 
-static inline struct rk *rk_new(enum wd_mode mode)
+static inline struct rk *rk_new(enum rec_mode mode)
 {
 	struct rk *k = xcalloc(1, sizeof *k);
 	k->fc.now = RK_T0;
 	k->clk = rec_clock_fake(&k->fc);
 	k->x = fake_new(REC_EX_BINANCE, "main", &k->clk);
 	k->j = rec_journal_mem_new(rk_now_cb, &k->fc);
-	snprintf(k->acct.name, sizeof k->acct.name, "main");
-	k->acct.enabled = true;
-	k->acct.mode = mode;
-	k->acct.orphan_action = WD_ORPHAN_CLOSE;
-	k->acct.stop_loss_percent = 2.0;
-	k->acct.stop_reference = WD_STOPREF_ENTRY;
+	rec_policy_default(&k->pol);
+	snprintf(k->pol.account, sizeof k->pol.account, "main");
+	k->pol.mode = mode;
+	k->pol.orphan_action = REC_ORPHAN_CLOSE;
+	k->pol.stop_loss_percent = 2.0;
+	k->pol.stop_ref = REC_STOPREF_ENTRY;
 	fake_set_instrument(k->x, "SKLUSDT", 0.00001, 1);
 	fake_set_instrument(k->x, "AVLUSDT", 0.0001, 1);
 	fake_set_instrument(k->x, "KAVAUSDT", 0.0001, 0.1);
 	fake_set_instrument(k->x, "BASUSDT", 0.00001, 1);
 	fake_set_instrument(k->x, "BTCUSDT", 0.1, 0.001);
-	rec_engine_init(&k->e, k->x, &k->acct, k->j, &k->clk);
+	rec_engine_init(&k->e, k->x, &k->pol, k->j, &k->clk);
 	return k;
 }
 
@@ -58,7 +57,7 @@ static inline struct rk *rk_new(enum wd_mode mode)
 static inline void rk_restart(struct rk *k)
 {
 	rec_engine_free(&k->e);
-	rec_engine_init(&k->e, k->x, &k->acct, k->j, &k->clk);
+	rec_engine_init(&k->e, k->x, &k->pol, k->j, &k->clk);
 }
 
 static inline void rk_free(struct rk *k)
@@ -103,7 +102,7 @@ static inline int rk_run(struct rk *k, const struct rec_finding *f, size_t n)
 	struct xch_err err;
 	k->x->ops->instruments(k->x, &ins, &nins, &err);
 	rec_plan_free(&k->plan);
-	rec_plan_build(&k->acct, f, n, ins, nins, rec_now(&k->clk), &k->plan);
+	rec_plan_build(&k->pol, f, n, ins, nins, rec_now(&k->clk), &k->plan);
 	free(ins);
 	return rec_engine_run(&k->e, &k->plan, &k->rep);
 }

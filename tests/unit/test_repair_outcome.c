@@ -20,7 +20,7 @@ static const struct rec_action *journal_last(struct rk *k, enum rec_action_kind 
  * later: DONE, not "refused: TIMEOUT". */
 static void test_stop_answer_lost_resolved_done_when_it_appears(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	fake_set_visibility_delay(k->x, 2000);
 	fake_lose_answers(k->x, "stop", 1);
@@ -40,7 +40,7 @@ static void test_stop_answer_lost_resolved_done_when_it_appears(void)
  * no second stop is sent. */
 static void test_stop_answer_lost_stays_unknown_then_recovery_resolves(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	fake_set_visibility_delay(k->x, 60000);
 	fake_lose_answers(k->x, "stop", 1);
@@ -70,7 +70,7 @@ static void test_stop_answer_lost_stays_unknown_then_recovery_resolves(void)
  * went flat: DONE with the evidence, not "refused: SERVER 503". */
 static void test_close_answer_lost_resolved_by_order_and_position(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	fake_lose_answers(k->x, "close", 1);
 	struct rec_finding f = rk_find(REC_ORPHAN_POSITION, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
@@ -89,7 +89,7 @@ static void test_close_answer_lost_resolved_by_order_and_position(void)
  * unknown and the position still there: UNKNOWN, never a second close. */
 static void test_close_without_answer_and_no_trace_is_unknown(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	fake_inject(k->x, "close", XCH_SERVER, 503);
 	struct rec_finding f = rk_find(REC_ORPHAN_POSITION, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
@@ -107,7 +107,7 @@ static void test_close_without_answer_and_no_trace_is_unknown(void)
 /* A refusal with a code is FAILED (the exchange said no), not unknown. */
 static void test_refusal_with_code_is_failed(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	fake_inject(k->x, "stop", XCH_REJECTED, -4164);
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
@@ -121,7 +121,7 @@ static void test_refusal_with_code_is_failed(void)
 /* A cancel whose answer is lost: the open list says it is gone: DONE. */
 static void test_cancel_answer_lost_resolved_by_open_list(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	struct rec_order o = { .symbol = "BASUSDT", .side = REC_SELL, .kind = REC_OK_STOP_LOSS, .conditional = true,
 			       .is_algo = true, .reduce_only = true, .qty = 1216, .trigger_price = 0.04,
 			       .trigger_dir = REC_TRIG_FALL };
@@ -141,7 +141,7 @@ static void test_cancel_answer_lost_resolved_by_open_list(void)
  * raised; once it can be read, the repair goes ahead. */
 static void test_nothing_sent_while_journal_unreadable(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	rec_journal_mem_fail_list(k->j, 2);
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
@@ -161,7 +161,7 @@ static void test_nothing_sent_while_journal_unreadable(void)
  * no REPAIR_FAILED, and the next audit sends it. */
 static void test_stop_held_back_by_budget_is_skipped_then_sent(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	fake_inject(k->x, "stop", XCH_RATELIMIT, 0);
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);

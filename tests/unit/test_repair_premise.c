@@ -37,7 +37,7 @@ static bool journaled_skip(struct rk *k, enum rec_action_kind kind, const char *
  * short's only stop. */
 static void test_wrong_side_cancel_rechecks_the_position(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_SHORT, 86, 0.25, 0.25);
 	fake_stream_set(k->x, "AVLUSDT", REC_SIDE_SHORT, 86);
 	struct rec_order o = stop_order("AVLUSDT", REC_BUY, 86, 0.30);
@@ -59,7 +59,7 @@ static void test_wrong_side_cancel_rechecks_the_position(void)
 /* The wrong-side stop is still wrong-side on a still-LONG position: cancelled. */
 static void test_wrong_side_cancel_when_premise_holds(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	struct rec_order o = stop_order("AVLUSDT", REC_BUY, 86, 0.30);
 	fake_add_order(k->x, &o);
@@ -76,7 +76,7 @@ static void test_wrong_side_cancel_when_premise_holds(void)
  * position's only stop: kept. */
 static void test_duplicate_cancel_needs_another_full_stop(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "BTCUSDT", REC_SIDE_LONG, 1, 60000, 60000);
 	struct rec_order sl = stop_order("BTCUSDT", REC_SELL, 1, 58000);
 	fake_add_order(k->x, &sl);
@@ -110,7 +110,7 @@ static void test_duplicate_cancel_needs_another_full_stop(void)
  * bot's breakout entry) never cancels it. */
 static void test_orphan_cancel_never_touches_an_entry(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	struct rec_order e = stop_order("BTCUSDT", REC_BUY, 0.02, 61000);
 	e.reduce_only = false;
 	fake_add_order(k->x, &e);
@@ -126,7 +126,7 @@ static void test_orphan_cancel_never_touches_an_entry(void)
 /* An orphan exit whose leg has a position again is kept. */
 static void test_orphan_cancel_kept_when_position_reappears_on_rest(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "BTCUSDT", REC_SIDE_LONG, 1, 60000, 60000);
 	struct rec_order o = stop_order("BTCUSDT", REC_SELL, 1, 58000);
 	fake_add_order(k->x, &o);
@@ -144,7 +144,7 @@ static void test_orphan_cancel_kept_when_position_reappears_on_rest(void)
 static void test_stop_placed_beside_non_reducing_or_stuck_stop(void)
 {
 	for (int stuck = 0; stuck < 2; stuck++) {
-		struct rk *k = rk_new(WD_MODE_PROTECT);
+		struct rk *k = rk_new(REC_MODE_PROTECT);
 		fake_set_position(k->x, "BTCUSDT", REC_SIDE_LONG, 0.5, 60000, 60000);
 		struct rec_order o = stop_order("BTCUSDT", REC_SELL, 0.5, 58000);
 		if (stuck)
@@ -164,7 +164,7 @@ static void test_stop_placed_beside_non_reducing_or_stuck_stop(void)
 /* A take-profit on the closing side is no protection either. */
 static void test_stop_placed_beside_take_profit(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
 	struct rec_order tp = stop_order("AVLUSDT", REC_SELL, 86, 0.30);
 	tp.kind = REC_OK_CONDITIONAL; /* Bybit "Stop" firing on a rise */
@@ -182,7 +182,7 @@ static void test_stop_placed_beside_take_profit(void)
  * a position closed since the audit gets no stop. */
 static void test_stop_premise_from_fresh_rest(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_stream_state(k->x, REC_SS_DOWN);
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "BTCUSDT", REC_SIDE_LONG, 0.5, 60000, 60000);
 	CU_ASSERT_EQUAL(rk_run(k, &f, 1), 0);
@@ -199,7 +199,7 @@ static void test_stop_premise_from_fresh_rest(void)
 /* CONFIG_DRIFT among the findings: the plan sends nothing at all. */
 static void test_config_drift_blocks_every_repair(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "BTCUSDT", REC_SIDE_LONG, 0.5, 60000, 60000);
 	struct rec_finding f[2];
 	f[0] = rk_find(REC_UNPROTECTED_POSITION, "BTCUSDT", REC_SIDE_LONG, 0.5, 60000, 60000);

@@ -19,7 +19,7 @@ static int lag_open_orders(struct xch *x, struct rec_order **out, size_t *n, str
 	return rc;
 }
 
-static struct rk *lag_rk(enum wd_mode mode)
+static struct rk *lag_rk(enum rec_mode mode)
 {
 	struct rk *k = rk_new(mode);
 	real_ops = k->x->ops;
@@ -49,7 +49,7 @@ static struct rec_finding unprotected(int64_t first_seen)
 static void crash_mid_verification(struct rk *k, const struct rec_finding *f)
 {
 	struct rec_plan p;
-	rec_plan_build(&k->acct, f, 1, NULL, 0, RK_T0, &p);
+	rec_plan_build(&k->pol, f, 1, NULL, 0, RK_T0, &p);
 	struct rec_action a = p.steps[0].a;
 	a.order_side = rec_closing_side(a.position_side);
 	CU_ASSERT_EQUAL_FATAL(k->j->ops->intent(k->j, &a), 0);
@@ -64,7 +64,7 @@ static void crash_mid_verification(struct rk *k, const struct rec_finding *f)
 
 static void test_recovered_stop_not_duplicated_while_rest_lags(void)
 {
-	struct rk *k = lag_rk(WD_MODE_PROTECT);
+	struct rk *k = lag_rk(REC_MODE_PROTECT);
 	lag_on = true;
 	struct rec_finding f1 = unprotected(RK_T0 - 60000);
 	crash_mid_verification(k, &f1);
@@ -85,7 +85,7 @@ static void test_recovered_stop_not_duplicated_while_rest_lags(void)
 /* Once the exchange says the known stop is gone, it no longer counts. */
 static void test_known_stop_forgotten_when_exchange_says_gone(void)
 {
-	struct rk *k = lag_rk(WD_MODE_PROTECT);
+	struct rk *k = lag_rk(REC_MODE_PROTECT);
 	lag_on = true;
 	struct rec_finding f1 = unprotected(RK_T0 - 60000);
 	crash_mid_verification(k, &f1);
@@ -112,7 +112,7 @@ static void test_known_stop_forgotten_when_exchange_says_gone(void)
  * would have shown it is down, REST lags). */
 static void test_verified_stop_counts_while_rest_lags(void)
 {
-	struct rk *k = lag_rk(WD_MODE_PROTECT);
+	struct rk *k = lag_rk(REC_MODE_PROTECT);
 	struct rec_finding f1 = unprotected(RK_T0 - 60000);
 	CU_ASSERT_EQUAL(rk_run(k, &f1, 1), 0);
 	CU_ASSERT_EQUAL(rk_calls(k, "stop", NULL), 1);
@@ -127,7 +127,7 @@ static void test_verified_stop_counts_while_rest_lags(void)
 /* When the lookup fails, vigil cannot tell: nothing is sent either. */
 static void test_known_stop_lookup_failure_sends_nothing(void)
 {
-	struct rk *k = lag_rk(WD_MODE_PROTECT);
+	struct rk *k = lag_rk(REC_MODE_PROTECT);
 	struct rec_finding f1 = unprotected(RK_T0 - 60000);
 	CU_ASSERT_EQUAL(rk_run(k, &f1, 1), 0);
 	lag_on = true;
@@ -145,7 +145,7 @@ static void test_known_stop_lookup_failure_sends_nothing(void)
  * until the order shows. */
 static void test_invisible_young_stop_is_not_taken_as_never_sent(void)
 {
-	struct rk *k = lag_rk(WD_MODE_PROTECT);
+	struct rk *k = lag_rk(REC_MODE_PROTECT);
 	struct rec_finding f1 = unprotected(RK_T0 - 60000);
 	fake_set_visibility_delay(k->x, 2000);
 	crash_mid_verification(k, &f1);

@@ -4,7 +4,7 @@
 
 static void test_stop_placed_on_closing_side_and_verified_open(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	CU_ASSERT_EQUAL(rk_run(k, &f, 1), 0);
@@ -31,7 +31,7 @@ static void test_stop_placed_on_closing_side_and_verified_open(void)
 
 static void test_stop_short_position_gets_buy_stop_above(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "BTCUSDT", REC_SIDE_SHORT, 0.5, 60000, 60010);
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "BTCUSDT", REC_SIDE_SHORT, 0.5, 60000, 60010);
 	CU_ASSERT_EQUAL(rk_run(k, &f, 1), 0);
@@ -45,13 +45,13 @@ static void test_stop_short_position_gets_buy_stop_above(void)
 
 static void test_stop_unknown_side_refuses_to_send(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 43, 0.25, 0.25);
 	/* a step handed straight to the engine (manual command path) */
 	struct rec_step s;
 	memset(&s, 0, sizeof s);
 	s.f = rk_find(REC_UNPROTECTED_POSITION, "AVLUSDT", REC_SIDE_UNKNOWN, 43, 0.25, 0.25);
-	s.mode = WD_MODE_FULL;
+	s.mode = REC_MODE_FULL;
 	s.a.kind = REC_ACT_PLACE_STOP;
 	snprintf(s.a.account, sizeof s.a.account, "main");
 	snprintf(s.a.symbol, sizeof s.a.symbol, "AVLUSDT");
@@ -72,7 +72,7 @@ static void test_stop_unknown_side_refuses_to_send(void)
 
 static void test_stop_aborted_when_stream_shows_zero_basusdt(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	/* REST (and the bot's DB) still say 1216; the fresh stream says 0 */
 	fake_set_position(k->x, "BASUSDT", REC_SIDE_LONG, 1216, 0.05, 0.05);
 	fake_stream_set(k->x, "BASUSDT", REC_SIDE_UNKNOWN, 0);
@@ -88,7 +88,7 @@ static void test_stop_aborted_when_stream_shows_zero_basusdt(void)
 
 static void test_stop_sized_from_stream_despite_rest_empty_kavausdt(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.5);
 	fake_rest_hide_positions(k->x, 100); /* REST answers [] throughout */
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "KAVAUSDT", REC_SIDE_LONG, 60, 0.5, 0.5);
@@ -104,7 +104,7 @@ static void test_stop_sized_from_stream_despite_rest_empty_kavausdt(void)
 
 static void test_stop_existing_covering_stop_means_nothing_sent(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.5);
 	struct rec_order o = { .symbol = "KAVAUSDT", .side = REC_SELL, .kind = REC_OK_STOP_LOSS,
 			       .conditional = true, .close_position = true, .trigger_price = 0.45,
@@ -116,7 +116,7 @@ static void test_stop_existing_covering_stop_means_nothing_sent(void)
 	CU_ASSERT_EQUAL(rk_result(k, REC_ACT_PLACE_STOP)->a.outcome, REC_OUT_SKIPPED);
 	/* a wrong-side stop does not count as protection */
 	rk_free(k);
-	k = rk_new(WD_MODE_PROTECT);
+	k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.5);
 	o.side = REC_BUY;
 	fake_add_order(k->x, &o);
@@ -128,7 +128,7 @@ static void test_stop_existing_covering_stop_means_nothing_sent(void)
 
 static void test_stop_would_trigger_protect_raises_repair_failed_never_retries(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	/* mark fell below the 2% stop price: -2021 */
 	fake_set_position(k->x, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.48);
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.48);
@@ -147,7 +147,7 @@ static void test_stop_would_trigger_protect_raises_repair_failed_never_retries(v
 
 static void test_stop_would_trigger_full_closes_reduce_only_at_market(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.48);
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.48);
 	CU_ASSERT_EQUAL(rk_run(k, &f, 1), 0);
@@ -165,7 +165,7 @@ static void test_stop_would_trigger_full_closes_reduce_only_at_market(void)
 
 static void test_stop_scripted_would_trigger_on_bybit_style_error(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_SHORT, 43, 0.25, 0.25);
 	fake_inject(k->x, "stop", XCH_WOULD_TRIGGER, 110093);
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "AVLUSDT", REC_SIDE_SHORT, 43, 0.25, 0.25);
@@ -182,7 +182,7 @@ static struct rec_step manual_stop(const char *sym, enum rec_side side, double s
 	struct rec_step s;
 	memset(&s, 0, sizeof s);
 	s.f = rk_find(REC_UNPROTECTED_POSITION, sym, side, size, entry, mark);
-	s.mode = WD_MODE_FULL;
+	s.mode = REC_MODE_FULL;
 	s.a.kind = REC_ACT_PLACE_STOP;
 	snprintf(s.a.account, sizeof s.a.account, "main");
 	snprintf(s.a.symbol, sizeof s.a.symbol, "%s", sym);
@@ -197,7 +197,7 @@ static struct rec_step manual_stop(const char *sym, enum rec_side side, double s
 
 static void test_stop_explicit_trigger_is_sent_rounded_to_tick(void)
 {
-	struct rk *k = rk_new(WD_MODE_FULL);
+	struct rk *k = rk_new(REC_MODE_FULL);
 	/* 2 % off the entry would be 58800: the operator's price wins */
 	fake_set_position(k->x, "BTCUSDT", REC_SIDE_LONG, 0.5, 60000, 60000);
 	struct rec_step s = manual_stop("BTCUSDT", REC_SIDE_LONG, 0.5, 60000, 60000, 55123.47);
@@ -207,11 +207,11 @@ static void test_stop_explicit_trigger_is_sent_rounded_to_tick(void)
 	CU_ASSERT_EQUAL(c->side, REC_SELL);
 	CU_ASSERT_DOUBLE_EQUAL(c->trigger, 55123.4, 1e-9); /* a LONG's stop rounds down */
 	/* a SHORT's rounds up, and the plan's own price is honoured too */
-	struct rk *k2 = rk_new(WD_MODE_PROTECT);
+	struct rk *k2 = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k2->x, "BTCUSDT", REC_SIDE_SHORT, 0.5, 60000, 60000);
 	s = manual_stop("BTCUSDT", REC_SIDE_SHORT, 0.5, 60000, 60000, 64000.01);
 	s.trigger_given = false;
-	s.mode = WD_MODE_PROTECT;
+	s.mode = REC_MODE_PROTECT;
 	CU_ASSERT_EQUAL(rec_repair_stop(&k2->e, &s, &k2->rep), REC_OUT_DONE);
 	c = rk_last(k2, "stop");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
@@ -223,11 +223,11 @@ static void test_stop_explicit_trigger_is_sent_rounded_to_tick(void)
 
 static void test_stop_explicit_trigger_crossed_by_mark_is_not_sent(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "BTCUSDT", REC_SIDE_LONG, 0.5, 60000, 59000);
 	/* a LONG's stop above the mark would fire at once */
 	struct rec_step s = manual_stop("BTCUSDT", REC_SIDE_LONG, 0.5, 60000, 59000, 59500);
-	s.mode = WD_MODE_PROTECT;
+	s.mode = REC_MODE_PROTECT;
 	CU_ASSERT_EQUAL(rec_repair_stop(&k->e, &s, &k->rep), REC_OUT_FAILED);
 	CU_ASSERT_EQUAL(rk_sends(k), 0);
 	CU_ASSERT_EQUAL(rk_findings(k, REC_REPAIR_FAILED), 1);
@@ -240,7 +240,7 @@ static void test_stop_explicit_trigger_crossed_by_mark_is_not_sent(void)
 	/* a SHORT's stop at or below the mark: refused the same way */
 	fake_set_position(k->x, "BTCUSDT", REC_SIDE_SHORT, 0.5, 60000, 59000);
 	s = manual_stop("BTCUSDT", REC_SIDE_SHORT, 0.5, 60000, 59000, 59000);
-	s.mode = WD_MODE_PROTECT;
+	s.mode = REC_MODE_PROTECT;
 	snprintf(s.a.client_id, sizeof s.a.client_id, "vgl-s-00000000beef-1");
 	CU_ASSERT_EQUAL(rec_repair_stop(&k->e, &s, &k->rep), REC_OUT_FAILED);
 	CU_ASSERT_EQUAL(rk_sends(k), 0);
@@ -249,7 +249,7 @@ static void test_stop_explicit_trigger_crossed_by_mark_is_not_sent(void)
 
 static void test_stop_not_listed_after_place_is_repair_failed(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	fake_set_stop_lost(k->x, true);
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
@@ -262,7 +262,7 @@ static void test_stop_not_listed_after_place_is_repair_failed(void)
 
 static void test_stop_visible_after_delay_is_verified_with_backoff(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	fake_set_visibility_delay(k->x, 1200);
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
@@ -274,7 +274,7 @@ static void test_stop_visible_after_delay_is_verified_with_backoff(void)
 
 static void test_stop_open_orders_unavailable_sends_nothing(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	fake_inject(k->x, "open_orders", XCH_SERVER, 503);
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
@@ -286,7 +286,7 @@ static void test_stop_open_orders_unavailable_sends_nothing(void)
 
 static void test_stop_journal_failure_sends_nothing(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	rec_journal_mem_fail_next(k->j, 1);
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
@@ -297,13 +297,13 @@ static void test_stop_journal_failure_sends_nothing(void)
 
 static void test_stop_lost_answer_found_by_client_id(void)
 {
-	struct rk *k = rk_new(WD_MODE_PROTECT);
+	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	/* the exchange took the stop, but the answer timed out: simulate by
 	 * placing it under the engine's id, then failing the engine's call */
 	struct rec_plan p;
-	rec_plan_build(&k->acct, &f, 1, NULL, 0, RK_T0, &p);
+	rec_plan_build(&k->pol, &f, 1, NULL, 0, RK_T0, &p);
 	struct rec_order o = { .symbol = "SKLUSDT", .side = REC_SELL, .kind = REC_OK_STOP_LOSS,
 			       .conditional = true, .qty = 308, .trigger_price = 0.0294 };
 	snprintf(o.client_id, sizeof o.client_id, "%s", p.steps[0].a.client_id);
