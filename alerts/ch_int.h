@@ -23,6 +23,12 @@ struct alert_channel *alert_net_channel_new(const char *name, enum rec_severity 
 							struct alert_send_status *),
 					    void (*destroy)(struct alert_channel *), void *priv);
 
+/* A borrowed parameter string: NULL reads as "". */
+static inline const char *alert_str(const char *s)
+{
+	return s ? s : "";
+}
+
 /* 0 when an HTTP answer came back (any status), -1 on transport error
  * (err set, redacted). resp->body freed by the caller. */
 int alert_http_post_json(const struct alert_channel *ch, const char *url, const char *json,

@@ -15,17 +15,18 @@
 #include "base/xalloc.h"
 
 #define SMTP_MAX_RCPT 16
+#define SMTP_STR_MAX 512 /* url, addresses, ca file */
 
 struct smtp {
-	char url[WD_STR_MAX];
-	char from_hdr[WD_STR_MAX];  /* as configured: "vigil <v@x>" */
-	char from_addr[WD_STR_MAX]; /* "<v@x>" for MAIL FROM */
-	char to_hdr[WD_STR_MAX];
-	char rcpt[SMTP_MAX_RCPT][WD_STR_MAX / 2];
+	char url[SMTP_STR_MAX];
+	char from_hdr[SMTP_STR_MAX];  /* as configured: "vigil <v@x>" */
+	char from_addr[SMTP_STR_MAX]; /* "<v@x>" for MAIL FROM */
+	char to_hdr[SMTP_STR_MAX];
+	char rcpt[SMTP_MAX_RCPT][SMTP_STR_MAX / 2];
 	size_t nrcpt;
-	char username[WD_NAME_MAX];
+	char username[64];
 	char *password; /* copy of the loaded secret */
-	char ca_file[WD_STR_MAX];
+	char ca_file[SMTP_STR_MAX];
 	bool starttls;
 	char domain[128]; /* for Message-ID */
 };
@@ -178,28 +179,29 @@ static void smtp_destroy(struct alert_channel *ch)
 	free(ch);
 }
 
-struct alert_channel *alert_ch_smtp_new(const struct wd_conf *c, char *err, size_t errlen)
+struct alert_channel *alert_ch_smtp_new(const struct alert_smtp_params *c, char *err, size_t errlen)
 {
-	bool smtps = !strncmp(c->smtp_url, "smtps://", 8);
-	if (!smtps && strncmp(c->smtp_url, "smtp://", 7)) {
+	const char *url = alert_str(c->url), *from = alert_str(c->from), *to = alert_str(c->to);
+	bool smtps = !strncmp(url, "smtps://", 8);
+	if (!smtps && strncmp(url, "smtp://", 7)) {
 		snprintf(err, errlen, "[alerts.smtp] url must start with smtp:// or smtps://");
 		return NULL;
 	}
-	if (!smtps && !c->smtp_require_starttls && !alert_url_is_loopback(c->smtp_url)) {
+	if (!smtps && !c->require_starttls && !alert_url_is_loopback(url)) {
 		snprintf(err, errlen, "[alerts.smtp] require_starttls=false is allowed only for a loopback server");
 		return NULL;
 	}
 	struct smtp *s = xcalloc(1, sizeof *s);
-	snprintf(s->url, sizeof s->url, "%s", c->smtp_url);
-	snprintf(s->from_hdr, sizeof s->from_hdr, "%s", c->smtp_from);
+	snprintf(s->url, sizeof s->url, "%s", url);
+	snprintf(s->from_hdr, sizeof s->from_hdr, "%s", from);
 	hdr_clean(s->from_hdr);
-	angle_addr(c->smtp_from, s->from_addr, sizeof s->from_addr);
-	snprintf(s->to_hdr, sizeof s->to_hdr, "%s", c->smtp_to);
+	angle_addr(from, s->from_addr, sizeof s->from_addr);
+	snprintf(s->to_hdr, sizeof s->to_hdr, "%s", to);
 	hdr_clean(s->to_hdr);
-	const char *p = c->smtp_to;
+	const char *p = to;
 	while (*p && s->nrcpt < SMTP_MAX_RCPT) {
 		size_t n = strcspn(p, ",");
-		char one[WD_STR_MAX];
+		char one[SMTP_STR_MAX];
 		snprintf(one, sizeof one, "%.*s", (int)n, p);
 		if (strchr(one, '@'))
 			angle_addr(one, s->rcpt[s->nrcpt++], sizeof s->rcpt[0]);
@@ -214,13 +216,13 @@ struct alert_channel *alert_ch_smtp_new(const struct wd_conf *c, char *err, size
 	}
 	const char *at = strchr(s->from_addr, '@');
 	snprintf(s->domain, sizeof s->domain, "%.*s", at ? (int)strcspn(at + 1, ">") : 9, at ? at + 1 : "localhost");
-	snprintf(s->username, sizeof s->username, "%s", c->smtp_username);
-	s->password = c->smtp_password ? xstrdup(c->smtp_password) : NULL;
-	snprintf(s->ca_file, sizeof s->ca_file, "%s", c->smtp_ca_file);
-	s->starttls = !smtps && c->smtp_require_starttls;
-	struct alert_channel *ch = alert_net_channel_new("smtp", (enum rec_severity)c->smtp_min_severity, 30000,
+	snprintf(s->username, sizeof s->username, "%s", alert_str(c->username));
+	s->password = c->password ? xstrdup(c->password) : NULL;
+	snprintf(s->ca_file, sizeof s->ca_file, "%s", alert_str(c->ca_file));
+	s->starttls = !smtps && c->require_starttls;
+	struct alert_channel *ch = alert_net_channel_new("smtp", c->min_severity, 30000,
 							 smtp_send, smtp_destroy, s);
-	ch->escalation = c->smtp_escalation;
-	ch->rate_per_minute = c->smtp_rate_per_minute;
+	ch->escalation = c->escalation;
+	ch->rate_per_minute = c->rate_per_minute;
 	return ch;
 }

@@ -130,14 +130,14 @@ static void tg_destroy(struct alert_channel *ch)
 	free(ch);
 }
 
-struct alert_channel *alert_ch_telegram_new(const struct wd_conf *c, char *err, size_t errlen)
+struct alert_channel *alert_ch_telegram_new(const struct alert_tg_params *c, char *err, size_t errlen)
 {
-	if (!c->tg_token || !*c->tg_token) {
+	if (!c->token || !*c->token) {
 		snprintf(err, errlen, "[alerts.telegram] no token loaded (token_env or token_file)");
 		return NULL;
 	}
 	struct tg *t = xcalloc(1, sizeof *t);
-	const char *s = c->tg_chat_ids;
+	const char *s = alert_str(c->chat_ids);
 	while (*s && t->nchats < TG_MAX_CHATS) {
 		while (*s == ',' || *s == ' ' || *s == '\t')
 			s++;
@@ -153,13 +153,14 @@ struct alert_channel *alert_ch_telegram_new(const struct wd_conf *c, char *err, 
 		snprintf(err, errlen, "[alerts.telegram] chat_ids holds no chat id");
 		return NULL;
 	}
-	size_t ul = strlen(c->tg_api_url);
-	while (ul && c->tg_api_url[ul - 1] == '/')
+	const char *api = alert_str(c->api_url);
+	size_t ul = strlen(api);
+	while (ul && api[ul - 1] == '/')
 		ul--;
-	t->url = xasprintf("%.*s/bot%s/sendMessage", (int)ul, c->tg_api_url, c->tg_token);
-	struct alert_channel *ch = alert_net_channel_new("telegram", (enum rec_severity)c->tg_min_severity, 20000,
+	t->url = xasprintf("%.*s/bot%s/sendMessage", (int)ul, api, c->token);
+	struct alert_channel *ch = alert_net_channel_new("telegram", c->min_severity, 20000,
 							 tg_send, tg_destroy, t);
-	ch->escalation = c->tg_escalation;
-	ch->rate_per_minute = c->tg_rate_per_minute;
+	ch->escalation = c->escalation;
+	ch->rate_per_minute = c->rate_per_minute;
 	return ch;
 }

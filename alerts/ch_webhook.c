@@ -45,12 +45,13 @@ static void wh_destroy(struct alert_channel *ch)
 	free(ch);
 }
 
-struct alert_channel *alert_ch_webhook_new(const struct wd_conf *c, char *err, size_t errlen)
+struct alert_channel *alert_ch_webhook_new(const struct alert_webhook_params *c, char *err, size_t errlen)
 {
-	if (strncmp(c->webhook_url, "http://", 7) && strncmp(c->webhook_url, "https://", 8)) {
+	const char *url = alert_str(c->url);
+	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) {
 		snprintf(err, errlen, "[alerts.webhook] url must be http:// or https://");
 		return NULL;
 	}
-	return alert_net_channel_new("webhook", (enum rec_severity)c->webhook_min_severity, 15000, wh_send,
-				     wh_destroy, xstrdup(c->webhook_url));
+	return alert_net_channel_new("webhook", c->min_severity, 15000, wh_send,
+				     wh_destroy, xstrdup(url));
 }

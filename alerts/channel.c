@@ -153,25 +153,25 @@ int alert_http_post_json(const struct alert_channel *ch, const char *url, const 
 	return ret;
 }
 
-int alert_channels_from_conf(const struct wd_conf *c, struct alert_channel ***out, size_t *n, char *err,
-			     size_t errlen)
+int alert_channels_new(const struct alert_channel_params *p, struct alert_channel ***out, size_t *n, char *err,
+		       size_t errlen)
 {
 	struct alert_channel **v = xcalloc(4, sizeof *v);
 	size_t k = 0;
 	v[k++] = alert_ch_log_new();
 	struct alert_channel *ch;
-	if (c->tg_enabled) {
-		if (!(ch = alert_ch_telegram_new(c, err, errlen)))
+	if (p->tg_enabled) {
+		if (!(ch = alert_ch_telegram_new(&p->tg, err, errlen)))
 			goto fail;
 		v[k++] = ch;
 	}
-	if (c->smtp_enabled) {
-		if (!(ch = alert_ch_smtp_new(c, err, errlen)))
+	if (p->smtp_enabled) {
+		if (!(ch = alert_ch_smtp_new(&p->smtp, err, errlen)))
 			goto fail;
 		v[k++] = ch;
 	}
-	if (c->webhook_enabled) {
-		if (!(ch = alert_ch_webhook_new(c, err, errlen)))
+	if (p->webhook_enabled) {
+		if (!(ch = alert_ch_webhook_new(&p->webhook, err, errlen)))
 			goto fail;
 		v[k++] = ch;
 	}

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "alerts/outbox.h"
-#include "watchdog/config.h"
+#include "reconcile/model.h"
 
 enum alert_send_rc {
 	ALERT_SEND_OK = 0,    /* accepted: mark delivered */
@@ -34,18 +34,51 @@ struct alert_channel {
 	void *priv;
 };
 
-/* Constructors read the [alerts.*] sections. NULL with err set when the
- * section is unusable (e.g. smtp:// without STARTTLS to a non-loopback
- * host). */
-struct alert_channel *alert_ch_log_new(void);
-struct alert_channel *alert_ch_telegram_new(const struct wd_conf *c, char *err, size_t errlen);
-struct alert_channel *alert_ch_smtp_new(const struct wd_conf *c, char *err, size_t errlen);
-struct alert_channel *alert_ch_webhook_new(const struct wd_conf *c, char *err, size_t errlen);
+/* What each channel needs (the program fills these from its [alerts.*]
+ * sections). Strings are borrowed for the constructor call (copied);
+ * NULL = "". */
+struct alert_tg_params {
+	const char *api_url;     /* https://api.telegram.org */
+	const char *token;       /* the bot token (a secret) */
+	const char *chat_ids;    /* comma-separated */
+	enum rec_severity min_severity;
+	int rate_per_minute;     /* 0 = unlimited */
+	bool escalation;
+};
 
-/* The log channel plus every enabled channel of c. *out malloc'd; free
+struct alert_smtp_params {
+	const char *url;         /* smtp:// or smtps:// */
+	const char *from, *to;   /* to: comma-separated */
+	const char *username, *password, *ca_file;
+	bool require_starttls;
+	enum rec_severity min_severity;
+	int rate_per_minute;
+	bool escalation;
+};
+
+struct alert_webhook_params {
+	const char *url;
+	enum rec_severity min_severity;
+};
+
+struct alert_channel_params {
+	bool tg_enabled, smtp_enabled, webhook_enabled;
+	struct alert_tg_params tg;
+	struct alert_smtp_params smtp;
+	struct alert_webhook_params webhook;
+};
+
+/* NULL with err set when the parameters are unusable (e.g. smtp://
+ * without STARTTLS to a non-loopback host). */
+struct alert_channel *alert_ch_log_new(void);
+struct alert_channel *alert_ch_telegram_new(const struct alert_tg_params *p, char *err, size_t errlen);
+struct alert_channel *alert_ch_smtp_new(const struct alert_smtp_params *p, char *err, size_t errlen);
+struct alert_channel *alert_ch_webhook_new(const struct alert_webhook_params *p, char *err, size_t errlen);
+
+/* The log channel plus every enabled channel of p. *out malloc'd; free
  * with alert_channels_free. Returns 0, or -1 with err (nothing to free). */
-int alert_channels_from_conf(const struct wd_conf *c, struct alert_channel ***out, size_t *n, char *err,
-			     size_t errlen);
+int alert_channels_new(const struct alert_channel_params *p, struct alert_channel ***out, size_t *n, char *err,
+		       size_t errlen);
 void alert_channels_free(struct alert_channel **chs, size_t n);
 struct alert_channel *alert_channel_find(struct alert_channel **chs, size_t n, const char *name);
 

@@ -28,6 +28,8 @@ struct alert_notifier {
 	pthread_cond_t cv;
 	bool started, stopping, kicked;
 	int64_t flush_deadline;
+	alert_delivery_fn on_delivery;
+	void *on_delivery_ud;
 };
 
 struct alert_notifier *alert_notifier_new(struct alert_outbox *o, struct alert_channel **chs, size_t n,
@@ -55,6 +57,12 @@ struct alert_notifier *alert_notifier_new(struct alert_outbox *o, struct alert_c
 	pthread_mutex_init(&nt->mu, NULL);
 	pthread_cond_init(&nt->cv, NULL);
 	return nt;
+}
+
+void alert_notifier_set_delivery_observer(struct alert_notifier *nt, alert_delivery_fn fn, void *ud)
+{
+	nt->on_delivery = fn;
+	nt->on_delivery_ud = ud;
 }
 
 static struct chstate *chan(struct alert_notifier *nt, const char *name)
@@ -106,6 +114,9 @@ int alert_notifier_step(struct alert_notifier *nt, int64_t now_ms)
 		struct alert_send_status st;
 		memset(&st, 0, sizeof st);
 		int rc = cs->ch->send(cs->ch, &m[i], &st);
+		log_redact(st.err, sizeof st.err);
+		if (nt->on_delivery)
+			nt->on_delivery(nt->on_delivery_ud, cs->ch, &m[i], rc == ALERT_SEND_OK, &st);
 		if (rc == ALERT_SEND_OK) {
 			cs->fails = 0;
 			if (nt->ob->ops->delivered(nt->ob, m[i].id, now_ms) != 0)
@@ -116,7 +127,6 @@ int alert_notifier_step(struct alert_notifier *nt, int64_t now_ms)
 		cs->fails++;
 		int64_t d = backoff(nt, cs->fails, st.retry_after_ms);
 		cs->blocked_until = now_ms + d;
-		log_redact(st.err, sizeof st.err);
 		log_warn("alert", "send failed channel=%s id=%lld attempt=%d retry_in_ms=%lld err=\"%s\"", cs->ch->name,
 			 (long long)m[i].id, m[i].attempts + 1, (long long)d, st.err);
 		nt->ob->ops->failed(nt->ob, m[i].id, cs->blocked_until, st.err);

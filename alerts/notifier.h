@@ -6,6 +6,7 @@
  * so per-channel order is kept. Enqueueing never waits for a send. */
 #ifndef ALERT_NOTIFIER_H
 #define ALERT_NOTIFIER_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,11 @@ struct alert_notifier *alert_notifier_new(struct alert_outbox *o, struct alert_c
 /* One pass at now_ms (no thread needed; tests call it directly). Returns
  * the number of messages delivered. */
 int alert_notifier_step(struct alert_notifier *nt, int64_t now_ms);
+/* Called on the notifier's thread after every send on a channel: ok when
+ * the far end accepted m (e.g. to count deliveries). Set before start. */
+typedef void (*alert_delivery_fn)(void *ud, const struct alert_channel *ch, const struct alert_msg *m, bool ok,
+				  const struct alert_send_status *st);
+void alert_notifier_set_delivery_observer(struct alert_notifier *nt, alert_delivery_fn fn, void *ud);
 int alert_notifier_start(struct alert_notifier *nt); /* 0 ok */
 void alert_notifier_kick(void *nt);                  /* wake the thread now */
 /* Stops the thread after trying to flush until deadline_ms from now.

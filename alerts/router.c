@@ -70,16 +70,9 @@ struct alert_router *alert_router_new(const struct alert_router_conf *conf, cons
 	return r;
 }
 
-struct alert_router *alert_router_from_conf(const struct wd_conf *c, struct alert_channel **chs, size_t nchs,
-					    struct alert_outbox *outbox)
+struct alert_router *alert_router_for_channels(const struct alert_router_conf *conf, struct alert_channel **chs,
+					       size_t nchs, struct alert_outbox *outbox)
 {
-	struct alert_router_conf rc = {
-		.repeat_interval_ms = c->repeat_interval_ms,
-		.warning_hold_ms = c->warning_hold_ms,
-		.escalate_after_ms = c->escalate_after_ms,
-	};
-	snprintf(rc.conf_path, sizeof rc.conf_path, "%s", c->path);
-	snprintf(rc.instance, sizeof rc.instance, "%s", c->instance);
 	struct alert_route rt[MAX_ROUTES];
 	size_t n = 0;
 	for (size_t i = 0; i < nchs && n < MAX_ROUTES; i++, n++) {
@@ -89,10 +82,7 @@ struct alert_router *alert_router_from_conf(const struct wd_conf *c, struct aler
 		rt[n].escalation = chs[i]->escalation;
 		rt[n].rate_per_minute = chs[i]->rate_per_minute;
 	}
-	struct alert_router *r = alert_router_new(&rc, rt, n, outbox);
-	for (size_t i = 0; i < c->naccounts; i++)
-		alert_router_set_stop_percent(r, c->accounts[i].name, c->accounts[i].stop_loss_percent);
-	return r;
+	return alert_router_new(conf, rt, n, outbox);
 }
 
 static void state_free(struct rstate *s)

@@ -29,9 +29,9 @@
  *   (alert_router_set_stream_grace) is not alerted: at start the first
  *   audit runs before the private stream has connected.
  * Time is injected (now_ms, same clock as the outbox's next_attempt_ms).
- * Durability: router state is memory; the daemon persists what was alerted
- * through the observer (findings.last_alerted_at...) and seeds it back at
- * start (alert_router_seed), so an open finding is not re-sent after a
+ * Durability: router state is memory; the keeper (alerts/keeper.h)
+ * persists what was alerted through the observer into a store the program
+ * supplies and seeds it back at start (alert_router_seed), so an open finding is not re-sent after a
  * restart before repeat_interval and one gone meanwhile gets its RESOLVED.
  * Not thread-safe: one caller thread. */
 #ifndef ALERT_ROUTER_H
@@ -43,14 +43,16 @@
 #include "alerts/format.h"
 #include "alerts/outbox.h"
 #include "reconcile/model.h"
-#include "watchdog/config.h"
+
+#define ALERT_PATH_MAX 512
+#define ALERT_NAME_MAX 64
 
 struct alert_router_conf {
 	int64_t repeat_interval_ms;
 	int64_t warning_hold_ms;
 	int64_t escalate_after_ms; /* 0 = no escalation */
-	char conf_path[WD_STR_MAX]; /* for the fix commands in messages */
-	char instance[WD_NAME_MAX];
+	char conf_path[ALERT_PATH_MAX]; /* for the fix commands in messages */
+	char instance[ALERT_NAME_MAX];
 };
 
 /* Where a message may go: a name plus the routing fields of a channel. */
@@ -67,10 +69,10 @@ struct alert_router;
  * "vigil repair ... sl" messages is 2 % unless set per account. */
 struct alert_router *alert_router_new(const struct alert_router_conf *conf, const struct alert_route *routes,
 				      size_t nroutes, struct alert_outbox *outbox);
-/* Reads [alerts] and the accounts' stop_loss_percent from c; routes from
- * the channels built by alert_channels_from_conf. */
-struct alert_router *alert_router_from_conf(const struct wd_conf *c, struct alert_channel **chs, size_t nchs,
-					    struct alert_outbox *outbox);
+/* Routes from the channels built by alert_channels_new (their names and
+ * routing fields); the stop distances are the caller's to set. */
+struct alert_router *alert_router_for_channels(const struct alert_router_conf *conf, struct alert_channel **chs,
+					       size_t nchs, struct alert_outbox *outbox);
 void alert_router_free(struct alert_router *r);
 void alert_router_set_stop_percent(struct alert_router *r, const char *account, double pct);
 /* Called after each enqueue (e.g. to wake the notifier). */

@@ -8,7 +8,6 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "watchdog/config.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 
@@ -66,28 +65,6 @@ bool db_ident_ok(const char *s)
 		if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '_'))
 			return false;
 	return true;
-}
-
-void db_params_from_conf(const struct wd_conf *c, struct db_params *p)
-{
-	memset(p, 0, sizeof *p);
-	snprintf(p->dsn, sizeof p->dsn, "%s", c->db_dsn);
-	if (c->db_password)
-		snprintf(p->password, sizeof p->password, "%s", c->db_password);
-	snprintf(p->schema, sizeof p->schema, "%s", c->db_schema);
-	p->connect_timeout_ms = c->db_connect_timeout_ms;
-	p->statement_timeout_ms = c->db_statement_timeout_ms;
-	snprintf(p->app_name, sizeof p->app_name, "vigil %.50s", c->instance);
-}
-
-void db_params_bot_from_conf(const struct wd_conf *c, struct db_params *p)
-{
-	db_params_from_conf(c, p);
-	snprintf(p->dsn, sizeof p->dsn, "%s", *c->bot_dsn ? c->bot_dsn : c->db_dsn);
-	/* the bot's database gets vigil's password only if it is the same one */
-	if (*c->bot_dsn && strcmp(c->bot_dsn, c->db_dsn) != 0)
-		p->password[0] = '\0';
-	p->read_only = true;
 }
 
 struct db_conn *db_conn_new(const struct db_params *p, struct db_err *e)

@@ -13,8 +13,6 @@
 
 #include <libpq-fe.h>
 
-struct wd_conf;
-
 /* Return codes (0 = ok). */
 #define DB_OK 0
 #define DB_EUNREACH (-2) /* cannot connect / connection lost: SOURCE_UNREACHABLE */
@@ -28,6 +26,7 @@ struct db_err {
 	char msg[512];
 };
 
+/* What a connection needs (the program builds it from its configuration). */
 struct db_params {
 	char dsn[512];
 	char password[256];          /* "" = none (or from dsn/.pgpass) */
@@ -39,11 +38,6 @@ struct db_params {
 	bool read_only;              /* default_transaction_read_only=on (bot db) */
 	char app_name[64];           /* application_name; "" = "vigil" */
 };
-
-/* vigil's own database ([database] dsn/password/schema/timeouts). */
-void db_params_from_conf(const struct wd_conf *c, struct db_params *p);
-/* The bot's database (bot_dsn, read-only). */
-void db_params_bot_from_conf(const struct wd_conf *c, struct db_params *p);
 
 /* True if s is a safe schema name: [a-z_][a-z0-9_]{0,62}. */
 bool db_ident_ok(const char *s);

@@ -11,6 +11,7 @@
 #include "alerts/format.h"
 #include "watchdog/cli.h"
 #include "watchdog/config.h"
+#include "watchdog/params.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 
@@ -37,7 +38,7 @@ int cmd_alert(int argc, char **argv)
 	}
 	struct alert_channel **chs;
 	size_t n;
-	if (alert_channels_from_conf(c, &chs, &n, err, sizeof err) != 0) {
+	if (wd_alert_channels_new(c, &chs, &n, err, sizeof err) != 0) {
 		log_redact(err, sizeof err);
 		fprintf(stderr, "vigil: config error: %s\n", err);
 		wd_conf_free(c);

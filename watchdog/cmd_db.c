@@ -10,6 +10,7 @@
 #include "sql/db_migrate.h"
 #include "watchdog/cli.h"
 #include "watchdog/config.h"
+#include "watchdog/params.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 
@@ -75,7 +76,7 @@ int cmd_db(int argc, char **argv)
 		goto out;
 	}
 	struct db_params p;
-	db_params_from_conf(c, &p);
+	wd_db_params(c, &p);
 	db = db_conn_new(&p, &e);
 	if (!db) {
 		fprintf(stderr, "vigil: config error: %s: %s\n", conf_path, e.msg);

@@ -10,6 +10,7 @@
 #include "sql/db_store.h"
 #include "watchdog/cli.h"
 #include "watchdog/cmd_common.h"
+#include "watchdog/params.h"
 #include "base/xalloc.h"
 
 static const char *ts(int64_t ms, char *buf, size_t n)
@@ -32,7 +33,7 @@ struct db_conn *wd_cmd_db_open(const struct wd_conf *c)
 	struct db_params p;
 	struct db_err de;
 	memset(&de, 0, sizeof de);
-	db_params_from_conf(c, &p);
+	wd_db_params(c, &p);
 	struct db_conn *db = db_conn_new(&p, &de);
 	if (!db || db_conn_ensure(db, &de) != DB_OK) {
 		fprintf(stderr, "vigil: database unreachable: %s\n", de.msg);

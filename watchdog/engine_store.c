@@ -19,6 +19,7 @@
 #include "sql/db_journal.h"
 #include "sql/db_store.h"
 #include "watchdog/cli.h"
+#include "watchdog/params.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 
@@ -48,8 +49,8 @@ int wd_store_open(struct wd_engine *e, char *err, size_t errlen)
 	struct db_params p, bp;
 	struct db_err de;
 	memset(&de, 0, sizeof de);
-	db_params_from_conf(e->conf, &p);
-	db_params_bot_from_conf(e->conf, &bp);
+	wd_db_params(e->conf, &p);
+	wd_db_bot_params(e->conf, &bp);
 	struct wd_store *s = xcalloc(1, sizeof *s);
 	s->conn = db_conn_new(&p, &de);
 	if (s->conn)
@@ -250,7 +251,7 @@ void wd_store_adopt(struct wd_engine *e, struct wd_engine *old)
 		struct db_params p;
 		struct db_err de;
 		memset(&de, 0, sizeof de);
-		db_params_from_conf(e->conf, &p);
+		wd_db_params(e->conf, &p);
 		ha[i] = db_ha_new(&p, e->acct[i].cfg.name, &de);
 		if (!ha[i])
 			log_error("store", "account=%s HA lock: %s", e->acct[i].cfg.name, de.msg);

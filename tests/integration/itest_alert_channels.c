@@ -30,7 +30,8 @@ struct env {
 	char maildir[300];
 	pid_t tg_pid, smtp_pid;
 	int tg_port, smtp_port;
-	struct wd_conf *c;
+	char tg_url[64], smtp_url[64];
+	struct alert_channel_params cp;
 	struct alert_channel **chs;
 	size_t nchs;
 	struct alert_outbox *ob;
@@ -66,25 +67,22 @@ static int env_start(struct env *e, int64_t repeat_ms)
 	e->smtp_pid = start_smtp(e, 0);
 	if (e->tg_pid <= 0 || e->smtp_pid <= 0 || !e->tg_port || !e->smtp_port)
 		return -1;
-	e->c = xcalloc(1, sizeof *e->c);
-	struct wd_conf *c = e->c;
-	snprintf(c->path, sizeof c->path, "/etc/vigil/itest.conf");
-	c->repeat_interval_ms = repeat_ms;
-	c->warning_hold_ms = 0;
-	c->escalate_after_ms = 0;
+	snprintf(e->tg_url, sizeof e->tg_url, "http://127.0.0.1:%d/", e->tg_port);
+	snprintf(e->smtp_url, sizeof e->smtp_url, "smtp://127.0.0.1:%d", e->smtp_port);
+	struct alert_channel_params *c = &e->cp;
 	c->tg_enabled = true;
-	snprintf(c->tg_api_url, sizeof c->tg_api_url, "http://127.0.0.1:%d/", e->tg_port);
-	c->tg_token = xstrdup(TOKEN);
-	snprintf(c->tg_chat_ids, sizeof c->tg_chat_ids, "-100123456");
-	c->tg_min_severity = WD_SEV_WARNING;
+	c->tg.api_url = e->tg_url;
+	c->tg.token = TOKEN;
+	c->tg.chat_ids = "-100123456";
+	c->tg.min_severity = REC_SEV_WARNING;
 	c->smtp_enabled = true;
-	snprintf(c->smtp_url, sizeof c->smtp_url, "smtp://127.0.0.1:%d", e->smtp_port);
-	snprintf(c->smtp_from, sizeof c->smtp_from, "vigil <vigil@example.test>");
-	snprintf(c->smtp_to, sizeof c->smtp_to, "ops@example.test, oncall@example.test");
-	c->smtp_require_starttls = false; /* the sink is plain, and loopback */
-	c->smtp_min_severity = WD_SEV_CRITICAL;
+	c->smtp.url = e->smtp_url;
+	c->smtp.from = "vigil <vigil@example.test>";
+	c->smtp.to = "ops@example.test, oncall@example.test";
+	c->smtp.require_starttls = false; /* the sink is plain, and loopback */
+	c->smtp.min_severity = REC_SEV_CRITICAL;
 	char err[256];
-	if (alert_channels_from_conf(c, &e->chs, &e->nchs, err, sizeof err) != 0) {
+	if (alert_channels_new(c, &e->chs, &e->nchs, err, sizeof err) != 0) {
 		fprintf(stderr, "channels: %s\n", err);
 		return -1;
 	}
@@ -93,7 +91,9 @@ static int env_start(struct env *e, int64_t repeat_ms)
 	e->ob = alert_outbox_mem_new();
 	struct alert_notifier_conf nc = { .poll_ms = 20, .backoff_base_ms = 100, .backoff_max_ms = 400 };
 	e->nt = alert_notifier_new(e->ob, e->chs, e->nchs, &nc);
-	e->r = alert_router_from_conf(c, e->chs, e->nchs, e->ob);
+	struct alert_router_conf rc = { .repeat_interval_ms = repeat_ms };
+	snprintf(rc.conf_path, sizeof rc.conf_path, "/etc/vigil/itest.conf");
+	e->r = alert_router_for_channels(&rc, e->chs, e->nchs, e->ob);
 	alert_router_set_wakeup(e->r, alert_notifier_kick, e->nt);
 	return alert_notifier_start(e->nt);
 }
@@ -108,10 +108,6 @@ static void env_stop(struct env *e)
 	if (e->ob)
 		e->ob->ops->destroy(e->ob);
 	alert_channels_free(e->chs, e->nchs);
-	if (e->c) {
-		free(e->c->tg_token);
-		free(e->c);
-	}
 	if (e->tg_pid > 0)
 		tu_stop_server(e->tg_pid);
 	if (e->smtp_pid > 0)
@@ -422,19 +418,18 @@ static void itest_alert_telegram_errors_never_show_the_token(void)
 	m.body = (char *)"b";
 	struct alert_send_status st;
 	/* wrong token: 401 */
-	struct wd_conf *c = xcalloc(1, sizeof *c);
-	memcpy(c, e.c, sizeof *c);
-	c->tg_token = (char *)"999:WrongTokenValue";
+	struct alert_tg_params c = e.cp.tg;
+	c.token = "999:WrongTokenValue";
 	char err[256];
-	struct alert_channel *bad = alert_ch_telegram_new(c, err, sizeof err);
+	struct alert_channel *bad = alert_ch_telegram_new(&c, err, sizeof err);
 	CU_ASSERT_EQUAL(bad->send(bad, &m, &st), ALERT_SEND_RETRY);
 	CU_ASSERT_EQUAL(st.http_code, 401);
 	CU_ASSERT_PTR_NULL(strstr(st.err, "WrongTokenValue"));
 	bad->destroy(bad);
 	/* nothing listening: transport error */
-	snprintf(c->tg_api_url, sizeof c->tg_api_url, "http://127.0.0.1:1");
-	c->tg_token = e.c->tg_token;
-	bad = alert_ch_telegram_new(c, err, sizeof err);
+	c.api_url = "http://127.0.0.1:1";
+	c.token = e.cp.tg.token;
+	bad = alert_ch_telegram_new(&c, err, sizeof err);
 	CU_ASSERT_EQUAL(bad->send(bad, &m, &st), ALERT_SEND_RETRY);
 	CU_ASSERT(st.err[0] != '\0');
 	CU_ASSERT_PTR_NULL(strstr(st.err, "AAtestToken"));
@@ -461,7 +456,6 @@ static void itest_alert_telegram_errors_never_show_the_token(void)
 	CU_ASSERT_PTR_NULL(strstr(buf, "AAtestToken"));
 	free(buf);
 	bad->destroy(bad);
-	free(c);
 	env_stop(&e);
 }
 
@@ -472,11 +466,11 @@ static void itest_alert_webhook_posts_json_and_honours_retry_after(void)
 		env_stop(&e);
 		CU_FAIL_FATAL("cannot start the fake Telegram / SMTP sink");
 	}
-	struct wd_conf *c = xcalloc(1, sizeof *c);
-	snprintf(c->webhook_url, sizeof c->webhook_url, "http://127.0.0.1:%d/hook", e.tg_port);
-	c->webhook_min_severity = WD_SEV_WARNING;
+	char url[64];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", e.tg_port);
+	struct alert_webhook_params c = { .url = url, .min_severity = REC_SEV_WARNING };
 	char err[256];
-	struct alert_channel *wh = alert_ch_webhook_new(c, err, sizeof err);
+	struct alert_channel *wh = alert_ch_webhook_new(&c, err, sizeof err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(wh);
 	struct alert_msg m;
 	memset(&m, 0, sizeof m);
@@ -505,7 +499,6 @@ static void itest_alert_webhook_posts_json_and_honours_retry_after(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(log, "\"text\": \"line1\\nline2 <&>\""));
 	free(log);
 	wh->destroy(wh);
-	free(c);
 	env_stop(&e);
 }
 

@@ -205,20 +205,20 @@ static void test_alert_url_loopback_detection(void)
 
 static void test_alert_smtp_refuses_plain_smtp_to_a_remote_host(void)
 {
-	struct wd_conf *c = xcalloc(1, sizeof *c);
-	snprintf(c->smtp_url, sizeof c->smtp_url, "smtp://mail.example.com:587");
-	snprintf(c->smtp_from, sizeof c->smtp_from, "vigil <vigil@example.com>");
-	snprintf(c->smtp_to, sizeof c->smtp_to, "ops@example.com");
+	struct alert_smtp_params p = {
+		.url = "smtp://mail.example.com:587",
+		.from = "vigil <vigil@example.com>",
+		.to = "ops@example.com",
+	};
 	char err[256] = "";
-	c->smtp_require_starttls = false;
-	CU_ASSERT_PTR_NULL(alert_ch_smtp_new(c, err, sizeof err));
+	p.require_starttls = false;
+	CU_ASSERT_PTR_NULL(alert_ch_smtp_new(&p, err, sizeof err));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "loopback"));
-	c->smtp_require_starttls = true;
-	struct alert_channel *ch = alert_ch_smtp_new(c, err, sizeof err);
+	p.require_starttls = true;
+	struct alert_channel *ch = alert_ch_smtp_new(&p, err, sizeof err);
 	CU_ASSERT_PTR_NOT_NULL(ch);
 	if (ch)
 		ch->destroy(ch);
-	free(c);
 }
 
 void test_alert_format_register(void)

@@ -119,6 +119,52 @@ static void test_alert_notifier_marks_delivered_only_after_acceptance(void)
 	o->ops->destroy(o);
 }
 
+struct tally {
+	int ok, failed;
+	char last_channel[ALERT_CHANNEL_MAX];
+	char last_err[256];
+};
+
+static void on_delivery(void *ud, const struct alert_channel *ch, const struct alert_msg *m, bool ok,
+			const struct alert_send_status *st)
+{
+	struct tally *t = ud;
+	(void)m;
+	if (ok)
+		t->ok++;
+	else
+		t->failed++;
+	snprintf(t->last_channel, sizeof t->last_channel, "%s", ch->name);
+	snprintf(t->last_err, sizeof t->last_err, "%s", st->err);
+}
+
+/* The delivery observer sees every send attempt (what the daemon counts
+ * in vigil_alerts_delivered_total / _failed_total), not the skipped ones. */
+static void test_alert_notifier_delivery_observer_sees_every_send(void)
+{
+	struct alert_outbox *o = alert_outbox_mem_new();
+	struct script s = { .fail_next = 1 };
+	struct alert_channel *ch = fake_ch("smtp", &s);
+	struct alert_notifier_conf nc = { .backoff_base_ms = 1000, .backoff_max_ms = 8000 };
+	struct alert_notifier *nt = alert_notifier_new(o, &ch, 1, &nc);
+	struct tally t = { 0 };
+	alert_notifier_set_delivery_observer(nt, on_delivery, &t);
+	put(o, "smtp", "a", 0);
+	put(o, "smtp", "b", 0);
+	alert_notifier_step(nt, 0); /* a fails, b waits behind it (not sent) */
+	CU_ASSERT_EQUAL(t.failed, 1);
+	CU_ASSERT_EQUAL(t.ok, 0);
+	CU_ASSERT_STRING_EQUAL(t.last_channel, "smtp");
+	CU_ASSERT_STRING_EQUAL(t.last_err, "HTTP 500");
+	CU_ASSERT_EQUAL(alert_notifier_step(nt, 5000), 2);
+	CU_ASSERT_EQUAL(t.ok, 2);
+	CU_ASSERT_EQUAL(t.failed, 1);
+	CU_ASSERT_EQUAL(s.calls, 3);
+	alert_notifier_free(nt);
+	ch->destroy(ch);
+	o->ops->destroy(o);
+}
+
 static void test_alert_notifier_backoff_grows_and_honours_retry_after(void)
 {
 	struct alert_outbox *o = alert_outbox_mem_new();
@@ -206,6 +252,7 @@ void test_alert_notifier_register(void)
 	static const struct tu_test tests[] = {
 		{ "test_alert_outbox_mem_keeps_order_and_due_times", test_alert_outbox_mem_keeps_order_and_due_times },
 		{ "test_alert_notifier_marks_delivered_only_after_acceptance", test_alert_notifier_marks_delivered_only_after_acceptance },
+		{ "test_alert_notifier_delivery_observer_sees_every_send", test_alert_notifier_delivery_observer_sees_every_send },
 		{ "test_alert_notifier_backoff_grows_and_honours_retry_after", test_alert_notifier_backoff_grows_and_honours_retry_after },
 		{ "test_alert_notifier_down_channel_gets_all_in_order_and_others_flow", test_alert_notifier_down_channel_gets_all_in_order_and_others_flow },
 		{ "test_alert_notifier_thread_drains_and_stop_respects_the_deadline", test_alert_notifier_thread_drains_and_stop_respects_the_deadline },
