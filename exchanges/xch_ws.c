@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "exchanges/xch_int.h"
+#include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 
@@ -294,15 +295,14 @@ ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
 			s->rxlen = 0;
 			return -1;
 		}
-		if (s->rxlen + len + 1 > s->rxcap) {
-			size_t nc = s->rxcap ? s->rxcap : 8192;
-			while (nc < s->rxlen + len + 1)
-				nc *= 2;
-			s->rx = xrealloc(s->rx, nc);
-			s->rxcap = nc;
+		{
+			/* rx / rxlen / rxcap are a struct buf's three fields */
+			struct buf rx = { s->rx, s->rxlen, s->rxcap };
+			buf_add(&rx, in, len);
+			s->rx = rx.p;
+			s->rxlen = rx.len;
+			s->rxcap = rx.cap;
 		}
-		memcpy(s->rx + s->rxlen, in, len);
-		s->rxlen += len;
 		if (lws_is_final_fragment(wsi))
 			deliver(s);
 		break;
