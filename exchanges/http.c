@@ -1,8 +1,8 @@
 /* libcurl transport for the adapters (see http.h). DESIGN: each request is
  * one easy handle from a fixed pool, driven through one CURLM, so single
  * calls and parallel listings share the same connection cache and the same
- * code path. Answers are capped (P8): a body above the cap aborts the
- * transfer and is reported as XCH_TOOBIG. */
+ * code path. Answers are capped (docs/style.md P8): a body above the
+ * cap aborts the transfer and is reported as XCH_TOOBIG. */
 #include "exchanges/http.h"
 
 #include <ctype.h>

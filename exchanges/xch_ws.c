@@ -1,7 +1,7 @@
 /* The private-stream WebSocket client shared by both adapters.
  *
  * DESIGN: one libwebsockets context and one service thread per adapter
- * (lws is single-threaded per context; toolchain.md 2-3). Everything lws is
+ * (lws is single-threaded per context; docs/style.md L1). Everything lws is
  * touched only from that thread; other threads only set `stop` and call
  * lws_cancel_service(). The adapter plugs in through struct
  * xch_stream_proto: it builds the URL (Binance fetches a listenKey first),
@@ -9,7 +9,7 @@
  * does its housekeeping on a 200 ms tick (keep-alives, pings, rotation).
  * Reconnects use exponential backoff with jitter and never spin. Messages
  * arrive in fragments: they are accumulated up to a cap, and a message over
- * the cap drops the connection (P8). */
+ * the cap drops the connection (docs/style.md P8). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +56,7 @@ static void
 lws_global_setup(void)
 {
 	/* lws' default allocator updates a global counter without a lock,
-	 * which races between contexts in different threads (toolchain.md 3). */
+	 * which races between contexts in two threads (docs/style.md L2). */
 	lws_set_allocator(plain_realloc);
 	lws_set_log_level(LLL_ERR, NULL);
 }

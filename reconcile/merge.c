@@ -1,4 +1,4 @@
-/* Who to believe: the source rules of design.md, one function per rule. */
+/* Who to believe: the rules of docs/design-rules.md, one function per rule. */
 #include <math.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* Source merge: the seven rules of design.md "Who to believe", one named
+/* Source merge: the seven source rules of docs/design-rules.md, one named
  * function each, so each is tested by name (tests/unit/test_rec_merge.c).
  * Internal to reconcile/ (classify.c) and its tests. */
 #ifndef REC_MERGE_H

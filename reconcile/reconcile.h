@@ -2,7 +2,7 @@
  * No sockets, no files, no clock reads: time is snap->now_ms (vigil's
  * injected clock; stream seen/last-message times use the same clock).
  *
- * Design choices (rules of design.md "Who to believe", seeds in comments):
+ * Design choices (docs/design-rules.md "Who to believe"; seeds in comments):
  * - Position view per (symbol, pidx), merge.c:
  *   * the stream is authoritative for an entry it reported on the CURRENT
  *     connection (seen_ms >= connected_ms) while it is UP and fresh

@@ -1,5 +1,5 @@
 /* What each parsed order states about protection, as the exchanges document
- * it (exchange-api.md 1.6, 1.7, 1.9, 2.4, 2.5): kind, side, trigger
+ * it (docs/exchange-facts.md 1.6, 1.7, 1.9, 2.4, 2.5): kind, side, trigger
  * direction, reduce-only / close-position / closeOnTrigger, position side,
  * trailing activation and status, for every order source of both adapters.
  *
