@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "alerts/channel.h"
+#include "base/buf.h"
 #include "base/xalloc.h"
 
 static size_t esc_len(unsigned char c)
@@ -12,30 +13,25 @@ static size_t esc_len(unsigned char c)
 	return c == '&' ? 5 : (c == '<' || c == '>') ? 4 : 1;
 }
 
-static void esc_append(char *dst, size_t *w, const char *s, size_t n)
+static void esc_append(struct buf *b, const char *s, size_t n)
 {
+	size_t run = 0; /* start of the bytes copied as they are */
 	for (size_t i = 0; i < n; i++) {
 		const char *r = s[i] == '&' ? "&amp;" : s[i] == '<' ? "&lt;" : s[i] == '>' ? "&gt;" : NULL;
-		if (r) {
-			memcpy(dst + *w, r, strlen(r));
-			*w += strlen(r);
-		} else {
-			dst[(*w)++] = s[i];
-		}
+		if (!r)
+			continue;
+		buf_add(b, s + run, i - run);
+		buf_adds(b, r);
+		run = i + 1;
 	}
-	dst[*w] = '\0';
+	buf_add(b, s + run, n - run);
 }
 
 char *alert_tg_escape(const char *s)
 {
-	size_t n = strlen(s), need = 1;
-	for (size_t i = 0; i < n; i++)
-		need += esc_len((unsigned char)s[i]);
-	char *out = xmalloc(need);
-	size_t w = 0;
-	out[0] = '\0';
-	esc_append(out, &w, s, n);
-	return out;
+	struct buf b = { 0 };
+	esc_append(&b, s, strlen(s));
+	return buf_take(&b, NULL);
 }
 
 /* Length in bytes of the UTF-8 sequence starting at s (1 if invalid), so
@@ -64,9 +60,8 @@ int alert_tg_build(const char *subject, const char *body, size_t limit, char ***
 	size_t blen = strlen(body);
 	/* chunk boundaries (byte offsets into body); sizes are counted on the
 	 * escaped text in bytes, which is never less than Telegram's count */
-	size_t cap = 8, nb = 0;
-	size_t *ends = xmalloc(cap * sizeof *ends);
-	size_t pos = 0;
+	struct buf ends = { 0 }; /* of size_t */
+	size_t nb = 0, pos = 0;
 	do {
 		size_t budget = limit > PREFIX_RESERVE ? limit - PREFIX_RESERVE : 0;
 		if (nb == 0)
@@ -89,28 +84,25 @@ int alert_tg_build(const char *subject, const char *body, size_t limit, char ***
 			end = last_nl + 1; /* prefer a line boundary */
 		if (end == pos && i < blen) /* budget smaller than one char */
 			end = pos + u8len((const unsigned char *)body + pos, blen - pos);
-		if (nb == cap)
-			ends = xrealloc(ends, (cap *= 2) * sizeof *ends);
-		ends[nb++] = end;
+		buf_add(&ends, &end, sizeof end);
+		nb++;
 		pos = end;
 	} while (pos < blen);
 
+	const size_t *cut = (const size_t *)ends.p;
 	char **out = xcalloc(nb, sizeof *out);
 	size_t start = 0;
 	for (size_t k = 0; k < nb; k++) {
-		size_t len = ends[k] - start;
-		char *t = xmalloc(head + PREFIX_RESERVE + len * 5 + 1);
-		size_t w = 0;
-		t[0] = '\0';
+		struct buf t = { 0 };
 		if (nb > 1)
-			w = (size_t)sprintf(t, "(%zu/%zu) ", k + 1, nb);
+			buf_addf(&t, "(%zu/%zu) ", k + 1, nb);
 		if (k == 0)
-			w += (size_t)sprintf(t + w, "<b>%s</b>%s", subj, blen ? "\n\n" : "");
-		esc_append(t, &w, body + start, len);
-		out[k] = t;
-		start = ends[k];
+			buf_addf(&t, "<b>%s</b>%s", subj, blen ? "\n\n" : "");
+		esc_append(&t, body + start, cut[k] - start);
+		out[k] = buf_take(&t, NULL);
+		start = cut[k];
 	}
-	free(ends);
+	buf_free(&ends);
 	free(subj);
 	*parts = out;
 	*n = nb;

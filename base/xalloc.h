@@ -1,4 +1,4 @@
-/* Allocation that never returns NULL: on OOM, log and exit (style P9).
+/* Allocation that never returns NULL: on OOM, log and exit (docs/style.md P9).
  * The supervisor (systemd Restart=on-failure) restarts us. */
 #ifndef WD_XALLOC_H
 #define WD_XALLOC_H

@@ -1,5 +1,5 @@
 /* Bybit v5 (category linear) answers and private-stream frames -> vigil's
- * model (exchange-api.md Part 2). Pure functions, tested on fixtures. */
+ * model (docs/exchange-facts.md Part 2). Pure functions, tested on fixtures. */
 #ifndef BB_PARSE_H
 #define BB_PARSE_H
 #include <json-c/json.h>

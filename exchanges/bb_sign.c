@@ -1,4 +1,4 @@
-/* Bybit v5 signing (exchange-api.md 2.2, 2.9): REST signs
+/* Bybit v5 signing (docs/exchange-facts.md 2.2, 2.9): REST signs
  * timestamp + apiKey + recvWindow + payload; the private WebSocket signs
  * "GET/realtime" + expires. */
 #include "exchanges/sign.h"

@@ -1,4 +1,4 @@
-/* Bybit v5 private stream (exchange-api.md 2.9).
+/* Bybit v5 private stream (docs/exchange-facts.md 2.9).
  *
  * DESIGN: runs in the adapter's stream thread. On connect: auth op
  * (hex HMAC of "GET/realtime" + expires), then subscribe to position,

@@ -1,4 +1,4 @@
-/* The Binance USD-M futures adapter (exchange-api.md Part 1): REST over
+/* The Binance USD-M futures adapter (docs/exchange-facts.md Part 1): REST over
  * libcurl with HMAC signing and a learned clock offset, the Algo Service
  * for conditional orders (stop-losses are invisible in openOrders since
  * 2025-12-09, so every order view merges openAlgoOrders), and the
@@ -19,7 +19,7 @@
 
 /* ---- request plumbing ---- */
 
-/* The documented REQUEST_WEIGHT of a call (exchange-api.md 1.8), which the
+/* The REQUEST_WEIGHT of a call (docs/exchange-facts.md 1.8), which the
  * request budget counts: the open-order lists cost 40 without a symbol and
  * 1 with one; positionRisk / account 5; positionSide/dual 30; most others
  * 1 (new orders weigh 0 on the IP, counted 1 here to stay on the safe side). */

@@ -190,7 +190,7 @@ is_conditional_type(const char *t)
 	return k == REC_OK_STOP_LOSS || k == REC_OK_TAKE_PROFIT || k == REC_OK_TRAILING;
 }
 
-/* The documented trigger direction (exchange-api.md 1.7 "Trigger rules"):
+/* The trigger direction (docs/exchange-facts.md 1.7 "Trigger rules"):
  * STOP / STOP_MARKET BUY fires when the working price rises to the
  * trigger, SELL when it falls; TAKE_PROFIT* the reverse. A
  * TRAILING_STOP_MARKET fires on a reversal against the position it

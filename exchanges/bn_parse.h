@@ -1,5 +1,5 @@
 /* Binance USD-M answers and user-stream events -> vigil's model
- * (exchange-api.md Part 1). Pure functions: no I/O, tested on fixtures.
+ * (docs/exchange-facts.md Part 1). Pure functions: no I/O, tested on fixtures.
  * Every parser returns XCH_OK or XCH_MALFORMED (err filled); arrays are
  * malloc'd and owned by the caller. */
 #ifndef BN_PARSE_H

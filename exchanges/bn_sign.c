@@ -1,4 +1,4 @@
-/* Binance USD-M signing (exchange-api.md 1.2): hex HMAC-SHA256 over the
+/* Binance USD-M signing (docs/exchange-facts.md 1.2): hex HMAC-SHA256 over the
  * query string immediately followed by the body, exactly as sent. */
 #include "exchanges/sign.h"
 

@@ -1,4 +1,4 @@
-/* Binance USD-M user data stream (exchange-api.md 1.9).
+/* Binance USD-M user data stream (docs/exchange-facts.md 1.9).
  *
  * DESIGN: runs in the adapter's stream thread. Each (re)connect POSTs
  * /fapi/v1/listenKey (returns the account's active key, extended, or a new

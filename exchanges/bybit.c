@@ -1,4 +1,4 @@
-/* The Bybit v5 adapter, category linear / USDT perpetuals (exchange-api.md
+/* The Bybit v5 adapter, linear / USDT perpetuals (docs/exchange-facts.md
  * Part 2).
  *
  * Protection has two representations on Bybit: the position's own stopLoss

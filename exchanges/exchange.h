@@ -1,4 +1,4 @@
-/* The exchange adapter interface: a driver table (style.md P3). This and
+/* The exchange adapter interface: a driver table (docs/style.md P3). This and
  * the adapters behind it are the only code in vigil that knows an
  * exchange's wire format; everything above sees reconcile/model.h structs
  * and typed errors.

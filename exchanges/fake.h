@@ -1,5 +1,5 @@
 /* The fake adapter: an in-memory exchange behind struct xch_ops, for the
- * repair engine's unit tests (style P3: always ship a fake). Scriptable:
+ * repair engine's unit tests (docs/style.md P3). Scriptable:
  * positions (the exchange's truth), a separate stream view, open orders,
  * a per-call error queue, delayed visibility of new orders, automatic
  * would-trigger from the mark, Binance-like reduce-only rejection while

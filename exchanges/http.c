@@ -1,8 +1,8 @@
 /* libcurl transport for the adapters (see http.h). DESIGN: each request is
  * one easy handle from a fixed pool, driven through one CURLM, so single
  * calls and parallel listings share the same connection cache and the same
- * code path. Answers are capped (P8): a body above the cap aborts the
- * transfer and is reported as XCH_TOOBIG. */
+ * code path. Answers are capped (docs/style.md P8): a body above the
+ * cap aborts the transfer and is reported as XCH_TOOBIG. */
 #include "exchanges/http.h"
 
 #include <ctype.h>
@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "exchanges/xch_budget.h"
+#include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 
@@ -105,7 +106,7 @@ xch_req_clear(struct xch_req *r)
 struct xfer {
 	struct xch_req *r;
 	size_t cap;
-	size_t alloc;
+	struct buf body; /* handed to r->resp when the run ends */
 };
 
 static size_t
@@ -113,21 +114,11 @@ on_body(char *p, size_t sz, size_t nm, void *ud)
 {
 	struct xfer *t = ud;
 	size_t n = sz * nm;
-	struct xch_req *r = t->r;
-	if (r->resp_len + n > t->cap) {
-		r->toobig = true;
+	if (t->body.len + n > t->cap) {
+		t->r->toobig = true;
 		return 0; /* aborts with CURLE_WRITE_ERROR */
 	}
-	if (r->resp_len + n + 1 > t->alloc) {
-		size_t na = t->alloc ? t->alloc : 4096;
-		while (na < r->resp_len + n + 1)
-			na *= 2;
-		r->resp = xrealloc(r->resp, na);
-		t->alloc = na;
-	}
-	memcpy(r->resp + r->resp_len, p, n);
-	r->resp_len += n;
-	r->resp[r->resp_len] = '\0';
+	buf_add(&t->body, p, n);
 	return n;
 }
 
@@ -294,6 +285,8 @@ xch_http_run(struct xch_http *h, struct xch_req *const *reqs, size_t n)
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (t[i].body.p) /* no answer bytes: resp stays NULL */
+			reqs[i]->resp = buf_take(&t[i].body, &reqs[i]->resp_len);
 		if (!h->easy[i] || reqs[i]->held)
 			continue;
 		curl_multi_remove_handle(h->multi, h->easy[i]);

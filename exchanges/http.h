@@ -1,4 +1,4 @@
-/* The adapters' HTTP client on libcurl (style P14: every call has a
+/* The adapters' HTTP client on libcurl (docs/style.md P14: every call has a
  * deadline). One struct xch_http per thread that makes REST calls: it owns
  * a CURLM and a small pool of easy handles that are reused, so connections
  * stay open between calls (libcurl's connection cache lives in the multi

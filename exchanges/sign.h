@@ -1,5 +1,5 @@
 /* Request signing for both exchanges (HMAC-SHA256, lowercase hex).
- * The message layouts follow exchange-api.md 1.2 (Binance) and 2.2 / 2.9
+ * The message layouts follow docs/exchange-facts.md 1.2 (Binance) and 2.2 / 2.9
  * (Bybit); each exchange's layout lives in its own file (bn_sign.c,
  * bb_sign.c) on top of the shared MAC in xch_hmac_hex(). */
 #ifndef XCH_SIGN_H

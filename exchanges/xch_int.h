@@ -1,4 +1,4 @@
-/* Private parts shared by xch.c and the Binance / Bybit adapters (style P4:
+/* Private parts of xch.c and the Binance / Bybit adapters (docs/style.md P4:
  * tests may include this header; the rest of vigil must not).
  *
  * struct xch_priv hangs off struct xch.priv for both real adapters. The

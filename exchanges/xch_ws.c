@@ -1,7 +1,7 @@
 /* The private-stream WebSocket client shared by both adapters.
  *
  * DESIGN: one libwebsockets context and one service thread per adapter
- * (lws is single-threaded per context; toolchain.md 2-3). Everything lws is
+ * (lws is single-threaded per context; docs/style.md L1). Everything lws is
  * touched only from that thread; other threads only set `stop` and call
  * lws_cancel_service(). The adapter plugs in through struct
  * xch_stream_proto: it builds the URL (Binance fetches a listenKey first),
@@ -9,12 +9,13 @@
  * does its housekeeping on a 200 ms tick (keep-alives, pings, rotation).
  * Reconnects use exponential backoff with jitter and never spin. Messages
  * arrive in fragments: they are accumulated up to a cap, and a message over
- * the cap drops the connection (P8). */
+ * the cap drops the connection (docs/style.md P8). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "exchanges/xch_int.h"
+#include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 
@@ -55,7 +56,7 @@ static void
 lws_global_setup(void)
 {
 	/* lws' default allocator updates a global counter without a lock,
-	 * which races between contexts in different threads (toolchain.md 3). */
+	 * which races between contexts in two threads (docs/style.md L2). */
 	lws_set_allocator(plain_realloc);
 	lws_set_log_level(LLL_ERR, NULL);
 }
@@ -294,15 +295,14 @@ ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
 			s->rxlen = 0;
 			return -1;
 		}
-		if (s->rxlen + len + 1 > s->rxcap) {
-			size_t nc = s->rxcap ? s->rxcap : 8192;
-			while (nc < s->rxlen + len + 1)
-				nc *= 2;
-			s->rx = xrealloc(s->rx, nc);
-			s->rxcap = nc;
+		{
+			/* rx / rxlen / rxcap are a struct buf's three fields */
+			struct buf rx = { s->rx, s->rxlen, s->rxcap };
+			buf_add(&rx, in, len);
+			s->rx = rx.p;
+			s->rxlen = rx.len;
+			s->rxcap = rx.cap;
 		}
-		memcpy(s->rx + s->rxlen, in, len);
-		s->rxlen += len;
 		if (lws_is_final_fragment(wsi))
 			deliver(s);
 		break;

@@ -75,7 +75,7 @@ enum rec_order_kind {
 	REC_OK_OTHER,
 	/* Bybit stopOrderType "Stop": a plain conditional order that is a
 	 * stop-loss or a take-profit only by its triggerDirection relative to
-	 * the position (exchange-api.md 2.5) */
+	 * the position (docs/exchange-facts.md 2.5) */
 	REC_OK_CONDITIONAL,
 };
 

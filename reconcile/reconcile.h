@@ -3,7 +3,7 @@
  * injected clock; stream seen/last-message times use the same clock).
  *
  * Design choices (seeds in comments):
- * - Who to believe: the source-trust rules of design.md, one function
+ * - Who to believe: the source-trust rules of docs/design-rules.md, one function
  *   each, with the incident each comes from, are listed in
  *   reconcile/rules.h; rec_merge_position() there gives the position view
  *   per (symbol, pidx). What classification does with it: a

@@ -1,4 +1,4 @@
-/* Who to believe: the source rules of design.md, one function per rule
+/* Who to believe: the source rules of docs/design-rules.md, one function per rule
  * (the list is rules.h; rule 6 is the model's, model_stream.c). */
 #include <math.h>
 #include <string.h>

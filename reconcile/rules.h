@@ -1,4 +1,4 @@
-/* Who to believe: the source-trust rules of design.md, each in one named
+/* Who to believe: the source-trust rules of docs/design-rules.md, each in one named
  * function, its one home. Classification (classify.c) and verification
  * after a repair (verify.c) call the same functions with the same
  * rec_params (one stream_stale_ms), so the two cannot disagree; each rule

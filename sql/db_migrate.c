@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 
@@ -123,17 +124,13 @@ static char *slurp(const char *path)
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return NULL;
-	size_t cap = 4096, len = 0;
-	char *buf = xmalloc(cap);
+	struct buf b = { 0 };
+	char chunk[4096];
 	size_t got;
-	while ((got = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-		len += got;
-		if (cap - len - 1 == 0)
-			buf = xrealloc(buf, cap *= 2);
-	}
+	while ((got = fread(chunk, 1, sizeof chunk, f)) > 0)
+		buf_add(&b, chunk, got);
 	fclose(f);
-	buf[len] = '\0';
-	return buf;
+	return buf_take(&b, NULL);
 }
 
 /* Runs the file's text as one simple-query string (several statements) on

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/xalloc.h"
 
 static int mkdir_p(const char *dir)
@@ -30,29 +31,23 @@ static int mkdir_p(const char *dir)
 
 static char *read_all(int fd, size_t *len)
 {
-	size_t cap = 4096, n = 0;
-	char *buf = xmalloc(cap);
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		free(buf);
+	if (lseek(fd, 0, SEEK_SET) < 0)
 		return NULL;
-	}
+	struct buf b = { 0 };
+	char chunk[4096];
 	for (;;) {
-		if (cap - n < 2)
-			buf = xrealloc(buf, cap *= 2);
-		ssize_t got = read(fd, buf + n, cap - n - 1);
+		ssize_t got = read(fd, chunk, sizeof chunk);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
-			free(buf);
+			buf_free(&b);
 			return NULL;
 		}
 		if (got == 0)
 			break;
-		n += (size_t)got;
+		buf_add(&b, chunk, (size_t)got);
 	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
+	return buf_take(&b, len);
 }
 
 int db_spool_open(struct db_spool *s, const char *path, char *err, size_t errlen)

@@ -2,13 +2,17 @@
  * register themselves from a registry generated from the file names
  * (tests/unit/test_foo.c defines test_foo_register()).
  *
- * usage: unit-tests [SUITE-SUBSTRING]
- * Prints CUnit's summary and a machine-readable line
+ * usage: unit-tests [SUITE-SUBSTRING | --suite NAME | --list]
+ * A bare argument runs the suites whose name contains it; --suite runs the
+ * one suite of that exact name (make check T=NAME); --list prints the suite
+ * names, one a line, and runs nothing. Prints CUnit's summary and a
+ * machine-readable line
  *   "vigil-tests: ran=N passed=P failed=F"
  * and exits 1 if anything failed or nothing ran. */
 #include <CUnit/Basic.h>
 #include <curl/curl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +30,19 @@ int main(int argc, char **argv)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	register_all_suites();
-	if (argc > 1) {
-		/* deactivate suites whose name does not contain argv[1] */
+	if (argc > 1 && !strcmp(argv[1], "--list")) {
 		for (CU_pSuite s = CU_get_registry()->pSuite; s; s = s->pNext)
-			if (!strstr(s->pName, argv[1]))
+			printf("%s\n", s->pName);
+		CU_cleanup_registry();
+		curl_global_cleanup();
+		return 0;
+	}
+	bool exact = argc > 2 && !strcmp(argv[1], "--suite");
+	const char *want = exact ? argv[2] : argc > 1 ? argv[1] : NULL;
+	if (want) {
+		/* deactivate the suites not asked for */
+		for (CU_pSuite s = CU_get_registry()->pSuite; s; s = s->pNext)
+			if (exact ? strcmp(s->pName, want) != 0 : !strstr(s->pName, want))
 				CU_set_suite_active(s, CU_FALSE);
 	}
 	CU_basic_set_mode(CU_BRM_VERBOSE);

@@ -9,17 +9,6 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 
-/* Commands whose implementation has not landed yet resolve to NULL via weak
- * symbols, and answer EX_UNAVAILABLE instead of pretending to work. */
-int cmd_run(int argc, char **argv) __attribute__((weak));
-int cmd_audit(int argc, char **argv) __attribute__((weak));
-int cmd_status(int argc, char **argv) __attribute__((weak));
-int cmd_repair(int argc, char **argv) __attribute__((weak));
-int cmd_findings(int argc, char **argv) __attribute__((weak));
-int cmd_ack(int argc, char **argv) __attribute__((weak));
-int cmd_db(int argc, char **argv) __attribute__((weak));
-int cmd_alert(int argc, char **argv) __attribute__((weak));
-
 static const struct wd_cmd commands[] = {
 	{ "run", "-c FILE", "run the sidecar daemon (streams, audits, repairs, alerts)", cmd_run },
 	{ "audit", "-c FILE [--account A] [--json]", "one full audit; exit 0 ok, 1 warning, 2 critical, 3 could not audit", cmd_audit },
@@ -106,10 +95,6 @@ int cli_main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		if (strcmp(commands[i].name, name) != 0)
 			continue;
-		if (!commands[i].run) {
-			fprintf(stderr, "vigil: '%s' is not available in this build\n", name);
-			return EX_UNAVAILABLE_;
-		}
 		return commands[i].run(argc - 1, argv + 1);
 	}
 	return cli_usage("unknown command '%s'", name);

@@ -29,5 +29,13 @@ int cli_main(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_repair(int argc, char **argv);
+int cmd_findings(int argc, char **argv);
+int cmd_ack(int argc, char **argv);
+int cmd_db(int argc, char **argv);
+int cmd_alert(int argc, char **argv);
 
 #endif

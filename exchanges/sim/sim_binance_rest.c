@@ -1,5 +1,5 @@
 /* Binance USD-M REST (/fapi/...): signing checks, weights, endpoints.
- * Shapes follow exchange-api.md Part 1 and shared/fixtures/binance. */
+ * Shapes follow docs/exchange-facts.md Part 1 and tests/data/binance. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -661,7 +661,7 @@ static void ep_cancel(struct bn_ctx *c, int algo)
 	if (!algo && !sym_arg(c, 1, &sym))
 		return;
 	o = find_order(c, algo);
-	if (!o || !o->open || o->stuck) { /* TRIGGERING: -2011 (exchange-api.md 1.6) */
+	if (!o || !o->open || o->stuck) { /* TRIGGERING: -2011 (docs/exchange-facts.md 1.6) */
 		sim_bn_err(c->r, 400, -2011, "Unknown order sent.");
 		return;
 	}

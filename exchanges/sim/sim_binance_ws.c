@@ -1,5 +1,5 @@
 /* Binance USD-M user-data stream events, field names as documented
- * (exchange-api.md 1.9, fixtures binance/ws-*.json). */
+ * (docs/exchange-facts.md 1.9, fixtures binance/ws-*.json). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

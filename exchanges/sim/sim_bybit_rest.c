@@ -1,6 +1,6 @@
 /* Bybit v5 REST (/v5/...), category linear: X-BAPI-* signing, the
- * retCode envelope, endpoints. Shapes follow exchange-api.md Part 2 and
- * shared/fixtures/bybit. */
+ * retCode envelope, endpoints. Shapes follow docs/exchange-facts.md Part 2 and
+ * tests/data/bybit. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

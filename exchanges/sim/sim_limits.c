@@ -1,4 +1,4 @@
-/* Rate limits as the exchanges document them (shared/docs/exchange-api.md
+/* Rate limits as the exchanges document them (docs/exchange-facts.md
  * 1.8, 2.8), enforced only when a test asks (every limit 0 = off):
  *
  * Binance: REQUEST_WEIGHT per IP (the sim has one IP: every /fapi/ request

@@ -3,7 +3,7 @@
 // vigil-sim. Loads markets, fetches positions, open orders and conditional
 // orders, compares them with the bot's rows (a JSON file standing in for the
 // DB query) and prints what it found. Defaults kept except what the sim
-// needs (docs: shared/docs/ccxt-against-sim.md section 2).
+// needs (docs: docs/exchange-facts.md Part 3).
 //   node ccxt_audit.js http://127.0.0.1:PORT KEY SECRET ROWS.json [norl]
 // norl: enableRateLimit false. With ccxt's default client-side throttle the
 // weight-40 openOrders calls wait 2 s each; norl is the best case.

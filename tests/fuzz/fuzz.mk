@@ -15,13 +15,13 @@ FCFLAGS    := -g -O1 -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -I. $(PKG_CF
 	-Wno-unused-command-line-argument
 
 # libvigil's parsers and what they use: every .c of reconcile/, exchanges/,
-# sql/, alerts/, plus the watchdog's config, logging and allocation (the
+# sql/, alerts/, plus the watchdog's config and all of base/ (the
 # daemon, engine and commands parse nothing from outside and are left out so
 # make check's short run compiles less). A link error naming a watchdog
 # symbol means a parser grew a dependency: add its file here.
 # The simulator's own library = exchanges/sim/*.c but its main.
 LIB_SRC := $(wildcard $(addsuffix /*.c,reconcile exchanges alerts sql)) \
-	watchdog/config.c watchdog/config_transport.c base/log.c base/xalloc.c base/clock_now.c
+	watchdog/config.c watchdog/config_transport.c $(wildcard base/*.c)
 SIM_SRC := $(filter-out exchanges/sim/main.c,$(wildcard exchanges/sim/*.c))
 TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
 

@@ -1,5 +1,7 @@
 # The vigil CLI: help, version, usage errors (64), config errors (78).
 set -euo pipefail
+cd "$(dirname "$0")/../.."
+. tests/lib.sh
 V=${VIGIL_BUILD:-build}/vigil
 $V help | grep -q 'usage: vigil'
 $V version | grep -qE '^vigil [0-9]+\.[0-9]+'

@@ -3,6 +3,7 @@
 #include <CUnit/CUnit.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -67,9 +68,26 @@ char *tu_read_file(const char *path, size_t *len)
 
 const char *tu_fixture(const char *rel)
 {
-	static char path[1024];
-	const char *base = getenv("VIGIL_FIXTURES");
-	snprintf(path, sizeof path, "%s/%s", base && *base ? base : "../shared/fixtures", rel);
+	static char path[PATH_MAX + 64];
+	const char *env = getenv("VIGIL_TEST_DATA");
+	if (env && *env) {
+		snprintf(path, sizeof path, "%s/%s", env, rel);
+		return path;
+	}
+	snprintf(path, sizeof path, "tests/data/%s", rel);
+	if (access(path, R_OK) == 0)
+		return path;
+	/* run from elsewhere: tests/data beside the binary's build directory */
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(path, sizeof path, "%s/../tests/data/%s", exe, rel);
+		}
+	}
 	return path;
 }
 

@@ -18,7 +18,9 @@ char *tu_write_temp(const char *text, int mode);
 /* Reads a whole file (malloc'd, NUL-terminated) or NULL. */
 char *tu_read_file(const char *path, size_t *len);
 
-/* Path of a file in ../shared/fixtures (or $VIGIL_FIXTURES). Static buffer. */
+/* Path of a payload in tests/data (rel e.g. "binance/x.json"): under
+ * $VIGIL_TEST_DATA, else tests/data (run from the repository root), else
+ * ../tests/data beside the binary's directory. Static buffer. */
 const char *tu_fixture(const char *rel);
 
 /* Starts argv[0] with args; waits until it prints a line "port=N" on

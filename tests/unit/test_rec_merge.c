@@ -1,4 +1,4 @@
-/* The seven source rules of design.md, each tested by name, table-driven. */
+/* The seven source rules (docs/design-rules.md), by name, table-driven. */
 #include "tests/unit/test_rec_kit.h"
 
 #define NOW 1000000LL

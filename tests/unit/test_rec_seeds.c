@@ -1,4 +1,4 @@
-/* The seed incidents as vigil sees them (shared/docs/incidents.md), one
+/* The seed incidents as vigil sees them (docs/design-rules.md), one
  * named case each, timed as in the reports. Default params: grace 30 s,
  * REST lag tolerance 5 s. */
 #include "tests/unit/test_rec_kit.h"

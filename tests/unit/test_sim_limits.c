@@ -1,4 +1,4 @@
-/* vigil-sim rate limits (exchange-api.md 1.8 / 2.8) and the answer_lost
+/* vigil-sim rate limits (docs/exchange-facts.md 1.8 / 2.8) and the answer_lost
  * fault, driven through sim_rest_handle on a fixed clock:
  * - limits are off by default (any load is answered);
  * - Binance weights per documented endpoint, the calendar-minute window,

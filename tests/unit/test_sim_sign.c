@@ -1,5 +1,5 @@
 /* vigil-sim signing: the official Binance HMAC vectors, Bybit's string to
- * sign (self-computed vectors from exchange-api.md 2.2), and the REST auth
+ * sign (our vectors, docs/exchange-facts.md 2.2), and the REST auth
  * answers (-1022 / -1021 / -2015, 10004 / 10002 / 10003) in process. */
 #include <CUnit/CUnit.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* vigil-sim wire shapes: the JSON the sim sends for each endpoint / stream
  * event carries every key of the matching real payload in
- * shared/fixtures (recursive key-set compare), and for doc fixtures (the
+ * tests/data (recursive key-set compare), and for doc fixtures (the
  * live API's types) the same JSON types. */
 #include <CUnit/CUnit.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* Binance USD-M parsing: every fixture in shared/fixtures/binance, normalized
+/* Binance USD-M parsing: every fixture in tests/data/binance, normalized
  * values asserted; error codes typed; garbage => XCH_MALFORMED. */
 #include <CUnit/CUnit.h>
 #include <stdlib.h>

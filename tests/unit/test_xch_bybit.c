@@ -1,4 +1,4 @@
-/* Bybit v5 parsing: every fixture in shared/fixtures/bybit, normalized
+/* Bybit v5 parsing: every fixture in tests/data/bybit, normalized
  * values asserted (flat sides, position stops, string numbers, retCodes);
  * garbage => XCH_MALFORMED. */
 #include <CUnit/CUnit.h>

@@ -1,5 +1,5 @@
 /* What each parsed order states about protection, as the exchanges document
- * it (exchange-api.md 1.6, 1.7, 1.9, 2.4, 2.5): kind, side, trigger
+ * it (docs/exchange-facts.md 1.6, 1.7, 1.9, 2.4, 2.5): kind, side, trigger
  * direction, reduce-only / close-position / closeOnTrigger, position side,
  * trailing activation and status, for every order source of both adapters.
  *
@@ -9,11 +9,9 @@
  * conditional order (stopOrderType "Stop", triggerDirection 1 for a long)
  * counted as a stop-loss. */
 #include <CUnit/CUnit.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "exchanges/bb_parse.h"
 #include "exchanges/bn_parse.h"
@@ -22,39 +20,13 @@
 #include "tests/support/testutil.h"
 #include "base/xalloc.h"
 
-/* ---- tests/data lookup ---- */
-
-/* $VIGIL_TEST_DATA, else tests/data (run from the repository root), else
- * ../tests/data beside the binary's directory (build/unit-tests). */
-static const char *data_path(const char *rel)
-{
-	static char path[PATH_MAX + 64];
-	const char *env = getenv("VIGIL_TEST_DATA");
-	if (env && *env) {
-		snprintf(path, sizeof path, "%s/%s", env, rel);
-		return path;
-	}
-	snprintf(path, sizeof path, "tests/data/%s", rel);
-	if (access(path, R_OK) == 0)
-		return path;
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(path, sizeof path, "%s/../tests/data/%s", exe, rel);
-		}
-	}
-	return path;
-}
+/* ---- tests/data (tu_fixture) ---- */
 
 static char *data_read(const char *rel, size_t *len)
 {
-	char *b = tu_read_file(data_path(rel), len);
+	char *b = tu_read_file(tu_fixture(rel), len);
 	if (!b)
-		fprintf(stderr, "tests/data fixture missing: %s\n", data_path(rel));
+		fprintf(stderr, "tests/data fixture missing: %s\n", tu_fixture(rel));
 	CU_ASSERT_PTR_NOT_NULL(b);
 	return b;
 }

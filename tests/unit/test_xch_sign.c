@@ -1,6 +1,6 @@
 /* Request signing: the official Binance USD-M vector, the Bybit
  * string-to-sign rules and the self-computed Bybit vectors of
- * exchange-api.md 2.2. */
+ * docs/exchange-facts.md 2.2. */
 #include <CUnit/CUnit.h>
 #include <stdlib.h>
 #include <string.h>
