@@ -220,8 +220,7 @@ struct alert_channel *alert_ch_smtp_new(const struct alert_smtp_params *c, char 
 	s->password = c->password ? xstrdup(c->password) : NULL;
 	snprintf(s->ca_file, sizeof s->ca_file, "%s", alert_str(c->ca_file));
 	s->starttls = !smtps && c->require_starttls;
-	struct alert_channel *ch = alert_net_channel_new("smtp", c->min_severity, 30000,
-							 smtp_send, smtp_destroy, s);
+	struct alert_channel *ch = alert_net_channel_new("smtp", c->min_severity, 30000, smtp_send, smtp_destroy, s);
 	ch->escalation = c->escalation;
 	ch->rate_per_minute = c->rate_per_minute;
 	return ch;

@@ -158,8 +158,7 @@ struct alert_channel *alert_ch_telegram_new(const struct alert_tg_params *c, cha
 	while (ul && api[ul - 1] == '/')
 		ul--;
 	t->url = xasprintf("%.*s/bot%s/sendMessage", (int)ul, api, c->token);
-	struct alert_channel *ch = alert_net_channel_new("telegram", c->min_severity, 20000,
-							 tg_send, tg_destroy, t);
+	struct alert_channel *ch = alert_net_channel_new("telegram", c->min_severity, 20000, tg_send, tg_destroy, t);
 	ch->escalation = c->escalation;
 	ch->rate_per_minute = c->rate_per_minute;
 	return ch;

@@ -52,6 +52,5 @@ struct alert_channel *alert_ch_webhook_new(const struct alert_webhook_params *c,
 		snprintf(err, errlen, "[alerts.webhook] url must be http:// or https://");
 		return NULL;
 	}
-	return alert_net_channel_new("webhook", c->min_severity, 15000, wh_send,
-				     wh_destroy, xstrdup(url));
+	return alert_net_channel_new("webhook", c->min_severity, 15000, wh_send, wh_destroy, xstrdup(url));
 }

@@ -23,11 +23,11 @@ struct alert_send_status {
 };
 
 struct alert_channel {
-	char name[ALERT_CHANNEL_MAX];      /* outbox channel name */
-	enum rec_severity min_severity;    /* routes messages at or above */
-	bool escalation;                   /* receives escalations */
-	int rate_per_minute;               /* 0 = unlimited */
-	int64_t timeout_ms;                /* whole request */
+	char name[ALERT_CHANNEL_MAX];   /* outbox channel name */
+	enum rec_severity min_severity; /* routes messages at or above */
+	bool escalation;                /* receives escalations */
+	int rate_per_minute;            /* 0 = unlimited */
+	int64_t timeout_ms;             /* whole request */
 	int64_t connect_timeout_ms;
 	int (*send)(struct alert_channel *ch, const struct alert_msg *m, struct alert_send_status *st);
 	void (*destroy)(struct alert_channel *ch); /* frees ch too */
@@ -38,17 +38,17 @@ struct alert_channel {
  * sections). Strings are borrowed for the constructor call (copied);
  * NULL = "". */
 struct alert_tg_params {
-	const char *api_url;     /* https://api.telegram.org */
-	const char *token;       /* the bot token (a secret) */
-	const char *chat_ids;    /* comma-separated */
+	const char *api_url;  /* https://api.telegram.org */
+	const char *token;    /* the bot token (a secret) */
+	const char *chat_ids; /* comma-separated */
 	enum rec_severity min_severity;
-	int rate_per_minute;     /* 0 = unlimited */
+	int rate_per_minute; /* 0 = unlimited */
 	bool escalation;
 };
 
 struct alert_smtp_params {
-	const char *url;         /* smtp:// or smtps:// */
-	const char *from, *to;   /* to: comma-separated */
+	const char *url;       /* smtp:// or smtps:// */
+	const char *from, *to; /* to: comma-separated */
 	const char *username, *password, *ca_file;
 	bool require_starttls;
 	enum rec_severity min_severity;
@@ -95,8 +95,8 @@ int alert_tg_build(const char *subject, const char *body, size_t limit, char ***
 void alert_tg_parts_free(char **parts, size_t n);
 
 /* ---- shared helpers (channel.c) ---- */
-void alert_curl_init(void);                 /* curl_global_init once */
+void alert_curl_init(void);                  /* curl_global_init once */
 bool alert_url_is_loopback(const char *url); /* host is 127.x, ::1 or localhost */
-int64_t alert_now_ms(void);                 /* wall clock, ms since epoch */
+int64_t alert_now_ms(void);                  /* wall clock, ms since epoch */
 
 #endif

@@ -89,17 +89,15 @@ char *alert_format_fix(const struct rec_finding *f, const struct alert_fmt_ctx *
 	const char *sym = f->symbol;
 	switch (f->code) {
 	case REC_UNPROTECTED_POSITION:
-	case REC_UNDERSIZED_STOP:
-		return xasprintf("%s sl %s --percent %g", base, sym, pct);
+	case REC_UNDERSIZED_STOP: return xasprintf("%s sl %s --percent %g", base, sym, pct);
 	case REC_ORPHAN_POSITION:
-		return xasprintf("%s close %s\n(or keep it and protect it: %s sl %s --percent %g)", base, sym, base, sym,
-				 pct);
+		return xasprintf("%s close %s\n(or keep it and protect it: %s sl %s --percent %g)", base, sym, base,
+				 sym, pct);
 	case REC_WRONG_SIDE_STOP:
 		return xasprintf("%s cancel %s\n%s sl %s --percent %g", base, *f->order_id ? f->order_id : "ORDER_ID",
 				 base, sym, pct);
 	case REC_ORPHAN_ORDER:
-	case REC_DUPLICATE_STOP:
-		return xasprintf("%s cancel %s", base, *f->order_id ? f->order_id : "ORDER_ID");
+	case REC_DUPLICATE_STOP: return xasprintf("%s cancel %s", base, *f->order_id ? f->order_id : "ORDER_ID");
 	case REC_CLOSE_UNVERIFIED:
 	case REC_UNKNOWN_SIDE:
 	case REC_SIZE_MISMATCH:
@@ -117,22 +115,25 @@ char *alert_format_fix(const struct rec_finding *f, const struct alert_fmt_ctx *
 		return xasprintf("check the network / credentials, then: vigil status -c %s --account %s", cf,
 				 f->account);
 	case REC_OUTCOME_UNKNOWN:
-		return xasprintf("vigil status -c %s --account %s   (look the vgl- order up on the exchange before acting by hand;"
+		return xasprintf("vigil status -c %s --account %s   (look the vgl- order up on the exchange before "
+				 "acting by hand;"
 				 " vigil resolves it by client id before sending anything new for %s)",
 				 cf, f->account, *sym ? sym : "the account");
 	case REC_JOURNAL_UNREADABLE:
-		return xasprintf("check the database (vigil db -c %s status) and the spool directory; nothing is sent for %s until the journal can be read",
+		return xasprintf("check the database (vigil db -c %s status) and the spool directory; nothing is sent "
+				 "for %s until the journal can be read",
 				 cf, f->account);
 	case REC_RATE_LIMITED:
-		return xasprintf("vigil holds every request of this IP back until the exchange allows; check the bot's request rate"
-				 " (vigil status -c %s --account %s)", cf, f->account);
+		return xasprintf("vigil holds every request of this IP back until the exchange allows; check the bot's "
+				 "request rate"
+				 " (vigil status -c %s --account %s)",
+				 cf, f->account);
 	case REC_CONFIG_DRIFT:
-		return xasprintf("set hedge_mode in [account %s] of %s to the exchange's position mode; repairs stay off until then",
+		return xasprintf("set hedge_mode in [account %s] of %s to the exchange's position mode; repairs stay "
+				 "off until then",
 				 f->account, cf);
-	case REC_CLOCK_SKEW:
-		return xstrdup("sync the host clock (chronyc tracking / timedatectl)");
-	default:
-		return NULL;
+	case REC_CLOCK_SKEW: return xstrdup("sync the host clock (chronyc tracking / timedatectl)");
+	default: return NULL;
 	}
 }
 
@@ -156,8 +157,8 @@ char *alert_format_body(const struct rec_finding *f, enum alert_kind k, const st
 		if (f->pos_size > 0 || f->pos_side != REC_SIDE_UNKNOWN)
 			sb_printf(&b, "position (exchange): %s %.8g entry %.8g mark %.8g\n", rec_side_name(f->pos_side),
 				  f->pos_size, f->entry_price, f->mark_price);
-		sb_printf(&b, "orders: stop qty %.8g%s%s%s\n", f->stop_qty, *f->order_id ? ", order " : "",
-			  f->order_id, f->order_is_algo ? " (algo)" : "");
+		sb_printf(&b, "orders: stop qty %.8g%s%s%s\n", f->stop_qty, *f->order_id ? ", order " : "", f->order_id,
+			  f->order_is_algo ? " (algo)" : "");
 	}
 	if (*f->detail)
 		sb_printf(&b, "detail: %s\n", f->detail);
@@ -185,8 +186,7 @@ char *alert_format_body(const struct rec_finding *f, enum alert_kind k, const st
 	return out;
 }
 
-void alert_format_health_subject(const char *name, enum rec_severity sev, enum alert_kind k, char *out,
-				 size_t outlen)
+void alert_format_health_subject(const char *name, enum rec_severity sev, enum alert_kind k, char *out, size_t outlen)
 {
 	snprintf(out, outlen, "[vigil] %s%s%s vigil %s", k == ALERT_ESCALATED ? "ESCALATED " : "", kind_word(k, sev),
 		 k == ALERT_REPEAT ? " (repeat)" : "", name);
@@ -197,8 +197,7 @@ char *alert_format_health_body(const char *name, enum rec_severity sev, enum ale
 			       const struct alert_fmt_ctx *ctx)
 {
 	struct sb b = { 0 };
-	sb_printf(&b, "%s%s vigil health: %s\n", k == ALERT_RESOLVED ? "RESOLVED: " : "", rec_severity_name(sev),
-		  name);
+	sb_printf(&b, "%s%s vigil health: %s\n", k == ALERT_RESOLVED ? "RESOLVED: " : "", rec_severity_name(sev), name);
 	if (text && *text)
 		sb_printf(&b, "%s\n", text);
 	if (ctx && ctx->instance && *ctx->instance)

@@ -10,10 +10,10 @@
 enum alert_kind { ALERT_FIRING = 0, ALERT_REPEAT, ALERT_ESCALATED, ALERT_RESOLVED };
 
 struct alert_fmt_ctx {
-	const char *conf_path;   /* for commands; "" = /etc/vigil/vigil.conf */
-	double stop_percent;     /* for "sl ... --percent P" */
-	const char *action;      /* what vigil did and its outcome, or NULL */
-	const char *instance;    /* vigil instance name, or NULL */
+	const char *conf_path; /* for commands; "" = /etc/vigil/vigil.conf */
+	double stop_percent;   /* for "sl ... --percent P" */
+	const char *action;    /* what vigil did and its outcome, or NULL */
+	const char *instance;  /* vigil instance name, or NULL */
 	int64_t now_ms;
 };
 
@@ -25,8 +25,7 @@ char *alert_format_body(const struct rec_finding *f, enum alert_kind k, const st
  * NULL when no vigil command applies. */
 char *alert_format_fix(const struct rec_finding *f, const struct alert_fmt_ctx *ctx);
 /* Health/notice texts. */
-void alert_format_health_subject(const char *name, enum rec_severity sev, enum alert_kind k, char *out,
-				 size_t outlen);
+void alert_format_health_subject(const char *name, enum rec_severity sev, enum alert_kind k, char *out, size_t outlen);
 char *alert_format_health_body(const char *name, enum rec_severity sev, enum alert_kind k, const char *text,
 			       const struct alert_fmt_ctx *ctx);
 /* Copies s into a new buffer with room and redacts it. */

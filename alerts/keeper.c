@@ -50,8 +50,8 @@ void alert_keeper_free(struct alert_keeper *k)
 
 /* Rebuilds a finding from "account:exchange:symbol:CODE" (an action
  * keeps only the key) or from the stored one when there is one. */
-static bool finding_of_key(const char *key, const char *account, enum rec_exchange ex,
-			   const struct alert_stored *st, size_t nst, struct rec_finding *f)
+static bool finding_of_key(const char *key, const char *account, enum rec_exchange ex, const struct alert_stored *st,
+			   size_t nst, struct rec_finding *f)
 {
 	memset(f, 0, sizeof *f);
 	for (size_t k = 0; k < nst; k++)
@@ -166,14 +166,17 @@ static void seed_account(struct alert_keeper *kp, const char *account, enum rec_
 		if (alert_router_seed(kp->r, &sd, now) == 0) {
 			add_id(ids, nids, ua[k].id);
 			nact_seeded++;
-			log_info("alerts", "account=%s action id=%lld on %s was never alerted (vigil stopped before): "
-				 "alerting it now", account, (long long)ua[k].id, ua[k].finding_key);
+			log_info("alerts",
+				 "account=%s action id=%lld on %s was never alerted (vigil stopped before): "
+				 "alerting it now",
+				 account, (long long)ua[k].id, ua[k].finding_key);
 		}
 	}
 	if (nalerted || nact_seeded || ntell)
-		log_info("alerts", "account=%s alert state restored: %zu open finding%s already alerted, %zu due "
-			 "and never sent, %zu action%s to tell", account, nalerted, nalerted == 1 ? "" : "s", ntell,
-			 nact_seeded, nact_seeded == 1 ? "" : "s");
+		log_info("alerts",
+			 "account=%s alert state restored: %zu open finding%s already alerted, %zu due "
+			 "and never sent, %zu action%s to tell",
+			 account, nalerted, nalerted == 1 ? "" : "s", ntell, nact_seeded, nact_seeded == 1 ? "" : "s");
 	for (size_t k = 0; k < nua; k++)
 		free(ua[k].text);
 	free(ua);
@@ -205,7 +208,7 @@ static void keep_restored(struct alert_keeper *kp, const struct rec_finding *fs,
 /* Acks stored by `vigil ack` (another process) reach the router here. */
 static void apply_acks(struct alert_keeper *kp, const char *account, int64_t now)
 {
-	char (*keys)[REC_KEY_MAX] = NULL;
+	char(*keys)[REC_KEY_MAX] = NULL;
 	size_t n = 0;
 	if (!kp->ld.acked || kp->ld.acked(kp->ld.ud, account, &keys, &n) != 0) {
 		free(keys);
@@ -275,8 +278,7 @@ int alert_keeper_update(struct alert_keeper *kp, const char *account, enum rec_e
 		if (rc < 0)
 			log_warn("alerts", "account=%s could not enqueue every alert; retrying next audit", account);
 	}
-	if (rc >= 0 && nids && kp->ld.actions_alerted &&
-	    kp->ld.actions_alerted(kp->ld.ud, ids, nids, now) != 0)
+	if (rc >= 0 && nids && kp->ld.actions_alerted && kp->ld.actions_alerted(kp->ld.ud, ids, nids, now) != 0)
 		log_debug("alerts", "account=%s actions not marked alerted", account);
 	keep_restored(kp, f, nf);
 	free(did);

@@ -29,18 +29,18 @@
 
 /* One open finding as a previous run left it. */
 struct alert_stored {
-	struct rec_finding f;   /* key, code, severity, symbol, detail, first/last_seen */
+	struct rec_finding f; /* key, code, severity, symbol, detail, first/last_seen */
 	bool acked;
 	int64_t first_alerted_ms, last_alerted_ms, escalated_ms; /* 0 = never */
-	int64_t alert_due_ms;   /* 0 = never recorded due */
-	int alerted_severity;   /* -1 = never alerted */
+	int64_t alert_due_ms;                                    /* 0 = never recorded due */
+	int alerted_severity;                                    /* -1 = never alerted */
 };
 
 /* A stored action whose alert was never queued. */
 struct alert_stored_action {
 	int64_t id;
 	char finding_key[REC_KEY_MAX];
-	char *text;             /* what vigil did and the outcome (malloc'd) */
+	char *text; /* what vigil did and the outcome (malloc'd) */
 };
 
 /* What the program stores and loads. Every function gets ud; a NULL one
@@ -51,8 +51,7 @@ struct alert_state_loader {
 	void *ud;
 	/* The account's open findings with their alert state; *out malloc'd.
 	 * A failure means unknown (err set): the router starts empty. */
-	int (*load)(void *ud, const char *account, struct alert_stored **out, size_t *n, char *err,
-		    size_t errlen);
+	int (*load)(void *ud, const char *account, struct alert_stored **out, size_t *n, char *err, size_t errlen);
 	/* The account's actions since since_ms never alerted, oldest first;
 	 * *out malloc'd, and each text. */
 	int (*unalerted_actions)(void *ud, const char *account, int64_t since_ms, struct alert_stored_action **out,

@@ -41,7 +41,9 @@ struct alert_notifier *alert_notifier_new(struct alert_outbox *o, struct alert_c
 	nt->ncs = n;
 	for (size_t i = 0; i < n; i++)
 		nt->cs[i].ch = chs[i];
-	struct alert_notifier_conf d = { .poll_ms = 500, .backoff_base_ms = 2000, .backoff_max_ms = 300000, .batch = 64 };
+	struct alert_notifier_conf d = {
+		.poll_ms = 500, .backoff_base_ms = 2000, .backoff_max_ms = 300000, .batch = 64
+	};
 	if (conf) {
 		if (conf->poll_ms > 0)
 			d.poll_ms = conf->poll_ms;
@@ -102,7 +104,8 @@ int alert_notifier_step(struct alert_notifier *nt, int64_t now_ms)
 		struct chstate *cs = chan(nt, m[i].channel);
 		if (!cs) {
 			/* e.g. a channel disabled since it was queued: keep it, rarely retried */
-			log_warn("alert", "no channel '%s' for message id=%lld; kept", m[i].channel, (long long)m[i].id);
+			log_warn("alert", "no channel '%s' for message id=%lld; kept", m[i].channel,
+				 (long long)m[i].id);
 			nt->ob->ops->failed(nt->ob, m[i].id, now_ms + 3600000, "no such channel");
 			continue;
 		}

@@ -18,19 +18,19 @@
 #define ALERT_SUBJECT_MAX 256
 
 struct alert_msg {
-	int64_t id;                    /* assigned by enqueue */
+	int64_t id;                      /* assigned by enqueue */
 	char channel[ALERT_CHANNEL_MAX]; /* "telegram", "smtp", "webhook", "log" */
-	char key[REC_KEY_MAX];         /* finding key, or "vigil:<event>" */
+	char key[REC_KEY_MAX];           /* finding key, or "vigil:<event>" */
 	enum rec_severity severity;
 	char subject[ALERT_SUBJECT_MAX];
-	char *body;                    /* plain text, malloc'd, owned by the msg */
+	char *body; /* plain text, malloc'd, owned by the msg */
 	int attempts;
 	int64_t created_ms;
 	int64_t next_attempt_ms;
-	int64_t delivered_ms;          /* 0 = not yet */
+	int64_t delivered_ms; /* 0 = not yet */
 };
 
-void alert_msg_free(struct alert_msg *m);          /* frees body only */
+void alert_msg_free(struct alert_msg *m);            /* frees body only */
 void alert_msgs_free(struct alert_msg *m, size_t n); /* bodies + array */
 
 struct alert_outbox;
@@ -40,8 +40,7 @@ struct alert_outbox_ops {
 	int (*enqueue)(struct alert_outbox *o, struct alert_msg *m);
 	/* Up to max undelivered messages with next_attempt_ms <= now_ms, in
 	 * enqueue order; malloc'd array of copies (alert_msgs_free). */
-	int (*due)(struct alert_outbox *o, int64_t now_ms, size_t max, struct alert_msg **out,
-		   size_t *n);
+	int (*due)(struct alert_outbox *o, int64_t now_ms, size_t max, struct alert_msg **out, size_t *n);
 	int (*delivered)(struct alert_outbox *o, int64_t id, int64_t now_ms);
 	int (*failed)(struct alert_outbox *o, int64_t id, int64_t next_attempt_ms, const char *why);
 	/* Undelivered messages for a channel ("" = all). */

@@ -56,8 +56,12 @@ static void lk_destroy(struct alert_outbox *o)
 	free(l);
 }
 static const struct alert_outbox_ops locked_ops = {
-	.enqueue = lk_enqueue, .due = lk_due, .delivered = lk_delivered,
-	.failed = lk_failed, .pending = lk_pending, .destroy = lk_destroy,
+	.enqueue = lk_enqueue,
+	.due = lk_due,
+	.delivered = lk_delivered,
+	.failed = lk_failed,
+	.pending = lk_pending,
+	.destroy = lk_destroy,
 };
 
 struct alert_outbox *alert_outbox_locked_new(struct alert_outbox *inner)

@@ -17,17 +17,17 @@ struct rstate {
 	char account[REC_ACCT_MAX];
 	bool health;
 	char hname[REC_KEY_MAX];
-	char *text;   /* health text or vigil's action on the finding */
+	char *text; /* health text or vigil's action on the finding */
 	struct rec_finding f;
 	enum rec_severity sev;
-	int64_t first_ms;    /* router first saw it */
-	bool alerted;        /* an alert went out for this occurrence */
-	int64_t alerted_ms;  /* when */
+	int64_t first_ms;   /* router first saw it */
+	bool alerted;       /* an alert went out for this occurrence */
+	int64_t alerted_ms; /* when */
 	int64_t last_sent_ms;
 	bool acked, escalated, held, seen;
-	bool acted;          /* vigil sent an order about it: alert regardless */
-	int64_t settle_ms;   /* seeded: absence before this is not a resolution */
-	unsigned sent_mask;  /* routes that got an alert (they get RESOLVED) */
+	bool acted;         /* vigil sent an order about it: alert regardless */
+	int64_t settle_ms;  /* seeded: absence before this is not a resolution */
+	unsigned sent_mask; /* routes that got an alert (they get RESOLVED) */
 	enum rec_severity alerted_sev;
 };
 
@@ -179,8 +179,8 @@ static int enqueue(struct alert_router *r, size_t ri, int64_t at, const char *ke
 	return 0;
 }
 
-static void texts(struct alert_router *r, const struct rstate *s, enum alert_kind k, int64_t now,
-		  char *subject, size_t sl, char **body)
+static void texts(struct alert_router *r, const struct rstate *s, enum alert_kind k, int64_t now, char *subject,
+		  size_t sl, char **body)
 {
 	struct alert_fmt_ctx ctx = {
 		.conf_path = r->conf.conf_path,
@@ -282,7 +282,8 @@ static int evaluate(struct alert_router *r, struct rstate *s, int64_t now)
 		s->acked = false;
 	}
 	if (!s->alerted) {
-		int64_t due = s->sev >= REC_SEV_CRITICAL || s->acted ? s->first_ms : s->first_ms + r->conf.warning_hold_ms;
+		int64_t due =
+			s->sev >= REC_SEV_CRITICAL || s->acted ? s->first_ms : s->first_ms + r->conf.warning_hold_ms;
 		if (now < due)
 			return 0;
 		if ((k = send_kind(r, s, ALERT_FIRING, now)) < 0)

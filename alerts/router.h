@@ -50,7 +50,7 @@
 struct alert_router_conf {
 	int64_t repeat_interval_ms;
 	int64_t warning_hold_ms;
-	int64_t escalate_after_ms; /* 0 = no escalation */
+	int64_t escalate_after_ms;      /* 0 = no escalation */
 	char conf_path[ALERT_PATH_MAX]; /* for the fix commands in messages */
 	char instance[ALERT_NAME_MAX];
 };
@@ -111,15 +111,15 @@ int alert_router_update_acted(struct alert_router *r, const char *account, const
 /* What a previous run of vigil had done about one key, to rebuild the
  * router's memory at start (before the first update of the account). */
 struct alert_router_seed {
-	struct rec_finding f;        /* at least key, account, code, severity, symbol */
-	bool alerted;                /* a FIRING went out for this occurrence */
-	int64_t alerted_ms;          /* its time */
-	int64_t last_sent_ms;        /* last FIRING or repeat (0 = alerted_ms) */
+	struct rec_finding f; /* at least key, account, code, severity, symbol */
+	bool alerted;         /* a FIRING went out for this occurrence */
+	int64_t alerted_ms;   /* its time */
+	int64_t last_sent_ms; /* last FIRING or repeat (0 = alerted_ms) */
 	enum rec_severity alerted_sev;
 	bool escalated, acked;
-	const char *action;          /* non-NULL: vigil acted on it and no alert said so yet */
-	bool tell;                   /* not alerted, but was due when vigil stopped: alert now */
-	int64_t settle_until_ms;     /* absent from updates before this: not resolved yet
+	const char *action;      /* non-NULL: vigil acted on it and no alert said so yet */
+	bool tell;               /* not alerted, but was due when vigil stopped: alert now */
+	int64_t settle_until_ms; /* absent from updates before this: not resolved yet
 					(the restarted classifier's grace periods) */
 };
 /* Adds (or merges into) the key's state. The routes that got the FIRING

@@ -38,7 +38,11 @@ char *alert_tg_escape(const char *s)
  * a split never cuts a character in half. */
 static size_t u8len(const unsigned char *s, size_t left)
 {
-	size_t k = s[0] < 0x80 ? 1 : (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 : (s[0] & 0xF8) == 0xF0 ? 4 : 1;
+	size_t k = s[0] < 0x80             ? 1
+		   : (s[0] & 0xE0) == 0xC0 ? 2
+		   : (s[0] & 0xF0) == 0xE0 ? 3
+		   : (s[0] & 0xF8) == 0xF0 ? 4
+					   : 1;
 	if (k > left)
 		return 1;
 	for (size_t i = 1; i < k; i++)
@@ -81,7 +85,7 @@ int alert_tg_build(const char *subject, const char *body, size_t limit, char ***
 		}
 		size_t end = i;
 		if (i < blen && last_nl != SIZE_MAX && last_nl >= pos + (i - pos) / 2)
-			end = last_nl + 1; /* prefer a line boundary */
+			end = last_nl + 1;  /* prefer a line boundary */
 		if (end == pos && i < blen) /* budget smaller than one char */
 			end = pos + u8len((const unsigned char *)body + pos, blen - pos);
 		buf_add(&ends, &end, sizeof end);

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 struct rec_clock {
-	int64_t (*now_ms)(void *ud);        /* monotonic-enough ms */
+	int64_t (*now_ms)(void *ud); /* monotonic-enough ms */
 	void (*sleep_ms)(void *ud, int64_t ms);
 	void *ud;
 };
@@ -18,14 +18,17 @@ struct rec_clock rec_clock_real(void);
  * after every sleep (a fake exchange can make things happen "later"). */
 struct rec_fake_clock {
 	int64_t now;
-	int64_t slept_ms;            /* total */
-	unsigned sleeps;             /* number of sleep calls */
+	int64_t slept_ms; /* total */
+	unsigned sleeps;  /* number of sleep calls */
 	void (*on_sleep)(void *hook_ud, int64_t now);
 	void *hook_ud;
 };
 struct rec_clock rec_clock_fake(struct rec_fake_clock *fc);
 
-static inline int64_t rec_now(const struct rec_clock *c) { return c->now_ms(c->ud); }
+static inline int64_t rec_now(const struct rec_clock *c)
+{
+	return c->now_ms(c->ud);
+}
 static inline void rec_sleep(const struct rec_clock *c, int64_t ms)
 {
 	if (ms > 0)

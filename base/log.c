@@ -21,7 +21,10 @@ static size_t nsecrets;
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
-void log_set_level(enum log_level lvl) { log_verbosity = lvl; }
+void log_set_level(enum log_level lvl)
+{
+	log_verbosity = lvl;
+}
 
 int log_level_parse(const char *s, enum log_level *out)
 {
@@ -33,7 +36,10 @@ int log_level_parse(const char *s, enum log_level *out)
 	return -1;
 }
 
-void log_set_stream(FILE *f) { log_stream = f; }
+void log_set_stream(FILE *f)
+{
+	log_stream = f;
+}
 
 void log_secret_add(const char *secret)
 {
@@ -97,10 +103,9 @@ void log_emit(enum log_level lvl, const char *component, const char *fmt, ...)
 	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s %s: ",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			 tm.tm_sec, ts.tv_nsec / 1000000, level_names[lvl < 0 || lvl > 3 ? 0 : lvl],
-			 component ? component : "vigil");
+	int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s %s: ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000,
+			 level_names[lvl < 0 || lvl > 3 ? 0 : lvl], component ? component : "vigil");
 	if (n < 0)
 		n = 0;
 	va_list ap;

@@ -16,7 +16,7 @@ extern int log_verbosity; /* messages above this level are dropped */
 
 void log_set_level(enum log_level lvl);
 int log_level_parse(const char *s, enum log_level *out); /* 0 ok, -1 bad */
-void log_set_stream(FILE *f); /* NULL = stderr */
+void log_set_stream(FILE *f);                            /* NULL = stderr */
 
 /* Registers a secret (copied). Empty strings and strings shorter than 4
  * characters are ignored (too likely to match ordinary text). */
@@ -25,12 +25,23 @@ void log_secret_clear(void);
 /* Replaces registered secrets in buf (NUL-terminated, capacity cap) in place. */
 void log_redact(char *buf, size_t cap);
 
-void log_emit(enum log_level lvl, const char *component, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void log_emit(enum log_level lvl, const char *component, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #define log_error(comp, ...) log_emit(LOG_LVL_ERROR, comp, __VA_ARGS__)
-#define log_warn(comp, ...) do { if (log_verbosity >= LOG_LVL_WARN) log_emit(LOG_LVL_WARN, comp, __VA_ARGS__); } while (0)
-#define log_info(comp, ...) do { if (log_verbosity >= LOG_LVL_INFO) log_emit(LOG_LVL_INFO, comp, __VA_ARGS__); } while (0)
-#define log_debug(comp, ...) do { if (log_verbosity >= LOG_LVL_DEBUG) log_emit(LOG_LVL_DEBUG, comp, __VA_ARGS__); } while (0)
+#define log_warn(comp, ...)                                        \
+	do {                                                       \
+		if (log_verbosity >= LOG_LVL_WARN)                 \
+			log_emit(LOG_LVL_WARN, comp, __VA_ARGS__); \
+	} while (0)
+#define log_info(comp, ...)                                        \
+	do {                                                       \
+		if (log_verbosity >= LOG_LVL_INFO)                 \
+			log_emit(LOG_LVL_INFO, comp, __VA_ARGS__); \
+	} while (0)
+#define log_debug(comp, ...)                                        \
+	do {                                                        \
+		if (log_verbosity >= LOG_LVL_DEBUG)                 \
+			log_emit(LOG_LVL_DEBUG, comp, __VA_ARGS__); \
+	} while (0)
 
 #endif

@@ -14,51 +14,38 @@
 #include "exchanges/xch_int.h"
 #include "base/xalloc.h"
 
-static int
-malformed(struct xch_err *err, const char *what)
+static int malformed(struct xch_err *err, const char *what)
 {
 	return xch_err_set(err, XCH_MALFORMED, err ? err->http : 0, 0, "malformed answer: %s", what);
 }
 
-int
-bb_map_retcode(long code)
+int bb_map_retcode(long code)
 {
 	switch (code) {
-	case 0:
-		return XCH_OK;
-	case 10002:
-		return XCH_TIMESTAMP;
+	case 0: return XCH_OK;
+	case 10002: return XCH_TIMESTAMP;
 	case 10003:
 	case 10004:
 	case 10005:
 	case 10010:
-	case 33004:
-		return XCH_AUTH;
+	case 33004: return XCH_AUTH;
 	case 10006: /* too many visits (per UID) */
-	case 10018: /* the IP's rate limit */
-		return XCH_RATELIMIT;
+	case 10018: /* the IP's rate limit */ return XCH_RATELIMIT;
 	case 10000:
-	case 10016:
-		return XCH_SERVER;
+	case 10016: return XCH_SERVER;
 	case 110001:
 	case 110008:
-	case 110010:
-		return XCH_UNKNOWN_ORDER;
-	case 110017:
-		return XCH_REDUCE_ONLY;
-	case 110072:
-		return XCH_DUPLICATE;
+	case 110010: return XCH_UNKNOWN_ORDER;
+	case 110017: return XCH_REDUCE_ONLY;
+	case 110072: return XCH_DUPLICATE;
 	case 110092:
-	case 110093:
-		return XCH_WOULD_TRIGGER;
-	default:
-		return XCH_REJECTED;
+	case 110093: return XCH_WOULD_TRIGGER;
+	default: return XCH_REJECTED;
 	}
 }
 
-int
-bb_check_answer(long http, const char *body, size_t len, int64_t reset_ms, int64_t now_ms,
-		struct json_object **rootp, struct json_object **resultp, struct xch_err *err)
+int bb_check_answer(long http, const char *body, size_t len, int64_t reset_ms, int64_t now_ms,
+		    struct json_object **rootp, struct json_object **resultp, struct xch_err *err)
 {
 	*rootp = NULL;
 	*resultp = NULL;
@@ -114,8 +101,7 @@ bb_check_answer(long http, const char *body, size_t len, int64_t reset_ms, int64
 	return XCH_OK;
 }
 
-int
-bb_parse_server_time(struct json_object *root, int64_t *ms)
+int bb_parse_server_time(struct json_object *root, int64_t *ms)
 {
 	struct json_object *res = xch_json_get(root, "result");
 	int64_t v;
@@ -140,8 +126,7 @@ bb_parse_server_time(struct json_object *root, int64_t *ms)
 	return XCH_MALFORMED;
 }
 
-enum rec_oside
-bb_oside(const char *s)
+enum rec_oside bb_oside(const char *s)
 {
 	if (s && !strcmp(s, "Buy"))
 		return REC_BUY;
@@ -155,8 +140,7 @@ bb_oside(const char *s)
  * triggerDirection relative to the position, so it is CONDITIONAL, never
  * STOP_LOSS. tpslOrder, OcoOrder, MmRateClose, BidirectionalTpslOrder and
  * anything new: OTHER. */
-enum rec_order_kind
-bb_kind(const char *t)
+enum rec_order_kind bb_kind(const char *t)
 {
 	if (!t || !*t || !strcmp(t, "UNKNOWN"))
 		return REC_OK_REGULAR;
@@ -171,8 +155,7 @@ bb_kind(const char *t)
 	return REC_OK_OTHER;
 }
 
-enum rec_trig_dir
-bb_trigger_dir(struct json_object *o)
+enum rec_trig_dir bb_trigger_dir(struct json_object *o)
 {
 	int64_t d;
 	if (!xch_json_i64(o, "triggerDirection", &d))
@@ -180,8 +163,7 @@ bb_trigger_dir(struct json_object *o)
 	return d == 1 ? REC_TRIG_RISE : d == 2 ? REC_TRIG_FALL : REC_TRIG_UNKNOWN;
 }
 
-enum rec_trig_dir
-bb_loss_dir(enum rec_side side, enum rec_pos_idx pidx)
+enum rec_trig_dir bb_loss_dir(enum rec_side side, enum rec_pos_idx pidx)
 {
 	if (side == REC_SIDE_LONG)
 		return REC_TRIG_FALL;
@@ -191,8 +173,7 @@ bb_loss_dir(enum rec_side side, enum rec_pos_idx pidx)
 	return pidx == REC_PIDX_LONG ? REC_TRIG_FALL : pidx == REC_PIDX_SHORT ? REC_TRIG_RISE : REC_TRIG_UNKNOWN;
 }
 
-enum rec_order_status
-bb_status(const char *s)
+enum rec_order_status bb_status(const char *s)
 {
 	if (!s)
 		return REC_OST_UNKNOWN;
@@ -211,15 +192,13 @@ bb_status(const char *s)
 	return REC_OST_UNKNOWN;
 }
 
-static enum rec_pos_idx
-pidx_of(struct json_object *o)
+static enum rec_pos_idx pidx_of(struct json_object *o)
 {
 	int64_t i = xch_json_i64d(o, "positionIdx", 0);
 	return i == 1 ? REC_PIDX_LONG : i == 2 ? REC_PIDX_SHORT : REC_PIDX_BOTH;
 }
 
-bool
-bb_position_from(struct json_object *o, int64_t seen_ms, unsigned source, struct rec_position *p, bool *open)
+bool bb_position_from(struct json_object *o, int64_t seen_ms, unsigned source, struct rec_position *p, bool *open)
 {
 	memset(p, 0, sizeof *p);
 	*open = false;
@@ -261,8 +240,7 @@ bb_position_from(struct json_object *o, int64_t seen_ms, unsigned source, struct
 	return true;
 }
 
-bool
-bb_order_from(struct json_object *o, unsigned source, struct rec_order *r)
+bool bb_order_from(struct json_object *o, unsigned source, struct rec_order *r)
 {
 	memset(r, 0, sizeof *r);
 	if (!json_object_is_type(o, json_type_object))
@@ -282,7 +260,10 @@ bb_order_from(struct json_object *o, unsigned source, struct rec_order *r)
 	if (r->conditional && r->kind == REC_OK_REGULAR)
 		r->kind = REC_OK_OTHER; /* a trigger without a stop type */
 	/* type: the conditional kind when there is one, else Market/Limit */
-	snprintf(r->type, sizeof r->type, "%s", r->conditional && sot && *sot && strcmp(sot, "UNKNOWN") ? sot : ot ? ot : "");
+	snprintf(r->type, sizeof r->type, "%s",
+		 r->conditional && sot && *sot && strcmp(sot, "UNKNOWN") ? sot
+		 : ot                                                    ? ot
+									 : "");
 	r->reduce_only = xch_json_bool(o, "reduceOnly", false);
 	r->pidx = pidx_of(o);
 	r->price = xch_json_numd(o, "price", 0);
@@ -306,8 +287,7 @@ bb_order_from(struct json_object *o, unsigned source, struct rec_order *r)
 	return true;
 }
 
-void
-bb_stop_from_position(const struct rec_position *p, struct rec_order *r)
+void bb_stop_from_position(const struct rec_position *p, struct rec_order *r)
 {
 	memset(r, 0, sizeof *r);
 	snprintf(r->id, sizeof r->id, BB_POS_SL_PREFIX "%s:%d", p->symbol, (int)p->pidx);
@@ -336,9 +316,8 @@ bb_stop_from_position(const struct rec_position *p, struct rec_order *r)
 }
 
 /* One page's result.list (its length in *page_n, 0 on error) and cursor. */
-static int
-page_common(struct json_object *result, struct json_object **list, size_t *page_n, char *cursor, size_t ccap,
-	    struct xch_err *err)
+static int page_common(struct json_object *result, struct json_object **list, size_t *page_n, char *cursor, size_t ccap,
+		       struct xch_err *err)
 {
 	*page_n = 0;
 	if (cursor && ccap)
@@ -352,9 +331,8 @@ page_common(struct json_object *result, struct json_object **list, size_t *page_
 	return XCH_OK;
 }
 
-int
-bb_parse_positions(struct json_object *result, int64_t seen_ms, struct rec_position **v, size_t *n,
-		   size_t *page_n, char *cursor, size_t ccap, struct xch_err *err)
+int bb_parse_positions(struct json_object *result, int64_t seen_ms, struct rec_position **v, size_t *n, size_t *page_n,
+		       char *cursor, size_t ccap, struct xch_err *err)
 {
 	struct json_object *list;
 	int rc = page_common(result, &list, page_n, cursor, ccap, err);
@@ -373,9 +351,8 @@ bb_parse_positions(struct json_object *result, int64_t seen_ms, struct rec_posit
 	return XCH_OK;
 }
 
-int
-bb_parse_orders(struct json_object *result, struct rec_order **v, size_t *n, size_t *page_n, char *cursor,
-		size_t ccap, struct xch_err *err)
+int bb_parse_orders(struct json_object *result, struct rec_order **v, size_t *n, size_t *page_n, char *cursor,
+		    size_t ccap, struct xch_err *err)
 {
 	struct json_object *list;
 	int rc = page_common(result, &list, page_n, cursor, ccap, err);
@@ -392,14 +369,12 @@ bb_parse_orders(struct json_object *result, struct rec_order **v, size_t *n, siz
 	return XCH_OK;
 }
 
-static bool
-same_price(double a, double b)
+static bool same_price(double a, double b)
 {
 	return fabs(a - b) <= 1e-9 * fmax(1.0, fmax(fabs(a), fabs(b)));
 }
 
-void
-bb_add_position_stops(const struct rec_position *pos, size_t npos, struct rec_order **ord, size_t *nord)
+void bb_add_position_stops(const struct rec_position *pos, size_t npos, struct rec_order **ord, size_t *nord)
 {
 	for (size_t i = 0; i < npos; i++) {
 		if (!(pos[i].stop_loss > 0) || pos[i].size <= 0)
@@ -425,8 +400,7 @@ bb_add_position_stops(const struct rec_position *pos, size_t npos, struct rec_or
 	}
 }
 
-int
-bb_parse_ack(struct json_object *result, struct xch_ack *ack, struct xch_err *err)
+int bb_parse_ack(struct json_object *result, struct xch_ack *ack, struct xch_err *err)
 {
 	memset(ack, 0, sizeof *ack);
 	if (!xch_json_copy(result, "orderId", ack->id, sizeof ack->id) || !ack->id[0])
@@ -435,9 +409,8 @@ bb_parse_ack(struct json_object *result, struct xch_ack *ack, struct xch_err *er
 	return XCH_OK;
 }
 
-int
-bb_parse_instruments(struct json_object *result, struct xch_instrument **v, size_t *n, size_t *page_n,
-		     char *cursor, size_t ccap, struct xch_err *err)
+int bb_parse_instruments(struct json_object *result, struct xch_instrument **v, size_t *n, size_t *page_n, char *cursor,
+			 size_t ccap, struct xch_err *err)
 {
 	struct json_object *list;
 	int rc = page_common(result, &list, page_n, cursor, ccap, err);
@@ -463,15 +436,13 @@ bb_parse_instruments(struct json_object *result, struct xch_instrument **v, size
 
 /* ---- private stream ---- */
 
-static bool
-is_linear(struct json_object *row)
+static bool is_linear(struct json_object *row)
 {
 	const char *c = xch_json_str(row, "category");
 	return !c || !strcmp(c, "linear"); /* rows without category: assume ours */
 }
 
-int
-bb_parse_ws(const char *msg, size_t len, int64_t seen_ms, struct bb_ws_msg *m)
+int bb_parse_ws(const char *msg, size_t len, int64_t seen_ms, struct bb_ws_msg *m)
 {
 	memset(m, 0, sizeof *m);
 	struct json_object *root = xch_json_parse(msg, len);
@@ -549,8 +520,7 @@ bb_parse_ws(const char *msg, size_t len, int64_t seen_ms, struct bb_ws_msg *m)
 	return rc;
 }
 
-void
-bb_ws_msg_free(struct bb_ws_msg *m)
+void bb_ws_msg_free(struct bb_ws_msg *m)
 {
 	free(m->pos);
 	free(m->ord);
@@ -561,8 +531,7 @@ bb_ws_msg_free(struct bb_ws_msg *m)
 	m->npos = m->nord = m->nsyms = 0;
 }
 
-void
-bb_set_settle(struct rec_order *v, size_t n, const char *coin)
+void bb_set_settle(struct rec_order *v, size_t n, const char *coin)
 {
 	for (size_t i = 0; i < n; i++)
 		snprintf(v[i].settle, sizeof v[i].settle, "%s", coin ? coin : "");

@@ -20,8 +20,7 @@ int bb_parse_server_time(struct json_object *root, int64_t *ms);
 
 /* Fills p from one position row (REST or WS). false if unusable. *open is
  * false for a flat row (side "" / "None" / size 0). */
-bool bb_position_from(struct json_object *o, int64_t seen_ms, unsigned source, struct rec_position *p,
-		      bool *open);
+bool bb_position_from(struct json_object *o, int64_t seen_ms, unsigned source, struct rec_position *p, bool *open);
 /* One order object (REST or WS). false without an id. settle is left ""
  * (the order object does not carry it; the listing sets it per coin). */
 bool bb_order_from(struct json_object *o, unsigned source, struct rec_order *r);
@@ -31,34 +30,41 @@ void bb_stop_from_position(const struct rec_position *p, struct rec_order *r);
 /* Appends result.list[] to a growing array (open positions only / all
  * orders). Returns XCH_OK or XCH_MALFORMED; *page_n = rows in this page,
  * cursor = result.nextPageCursor ("" if none). */
-int bb_parse_positions(struct json_object *result, int64_t seen_ms, struct rec_position **v, size_t *n,
-		       size_t *page_n, char *cursor, size_t ccap, struct xch_err *err);
-int bb_parse_orders(struct json_object *result, struct rec_order **v, size_t *n, size_t *page_n,
-		    char *cursor, size_t ccap, struct xch_err *err);
+int bb_parse_positions(struct json_object *result, int64_t seen_ms, struct rec_position **v, size_t *n, size_t *page_n,
+		       char *cursor, size_t ccap, struct xch_err *err);
+int bb_parse_orders(struct json_object *result, struct rec_order **v, size_t *n, size_t *page_n, char *cursor,
+		    size_t ccap, struct xch_err *err);
 /* Adds the synthesized position stops, unless order/realtime already lists
  * the same stop (a Full-mode StopLoss order at that trigger): one
  * protection must not look like two. */
 void bb_add_position_stops(const struct rec_position *pos, size_t npos, struct rec_order **ord, size_t *nord);
 
 int bb_parse_ack(struct json_object *result, struct xch_ack *ack, struct xch_err *err);
-int bb_parse_instruments(struct json_object *result, struct xch_instrument **v, size_t *n, size_t *page_n,
-			 char *cursor, size_t ccap, struct xch_err *err);
+int bb_parse_instruments(struct json_object *result, struct xch_instrument **v, size_t *n, size_t *page_n, char *cursor,
+			 size_t ccap, struct xch_err *err);
 
 /* One private-stream frame. */
-enum bb_ws_kind { BB_WS_OTHER = 0, BB_WS_AUTH, BB_WS_SUBSCRIBE, BB_WS_PONG, BB_WS_POSITION, BB_WS_ORDER,
-		  BB_WS_EXECUTION };
+enum bb_ws_kind {
+	BB_WS_OTHER = 0,
+	BB_WS_AUTH,
+	BB_WS_SUBSCRIBE,
+	BB_WS_PONG,
+	BB_WS_POSITION,
+	BB_WS_ORDER,
+	BB_WS_EXECUTION
+};
 struct bb_ws_msg {
 	enum bb_ws_kind kind;
-	bool success;               /* AUTH / SUBSCRIBE */
+	bool success; /* AUTH / SUBSCRIBE */
 	char ret_msg[128];
 	int64_t creation_ms;
-	struct rec_position *pos;   /* POSITION (linear rows only; flat rows kept, size 0) */
+	struct rec_position *pos; /* POSITION (linear rows only; flat rows kept, size 0) */
 	size_t npos;
-	struct rec_order *ord;      /* ORDER (linear only) */
+	struct rec_order *ord; /* ORDER (linear only) */
 	size_t nord;
-	char (*syms)[REC_SYM_MAX];  /* EXECUTION symbols */
+	char (*syms)[REC_SYM_MAX]; /* EXECUTION symbols */
 	size_t nsyms;
-	size_t skipped;             /* rows of other categories */
+	size_t skipped; /* rows of other categories */
 };
 int bb_parse_ws(const char *msg, size_t len, int64_t seen_ms, struct bb_ws_msg *m);
 void bb_ws_msg_free(struct bb_ws_msg *m);

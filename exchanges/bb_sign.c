@@ -10,16 +10,14 @@
 
 #include "base/xalloc.h"
 
-char *
-bb_sign_string(int64_t ts_ms, const char *api_key, int64_t recv_window_ms, const char *payload)
+char *bb_sign_string(int64_t ts_ms, const char *api_key, int64_t recv_window_ms, const char *payload)
 {
-	return xasprintf("%" PRId64 "%s%" PRId64 "%s", ts_ms, api_key ? api_key : "",
-			 recv_window_ms, payload ? payload : "");
+	return xasprintf("%" PRId64 "%s%" PRId64 "%s", ts_ms, api_key ? api_key : "", recv_window_ms,
+			 payload ? payload : "");
 }
 
-int
-bb_sign(const char *secret, int64_t ts_ms, const char *api_key, int64_t recv_window_ms,
-	const char *payload, char out[XCH_SIG_HEX])
+int bb_sign(const char *secret, int64_t ts_ms, const char *api_key, int64_t recv_window_ms, const char *payload,
+	    char out[XCH_SIG_HEX])
 {
 	char *msg = bb_sign_string(ts_ms, api_key, recv_window_ms, payload);
 	int rc = xch_hmac_hex(secret, msg, strlen(msg), out);
@@ -27,8 +25,7 @@ bb_sign(const char *secret, int64_t ts_ms, const char *api_key, int64_t recv_win
 	return rc;
 }
 
-int
-bb_sign_ws(const char *secret, int64_t expires_ms, char out[XCH_SIG_HEX])
+int bb_sign_ws(const char *secret, int64_t expires_ms, char out[XCH_SIG_HEX])
 {
 	char msg[64];
 	int n = snprintf(msg, sizeof msg, "GET/realtime%" PRId64, expires_ms);

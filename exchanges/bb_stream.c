@@ -23,16 +23,14 @@
 #define COMP "bybit-stream"
 #define AUTH_TIMEOUT_MS 10000
 
-static int
-bb_prepare(struct xch_stream *s, char *url, size_t cap)
+static int bb_prepare(struct xch_stream *s, char *url, size_t cap)
 {
 	s->needs_auth = true;
 	snprintf(url, cap, "%s", s->x->cfg.ws_url);
 	return 0;
 }
 
-static void
-bb_open(struct xch_stream *s)
+static void bb_open(struct xch_stream *s)
 {
 	struct xch *x = s->x;
 	int64_t expires = wd_wall_ms() + __atomic_load_n(&x->clock_offset_ms, __ATOMIC_RELAXED) + 10000;
@@ -50,21 +48,18 @@ bb_open(struct xch_stream *s)
 	json_object_put(m);
 }
 
-static void
-bb_close(struct xch_stream *s)
+static void bb_close(struct xch_stream *s)
 {
 	s->authed = false;
 }
 
-static void
-subscribe(struct xch_stream *s)
+static void subscribe(struct xch_stream *s)
 {
 	xch_stream_send(s, xstrdup("{\"req_id\":\"vigil-sub\",\"op\":\"subscribe\","
 				   "\"args\":[\"position\",\"order\",\"execution\"]}"));
 }
 
-static void
-apply_positions(struct xch_stream *s, struct bb_ws_msg *m, int64_t recv_ns)
+static void apply_positions(struct xch_stream *s, struct bb_ws_msg *m, int64_t recv_ns)
 {
 	int64_t now = wd_wall_ms();
 	xch_stream_lock(s);
@@ -96,8 +91,7 @@ apply_positions(struct xch_stream *s, struct bb_ws_msg *m, int64_t recv_ns)
 		xch_stream_event(s, m->pos[i].symbol, recv_ns);
 }
 
-static void
-apply_orders(struct xch_stream *s, struct bb_ws_msg *m, int64_t recv_ns)
+static void apply_orders(struct xch_stream *s, struct bb_ws_msg *m, int64_t recv_ns)
 {
 	xch_stream_lock(s);
 	for (size_t i = 0; i < m->nord; i++)
@@ -109,8 +103,7 @@ apply_orders(struct xch_stream *s, struct bb_ws_msg *m, int64_t recv_ns)
 		xch_stream_event(s, m->ord[i].symbol, recv_ns);
 }
 
-static void
-bb_message(struct xch_stream *s, const char *msg, size_t len, int64_t recv_ns)
+static void bb_message(struct xch_stream *s, const char *msg, size_t len, int64_t recv_ns)
 {
 	struct bb_ws_msg m;
 	if (bb_parse_ws(msg, len, wd_wall_ms(), &m) != XCH_OK) {
@@ -131,12 +124,8 @@ bb_message(struct xch_stream *s, const char *msg, size_t len, int64_t recv_ns)
 		if (!m.success)
 			log_error(COMP, "account=%s subscribe refused: %s", s->x->cfg.account, m.ret_msg);
 		break;
-	case BB_WS_POSITION:
-		apply_positions(s, &m, recv_ns);
-		break;
-	case BB_WS_ORDER:
-		apply_orders(s, &m, recv_ns);
-		break;
+	case BB_WS_POSITION: apply_positions(s, &m, recv_ns); break;
+	case BB_WS_ORDER: apply_orders(s, &m, recv_ns); break;
 	case BB_WS_EXECUTION:
 		xch_stream_lock(s);
 		s->cache->last_event_ms = wd_wall_ms();
@@ -144,14 +133,12 @@ bb_message(struct xch_stream *s, const char *msg, size_t len, int64_t recv_ns)
 		for (size_t i = 0; i < m.nsyms; i++)
 			xch_stream_event(s, m.syms[i], recv_ns);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	bb_ws_msg_free(&m);
 }
 
-static void
-bb_tick(struct xch_stream *s, int64_t now)
+static void bb_tick(struct xch_stream *s, int64_t now)
 {
 	if (!s->established)
 		return;

@@ -23,22 +23,20 @@
  * request budget counts: the open-order lists cost 40 without a symbol and
  * 1 with one; positionRisk / account 5; positionSide/dual 30; most others
  * 1 (new orders weigh 0 on the IP, counted 1 here to stay on the safe side). */
-static int
-bn_weight(const char *path, const char *params)
+static int bn_weight(const char *path, const char *params)
 {
 	bool sym = params && (!strncmp(params, "symbol=", 7) || strstr(params, "&symbol="));
 	if (!strcmp(path, "/fapi/v1/openOrders") || !strcmp(path, "/fapi/v1/openAlgoOrders"))
 		return sym ? 1 : 40;
-	if (strstr(path, "/positionRisk") || !strcmp(path, "/fapi/v3/account") || !strcmp(path, "/fapi/v1/allAlgoOrders"))
+	if (strstr(path, "/positionRisk") || !strcmp(path, "/fapi/v3/account") ||
+	    !strcmp(path, "/fapi/v1/allAlgoOrders"))
 		return 5;
 	if (!strcmp(path, "/fapi/v1/positionSide/dual"))
 		return 30;
 	return 1;
 }
 
-void
-bn_req_build(struct xch *x, struct xch_req *r, const char *method, const char *path, const char *params,
-	     bool sign)
+void bn_req_build(struct xch *x, struct xch_req *r, const char *method, const char *path, const char *params, bool sign)
 {
 	char *q;
 	memset(r, 0, sizeof *r);
@@ -73,8 +71,7 @@ bn_req_build(struct xch *x, struct xch_req *r, const char *method, const char *p
 	r->weight = bn_weight(path, params);
 }
 
-int
-bn_req_finish(struct xch *x, struct xch_req *r, bool count, struct xch_err *err)
+int bn_req_finish(struct xch *x, struct xch_req *r, bool count, struct xch_err *err)
 {
 	xch_note_rest(x, r, count);
 	int rc = xch_http_transport_rc(r, err);
@@ -83,8 +80,7 @@ bn_req_finish(struct xch *x, struct xch_req *r, bool count, struct xch_err *err)
 	return bn_check_answer(r->status, r->resp, r->resp_len, r->retry_after_ms, err);
 }
 
-static int
-server_time(struct xch *x, int64_t *ms, struct xch_err *err)
+static int server_time(struct xch *x, int64_t *ms, struct xch_err *err)
 {
 	struct xch_req r;
 	struct xch_req *rp = &r;
@@ -102,8 +98,7 @@ server_time(struct xch *x, int64_t *ms, struct xch_err *err)
 	return rc;
 }
 
-int
-bn_sync_clock(struct xch *x, struct xch_err *err)
+int bn_sync_clock(struct xch *x, struct xch_err *err)
 {
 	int64_t ms;
 	int rc = server_time(x, &ms, err);
@@ -112,9 +107,8 @@ bn_sync_clock(struct xch *x, struct xch_err *err)
 	return rc;
 }
 
-int
-bn_call(struct xch *x, struct xch_req *r, const char *method, const char *path, const char *params, bool sign,
-	struct xch_err *err)
+int bn_call(struct xch *x, struct xch_req *r, const char *method, const char *path, const char *params, bool sign,
+	    struct xch_err *err)
 {
 	struct xch_priv *p = xch_priv_of(x);
 	int rc;
@@ -142,8 +136,7 @@ bn_call(struct xch *x, struct xch_req *r, const char *method, const char *path, 
 	}
 }
 
-static void
-clear_err(struct xch_err *err)
+static void clear_err(struct xch_err *err)
 {
 	if (err)
 		memset(err, 0, sizeof *err);
@@ -151,15 +144,13 @@ clear_err(struct xch_err *err)
 
 /* ---- operations ---- */
 
-static int
-bn_server_time(struct xch *x, int64_t *ms, struct xch_err *err)
+static int bn_server_time(struct xch *x, int64_t *ms, struct xch_err *err)
 {
 	clear_err(err);
 	return server_time(x, ms, err);
 }
 
-static int
-bn_instruments(struct xch *x, struct xch_instrument **out, size_t *n, struct xch_err *err)
+static int bn_instruments(struct xch *x, struct xch_instrument **out, size_t *n, struct xch_err *err)
 {
 	struct xch_req r;
 	*out = NULL;
@@ -172,8 +163,7 @@ bn_instruments(struct xch *x, struct xch_instrument **out, size_t *n, struct xch
 	return rc;
 }
 
-static int
-bn_positions(struct xch *x, struct rec_position **out, size_t *n, struct xch_err *err)
+static int bn_positions(struct xch *x, struct rec_position **out, size_t *n, struct xch_err *err)
 {
 	struct xch_req r;
 	*out = NULL;
@@ -187,9 +177,8 @@ bn_positions(struct xch *x, struct rec_position **out, size_t *n, struct xch_err
 }
 
 /* Parallel run of signed GETs with one re-sync + retry on -1021. */
-static void
-run_signed(struct xch *x, struct xch_req *r, const char *const *paths, size_t n, const char *params, int *rc,
-	   struct xch_err *errs)
+static void run_signed(struct xch *x, struct xch_req *r, const char *const *paths, size_t n, const char *params,
+		       int *rc, struct xch_err *errs)
 {
 	struct xch_priv *p = xch_priv_of(x);
 	struct xch_req *rp[XCH_HTTP_MAX_PAR] = { 0 };
@@ -226,8 +215,8 @@ run_signed(struct xch *x, struct xch_req *r, const char *const *paths, size_t n,
 		}
 }
 
-static int
-merge_orders(struct xch_req *reg, struct xch_req *alg, struct rec_order **out, size_t *n, struct xch_err *err)
+static int merge_orders(struct xch_req *reg, struct xch_req *alg, struct rec_order **out, size_t *n,
+			struct xch_err *err)
 {
 	struct rec_order *a = NULL, *b = NULL;
 	size_t na = 0, nb = 0;
@@ -263,8 +252,7 @@ static const char *const listing_paths[3] = {
 
 /* Regular + algo open orders; params "" = every symbol (weight 40 + 40),
  * "symbol=S" = one (1 + 1). */
-static int
-open_orders_q(struct xch *x, const char *params, struct rec_order **out, size_t *n, struct xch_err *err)
+static int open_orders_q(struct xch *x, const char *params, struct rec_order **out, size_t *n, struct xch_err *err)
 {
 	struct xch_req r[2];
 	struct xch_err e[2] = { { 0 } };
@@ -285,14 +273,12 @@ open_orders_q(struct xch *x, const char *params, struct rec_order **out, size_t 
 	return res;
 }
 
-static int
-bn_open_orders(struct xch *x, struct rec_order **out, size_t *n, struct xch_err *err)
+static int bn_open_orders(struct xch *x, struct rec_order **out, size_t *n, struct xch_err *err)
 {
 	return open_orders_q(x, NULL, out, n, err);
 }
 
-static int
-bn_open_orders_of(struct xch *x, const char *symbol, struct rec_order **out, size_t *n, struct xch_err *err)
+static int bn_open_orders_of(struct xch *x, const char *symbol, struct rec_order **out, size_t *n, struct xch_err *err)
 {
 	char *sym = xch_urlencode(symbol);
 	char *q = xasprintf("symbol=%s", sym);
@@ -303,8 +289,7 @@ bn_open_orders_of(struct xch *x, const char *symbol, struct rec_order **out, siz
 }
 
 /* params NULL = every symbol (weight 85), "symbol=S" = one (5 + 1 + 1). */
-static int
-listing_q(struct xch *x, const char *params, struct xch_listing *l)
+static int listing_q(struct xch *x, const char *params, struct xch_listing *l)
 {
 	struct xch_req r[3];
 	struct xch_err e[3] = { { 0 } };
@@ -328,14 +313,12 @@ listing_q(struct xch *x, const char *params, struct xch_listing *l)
 	return l->pos_rc != XCH_OK ? l->pos_rc : l->ord_rc;
 }
 
-static int
-bn_fetch_listing(struct xch *x, struct xch_listing *l)
+static int bn_fetch_listing(struct xch *x, struct xch_listing *l)
 {
 	return listing_q(x, NULL, l);
 }
 
-static int
-bn_fetch_listing_of(struct xch *x, const char *symbol, struct xch_listing *l)
+static int bn_fetch_listing_of(struct xch *x, const char *symbol, struct xch_listing *l)
 {
 	char *sym = xch_urlencode(symbol);
 	char *q = xasprintf("symbol=%s", sym);
@@ -345,9 +328,8 @@ bn_fetch_listing_of(struct xch *x, const char *symbol, struct xch_listing *l)
 	return rc;
 }
 
-static int
-bn_get_order(struct xch *x, const char *symbol, const char *id, const char *client_id, bool is_algo,
-	     struct rec_order *out, struct xch_err *err)
+static int bn_get_order(struct xch *x, const char *symbol, const char *id, const char *client_id, bool is_algo,
+			struct rec_order *out, struct xch_err *err)
 {
 	struct xch_req r;
 	char *params;
@@ -373,15 +355,13 @@ bn_get_order(struct xch *x, const char *symbol, const char *id, const char *clie
 	return rc;
 }
 
-static const char *
-oside_str(enum rec_oside s)
+static const char *oside_str(enum rec_oside s)
 {
 	return s == REC_BUY ? "BUY" : "SELL";
 }
 
 /* positionSide for hedge mode: the request's pidx, else from the side. */
-static const char *
-hedge_side(enum rec_pos_idx pidx, enum rec_side side)
+static const char *hedge_side(enum rec_pos_idx pidx, enum rec_side side)
 {
 	if (pidx == REC_PIDX_LONG)
 		return "LONG";
@@ -390,8 +370,7 @@ hedge_side(enum rec_pos_idx pidx, enum rec_side side)
 	return side == REC_SIDE_LONG ? "LONG" : "SHORT";
 }
 
-static int
-bn_close_position(struct xch *x, const struct xch_close_req *req, struct xch_ack *ack, struct xch_err *err)
+static int bn_close_position(struct xch *x, const struct xch_close_req *req, struct xch_ack *ack, struct xch_err *err)
 {
 	clear_err(err);
 	memset(ack, 0, sizeof *ack);
@@ -399,28 +378,29 @@ bn_close_position(struct xch *x, const struct xch_close_req *req, struct xch_ack
 	 * position side; unknown => send nothing. */
 	enum rec_oside side = rec_closing_side(req->position_side);
 	if (side == REC_OSIDE_UNKNOWN)
-		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing to close %s: position side unknown",
-				   req->symbol);
+		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing to close %s: position side unknown", req->symbol);
 	if (!(req->qty > 0))
-		return xch_err_set(err, XCH_NO_POSITION, 0, 0, "refusing to close %s: quantity %g",
-				   req->symbol, req->qty);
+		return xch_err_set(err, XCH_NO_POSITION, 0, 0, "refusing to close %s: quantity %g", req->symbol,
+				   req->qty);
 	char qty[48];
 	/* exact multiple of the step, no binary noise / exponent (issue 16) */
 	if (xch_fmt_decimal(qty, sizeof qty, req->qty, req->qty_step) < 0)
-		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing to close %s: quantity %.17g step %.17g "
-				   "has no exact decimal form", req->symbol, req->qty, req->qty_step);
+		return xch_err_set(err, XCH_REJECTED, 0, 0,
+				   "refusing to close %s: quantity %.17g step %.17g "
+				   "has no exact decimal form",
+				   req->symbol, req->qty, req->qty_step);
 	char *sym = xch_urlencode(req->symbol);
 	char *cid = xch_urlencode(req->client_id);
 	char *mode = x->cfg.hedge_mode ? xasprintf("positionSide=%s", hedge_side(req->pidx, req->position_side))
 				       : xstrdup("reduceOnly=true");
-	char *params = xasprintf("symbol=%s&side=%s&type=MARKET&quantity=%s&%s%s%s", sym, oside_str(side), qty,
-				 mode, *cid ? "&newClientOrderId=" : "", cid);
+	char *params = xasprintf("symbol=%s&side=%s&type=MARKET&quantity=%s&%s%s%s", sym, oside_str(side), qty, mode,
+				 *cid ? "&newClientOrderId=" : "", cid);
 	struct xch_req r;
 	int rc = bn_call(x, &r, "POST", "/fapi/v1/order", params, true, err);
 	if (rc == XCH_OK)
 		rc = bn_parse_ack(r.resp, r.resp_len, false, ack, err);
-	log_info(COMP, "account=%s close symbol=%s side=%s qty=%s rc=%s", x->cfg.account, req->symbol,
-		 oside_str(side), qty, xch_rc_name(rc));
+	log_info(COMP, "account=%s close symbol=%s side=%s qty=%s rc=%s", x->cfg.account, req->symbol, oside_str(side),
+		 qty, xch_rc_name(rc));
 	xch_req_clear(&r);
 	free(params);
 	free(mode);
@@ -429,15 +409,13 @@ bn_close_position(struct xch *x, const struct xch_close_req *req, struct xch_ack
 	return rc;
 }
 
-static int
-bn_place_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack, struct xch_err *err)
+static int bn_place_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack, struct xch_err *err)
 {
 	clear_err(err);
 	memset(ack, 0, sizeof *ack);
 	enum rec_oside side = rec_closing_side(req->position_side);
 	if (side == REC_OSIDE_UNKNOWN)
-		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing stop for %s: position side unknown",
-				   req->symbol);
+		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing stop for %s: position side unknown", req->symbol);
 	if (!(req->trigger_price > 0) || req->qty < 0)
 		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing stop for %s: bad trigger/qty", req->symbol);
 	char trig[48], qty[48];
@@ -445,9 +423,10 @@ bn_place_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack
 	 * price never printed as 0 (issue 16) */
 	if (xch_fmt_decimal(trig, sizeof trig, req->trigger_price, req->price_tick) < 0 ||
 	    xch_fmt_decimal(qty, sizeof qty, req->qty, req->qty_step) < 0)
-		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing stop for %s: trigger %.17g tick %.17g / "
-				   "qty %.17g step %.17g has no exact decimal form", req->symbol, req->trigger_price,
-				   req->price_tick, req->qty, req->qty_step);
+		return xch_err_set(err, XCH_REJECTED, 0, 0,
+				   "refusing stop for %s: trigger %.17g tick %.17g / "
+				   "qty %.17g step %.17g has no exact decimal form",
+				   req->symbol, req->trigger_price, req->price_tick, req->qty, req->qty_step);
 	char *sym = xch_urlencode(req->symbol);
 	char *cid = xch_urlencode(req->client_id);
 	char *size;
@@ -468,8 +447,8 @@ bn_place_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack
 	int rc = bn_call(x, &r, "POST", "/fapi/v1/algoOrder", params, true, err);
 	if (rc == XCH_OK)
 		rc = bn_parse_ack(r.resp, r.resp_len, true, ack, err);
-	log_info(COMP, "account=%s stop symbol=%s side=%s trigger=%s qty=%s rc=%s", x->cfg.account,
-		 req->symbol, oside_str(side), trig, qty, xch_rc_name(rc));
+	log_info(COMP, "account=%s stop symbol=%s side=%s trigger=%s qty=%s rc=%s", x->cfg.account, req->symbol,
+		 oside_str(side), trig, qty, xch_rc_name(rc));
 	xch_req_clear(&r);
 	free(params);
 	free(size);
@@ -479,8 +458,7 @@ bn_place_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack
 	return rc;
 }
 
-static int
-bn_cancel_order(struct xch *x, const char *symbol, const char *id, bool is_algo, struct xch_err *err)
+static int bn_cancel_order(struct xch *x, const char *symbol, const char *id, bool is_algo, struct xch_err *err)
 {
 	clear_err(err);
 	if (!id || !*id)
@@ -490,8 +468,8 @@ bn_cancel_order(struct xch *x, const char *symbol, const char *id, bool is_algo,
 	char *params = is_algo ? xasprintf("algoId=%s", ev) : xasprintf("symbol=%s&orderId=%s", sym, ev);
 	struct xch_req r;
 	int rc = bn_call(x, &r, "DELETE", is_algo ? "/fapi/v1/algoOrder" : "/fapi/v1/order", params, true, err);
-	log_info(COMP, "account=%s cancel symbol=%s id=%s algo=%d rc=%s", x->cfg.account, symbol ? symbol : "",
-		 id, is_algo, xch_rc_name(rc));
+	log_info(COMP, "account=%s cancel symbol=%s id=%s algo=%d rc=%s", x->cfg.account, symbol ? symbol : "", id,
+		 is_algo, xch_rc_name(rc));
 	xch_req_clear(&r);
 	free(params);
 	free(ev);
@@ -500,8 +478,7 @@ bn_cancel_order(struct xch *x, const char *symbol, const char *id, bool is_algo,
 }
 
 /* GET /fapi/v1/positionSide/dual (USER_DATA, weight 30; 1.4). */
-static int
-bn_position_mode(struct xch *x, enum rec_pos_mode *out, struct xch_err *err)
+static int bn_position_mode(struct xch *x, enum rec_pos_mode *out, struct xch_err *err)
 {
 	struct xch_req r;
 	clear_err(err);
@@ -513,21 +490,18 @@ bn_position_mode(struct xch *x, enum rec_pos_mode *out, struct xch_err *err)
 	return rc;
 }
 
-static int
-bn_stream_start(struct xch *x, struct xch_err *err)
+static int bn_stream_start(struct xch *x, struct xch_err *err)
 {
 	clear_err(err);
 	return xch_stream_start(x, &bn_stream_proto, err);
 }
 
-static void
-bn_stream_stop(struct xch *x)
+static void bn_stream_stop(struct xch *x)
 {
 	xch_stream_stop(x);
 }
 
-static void
-bn_destroy(struct xch *x)
+static void bn_destroy(struct xch *x)
 {
 	xch_base_free(x);
 }
@@ -552,8 +526,7 @@ static const struct xch_ops bn_ops = {
 	.fetch_listing_of = bn_fetch_listing_of,
 };
 
-struct xch *
-bn_new(const struct xch_config *cfg, struct xch_err *err)
+struct xch *bn_new(const struct xch_config *cfg, struct xch_err *err)
 {
 	return xch_base_new(&bn_ops, cfg, err);
 }

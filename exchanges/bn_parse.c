@@ -14,52 +14,37 @@
 #include "exchanges/xch_int.h"
 #include "base/xalloc.h"
 
-static int
-malformed(struct xch_err *err, const char *what)
+static int malformed(struct xch_err *err, const char *what)
 {
 	return xch_err_set(err, XCH_MALFORMED, err ? err->http : 0, 0, "malformed answer: %s", what);
 }
 
-int
-bn_map_code(long code)
+int bn_map_code(long code)
 {
 	switch (code) {
-	case -1021:
-		return XCH_TIMESTAMP;
+	case -1021: return XCH_TIMESTAMP;
 	case -1022:
 	case -2014:
-	case -2015:
-		return XCH_AUTH;
+	case -2015: return XCH_AUTH;
 	case -2011:
-	case -2013:
-		return XCH_UNKNOWN_ORDER;
+	case -2013: return XCH_UNKNOWN_ORDER;
 	case -2021:
-	case -4142:
-		return XCH_WOULD_TRIGGER;
+	case -4142: return XCH_WOULD_TRIGGER;
 	case -2022:
-	case -4118:
-		return XCH_REDUCE_ONLY;
-	case -2024:
-		return XCH_NO_POSITION;
-	case -4116:
-		return XCH_DUPLICATE;
-	case -4120:
-		return XCH_NOT_SUPPORTED;
-	case -1003:
-		return XCH_RATELIMIT;
+	case -4118: return XCH_REDUCE_ONLY;
+	case -2024: return XCH_NO_POSITION;
+	case -4116: return XCH_DUPLICATE;
+	case -4120: return XCH_NOT_SUPPORTED;
+	case -1003: return XCH_RATELIMIT;
 	case -1000:
 	case -1001:
-	case -1008:
-		return XCH_SERVER;
-	case -1007:
-		return XCH_TIMEOUT; /* backend timeout: execution status unknown */
-	default:
-		return XCH_REJECTED;
+	case -1008: return XCH_SERVER;
+	case -1007: return XCH_TIMEOUT; /* backend timeout: execution status unknown */
+	default: return XCH_REJECTED;
 	}
 }
 
-int
-bn_check_answer(long http, const char *body, size_t len, int64_t retry_after_ms, struct xch_err *err)
+int bn_check_answer(long http, const char *body, size_t len, int64_t retry_after_ms, struct xch_err *err)
 {
 	long code = 0;
 	char msg[200] = "";
@@ -104,8 +89,7 @@ bn_check_answer(long http, const char *body, size_t len, int64_t retry_after_ms,
 	return rc;
 }
 
-enum rec_oside
-bn_oside(const char *s)
+enum rec_oside bn_oside(const char *s)
 {
 	if (!s)
 		return REC_OSIDE_UNKNOWN;
@@ -116,8 +100,7 @@ bn_oside(const char *s)
 	return REC_OSIDE_UNKNOWN;
 }
 
-enum rec_pos_idx
-bn_pidx(const char *s)
+enum rec_pos_idx bn_pidx(const char *s)
 {
 	if (s && !strcmp(s, "LONG"))
 		return REC_PIDX_LONG;
@@ -126,8 +109,7 @@ bn_pidx(const char *s)
 	return REC_PIDX_BOTH;
 }
 
-enum rec_order_kind
-bn_kind(const char *t)
+enum rec_order_kind bn_kind(const char *t)
 {
 	if (!t || !*t || !strcmp(t, "LIMIT") || !strcmp(t, "MARKET"))
 		return REC_OK_REGULAR;
@@ -140,8 +122,7 @@ bn_kind(const char *t)
 	return REC_OK_OTHER;
 }
 
-enum rec_order_status
-bn_status(const char *s)
+enum rec_order_status bn_status(const char *s)
 {
 	if (!s)
 		return REC_OST_UNKNOWN;
@@ -160,8 +141,7 @@ bn_status(const char *s)
 	return REC_OST_UNKNOWN;
 }
 
-enum rec_order_status
-bn_algo_status(const char *s)
+enum rec_order_status bn_algo_status(const char *s)
 {
 	if (!s)
 		return REC_OST_UNKNOWN;
@@ -183,8 +163,7 @@ bn_algo_status(const char *s)
 	return REC_OST_UNKNOWN;
 }
 
-static bool
-is_conditional_type(const char *t)
+static bool is_conditional_type(const char *t)
 {
 	enum rec_order_kind k = bn_kind(t);
 	return k == REC_OK_STOP_LOSS || k == REC_OK_TAKE_PROFIT || k == REC_OK_TRAILING;
@@ -196,25 +175,20 @@ is_conditional_type(const char *t)
  * TRAILING_STOP_MARKET fires on a reversal against the position it
  * protects: SELL (closes a long) on a fall, BUY on a rise. Regular and
  * unknown types have no trigger: UNKNOWN. */
-enum rec_trig_dir
-bn_trigger_dir(const char *type, enum rec_oside side)
+enum rec_trig_dir bn_trigger_dir(const char *type, enum rec_oside side)
 {
 	if (side != REC_BUY && side != REC_SELL)
 		return REC_TRIG_UNKNOWN;
 	bool buy = side == REC_BUY;
 	switch (bn_kind(type)) {
 	case REC_OK_STOP_LOSS:
-	case REC_OK_TRAILING:
-		return buy ? REC_TRIG_RISE : REC_TRIG_FALL;
-	case REC_OK_TAKE_PROFIT:
-		return buy ? REC_TRIG_FALL : REC_TRIG_RISE;
-	default:
-		return REC_TRIG_UNKNOWN;
+	case REC_OK_TRAILING: return buy ? REC_TRIG_RISE : REC_TRIG_FALL;
+	case REC_OK_TAKE_PROFIT: return buy ? REC_TRIG_FALL : REC_TRIG_RISE;
+	default: return REC_TRIG_UNKNOWN;
 	}
 }
 
-int
-bn_parse_position_mode(const char *body, size_t len, enum rec_pos_mode *out, struct xch_err *err)
+int bn_parse_position_mode(const char *body, size_t len, enum rec_pos_mode *out, struct xch_err *err)
 {
 	*out = REC_MODE_UNKNOWN;
 	struct json_object *root = xch_json_parse(body, len);
@@ -247,34 +221,78 @@ struct bn_order_keys {
 };
 
 static const struct bn_order_keys rest_order_keys = {
-	.id = "orderId", .client_id = "clientOrderId", .symbol = "symbol", .side = "side",
-	.type = "type", .orig_type = "origType", .type_from_orig = true,
-	.reduce_only = "reduceOnly", .close_position = "closePosition", .pidx = "positionSide",
-	.trigger = "stopPrice", .activate = "activatePrice",
-	.price = "price", .qty = "origQty", .filled = "executedQty", .status = "status",
+	.id = "orderId",
+	.client_id = "clientOrderId",
+	.symbol = "symbol",
+	.side = "side",
+	.type = "type",
+	.orig_type = "origType",
+	.type_from_orig = true,
+	.reduce_only = "reduceOnly",
+	.close_position = "closePosition",
+	.pidx = "positionSide",
+	.trigger = "stopPrice",
+	.activate = "activatePrice",
+	.price = "price",
+	.qty = "origQty",
+	.filled = "executedQty",
+	.status = "status",
 };
 static const struct bn_order_keys rest_algo_keys = {
-	.id = "algoId", .client_id = "clientAlgoId", .symbol = "symbol", .side = "side",
+	.id = "algoId",
+	.client_id = "clientAlgoId",
+	.symbol = "symbol",
+	.side = "side",
 	.type = "orderType",
-	.reduce_only = "reduceOnly", .close_position = "closePosition", .pidx = "positionSide",
-	.trigger = "triggerPrice", .activate = "activatePrice",
-	.price = "price", .qty = "quantity", .filled = "actualQty", .status = "algoStatus", .algo = true,
+	.reduce_only = "reduceOnly",
+	.close_position = "closePosition",
+	.pidx = "positionSide",
+	.trigger = "triggerPrice",
+	.activate = "activatePrice",
+	.price = "price",
+	.qty = "quantity",
+	.filled = "actualQty",
+	.status = "algoStatus",
+	.algo = true,
 };
 static const struct bn_order_keys event_order_keys = {
-	.id = "i", .client_id = "c", .symbol = "s", .side = "S", .type = "o", .orig_type = "ot",
-	.reduce_only = "R", .close_position = "cp", .pidx = "ps", .trigger = "sp", .activate = "AP",
-	.price = "p", .qty = "q", .filled = "z", .status = "X",
+	.id = "i",
+	.client_id = "c",
+	.symbol = "s",
+	.side = "S",
+	.type = "o",
+	.orig_type = "ot",
+	.reduce_only = "R",
+	.close_position = "cp",
+	.pidx = "ps",
+	.trigger = "sp",
+	.activate = "AP",
+	.price = "p",
+	.qty = "q",
+	.filled = "z",
+	.status = "X",
 };
 /* ALGO_UPDATE documents no activation-price field (1.9): activate NULL. */
 static const struct bn_order_keys event_algo_keys = {
-	.id = "aid", .client_id = "caid", .symbol = "s", .side = "S", .type = "o",
-	.reduce_only = "R", .close_position = "cp", .pidx = "ps", .trigger = "tp",
-	.price = "p", .qty = "q", .filled = "aq", .status = "X", .algo = true, .activated = "ia",
+	.id = "aid",
+	.client_id = "caid",
+	.symbol = "s",
+	.side = "S",
+	.type = "o",
+	.reduce_only = "R",
+	.close_position = "cp",
+	.pidx = "ps",
+	.trigger = "tp",
+	.price = "p",
+	.qty = "q",
+	.filled = "aq",
+	.status = "X",
+	.algo = true,
+	.activated = "ia",
 };
 
 /* The fields every order object has (times and sources are the caller's). */
-static void
-order_fields(struct json_object *o, const struct bn_order_keys *k, struct rec_order *r)
+static void order_fields(struct json_object *o, const struct bn_order_keys *k, struct rec_order *r)
 {
 	memset(r, 0, sizeof *r);
 	xch_json_copy(o, k->id, r->id, sizeof r->id);
@@ -332,8 +350,7 @@ order_fields(struct json_object *o, const struct bn_order_keys *k, struct rec_or
 
 /* A REST order object, regular (matching-engine) or algo. false (and *r
  * zeroed) if it has no id. */
-static bool
-rest_order_from(struct json_object *o, bool algo, struct rec_order *r)
+static bool rest_order_from(struct json_object *o, bool algo, struct rec_order *r)
 {
 	memset(r, 0, sizeof *r);
 	if (!json_object_is_type(o, json_type_object))
@@ -351,8 +368,7 @@ rest_order_from(struct json_object *o, bool algo, struct rec_order *r)
 
 /* A top-level JSON array, or the one under wrapper (when the answer is an
  * object). NULL (root released) if there is none; else *root to release. */
-static struct json_object *
-top_array(const char *body, size_t len, const char *wrapper, struct json_object **root)
+static struct json_object *top_array(const char *body, size_t len, const char *wrapper, struct json_object **root)
 {
 	*root = xch_json_parse(body, len);
 	struct json_object *arr = *root;
@@ -367,9 +383,8 @@ top_array(const char *body, size_t len, const char *wrapper, struct json_object 
 	return arr;
 }
 
-static int
-parse_order_array(const char *body, size_t len, bool algo, struct rec_order **out, size_t *n,
-		  struct xch_err *err)
+static int parse_order_array(const char *body, size_t len, bool algo, struct rec_order **out, size_t *n,
+			     struct xch_err *err)
 {
 	*out = NULL;
 	*n = 0;
@@ -396,20 +411,17 @@ parse_order_array(const char *body, size_t len, bool algo, struct rec_order **ou
 	return XCH_OK;
 }
 
-int
-bn_parse_orders(const char *body, size_t len, struct rec_order **out, size_t *n, struct xch_err *err)
+int bn_parse_orders(const char *body, size_t len, struct rec_order **out, size_t *n, struct xch_err *err)
 {
 	return parse_order_array(body, len, false, out, n, err);
 }
 
-int
-bn_parse_algo_orders(const char *body, size_t len, struct rec_order **out, size_t *n, struct xch_err *err)
+int bn_parse_algo_orders(const char *body, size_t len, struct rec_order **out, size_t *n, struct xch_err *err)
 {
 	return parse_order_array(body, len, true, out, n, err);
 }
 
-static int
-parse_one(const char *body, size_t len, bool algo, struct rec_order *out, struct xch_err *err)
+static int parse_one(const char *body, size_t len, bool algo, struct rec_order *out, struct xch_err *err)
 {
 	struct json_object *root = xch_json_parse(body, len);
 	bool ok = root && rest_order_from(root, algo, out);
@@ -418,20 +430,17 @@ parse_one(const char *body, size_t len, bool algo, struct rec_order *out, struct
 	return ok ? XCH_OK : malformed(err, "order");
 }
 
-int
-bn_parse_order(const char *body, size_t len, struct rec_order *out, struct xch_err *err)
+int bn_parse_order(const char *body, size_t len, struct rec_order *out, struct xch_err *err)
 {
 	return parse_one(body, len, false, out, err);
 }
 
-int
-bn_parse_algo_order(const char *body, size_t len, struct rec_order *out, struct xch_err *err)
+int bn_parse_algo_order(const char *body, size_t len, struct rec_order *out, struct xch_err *err)
 {
 	return parse_one(body, len, true, out, err);
 }
 
-int
-bn_parse_server_time(const char *body, size_t len, int64_t *ms, struct xch_err *err)
+int bn_parse_server_time(const char *body, size_t len, int64_t *ms, struct xch_err *err)
 {
 	struct json_object *root = xch_json_parse(body, len);
 	int64_t t = 0;
@@ -445,16 +454,14 @@ bn_parse_server_time(const char *body, size_t len, int64_t *ms, struct xch_err *
 }
 
 /* A signed position amount's side: 0 (flat) has none. */
-static enum rec_side
-side_of_amount(double amt)
+static enum rec_side side_of_amount(double amt)
 {
 	return amt > 0 ? REC_SIDE_LONG : amt < 0 ? REC_SIDE_SHORT : REC_SIDE_UNKNOWN;
 }
 
 /* One position row (REST positionRisk / account positions[]). Returns
  * false if unusable; *open false when flat. */
-static bool
-position_from(struct json_object *o, int64_t seen_ms, struct rec_position *p, bool *open)
+static bool position_from(struct json_object *o, int64_t seen_ms, struct rec_position *p, bool *open)
 {
 	memset(p, 0, sizeof *p);
 	*open = false;
@@ -476,9 +483,8 @@ position_from(struct json_object *o, int64_t seen_ms, struct rec_position *p, bo
 	return true;
 }
 
-int
-bn_parse_positions(const char *body, size_t len, int64_t seen_ms, struct rec_position **out, size_t *n,
-		   struct xch_err *err)
+int bn_parse_positions(const char *body, size_t len, int64_t seen_ms, struct rec_position **out, size_t *n,
+		       struct xch_err *err)
 {
 	*out = NULL;
 	*n = 0;
@@ -509,25 +515,20 @@ bn_parse_positions(const char *body, size_t len, int64_t seen_ms, struct rec_pos
 	return XCH_OK;
 }
 
-int
-bn_parse_ack(const char *body, size_t len, bool algo, struct xch_ack *ack, struct xch_err *err)
+int bn_parse_ack(const char *body, size_t len, bool algo, struct xch_ack *ack, struct xch_err *err)
 {
 	memset(ack, 0, sizeof *ack);
 	struct json_object *root = xch_json_parse(body, len);
-	bool ok = root && xch_json_copy(root, algo ? "algoId" : "orderId", ack->id, sizeof ack->id) &&
-		  ack->id[0];
+	bool ok = root && xch_json_copy(root, algo ? "algoId" : "orderId", ack->id, sizeof ack->id) && ack->id[0];
 	if (ok)
-		xch_json_copy(root, algo ? "clientAlgoId" : "clientOrderId", ack->client_id,
-			      sizeof ack->client_id);
+		xch_json_copy(root, algo ? "clientAlgoId" : "clientOrderId", ack->client_id, sizeof ack->client_id);
 	ack->is_algo = algo;
 	if (root)
 		json_object_put(root);
 	return ok ? XCH_OK : malformed(err, "order acknowledgement");
 }
 
-int
-bn_parse_instruments(const char *body, size_t len, struct xch_instrument **out, size_t *n,
-		     struct xch_err *err)
+int bn_parse_instruments(const char *body, size_t len, struct xch_instrument **out, size_t *n, struct xch_err *err)
 {
 	*out = NULL;
 	*n = 0;
@@ -569,24 +570,21 @@ bn_parse_instruments(const char *body, size_t len, struct xch_instrument **out, 
 
 /* ---- user stream ---- */
 
-static void
-event_order(struct json_object *o, int64_t ev_ms, struct rec_order *r)
+static void event_order(struct json_object *o, int64_t ev_ms, struct rec_order *r)
 {
 	order_fields(o, &event_order_keys, r);
 	r->update_ms = ev_ms ? ev_ms : xch_json_i64d(o, "T", 0);
 	r->sources = REC_SRC_STREAM;
 }
 
-static void
-event_algo(struct json_object *o, int64_t ev_ms, struct rec_order *r)
+static void event_algo(struct json_object *o, int64_t ev_ms, struct rec_order *r)
 {
 	order_fields(o, &event_algo_keys, r);
 	r->update_ms = ev_ms;
 	r->sources = REC_SRC_STREAM;
 }
 
-int
-bn_parse_event(const char *msg, size_t len, int64_t seen_ms, struct bn_event *ev)
+int bn_parse_event(const char *msg, size_t len, int64_t seen_ms, struct bn_event *ev)
 {
 	memset(ev, 0, sizeof *ev);
 	struct json_object *root = xch_json_parse(msg, len);
@@ -649,16 +647,14 @@ bn_parse_event(const char *msg, size_t len, int64_t seen_ms, struct bn_event *ev
 	return rc;
 }
 
-void
-bn_event_free(struct bn_event *ev)
+void bn_event_free(struct bn_event *ev)
 {
 	free(ev->pos);
 	ev->pos = NULL;
 	ev->npos = 0;
 }
 
-void
-bn_order_carry(const struct rec_order *cur, struct rec_order *upd)
+void bn_order_carry(const struct rec_order *cur, struct rec_order *upd)
 {
 	if (!cur || !upd || cur->is_algo != upd->is_algo || strcmp(cur->id, upd->id) != 0)
 		return;

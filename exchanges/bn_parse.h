@@ -16,31 +16,29 @@ int bn_map_code(long code);
 
 int bn_parse_server_time(const char *body, size_t len, int64_t *ms, struct xch_err *err);
 /* positionRisk v3 (or account v3 positions[]): open positions only. */
-int bn_parse_positions(const char *body, size_t len, int64_t seen_ms, struct rec_position **out,
-		       size_t *n, struct xch_err *err);
+int bn_parse_positions(const char *body, size_t len, int64_t seen_ms, struct rec_position **out, size_t *n,
+		       struct xch_err *err);
 /* openOrders / a single order object. */
 int bn_parse_orders(const char *body, size_t len, struct rec_order **out, size_t *n, struct xch_err *err);
 int bn_parse_order(const char *body, size_t len, struct rec_order *out, struct xch_err *err);
 /* openAlgoOrders / a single algo order object. */
-int bn_parse_algo_orders(const char *body, size_t len, struct rec_order **out, size_t *n,
-			 struct xch_err *err);
+int bn_parse_algo_orders(const char *body, size_t len, struct rec_order **out, size_t *n, struct xch_err *err);
 int bn_parse_algo_order(const char *body, size_t len, struct rec_order *out, struct xch_err *err);
 /* GET /fapi/v1/positionSide/dual {"dualSidePosition":true|false} ->
  * HEDGE / ONEWAY; anything else XCH_MALFORMED. */
 int bn_parse_position_mode(const char *body, size_t len, enum rec_pos_mode *out, struct xch_err *err);
 /* Ack of POST order (orderId) or POST algoOrder (algoId). */
 int bn_parse_ack(const char *body, size_t len, bool algo, struct xch_ack *ack, struct xch_err *err);
-int bn_parse_instruments(const char *body, size_t len, struct xch_instrument **out, size_t *n,
-			 struct xch_err *err);
+int bn_parse_instruments(const char *body, size_t len, struct xch_instrument **out, size_t *n, struct xch_err *err);
 
 /* One user-stream message. */
 enum bn_event_kind { BN_EV_OTHER = 0, BN_EV_ACCOUNT, BN_EV_ORDER, BN_EV_ALGO, BN_EV_KEY_EXPIRED };
 struct bn_event {
 	enum bn_event_kind kind;
-	int64_t event_ms;           /* E */
-	struct rec_position *pos;   /* ACCOUNT_UPDATE a.P[] (size 0 = flat) */
+	int64_t event_ms;         /* E */
+	struct rec_position *pos; /* ACCOUNT_UPDATE a.P[] (size 0 = flat) */
 	size_t npos;
-	struct rec_order ord;       /* ORDER_TRADE_UPDATE / ALGO_UPDATE */
+	struct rec_order ord; /* ORDER_TRADE_UPDATE / ALGO_UPDATE */
 };
 /* XCH_OK or XCH_MALFORMED; free with bn_event_free(). */
 int bn_parse_event(const char *msg, size_t len, int64_t seen_ms, struct bn_event *ev);

@@ -7,8 +7,7 @@
 
 #include "base/xalloc.h"
 
-int
-bn_sign(const char *secret, const char *query, const char *body, char out[XCH_SIG_HEX])
+int bn_sign(const char *secret, const char *query, const char *body, char out[XCH_SIG_HEX])
 {
 	size_t ql = query ? strlen(query) : 0, bl = body ? strlen(body) : 0;
 	char *msg = xmalloc(ql + bl + 1);

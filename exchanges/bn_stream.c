@@ -23,8 +23,7 @@
 #define COMP "binance-stream"
 
 /* USER_STREAM call from the stream thread (own curl handle). */
-static int
-key_call(struct xch_stream *s, const char *method, struct xch_err *err)
+static int key_call(struct xch_stream *s, const char *method, struct xch_err *err)
 {
 	struct xch_req r;
 	struct xch_req *rp = &r;
@@ -46,8 +45,7 @@ key_call(struct xch_stream *s, const char *method, struct xch_err *err)
 	return rc;
 }
 
-static int
-bn_prepare(struct xch_stream *s, char *url, size_t cap)
+static int bn_prepare(struct xch_stream *s, char *url, size_t cap)
 {
 	struct xch_err err = { 0 };
 	int rc = key_call(s, "POST", &err);
@@ -62,20 +60,17 @@ bn_prepare(struct xch_stream *s, char *url, size_t cap)
 	return 0;
 }
 
-static void
-bn_open(struct xch_stream *s)
+static void bn_open(struct xch_stream *s)
 {
 	(void)s;
 }
 
-static void
-bn_close(struct xch_stream *s)
+static void bn_close(struct xch_stream *s)
 {
 	(void)s;
 }
 
-static void
-apply_event(struct xch_stream *s, struct bn_event *ev, int64_t recv_ns)
+static void apply_event(struct xch_stream *s, struct bn_event *ev, int64_t recv_ns)
 {
 	char syms[64][REC_SYM_MAX];
 	size_t nsyms = 0;
@@ -105,8 +100,7 @@ apply_event(struct xch_stream *s, struct bn_event *ev, int64_t recv_ns)
 		xch_stream_event(s, syms[i], recv_ns);
 }
 
-static void
-bn_message(struct xch_stream *s, const char *msg, size_t len, int64_t recv_ns)
+static void bn_message(struct xch_stream *s, const char *msg, size_t len, int64_t recv_ns)
 {
 	struct bn_event ev;
 	if (bn_parse_event(msg, len, wd_wall_ms(), &ev) != XCH_OK) {
@@ -116,22 +110,18 @@ bn_message(struct xch_stream *s, const char *msg, size_t len, int64_t recv_ns)
 	switch (ev.kind) {
 	case BN_EV_ACCOUNT:
 	case BN_EV_ORDER:
-	case BN_EV_ALGO:
-		apply_event(s, &ev, recv_ns);
-		break;
+	case BN_EV_ALGO: apply_event(s, &ev, recv_ns); break;
 	case BN_EV_KEY_EXPIRED:
 		log_info(COMP, "account=%s listenKey expired, renewing", s->x->cfg.account);
 		s->listen_key[0] = '\0';
 		xch_stream_drop(s); /* reconnect POSTs a new key */
 		break;
-	default:
-		break;
+	default: break;
 	}
 	bn_event_free(&ev);
 }
 
-static void
-bn_tick(struct xch_stream *s, int64_t now)
+static void bn_tick(struct xch_stream *s, int64_t now)
 {
 	if (s->established && s->tune.rotate_ms > 0 && now - s->opened_mono_ms >= s->tune.rotate_ms) {
 		log_info(COMP, "account=%s rotating stream connection before 24 h", s->x->cfg.account);

@@ -38,9 +38,8 @@
 #define BB_POS_LIMIT 200
 #define BB_ORD_LIMIT 50
 
-void
-bb_req_build(struct xch *x, struct xch_req *r, const char *method, const char *path, const char *payload,
-	     bool sign)
+void bb_req_build(struct xch *x, struct xch_req *r, const char *method, const char *path, const char *payload,
+		  bool sign)
 {
 	memset(r, 0, sizeof *r);
 	r->method = method;
@@ -73,9 +72,8 @@ bb_req_build(struct xch *x, struct xch_req *r, const char *method, const char *p
 	free(h);
 }
 
-int
-bb_req_finish(struct xch *x, struct xch_req *r, struct json_object **root, struct json_object **result,
-	      struct xch_err *err)
+int bb_req_finish(struct xch *x, struct xch_req *r, struct json_object **root, struct json_object **result,
+		  struct xch_err *err)
 {
 	*root = NULL;
 	*result = NULL;
@@ -88,8 +86,7 @@ bb_req_finish(struct xch *x, struct xch_req *r, struct json_object **root, struc
 	return rc;
 }
 
-static int
-server_time(struct xch *x, int64_t *ms, struct xch_err *err)
+static int server_time(struct xch *x, int64_t *ms, struct xch_err *err)
 {
 	struct xch_req r;
 	struct xch_req *rp = &r;
@@ -111,17 +108,15 @@ server_time(struct xch *x, int64_t *ms, struct xch_err *err)
 	return rc;
 }
 
-static int
-sync_clock(struct xch *x, struct xch_err *err)
+static int sync_clock(struct xch *x, struct xch_err *err)
 {
 	int64_t ms;
 	return server_time(x, &ms, err);
 }
 
 /* One call with clock sync and one re-sync + retry on 10002. */
-static int
-bb_call(struct xch *x, const char *method, const char *path, const char *payload, bool sign,
-	struct json_object **root, struct json_object **result, struct xch_err *err)
+static int bb_call(struct xch *x, const char *method, const char *path, const char *payload, bool sign,
+		   struct json_object **root, struct json_object **result, struct xch_err *err)
 {
 	struct xch_priv *p = xch_priv_of(x);
 	int rc;
@@ -147,22 +142,19 @@ bb_call(struct xch *x, const char *method, const char *path, const char *payload
 	}
 }
 
-static void
-clear_err(struct xch_err *err)
+static void clear_err(struct xch_err *err)
 {
 	if (err)
 		memset(err, 0, sizeof *err);
 }
 
-static int
-bb_server_time(struct xch *x, int64_t *ms, struct xch_err *err)
+static int bb_server_time(struct xch *x, int64_t *ms, struct xch_err *err)
 {
 	clear_err(err);
 	return server_time(x, ms, err);
 }
 
-static int
-bb_instruments(struct xch *x, struct xch_instrument **out, size_t *n, struct xch_err *err)
+static int bb_instruments(struct xch *x, struct xch_instrument **out, size_t *n, struct xch_err *err)
 {
 	char cursor[512] = "";
 	*out = NULL;
@@ -198,15 +190,13 @@ enum bb_list { BB_LIST_POS, BB_LIST_ORD };
 #define BB_MAX_JOBS (2 * BB_MAX_COINS)
 _Static_assert(BB_MAX_JOBS <= XCH_HTTP_MAX_PAR, "one listing round must fit one curl_multi run");
 
-static const char *
-list_path(enum bb_list k)
+static const char *list_path(enum bb_list k)
 {
 	return k == BB_LIST_POS ? "/v5/position/list" : "/v5/order/realtime";
 }
 
 /* One list of one settle coin, or (symbol set) of one symbol. */
-static char *
-list_query(enum bb_list k, const char *coin, const char *symbol, const char *cursor)
+static char *list_query(enum bb_list k, const char *coin, const char *symbol, const char *cursor)
 {
 	int lim = k == BB_LIST_POS ? BB_POS_LIMIT : BB_ORD_LIMIT;
 	char *c = xch_urlencode(symbol ? symbol : coin);
@@ -222,8 +212,7 @@ list_query(enum bb_list k, const char *coin, const char *symbol, const char *cur
 
 /* The settle coins every listing covers: cfg.settle_coins[0..nsettle),
  * or USDT and USDC when none are configured. Returns the count. */
-static size_t
-settle_coins(const struct xch *x, const char *coins[BB_MAX_COINS])
+static size_t settle_coins(const struct xch *x, const char *coins[BB_MAX_COINS])
 {
 	static const char *const defaults[2] = { "USDT", "USDC" };
 	size_t n = 0, cfg_n = x->cfg.nsettle;
@@ -256,31 +245,28 @@ struct bb_acc {
 struct bb_job {
 	enum bb_list kind;
 	const char *coin;
-	const char *symbol;         /* a targeted listing: this symbol only */
+	const char *symbol; /* a targeted listing: this symbol only */
 	struct bb_acc acc;
 	int rc;
 	struct xch_err err;
 	int pages;
 };
 
-static int
-parse_page(enum bb_list k, struct json_object *res, int64_t now, struct bb_acc *a, struct xch_err *err)
+static int parse_page(enum bb_list k, struct json_object *res, int64_t now, struct bb_acc *a, struct xch_err *err)
 {
 	if (k == BB_LIST_POS)
 		return bb_parse_positions(res, now, &a->pos, &a->npos, &a->page_n, a->cursor, sizeof a->cursor, err);
 	return bb_parse_orders(res, &a->ord, &a->nord, &a->page_n, a->cursor, sizeof a->cursor, err);
 }
 
-static bool
-more_pages(const struct bb_job *j)
+static bool more_pages(const struct bb_job *j)
 {
 	/* Bybit may hand out a cursor on the last page: a short page ends it */
 	size_t lim = j->kind == BB_LIST_POS ? BB_POS_LIMIT : BB_ORD_LIMIT;
 	return j->rc == XCH_OK && j->pages < BB_MAX_PAGES && j->acc.cursor[0] && j->acc.page_n >= lim;
 }
 
-static void
-acc_free(struct bb_acc *a)
+static void acc_free(struct bb_acc *a)
 {
 	free(a->pos);
 	free(a->ord);
@@ -292,8 +278,7 @@ acc_free(struct bb_acc *a)
 /* One page of each job in jv[0..n) in parallel (the first page when the
  * job has no cursor yet). A timestamp refusal re-syncs the clock and
  * retries those jobs once. A job that fails keeps its error in rc / err. */
-static void
-run_round(struct xch *x, struct bb_job *const *jv, size_t n)
+static void run_round(struct xch *x, struct bb_job *const *jv, size_t n)
 {
 	struct xch_priv *p = xch_priv_of(x);
 	struct xch_req r[BB_MAX_JOBS];
@@ -335,8 +320,7 @@ run_round(struct xch *x, struct bb_job *const *jv, size_t n)
 
 /* Every page of jobs[0..n): first pages in parallel, then the further
  * pages of the jobs that have them, again in parallel. */
-static void
-run_jobs(struct xch *x, struct bb_job *jobs, size_t n)
+static void run_jobs(struct xch *x, struct bb_job *jobs, size_t n)
 {
 	struct bb_job *jv[BB_MAX_JOBS];
 	for (size_t i = 0; i < n; i++)
@@ -358,9 +342,8 @@ run_jobs(struct xch *x, struct bb_job *jobs, size_t n)
  * again in parallel. No server-time call first, even unsynced: a listing
  * costs only its own calls (a cron audit); a timestamp refusal re-syncs
  * and retries. Returns the number of jobs in jobs[]. */
-static size_t
-fetch_lists(struct xch *x, const enum bb_list *kinds, size_t nk, struct bb_job *jobs, const char **coins,
-	    size_t *ncoins)
+static size_t fetch_lists(struct xch *x, const enum bb_list *kinds, size_t nk, struct bb_job *jobs, const char **coins,
+			  size_t *ncoins)
 {
 	*ncoins = settle_coins(x, coins);
 	size_t n = 0;
@@ -375,8 +358,7 @@ fetch_lists(struct xch *x, const enum bb_list *kinds, size_t nk, struct bb_job *
 	return n;
 }
 
-static void
-jobs_free(struct bb_job *jobs, size_t n)
+static void jobs_free(struct bb_job *jobs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		acc_free(&jobs[i].acc);
@@ -384,8 +366,7 @@ jobs_free(struct bb_job *jobs, size_t n)
 
 /* The result of one kind over all coins: the first failure (in coin
  * order) fails the whole part; a silent partial list is never returned. */
-static int
-part_rc(const struct bb_job *jobs, size_t n, enum bb_list k, struct xch_err *err)
+static int part_rc(const struct bb_job *jobs, size_t n, enum bb_list k, struct xch_err *err)
 {
 	for (size_t i = 0; i < n; i++)
 		if (jobs[i].kind == k && jobs[i].rc != XCH_OK) {
@@ -396,8 +377,7 @@ part_rc(const struct bb_job *jobs, size_t n, enum bb_list k, struct xch_err *err
 	return XCH_OK;
 }
 
-static struct bb_job *
-job_of(struct bb_job *jobs, size_t n, enum bb_list k, const char *coin)
+static struct bb_job *job_of(struct bb_job *jobs, size_t n, enum bb_list k, const char *coin)
 {
 	for (size_t i = 0; i < n; i++)
 		if (jobs[i].kind == k && jobs[i].coin == coin)
@@ -408,8 +388,7 @@ job_of(struct bb_job *jobs, size_t n, enum bb_list k, const char *coin)
 /* All coins' positions in one array (NULL when none). A symbol belongs to
  * one settle coin; a row listed twice anyway (same symbol and
  * positionIdx) is kept once. */
-static void
-merge_positions(struct bb_job *jobs, size_t n, struct rec_position **out, size_t *nout)
+static void merge_positions(struct bb_job *jobs, size_t n, struct rec_position **out, size_t *nout)
 {
 	size_t total = 0, k = 0;
 	for (size_t i = 0; i < n; i++)
@@ -440,9 +419,8 @@ merge_positions(struct bb_job *jobs, size_t n, struct rec_position **out, size_t
  * settle coin it was listed for; with_stops adds each coin's position
  * stops (bb_add_position_stops) first. The same orderId twice is kept
  * once (the first coin's). */
-static void
-merge_orders(struct bb_job *jobs, size_t n, const char **coins, size_t ncoins, bool with_stops,
-	     struct rec_order **out, size_t *nout)
+static void merge_orders(struct bb_job *jobs, size_t n, const char **coins, size_t ncoins, bool with_stops,
+			 struct rec_order **out, size_t *nout)
 {
 	for (size_t c = 0; c < ncoins; c++) {
 		struct bb_job *oj = job_of(jobs, n, BB_LIST_ORD, coins[c]);
@@ -482,8 +460,7 @@ merge_orders(struct bb_job *jobs, size_t n, const char **coins, size_t ncoins, b
 	*nout = k;
 }
 
-static int
-bb_positions(struct xch *x, struct rec_position **out, size_t *n, struct xch_err *err)
+static int bb_positions(struct xch *x, struct rec_position **out, size_t *n, struct xch_err *err)
 {
 	const enum bb_list k = BB_LIST_POS;
 	struct bb_job jobs[BB_MAX_JOBS];
@@ -500,8 +477,7 @@ bb_positions(struct xch *x, struct rec_position **out, size_t *n, struct xch_err
 	return rc;
 }
 
-static int
-bb_open_orders(struct xch *x, struct rec_order **out, size_t *n, struct xch_err *err)
+static int bb_open_orders(struct xch *x, struct rec_order **out, size_t *n, struct xch_err *err)
 {
 	/* position stops are part of the order view: read both lists */
 	const enum bb_list k[2] = { BB_LIST_POS, BB_LIST_ORD };
@@ -521,8 +497,7 @@ bb_open_orders(struct xch *x, struct rec_order **out, size_t *n, struct xch_err 
 	return rc;
 }
 
-static int
-bb_fetch_listing(struct xch *x, struct xch_listing *l)
+static int bb_fetch_listing(struct xch *x, struct xch_listing *l)
 {
 	const enum bb_list k[2] = { BB_LIST_POS, BB_LIST_ORD };
 	struct bb_job jobs[BB_MAX_JOBS];
@@ -546,8 +521,7 @@ bb_fetch_listing(struct xch *x, struct xch_listing *l)
 /* The listing of one symbol: position/list and order/realtime with
  * symbol= (two requests instead of two per settle coin). The orders'
  * settle coin is not known from such a query and stays "". */
-static int
-bb_fetch_listing_of(struct xch *x, const char *symbol, struct xch_listing *l)
+static int bb_fetch_listing_of(struct xch *x, const char *symbol, struct xch_listing *l)
 {
 	struct bb_job jobs[2];
 	memset(l, 0, sizeof *l);
@@ -576,8 +550,7 @@ bb_fetch_listing_of(struct xch *x, const char *symbol, struct xch_listing *l)
 
 /* The open orders of one symbol, its position stops included (so the
  * position list is read too, as bb_open_orders does for all). */
-static int
-bb_open_orders_of(struct xch *x, const char *symbol, struct rec_order **out, size_t *n, struct xch_err *err)
+static int bb_open_orders_of(struct xch *x, const char *symbol, struct rec_order **out, size_t *n, struct xch_err *err)
 {
 	struct xch_listing l;
 	clear_err(err);
@@ -598,8 +571,7 @@ bb_open_orders_of(struct xch *x, const char *symbol, struct rec_order **out, siz
 }
 
 /* "pos-sl:SYMBOL:IDX" -> symbol, pidx. */
-static bool
-parse_pos_sl_id(const char *id, char *sym, size_t cap, enum rec_pos_idx *pidx)
+static bool parse_pos_sl_id(const char *id, char *sym, size_t cap, enum rec_pos_idx *pidx)
 {
 	size_t pl = strlen(BB_POS_SL_PREFIX);
 	if (strncmp(id, BB_POS_SL_PREFIX, pl) != 0)
@@ -615,8 +587,7 @@ parse_pos_sl_id(const char *id, char *sym, size_t cap, enum rec_pos_idx *pidx)
 	return true;
 }
 
-static int
-get_position_stop(struct xch *x, const char *id, struct rec_order *out, struct xch_err *err)
+static int get_position_stop(struct xch *x, const char *id, struct rec_order *out, struct xch_err *err)
 {
 	char sym[REC_SYM_MAX];
 	enum rec_pos_idx pidx;
@@ -648,9 +619,8 @@ get_position_stop(struct xch *x, const char *id, struct rec_order *out, struct x
 	return rc;
 }
 
-static int
-bb_get_order(struct xch *x, const char *symbol, const char *id, const char *client_id, bool is_algo,
-	     struct rec_order *out, struct xch_err *err)
+static int bb_get_order(struct xch *x, const char *symbol, const char *id, const char *client_id, bool is_algo,
+			struct rec_order *out, struct xch_err *err)
 {
 	(void)is_algo;
 	clear_err(err);
@@ -662,8 +632,8 @@ bb_get_order(struct xch *x, const char *symbol, const char *id, const char *clie
 		return get_position_stop(x, id, out, err);
 	char *ev = xch_urlencode(by_id ? id : client_id);
 	char *sym = xch_urlencode(symbol ? symbol : "");
-	char *q = xasprintf("category=linear%s%s&%s=%s", *sym ? "&symbol=" : "", sym,
-			    by_id ? "orderId" : "orderLinkId", ev);
+	char *q = xasprintf("category=linear%s%s&%s=%s", *sym ? "&symbol=" : "", sym, by_id ? "orderId" : "orderLinkId",
+			    ev);
 	/* open and recent orders first, then the history (2.6) */
 	static const char *const paths[2] = { "/v5/order/realtime", "/v5/order/history" };
 	int rc = XCH_UNKNOWN_ORDER;
@@ -692,8 +662,7 @@ bb_get_order(struct xch *x, const char *symbol, const char *id, const char *clie
 	return rc;
 }
 
-static int
-pidx_num(const struct xch *x, enum rec_pos_idx pidx, enum rec_side side)
+static int pidx_num(const struct xch *x, enum rec_pos_idx pidx, enum rec_side side)
 {
 	if (pidx == REC_PIDX_LONG)
 		return 1;
@@ -704,16 +673,14 @@ pidx_num(const struct xch *x, enum rec_pos_idx pidx, enum rec_side side)
 	return 0;
 }
 
-static const char *
-oside_str(enum rec_oside s)
+static const char *oside_str(enum rec_oside s)
 {
 	return s == REC_BUY ? "Buy" : "Sell";
 }
 
 /* Sends a JSON body built with json-c; the signature covers exactly it. */
-static int
-post_json(struct xch *x, const char *path, struct json_object *body, struct json_object **root,
-	  struct json_object **res, struct xch_err *err)
+static int post_json(struct xch *x, const char *path, struct json_object *body, struct json_object **root,
+		     struct json_object **res, struct xch_err *err)
 {
 	const char *txt = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
 	char *copy = xstrdup(txt);
@@ -722,24 +689,24 @@ post_json(struct xch *x, const char *path, struct json_object *body, struct json
 	return rc;
 }
 
-static int
-bb_close_position(struct xch *x, const struct xch_close_req *req, struct xch_ack *ack, struct xch_err *err)
+static int bb_close_position(struct xch *x, const struct xch_close_req *req, struct xch_ack *ack, struct xch_err *err)
 {
 	clear_err(err);
 	memset(ack, 0, sizeof *ack);
 	/* AVLUSDT: the side comes from the exchange-confirmed position only */
 	enum rec_oside side = rec_closing_side(req->position_side);
 	if (side == REC_OSIDE_UNKNOWN)
-		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing to close %s: position side unknown",
-				   req->symbol);
+		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing to close %s: position side unknown", req->symbol);
 	if (!(req->qty > 0))
-		return xch_err_set(err, XCH_NO_POSITION, 0, 0, "refusing to close %s: quantity %g",
-				   req->symbol, req->qty);
+		return xch_err_set(err, XCH_NO_POSITION, 0, 0, "refusing to close %s: quantity %g", req->symbol,
+				   req->qty);
 	char qty[48];
 	/* exact multiple of the step, no binary noise / exponent (issue 16) */
 	if (xch_fmt_decimal(qty, sizeof qty, req->qty, req->qty_step) < 0)
-		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing to close %s: quantity %.17g step %.17g "
-				   "has no exact decimal form", req->symbol, req->qty, req->qty_step);
+		return xch_err_set(err, XCH_REJECTED, 0, 0,
+				   "refusing to close %s: quantity %.17g step %.17g "
+				   "has no exact decimal form",
+				   req->symbol, req->qty, req->qty_step);
 	struct json_object *b = json_object_new_object();
 	json_object_object_add(b, "category", json_object_new_string("linear"));
 	json_object_object_add(b, "symbol", json_object_new_string(req->symbol));
@@ -757,20 +724,18 @@ bb_close_position(struct xch *x, const struct xch_close_req *req, struct xch_ack
 		rc = bb_parse_ack(res, ack, err); /* ids only: never side / qty */
 	if (root)
 		json_object_put(root);
-	log_info(COMP, "account=%s close symbol=%s side=%s qty=%s rc=%s", x->cfg.account, req->symbol,
-		 oside_str(side), qty, xch_rc_name(rc));
+	log_info(COMP, "account=%s close symbol=%s side=%s qty=%s rc=%s", x->cfg.account, req->symbol, oside_str(side),
+		 qty, xch_rc_name(rc));
 	return rc;
 }
 
-static int
-bb_place_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack, struct xch_err *err)
+static int bb_place_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack, struct xch_err *err)
 {
 	clear_err(err);
 	memset(ack, 0, sizeof *ack);
 	enum rec_oside side = rec_closing_side(req->position_side);
 	if (side == REC_OSIDE_UNKNOWN)
-		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing stop for %s: position side unknown",
-				   req->symbol);
+		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing stop for %s: position side unknown", req->symbol);
 	if (!(req->trigger_price > 0) || req->qty < 0)
 		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing stop for %s: bad trigger/qty", req->symbol);
 	char trig[48], qty[48];
@@ -778,9 +743,10 @@ bb_place_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack
 	 * price never printed as 0 (issue 16) */
 	if (xch_fmt_decimal(trig, sizeof trig, req->trigger_price, req->price_tick) < 0 ||
 	    xch_fmt_decimal(qty, sizeof qty, req->qty, req->qty_step) < 0)
-		return xch_err_set(err, XCH_REJECTED, 0, 0, "refusing stop for %s: trigger %.17g tick %.17g / "
-				   "qty %.17g step %.17g has no exact decimal form", req->symbol, req->trigger_price,
-				   req->price_tick, req->qty, req->qty_step);
+		return xch_err_set(err, XCH_REJECTED, 0, 0,
+				   "refusing stop for %s: trigger %.17g tick %.17g / "
+				   "qty %.17g step %.17g has no exact decimal form",
+				   req->symbol, req->trigger_price, req->price_tick, req->qty, req->qty_step);
 	int idx = pidx_num(x, req->pidx, req->position_side);
 	struct json_object *b = json_object_new_object();
 	json_object_object_add(b, "category", json_object_new_string("linear"));
@@ -824,13 +790,12 @@ bb_place_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack
 	}
 	if (root)
 		json_object_put(root);
-	log_info(COMP, "account=%s stop symbol=%s side=%s trigger=%s qty=%s via=%s rc=%s", x->cfg.account,
-		 req->symbol, oside_str(side), trig, qty, path, xch_rc_name(rc));
+	log_info(COMP, "account=%s stop symbol=%s side=%s trigger=%s qty=%s via=%s rc=%s", x->cfg.account, req->symbol,
+		 oside_str(side), trig, qty, path, xch_rc_name(rc));
 	return rc;
 }
 
-static int
-bb_cancel_order(struct xch *x, const char *symbol, const char *id, bool is_algo, struct xch_err *err)
+static int bb_cancel_order(struct xch *x, const char *symbol, const char *id, bool is_algo, struct xch_err *err)
 {
 	(void)is_algo;
 	clear_err(err);
@@ -862,21 +827,18 @@ bb_cancel_order(struct xch *x, const char *symbol, const char *id, bool is_algo,
 	return rc;
 }
 
-static int
-bb_stream_start(struct xch *x, struct xch_err *err)
+static int bb_stream_start(struct xch *x, struct xch_err *err)
 {
 	clear_err(err);
 	return xch_stream_start(x, &bb_stream_proto, err);
 }
 
-static void
-bb_stream_stop(struct xch *x)
+static void bb_stream_stop(struct xch *x)
 {
 	xch_stream_stop(x);
 }
 
-static void
-bb_destroy(struct xch *x)
+static void bb_destroy(struct xch *x)
 {
 	xch_base_free(x);
 }
@@ -903,8 +865,7 @@ static const struct xch_ops bb_ops = {
 	.position_mode = NULL,
 };
 
-struct xch *
-bb_new(const struct xch_config *cfg, struct xch_err *err)
+struct xch *bb_new(const struct xch_config *cfg, struct xch_err *err)
 {
 	return xch_base_new(&bb_ops, cfg, err);
 }

@@ -21,22 +21,22 @@
 /* Typed results. Stable numbers: append only. */
 enum xch_rc {
 	XCH_OK = 0,
-	XCH_RATELIMIT,        /* 429 / Bybit 10006: retry after err.retry_after_ms */
-	XCH_BANNED,           /* 418: IP banned until err.retry_after_ms */
-	XCH_AUTH,             /* bad key / signature / permissions (-1022, -2014, -2015, 10003, 10004, 10005) */
-	XCH_TIMESTAMP,        /* clock skew / recvWindow (-1021, 10002) */
-	XCH_WOULD_TRIGGER,    /* stop already crossed (-2021, Bybit equivalents) */
-	XCH_UNKNOWN_ORDER,    /* -2011, -2013, Bybit 110001 */
-	XCH_REDUCE_ONLY,      /* reduce-only rejected (-2022, -4118, Bybit 110017) */
-	XCH_NOT_SUPPORTED,    /* -4120: order type must use the Algo Service */
-	XCH_NETWORK,          /* connect / DNS / reset */
-	XCH_TIMEOUT,          /* no complete answer in time */
-	XCH_SERVER,           /* 5xx, Binance -1001/-1000, Bybit 10016 */
-	XCH_MALFORMED,        /* unparsable or unexpected answer */
-	XCH_REJECTED,         /* any other business rejection (code in err) */
-	XCH_TOOBIG,           /* answer exceeded its size cap */
-	XCH_NO_POSITION,      /* nothing to close / position is flat */
-	XCH_DUPLICATE,        /* client id already used (-4116, Bybit 110072): the order exists */
+	XCH_RATELIMIT,     /* 429 / Bybit 10006: retry after err.retry_after_ms */
+	XCH_BANNED,        /* 418: IP banned until err.retry_after_ms */
+	XCH_AUTH,          /* bad key / signature / permissions (-1022, -2014, -2015, 10003, 10004, 10005) */
+	XCH_TIMESTAMP,     /* clock skew / recvWindow (-1021, 10002) */
+	XCH_WOULD_TRIGGER, /* stop already crossed (-2021, Bybit equivalents) */
+	XCH_UNKNOWN_ORDER, /* -2011, -2013, Bybit 110001 */
+	XCH_REDUCE_ONLY,   /* reduce-only rejected (-2022, -4118, Bybit 110017) */
+	XCH_NOT_SUPPORTED, /* -4120: order type must use the Algo Service */
+	XCH_NETWORK,       /* connect / DNS / reset */
+	XCH_TIMEOUT,       /* no complete answer in time */
+	XCH_SERVER,        /* 5xx, Binance -1001/-1000, Bybit 10016 */
+	XCH_MALFORMED,     /* unparsable or unexpected answer */
+	XCH_REJECTED,      /* any other business rejection (code in err) */
+	XCH_TOOBIG,        /* answer exceeded its size cap */
+	XCH_NO_POSITION,   /* nothing to close / position is flat */
+	XCH_DUPLICATE,     /* client id already used (-4116, Bybit 110072): the order exists */
 	XCH_RC_COUNT
 };
 
@@ -50,33 +50,33 @@ bool xch_rc_outcome_unknown(enum xch_rc rc);
 
 struct xch_err {
 	enum xch_rc rc;
-	int http;                   /* HTTP status, 0 if none */
-	long code;                  /* exchange code (Binance "code", Bybit retCode) */
-	char msg[256];              /* exchange message or our description; no secrets */
-	int64_t retry_after_ms;     /* RATELIMIT / BANNED */
+	int http;               /* HTTP status, 0 if none */
+	long code;              /* exchange code (Binance "code", Bybit retCode) */
+	char msg[256];          /* exchange message or our description; no secrets */
+	int64_t retry_after_ms; /* RATELIMIT / BANNED */
 };
 
 struct xch_instrument {
 	char symbol[REC_SYM_MAX];
-	double tick;                /* price tick size */
-	double step;                /* quantity step */
+	double tick; /* price tick size */
+	double step; /* quantity step */
 	double min_qty;
 };
 
 /* Rate-limit state read from the last answers. */
 struct xch_limits {
-	int used_weight_1m;         /* Binance X-MBX-USED-WEIGHT-1M, -1 unknown */
-	int limit_status;           /* Bybit X-Bapi-Limit-Status (remaining), -1 unknown */
-	int limit;                  /* Bybit X-Bapi-Limit, -1 unknown */
-	uint64_t requests;          /* REST requests sent by this adapter */
+	int used_weight_1m; /* Binance X-MBX-USED-WEIGHT-1M, -1 unknown */
+	int limit_status;   /* Bybit X-Bapi-Limit-Status (remaining), -1 unknown */
+	int limit;          /* Bybit X-Bapi-Limit, -1 unknown */
+	uint64_t requests;  /* REST requests sent by this adapter */
 };
 
 /* Everything one audit reads over REST, fetched in parallel. Each part has
  * its own result: a failure of one does not hide the others. */
 struct xch_listing {
-	int pos_rc;                 /* enum xch_rc */
+	int pos_rc; /* enum xch_rc */
 	struct xch_err pos_err;
-	struct rec_position *pos;   /* open positions only (size > 0) */
+	struct rec_position *pos; /* open positions only (size > 0) */
 	size_t npos;
 	int ord_rc;
 	struct xch_err ord_err;
@@ -85,7 +85,7 @@ struct xch_listing {
 	 * synthesized as orders with position_attached = true */
 	struct rec_order *ord;
 	size_t nord;
-	int64_t fetched_ms;         /* local time when all answers were in */
+	int64_t fetched_ms; /* local time when all answers were in */
 };
 void xch_listing_free(struct xch_listing *l);
 
@@ -104,8 +104,8 @@ struct xch_stop_req {
 	char symbol[REC_SYM_MAX];
 	enum rec_side position_side; /* side of the position protected; UNKNOWN refused */
 	enum rec_pos_idx pidx;
-	double trigger_price;       /* rounded to tick by the caller */
-	double qty;                 /* 0 = close the whole position */
+	double trigger_price; /* rounded to tick by the caller */
+	double qty;           /* 0 = close the whole position */
 	char client_id[REC_ID_MAX];
 	/* Appended (issue 16): the instrument's quantity step and price tick;
 	 * 0 = unknown. The adapter prints qty / trigger_price as exact
@@ -129,7 +129,7 @@ struct xch;
 typedef void (*xch_event_fn)(void *ud, const char *symbol, int64_t recv_ns);
 
 struct xch_ops {
-	const char *name;           /* "binance", "bybit", "fake" */
+	const char *name; /* "binance", "bybit", "fake" */
 	int (*server_time)(struct xch *x, int64_t *ms, struct xch_err *err);
 	int (*instruments)(struct xch *x, struct xch_instrument **out, size_t *n, struct xch_err *err);
 	int (*positions)(struct xch *x, struct rec_position **out, size_t *n, struct xch_err *err);
@@ -138,14 +138,11 @@ struct xch_ops {
 	 * if both parts succeeded, else the first part's error. */
 	int (*fetch_listing)(struct xch *x, struct xch_listing *out);
 	/* by exchange id (is_algo: Binance algoId) or, if id is "", client id */
-	int (*get_order)(struct xch *x, const char *symbol, const char *id, const char *client_id,
-			 bool is_algo, struct rec_order *out, struct xch_err *err);
-	int (*close_position)(struct xch *x, const struct xch_close_req *req, struct xch_ack *ack,
-			      struct xch_err *err);
-	int (*place_stop)(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack,
-			  struct xch_err *err);
-	int (*cancel_order)(struct xch *x, const char *symbol, const char *id, bool is_algo,
-			    struct xch_err *err);
+	int (*get_order)(struct xch *x, const char *symbol, const char *id, const char *client_id, bool is_algo,
+			 struct rec_order *out, struct xch_err *err);
+	int (*close_position)(struct xch *x, const struct xch_close_req *req, struct xch_ack *ack, struct xch_err *err);
+	int (*place_stop)(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack, struct xch_err *err);
+	int (*cancel_order)(struct xch *x, const char *symbol, const char *id, bool is_algo, struct xch_err *err);
 	/* Starts the private stream thread; events go into the adapter's cache. */
 	int (*stream_start)(struct xch *x, struct xch_err *err);
 	void (*stream_stop)(struct xch *x);
@@ -175,14 +172,14 @@ struct xch_config {
 	char account[REC_ACCT_MAX];
 	char rest_url[512];
 	char ws_url[512];
-	const char *api_key;        /* borrowed; must outlive the adapter */
-	const char *api_secret;     /* borrowed */
+	const char *api_key;    /* borrowed; must outlive the adapter */
+	const char *api_secret; /* borrowed */
 	int64_t recv_window_ms;
 	int64_t connect_timeout_ms;
 	int64_t request_timeout_ms;
-	size_t max_body;            /* response cap, 0 = default 8 MiB */
+	size_t max_body; /* response cap, 0 = default 8 MiB */
 	bool hedge_mode;
-	xch_event_fn on_event;      /* optional */
+	xch_event_fn on_event; /* optional */
 	void *on_event_ud;
 	/* optional: called on the calling thread after every REST answer (or
 	 * transport failure) with the endpoint path (no host, no query), the
@@ -204,10 +201,10 @@ struct xch_config {
 struct xch {
 	const struct xch_ops *ops;
 	struct xch_config cfg;
-	int64_t clock_offset_ms;    /* server - local, learned from server_time */
+	int64_t clock_offset_ms; /* server - local, learned from server_time */
 	struct xch_limits limits;
 	void *priv;
-	struct xch_budget *budget;  /* appended (issue 15): NULL for the fake adapter */
+	struct xch_budget *budget; /* appended (issue 15): NULL for the fake adapter */
 };
 
 /* The open orders of symbol (the targeted query when the adapter has one,
@@ -232,6 +229,9 @@ void xch_free(struct xch *x);
 int xch_stream_copy(struct xch *x, struct rec_stream_cache *out);
 
 /* Convenience wrappers: x->ops->fn(x, ...). */
-static inline int xch_fetch_listing(struct xch *x, struct xch_listing *out) { return x->ops->fetch_listing(x, out); }
+static inline int xch_fetch_listing(struct xch *x, struct xch_listing *out)
+{
+	return x->ops->fetch_listing(x, out);
+}
 
 #endif

@@ -28,7 +28,7 @@ struct fake_err {
 
 struct fake {
 	const struct rec_clock *clk;
-	struct fake_pos pos[FAKE_MAX_POS];     /* exchange truth */
+	struct fake_pos pos[FAKE_MAX_POS];      /* exchange truth */
 	struct rec_position spos[FAKE_MAX_POS]; /* stream view */
 	size_t nspos;
 	enum rec_stream_state sstate;
@@ -50,9 +50,14 @@ struct fake {
 	int lose;
 };
 
-
-static struct fake *F(struct xch *x) { return x->priv; }
-static int64_t now(struct fake *f) { return rec_now(f->clk); }
+static struct fake *F(struct xch *x)
+{
+	return x->priv;
+}
+static int64_t now(struct fake *f)
+{
+	return rec_now(f->clk);
+}
 
 static struct fake_call *logc(struct fake *f, const char *op, const char *symbol)
 {
@@ -145,8 +150,7 @@ static void stream_put(struct fake *f, const char *symbol, enum rec_side side, d
 	p->sources = REC_SRC_STREAM;
 }
 
-static void set_pos(struct fake *f, const char *symbol, enum rec_side side, double size,
-		    bool keep_prices)
+static void set_pos(struct fake *f, const char *symbol, enum rec_side side, double size, bool keep_prices)
 {
 	struct fake_pos *fp = find_pos(f, symbol);
 	if (size <= 0) {
@@ -173,7 +177,10 @@ static void set_pos(struct fake *f, const char *symbol, enum rec_side side, doub
 		stream_put(f, symbol, side, size);
 }
 
-static bool visible(struct fake *f, const struct fake_ord *o) { return now(f) >= o->visible_at; }
+static bool visible(struct fake *f, const struct fake_ord *o)
+{
+	return now(f) >= o->visible_at;
+}
 
 static struct fake_ord *find_ord(struct fake *f, const char *id, const char *cid)
 {
@@ -201,8 +208,7 @@ static struct fake_ord *new_ord(struct fake *f)
 
 /* ---- public scripting ---- */
 
-void fake_set_position(struct xch *x, const char *symbol, enum rec_side side, double size,
-		       double entry, double mark)
+void fake_set_position(struct xch *x, const char *symbol, enum rec_side side, double size, double entry, double mark)
 {
 	struct fake *f = F(x);
 	set_pos(f, symbol, side, size, false);
@@ -245,13 +251,34 @@ void fake_stream_forget(struct xch *x, const char *symbol)
 	f->nspos--;
 }
 
-void fake_stream_state(struct xch *x, enum rec_stream_state st) { F(x)->sstate = st; }
-void fake_stream_mirror(struct xch *x, bool on) { F(x)->mirror = on; }
-void fake_rest_hide_positions(struct xch *x, int n) { F(x)->rest_hide = n; }
-void fake_set_visibility_delay(struct xch *x, int64_t ms) { F(x)->vis_delay = ms; }
-void fake_set_close_noop(struct xch *x, bool on) { F(x)->close_noop = on; }
-void fake_set_stop_lost(struct xch *x, bool on) { F(x)->stop_lost = on; }
-void fake_set_close_expires(struct xch *x, bool on) { F(x)->close_expires = on; }
+void fake_stream_state(struct xch *x, enum rec_stream_state st)
+{
+	F(x)->sstate = st;
+}
+void fake_stream_mirror(struct xch *x, bool on)
+{
+	F(x)->mirror = on;
+}
+void fake_rest_hide_positions(struct xch *x, int n)
+{
+	F(x)->rest_hide = n;
+}
+void fake_set_visibility_delay(struct xch *x, int64_t ms)
+{
+	F(x)->vis_delay = ms;
+}
+void fake_set_close_noop(struct xch *x, bool on)
+{
+	F(x)->close_noop = on;
+}
+void fake_set_stop_lost(struct xch *x, bool on)
+{
+	F(x)->stop_lost = on;
+}
+void fake_set_close_expires(struct xch *x, bool on)
+{
+	F(x)->close_expires = on;
+}
 
 int fake_add_order(struct xch *x, const struct rec_order *o)
 {
@@ -280,8 +307,7 @@ size_t fake_count_open(struct xch *x, const char *symbol)
 	struct fake *f = F(x);
 	size_t n = 0;
 	for (size_t i = 0; i < f->nord; i++)
-		if (f->ord[i].o.status == REC_OST_NEW &&
-		    (!symbol || strcmp(f->ord[i].o.symbol, symbol) == 0))
+		if (f->ord[i].o.status == REC_OST_NEW && (!symbol || strcmp(f->ord[i].o.symbol, symbol) == 0))
 			n++;
 	return n;
 }
@@ -321,8 +347,7 @@ size_t fake_count_calls(struct xch *x, const char *op, const char *symbol)
 	struct fake *f = F(x);
 	size_t n = 0;
 	for (size_t i = 0; i < f->ncalls; i++)
-		if (strcmp(f->calls[i].op, op) == 0 &&
-		    (!symbol || strcmp(f->calls[i].symbol, symbol) == 0))
+		if (strcmp(f->calls[i].op, op) == 0 && (!symbol || strcmp(f->calls[i].symbol, symbol) == 0))
 			n++;
 	return n;
 }
@@ -407,8 +432,8 @@ static int f_fetch_listing(struct xch *x, struct xch_listing *out)
 	return out->pos_rc != XCH_OK ? out->pos_rc : out->ord_rc;
 }
 
-static int f_get_order(struct xch *x, const char *symbol, const char *id, const char *client_id,
-		       bool is_algo, struct rec_order *out, struct xch_err *err)
+static int f_get_order(struct xch *x, const char *symbol, const char *id, const char *client_id, bool is_algo,
+		       struct rec_order *out, struct xch_err *err)
 {
 	struct fake *f = F(x);
 	struct fake_call *c = logc(f, "get_order", symbol);
@@ -424,10 +449,12 @@ static int f_get_order(struct xch *x, const char *symbol, const char *id, const 
 	return XCH_OK;
 }
 
-static void closing_sides(enum rec_side ps, enum rec_oside *os) { *os = rec_closing_side(ps); }
+static void closing_sides(enum rec_side ps, enum rec_oside *os)
+{
+	*os = rec_closing_side(ps);
+}
 
-static int f_close(struct xch *x, const struct xch_close_req *req, struct xch_ack *ack,
-		   struct xch_err *err)
+static int f_close(struct xch *x, const struct xch_close_req *req, struct xch_ack *ack, struct xch_err *err)
 {
 	struct fake *f = F(x);
 	struct fake_call *c = logc(f, "close", req->symbol);
@@ -454,8 +481,9 @@ static int f_close(struct xch *x, const struct xch_close_req *req, struct xch_ac
 		struct rec_order *o = &f->ord[i].o;
 		if (o->status == REC_OST_NEW && !o->conditional && o->reduce_only &&
 		    strcmp(o->symbol, req->symbol) == 0)
-			return c->rc = fail(err, XCH_REDUCE_ONLY, -4118,
-					    "ReduceOnly Order Failed. Please check your existing position and open orders.");
+			return c->rc = fail(
+				       err, XCH_REDUCE_ONLY, -4118,
+				       "ReduceOnly Order Failed. Please check your existing position and open orders.");
 	}
 	struct fake_ord *o = new_ord(f);
 	if (!o)
@@ -481,8 +509,7 @@ static int f_close(struct xch *x, const struct xch_close_req *req, struct xch_ac
 	return answered(f, "close", c, err);
 }
 
-static int f_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack,
-		  struct xch_err *err)
+static int f_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack, struct xch_err *err)
 {
 	struct fake *f = F(x);
 	struct fake_call *c = logc(f, "stop", req->symbol);
@@ -501,8 +528,8 @@ static int f_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack 
 		return c->rc;
 	struct fake_pos *fp = find_pos(f, req->symbol);
 	double mark = fp ? fp->p.mark_price : 0;
-	if (mark > 0 && ((os == REC_SELL && req->trigger_price >= mark) ||
-			 (os == REC_BUY && req->trigger_price <= mark)))
+	if (mark > 0 &&
+	    ((os == REC_SELL && req->trigger_price >= mark) || (os == REC_BUY && req->trigger_price <= mark)))
 		return c->rc = fail(err, XCH_WOULD_TRIGGER, -2021, "Order would immediately trigger.");
 	for (size_t i = 0; i < f->nord; i++)
 		if (f->ord[i].o.status == REC_OST_NEW && req->client_id[0] &&
@@ -539,8 +566,7 @@ static int f_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack 
 	return answered(f, "stop", c, err);
 }
 
-static int f_cancel(struct xch *x, const char *symbol, const char *id, bool is_algo,
-		    struct xch_err *err)
+static int f_cancel(struct xch *x, const char *symbol, const char *id, bool is_algo, struct xch_err *err)
 {
 	struct fake *f = F(x);
 	struct fake_call *c = logc(f, "cancel", symbol);
@@ -562,7 +588,10 @@ static int f_stream_start(struct xch *x, struct xch_err *err)
 	return XCH_OK;
 }
 
-static void f_stream_stop(struct xch *x) { F(x)->sstate = REC_SS_DOWN; }
+static void f_stream_stop(struct xch *x)
+{
+	F(x)->sstate = REC_SS_DOWN;
+}
 
 static int f_stream_copy(struct xch *x, struct rec_stream_cache *out)
 {

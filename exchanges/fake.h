@@ -21,13 +21,13 @@
 struct fake_call {
 	char op[16];
 	char symbol[REC_SYM_MAX];
-	enum rec_oside side;        /* close / stop: the order side sent */
-	enum rec_side position_side;/* close / stop: the position side asked for */
+	enum rec_oside side;         /* close / stop: the order side sent */
+	enum rec_side position_side; /* close / stop: the position side asked for */
 	double qty;
 	double trigger;
-	char id[REC_ID_MAX];        /* get_order / cancel target */
+	char id[REC_ID_MAX]; /* get_order / cancel target */
 	char client_id[REC_ID_MAX];
-	int rc;                     /* what the fake answered */
+	int rc; /* what the fake answered */
 };
 
 /* Creates a fake for exchange ex; clk is borrowed (must outlive it). */
@@ -35,8 +35,7 @@ struct xch *fake_new(enum rec_exchange ex, const char *account, const struct rec
 
 /* Exchange truth (REST positions). size 0 removes it. Sets the stream view
  * too when the stream mirrors (default on). */
-void fake_set_position(struct xch *x, const char *symbol, enum rec_side side, double size,
-		       double entry, double mark);
+void fake_set_position(struct xch *x, const char *symbol, enum rec_side side, double size, double entry, double mark);
 /* The next n calls of op ("stop", "close", "cancel") are carried out, then
  * answer XCH_TIMEOUT: the answer lost after the exchange acted. */
 void fake_lose_answers(struct xch *x, const char *op, int n);

@@ -25,20 +25,18 @@ struct xch_http {
 	long connect_ms;
 	long total_ms;
 	size_t max_body;
-	struct xch_budget *budget;  /* borrowed; NULL = none */
+	struct xch_budget *budget; /* borrowed; NULL = none */
 	enum rec_exchange ex;
-	int prio;                   /* enum xch_prio */
+	int prio; /* enum xch_prio */
 };
 
-void
-xch_http_set_budget(struct xch_http *h, struct xch_budget *b, enum rec_exchange ex)
+void xch_http_set_budget(struct xch_http *h, struct xch_budget *b, enum rec_exchange ex)
 {
 	h->budget = b;
 	h->ex = ex;
 }
 
-void
-xch_http_set_prio(struct xch_http *h, int prio)
+void xch_http_set_prio(struct xch_http *h, int prio)
 {
 	h->prio = prio;
 }
@@ -46,8 +44,7 @@ xch_http_set_prio(struct xch_http *h, int prio)
 /* Feeds the budget one answer: the exchange's count, and a rate limit or
  * ban (429, 418, 403 = Binance WAF / Bybit IP limit: "wait >= 10 min"),
  * which stops every request of the budget; logged once per stop. */
-static void
-budget_after(struct xch_http *h, const struct xch_req *r)
+static void budget_after(struct xch_http *h, const struct xch_req *r)
 {
 	if (!h->budget || r->held || r->status == 0)
 		return;
@@ -64,8 +61,7 @@ budget_after(struct xch_http *h, const struct xch_req *r)
 			 rec_exchange_name(h->ex), r->status, until ? "until Retry-After" : "with backoff");
 }
 
-struct xch_http *
-xch_http_new(int64_t connect_timeout_ms, int64_t request_timeout_ms, size_t max_body)
+struct xch_http *xch_http_new(int64_t connect_timeout_ms, int64_t request_timeout_ms, size_t max_body)
 {
 	struct xch_http *h = xcalloc(1, sizeof *h);
 	h->multi = curl_multi_init();
@@ -79,8 +75,7 @@ xch_http_new(int64_t connect_timeout_ms, int64_t request_timeout_ms, size_t max_
 	return h;
 }
 
-void
-xch_http_free(struct xch_http *h)
+void xch_http_free(struct xch_http *h)
 {
 	if (!h)
 		return;
@@ -91,8 +86,7 @@ xch_http_free(struct xch_http *h)
 	free(h);
 }
 
-void
-xch_req_clear(struct xch_req *r)
+void xch_req_clear(struct xch_req *r)
 {
 	if (!r)
 		return;
@@ -109,8 +103,7 @@ struct xfer {
 	struct buf body; /* handed to r->resp when the run ends */
 };
 
-static size_t
-on_body(char *p, size_t sz, size_t nm, void *ud)
+static size_t on_body(char *p, size_t sz, size_t nm, void *ud)
 {
 	struct xfer *t = ud;
 	size_t n = sz * nm;
@@ -122,8 +115,7 @@ on_body(char *p, size_t sz, size_t nm, void *ud)
 	return n;
 }
 
-static bool
-hdr_is(const char *line, size_t len, const char *name, const char **val, size_t *vlen)
+static bool hdr_is(const char *line, size_t len, const char *name, const char **val, size_t *vlen)
 {
 	size_t nl = strlen(name);
 	if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
@@ -139,8 +131,7 @@ hdr_is(const char *line, size_t len, const char *name, const char **val, size_t 
 	return true;
 }
 
-static bool
-hdr_i64(const char *v, size_t vlen, int64_t *out)
+static bool hdr_i64(const char *v, size_t vlen, int64_t *out)
 {
 	char buf[32];
 	if (vlen == 0 || vlen >= sizeof buf)
@@ -155,8 +146,7 @@ hdr_i64(const char *v, size_t vlen, int64_t *out)
 	return true;
 }
 
-static size_t
-on_header(char *p, size_t sz, size_t nm, void *ud)
+static size_t on_header(char *p, size_t sz, size_t nm, void *ud)
 {
 	struct xfer *t = ud;
 	struct xch_req *r = t->r;
@@ -183,8 +173,7 @@ on_header(char *p, size_t sz, size_t nm, void *ud)
 	return n;
 }
 
-static void
-setup(struct xch_http *h, CURL *c, struct xfer *t)
+static void setup(struct xch_http *h, CURL *c, struct xfer *t)
 {
 	struct xch_req *r = t->r;
 	curl_easy_reset(c); /* keeps the connection; clears options */
@@ -220,8 +209,7 @@ setup(struct xch_http *h, CURL *c, struct xfer *t)
 	}
 }
 
-void
-xch_http_run(struct xch_http *h, struct xch_req *const *reqs, size_t n)
+void xch_http_run(struct xch_http *h, struct xch_req *const *reqs, size_t n)
 {
 	struct xfer t[XCH_HTTP_MAX_PAR];
 	if (n > XCH_HTTP_MAX_PAR)
@@ -296,14 +284,14 @@ xch_http_run(struct xch_http *h, struct xch_req *const *reqs, size_t n)
 	}
 }
 
-int
-xch_http_transport_rc(const struct xch_req *r, struct xch_err *err)
+int xch_http_transport_rc(const struct xch_req *r, struct xch_err *err)
 {
 	err->http = (int)r->status;
 	if (r->held) {
 		err->rc = XCH_RATELIMIT;
 		err->retry_after_ms = r->retry_after_ms;
-		snprintf(err->msg, sizeof err->msg, "held back by the request budget: %s", r->held_why ? r->held_why : "");
+		snprintf(err->msg, sizeof err->msg, "held back by the request budget: %s",
+			 r->held_why ? r->held_why : "");
 		return XCH_RATELIMIT;
 	}
 	if (r->toobig || r->curl_rc == CURLE_FILESIZE_EXCEEDED) {
@@ -312,21 +300,15 @@ xch_http_transport_rc(const struct xch_req *r, struct xch_err *err)
 		return XCH_TOOBIG;
 	}
 	switch (r->curl_rc) {
-	case CURLE_OK:
-		return XCH_OK;
-	case CURLE_OPERATION_TIMEDOUT:
-		err->rc = XCH_TIMEOUT;
-		break;
-	default:
-		err->rc = XCH_NETWORK;
-		break;
+	case CURLE_OK: return XCH_OK;
+	case CURLE_OPERATION_TIMEDOUT: err->rc = XCH_TIMEOUT; break;
+	default: err->rc = XCH_NETWORK; break;
 	}
 	snprintf(err->msg, sizeof err->msg, "transport: %s", curl_easy_strerror(r->curl_rc));
 	return err->rc;
 }
 
-void
-xch_http_note_limits(const struct xch_req *r, struct xch_limits *lim)
+void xch_http_note_limits(const struct xch_req *r, struct xch_limits *lim)
 {
 	lim->requests++;
 	if (r->used_weight_1m >= 0)
@@ -337,8 +319,7 @@ xch_http_note_limits(const struct xch_req *r, struct xch_limits *lim)
 		lim->limit = r->limit;
 }
 
-char *
-xch_urlencode(const char *s)
+char *xch_urlencode(const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t n = strlen(s);
@@ -356,4 +337,3 @@ xch_urlencode(const char *s)
 	*p = '\0';
 	return o;
 }
-

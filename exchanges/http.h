@@ -23,22 +23,22 @@ struct xch_http;
 /* One request and, after xch_http_run(), its answer. The caller owns url,
  * hdrs (curl_slist) and body; xch_req_clear() frees them and the answer. */
 struct xch_req {
-	const char *method;         /* "GET", "POST", "PUT", "DELETE" */
-	char *url;                  /* malloc'd */
+	const char *method; /* "GET", "POST", "PUT", "DELETE" */
+	char *url;          /* malloc'd */
 	struct curl_slist *hdrs;
-	char *body;                 /* malloc'd or NULL */
+	char *body; /* malloc'd or NULL */
 	/* answer */
-	long status;                /* HTTP status, 0 if none */
-	char *resp;                 /* NUL-terminated body (malloc'd) or NULL */
+	long status; /* HTTP status, 0 if none */
+	char *resp;  /* NUL-terminated body (malloc'd) or NULL */
 	size_t resp_len;
 	CURLcode curl_rc;
 	bool toobig;
-	int64_t retry_after_ms;     /* Retry-After, -1 none */
-	int used_weight_1m;         /* X-MBX-USED-WEIGHT-1M, -1 none */
-	int limit_status;           /* X-Bapi-Limit-Status, -1 none */
-	int limit;                  /* X-Bapi-Limit, -1 none */
-	int64_t limit_reset_ms;     /* X-Bapi-Limit-Reset-Timestamp, 0 none */
-	int64_t sent_ms, done_ms;   /* local wall clock */
+	int64_t retry_after_ms;   /* Retry-After, -1 none */
+	int used_weight_1m;       /* X-MBX-USED-WEIGHT-1M, -1 none */
+	int limit_status;         /* X-Bapi-Limit-Status, -1 none */
+	int limit;                /* X-Bapi-Limit, -1 none */
+	int64_t limit_reset_ms;   /* X-Bapi-Limit-Reset-Timestamp, 0 none */
+	int64_t sent_ms, done_ms; /* local wall clock */
 	/* Appended (issue 15): the documented weight (0 = 1); held = the
 	 * request budget kept it back (nothing was sent; held_why says why,
 	 * retry_after_ms when to ask again). */
@@ -76,6 +76,5 @@ void xch_req_clear(struct xch_req *r);
 
 /* Percent-encodes s for a query string / form value (malloc'd). */
 char *xch_urlencode(const char *s);
-
 
 #endif

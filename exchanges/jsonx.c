@@ -11,8 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-struct json_object *
-xch_json_parse(const char *text, size_t len)
+struct json_object *xch_json_parse(const char *text, size_t len)
 {
 	if (!text || len == 0 || len > (size_t)INT32_MAX)
 		return NULL;
@@ -38,8 +37,7 @@ xch_json_parse(const char *text, size_t len)
 	return o;
 }
 
-struct json_object *
-xch_json_get(struct json_object *obj, const char *key)
+struct json_object *xch_json_get(struct json_object *obj, const char *key)
 {
 	struct json_object *v = NULL;
 	if (!obj || !json_object_is_type(obj, json_type_object))
@@ -49,8 +47,7 @@ xch_json_get(struct json_object *obj, const char *key)
 	return v;
 }
 
-struct json_object *
-xch_json_array(struct json_object *obj, const char *key)
+struct json_object *xch_json_array(struct json_object *obj, const char *key)
 {
 	struct json_object *v = xch_json_get(obj, key);
 	return json_object_is_type(v, json_type_array) ? v : NULL;
@@ -58,8 +55,7 @@ xch_json_array(struct json_object *obj, const char *key)
 
 /* The whole of s is one number, white space around it allowed. integer:
  * strtoll into *n, else strtod into *d; an out-of-range value is no number. */
-static bool
-parse_number_text(const char *s, bool integer, double *d, long long *n)
+static bool parse_number_text(const char *s, bool integer, double *d, long long *n)
 {
 	while (isspace((unsigned char)*s))
 		s++;
@@ -78,8 +74,7 @@ parse_number_text(const char *s, bool integer, double *d, long long *n)
 	return *end == '\0';
 }
 
-static bool
-parse_decimal(const char *s, double *out)
+static bool parse_decimal(const char *s, double *out)
 {
 	double d = 0;
 	if (!parse_number_text(s, false, &d, NULL) || !isfinite(d))
@@ -88,13 +83,10 @@ parse_decimal(const char *s, double *out)
 	return true;
 }
 
-bool
-xch_json_num_of(struct json_object *v, double *out)
+bool xch_json_num_of(struct json_object *v, double *out)
 {
 	switch (json_object_get_type(v)) {
-	case json_type_int:
-		*out = (double)json_object_get_int64(v);
-		return true;
+	case json_type_int: *out = (double)json_object_get_int64(v); return true;
 	case json_type_double: {
 		double d = json_object_get_double(v);
 		if (!isfinite(d))
@@ -102,21 +94,17 @@ xch_json_num_of(struct json_object *v, double *out)
 		*out = d;
 		return true;
 	}
-	case json_type_string:
-		return parse_decimal(json_object_get_string(v), out);
-	default:
-		return false;
+	case json_type_string: return parse_decimal(json_object_get_string(v), out);
+	default: return false;
 	}
 }
 
-bool
-xch_json_num(struct json_object *obj, const char *key, double *out)
+bool xch_json_num(struct json_object *obj, const char *key, double *out)
 {
 	return xch_json_num_of(xch_json_get(obj, key), out);
 }
 
-double
-xch_json_numd(struct json_object *obj, const char *key, double def)
+double xch_json_numd(struct json_object *obj, const char *key, double def)
 {
 	double d = def;
 	if (!xch_json_num(obj, key, &d))
@@ -124,13 +112,10 @@ xch_json_numd(struct json_object *obj, const char *key, double def)
 	return d;
 }
 
-bool
-xch_json_i64_of(struct json_object *v, int64_t *out)
+bool xch_json_i64_of(struct json_object *v, int64_t *out)
 {
 	switch (json_object_get_type(v)) {
-	case json_type_int:
-		*out = json_object_get_int64(v);
-		return true;
+	case json_type_int: *out = json_object_get_int64(v); return true;
 	case json_type_double: {
 		double d = json_object_get_double(v);
 		if (!isfinite(d) || d != floor(d) || fabs(d) > 9.0e18)
@@ -145,19 +130,16 @@ xch_json_i64_of(struct json_object *v, int64_t *out)
 		*out = n;
 		return true;
 	}
-	default:
-		return false;
+	default: return false;
 	}
 }
 
-bool
-xch_json_i64(struct json_object *obj, const char *key, int64_t *out)
+bool xch_json_i64(struct json_object *obj, const char *key, int64_t *out)
 {
 	return xch_json_i64_of(xch_json_get(obj, key), out);
 }
 
-int64_t
-xch_json_i64d(struct json_object *obj, const char *key, int64_t def)
+int64_t xch_json_i64d(struct json_object *obj, const char *key, int64_t def)
 {
 	int64_t n = def;
 	if (!xch_json_i64(obj, key, &n))
@@ -165,15 +147,12 @@ xch_json_i64d(struct json_object *obj, const char *key, int64_t def)
 	return n;
 }
 
-bool
-xch_json_bool(struct json_object *obj, const char *key, bool def)
+bool xch_json_bool(struct json_object *obj, const char *key, bool def)
 {
 	struct json_object *v = xch_json_get(obj, key);
 	switch (json_object_get_type(v)) {
-	case json_type_boolean:
-		return json_object_get_boolean(v);
-	case json_type_int:
-		return json_object_get_int64(v) != 0;
+	case json_type_boolean: return json_object_get_boolean(v);
+	case json_type_int: return json_object_get_int64(v) != 0;
 	case json_type_string: {
 		const char *s = json_object_get_string(v);
 		if (!strcasecmp(s, "true") || !strcmp(s, "1"))
@@ -182,22 +161,17 @@ xch_json_bool(struct json_object *obj, const char *key, bool def)
 			return false;
 		return def;
 	}
-	default:
-		return def;
+	default: return def;
 	}
 }
 
-const char *
-xch_json_str(struct json_object *obj, const char *key)
+const char *xch_json_str(struct json_object *obj, const char *key)
 {
 	static _Thread_local char num[48];
 	struct json_object *v = xch_json_get(obj, key);
 	switch (json_object_get_type(v)) {
-	case json_type_string:
-		return json_object_get_string(v);
-	case json_type_int:
-		snprintf(num, sizeof num, "%" PRId64, json_object_get_int64(v));
-		return num;
+	case json_type_string: return json_object_get_string(v);
+	case json_type_int: snprintf(num, sizeof num, "%" PRId64, json_object_get_int64(v)); return num;
 	case json_type_double: {
 		double d = json_object_get_double(v);
 		if (!isfinite(d))
@@ -208,15 +182,12 @@ xch_json_str(struct json_object *obj, const char *key)
 			snprintf(num, sizeof num, "%.10g", d);
 		return num;
 	}
-	case json_type_boolean:
-		return json_object_get_boolean(v) ? "true" : "false";
-	default:
-		return NULL;
+	case json_type_boolean: return json_object_get_boolean(v) ? "true" : "false";
+	default: return NULL;
 	}
 }
 
-bool
-xch_json_copy(struct json_object *obj, const char *key, char *buf, size_t cap)
+bool xch_json_copy(struct json_object *obj, const char *key, char *buf, size_t cap)
 {
 	const char *s = xch_json_str(obj, key);
 	if (cap == 0)

@@ -19,8 +19,8 @@ int bn_sign(const char *secret, const char *query, const char *body, char out[XC
 /* Bybit REST: the string to sign, timestamp + apiKey + recvWindow + payload
  * (payload = query string for GET, raw JSON body for POST). malloc'd. */
 char *bb_sign_string(int64_t ts_ms, const char *api_key, int64_t recv_window_ms, const char *payload);
-int bb_sign(const char *secret, int64_t ts_ms, const char *api_key, int64_t recv_window_ms,
-	    const char *payload, char out[XCH_SIG_HEX]);
+int bb_sign(const char *secret, int64_t ts_ms, const char *api_key, int64_t recv_window_ms, const char *payload,
+	    char out[XCH_SIG_HEX]);
 /* Bybit private WebSocket auth: hex HMAC of "GET/realtime" + expires. */
 int bb_sign_ws(const char *secret, int64_t expires_ms, char out[XCH_SIG_HEX]);
 

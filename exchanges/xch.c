@@ -29,28 +29,24 @@ static const char *const rc_names[XCH_RC_COUNT] = {
 	[XCH_DUPLICATE] = "DUPLICATE",
 };
 
-const char *
-xch_rc_name(enum xch_rc rc)
+const char *xch_rc_name(enum xch_rc rc)
 {
 	if ((int)rc < 0 || rc >= XCH_RC_COUNT || !rc_names[rc])
 		return "UNKNOWN";
 	return rc_names[rc];
 }
 
-bool
-xch_rc_transient(enum xch_rc rc)
+bool xch_rc_transient(enum xch_rc rc)
 {
 	return rc == XCH_RATELIMIT || rc == XCH_NETWORK || rc == XCH_TIMEOUT || rc == XCH_SERVER;
 }
 
-bool
-xch_rc_outcome_unknown(enum xch_rc rc)
+bool xch_rc_outcome_unknown(enum xch_rc rc)
 {
 	return rc == XCH_NETWORK || rc == XCH_TIMEOUT || rc == XCH_SERVER || rc == XCH_MALFORMED || rc == XCH_TOOBIG;
 }
 
-int
-xch_err_set(struct xch_err *err, int rc, int http, long code, const char *fmt, ...)
+int xch_err_set(struct xch_err *err, int rc, int http, long code, const char *fmt, ...)
 {
 	if (!err)
 		return rc;
@@ -65,8 +61,7 @@ xch_err_set(struct xch_err *err, int rc, int http, long code, const char *fmt, .
 	return rc;
 }
 
-struct xch *
-xch_new(const struct xch_config *cfg, struct xch_err *err)
+struct xch *xch_new(const struct xch_config *cfg, struct xch_err *err)
 {
 	struct xch_err tmp;
 	if (!err)
@@ -77,17 +72,14 @@ xch_new(const struct xch_config *cfg, struct xch_err *err)
 		return NULL;
 	}
 	switch (cfg->exchange) {
-	case REC_EX_BINANCE:
-		return bn_new(cfg, err);
-	case REC_EX_BYBIT:
-		return bb_new(cfg, err);
+	case REC_EX_BINANCE: return bn_new(cfg, err);
+	case REC_EX_BYBIT: return bb_new(cfg, err);
 	}
 	xch_err_set(err, XCH_NOT_SUPPORTED, 0, 0, "unknown exchange %d", (int)cfg->exchange);
 	return NULL;
 }
 
-void
-xch_budget_answer(struct xch *x, const struct xch_req *r, int rc, const struct xch_err *err)
+void xch_budget_answer(struct xch *x, const struct xch_req *r, int rc, const struct xch_err *err)
 {
 	if (!x->budget || r->held || r->status == 429 || r->status == 418 || r->status == 403)
 		return; /* held, or already noted by the HTTP layer */
@@ -100,8 +92,7 @@ xch_budget_answer(struct xch *x, const struct xch_req *r, int rc, const struct x
 			 xch_rc_name((enum xch_rc)rc), err->code);
 }
 
-void
-xch_note_rest(struct xch *x, const struct xch_req *r, bool count_limits)
+void xch_note_rest(struct xch *x, const struct xch_req *r, bool count_limits)
 {
 	if (r->held)
 		return; /* nothing was sent */
@@ -122,8 +113,7 @@ xch_note_rest(struct xch *x, const struct xch_req *r, bool count_limits)
 	x->cfg.on_rest(x->cfg.on_rest_ud, r->method ? r->method : "", path, r->status, ms);
 }
 
-void
-xch_free(struct xch *x)
+void xch_free(struct xch *x)
 {
 	if (!x)
 		return;
@@ -133,8 +123,7 @@ xch_free(struct xch *x)
 		free(x);
 }
 
-struct xch *
-xch_base_new(const struct xch_ops *ops, const struct xch_config *cfg, struct xch_err *err)
+struct xch *xch_base_new(const struct xch_ops *ops, const struct xch_config *cfg, struct xch_err *err)
 {
 	if (!cfg->rest_url[0]) {
 		xch_err_set(err, XCH_REJECTED, 0, 0, "rest_url missing");
@@ -174,8 +163,7 @@ xch_base_new(const struct xch_ops *ops, const struct xch_config *cfg, struct xch
 	return x;
 }
 
-int
-xch_open_orders_of(struct xch *x, const char *symbol, struct rec_order **out, size_t *n, struct xch_err *err)
+int xch_open_orders_of(struct xch *x, const char *symbol, struct rec_order **out, size_t *n, struct xch_err *err)
 {
 	if (x->ops->open_orders_of)
 		return x->ops->open_orders_of(x, symbol, out, n, err);
@@ -192,8 +180,7 @@ xch_open_orders_of(struct xch *x, const char *symbol, struct rec_order **out, si
 
 /* The whole listing, filtered to symbol (adapters without a targeted
  * listing, e.g. the fake one). */
-static int
-filtered_listing(struct xch *x, const char *symbol, struct xch_listing *l)
+static int filtered_listing(struct xch *x, const char *symbol, struct xch_listing *l)
 {
 	int rc = x->ops->fetch_listing(x, l);
 	size_t w = 0;
@@ -209,8 +196,7 @@ filtered_listing(struct xch *x, const char *symbol, struct xch_listing *l)
 	return rc;
 }
 
-static void
-append(void **dst, size_t *n, const void *src, size_t m, size_t sz)
+static void append(void **dst, size_t *n, const void *src, size_t m, size_t sz)
 {
 	if (m == 0)
 		return;
@@ -219,8 +205,7 @@ append(void **dst, size_t *n, const void *src, size_t m, size_t sz)
 	*n += m;
 }
 
-int
-xch_fetch_listing_of(struct xch *x, const char (*sym)[REC_SYM_MAX], size_t n, struct xch_listing *out)
+int xch_fetch_listing_of(struct xch *x, const char (*sym)[REC_SYM_MAX], size_t n, struct xch_listing *out)
 {
 	if (n == 0)
 		return x->ops->fetch_listing(x, out);
@@ -248,15 +233,13 @@ xch_fetch_listing_of(struct xch *x, const char (*sym)[REC_SYM_MAX], size_t n, st
 	return out->pos_rc != XCH_OK ? out->pos_rc : out->ord_rc;
 }
 
-void
-xch_set_prio(struct xch *x, enum xch_prio prio)
+void xch_set_prio(struct xch *x, enum xch_prio prio)
 {
 	if (x && x->budget) /* the real adapters (xch_base_new) */
 		xch_http_set_prio(xch_priv_of(x)->http, prio);
 }
 
-void
-xch_base_free(struct xch *x)
+void xch_base_free(struct xch *x)
 {
 	if (!x)
 		return;
@@ -270,8 +253,7 @@ xch_base_free(struct xch *x)
 	free(x);
 }
 
-void
-xch_listing_free(struct xch_listing *l)
+void xch_listing_free(struct xch_listing *l)
 {
 	if (!l)
 		return;
@@ -283,8 +265,7 @@ xch_listing_free(struct xch_listing *l)
 	l->nord = 0;
 }
 
-int
-xch_stream_copy(struct xch *x, struct rec_stream_cache *out)
+int xch_stream_copy(struct xch *x, struct rec_stream_cache *out)
 {
 	if (!x || !out)
 		return -1;
@@ -293,8 +274,7 @@ xch_stream_copy(struct xch *x, struct rec_stream_cache *out)
 	return -1;
 }
 
-int
-xch_real_stream_copy(struct xch *x, struct rec_stream_cache *out)
+int xch_real_stream_copy(struct xch *x, struct rec_stream_cache *out)
 {
 	struct xch_priv *p = xch_priv_of(x);
 	if (!p || !p->stream)

@@ -24,12 +24,12 @@ struct xch_budget {
 	struct xch_budget_cfg cfg;
 	pthread_mutex_t mu;
 	int bucket[NBUCKET];
-	int64_t bucket_start;       /* start of the newest bucket (ms) */
-	int reported;               /* exchange's count, -1 unknown */
-	int64_t reported_window;    /* window index it belongs to */
+	int64_t bucket_start;    /* start of the newest bucket (ms) */
+	int reported;            /* exchange's count, -1 unknown */
+	int64_t reported_window; /* window index it belongs to */
 	int64_t stopped_until;
 	bool banned;
-	int consecutive;            /* rate limits in a row (backoff exponent) */
+	int consecutive; /* rate limits in a row (backoff exponent) */
 	int64_t last_limited;
 	uint64_t denied, limited;
 };

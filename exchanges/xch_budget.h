@@ -23,12 +23,12 @@
 #include "reconcile/model.h"
 
 struct xch_budget_cfg {
-	int limit;              /* per window: Binance weight 2400 / 60 s, Bybit 600 requests / 5 s */
-	int64_t window_ms;      /* 60000 Binance, 5000 Bybit */
-	double share;           /* vigil's part of limit (0.20) */
-	int ceiling;            /* absolute cap on vigil's use per window (0 = none) */
-	double high_water;      /* exchange-reported use past this part of limit: audits stop (0.80) */
-	double repair_reserve;  /* part of vigil's share kept for repairs (0.25) */
+	int limit;             /* per window: Binance weight 2400 / 60 s, Bybit 600 requests / 5 s */
+	int64_t window_ms;     /* 60000 Binance, 5000 Bybit */
+	double share;          /* vigil's part of limit (0.20) */
+	int ceiling;           /* absolute cap on vigil's use per window (0 = none) */
+	double high_water;     /* exchange-reported use past this part of limit: audits stop (0.80) */
+	double repair_reserve; /* part of vigil's share kept for repairs (0.25) */
 };
 /* Defaults for an exchange (see above). */
 void xch_budget_cfg_default(enum rec_exchange ex, struct xch_budget_cfg *c);
@@ -60,12 +60,12 @@ bool xch_budget_limited(struct xch_budget *b, int64_t until_ms, bool banned, int
 
 struct xch_budget_state {
 	int limit;
-	int own;                /* vigil's weight in the last window */
-	int reported;           /* exchange-reported use, -1 unknown */
-	int64_t stopped_until;  /* 0 = not stopped */
+	int own;               /* vigil's weight in the last window */
+	int reported;          /* exchange-reported use, -1 unknown */
+	int64_t stopped_until; /* 0 = not stopped */
 	bool banned;
-	uint64_t denied;        /* requests held back so far */
-	uint64_t limited;       /* rate-limit answers so far */
+	uint64_t denied;  /* requests held back so far */
+	uint64_t limited; /* rate-limit answers so far */
 };
 void xch_budget_state(struct xch_budget *b, int64_t now_ms, struct xch_budget_state *out);
 

@@ -53,8 +53,7 @@ struct dec {
 };
 
 /* |v| as its shortest round-trip decimal. v finite. */
-static void
-shortest(double v, struct dec *d)
+static void shortest(double v, struct dec *d)
 {
 	char buf[40];
 	memset(d, 0, sizeof *d);
@@ -88,8 +87,7 @@ shortest(double v, struct dec *d)
 }
 
 /* step as S * 10^-dec; false if unusable. step finite and > 0. */
-static bool
-step_parts(double step, uint64_t *S, int *dec)
+static bool step_parts(double step, uint64_t *S, int *dec)
 {
 	struct dec d;
 	shortest(step, &d);
@@ -113,8 +111,7 @@ step_parts(double step, uint64_t *S, int *dec)
 	return true;
 }
 
-int
-xch_step_decimals(double step)
+int xch_step_decimals(double step)
 {
 	uint64_t S;
 	int dec;
@@ -124,8 +121,7 @@ xch_step_decimals(double step)
 }
 
 /* q[0..*nq) += 1 (most significant first); may grow by one digit. */
-static void
-big_inc(unsigned char *q, int *nq)
+static void big_inc(unsigned char *q, int *nq)
 {
 	int i = *nq - 1;
 	for (; i >= 0; i--) {
@@ -141,8 +137,7 @@ big_inc(unsigned char *q, int *nq)
 }
 
 /* q[0..*nq) *= S, S < 10^18; q has room for DEC_MAX_DIGITS digits. */
-static bool
-big_mul(unsigned char *q, int *nq, uint64_t S)
+static bool big_mul(unsigned char *q, int *nq, uint64_t S)
 {
 	uint64_t carry = 0;
 	for (int i = *nq - 1; i >= 0; i--) {
@@ -165,16 +160,14 @@ big_mul(unsigned char *q, int *nq, uint64_t S)
 	return true;
 }
 
-static int
-fail(char *out, size_t n)
+static int fail(char *out, size_t n)
 {
 	if (out && n)
 		out[0] = '\0';
 	return -1;
 }
 
-int
-xch_fmt_decimal(char *out, size_t n, double value, double step)
+int xch_fmt_decimal(char *out, size_t n, double value, double step)
 {
 	if (!out || !n || !isfinite(value) || isinf(step))
 		return fail(out, n);

@@ -45,14 +45,14 @@ struct xch_stream_proto {
 /* Timings; defaults are the production values, tests shorten them with
  * xch_stream_tune() before stream_start. */
 struct xch_stream_tuning {
-	int64_t backoff_min_ms;     /* first reconnect delay (250) */
-	int64_t backoff_max_ms;     /* cap (30000) */
-	int64_t keepalive_ms;       /* Binance listenKey PUT (30 min) */
-	int64_t rotate_ms;          /* Binance reconnect before 24 h (23 h) */
-	int64_t ping_ms;            /* Bybit op ping (20 s) */
-	int64_t stale_ms;           /* no message at all for this long => reconnect (Bybit 3 pings) */
-	int64_t tick_ms;            /* housekeeping tick (200) */
-	size_t max_msg;             /* message cap (4 MiB) */
+	int64_t backoff_min_ms; /* first reconnect delay (250) */
+	int64_t backoff_max_ms; /* cap (30000) */
+	int64_t keepalive_ms;   /* Binance listenKey PUT (30 min) */
+	int64_t rotate_ms;      /* Binance reconnect before 24 h (23 h) */
+	int64_t ping_ms;        /* Bybit op ping (20 s) */
+	int64_t stale_ms;       /* no message at all for this long => reconnect (Bybit 3 pings) */
+	int64_t tick_ms;        /* housekeeping tick (200) */
+	size_t max_msg;         /* message cap (4 MiB) */
 };
 
 struct xch_stream {
@@ -65,32 +65,32 @@ struct xch_stream {
 	atomic_bool stop;
 	struct lws_context *ctx;
 	struct lws *wsi;
-	bool conn_active;           /* a connection is being made or is up */
+	bool conn_active; /* a connection is being made or is up */
 	bool established;
-	bool close_req;             /* drop the connection at the next chance */
-	bool ws_ping_pending;       /* send a WebSocket ping frame */
-	int retry;                  /* consecutive failures */
+	bool close_req;       /* drop the connection at the next chance */
+	bool ws_ping_pending; /* send a WebSocket ping frame */
+	int retry;            /* consecutive failures */
 	unsigned rng;
 	lws_sorted_usec_list_t sul_connect;
 	lws_sorted_usec_list_t sul_tick;
 	/* outbound text messages (stream thread only) */
 	char *outq[XCH_OUTQ_MAX];
 	size_t noutq;
-	char conn_work[1200];       /* parsed URL of the current connection */
+	char conn_work[1200]; /* parsed URL of the current connection */
 	char conn_path[1200];
 	/* inbound accumulation */
 	char *rx;
 	size_t rxlen, rxcap;
 	/* adapter state (stream thread) */
-	struct xch_http *http;      /* the stream thread's own REST client */
-	char listen_key[256];       /* Binance */
-	int64_t key_ms;             /* mono ms of last listenKey POST/PUT */
-	bool authed;                /* Bybit */
-	bool needs_auth;            /* healthy only once authed (Bybit) */
-	int64_t last_ping_ms;       /* mono */
+	struct xch_http *http; /* the stream thread's own REST client */
+	char listen_key[256];  /* Binance */
+	int64_t key_ms;        /* mono ms of last listenKey POST/PUT */
+	bool authed;           /* Bybit */
+	bool needs_auth;       /* healthy only once authed (Bybit) */
+	int64_t last_ping_ms;  /* mono */
 	int64_t last_rx_mono_ms;
 	int64_t opened_mono_ms;
-	uint64_t listenkey_posts;   /* counters for tests */
+	uint64_t listenkey_posts; /* counters for tests */
 	uint64_t listenkey_puts;
 	/* shared with readers */
 	pthread_mutex_t mu;
@@ -98,13 +98,16 @@ struct xch_stream {
 };
 
 struct xch_priv {
-	struct xch_http *http;      /* engine thread */
+	struct xch_http *http; /* engine thread */
 	bool clock_synced;
-	struct xch_stream *stream;  /* NULL until stream_start */
+	struct xch_stream *stream; /* NULL until stream_start */
 	struct xch_stream_tuning tune;
 };
 
-static inline struct xch_priv *xch_priv_of(struct xch *x) { return (struct xch_priv *)x->priv; }
+static inline struct xch_priv *xch_priv_of(struct xch *x)
+{
+	return (struct xch_priv *)x->priv;
+}
 
 /* Adapter constructors (binance.c, bybit.c). */
 struct xch *bn_new(const struct xch_config *cfg, struct xch_err *err);

@@ -21,8 +21,7 @@
 
 #define COMP "xch-stream"
 
-void
-xch_stream_tuning_default(struct xch_stream_tuning *t)
+void xch_stream_tuning_default(struct xch_stream_tuning *t)
 {
 	t->backoff_min_ms = 250;
 	t->backoff_max_ms = 30000;
@@ -34,14 +33,12 @@ xch_stream_tuning_default(struct xch_stream_tuning *t)
 	t->max_msg = XCH_CAP_WS_MSG;
 }
 
-void
-xch_stream_tune(struct xch *x, const struct xch_stream_tuning *t)
+void xch_stream_tune(struct xch *x, const struct xch_stream_tuning *t)
 {
 	xch_priv_of(x)->tune = *t;
 }
 
-static void *
-plain_realloc(void *p, size_t n, const char *reason)
+static void *plain_realloc(void *p, size_t n, const char *reason)
 {
 	(void)reason;
 	if (n == 0) {
@@ -52,8 +49,7 @@ plain_realloc(void *p, size_t n, const char *reason)
 }
 
 static pthread_once_t lws_once = PTHREAD_ONCE_INIT;
-static void
-lws_global_setup(void)
+static void lws_global_setup(void)
 {
 	/* lws' default allocator updates a global counter without a lock,
 	 * which races between contexts in two threads (docs/style.md L2). */
@@ -61,27 +57,23 @@ lws_global_setup(void)
 	lws_set_log_level(LLL_ERR, NULL);
 }
 
-void
-xch_stream_lock(struct xch_stream *s)
+void xch_stream_lock(struct xch_stream *s)
 {
 	pthread_mutex_lock(&s->mu);
 }
 
-void
-xch_stream_unlock(struct xch_stream *s)
+void xch_stream_unlock(struct xch_stream *s)
 {
 	pthread_mutex_unlock(&s->mu);
 }
 
-void
-xch_stream_event(struct xch_stream *s, const char *symbol, int64_t recv_ns)
+void xch_stream_event(struct xch_stream *s, const char *symbol, int64_t recv_ns)
 {
 	if (s->x->cfg.on_event)
 		s->x->cfg.on_event(s->x->cfg.on_event_ud, symbol ? symbol : "", recv_ns);
 }
 
-void
-xch_stream_send(struct xch_stream *s, char *msg)
+void xch_stream_send(struct xch_stream *s, char *msg)
 {
 	if (s->noutq >= XCH_OUTQ_MAX) {
 		log_warn(COMP, "account=%s outbound queue full, dropping oldest", s->x->cfg.account);
@@ -94,8 +86,7 @@ xch_stream_send(struct xch_stream *s, char *msg)
 		lws_callback_on_writable(s->wsi);
 }
 
-void
-xch_stream_drop(struct xch_stream *s)
+void xch_stream_drop(struct xch_stream *s)
 {
 	if (s->wsi && s->conn_active) {
 		s->close_req = true;
@@ -103,8 +94,7 @@ xch_stream_drop(struct xch_stream *s)
 	}
 }
 
-void
-xch_stream_ws_ping(struct xch_stream *s)
+void xch_stream_ws_ping(struct xch_stream *s)
 {
 	if (s->wsi && s->established) {
 		s->ws_ping_pending = true;
@@ -114,8 +104,7 @@ xch_stream_ws_ping(struct xch_stream *s)
 
 static void connect_cb(lws_sorted_usec_list_t *sul);
 
-static void
-set_state(struct xch_stream *s, enum rec_stream_state st)
+static void set_state(struct xch_stream *s, enum rec_stream_state st)
 {
 	pthread_mutex_lock(&s->mu);
 	s->cache->state = st;
@@ -124,8 +113,7 @@ set_state(struct xch_stream *s, enum rec_stream_state st)
 	pthread_mutex_unlock(&s->mu);
 }
 
-static void
-schedule_retry(struct xch_stream *s)
+static void schedule_retry(struct xch_stream *s)
 {
 	if (atomic_load(&s->stop))
 		return;
@@ -144,8 +132,7 @@ schedule_retry(struct xch_stream *s)
 	lws_sul_schedule(s->ctx, 0, &s->sul_connect, connect_cb, (lws_usec_t)d * LWS_US_PER_MS);
 }
 
-static void
-conn_lost(struct xch_stream *s, const char *why)
+static void conn_lost(struct xch_stream *s, const char *why)
 {
 	if (!s->conn_active)
 		return;
@@ -162,8 +149,7 @@ conn_lost(struct xch_stream *s, const char *why)
 	schedule_retry(s);
 }
 
-static void
-connect_cb(lws_sorted_usec_list_t *sul)
+static void connect_cb(lws_sorted_usec_list_t *sul)
 {
 	struct xch_stream *s = lws_container_of(sul, struct xch_stream, sul_connect);
 	char url[sizeof s->conn_work];
@@ -215,16 +201,15 @@ connect_cb(lws_sorted_usec_list_t *sul)
 		s->wsi = w;
 }
 
-static void
-tick_cb(lws_sorted_usec_list_t *sul)
+static void tick_cb(lws_sorted_usec_list_t *sul)
 {
 	struct xch_stream *s = lws_container_of(sul, struct xch_stream, sul_tick);
 	if (atomic_load(&s->stop))
 		return;
 	int64_t now = wd_mono_ms();
 	if (s->established && s->tune.stale_ms > 0 && now - s->last_rx_mono_ms > s->tune.stale_ms) {
-		log_warn(COMP, "account=%s stream silent for %" PRId64 " ms, reconnecting",
-			 s->x->cfg.account, now - s->last_rx_mono_ms);
+		log_warn(COMP, "account=%s stream silent for %" PRId64 " ms, reconnecting", s->x->cfg.account,
+			 now - s->last_rx_mono_ms);
 		s->last_rx_mono_ms = now;
 		xch_stream_drop(s);
 	}
@@ -237,8 +222,7 @@ tick_cb(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(s->ctx, 0, &s->sul_tick, tick_cb, (lws_usec_t)s->tune.tick_ms * LWS_US_PER_MS);
 }
 
-static void
-deliver(struct xch_stream *s)
+static void deliver(struct xch_stream *s)
 {
 	int64_t recv_ns = wd_mono_ns();
 	s->last_rx_mono_ms = recv_ns / 1000000;
@@ -250,8 +234,7 @@ deliver(struct xch_stream *s)
 	s->rxlen = 0;
 }
 
-static int
-ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
 	struct lws_context *ctx = lws_get_context(wsi);
 	struct xch_stream *s = ctx ? lws_context_user(ctx) : NULL;
@@ -347,8 +330,7 @@ ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
 		break;
 	}
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		log_info(COMP, "account=%s stream connect failed: %s", s->x->cfg.account,
-			 in ? (const char *)in : "?");
+		log_info(COMP, "account=%s stream connect failed: %s", s->x->cfg.account, in ? (const char *)in : "?");
 		conn_lost(s, "connect error");
 		break;
 	case LWS_CALLBACK_CLIENT_CLOSED:
@@ -359,19 +341,15 @@ ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, s
 		if (wsi == s->wsi)
 			conn_lost(s, "destroyed");
 		break;
-	default:
-		break;
+	default: break;
 	}
 	return 0;
 }
 
-static const struct lws_protocols protocols[] = {
-	{ "vigil-xch", ws_cb, 0, 65536, 0, NULL, 0 },
-	{ NULL, NULL, 0, 0, 0, NULL, 0 }
-};
+static const struct lws_protocols protocols[] = { { "vigil-xch", ws_cb, 0, 65536, 0, NULL, 0 },
+						  { NULL, NULL, 0, 0, 0, NULL, 0 } };
 
-static void *
-thread_main(void *arg)
+static void *thread_main(void *arg)
 {
 	struct xch_stream *s = arg;
 	lws_sul_schedule(s->ctx, 0, &s->sul_connect, connect_cb, 1);
@@ -382,8 +360,7 @@ thread_main(void *arg)
 	return NULL;
 }
 
-static void
-stream_free(struct xch_stream *s)
+static void stream_free(struct xch_stream *s)
 {
 	for (size_t i = 0; i < s->noutq; i++)
 		free(s->outq[i]);
@@ -394,8 +371,7 @@ stream_free(struct xch_stream *s)
 	free(s);
 }
 
-int
-xch_stream_start(struct xch *x, const struct xch_stream_proto *proto, struct xch_err *err)
+int xch_stream_start(struct xch *x, const struct xch_stream_proto *proto, struct xch_err *err)
 {
 	struct xch_priv *p = xch_priv_of(x);
 	if (p->stream)
@@ -447,8 +423,7 @@ xch_stream_start(struct xch *x, const struct xch_stream_proto *proto, struct xch
 	return XCH_OK;
 }
 
-void
-xch_stream_stop(struct xch *x)
+void xch_stream_stop(struct xch *x)
 {
 	struct xch_priv *p = xch_priv_of(x);
 	if (!p || !p->stream)

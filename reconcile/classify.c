@@ -172,8 +172,13 @@ static void fill_views(struct ctx *c, struct rec_finding *f, const struct sym_en
 		detail_add(f, "db=no live row");
 	else
 		detail_add(f, "db=%s %s %.10g", row->status, rec_side_name(row->side), row->qty);
-	detail_add(f, "; believed %s from %s", mg->state == REC_VIEW_OPEN ? "open" : mg->state == REC_VIEW_FLAT ? "flat" : "unknown",
-		   mg->from == REC_SRC_STREAM ? "stream" : mg->from == REC_SRC_REST ? "rest" : "nothing");
+	detail_add(f, "; believed %s from %s",
+		   mg->state == REC_VIEW_OPEN   ? "open"
+		   : mg->state == REC_VIEW_FLAT ? "flat"
+						: "unknown",
+		   mg->from == REC_SRC_STREAM ? "stream"
+		   : mg->from == REC_SRC_REST ? "rest"
+					      : "nothing");
 	if (mg->rest_disagrees)
 		detail_add(f, " (REST disagrees)");
 	detail_add(f, ". ");
@@ -338,7 +343,8 @@ static const struct rec_bot_row *pick_row(struct ctx *c, const struct sym_ent *e
 		if (pidx == REC_PIDX_SHORT && r->side == REC_SIDE_LONG)
 			continue;
 		if (!best || (r->side == exch_side && best->side != exch_side) ||
-		    (rec_bot_row_is_active(r) && !rec_bot_row_is_active(best) && (r->side == exch_side) == (best->side == exch_side)))
+		    (rec_bot_row_is_active(r) && !rec_bot_row_is_active(best) &&
+		     (r->side == exch_side) == (best->side == exch_side)))
 			best = r;
 	}
 	return best;
@@ -462,8 +468,8 @@ static void restart_conditions(struct ctx *c, const char *sym, enum rec_pos_idx 
 /* A finding about order o of an open position that must hold for
  * grace_order_ms (its clock keyed by the order); NULL while it waits. */
 static struct rec_finding *order_finding(struct ctx *c, char kind, enum rec_code code, struct sym_ent *e,
-					 enum rec_pos_idx pidx, const struct rec_merged *mg, const struct rec_bot_row *live,
-					 const struct rec_order *o)
+					 enum rec_pos_idx pidx, const struct rec_merged *mg,
+					 const struct rec_bot_row *live, const struct rec_order *o)
 {
 	char k[REC_KEY_MAX];
 	snprintf(k, sizeof k, "%c|%s|%d|%s", kind, e->sym, (int)pidx, o->id);
@@ -518,8 +524,9 @@ static void judge_open(struct ctx *c, struct sym_ent *e, enum rec_pos_idx pidx, 
 		f->repairable = repairable;
 		detail_add(f, "open on the exchange with no live bot row past grace");
 	}
-	bool mism = act && ((act->side != REC_SIDE_UNKNOWN && mg->pos.side != REC_SIDE_UNKNOWN && act->side != mg->pos.side) ||
-			    !same_size(act->qty, mg->pos.size));
+	bool mism = act &&
+		    ((act->side != REC_SIDE_UNKNOWN && mg->pos.side != REC_SIDE_UNKNOWN && act->side != mg->pos.side) ||
+		     !same_size(act->qty, mg->pos.size));
 	if (s->bot_ok && mism && held(c, REC_COND_MISMATCH, e->sym, pidx, first, p->grace_open_ms)) {
 		if (act->side != REC_SIDE_UNKNOWN && mg->pos.side != REC_SIDE_UNKNOWN && act->side != mg->pos.side) {
 			struct rec_finding *f = add_finding(c, REC_SIDE_MISMATCH, e->sym, pidx);
@@ -543,8 +550,8 @@ static void judge_open(struct ctx *c, struct sym_ent *e, enum rec_pos_idx pidx, 
 	if (pr.wrong && (f = order_finding(c, REC_COND_WRONG, REC_WRONG_SIDE_STOP, e, pidx, mg, live, pr.wrong))) {
 		f->stop_qty = pr.stop_qty;
 		f->repairable = repairable;
-		detail_add(f, "%zu reducing stop(s) on the %s side of a %s position (cannot close it), e.g. %s", pr.nwrong,
-			   rec_oside_name(pr.wrong->side), rec_side_name(mg->pos.side), pr.wrong->id);
+		detail_add(f, "%zu reducing stop(s) on the %s side of a %s position (cannot close it), e.g. %s",
+			   pr.nwrong, rec_oside_name(pr.wrong->side), rec_side_name(mg->pos.side), pr.wrong->id);
 	}
 	bool covered = rec_protection_covers(&pr, mg->pos.size);
 	if (orphan_i != SIZE_MAX) {
@@ -560,15 +567,17 @@ static void judge_open(struct ctx *c, struct sym_ent *e, enum rec_pos_idx pidx, 
 		fill_views(c, f, e, pi, mg, live);
 		f->stop_qty = pr.stop_qty;
 		f->repairable = repairable;
-		detail_add(f, "no stop covers %.10g on the %s side (covering %.10g", mg->pos.size, rec_oside_name(closing),
-			   pr.stop_qty);
+		detail_add(f, "no stop covers %.10g on the %s side (covering %.10g", mg->pos.size,
+			   rec_oside_name(closing), pr.stop_qty);
 		if (pr.nunknown_side)
 			detail_add(f, "; %zu stop(s) with unknown side ignored", pr.nunknown_side);
 		if (pr.nlingering)
 			detail_add(f, "; %zu stuck TRIGGERING", pr.nlingering);
 		if (pr.ninactive)
-			detail_add(f, "; %zu stop(s) protecting nothing now (trailing not activated / trigger past the mark)",
-				   pr.ninactive);
+			detail_add(
+				f,
+				"; %zu stop(s) protecting nothing now (trailing not activated / trigger past the mark)",
+				pr.ninactive);
 		if (pr.ntp)
 			detail_add(f, "; %zu take-profit(s) ignored", pr.ntp);
 		detail_add(f, ")");
@@ -692,7 +701,8 @@ static void judge_symbol(struct ctx *c, struct sym_ent *e)
 			int64_t first = rec_mem_cond(c->m, k, e->sym, REC_COND_LAG, 0, NULL);
 			if (rec_rule_rest_lag_expired(first, s->now_ms, c->p)) {
 				struct rec_finding *f = add_finding(c, REC_REST_GLITCH, e->sym, pidx);
-				fill_views(c, f, e, pi, mg, s->bot_ok ? pick_row(c, e, pidx, mg->pos.side, false) : NULL);
+				fill_views(c, f, e, pi, mg,
+					   s->bot_ok ? pick_row(c, e, pidx, mg->pos.side, false) : NULL);
 				f->repairable = false; /* never repaired on (rule 2) */
 				detail_add(f, "REST disagrees with the stream for %lld ms",
 					   (long long)(s->now_ms - first));
@@ -747,7 +757,6 @@ static void judge_mode(struct ctx *c)
 		   c->p->hedge_mode ? "one-way" : "hedge");
 }
 
-
 static void judge_account(struct ctx *c)
 {
 	const struct rec_snapshot *s = c->s;
@@ -771,7 +780,10 @@ static void judge_account(struct ctx *c)
 		struct rec_finding *f = add_finding(c, REC_SOURCE_UNREACHABLE, "", REC_PIDX_BOTH);
 		size_t l = strlen(f->key);
 		snprintf(f->key + l, sizeof f->key - l, ":%s", part[i]);
-		detail_add(f, "%s unreachable: %s", i == 0 ? "REST positions" : i == 1 ? "REST open orders" : "bot database",
+		detail_add(f, "%s unreachable: %s",
+			   i == 0   ? "REST positions"
+			   : i == 1 ? "REST open orders"
+				    : "bot database",
 			   err[i][0] ? err[i] : "no answer");
 	}
 	if (s->clock_known && llabs(s->clock_offset_ms) > p->clock_skew_limit_ms) {
@@ -807,22 +819,14 @@ static bool evaluable(void *ud, char kind, enum rec_code code, const char *symbo
 		switch (code) {
 		case REC_STREAM_DOWN:
 		case REC_STREAM_STALE:
-		case REC_SOURCE_UNREACHABLE:
-			return true;
-		case REC_CLOCK_SKEW:
-			return s->clock_known;
-		case REC_REST_GLITCH:
-			kind = REC_COND_LAG;
-			break;
+		case REC_SOURCE_UNREACHABLE: return true;
+		case REC_CLOCK_SKEW: return s->clock_known;
+		case REC_REST_GLITCH: kind = REC_COND_LAG; break;
 		case REC_ORPHAN_POSITION:
 		case REC_PHANTOM_POSITION:
 		case REC_SIZE_MISMATCH:
-		case REC_SIDE_MISMATCH:
-			kind = REC_COND_PHANTOM;
-			break;
-		case REC_UNKNOWN_SIDE:
-			kind = REC_COND_POS;
-			break;
+		case REC_SIDE_MISMATCH: kind = REC_COND_PHANTOM; break;
+		case REC_UNKNOWN_SIDE: kind = REC_COND_POS; break;
 		default:
 			kind = REC_COND_ORPHAN_ORD; /* order-based */
 			break;
@@ -847,8 +851,7 @@ static bool evaluable(void *ud, char kind, enum rec_code code, const char *symbo
 		if (!s->orders_ok)
 			return false;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	if (!symbol[0])
 		return true;

@@ -21,10 +21,10 @@ enum rec_action_kind {
 };
 
 enum rec_outcome {
-	REC_OUT_PENDING = 0,   /* intent written, outcome not yet */
-	REC_OUT_DONE,          /* sent and verified */
-	REC_OUT_FAILED,        /* refused or could not be verified */
-	REC_OUT_SKIPPED,       /* nothing sent (dry run, already done, aborted) */
+	REC_OUT_PENDING = 0, /* intent written, outcome not yet */
+	REC_OUT_DONE,        /* sent and verified */
+	REC_OUT_FAILED,      /* refused or could not be verified */
+	REC_OUT_SKIPPED,     /* nothing sent (dry run, already done, aborted) */
 	/* sent, but no answer says what happened (timeout, 5xx, a lost or
 	 * unreadable answer) and the lookups within the verification budget
 	 * did not tell: resolved by client id before anything new is sent */
@@ -32,19 +32,19 @@ enum rec_outcome {
 };
 
 struct rec_action {
-	int64_t id;                   /* journal id, set by intent() */
+	int64_t id; /* journal id, set by intent() */
 	enum rec_action_kind kind;
 	char account[REC_ACCT_MAX];
 	enum rec_exchange exchange;
 	char symbol[REC_SYM_MAX];
-	enum rec_side position_side;  /* of the position concerned (from the exchange) */
+	enum rec_side position_side; /* of the position concerned (from the exchange) */
 	enum rec_pos_idx pidx;
-	enum rec_oside order_side;    /* derived from position_side, never from an order */
-	double qty;                   /* 0 with close_position */
+	enum rec_oside order_side; /* derived from position_side, never from an order */
+	double qty;                /* 0 with close_position */
 	bool close_position;
 	double trigger_price;
-	char client_id[REC_ID_MAX];   /* vgl-... idempotency key */
-	char order_id[REC_ID_MAX];    /* cancel target, or the exchange id once known */
+	char client_id[REC_ID_MAX]; /* vgl-... idempotency key */
+	char order_id[REC_ID_MAX];  /* cancel target, or the exchange id once known */
 	bool order_is_algo;
 	char finding_key[REC_KEY_MAX];
 	char reason[256];
@@ -63,12 +63,10 @@ struct rec_journal_ops {
 	/* Records a, assigns a->id. Must be durable before returning 0. */
 	int (*intent)(struct rec_journal *j, struct rec_action *a);
 	/* Records the outcome of action id. */
-	int (*outcome)(struct rec_journal *j, int64_t id, enum rec_outcome o, const char *order_id,
-		       const char *detail);
+	int (*outcome)(struct rec_journal *j, int64_t id, enum rec_outcome o, const char *order_id, const char *detail);
 	/* Unfinished intents (outcome PENDING or UNKNOWN) of an account, oldest first;
 	 * malloc'd array owned by the caller. */
-	int (*unfinished)(struct rec_journal *j, const char *account, struct rec_action **out,
-			  size_t *n);
+	int (*unfinished)(struct rec_journal *j, const char *account, struct rec_action **out, size_t *n);
 	void (*destroy)(struct rec_journal *j);
 };
 

@@ -11,12 +11,15 @@ struct jm {
 	struct rec_action *a;
 	size_t n, cap;
 	int fail_next;
-	int fail_list;      /* the next n unfinished() calls fail */
+	int fail_list; /* the next n unfinished() calls fail */
 	int64_t (*now_ms)(void *ud);
 	void *ud;
 };
 
-static int64_t jm_now(struct jm *m) { return m->now_ms ? m->now_ms(m->ud) : 0; }
+static int64_t jm_now(struct jm *m)
+{
+	return m->now_ms ? m->now_ms(m->ud) : 0;
+}
 
 static int jm_intent(struct rec_journal *j, struct rec_action *a)
 {
@@ -38,8 +41,7 @@ static int jm_intent(struct rec_journal *j, struct rec_action *a)
 	return 0;
 }
 
-static int jm_outcome(struct rec_journal *j, int64_t id, enum rec_outcome o, const char *order_id,
-		      const char *detail)
+static int jm_outcome(struct rec_journal *j, int64_t id, enum rec_outcome o, const char *order_id, const char *detail)
 {
 	struct jm *m = j->priv;
 	if (id < 1 || (size_t)id > m->n)
@@ -53,8 +55,7 @@ static int jm_outcome(struct rec_journal *j, int64_t id, enum rec_outcome o, con
 	return 0;
 }
 
-static int jm_unfinished(struct rec_journal *j, const char *account, struct rec_action **out,
-			 size_t *n)
+static int jm_unfinished(struct rec_journal *j, const char *account, struct rec_action **out, size_t *n)
 {
 	struct jm *m = j->priv;
 	*out = NULL;

@@ -15,17 +15,17 @@ struct rec_entry {
 	char kind;
 	int64_t first_ms, last_ms;
 	uint64_t gen;
-	struct rec_finding *f;      /* kind REC_COND_FINDING only (owned) */
+	struct rec_finding *f; /* kind REC_COND_FINDING only (owned) */
 };
 
 struct rec_memory {
 	uint64_t gen;
 	int64_t now_ms;
-	int64_t prev_now_ms;        /* the audit before this one; 0 = none */
+	int64_t prev_now_ms; /* the audit before this one; 0 = none */
 	struct rec_entry *e;
 	size_t n, cap;
-	size_t *slot;               /* index + 1, 0 = empty */
-	size_t nslot;               /* power of two */
+	size_t *slot; /* index + 1, 0 = empty */
+	size_t nslot; /* power of two */
 	struct rec_finding *resolved;
 	size_t nresolved;
 	size_t nopen;

@@ -78,6 +78,6 @@ enum rec_oside rec_closing_side(enum rec_side s)
 
 void rec_finding_make_key(struct rec_finding *f)
 {
-	snprintf(f->key, sizeof f->key, "%s:%s:%s:%s", f->account, rec_exchange_name(f->exchange),
-		 f->symbol, rec_code_name(f->code));
+	snprintf(f->key, sizeof f->key, "%s:%s:%s:%s", f->account, rec_exchange_name(f->exchange), f->symbol,
+		 rec_code_name(f->code));
 }

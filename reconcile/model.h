@@ -36,18 +36,18 @@ enum rec_pos_idx { REC_PIDX_BOTH = 0, REC_PIDX_LONG = 1, REC_PIDX_SHORT = 2 };
 enum rec_source { REC_SRC_STREAM = 1, REC_SRC_REST = 2, REC_SRC_DB = 4, REC_SRC_ORDER = 8 };
 
 struct rec_position {
-	char symbol[REC_SYM_MAX];   /* exchange symbol, e.g. BTCUSDT */
-	enum rec_side side;         /* LONG/SHORT; UNKNOWN if size 0 or unreadable */
-	double size;                /* >= 0; 0 means flat */
-	double entry_price;         /* 0 = unknown */
-	double mark_price;          /* 0 = unknown */
-	enum rec_pos_idx pidx;      /* hedge-mode position side, BOTH in one-way */
-	double stop_loss;           /* Bybit position-attached stopLoss; 0 = none */
-	double take_profit;         /* Bybit position-attached takeProfit; 0 = none */
-	int64_t update_ms;          /* exchange's update/event time; 0 = unknown */
-	int64_t seq;                /* exchange sequence (Bybit seq), 0 = none */
-	int64_t seen_ms;            /* when vigil received it */
-	unsigned sources;           /* enum rec_source bits */
+	char symbol[REC_SYM_MAX]; /* exchange symbol, e.g. BTCUSDT */
+	enum rec_side side;       /* LONG/SHORT; UNKNOWN if size 0 or unreadable */
+	double size;              /* >= 0; 0 means flat */
+	double entry_price;       /* 0 = unknown */
+	double mark_price;        /* 0 = unknown */
+	enum rec_pos_idx pidx;    /* hedge-mode position side, BOTH in one-way */
+	double stop_loss;         /* Bybit position-attached stopLoss; 0 = none */
+	double take_profit;       /* Bybit position-attached takeProfit; 0 = none */
+	int64_t update_ms;        /* exchange's update/event time; 0 = unknown */
+	int64_t seq;              /* exchange sequence (Bybit seq), 0 = none */
+	int64_t seen_ms;          /* when vigil received it */
+	unsigned sources;         /* enum rec_source bits */
 	/* Stream cache only: when the stream saw this position open after
 	 * reporting it flat or on the other side (vigil's clock): the start
 	 * of this incarnation. 0 = no such transition seen. */
@@ -56,20 +56,20 @@ struct rec_position {
 
 enum rec_order_status {
 	REC_OST_UNKNOWN = 0,
-	REC_OST_NEW,          /* resting (regular) or untriggered (conditional) */
+	REC_OST_NEW, /* resting (regular) or untriggered (conditional) */
 	REC_OST_PARTIAL,
 	REC_OST_FILLED,
 	REC_OST_CANCELED,
 	REC_OST_REJECTED,
 	REC_OST_EXPIRED,
-	REC_OST_TRIGGERING,   /* Binance algo TRIGGERING; treat lingering as unprotected */
+	REC_OST_TRIGGERING, /* Binance algo TRIGGERING; treat lingering as unprotected */
 	REC_OST_TRIGGERED,
 };
 
 /* What a conditional order does when it fires. */
 enum rec_order_kind {
-	REC_OK_REGULAR = 0,   /* limit/market in the matching engine */
-	REC_OK_STOP_LOSS,     /* STOP_MARKET / STOP / Bybit StopLoss, PartialStopLoss */
+	REC_OK_REGULAR = 0, /* limit/market in the matching engine */
+	REC_OK_STOP_LOSS,   /* STOP_MARKET / STOP / Bybit StopLoss, PartialStopLoss */
 	REC_OK_TAKE_PROFIT,
 	REC_OK_TRAILING,
 	REC_OK_OTHER,
@@ -98,16 +98,16 @@ struct rec_order {
 	char symbol[REC_SYM_MAX];
 	enum rec_oside side;
 	enum rec_order_kind kind;
-	char type[32];              /* exchange's type string, for humans */
-	bool conditional;           /* has a trigger (stop / TP / algo) */
+	char type[32];    /* exchange's type string, for humans */
+	bool conditional; /* has a trigger (stop / TP / algo) */
 	bool reduce_only;
-	bool close_position;        /* Binance closePosition=true, Bybit position stop */
-	bool is_algo;               /* Binance Algo Service order (cancel via algo API) */
-	bool position_attached;     /* synthesized from a Bybit position's stopLoss */
+	bool close_position;    /* Binance closePosition=true, Bybit position stop */
+	bool is_algo;           /* Binance Algo Service order (cancel via algo API) */
+	bool position_attached; /* synthesized from a Bybit position's stopLoss */
 	enum rec_pos_idx pidx;
-	double trigger_price;       /* 0 = none */
-	double price;               /* limit price; 0 = market */
-	double qty;                 /* 0 with close_position = whole position */
+	double trigger_price; /* 0 = none */
+	double price;         /* limit price; 0 = market */
+	double qty;           /* 0 with close_position = whole position */
 	double filled;
 	enum rec_order_status status;
 	int64_t created_ms;
@@ -115,22 +115,22 @@ struct rec_order {
 	unsigned sources;
 	/* Appended (issue 14). */
 	enum rec_trig_dir trigger_dir; /* UNKNOWN = the exchange did not say */
-	bool close_on_trigger;      /* Bybit closeOnTrigger: reduces, may cancel others */
-	double activate_price;      /* trailing: activation price; 0 = none given */
-	enum rec_tri activated;     /* trailing: Binance ALGO_UPDATE "ia"; UNKNOWN = not said */
-	char settle[8];             /* Bybit settle coin of the listing ("" = default) */
+	bool close_on_trigger;         /* Bybit closeOnTrigger: reduces, may cancel others */
+	double activate_price;         /* trailing: activation price; 0 = none given */
+	enum rec_tri activated;        /* trailing: Binance ALGO_UPDATE "ia"; UNKNOWN = not said */
+	char settle[8];                /* Bybit settle coin of the listing ("" = default) */
 };
 
 /* One row of the bot's database, as the configured query returns it.
  * The bot's belief only: never a source of an order's size or side. */
 struct rec_bot_row {
-	char symbol[REC_SYM_MAX];   /* as the bot stores it (may be BTC/USDT:USDT) */
+	char symbol[REC_SYM_MAX]; /* as the bot stores it (may be BTC/USDT:USDT) */
 	char exchange[24];
 	enum rec_side side;
 	double qty;
 	double entry_price;
-	char status[24];            /* e.g. "active" */
-	int64_t opened_ms;          /* 0 = unknown */
+	char status[24];   /* e.g. "active" */
+	int64_t opened_ms; /* 0 = unknown */
 };
 
 /* The private stream's view of one account, kept by the stream thread for
@@ -144,14 +144,14 @@ enum rec_stream_state { REC_SS_DOWN = 0, REC_SS_CONNECTING, REC_SS_UP };
 
 struct rec_stream_cache {
 	enum rec_stream_state state;
-	int64_t connected_ms;       /* when the current connection came up */
-	int64_t last_msg_ms;        /* last message of any kind (incl. pong) */
-	int64_t last_event_ms;      /* last account/order event */
+	int64_t connected_ms;  /* when the current connection came up */
+	int64_t last_msg_ms;   /* last message of any kind (incl. pong) */
+	int64_t last_event_ms; /* last account/order event */
 	uint64_t reconnects;
 	size_t npos;
 	struct rec_position pos[REC_STREAM_MAX_POS]; /* size 0 = reported flat */
 	size_t nord;
-	struct rec_order ord[REC_STREAM_MAX_ORD];    /* latest state per order id */
+	struct rec_order ord[REC_STREAM_MAX_ORD]; /* latest state per order id */
 };
 
 /* Rule 6 (SKLUSDT; the list of rules is reconcile/rules.h), model_stream.c:
@@ -163,7 +163,7 @@ int rec_stream_apply_position(struct rec_stream_cache *c, const struct rec_posit
 int rec_stream_apply_order(struct rec_stream_cache *c, const struct rec_order *ord);
 /* Latest entry for (symbol, pidx) or NULL. */
 const struct rec_position *rec_stream_find_position(const struct rec_stream_cache *c, const char *symbol,
-						     enum rec_pos_idx pidx);
+						    enum rec_pos_idx pidx);
 const struct rec_order *rec_stream_find_order(const struct rec_stream_cache *c, const char *id, bool is_algo);
 
 /* ---- findings ---- */
@@ -189,16 +189,16 @@ enum rec_code {
 	REC_REPAIR_FAILED,
 	REC_CLOSE_UNVERIFIED,
 	REC_UNKNOWN_SIDE,
-	REC_CONFIG_DRIFT,           /* exchange position mode differs from config */
-	REC_OUTCOME_UNKNOWN,        /* an action was sent and no answer says what happened */
-	REC_JOURNAL_UNREADABLE,     /* unfinished intents cannot be listed: nothing is sent */
-	REC_RATE_LIMITED,           /* the exchange limited / banned the IP: nothing is sent */
+	REC_CONFIG_DRIFT,       /* exchange position mode differs from config */
+	REC_OUTCOME_UNKNOWN,    /* an action was sent and no answer says what happened */
+	REC_JOURNAL_UNREADABLE, /* unfinished intents cannot be listed: nothing is sent */
+	REC_RATE_LIMITED,       /* the exchange limited / banned the IP: nothing is sent */
 	REC_CODE_COUNT
 };
 
 /* What one source said about a symbol. */
 struct rec_view {
-	bool present;               /* the source answered and listed it */
+	bool present; /* the source answered and listed it */
 	enum rec_side side;
 	double size;
 };
@@ -208,8 +208,8 @@ struct rec_finding {
 	enum rec_severity severity;
 	char account[REC_ACCT_MAX];
 	enum rec_exchange exchange;
-	char symbol[REC_SYM_MAX];   /* "" for account-level findings */
-	char key[REC_KEY_MAX];      /* account:exchange:symbol:CODE */
+	char symbol[REC_SYM_MAX]; /* "" for account-level findings */
+	char key[REC_KEY_MAX];    /* account:exchange:symbol:CODE */
 	struct rec_view stream, rest, db;
 	/* The position as the exchange confirms it (never from the DB): what a
 	 * repair may act on. side UNKNOWN = nothing may be sent. */
@@ -221,9 +221,9 @@ struct rec_finding {
 	/* The order concerned (WRONG_SIDE_STOP, ORPHAN_ORDER, DUPLICATE_STOP...). */
 	char order_id[REC_ID_MAX];
 	bool order_is_algo;
-	double stop_qty;            /* total covering stop quantity found */
-	bool repairable;            /* false when derived from a REST glitch etc. */
-	char detail[REC_DETAIL_MAX];/* human text: what each source said */
+	double stop_qty;             /* total covering stop quantity found */
+	bool repairable;             /* false when derived from a REST glitch etc. */
+	char detail[REC_DETAIL_MAX]; /* human text: what each source said */
 	int64_t first_seen_ms;
 	int64_t last_seen_ms;
 };
@@ -232,8 +232,8 @@ const char *rec_code_name(enum rec_code c);
 enum rec_severity rec_code_default_severity(enum rec_code c);
 int rec_code_parse(const char *name, enum rec_code *out); /* 0 ok */
 const char *rec_severity_name(enum rec_severity s);
-const char *rec_side_name(enum rec_side s);     /* LONG/SHORT/UNKNOWN */
-const char *rec_oside_name(enum rec_oside s);   /* BUY/SELL/UNKNOWN */
+const char *rec_side_name(enum rec_side s);   /* LONG/SHORT/UNKNOWN */
+const char *rec_oside_name(enum rec_oside s); /* BUY/SELL/UNKNOWN */
 const char *rec_exchange_name(enum rec_exchange e);
 /* The order side that closes a position of side s; UNKNOWN for UNKNOWN. */
 enum rec_oside rec_closing_side(enum rec_side s);

@@ -18,7 +18,7 @@ static int newer(int64_t aseq, int64_t ams, int64_t bseq, int64_t bms)
 }
 
 const struct rec_position *rec_stream_find_position(const struct rec_stream_cache *c, const char *symbol,
-						     enum rec_pos_idx pidx)
+						    enum rec_pos_idx pidx)
 {
 	if (!c || !symbol)
 		return NULL;
@@ -50,7 +50,7 @@ int rec_stream_apply_position(struct rec_stream_cache *c, const struct rec_posit
 		 * its grace must not inherit the earlier one's clock (SKLUSDT) */
 		int64_t opened = cur->size > 0 ? cur->opened_ms : 0;
 		if (pos->size > 0 && (cur->size <= 0 || (cur->side != pos->side && cur->side != REC_SIDE_UNKNOWN &&
-						     pos->side != REC_SIDE_UNKNOWN)))
+							 pos->side != REC_SIDE_UNKNOWN)))
 			opened = pos->seen_ms;
 		*cur = *pos;
 		cur->opened_ms = pos->size > 0 ? opened : 0;
@@ -86,10 +86,8 @@ static bool order_done(const struct rec_order *o)
 	case REC_OST_CANCELED:
 	case REC_OST_REJECTED:
 	case REC_OST_EXPIRED:
-	case REC_OST_TRIGGERED:
-		return true;
-	default:
-		return false;
+	case REC_OST_TRIGGERED: return true;
+	default: return false;
 	}
 }
 

@@ -84,9 +84,8 @@ static uint64_t fnv(uint64_t h, const char *s)
 	return h;
 }
 
-void rec_client_id(char *out, size_t n, enum rec_action_kind k, const char *account,
-		   enum rec_exchange ex, const char *symbol, enum rec_side side, int64_t epoch,
-		   int attempt)
+void rec_client_id(char *out, size_t n, enum rec_action_kind k, const char *account, enum rec_exchange ex,
+		   const char *symbol, enum rec_side side, int64_t epoch, int attempt)
 {
 	char ep[32];
 	snprintf(ep, sizeof ep, "%lld", (long long)epoch);
@@ -97,12 +96,10 @@ void rec_client_id(char *out, size_t n, enum rec_action_kind k, const char *acco
 	h = fnv(h, rec_side_name(side));
 	h = fnv(h, ep);
 	char kc = k == REC_ACT_PLACE_STOP ? 's' : k == REC_ACT_CLOSE_POSITION ? 'c' : 'x';
-	snprintf(out, n, "vgl-%c-%012llx-%d", kc, (unsigned long long)(h & 0xffffffffffffULL),
-		 attempt);
+	snprintf(out, n, "vgl-%c-%012llx-%d", kc, (unsigned long long)(h & 0xffffffffffffULL), attempt);
 }
 
-const struct xch_instrument *rec_find_instrument(const struct xch_instrument *ins, size_t n,
-						 const char *symbol)
+const struct xch_instrument *rec_find_instrument(const struct xch_instrument *ins, size_t n, const char *symbol)
 {
 	for (size_t i = 0; ins && i < n; i++)
 		if (strcmp(ins[i].symbol, symbol) == 0)
@@ -110,8 +107,8 @@ const struct xch_instrument *rec_find_instrument(const struct xch_instrument *in
 	return NULL;
 }
 
-void rec_raise(struct rec_finding *out, const struct rec_finding *about, enum rec_code code,
-	       int64_t now_ms, const char *fmt, ...)
+void rec_raise(struct rec_finding *out, const struct rec_finding *about, enum rec_code code, int64_t now_ms,
+	       const char *fmt, ...)
 {
 	memset(out, 0, sizeof *out);
 	snprintf(out->account, sizeof out->account, "%s", about->account);
@@ -151,8 +148,7 @@ struct pb {
 	bool drift; /* CONFIG_DRIFT among the findings: nothing is sent */
 };
 
-static struct rec_step *add(struct pb *b, enum rec_action_kind k, const struct rec_finding *f,
-			    enum rec_mode mode)
+static struct rec_step *add(struct pb *b, enum rec_action_kind k, const struct rec_finding *f, enum rec_mode mode)
 {
 	struct rec_plan *p = b->p;
 	if (p->n == b->cap) {
@@ -177,18 +173,16 @@ static struct rec_step *add(struct pb *b, enum rec_action_kind k, const struct r
 	return s;
 }
 
-static void raise_f(struct pb *b, const struct rec_finding *about, enum rec_code code,
-		    const char *why)
+static void raise_f(struct pb *b, const struct rec_finding *about, enum rec_code code, const char *why)
 {
 	struct rec_plan *p = b->p;
 	p->raised = xrealloc(p->raised, (p->nraised + 1) * sizeof *p->raised);
 	rec_raise(&p->raised[p->nraised++], about, code, b->now, "%s", why);
 }
 
-static void alert_only(struct pb *b, const struct rec_finding *f, enum rec_mode mode,
-		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void alert_only(struct pb *b, const struct rec_finding *f, enum rec_mode mode,
-		       const char *fmt, ...)
+static void alert_only(struct pb *b, const struct rec_finding *f, enum rec_mode mode, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void alert_only(struct pb *b, const struct rec_finding *f, enum rec_mode mode, const char *fmt, ...)
 {
 	struct rec_step *s = add(b, REC_ACT_ALERT_ONLY, f, mode);
 	s->a.order_side = REC_OSIDE_UNKNOWN;
@@ -198,43 +192,39 @@ static void alert_only(struct pb *b, const struct rec_finding *f, enum rec_mode 
 	va_end(ap);
 }
 
-static void plan_stop(struct pb *b, const struct rec_finding *f, enum rec_mode mode,
-		      const char *why)
+static void plan_stop(struct pb *b, const struct rec_finding *f, enum rec_mode mode, const char *why)
 {
 	const struct xch_instrument *in = rec_find_instrument(b->ins, b->nins, f->symbol);
 	const char *refname;
 	double ref = rec_policy_ref_price(b->pol, f->entry_price, f->mark_price, &refname);
 	struct rec_step *s = add(b, REC_ACT_PLACE_STOP, f, mode);
 	s->ref_price = ref;
-	s->a.trigger_price = rec_stop_price(f->pos_side, ref, b->pol->stop_loss_percent,
-					    in ? in->tick : 0);
+	s->a.trigger_price = rec_stop_price(f->pos_side, ref, b->pol->stop_loss_percent, in ? in->tick : 0);
 	if (f->pos_size > 0) {
 		s->a.qty = rec_round_qty(f->pos_size, in ? in->step : 0);
 	} else {
 		s->a.qty = 0;
 		s->a.close_position = true;
 	}
-	rec_client_id(s->a.client_id, sizeof s->a.client_id, REC_ACT_PLACE_STOP, b->pol->account,
-		      f->exchange, f->symbol, f->pos_side, f->first_seen_ms, 1);
-	snprintf(s->a.reason, sizeof s->a.reason, "%s: mode %s; stop %g%% off %s %g", why,
-		 rec_mode_name(mode), b->pol->stop_loss_percent, refname, ref);
+	rec_client_id(s->a.client_id, sizeof s->a.client_id, REC_ACT_PLACE_STOP, b->pol->account, f->exchange,
+		      f->symbol, f->pos_side, f->first_seen_ms, 1);
+	snprintf(s->a.reason, sizeof s->a.reason, "%s: mode %s; stop %g%% off %s %g", why, rec_mode_name(mode),
+		 b->pol->stop_loss_percent, refname, ref);
 }
 
-static void plan_close(struct pb *b, const struct rec_finding *f, enum rec_mode mode,
-		       const char *why)
+static void plan_close(struct pb *b, const struct rec_finding *f, enum rec_mode mode, const char *why)
 {
 	const struct xch_instrument *in = rec_find_instrument(b->ins, b->nins, f->symbol);
 	struct rec_step *s = add(b, REC_ACT_CLOSE_POSITION, f, mode);
 	s->a.qty = rec_round_qty(f->pos_size, in ? in->step : 0);
-	rec_client_id(s->a.client_id, sizeof s->a.client_id, REC_ACT_CLOSE_POSITION, b->pol->account,
-		      f->exchange, f->symbol, f->pos_side, f->first_seen_ms, 1);
+	rec_client_id(s->a.client_id, sizeof s->a.client_id, REC_ACT_CLOSE_POSITION, b->pol->account, f->exchange,
+		      f->symbol, f->pos_side, f->first_seen_ms, 1);
 	snprintf(s->a.reason, sizeof s->a.reason,
-		 "%s: mode full, orphan_action close; reduce-only market %s of the exchange-confirmed size",
-		 why, rec_oside_name(rec_closing_side(f->pos_side)));
+		 "%s: mode full, orphan_action close; reduce-only market %s of the exchange-confirmed size", why,
+		 rec_oside_name(rec_closing_side(f->pos_side)));
 }
 
-static void plan_cancel(struct pb *b, const struct rec_finding *f, enum rec_mode mode,
-			const char *why)
+static void plan_cancel(struct pb *b, const struct rec_finding *f, enum rec_mode mode, const char *why)
 {
 	struct rec_step *s = add(b, REC_ACT_CANCEL_ORDER, f, mode);
 	snprintf(s->a.order_id, sizeof s->a.order_id, "%s", f->order_id);
@@ -242,10 +232,9 @@ static void plan_cancel(struct pb *b, const struct rec_finding *f, enum rec_mode
 	s->a.order_side = REC_OSIDE_UNKNOWN; /* a cancel sends no side */
 	char tag[REC_SYM_MAX + REC_ID_MAX + 2];
 	snprintf(tag, sizeof tag, "%s/%s", f->symbol, f->order_id);
-	rec_client_id(s->a.client_id, sizeof s->a.client_id, REC_ACT_CANCEL_ORDER, b->pol->account,
-		      f->exchange, tag, f->pos_side, f->first_seen_ms, 1);
-	snprintf(s->a.reason, sizeof s->a.reason, "%s: mode full; cancel order %s", why,
-		 f->order_id);
+	rec_client_id(s->a.client_id, sizeof s->a.client_id, REC_ACT_CANCEL_ORDER, b->pol->account, f->exchange, tag,
+		      f->pos_side, f->first_seen_ms, 1);
+	snprintf(s->a.reason, sizeof s->a.reason, "%s: mode full; cancel order %s", why, f->order_id);
 }
 
 static bool needs_position(enum rec_code c)
@@ -268,8 +257,8 @@ static void plan_one(struct pb *b, const struct rec_finding *f)
 		return;
 	}
 	if (b->drift) {
-		alert_only(b, f, mode, "%s: the exchange's position mode differs from the config (CONFIG_DRIFT); alert only",
-			   why);
+		alert_only(b, f, mode,
+			   "%s: the exchange's position mode differs from the config (CONFIG_DRIFT); alert only", why);
 		return;
 	}
 	if (!f->repairable) {
@@ -286,14 +275,12 @@ static void plan_one(struct pb *b, const struct rec_finding *f)
 		if (mode == REC_MODE_FULL && b->pol->orphan_action == REC_ORPHAN_CLOSE)
 			plan_close(b, f, mode, why);
 		else if (f->stop_qty > 0 && f->stop_qty + 1e-12 >= f->pos_size)
-			alert_only(b, f, mode, "%s: mode %s; already covered by a stop; alert only",
-				   why, rec_mode_name(mode));
+			alert_only(b, f, mode, "%s: mode %s; already covered by a stop; alert only", why,
+				   rec_mode_name(mode));
 		else
 			plan_stop(b, f, mode, why);
 		return;
-	case REC_UNPROTECTED_POSITION:
-		plan_stop(b, f, mode, why);
-		return;
+	case REC_UNPROTECTED_POSITION: plan_stop(b, f, mode, why); return;
 	case REC_ORPHAN_ORDER:
 	case REC_DUPLICATE_STOP:
 	case REC_WRONG_SIDE_STOP:
@@ -303,9 +290,7 @@ static void plan_one(struct pb *b, const struct rec_finding *f)
 			alert_only(b, f, mode, "%s: mode %s does not cancel orders; alert only", why,
 				   rec_mode_name(mode));
 		return;
-	default:
-		alert_only(b, f, mode, "%s: no automatic repair for %s; alert only", why, code);
-		return;
+	default: alert_only(b, f, mode, "%s: no automatic repair for %s; alert only", why, code); return;
 	}
 }
 
@@ -333,8 +318,7 @@ static int step_cmp(const void *x, const void *y)
 
 static bool same_pos(const struct rec_step *a, const struct rec_step *b)
 {
-	return strcmp(a->a.symbol, b->a.symbol) == 0 && a->a.pidx == b->a.pidx &&
-	       a->a.exchange == b->a.exchange;
+	return strcmp(a->a.symbol, b->a.symbol) == 0 && a->a.pidx == b->a.pidx && a->a.exchange == b->a.exchange;
 }
 
 /* One stop per position; a close supersedes a stop; one cancel per order. */
@@ -363,8 +347,7 @@ static void dedupe(struct rec_plan *p)
 }
 
 int rec_plan_build(const struct rec_policy *pol, const struct rec_finding *f, size_t nf,
-		   const struct xch_instrument *ins, size_t nins, int64_t now_ms,
-		   struct rec_plan *out)
+		   const struct xch_instrument *ins, size_t nins, int64_t now_ms, struct rec_plan *out)
 {
 	memset(out, 0, sizeof *out);
 	struct pb b = { .p = out, .pol = pol, .ins = ins, .nins = nins, .now = now_ms };
@@ -390,12 +373,13 @@ char *rec_plan_format(const struct rec_plan *p)
 	size_t cap = 256 + (p->n + p->nraised) * 1024, len = 0;
 	char *s = xmalloc(cap);
 	s[0] = '\0';
-#define OUT(...) do { \
-		if (len < cap) { \
+#define OUT(...)                                                            \
+	do {                                                                \
+		if (len < cap) {                                            \
 			int k_ = snprintf(s + len, cap - len, __VA_ARGS__); \
-			if (k_ > 0) \
-				len += (size_t)k_; \
-		} \
+			if (k_ > 0)                                         \
+				len += (size_t)k_;                          \
+		}                                                           \
 	} while (0)
 	if (!p->n)
 		OUT("plan: nothing to do\n");
@@ -406,26 +390,21 @@ char *rec_plan_format(const struct rec_plan *p)
 		switch (a->kind) {
 		case REC_ACT_PLACE_STOP:
 			OUT(" %s stop trigger %.10g qty %s%.10g (position %s %.10g) client %s",
-			    rec_oside_name(a->order_side), a->trigger_price,
-			    a->close_position ? "close-position " : "", a->qty,
-			    rec_side_name(a->position_side), p->steps[i].pos_size, a->client_id);
+			    rec_oside_name(a->order_side), a->trigger_price, a->close_position ? "close-position " : "",
+			    a->qty, rec_side_name(a->position_side), p->steps[i].pos_size, a->client_id);
 			break;
 		case REC_ACT_CLOSE_POSITION:
-			OUT(" %s %.10g reduce-only market (position %s) client %s",
-			    rec_oside_name(a->order_side), a->qty, rec_side_name(a->position_side),
-			    a->client_id);
+			OUT(" %s %.10g reduce-only market (position %s) client %s", rec_oside_name(a->order_side),
+			    a->qty, rec_side_name(a->position_side), a->client_id);
 			break;
-		case REC_ACT_CANCEL_ORDER:
-			OUT(" order %s%s", a->order_id, a->order_is_algo ? " (algo)" : "");
-			break;
-		default:
-			break;
+		case REC_ACT_CANCEL_ORDER: OUT(" order %s%s", a->order_id, a->order_is_algo ? " (algo)" : ""); break;
+		default: break;
 		}
 		OUT("\n   why: %s\n", a->reason);
 	}
 	for (size_t i = 0; i < p->nraised; i++)
-		OUT("! %s %s %s: %s\n", rec_severity_name(p->raised[i].severity),
-		    rec_code_name(p->raised[i].code), p->raised[i].symbol, p->raised[i].detail);
+		OUT("! %s %s %s: %s\n", rec_severity_name(p->raised[i].severity), rec_code_name(p->raised[i].code),
+		    p->raised[i].symbol, p->raised[i].detail);
 #undef OUT
 	return s;
 }

@@ -35,8 +35,8 @@ enum rec_stop_ref { REC_STOPREF_ENTRY = 0, REC_STOPREF_MARK = 1 };
  * read of the account's configuration (the classifier's thresholds are
  * struct rec_params). The program fills it from its config. */
 struct rec_policy {
-	char account[REC_ACCT_MAX];    /* names the actions and their client ids */
-	enum rec_mode mode;            /* for every code without an override */
+	char account[REC_ACCT_MAX]; /* names the actions and their client ids */
+	enum rec_mode mode;         /* for every code without an override */
 	struct rec_mode_override {
 		enum rec_code code;
 		enum rec_mode mode;
@@ -44,7 +44,7 @@ struct rec_policy {
 	size_t noverrides;
 	enum rec_orphan_action orphan_action;
 	enum rec_stop_ref stop_ref;
-	double stop_loss_percent;      /* computed stops: this far off the reference */
+	double stop_loss_percent; /* computed stops: this far off the reference */
 };
 /* observe, close, entry, 2 %, no overrides (the documented config defaults). */
 void rec_policy_default(struct rec_policy *p);
@@ -57,12 +57,12 @@ double rec_policy_ref_price(const struct rec_policy *p, double entry, double mar
 const char *rec_mode_name(enum rec_mode m); /* observe / protect / full */
 
 struct rec_step {
-	struct rec_action a;       /* what to do; a.reason says why */
-	struct rec_finding f;      /* the finding that asked for it */
-	enum rec_mode mode;        /* mode in force for f's code */
-	double ref_price;          /* price the stop is computed from (0 = n/a) */
-	double pos_size;           /* exchange-confirmed size when planned */
-	bool trigger_given;        /* an operator's trigger (vigil repair sl): the
+	struct rec_action a;  /* what to do; a.reason says why */
+	struct rec_finding f; /* the finding that asked for it */
+	enum rec_mode mode;   /* mode in force for f's code */
+	double ref_price;     /* price the stop is computed from (0 = n/a) */
+	double pos_size;      /* exchange-confirmed size when planned */
+	bool trigger_given;   /* an operator's trigger (vigil repair sl): the
 				    * engine refuses it when the mark crossed it */
 };
 
@@ -76,8 +76,7 @@ struct rec_plan {
 /* Builds the plan for one account's findings. ins (may be NULL) gives tick
  * and step sizes for rounding. Returns 0. Free with rec_plan_free(). */
 int rec_plan_build(const struct rec_policy *pol, const struct rec_finding *f, size_t nf,
-		   const struct xch_instrument *ins, size_t nins, int64_t now_ms,
-		   struct rec_plan *out);
+		   const struct xch_instrument *ins, size_t nins, int64_t now_ms, struct rec_plan *out);
 void rec_plan_free(struct rec_plan *p);
 
 /* The plan as text, one numbered line per step (the dry run's output).
@@ -93,14 +92,12 @@ double rec_round_qty(double qty, double step);
 /* Idempotent client id "vgl-<k>-<12 hex>-<attempt>", k = s (stop), c
  * (close), x (cancel); the hex is a hash of account, exchange, symbol,
  * side and epoch (the finding's first-seen time). Fits 36 chars. */
-void rec_client_id(char *out, size_t n, enum rec_action_kind k, const char *account,
-		   enum rec_exchange ex, const char *symbol, enum rec_side side, int64_t epoch,
-		   int attempt);
+void rec_client_id(char *out, size_t n, enum rec_action_kind k, const char *account, enum rec_exchange ex,
+		   const char *symbol, enum rec_side side, int64_t epoch, int attempt);
 /* The instrument of symbol in ins, or NULL. */
-const struct xch_instrument *rec_find_instrument(const struct xch_instrument *ins, size_t n,
-						 const char *symbol);
+const struct xch_instrument *rec_find_instrument(const struct xch_instrument *ins, size_t n, const char *symbol);
 /* A finding raised by the engine or the policy about step s. */
-void rec_raise(struct rec_finding *out, const struct rec_finding *about, enum rec_code code,
-	       int64_t now_ms, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void rec_raise(struct rec_finding *out, const struct rec_finding *about, enum rec_code code, int64_t now_ms,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif

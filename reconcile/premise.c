@@ -102,8 +102,8 @@ void rec_fresh_protection(const struct rec_position *pos, const struct rec_order
 	free(p);
 }
 
-enum rec_premise rec_premise_stop(struct rec_engine *e, const struct rec_step *s, struct rec_position *pos,
-				  char *why, size_t wl)
+enum rec_premise rec_premise_stop(struct rec_engine *e, const struct rec_step *s, struct rec_position *pos, char *why,
+				  size_t wl)
 {
 	enum rec_premise r = position_holds(e, s, s->a.pidx, pos, why, wl);
 	if (r != REC_PREMISE_HOLDS)
@@ -140,14 +140,15 @@ enum rec_premise rec_premise_cancel(struct rec_engine *e, const struct rec_step 
 	case REC_ORPHAN_ORDER: {
 		/* still an exit, and its own leg still flat */
 		if (!rec_order_is_exit(t)) {
-			r = said(REC_PREMISE_GONE, why, wl, "order %s can open or add (the bot's entry): never cancelled",
-				 t->id);
+			r = said(REC_PREMISE_GONE, why, wl,
+				 "order %s can open or add (the bot's entry): never cancelled", t->id);
 			break;
 		}
 		const char *src;
 		int pr = rec_fresh_position(&e->ctx, s->a.symbol, t->pidx, &pos, &src);
 		if (pr < 0)
-			r = said(REC_PREMISE_UNKNOWN, why, wl, "cannot confirm %s is flat (REST unavailable)", s->a.symbol);
+			r = said(REC_PREMISE_UNKNOWN, why, wl, "cannot confirm %s is flat (REST unavailable)",
+				 s->a.symbol);
 		else if (pr == 1)
 			r = said(REC_PREMISE_GONE, why, wl, "%s shows %s %.10g open now: the order may protect it", src,
 				 rec_side_name(pos.side), pos.size);
@@ -162,8 +163,8 @@ enum rec_premise rec_premise_cancel(struct rec_engine *e, const struct rec_step 
 		rec_protects(t, &pos, false, &v);
 		if (s->f.code == REC_WRONG_SIDE_STOP) {
 			if (v.role != REC_ROLE_WRONG_SIDE || !t->conditional)
-				r = said(REC_PREMISE_GONE, why, wl, "order %s is no longer a wrong-side stop (%s: %s)", t->id,
-					 rec_role_name(v.role), v.why);
+				r = said(REC_PREMISE_GONE, why, wl, "order %s is no longer a wrong-side stop (%s: %s)",
+					 t->id, rec_role_name(v.role), v.why);
 			break;
 		}
 		if (v.verdict != REC_PROT_YES || !v.dup_cancellable) {

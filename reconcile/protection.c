@@ -30,10 +30,8 @@ bool rec_order_is_active(const struct rec_order *o)
 	case REC_OST_UNKNOWN: /* listed as open by the exchange */
 	case REC_OST_NEW:
 	case REC_OST_PARTIAL:
-	case REC_OST_TRIGGERING:
-		return true;
-	default:
-		return false;
+	case REC_OST_TRIGGERING: return true;
+	default: return false;
 	}
 }
 
@@ -95,8 +93,8 @@ static enum rec_tri trailing_active(const struct rec_order *o, const struct rec_
 	return reached ? REC_TRI_YES : REC_TRI_NO;
 }
 
-enum rec_prot_verdict rec_protects(const struct rec_order *o, const struct rec_position *pos,
-				   bool triggering_counts, struct rec_prot *outp)
+enum rec_prot_verdict rec_protects(const struct rec_order *o, const struct rec_position *pos, bool triggering_counts,
+				   struct rec_prot *outp)
 {
 	struct rec_prot scratch;
 	struct rec_prot *out = outp ? outp : &scratch;
@@ -146,8 +144,9 @@ enum rec_prot_verdict rec_protects(const struct rec_order *o, const struct rec_p
 	if (o->kind == REC_OK_TRAILING) {
 		enum rec_tri act = trailing_active(o, pos);
 		if (act != REC_TRI_YES)
-			return say(out, REC_PROT_NO, REC_ROLE_STOP, "trailing stop not activated (activation %.10g, mark %.10g)",
-				   o->activate_price, pos->mark_price);
+			return say(out, REC_PROT_NO, REC_ROLE_STOP,
+				   "trailing stop not activated (activation %.10g, mark %.10g)", o->activate_price,
+				   pos->mark_price);
 	} else if (o->trigger_price > 0 && pos->mark_price > 0) {
 		bool beyond = pos->side == REC_SIDE_LONG ? o->trigger_price < pos->mark_price
 							 : o->trigger_price > pos->mark_price;
@@ -192,12 +191,8 @@ void rec_protection_eval(const struct rec_position *pos, enum rec_oside closing,
 		struct rec_prot v;
 		rec_protects(o, pos, counts, &v);
 		switch (v.role) {
-		case REC_ROLE_ENTRY:
-			out->nentry++;
-			continue;
-		case REC_ROLE_TAKE_PROFIT:
-			out->ntp++;
-			continue;
+		case REC_ROLE_ENTRY: out->nentry++; continue;
+		case REC_ROLE_TAKE_PROFIT: out->ntp++; continue;
 		case REC_ROLE_UNKNOWN:
 			out->nunknown_side++; /* never trusted (rule 5) */
 			continue;
@@ -210,10 +205,8 @@ void rec_protection_eval(const struct rec_position *pos, enum rec_oside closing,
 				out->nwrong++;
 			}
 			continue;
-		case REC_ROLE_NONE:
-			continue;
-		case REC_ROLE_STOP:
-			break;
+		case REC_ROLE_NONE: continue;
+		case REC_ROLE_STOP: break;
 		}
 		if (v.verdict != REC_PROT_YES) {
 			if (!counts)
@@ -227,9 +220,8 @@ void rec_protection_eval(const struct rec_position *pos, enum rec_oside closing,
 			out->full = true;
 		else
 			out->stop_qty += v.qty;
-		if (alone_covers(&v, pos->size) &&
-		    (!out->keep || keep_rank(o) > keep_rank(out->keep) ||
-		     (keep_rank(o) == keep_rank(out->keep) && v.qty > keep_qty))) {
+		if (alone_covers(&v, pos->size) && (!out->keep || keep_rank(o) > keep_rank(out->keep) ||
+						    (keep_rank(o) == keep_rank(out->keep) && v.qty > keep_qty))) {
 			out->keep = o;
 			keep_qty = v.qty;
 		}
@@ -237,8 +229,8 @@ void rec_protection_eval(const struct rec_position *pos, enum rec_oside closing,
 	/* Bybit: the position's own stopLoss field, when no attached order
 	 * was synthesized from it; on the loss side of the mark only */
 	if (pos->stop_loss > 0 && !have_attached) {
-		bool beyond = pos->mark_price <= 0 ||
-			      (pos->side == REC_SIDE_LONG ? pos->stop_loss < pos->mark_price : pos->stop_loss > pos->mark_price);
+		bool beyond = pos->mark_price <= 0 || (pos->side == REC_SIDE_LONG ? pos->stop_loss < pos->mark_price
+										  : pos->stop_loss > pos->mark_price);
 		if (beyond) {
 			out->pos_field = true;
 			out->full = true;

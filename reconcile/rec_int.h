@@ -4,17 +4,17 @@
 #include "reconcile/reconcile.h"
 
 /* Condition kinds remembered between audits (first-seen times). */
-#define REC_COND_POS 'P'       /* position open on one side: grace */
-#define REC_COND_LAG 'L'       /* stream/REST disagreement: lag tolerance */
-#define REC_COND_ORPHAN_ORD 'O'/* stop without position: grace_order */
-#define REC_COND_PHANTOM 'F'   /* active bot row, exchange flat */
-#define REC_COND_MISMATCH 'M'  /* bot row vs exchange size/side */
-#define REC_COND_TRIGGERING 'T'/* algo order stuck in TRIGGERING */
-#define REC_COND_DUP 'D'       /* redundant stop: grace_order */
-#define REC_COND_UNPROT 'U'    /* position not fully covered: grace_open */
-#define REC_COND_ORPHAN_POS 'R'/* open without live bot row: grace_open */
-#define REC_COND_WRONG 'W'     /* wrong-side reducing stop: grace_order */
-#define REC_COND_FINDING 'f'   /* an open finding (lifecycle) */
+#define REC_COND_POS 'P'        /* position open on one side: grace */
+#define REC_COND_LAG 'L'        /* stream/REST disagreement: lag tolerance */
+#define REC_COND_ORPHAN_ORD 'O' /* stop without position: grace_order */
+#define REC_COND_PHANTOM 'F'    /* active bot row, exchange flat */
+#define REC_COND_MISMATCH 'M'   /* bot row vs exchange size/side */
+#define REC_COND_TRIGGERING 'T' /* algo order stuck in TRIGGERING */
+#define REC_COND_DUP 'D'        /* redundant stop: grace_order */
+#define REC_COND_UNPROT 'U'     /* position not fully covered: grace_open */
+#define REC_COND_ORPHAN_POS 'R' /* open without live bot row: grace_open */
+#define REC_COND_WRONG 'W'      /* wrong-side reducing stop: grace_order */
+#define REC_COND_FINDING 'f'    /* an open finding (lifecycle) */
 
 /* Starts an audit at now. */
 void rec_mem_begin(struct rec_memory *m, int64_t now_ms);
@@ -43,25 +43,24 @@ void rec_mem_end(struct rec_memory *m, rec_eval_fn fn, void *ctx);
  * finding this audit did not see (and could not evaluate). */
 void rec_mem_carry(const struct rec_memory *m, struct rec_finding **out, size_t *n, size_t *cap);
 
-
 /* ---- protection.c: which orders protect a position ---- */
 
 /* Open (resting / untriggered / triggering) order. */
 bool rec_order_is_active(const struct rec_order *o);
 
 struct rec_protection {
-	double stop_qty;                    /* sum of covering quantities */
-	bool full;                          /* a close-position / attached stop */
-	size_t nstops;                      /* counted covering stops */
-	const struct rec_order *keep;       /* the stop that alone covers (if any) */
-	const struct rec_order *redundant;  /* another stop beside keep */
-	const struct rec_order *wrong;      /* first wrong-side stop */
+	double stop_qty;                   /* sum of covering quantities */
+	bool full;                         /* a close-position / attached stop */
+	size_t nstops;                     /* counted covering stops */
+	const struct rec_order *keep;      /* the stop that alone covers (if any) */
+	const struct rec_order *redundant; /* another stop beside keep */
+	const struct rec_order *wrong;     /* first wrong-side stop */
 	size_t nwrong, nunknown_side, nlingering;
-	size_t nentry;                      /* the bot's entry orders on the leg (ignored) */
-	size_t ntp;                         /* take-profits / limit exits (ignored) */
-	size_t ninactive;                   /* stops that protect nothing now (trailing not
+	size_t nentry;    /* the bot's entry orders on the leg (ignored) */
+	size_t ntp;       /* take-profits / limit exits (ignored) */
+	size_t ninactive; /* stops that protect nothing now (trailing not
 					     * activated, trigger past the mark) */
-	bool pos_field;                     /* the position's own stopLoss counted */
+	bool pos_field;   /* the position's own stopLoss counted */
 };
 
 /* Is this TRIGGERING order lingering (no longer counted)? */

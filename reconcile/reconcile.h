@@ -76,13 +76,13 @@
 enum rec_symstyle { REC_SYMSTYLE_PLAIN = 0, REC_SYMSTYLE_CCXT = 1 };
 
 struct rec_params {
-	int64_t grace_open_ms;          /* new position: no ORPHAN/UNPROTECTED before */
-	int64_t grace_order_ms;         /* ORPHAN_ORDER / PHANTOM hold */
-	int64_t rest_lag_tolerance_ms;  /* stream/REST disagreement tolerated */
-	int64_t stream_stale_ms;        /* stream silent longer = STALE */
+	int64_t grace_open_ms;         /* new position: no ORPHAN/UNPROTECTED before */
+	int64_t grace_order_ms;        /* ORPHAN_ORDER / PHANTOM hold */
+	int64_t rest_lag_tolerance_ms; /* stream/REST disagreement tolerated */
+	int64_t stream_stale_ms;       /* stream silent longer = STALE */
 	int64_t clock_skew_limit_ms;
 	enum rec_symstyle bot_symbol_style; /* how the bot's DB spells symbols */
-	char bot_exchange[64];          /* keep bot rows with this exchange ("" = all) */
+	char bot_exchange[64];              /* keep bot rows with this exchange ("" = all) */
 	/* Appended (issue 14): the account's configured position mode; a
 	 * different mode reported by the exchange is CONFIG_DRIFT. */
 	bool hedge_mode;
@@ -96,7 +96,7 @@ void rec_params_default(struct rec_params *p);
 struct rec_snapshot {
 	char account[REC_ACCT_MAX];
 	enum rec_exchange exchange;
-	int64_t now_ms;                     /* vigil's injected clock */
+	int64_t now_ms; /* vigil's injected clock */
 
 	const struct rec_stream_cache *stream; /* NULL = no stream configured */
 
@@ -104,8 +104,8 @@ struct rec_snapshot {
 	bool rest_pos_ok;
 	const struct rec_position *rest_pos;
 	size_t nrest_pos;
-	char rest_error[256];               /* when !rest_pos_ok */
-	int64_t rest_fetched_ms;            /* vigil clock */
+	char rest_error[256];    /* when !rest_pos_ok */
+	int64_t rest_fetched_ms; /* vigil clock */
 
 	/* REST open orders: regular + conditional + Bybit position-attached
 	 * stops, already merged by the adapter. */
@@ -166,22 +166,22 @@ enum rec_prot_verdict { REC_PROT_NO = 0, REC_PROT_YES = 1, REC_PROT_UNKNOWN = 2 
 
 /* What an order is to one position leg. */
 enum rec_order_role {
-	REC_ROLE_NONE = 0,      /* another leg or symbol: says nothing here */
-	REC_ROLE_ENTRY,         /* can open or add: the bot's, never protection, never cancelled */
-	REC_ROLE_STOP,          /* reducing stop on the closing side, firing on the loss side */
-	REC_ROLE_TAKE_PROFIT,   /* reducing, fires (or rests) on the profit side: the bot's */
-	REC_ROLE_WRONG_SIDE,    /* reducing, but its side does not close this position */
-	REC_ROLE_UNKNOWN,       /* side / direction / type unreadable: never trusted */
+	REC_ROLE_NONE = 0,    /* another leg or symbol: says nothing here */
+	REC_ROLE_ENTRY,       /* can open or add: the bot's, never protection, never cancelled */
+	REC_ROLE_STOP,        /* reducing stop on the closing side, firing on the loss side */
+	REC_ROLE_TAKE_PROFIT, /* reducing, fires (or rests) on the profit side: the bot's */
+	REC_ROLE_WRONG_SIDE,  /* reducing, but its side does not close this position */
+	REC_ROLE_UNKNOWN,     /* side / direction / type unreadable: never trusted */
 };
 
 struct rec_prot {
 	enum rec_prot_verdict verdict;
 	enum rec_order_role role;
-	bool full;              /* closes whatever is open (close-position, attached) */
-	double qty;             /* covering quantity when !full */
-	bool dup_cancellable;   /* a plain stop order that may be removed as redundant
+	bool full;            /* closes whatever is open (close-position, attached) */
+	double qty;           /* covering quantity when !full */
+	bool dup_cancellable; /* a plain stop order that may be removed as redundant
 				 * (never a trailing stop, a take-profit or an attached stop) */
-	char why[160];          /* the reason, for humans */
+	char why[160];        /* the reason, for humans */
 };
 const char *rec_role_name(enum rec_order_role r);
 const char *rec_prot_verdict_name(enum rec_prot_verdict v);
@@ -195,8 +195,8 @@ bool rec_order_reduces(const struct rec_order *o);
  * "" = any)? triggering_counts: a TRIGGERING order is still within the
  * documented window (else it is stuck and protects nothing). out may be
  * NULL. */
-enum rec_prot_verdict rec_protects(const struct rec_order *o, const struct rec_position *pos,
-				   bool triggering_counts, struct rec_prot *out);
+enum rec_prot_verdict rec_protects(const struct rec_order *o, const struct rec_position *pos, bool triggering_counts,
+				   struct rec_prot *out);
 
 /* An exit order that makes no sense without a position on its leg
  * (ORPHAN_ORDER): live and reducing, not position-attached. */

@@ -13,8 +13,8 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 
-void rec_engine_init(struct rec_engine *e, struct xch *x, const struct rec_policy *pol,
-		     struct rec_journal *j, const struct rec_clock *clk)
+void rec_engine_init(struct rec_engine *e, struct xch *x, const struct rec_policy *pol, struct rec_journal *j,
+		     const struct rec_clock *clk)
 {
 	memset(e, 0, sizeof *e);
 	rec_ctx_init(&e->ctx, x, clk);
@@ -75,8 +75,8 @@ struct rec_result *rec_report_add(struct rec_report *r, const struct rec_action 
 	return x;
 }
 
-void rec_report_raise(struct rec_engine *e, struct rec_report *r, const struct rec_step *s,
-		      enum rec_code code, const char *fmt, ...)
+void rec_report_raise(struct rec_engine *e, struct rec_report *r, const struct rec_step *s, enum rec_code code,
+		      const char *fmt, ...)
 {
 	char buf[REC_DETAIL_MAX];
 	va_list ap;
@@ -91,8 +91,8 @@ void rec_report_raise(struct rec_engine *e, struct rec_report *r, const struct r
 	if (!f->symbol[0])
 		snprintf(f->symbol, sizeof f->symbol, "%s", s->a.symbol);
 	rec_finding_make_key(f);
-	log_warn("repair", "account=%s symbol=%s finding=%s detail=%s", f->account, f->symbol,
-		  rec_code_name(code), buf);
+	log_warn("repair", "account=%s symbol=%s finding=%s detail=%s", f->account, f->symbol, rec_code_name(code),
+		 buf);
 }
 
 int rec_engine_intent(struct rec_engine *e, struct rec_action *a)
@@ -100,15 +100,14 @@ int rec_engine_intent(struct rec_engine *e, struct rec_action *a)
 	a->outcome = REC_OUT_PENDING;
 	a->intent_ms = rec_now(e->ctx.clk);
 	if (e->j->ops->intent(e->j, a) != 0) {
-		log_error("repair", "account=%s symbol=%s journal intent failed: nothing sent",
-			  a->account, a->symbol);
+		log_error("repair", "account=%s symbol=%s journal intent failed: nothing sent", a->account, a->symbol);
 		return -1;
 	}
 	return 0;
 }
 
-enum rec_outcome rec_engine_finish(struct rec_engine *e, struct rec_report *r,
-				   struct rec_action *a, enum rec_outcome o, const char *fmt, ...)
+enum rec_outcome rec_engine_finish(struct rec_engine *e, struct rec_report *r, struct rec_action *a, enum rec_outcome o,
+				   const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
@@ -119,19 +118,16 @@ enum rec_outcome rec_engine_finish(struct rec_engine *e, struct rec_report *r,
 	a->outcome_ms = rec_now(e->ctx.clk);
 	snprintf(a->outcome_detail, sizeof a->outcome_detail, "%s", buf);
 	if (a->id > 0 && e->j->ops->outcome(e->j, a->id, o, a->order_id, buf) != 0)
-		log_error("repair", "account=%s action=%lld journal outcome failed", a->account,
-			  (long long)a->id);
+		log_error("repair", "account=%s action=%lld journal outcome failed", a->account, (long long)a->id);
 	if (a->kind == REC_ACT_PLACE_STOP && o == REC_OUT_DONE && a->order_id[0])
 		rec_engine_live_add(e, a);
 	struct rec_result *x = rec_report_add(r, a);
 	snprintf(x->detail, sizeof x->detail, "%s", buf);
 	if (a->kind == REC_ACT_ALERT_ONLY)
-		log_debug("repair", "account=%s symbol=%s alert only: %s", a->account, a->symbol,
-			  a->reason);
+		log_debug("repair", "account=%s symbol=%s alert only: %s", a->account, a->symbol, a->reason);
 	else
-		log_info("repair", "account=%s symbol=%s action=%s client=%s outcome=%s detail=%s",
-			 a->account, a->symbol, rec_action_kind_name(a->kind), a->client_id,
-			 rec_outcome_name(o), buf);
+		log_info("repair", "account=%s symbol=%s action=%s client=%s outcome=%s detail=%s", a->account,
+			 a->symbol, rec_action_kind_name(a->kind), a->client_id, rec_outcome_name(o), buf);
 	return o;
 }
 
@@ -202,8 +198,8 @@ bool rec_engine_blocked(const struct rec_engine *e, const char *symbol)
 	return false;
 }
 
-bool rec_repair_refused(struct rec_engine *e, const struct rec_step *s, struct rec_report *r,
-			struct rec_action *a, const char *what, enum rec_outcome *out)
+bool rec_repair_refused(struct rec_engine *e, const struct rec_step *s, struct rec_report *r, struct rec_action *a,
+			const char *what, enum rec_outcome *out)
 {
 	if (e->dry_run) {
 		*out = rec_engine_finish(e, r, a, REC_OUT_SKIPPED, "dry run: nothing sent");
@@ -211,8 +207,8 @@ bool rec_repair_refused(struct rec_engine *e, const struct rec_step *s, struct r
 	}
 	a->order_side = rec_closing_side(a->position_side);
 	if (a->order_side == REC_OSIDE_UNKNOWN) {
-		rec_report_raise(e, r, s, REC_UNKNOWN_SIDE,
-				 "%s %s refused: position side unknown; nothing sent", what, a->symbol);
+		rec_report_raise(e, r, s, REC_UNKNOWN_SIDE, "%s %s refused: position side unknown; nothing sent", what,
+				 a->symbol);
 		*out = rec_engine_finish(e, r, a, REC_OUT_FAILED, "position side unknown: nothing sent");
 		return true;
 	}
@@ -263,8 +259,7 @@ enum rec_outcome rec_engine_premise_gone(struct rec_engine *e, struct rec_report
 
 /* ---- cancel (orphan orders, duplicate and wrong-side stops) ---- */
 
-enum rec_outcome rec_repair_cancel(struct rec_engine *e, const struct rec_step *s,
-				   struct rec_report *r)
+enum rec_outcome rec_repair_cancel(struct rec_engine *e, const struct rec_step *s, struct rec_report *r)
 {
 	struct rec_ctx *c = &e->ctx;
 	struct rec_action a = s->a;
@@ -294,13 +289,11 @@ enum rec_outcome rec_repair_cancel(struct rec_engine *e, const struct rec_step *
 	if (rec_held_back(rc, &err))
 		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "%s: nothing sent", err.msg);
 	if (rc != XCH_OK && rc != XCH_UNKNOWN_ORDER) {
-		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "cancel of order %s refused: %s",
-				 a.order_id, err.msg);
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "cancel of order %s refused: %s", a.order_id, err.msg);
 		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "cancel refused: %s", err.msg);
 	}
 	if (rec_verify_order_gone(c, a.symbol, a.order_id, d, sizeof d) != REC_V_OK) {
-		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "order %s still open after cancel: %s",
-				 a.order_id, d);
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "order %s still open after cancel: %s", a.order_id, d);
 		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "not verified: %s", d);
 	}
 	return rec_engine_finish(e, r, &a, REC_OUT_DONE, "cancelled; %s", d);
@@ -311,13 +304,10 @@ enum rec_outcome rec_repair_cancel(struct rec_engine *e, const struct rec_step *
 static bool mode_allows(const struct rec_step *s)
 {
 	switch (s->a.kind) {
-	case REC_ACT_PLACE_STOP:
-		return s->mode == REC_MODE_PROTECT || s->mode == REC_MODE_FULL;
+	case REC_ACT_PLACE_STOP: return s->mode == REC_MODE_PROTECT || s->mode == REC_MODE_FULL;
 	case REC_ACT_CLOSE_POSITION:
-	case REC_ACT_CANCEL_ORDER:
-		return s->mode == REC_MODE_FULL;
-	default:
-		return false;
+	case REC_ACT_CANCEL_ORDER: return s->mode == REC_MODE_FULL;
+	default: return false;
 	}
 }
 
@@ -352,8 +342,7 @@ int rec_engine_run(struct rec_engine *e, const struct rec_plan *p, struct rec_re
 					      rec_mode_name(s->mode), rec_action_kind_name(a.kind));
 		} else if (rec_engine_blocked(e, a.symbol)) {
 			o = rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
-					      "an earlier intent for %s is unresolved: nothing new sent",
-					      a.symbol);
+					      "an earlier intent for %s is unresolved: nothing new sent", a.symbol);
 		} else if (a.kind == REC_ACT_PLACE_STOP) {
 			o = rec_repair_stop(e, s, r);
 		} else if (a.kind == REC_ACT_CLOSE_POSITION) {

@@ -28,9 +28,9 @@
 
 /* The result of one action (or one resolved journal intent). */
 struct rec_result {
-	struct rec_action a;        /* as journaled; a.outcome = final outcome */
-	char detail[256];           /* what happened, for humans */
-	bool recovered;             /* a journal intent from an earlier run */
+	struct rec_action a; /* as journaled; a.outcome = final outcome */
+	char detail[256];    /* what happened, for humans */
+	bool recovered;      /* a journal intent from an earlier run */
 };
 
 /* What a run returns: per-action results and new findings for the alert
@@ -46,19 +46,19 @@ void rec_report_free(struct rec_report *r);
 
 struct rec_engine {
 	struct rec_ctx ctx;
-	const struct rec_policy *pol;   /* borrowed: account name, stop settings */
-	struct rec_journal *j;          /* borrowed */
-	bool dry_run;                   /* plan only: nothing sent, nothing journaled */
-	bool recovered;                 /* journal checked against the exchange */
+	const struct rec_policy *pol;                      /* borrowed: account name, stop settings */
+	struct rec_journal *j;                             /* borrowed */
+	bool dry_run;                                      /* plan only: nothing sent, nothing journaled */
+	bool recovered;                                    /* journal checked against the exchange */
 	char blocked[REC_ENGINE_MAX_BLOCKED][REC_SYM_MAX]; /* unresolved intents */
 	size_t nblocked;
-	struct xch_instrument *ins;     /* lazily loaded tick/step table */
+	struct xch_instrument *ins; /* lazily loaded tick/step table */
 	size_t nins;
 	bool ins_loaded;
 	struct {
 		char base[REC_ID_MAX];
 		int n;
-		double crossed;         /* trigger refused as already crossed */
+		double crossed; /* trigger refused as already crossed */
 	} attempts[REC_ENGINE_MAX_ATTEMPTS];
 	size_t nattempts;
 	/* Stops this engine knows are live (placed and verified, or found by
@@ -72,16 +72,16 @@ struct rec_engine {
 		char id[REC_ID_MAX];
 		char client_id[REC_ID_MAX];
 		bool is_algo;
-		double qty;             /* 0 with close_position */
+		double qty; /* 0 with close_position */
 		bool close_position;
 	} live[REC_ENGINE_MAX_LIVE];
 	size_t nlive;
-	bool journal_unreadable;        /* the last recovery could not list the journal */
+	bool journal_unreadable; /* the last recovery could not list the journal */
 };
 
 /* x, pol, j and clk are borrowed and must outlive the engine. */
-void rec_engine_init(struct rec_engine *e, struct xch *x, const struct rec_policy *pol,
-		     struct rec_journal *j, const struct rec_clock *clk);
+void rec_engine_init(struct rec_engine *e, struct xch *x, const struct rec_policy *pol, struct rec_journal *j,
+		     const struct rec_clock *clk);
 void rec_engine_free(struct rec_engine *e);
 
 /* Resolves unfinished journal intents of the account against the exchange.
@@ -97,12 +97,9 @@ int rec_engine_run(struct rec_engine *e, const struct rec_plan *p, struct rec_re
 
 /* One step (also used by manual `vigil repair` commands). Returns the
  * final outcome. */
-enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
-				 struct rec_report *r);
-enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s,
-				  struct rec_report *r);
-enum rec_outcome rec_repair_cancel(struct rec_engine *e, const struct rec_step *s,
-				   struct rec_report *r);
+enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s, struct rec_report *r);
+enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s, struct rec_report *r);
+enum rec_outcome rec_repair_cancel(struct rec_engine *e, const struct rec_step *s, struct rec_report *r);
 
 /* ---- premise.c: each action's premise, re-confirmed just before it is
  * sent from fresh sources (a fresh stream entry, else a fresh REST
@@ -115,16 +112,15 @@ enum rec_premise { REC_PREMISE_HOLDS = 0, REC_PREMISE_GONE = 1, REC_PREMISE_UNKN
 int rec_fresh_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx, struct rec_position *out,
 		       const char **src);
 /* Fresh open orders of symbol (malloc'd, free()). 0, or -1 (why set). */
-int rec_fresh_orders(struct rec_ctx *c, const char *symbol, struct rec_order **out, size_t *n, char *why,
-		     size_t wl);
+int rec_fresh_orders(struct rec_ctx *c, const char *symbol, struct rec_order **out, size_t *n, char *why, size_t wl);
 /* Protection of pos by o[0..n) at send time (TRIGGERING counts as stuck). */
 struct rec_protection;
 void rec_fresh_protection(const struct rec_position *pos, const struct rec_order *o, size_t n,
 			  struct rec_protection *out);
 /* A stop: the position is still open on the plan's side and leg (*pos:
  * the fresh one, mark / entry filled from the finding when unknown). */
-enum rec_premise rec_premise_stop(struct rec_engine *e, const struct rec_step *s, struct rec_position *pos,
-				  char *why, size_t wl);
+enum rec_premise rec_premise_stop(struct rec_engine *e, const struct rec_step *s, struct rec_position *pos, char *why,
+				  size_t wl);
 /* A cancel: the order is still open and still what the finding said: an
  * exit on a flat leg (ORPHAN_ORDER), a plain protecting stop beside
  * another of full coverage on the same leg (DUPLICATE_STOP), a reducing
@@ -149,20 +145,19 @@ enum rec_outcome rec_engine_premise_gone(struct rec_engine *e, struct rec_report
 
 /* repair.c internals shared by repair_*.c */
 struct rec_result *rec_report_add(struct rec_report *r, const struct rec_action *a);
-void rec_report_raise(struct rec_engine *e, struct rec_report *r, const struct rec_step *s,
-		      enum rec_code code, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void rec_report_raise(struct rec_engine *e, struct rec_report *r, const struct rec_step *s, enum rec_code code,
+		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* What a stop or close checks before anything else: a dry run sends
  * nothing, nor does a position of unknown side (raised as "<what> SYMBOL
  * refused"). true when the step ends here (*out its outcome); else
  * a->order_side is the closing side. */
-bool rec_repair_refused(struct rec_engine *e, const struct rec_step *s, struct rec_report *r,
-			struct rec_action *a, const char *what, enum rec_outcome *out);
+bool rec_repair_refused(struct rec_engine *e, const struct rec_step *s, struct rec_report *r, struct rec_action *a,
+			const char *what, enum rec_outcome *out);
 /* Journals the intent (a->id set). -1 if the journal refused: send nothing. */
 int rec_engine_intent(struct rec_engine *e, struct rec_action *a);
 /* Journals the outcome and records the result. Returns o. */
-enum rec_outcome rec_engine_finish(struct rec_engine *e, struct rec_report *r,
-				   struct rec_action *a, enum rec_outcome o, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
+enum rec_outcome rec_engine_finish(struct rec_engine *e, struct rec_report *r, struct rec_action *a, enum rec_outcome o,
+				   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* The next attempt number for a client-id base (1, 2, ...). */
 int rec_engine_attempt(struct rec_engine *e, const char *client_id);
 /* Remember / ask whether a stop trigger was refused as crossed for this

@@ -16,8 +16,7 @@
 
 /* Cancels resting non-conditional reduce-only orders of the symbol, each
  * journaled. Returns how many were cancelled, -1 if the list failed. */
-static int cancel_reduce_only(struct rec_engine *e, const struct rec_step *s,
-			      struct rec_report *r)
+static int cancel_reduce_only(struct rec_engine *e, const struct rec_step *s, struct rec_report *r)
 {
 	struct rec_ctx *c = &e->ctx;
 	struct rec_order *o = NULL;
@@ -38,8 +37,8 @@ static int cancel_reduce_only(struct rec_engine *e, const struct rec_step *s,
 		a.qty = 0;
 		snprintf(a.order_id, sizeof a.order_id, "%s", o[i].id);
 		a.order_is_algo = o[i].is_algo;
-		snprintf(a.reason, sizeof a.reason,
-			 "resting reduce-only order %s blocks the close: cancel it first", o[i].id);
+		snprintf(a.reason, sizeof a.reason, "resting reduce-only order %s blocks the close: cancel it first",
+			 o[i].id);
 		if (rec_engine_intent(e, &a) != 0)
 			break;
 		struct xch_err e2 = { 0 };
@@ -55,8 +54,7 @@ static int cancel_reduce_only(struct rec_engine *e, const struct rec_step *s,
 	return cancelled;
 }
 
-enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s,
-				  struct rec_report *r)
+enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s, struct rec_report *r)
 {
 	struct rec_ctx *c = &e->ctx;
 	struct rec_action a = s->a;
@@ -70,8 +68,8 @@ enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s
 	const char *src = "";
 	int cf = rec_fresh_position(&e->ctx, a.symbol, a.pidx, &p, &src);
 	if (cf == 0)
-		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
-					 "%s shows no open %s position now: nothing sent", src, a.symbol);
+		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "%s shows no open %s position now: nothing sent",
+					 src, a.symbol);
 	if (cf < 0) {
 		rec_report_raise(e, r, s, REC_REPAIR_FAILED,
 				 "cannot confirm %s before closing (stream silent, REST failed): nothing sent",
@@ -79,9 +77,8 @@ enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s
 		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "position not confirmed: nothing sent");
 	}
 	if (p.side != a.position_side) {
-		rec_report_raise(e, r, s, REC_REPAIR_FAILED,
-				 "%s now shows %s %g, the plan closes %s: nothing sent", src,
-				 rec_side_name(p.side), p.size, rec_side_name(a.position_side));
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "%s now shows %s %g, the plan closes %s: nothing sent",
+				 src, rec_side_name(p.side), p.size, rec_side_name(a.position_side));
 		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "side changed: nothing sent");
 	}
 	const struct xch_instrument *in = rec_engine_instrument(e, a.symbol);
@@ -93,13 +90,11 @@ enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s
 	struct xch_err err;
 	int rc = XCH_OK;
 	for (int round = 0; round < 2; round++) {
-		rec_client_id_attempt(a.client_id, sizeof a.client_id,
-				      rec_engine_attempt(e, a.client_id));
+		rec_client_id_attempt(a.client_id, sizeof a.client_id, rec_engine_attempt(e, a.client_id));
 		a.order_id[0] = '\0';
 		if (rec_engine_intent(e, &a) != 0) {
 			rec_report_raise(e, r, s, REC_REPAIR_FAILED, "journal unavailable: close not sent");
-			return rec_engine_finish(e, r, &a, REC_OUT_FAILED,
-						 "journal unavailable: nothing sent");
+			return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "journal unavailable: nothing sent");
 		}
 		struct xch_close_req req;
 		memset(&req, 0, sizeof req);
@@ -114,19 +109,17 @@ enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s
 		rc = c->x->ops->close_position(c->x, &req, &ack, &err);
 		if (rc != XCH_REDUCE_ONLY || round == 1)
 			break;
-		rec_engine_finish(e, r, &a, REC_OUT_FAILED, "reduce-only rejected (%ld %s)", err.code,
-				  err.msg);
+		rec_engine_finish(e, r, &a, REC_OUT_FAILED, "reduce-only rejected (%ld %s)", err.code, err.msg);
 		int nc = cancel_reduce_only(e, s, r);
 		if (nc <= 0)
 			break; /* nothing to unblock: do not resend */
-		log_info("repair", "account=%s symbol=%s cancelled=%d retrying close once", a.account,
-			 a.symbol, nc);
+		log_info("repair", "account=%s symbol=%s cancelled=%d retrying close once", a.account, a.symbol, nc);
 	}
 	if (rc == XCH_REDUCE_ONLY && a.outcome != REC_OUT_PENDING) {
 		/* first refusal already journaled and nothing could be unblocked */
 		rec_report_raise(e, r, s, REC_REPAIR_FAILED,
-				 "close of %s refused as reduce-only (%ld %s); no resting order to cancel",
-				 a.symbol, err.code, err.msg);
+				 "close of %s refused as reduce-only (%ld %s); no resting order to cancel", a.symbol,
+				 err.code, err.msg);
 		return REC_OUT_FAILED;
 	}
 	if (rc == XCH_NO_POSITION)
@@ -145,7 +138,8 @@ enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s
 			rc = XCH_OK;
 		} else {
 			char gone[256];
-			if (rec_verify_position_gone(c, a.symbol, a.pidx, a.position_side, gone, sizeof gone) == REC_V_OK)
+			if (rec_verify_position_gone(c, a.symbol, a.pidx, a.position_side, gone, sizeof gone) ==
+			    REC_V_OK)
 				return rec_engine_finish(e, r, &a, REC_OUT_DONE,
 							 "close answer lost (%s); the position is gone: %s", why, gone);
 			return rec_engine_unknown(e, r, s, &a, "close answer lost (%s); %s; %s", why, d, gone);
@@ -154,10 +148,10 @@ enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s
 	if (rec_held_back(rc, &err))
 		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "%s: nothing sent", err.msg);
 	if (rc != XCH_OK) {
-		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "close of %s refused: %s (%ld %s)",
-				 a.symbol, xch_rc_name((enum xch_rc)rc), err.code, err.msg);
-		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "refused: %s %s",
-					 xch_rc_name((enum xch_rc)rc), err.msg);
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "close of %s refused: %s (%ld %s)", a.symbol,
+				 xch_rc_name((enum xch_rc)rc), err.code, err.msg);
+		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "refused: %s %s", xch_rc_name((enum xch_rc)rc),
+					 err.msg);
 	}
 	snprintf(a.order_id, sizeof a.order_id, "%s", ack.id);
 
@@ -171,19 +165,18 @@ enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s
 					 "exchange reports close order %s as %s, expected %s", o.id,
 					 rec_oside_name(o.side), rec_oside_name(a.order_side));
 		if (rec_order_dead(o.status) && o.filled <= 0) {
-			rec_report_raise(e, r, s, REC_REPAIR_FAILED,
-					 "close order %s of %s ended with 0 filled", o.id, a.symbol);
+			rec_report_raise(e, r, s, REC_REPAIR_FAILED, "close order %s of %s ended with 0 filled", o.id,
+					 a.symbol);
 			return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "close order ended with 0 filled");
 		}
 	}
 	enum rec_vres v = rec_verify_position_gone(c, a.symbol, a.pidx, a.position_side, d, sizeof d);
 	if (v != REC_V_OK) {
-		rec_report_raise(e, r, s, REC_CLOSE_UNVERIFIED,
-				 "close %s of %s %s %g sent, position not seen gone: %s", a.order_id,
-				 rec_side_name(a.position_side), a.symbol, a.qty, d);
+		rec_report_raise(e, r, s, REC_CLOSE_UNVERIFIED, "close %s of %s %s %g sent, position not seen gone: %s",
+				 a.order_id, rec_side_name(a.position_side), a.symbol, a.qty, d);
 		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "close unverified: %s", d);
 	}
 	return rec_engine_finish(e, r, &a, REC_OUT_DONE, "closed %s %g with %s %s; %s%s",
-				 rec_side_name(a.position_side), a.qty, rec_oside_name(a.order_side),
-				 a.order_id, d, frc == XCH_OK ? "" : "; order not fetchable");
+				 rec_side_name(a.position_side), a.qty, rec_oside_name(a.order_side), a.order_id, d,
+				 frc == XCH_OK ? "" : "; order not fetchable");
 }

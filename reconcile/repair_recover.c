@@ -30,8 +30,7 @@ static enum rec_outcome resolve(struct rec_engine *e, struct rec_action *a, char
 			snprintf(d, dl, "open orders unavailable");
 			return REC_OUT_PENDING;
 		}
-		snprintf(d, dl, l ? "order %s still open: cancel not done" : "order %s no longer open",
-			 a->order_id);
+		snprintf(d, dl, l ? "order %s still open: cancel not done" : "order %s no longer open", a->order_id);
 		return l ? REC_OUT_FAILED : REC_OUT_DONE;
 	}
 	if (a->kind != REC_ACT_PLACE_STOP && a->kind != REC_ACT_CLOSE_POSITION) {
@@ -95,8 +94,7 @@ int rec_engine_recover(struct rec_engine *e, struct rec_report *r)
 	size_t n = 0;
 	e->nblocked = 0;
 	if (e->j->ops->unfinished(e->j, e->pol->account, &u, &n) != 0) {
-		log_error("repair", "account=%s journal unreadable: nothing will be sent",
-			  e->pol->account);
+		log_error("repair", "account=%s journal unreadable: nothing will be sent", e->pol->account);
 		free(u);
 		e->journal_unreadable = true;
 		return -1;
@@ -116,8 +114,8 @@ int rec_engine_recover(struct rec_engine *e, struct rec_report *r)
 			struct rec_result *x = rec_report_add(r, a);
 			snprintf(x->detail, sizeof x->detail, "unresolved: %.200s", d);
 			x->recovered = true;
-			log_warn("repair", "account=%s symbol=%s intent=%lld unresolved: %s", a->account,
-				 a->symbol, (long long)a->id, d);
+			log_warn("repair", "account=%s symbol=%s intent=%lld unresolved: %s", a->account, a->symbol,
+				 (long long)a->id, d);
 			continue;
 		}
 		rec_engine_finish(e, r, a, o, "recovered: %s", d);

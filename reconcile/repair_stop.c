@@ -55,7 +55,8 @@ static int check_open(struct rec_engine *e, const struct rec_action *a, const st
 			if (pr.keep)
 				*found = *pr.keep;
 			else
-				snprintf(found->id, sizeof found->id, "%s", pr.pos_field ? "position stopLoss" : "several stops");
+				snprintf(found->id, sizeof found->id, "%s",
+					 pr.pos_field ? "position stopLoss" : "several stops");
 			found->side = a->order_side;
 			r = 2;
 		}
@@ -69,8 +70,8 @@ static int check_open(struct rec_engine *e, const struct rec_action *a, const st
  * for by id: live = it protects, nothing is sent (no duplicate after a
  * crash mid-verification); gone = forgotten. 1 = live (*found), 2 = could
  * not tell (nothing sent either), 0 = none known. */
-static int check_live(struct rec_engine *e, const struct rec_action *a, double size,
-		      struct rec_order *found, char *d, size_t dl)
+static int check_live(struct rec_engine *e, const struct rec_action *a, double size, struct rec_order *found, char *d,
+		      size_t dl)
 {
 	for (size_t i = 0; i < e->nlive;) {
 		const struct rec_live_stop *l = &e->live[i];
@@ -81,11 +82,11 @@ static int check_live(struct rec_engine *e, const struct rec_action *a, double s
 			continue;
 		}
 		struct xch_err err = { 0 };
-		int rc = e->ctx.x->ops->get_order(e->ctx.x, l->symbol, l->id, l->client_id, l->is_algo, found,
-						  &err);
+		int rc = e->ctx.x->ops->get_order(e->ctx.x, l->symbol, l->id, l->client_id, l->is_algo, found, &err);
 		if (rc == XCH_OK && !rec_order_dead(found->status) && found->status != REC_OST_FILLED &&
 		    found->status != REC_OST_TRIGGERED) {
-			snprintf(d, dl, "our stop %s (%s) is live on the exchange though not listed open yet: nothing sent",
+			snprintf(d, dl,
+				 "our stop %s (%s) is live on the exchange though not listed open yet: nothing sent",
 				 l->id, l->client_id);
 			return 1;
 		}
@@ -93,8 +94,7 @@ static int check_live(struct rec_engine *e, const struct rec_action *a, double s
 			rec_engine_live_drop(e, i); /* gone: a new stop may be needed */
 			continue;
 		}
-		snprintf(d, dl, "cannot tell whether our stop %s is still live (%.120s): nothing sent", l->id,
-			 err.msg);
+		snprintf(d, dl, "cannot tell whether our stop %s is still live (%.120s): nothing sent", l->id, err.msg);
 		return 2;
 	}
 	return 0;
@@ -103,12 +103,11 @@ static int check_live(struct rec_engine *e, const struct rec_action *a, double s
 /* The trigger is already crossed (the exchange said so, or the mark shows
  * it for an operator's price): never retried at the same price; mode full
  * closes reduce-only at market, the others raise REPAIR_FAILED. */
-static enum rec_outcome would_trigger(struct rec_engine *e, const struct rec_step *s,
-				      struct rec_report *r, struct rec_action *a, double size,
-				      const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static enum rec_outcome would_trigger(struct rec_engine *e, const struct rec_step *s,
-				      struct rec_report *r, struct rec_action *a, double size,
-				      const char *fmt, ...)
+static enum rec_outcome would_trigger(struct rec_engine *e, const struct rec_step *s, struct rec_report *r,
+				      struct rec_action *a, double size, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+static enum rec_outcome would_trigger(struct rec_engine *e, const struct rec_step *s, struct rec_report *r,
+				      struct rec_action *a, double size, const char *fmt, ...)
 {
 	char why[160];
 	va_list ap;
@@ -116,8 +115,7 @@ static enum rec_outcome would_trigger(struct rec_engine *e, const struct rec_ste
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
 	rec_engine_mark_crossed(e, a->client_id, a->trigger_price);
-	rec_engine_finish(e, r, a, REC_OUT_FAILED, "trigger %g already crossed (%s)", a->trigger_price,
-			  why);
+	rec_engine_finish(e, r, a, REC_OUT_FAILED, "trigger %g already crossed (%s)", a->trigger_price, why);
 	if (s->mode == REC_MODE_FULL) {
 		struct rec_step cs = *s;
 		cs.a.kind = REC_ACT_CLOSE_POSITION;
@@ -125,22 +123,20 @@ static enum rec_outcome would_trigger(struct rec_engine *e, const struct rec_ste
 		cs.a.trigger_price = 0;
 		cs.a.qty = a->qty;
 		cs.pos_size = size;
-		rec_client_id(cs.a.client_id, sizeof cs.a.client_id, REC_ACT_CLOSE_POSITION, a->account,
-			      a->exchange, a->symbol, a->position_side, s->f.first_seen_ms, 1);
+		rec_client_id(cs.a.client_id, sizeof cs.a.client_id, REC_ACT_CLOSE_POSITION, a->account, a->exchange,
+			      a->symbol, a->position_side, s->f.first_seen_ms, 1);
 		snprintf(cs.a.reason, sizeof cs.a.reason,
-			 "stop trigger %g already crossed: mode full closes reduce-only at market",
-			 a->trigger_price);
+			 "stop trigger %g already crossed: mode full closes reduce-only at market", a->trigger_price);
 		return rec_repair_close(e, &cs, r);
 	}
-	rec_report_raise(e, r, s, REC_REPAIR_FAILED,
-			 "stop %g for %s %s would trigger at once (mark crossed it); mode %s does not close: act by hand",
-			 a->trigger_price, rec_side_name(a->position_side), a->symbol,
-			 rec_mode_name(s->mode));
+	rec_report_raise(
+		e, r, s, REC_REPAIR_FAILED,
+		"stop %g for %s %s would trigger at once (mark crossed it); mode %s does not close: act by hand",
+		a->trigger_price, rec_side_name(a->position_side), a->symbol, rec_mode_name(s->mode));
 	return REC_OUT_FAILED;
 }
 
-enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
-				 struct rec_report *r)
+enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s, struct rec_report *r)
 {
 	struct rec_ctx *c = &e->ctx;
 	struct rec_action a = s->a;
@@ -170,13 +166,11 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 	if (cr == 1) {
 		snprintf(a.order_id, sizeof a.order_id, "%s", have.id);
 		snprintf(a.client_id, sizeof a.client_id, "%s", have.client_id);
-		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
-					 "our stop %s (%s) is already open: nothing sent", have.id,
-					 have.client_id);
+		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "our stop %s (%s) is already open: nothing sent",
+					 have.id, have.client_id);
 	}
 	if (cr == 2)
-		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
-					 "already protected by %s stop %s: nothing sent",
+		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "already protected by %s stop %s: nothing sent",
 					 rec_oside_name(have.side), have.id);
 	if (cr == 0) {
 		int lr = check_live(e, &a, size, &have, d, sizeof d);
@@ -191,23 +185,21 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 		a.trigger_price = rec_stop_price(a.position_side, s->a.trigger_price, 0, in ? in->tick : 0);
 	} else {
 		double ref = rec_policy_ref_price(e->pol, s->f.entry_price, s->f.mark_price, NULL);
-		a.trigger_price = rec_stop_price(a.position_side, ref, e->pol->stop_loss_percent,
-						 in ? in->tick : 0);
+		a.trigger_price = rec_stop_price(a.position_side, ref, e->pol->stop_loss_percent, in ? in->tick : 0);
 	}
 	if (a.trigger_price <= 0) {
-		rec_report_raise(e, r, s, REC_REPAIR_FAILED,
-				 "no entry or mark price for %s: cannot price a stop", a.symbol);
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "no entry or mark price for %s: cannot price a stop",
+				 a.symbol);
 		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "no reference price: nothing sent");
 	}
 	if (!a.close_position && size > 0)
 		a.qty = rec_round_qty(size, in ? in->step : 0);
 	if (rec_engine_was_crossed(e, a.client_id, a.trigger_price)) {
 		rec_report_raise(e, r, s, REC_REPAIR_FAILED,
-				 "stop %g for %s was refused as already crossed; not retried blindly",
-				 a.trigger_price, a.symbol);
+				 "stop %g for %s was refused as already crossed; not retried blindly", a.trigger_price,
+				 a.symbol);
 		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED,
-					 "trigger %g already refused as crossed: not retried",
-					 a.trigger_price);
+					 "trigger %g already refused as crossed: not retried", a.trigger_price);
 	}
 	/* An operator's price the mark already crossed would fire at once (a
 	 * LONG's stop must be below the mark, a SHORT's above): answered like
@@ -264,32 +256,29 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 	if (rec_held_back(rc, &err))
 		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "%s: nothing sent", err.msg);
 	if (rc != XCH_OK) {
-		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "stop for %s refused: %s (%ld %s)",
-				 a.symbol, xch_rc_name((enum xch_rc)rc), err.code, err.msg);
-		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "refused: %s %s",
-					 xch_rc_name((enum xch_rc)rc), err.msg);
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "stop for %s refused: %s (%ld %s)", a.symbol,
+				 xch_rc_name((enum xch_rc)rc), err.code, err.msg);
+		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "refused: %s %s", xch_rc_name((enum xch_rc)rc),
+					 err.msg);
 	}
 	snprintf(a.order_id, sizeof a.order_id, "%s", ack.id);
 	a.order_is_algo = ack.is_algo;
 
 	struct rec_order listed;
-	enum rec_vres v = rec_verify_order_open(c, a.symbol, ack.id, a.client_id, ack.is_algo,
-						&listed, d, sizeof d);
+	enum rec_vres v = rec_verify_order_open(c, a.symbol, ack.id, a.client_id, ack.is_algo, &listed, d, sizeof d);
 	if (v != REC_V_OK) {
-		rec_report_raise(e, r, s, REC_REPAIR_FAILED,
-				 "stop %s for %s placed but not listed open: %s", ack.id, a.symbol, d);
-		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "not verified (%s): %s",
-					 rec_vres_name(v), d);
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "stop %s for %s placed but not listed open: %s", ack.id,
+				 a.symbol, d);
+		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "not verified (%s): %s", rec_vres_name(v), d);
 	}
 	if (listed.side != a.order_side) {
 		/* never leave a stop that would add to the position */
 		struct xch_err e3 = { 0 };
 		c->x->ops->cancel_order(c->x, a.symbol, listed.id, listed.is_algo, &e3);
-		rec_report_raise(e, r, s, REC_REPAIR_FAILED,
-				 "exchange lists stop %s as %s, expected %s: cancelled", listed.id,
-				 rec_oside_name(listed.side), rec_oside_name(a.order_side));
+		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "exchange lists stop %s as %s, expected %s: cancelled",
+				 listed.id, rec_oside_name(listed.side), rec_oside_name(a.order_side));
 		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "wrong side listed: cancelled");
 	}
-	return rec_engine_finish(e, r, &a, REC_OUT_DONE, "stop %s %s trigger %g qty %g: %s",
-				 listed.id, rec_oside_name(listed.side), a.trigger_price, a.qty, d);
+	return rec_engine_finish(e, r, &a, REC_OUT_DONE, "stop %s %s trigger %g qty %g: %s", listed.id,
+				 rec_oside_name(listed.side), a.trigger_price, a.qty, d);
 }

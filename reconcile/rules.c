@@ -10,8 +10,8 @@ bool rec_stream_is_fresh(const struct rec_stream_cache *c, int64_t now_ms, const
 	return c && c->state == REC_SS_UP && now_ms - c->last_msg_ms <= p->stream_stale_ms;
 }
 
-bool rec_rule_stream_authoritative(const struct rec_stream_cache *c, const struct rec_position *sp,
-				   int64_t now_ms, const struct rec_params *p)
+bool rec_rule_stream_authoritative(const struct rec_stream_cache *c, const struct rec_position *sp, int64_t now_ms,
+				   const struct rec_params *p)
 {
 	/* an entry from before the current connection may have missed events
 	 * while the stream was away (Binance does not resend positions) */

@@ -35,10 +35,10 @@ enum rec_view_state { REC_VIEW_UNKNOWN = 0, REC_VIEW_FLAT, REC_VIEW_OPEN };
 /* The exchange's position for one (symbol, pidx), as vigil believes it. */
 struct rec_merged {
 	enum rec_view_state state;
-	unsigned from;              /* REC_SRC_STREAM or REC_SRC_REST (0 if UNKNOWN) */
-	struct rec_position pos;    /* the chosen source's record when OPEN */
-	bool stream_auth;           /* the stream had an authoritative entry */
-	bool rest_disagrees;        /* REST ok but omits / differs from the stream */
+	unsigned from;           /* REC_SRC_STREAM or REC_SRC_REST (0 if UNKNOWN) */
+	struct rec_position pos; /* the chosen source's record when OPEN */
+	bool stream_auth;        /* the stream had an authoritative entry */
+	bool rest_disagrees;     /* REST ok but omits / differs from the stream */
 };
 
 /* Rule 1 (BASUSDT): the stream is authoritative for an entry it reported
@@ -46,8 +46,8 @@ struct rec_merged {
  * (now - last_msg_ms <= stream_stale_ms). Entries from before a reconnect
  * may have missed events (Binance resends no positions): not authoritative. */
 bool rec_stream_is_fresh(const struct rec_stream_cache *c, int64_t now_ms, const struct rec_params *p);
-bool rec_rule_stream_authoritative(const struct rec_stream_cache *c, const struct rec_position *sp,
-				   int64_t now_ms, const struct rec_params *p);
+bool rec_rule_stream_authoritative(const struct rec_stream_cache *c, const struct rec_position *sp, int64_t now_ms,
+				   const struct rec_params *p);
 
 /* Rule 1 (BASUSDT): an authoritative stream size 0 means closed, whatever
  * REST or the DB say. Returns FLAT for size 0, OPEN otherwise. */

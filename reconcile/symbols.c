@@ -61,7 +61,7 @@ bool rec_bot_row_matches_exchange(const struct rec_bot_row *r, const struct rec_
 
 static bool status_in(const char *st, const char *const *set)
 {
-	char t[sizeof ((struct rec_bot_row *)0)->status];
+	char t[sizeof((struct rec_bot_row *)0)->status];
 	size_t a = 0, n = strlen(st);
 	while (a < n && isspace((unsigned char)st[a]))
 		a++;

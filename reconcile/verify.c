@@ -59,8 +59,7 @@ static bool pidx_match(enum rec_pos_idx want, enum rec_pos_idx have)
 	return want == REC_PIDX_BOTH || have == REC_PIDX_BOTH || want == have;
 }
 
-int rec_stream_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx,
-			struct rec_position *out)
+int rec_stream_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx, struct rec_position *out)
 {
 	struct rec_stream_cache *sc = c->sc;
 	sc->npos = 0;
@@ -81,8 +80,7 @@ int rec_stream_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx 
 	return 0;
 }
 
-int rec_rest_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx,
-			 struct rec_position *out)
+int rec_rest_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx, struct rec_position *out)
 {
 	struct rec_position *p = NULL;
 	size_t n = 0;
@@ -102,9 +100,8 @@ int rec_rest_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pi
 	return r;
 }
 
-enum rec_vres rec_verify_position_exists(struct rec_ctx *c, const char *symbol,
-					 enum rec_pos_idx pidx, const char *order_id,
-					 const char *client_id, bool is_algo, char *detail,
+enum rec_vres rec_verify_position_exists(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx,
+					 const char *order_id, const char *client_id, bool is_algo, char *detail,
 					 size_t dlen)
 {
 	int64_t start = rec_now(c->clk);
@@ -118,8 +115,8 @@ enum rec_vres rec_verify_position_exists(struct rec_ctx *c, const char *symbol,
 		if ((order_id && order_id[0]) || (client_id && client_id[0])) {
 			struct rec_order o;
 			struct xch_err err = { 0 };
-			if (c->x->ops->get_order(c->x, symbol, order_id ? order_id : "",
-						 client_id ? client_id : "", is_algo, &o, &err) == XCH_OK) {
+			if (c->x->ops->get_order(c->x, symbol, order_id ? order_id : "", client_id ? client_id : "",
+						 is_algo, &o, &err) == XCH_OK) {
 				if (o.filled > 0) {
 					snprintf(detail, dlen, "order %s filled %g", o.id, o.filled);
 					return REC_V_OK;
@@ -139,14 +136,12 @@ enum rec_vres rec_verify_position_exists(struct rec_ctx *c, const char *symbol,
 			break;
 		rec_sleep(c->clk, wait);
 	}
-	snprintf(detail, dlen, "no source confirmed the position within %lld ms",
-		 (long long)c->cfg.budget_ms);
+	snprintf(detail, dlen, "no source confirmed the position within %lld ms", (long long)c->cfg.budget_ms);
 	return REC_V_TIMEOUT;
 }
 
-enum rec_vres rec_verify_position_gone(struct rec_ctx *c, const char *symbol,
-				       enum rec_pos_idx pidx, enum rec_side side, char *detail,
-				       size_t dlen)
+enum rec_vres rec_verify_position_gone(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx, enum rec_side side,
+				       char *detail, size_t dlen)
 {
 	int rest_absent = 0;
 	snprintf(detail, dlen, "no check ran");
@@ -160,8 +155,8 @@ enum rec_vres rec_verify_position_gone(struct rec_ctx *c, const char *symbol,
 				snprintf(detail, dlen, "stream shows size 0 (check %d)", i + 1);
 				return REC_V_OK;
 			}
-			snprintf(detail, dlen, "stream still shows %s %g after %d checks",
-				 rec_side_name(p.side), p.size, i + 1);
+			snprintf(detail, dlen, "stream still shows %s %g after %d checks", rec_side_name(p.side),
+				 p.size, i + 1);
 			rest_absent = 0;
 			continue;
 		}
@@ -172,8 +167,8 @@ enum rec_vres rec_verify_position_gone(struct rec_ctx *c, const char *symbol,
 		}
 		if (r == 1) {
 			rest_absent = 0;
-			snprintf(detail, dlen, "REST still shows %s %g after %d checks",
-				 rec_side_name(p.side), p.size, i + 1);
+			snprintf(detail, dlen, "REST still shows %s %g after %d checks", rec_side_name(p.side), p.size,
+				 i + 1);
 		} else if (r < 0) {
 			rest_absent = 0;
 			snprintf(detail, dlen, "REST unavailable (check %d)", i + 1);
@@ -190,9 +185,8 @@ static bool order_match(const struct rec_order *o, const char *id, const char *c
 	return cid && cid[0] && strcmp(o->client_id, cid) == 0;
 }
 
-enum rec_vres rec_verify_order_open(struct rec_ctx *c, const char *symbol, const char *id,
-				    const char *client_id, bool is_algo, struct rec_order *out,
-				    char *detail, size_t dlen)
+enum rec_vres rec_verify_order_open(struct rec_ctx *c, const char *symbol, const char *id, const char *client_id,
+				    bool is_algo, struct rec_order *out, char *detail, size_t dlen)
 {
 	int64_t start = rec_now(c->clk);
 	snprintf(detail, dlen, "not listed");
@@ -206,12 +200,10 @@ enum rec_vres rec_verify_order_open(struct rec_ctx *c, const char *symbol, const
 			snprintf(detail, dlen, "open orders unavailable");
 		struct xch_err err = { 0 };
 		struct rec_order g;
-		if (c->x->ops->get_order(c->x, symbol, id ? id : "", client_id ? client_id : "",
-					 is_algo, &g, &err) == XCH_OK &&
-		    (rec_order_dead(g.status) || g.status == REC_OST_FILLED ||
-		     g.status == REC_OST_TRIGGERED)) {
-			snprintf(detail, dlen, "exchange reports order %s finished (status %d)", g.id,
-				 (int)g.status);
+		if (c->x->ops->get_order(c->x, symbol, id ? id : "", client_id ? client_id : "", is_algo, &g, &err) ==
+			    XCH_OK &&
+		    (rec_order_dead(g.status) || g.status == REC_OST_FILLED || g.status == REC_OST_TRIGGERED)) {
+			snprintf(detail, dlen, "exchange reports order %s finished (status %d)", g.id, (int)g.status);
 			return REC_V_FAILED;
 		}
 		int64_t wait = rec_backoff_ms(&c->cfg, n);
@@ -222,8 +214,7 @@ enum rec_vres rec_verify_order_open(struct rec_ctx *c, const char *symbol, const
 	return REC_V_TIMEOUT;
 }
 
-enum rec_vres rec_verify_order_gone(struct rec_ctx *c, const char *symbol, const char *id,
-				    char *detail, size_t dlen)
+enum rec_vres rec_verify_order_gone(struct rec_ctx *c, const char *symbol, const char *id, char *detail, size_t dlen)
 {
 	int64_t start = rec_now(c->clk);
 	snprintf(detail, dlen, "still listed");
@@ -305,14 +296,14 @@ int rec_find_by_client_id(struct rec_ctx *c, const char *symbol, const char *cli
 	return r;
 }
 
-int rec_order_complete(struct rec_ctx *c, const char *symbol, const struct xch_ack *ack,
-		       struct rec_order *out, struct xch_err *err)
+int rec_order_complete(struct rec_ctx *c, const char *symbol, const struct xch_ack *ack, struct rec_order *out,
+		       struct xch_err *err)
 {
 	int64_t start = rec_now(c->clk);
 	int rc = XCH_TIMEOUT;
 	for (int n = 0;; n++) {
-		rc = c->x->ops->get_order(c->x, symbol, ack->id, ack->id[0] ? "" : ack->client_id,
-					  ack->is_algo, out, err);
+		rc = c->x->ops->get_order(c->x, symbol, ack->id, ack->id[0] ? "" : ack->client_id, ack->is_algo, out,
+					  err);
 		if (rc == XCH_OK)
 			return XCH_OK;
 		/* not visible yet (Bybit: order/realtime lags create) or transient */
@@ -323,7 +314,6 @@ int rec_order_complete(struct rec_ctx *c, const char *symbol, const struct xch_a
 			break;
 		rec_sleep(c->clk, wait);
 	}
-	log_warn("verify", "symbol=%s order=%s not fetchable: %s", symbol, ack->id,
-		 err ? err->msg : "");
+	log_warn("verify", "symbol=%s order=%s not fetchable: %s", symbol, ack->id, err ? err->msg : "");
 	return rc;
 }

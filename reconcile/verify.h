@@ -51,13 +51,11 @@ void rec_ctx_free(struct rec_ctx *c);
  * authoritative for the symbol (rule 1: out filled; size 0 = flat), 0 =
  * stream fresh but never reported it, -1 = no stream, down, stale, or the
  * entry is from before the current connection. */
-int rec_stream_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx,
-			struct rec_position *out);
+int rec_stream_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx, struct rec_position *out);
 
 /* REST positions (one fresh call): 1 = listed open (out filled), 0 = not
  * listed (flat), -1 = error. pidx BOTH matches any. */
-int rec_rest_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx,
-		      struct rec_position *out);
+int rec_rest_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx, struct rec_position *out);
 
 enum rec_vres { REC_V_OK = 0, REC_V_FAILED, REC_V_TIMEOUT };
 const char *rec_vres_name(enum rec_vres v);
@@ -66,25 +64,22 @@ const char *rec_vres_name(enum rec_vres v);
  * order's status (by id, or client id if id is ""), then REST positions;
  * backoff 0.5 s x 1.5^n capped at 2 s; budget 10 s. An order closed with
  * 0 filled is REC_V_FAILED (explicit), not a timeout. detail gets why. */
-enum rec_vres rec_verify_position_exists(struct rec_ctx *c, const char *symbol,
-					 enum rec_pos_idx pidx, const char *order_id,
-					 const char *client_id, bool is_algo, char *detail,
+enum rec_vres rec_verify_position_exists(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx,
+					 const char *order_id, const char *client_id, bool is_algo, char *detail,
 					 size_t dlen);
 
 /* After a close: gone_checks checks gone_interval_ms apart. A fresh stream
  * that reported the symbol decides alone (size 0 = gone). Otherwise REST
  * must omit it on two consecutive answers (one [] may be a glitch). A
  * position of the other side than `side` is reported as not gone. */
-enum rec_vres rec_verify_position_gone(struct rec_ctx *c, const char *symbol,
-				       enum rec_pos_idx pidx, enum rec_side side, char *detail,
-				       size_t dlen);
+enum rec_vres rec_verify_position_gone(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pidx, enum rec_side side,
+				       char *detail, size_t dlen);
 
 /* After placing an order: it must be listed in open orders (matched by id
  * or client id); *out gets the listed order. An order the exchange reports
  * cancelled / rejected / expired is REC_V_FAILED at once. */
-enum rec_vres rec_verify_order_open(struct rec_ctx *c, const char *symbol, const char *id,
-				    const char *client_id, bool is_algo, struct rec_order *out,
-				    char *detail, size_t dlen);
+enum rec_vres rec_verify_order_open(struct rec_ctx *c, const char *symbol, const char *id, const char *client_id,
+				    bool is_algo, struct rec_order *out, char *detail, size_t dlen);
 
 /* The open list of symbol (one fresh call): 1 = the order with id or
  * client id (either may be NULL / "") is listed (*out), 0 = not, -1 = error. */
@@ -99,15 +94,14 @@ int rec_find_by_client_id(struct rec_ctx *c, const char *symbol, const char *cli
 			  struct rec_order *out, char *detail, size_t dlen);
 
 /* After a cancel: open orders no longer list id. */
-enum rec_vres rec_verify_order_gone(struct rec_ctx *c, const char *symbol, const char *id,
-				    char *detail, size_t dlen);
+enum rec_vres rec_verify_order_gone(struct rec_ctx *c, const char *symbol, const char *id, char *detail, size_t dlen);
 
 /* Order completion: never trust a create answer beyond its ids (Bybit
  * answers only orderId / orderLinkId). Fetches the order by ack->id (or its
  * client id), retrying while the exchange does not show it yet, within the
  * budget. Returns XCH_OK with *out filled, or the last error. */
-int rec_order_complete(struct rec_ctx *c, const char *symbol, const struct xch_ack *ack,
-		       struct rec_order *out, struct xch_err *err);
+int rec_order_complete(struct rec_ctx *c, const char *symbol, const struct xch_ack *ack, struct rec_order *out,
+		       struct xch_err *err);
 
 /* An order status that means the order is finished without effect. */
 bool rec_order_dead(enum rec_order_status s);

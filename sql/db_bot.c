@@ -54,8 +54,7 @@ int64_t db_bot_parse_time_ms(const char *s)
 
 static const char *const required[] = { "symbol", "exchange", "side", "quantity", "entry_price", "status" };
 
-int db_bot_positions(struct db_conn *c, const char *query, struct rec_bot_row **rows, size_t *n,
-		     struct db_err *e)
+int db_bot_positions(struct db_conn *c, const char *query, struct rec_bot_row **rows, size_t *n, struct db_err *e)
 {
 	*rows = NULL;
 	*n = 0;

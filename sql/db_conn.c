@@ -14,11 +14,11 @@
 struct db_conn {
 	PGconn *pg;
 	struct db_params p;
-	char *qschema;        /* PQescapeIdentifier result (PQfreemem) */
-	int64_t next_try_ms;  /* monotonic; no attempt before this */
+	char *qschema;       /* PQescapeIdentifier result (PQfreemem) */
+	int64_t next_try_ms; /* monotonic; no attempt before this */
 	int64_t backoff_ms;
 	bool in_tx;
-	bool reported_down;   /* log the outage once, not per call */
+	bool reported_down; /* log the outage once, not per call */
 };
 
 int db_err_set(struct db_err *e, int code, const char *fmt, ...)
@@ -71,9 +71,10 @@ struct db_conn *db_conn_new(const struct db_params *p, struct db_err *e)
 {
 	const char *schema = *p->schema ? p->schema : "vigil";
 	if (!db_ident_ok(schema)) {
-		db_err_set(e, DB_ECONFIG,
-			   "[database] schema must be a lowercase identifier ([a-z_][a-z0-9_]*, at most 63), got '%.60s'",
-			   schema);
+		db_err_set(
+			e, DB_ECONFIG,
+			"[database] schema must be a lowercase identifier ([a-z_][a-z0-9_]*, at most 63), got '%.60s'",
+			schema);
 		return NULL;
 	}
 	struct db_conn *c = xcalloc(1, sizeof *c);
@@ -159,8 +160,7 @@ int db_conn_ensure(struct db_conn *c, struct db_err *e)
 	char ct[24], opts[160];
 	snprintf(ct, sizeof ct, "%lld", (long long)((c->p.connect_timeout_ms + 999) / 1000));
 	snprintf(opts, sizeof opts, "-c statement_timeout=%lld -c TimeZone=UTC -c DateStyle=ISO%s",
-		 (long long)c->p.statement_timeout_ms,
-		 c->p.read_only ? " -c default_transaction_read_only=on" : "");
+		 (long long)c->p.statement_timeout_ms, c->p.read_only ? " -c default_transaction_read_only=on" : "");
 	const char *keys[8], *vals[8];
 	int n = 0;
 	keys[n] = "dbname", vals[n++] = c->p.dsn; /* expanded as a conninfo string */
@@ -217,8 +217,7 @@ static char *expand(struct db_conn *c, const char *sql)
 	return out;
 }
 
-int db_exec(struct db_conn *c, const char *sql, int nparams, const char *const *vals,
-	    PGresult **res, struct db_err *e)
+int db_exec(struct db_conn *c, const char *sql, int nparams, const char *const *vals, PGresult **res, struct db_err *e)
 {
 	if (res)
 		*res = NULL;
@@ -261,8 +260,8 @@ int db_exec(struct db_conn *c, const char *sql, int nparams, const char *const *
 	}
 }
 
-int db_exec_count(struct db_conn *c, const char *sql, int nparams, const char *const *vals,
-		  long *count, struct db_err *e)
+int db_exec_count(struct db_conn *c, const char *sql, int nparams, const char *const *vals, long *count,
+		  struct db_err *e)
 {
 	PGresult *r;
 	int rc = db_exec(c, sql, nparams, vals, &r, e);

@@ -29,14 +29,14 @@ struct db_err {
 /* What a connection needs (the program builds it from its configuration). */
 struct db_params {
 	char dsn[512];
-	char password[256];          /* "" = none (or from dsn/.pgpass) */
-	char schema[64];             /* vigil's schema; "" = "vigil" */
-	int64_t connect_timeout_ms;  /* 0 = 5 s */
-	int64_t statement_timeout_ms;/* 0 = 5 s */
-	int64_t backoff_min_ms;      /* 0 = 250 ms */
-	int64_t backoff_max_ms;      /* 0 = 30 s */
-	bool read_only;              /* default_transaction_read_only=on (bot db) */
-	char app_name[64];           /* application_name; "" = "vigil" */
+	char password[256];           /* "" = none (or from dsn/.pgpass) */
+	char schema[64];              /* vigil's schema; "" = "vigil" */
+	int64_t connect_timeout_ms;   /* 0 = 5 s */
+	int64_t statement_timeout_ms; /* 0 = 5 s */
+	int64_t backoff_min_ms;       /* 0 = 250 ms */
+	int64_t backoff_max_ms;       /* 0 = 30 s */
+	bool read_only;               /* default_transaction_read_only=on (bot db) */
+	char app_name[64];            /* application_name; "" = "vigil" */
 };
 
 /* True if s is a safe schema name: [a-z_][a-z0-9_]{0,62}. */
@@ -65,11 +65,10 @@ const char *db_conn_schema(struct db_conn *c);
  * DB_EUNREACH; outside a transaction the statement is retried once on a
  * fresh connection, so statements must be idempotent (inserts use ON
  * CONFLICT DO NOTHING). "%S" in sql is replaced by the quoted schema. */
-int db_exec(struct db_conn *c, const char *sql, int nparams, const char *const *vals,
-	    PGresult **res, struct db_err *e);
+int db_exec(struct db_conn *c, const char *sql, int nparams, const char *const *vals, PGresult **res, struct db_err *e);
 /* Number of rows a command touched (PQcmdTuples) via db_exec. */
-int db_exec_count(struct db_conn *c, const char *sql, int nparams, const char *const *vals,
-		  long *count, struct db_err *e);
+int db_exec_count(struct db_conn *c, const char *sql, int nparams, const char *const *vals, long *count,
+		  struct db_err *e);
 
 int db_begin(struct db_conn *c, struct db_err *e);
 int db_commit(struct db_conn *c, struct db_err *e);

@@ -22,8 +22,9 @@ static const char INSERT_SQL[] =
 	" request, outcome, answer, intent_at, outcome_at) VALUES ($1::int8, $2::int, $3, $4::int, $5,"
 	" $6::int, $7::int, $8::int, $9::float8, $10::bool, $11::float8, $12, $13, $14::bool, $15, $16,"
 	" $17::jsonb, $18::int, $19, " DB_MS2TS("$20") ","
-	" CASE WHEN $21::int8 > 0 THEN " DB_MS2TS("$21") " END)"
-	" ON CONFLICT (id) DO NOTHING";
+						       " CASE WHEN $21::int8 > 0 THEN " DB_MS2TS(
+							       "$21") " END)"
+								      " ON CONFLICT (id) DO NOTHING";
 
 static const char OUTCOME_SQL[] =
 	"UPDATE %S.actions SET outcome = $2::int, order_id = CASE WHEN $3 = '' THEN order_id ELSE $3 END,"
@@ -43,15 +44,32 @@ static int insert_action(struct db_conn *c, const struct rec_action *a, const ch
 	snprintf(v[8], 32, "%d", (int)a->outcome);
 	snprintf(v[9], 32, "%lld", (long long)a->intent_ms);
 	snprintf(v[10], 32, "%lld", (long long)a->outcome_ms);
-	const char *p[] = { v[0], v[1], a->account, v[2], a->symbol, v[3], v[4], v[5], v[6],
-			    a->close_position ? "t" : "f", v[7], a->client_id, a->order_id,
-			    a->order_is_algo ? "t" : "f", a->finding_key, a->reason, json, v[8],
-			    a->outcome_detail, v[9], v[10] };
+	const char *p[] = { v[0],
+			    v[1],
+			    a->account,
+			    v[2],
+			    a->symbol,
+			    v[3],
+			    v[4],
+			    v[5],
+			    v[6],
+			    a->close_position ? "t" : "f",
+			    v[7],
+			    a->client_id,
+			    a->order_id,
+			    a->order_is_algo ? "t" : "f",
+			    a->finding_key,
+			    a->reason,
+			    json,
+			    v[8],
+			    a->outcome_detail,
+			    v[9],
+			    v[10] };
 	return db_exec(c, INSERT_SQL, 21, p, NULL, e);
 }
 
-static int update_outcome(struct db_conn *c, int64_t id, int oc, const char *order_id, const char *detail,
-			  int64_t ms, struct db_err *e)
+static int update_outcome(struct db_conn *c, int64_t id, int oc, const char *order_id, const char *detail, int64_t ms,
+			  struct db_err *e)
 {
 	char sid[24], so[8], sms[24];
 	snprintf(sid, sizeof sid, "%lld", (long long)id);
@@ -153,8 +171,7 @@ static int direct_outcome(struct rec_journal *j, void *arg, struct db_err *e)
 	return update_outcome(P(j)->c, oa->id, oa->o, oa->order_id, oa->detail, oa->ms, e);
 }
 
-static int j_outcome(struct rec_journal *j, int64_t id, enum rec_outcome o, const char *order_id,
-		     const char *detail)
+static int j_outcome(struct rec_journal *j, int64_t id, enum rec_outcome o, const char *order_id, const char *detail)
 {
 	struct outcome_arg oa = { id, wd_wall_ms(), o, order_id ? order_id : "", detail ? detail : "" };
 	char *line = db_spool_fmt_outcome(id, o, oa.order_id, oa.detail, oa.ms);
@@ -181,7 +198,7 @@ static int j_unfinished(struct rec_journal *j, const char *account, struct rec_a
 			     "SELECT id, kind, account, exchange, symbol, position_side, pidx, order_side, qty,"
 			     " close_position, trigger_price, client_id, order_id, order_is_algo, finding_key,"
 			     " reason, " DB_TS2MS("intent_at") ", outcome FROM %S.actions"
-			     " WHERE account = $1 AND outcome IN (0, 4) ORDER BY seq",
+							       " WHERE account = $1 AND outcome IN (0, 4) ORDER BY seq",
 			     1, p, &r, &e);
 	}
 	if (rc) {

@@ -21,8 +21,8 @@ int db_migrate_parse_name(const char *f, int *version)
 	size_t n = strlen(f);
 	if (n < 9 || strcmp(f + n - 4, ".sql") != 0)
 		return -1;
-	if (!isdigit((unsigned char)f[0]) || !isdigit((unsigned char)f[1]) ||
-	    !isdigit((unsigned char)f[2]) || f[3] != '_')
+	if (!isdigit((unsigned char)f[0]) || !isdigit((unsigned char)f[1]) || !isdigit((unsigned char)f[2]) ||
+	    f[3] != '_')
 		return -1;
 	for (const char *q = f + 4; q < f + n - 4; q++)
 		if (!isalnum((unsigned char)*q) && *q != '_' && *q != '-')
@@ -109,8 +109,8 @@ static int list_dir(const char *dir, struct mig **out, size_t *n, struct db_err 
 	qsort(m, cnt, sizeof *m, cmp_mig);
 	for (size_t i = 1; i < cnt; i++)
 		if (m[i].version == m[i - 1].version) {
-			int rc = db_err_set(e, DB_ECONFIG, "two migrations with version %03d: %s and %s",
-					    m[i].version, m[i - 1].name, m[i].name);
+			int rc = db_err_set(e, DB_ECONFIG, "two migrations with version %03d: %s and %s", m[i].version,
+					    m[i - 1].name, m[i].name);
 			free(m);
 			return rc;
 		}
@@ -173,8 +173,8 @@ static int apply_one(struct db_conn *c, const char *dir, const struct mig *m, st
 		return db_err_set(e, DB_ECONFIG, "cannot read migration %s/%s", dir, m->name);
 	int rc = db_begin(c, e);
 	if (rc == DB_OK)
-		rc = db_exec(c, "SELECT set_config('search_path', $1, true)", 1,
-			     (const char *[]){ db_conn_schema(c) }, NULL, e);
+		rc = db_exec(c, "SELECT set_config('search_path', $1, true)", 1, (const char *[]){ db_conn_schema(c) },
+			     NULL, e);
 	bool done = false;
 	if (rc == DB_OK) /* re-check under the lock: another migrate may have run it */
 		rc = applied(c, m->version, &done, e);
@@ -214,9 +214,7 @@ int db_migrate_run(struct db_conn *c, const char *dir, struct db_migrate_result 
 	}
 	rc = db_exec(c, "SELECT pg_advisory_lock(" MIGRATE_LOCK_A ", " MIGRATE_LOCK_B ")", 0, NULL, NULL, e);
 	if (rc == DB_OK)
-		rc = db_exec(c,
-			     "CREATE SCHEMA IF NOT EXISTS %S; "
-			     , 0, NULL, NULL, e);
+		rc = db_exec(c, "CREATE SCHEMA IF NOT EXISTS %S; ", 0, NULL, NULL, e);
 	if (rc == DB_OK)
 		rc = db_exec(c,
 			     "CREATE TABLE IF NOT EXISTS %S.schema_version ("

@@ -56,14 +56,16 @@ static int insert_msg(struct db_conn *c, const struct alert_msg *m, struct db_er
 	snprintf(v[3], 24, "%lld", (long long)m->created_ms);
 	snprintf(v[4], 24, "%lld", (long long)m->next_attempt_ms);
 	snprintf(v[5], 24, "%lld", (long long)m->delivered_ms);
-	const char *p[] = { v[0], m->channel, m->key, v[1], m->subject, m->body ? m->body : "", v[2],
-			    v[3], v[4], v[5] };
+	const char *p[] = {
+		v[0], m->channel, m->key, v[1], m->subject, m->body ? m->body : "", v[2], v[3], v[4], v[5]
+	};
 	return db_exec(c,
 		       "INSERT INTO %S.alert_outbox (id, channel, key, severity, subject, body, attempts,"
 		       " created_at, next_attempt_at, delivered_at) VALUES ($1::int8, $2, $3, $4::int, $5, $6,"
 		       " $7::int, " DB_MS2TS("$8") ", " DB_MS2TS("$9") ","
-		       " CASE WHEN $10::int8 > 0 THEN " DB_MS2TS("$10") " END)"
-		       " ON CONFLICT (id) DO NOTHING",
+								       " CASE WHEN $10::int8 > 0 THEN " DB_MS2TS(
+									       "$10") " END)"
+										      " ON CONFLICT (id) DO NOTHING",
 		       10, p, NULL, e);
 }
 
@@ -74,13 +76,12 @@ static int mark_delivered(struct db_conn *c, int64_t id, int64_t ms, struct db_e
 	snprintf(sms, sizeof sms, "%lld", (long long)ms);
 	const char *p[] = { sid, sms };
 	return db_exec(c,
-		       "UPDATE %S.alert_outbox SET delivered_at = " DB_MS2TS("$2")
-		       " WHERE id = $1::int8 AND delivered_at IS NULL",
+		       "UPDATE %S.alert_outbox SET delivered_at = " DB_MS2TS(
+			       "$2") " WHERE id = $1::int8 AND delivered_at IS NULL",
 		       2, p, NULL, e);
 }
 
-static int mark_failed(struct db_conn *c, int64_t id, int64_t next_ms, const char *why, int64_t fid,
-		       struct db_err *e)
+static int mark_failed(struct db_conn *c, int64_t id, int64_t next_ms, const char *why, int64_t fid, struct db_err *e)
 {
 	char sid[24], sn[24], sf[24];
 	snprintf(sid, sizeof sid, "%lld", (long long)id);
@@ -88,10 +89,10 @@ static int mark_failed(struct db_conn *c, int64_t id, int64_t next_ms, const cha
 	snprintf(sf, sizeof sf, "%lld", (long long)fid);
 	const char *p[] = { sid, sn, why ? why : "", sf };
 	return db_exec(c,
-		       "UPDATE %S.alert_outbox SET attempts = attempts + 1, next_attempt_at = " DB_MS2TS("$2")
-		       ", last_error = $3, last_fail_id = $4::int8"
-		       " WHERE id = $1::int8 AND delivered_at IS NULL"
-		       " AND last_fail_id IS DISTINCT FROM $4::int8",
+		       "UPDATE %S.alert_outbox SET attempts = attempts + 1, next_attempt_at = " DB_MS2TS(
+			       "$2") ", last_error = $3, last_fail_id = $4::int8"
+				     " WHERE id = $1::int8 AND delivered_at IS NULL"
+				     " AND last_fail_id IS DISTINCT FROM $4::int8",
 		       4, p, NULL, e);
 }
 
@@ -172,8 +173,8 @@ struct db_conn *db_outbox_conn(struct alert_outbox *o)
 
 /* Writes to the database when it answers and the spool is empty (order),
  * else appends line to the spool and applies it to the memory view. */
-static int write_or_spool(struct alert_outbox *o, const char *line, int rc_direct_fn(struct alert_outbox *, void *, struct db_err *),
-			  void *arg)
+static int write_or_spool(struct alert_outbox *o, const char *line,
+			  int rc_direct_fn(struct alert_outbox *, void *, struct db_err *), void *arg)
 {
 	struct opriv *p = P(o);
 	struct db_err e = { 0 };
@@ -287,10 +288,12 @@ static int due_locked(struct opriv *p, int64_t now_ms, size_t max, struct alert_
 		snprintf(smax, sizeof smax, "%zu", max);
 		const char *pv[] = { snow, smax };
 		rc = db_exec(p->c,
-			     "SELECT id, channel, key, severity, subject, body, attempts, " DB_TS2MS("created_at")
-			     ", " DB_TS2MS("next_attempt_at") " FROM %S.alert_outbox"
-			     " WHERE delivered_at IS NULL AND next_attempt_at <= " DB_MS2TS("$1")
-			     " ORDER BY seq LIMIT $2::int8",
+			     "SELECT id, channel, key, severity, subject, body, attempts, " DB_TS2MS(
+				     "created_at") ", " DB_TS2MS("next_attempt_at") " FROM %S.alert_outbox"
+										    " WHERE delivered_at IS NULL AND "
+										    "next_attempt_at <= " DB_MS2TS(
+											    "$1") " ORDER BY seq LIMIT "
+												  "$2::int8",
 			     2, pv, &r, &e);
 	}
 	if (rc == DB_OK && r && PQnfields(r) < 9) {
@@ -365,8 +368,9 @@ static size_t o_pending(struct alert_outbox *o, const char *channel)
 	size_t n = 0;
 	pthread_mutex_lock(&p->mu);
 	if (flush_locked(p, &e) == DB_OK &&
-	    db_exec(p->c, "SELECT count(*) FROM %S.alert_outbox WHERE delivered_at IS NULL AND ($1 = '' OR channel = $1)",
-		    1, (const char *[]){ ch }, &r, &e) == DB_OK) {
+	    db_exec(p->c,
+		    "SELECT count(*) FROM %S.alert_outbox WHERE delivered_at IS NULL AND ($1 = '' OR channel = $1)", 1,
+		    (const char *[]){ ch }, &r, &e) == DB_OK) {
 		n = r && PQntuples(r) > 0 ? (size_t)strtoull(col(r, 0, 0), NULL, 10) : 0;
 		PQclear(r);
 		pthread_mutex_unlock(&p->mu);

@@ -232,8 +232,7 @@ char *db_spool_fmt_intent(const struct rec_action *a)
 	return finish(o);
 }
 
-char *db_spool_fmt_outcome(int64_t id, enum rec_outcome oc, const char *order_id, const char *detail,
-			   int64_t ms)
+char *db_spool_fmt_outcome(int64_t id, enum rec_outcome oc, const char *order_id, const char *detail, int64_t ms)
 {
 	json_object *o = rec_new("outcome", id);
 	add_i(o, "outcome", oc);

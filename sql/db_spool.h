@@ -43,8 +43,7 @@ void db_spool_lines_free(char **lines, size_t n);
  *  failure, so a replayed failure counts one attempt, not two)
  * Returned strings are malloc'd. */
 char *db_spool_fmt_intent(const struct rec_action *a);
-char *db_spool_fmt_outcome(int64_t id, enum rec_outcome o, const char *order_id, const char *detail,
-			   int64_t ms);
+char *db_spool_fmt_outcome(int64_t id, enum rec_outcome o, const char *order_id, const char *detail, int64_t ms);
 char *db_spool_fmt_alert(const struct alert_msg *m);
 char *db_spool_fmt_delivered(int64_t id, int64_t ms);
 char *db_spool_fmt_failed(int64_t id, int64_t next_ms, const char *why, int64_t fid);

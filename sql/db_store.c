@@ -50,16 +50,19 @@ int db_finding_upsert(struct db_conn *c, const struct rec_finding *f, int64_t no
 	snprintf(first, sizeof first, "%lld", (long long)(f->first_seen_ms > 0 ? f->first_seen_ms : now_ms));
 	snprintf(now, sizeof now, "%lld", (long long)now_ms);
 	char *details = finding_details(f);
-	const char *p[] = { key, code, rec_code_name(f->code), sev, f->account, rec_exchange_name(f->exchange),
-			    f->symbol, first, now, details };
-	int rc = db_exec(c,
-			 "INSERT INTO %S.findings (key, code, code_name, severity, account, exchange, symbol,"
-			 " first_seen, last_seen, details) VALUES ($1, $2::int, $3, $4::int, $5, $6, $7, "
-			 DB_MS2TS("$8") ", " DB_MS2TS("$9") ", $10::jsonb)"
-			 " ON CONFLICT (key) WHERE resolved_at IS NULL DO UPDATE SET"
-			 " last_seen = greatest(findings.last_seen, excluded.last_seen),"
-			 " severity = excluded.severity, details = excluded.details",
-			 10, p, NULL, e);
+	const char *p[] = { key,       code,       rec_code_name(f->code),
+			    sev,       f->account, rec_exchange_name(f->exchange),
+			    f->symbol, first,      now,
+			    details };
+	int rc = db_exec(
+		c,
+		"INSERT INTO %S.findings (key, code, code_name, severity, account, exchange, symbol,"
+		" first_seen, last_seen, details) VALUES ($1, $2::int, $3, $4::int, $5, $6, $7, " DB_MS2TS(
+			"$8") ", " DB_MS2TS("$9") ", $10::jsonb)"
+						  " ON CONFLICT (key) WHERE resolved_at IS NULL DO UPDATE SET"
+						  " last_seen = greatest(findings.last_seen, excluded.last_seen),"
+						  " severity = excluded.severity, details = excluded.details",
+		10, p, NULL, e);
 	free(details);
 	return rc;
 }
@@ -77,9 +80,9 @@ int db_findings_resolve_absent(struct db_conn *c, const char *account, const cha
 	snprintf(now, sizeof now, "%lld", (long long)now_ms);
 	const char *p[] = { account, ks, now };
 	int rc = db_exec_count(c,
-			       "UPDATE %S.findings SET resolved_at = " DB_MS2TS("$3")
-			       " WHERE account = $1 AND resolved_at IS NULL"
-			       " AND key NOT IN (SELECT jsonb_array_elements_text($2::jsonb))",
+			       "UPDATE %S.findings SET resolved_at = " DB_MS2TS(
+				       "$3") " WHERE account = $1 AND resolved_at IS NULL"
+					     " AND key NOT IN (SELECT jsonb_array_elements_text($2::jsonb))",
 			       3, p, resolved, e);
 	free(ks);
 	return rc;
@@ -90,22 +93,25 @@ int db_finding_resolve(struct db_conn *c, const char *key, int64_t now_ms, struc
 	char now[24];
 	snprintf(now, sizeof now, "%lld", (long long)now_ms);
 	const char *p[] = { key, now };
-	return db_exec(c, "UPDATE %S.findings SET resolved_at = " DB_MS2TS("$2")
-			  " WHERE key = $1 AND resolved_at IS NULL", 2, p, NULL, e);
+	return db_exec(c,
+		       "UPDATE %S.findings SET resolved_at = " DB_MS2TS("$2") " WHERE key = $1 AND resolved_at IS NULL",
+		       2, p, NULL, e);
 }
 
 int db_finding_ack(struct db_conn *c, const char *key, long *found, struct db_err *e)
 {
 	const char *p[] = { key };
-	return db_exec_count(c, "UPDATE %S.findings SET acked_at = coalesce(acked_at, now())"
-				" WHERE key = $1 AND resolved_at IS NULL", 1, p, found, e);
+	return db_exec_count(c,
+			     "UPDATE %S.findings SET acked_at = coalesce(acked_at, now())"
+			     " WHERE key = $1 AND resolved_at IS NULL",
+			     1, p, found, e);
 }
 
 /* The columns of a db_finding_row, as finding_row_from reads them. */
-#define FINDING_ROW_COLS                                                                                      \
-	"id, key, code, code_name, severity, account, exchange, symbol, " DB_TS2MS("first_seen") ", "        \
-	DB_TS2MS("last_seen") ", " DB_TS2MS("resolved_at") ", acked_at IS NOT NULL,"                          \
-	" coalesce(details->>'detail', '')"
+#define FINDING_ROW_COLS                                                                                        \
+	"id, key, code, code_name, severity, account, exchange, symbol, " DB_TS2MS("first_seen") ", " DB_TS2MS( \
+		"last_seen") ", " DB_TS2MS("resolved_at") ", acked_at IS NOT NULL,"                             \
+							  " coalesce(details->>'detail', '')"
 #define FINDING_ROW_NCOLS 13
 
 static void finding_row_from(PGresult *r, int i, struct db_finding_row *f)
@@ -125,8 +131,8 @@ static void finding_row_from(PGresult *r, int i, struct db_finding_row *f)
 	snprintf(f->detail, sizeof f->detail, "%s", PQgetvalue(r, i, 12));
 }
 
-int db_findings_list(struct db_conn *c, bool open_only, const char *account, size_t limit,
-		     struct db_finding_row **out, size_t *n, struct db_err *e)
+int db_findings_list(struct db_conn *c, bool open_only, const char *account, size_t limit, struct db_finding_row **out,
+		     size_t *n, struct db_err *e)
 {
 	*out = NULL;
 	*n = 0;
@@ -174,8 +180,9 @@ int db_audit_record(struct db_conn *c, const struct db_audit_run *r, const char 
 	const char *p[] = { r->account, v[0], v[1], v[2], src, v[3], v[4], v[5], v[6], r->instance };
 	int rc = db_exec(c,
 			 "INSERT INTO %S.audit_runs (account, started_at, duration_ms, sources_reached, sources,"
-			 " findings, critical, warnings, actions, instance) VALUES ($1, " DB_MS2TS("$2") ","
-			 " $3::int8, $4::int, $5, $6::int, $7::int, $8::int, $9::int, $10)",
+			 " findings, critical, warnings, actions, instance) VALUES ($1, " DB_MS2TS(
+				 "$2") ","
+				       " $3::int8, $4::int, $5, $6::int, $7::int, $8::int, $9::int, $10)",
 			 10, p, NULL, e);
 	if (rc == DB_OK)
 		rc = db_heartbeat(c, r->instance, r->account, r->started_ms + r->duration_ms, version, e);
@@ -190,16 +197,16 @@ int db_heartbeat(struct db_conn *c, const char *instance, const char *account, i
 	const char *p[] = { instance, account, ms, version ? version : "" };
 	return db_exec(c,
 		       "INSERT INTO %S.heartbeats (instance, account, last_audit, version, updated_at)"
-		       " VALUES ($1, $2, " DB_MS2TS("$3") ", $4, now())"
-		       " ON CONFLICT (instance, account) DO UPDATE SET last_audit = excluded.last_audit,"
-		       " version = excluded.version, updated_at = now()",
+		       " VALUES ($1, $2, " DB_MS2TS(
+			       "$3") ", $4, now())"
+				     " ON CONFLICT (instance, account) DO UPDATE SET last_audit = excluded.last_audit,"
+				     " version = excluded.version, updated_at = now()",
 		       4, p, NULL, e);
 }
 
 /* ---- alert state (002_alert_state.sql) ---- */
 
-int db_finding_alerted(struct db_conn *c, const struct rec_finding *f, int kind, int64_t now_ms,
-		       struct db_err *e)
+int db_finding_alerted(struct db_conn *c, const struct rec_finding *f, int kind, int64_t now_ms, struct db_err *e)
 {
 	char code[8], sev[8], first[24], now[24], k[8];
 	snprintf(code, sizeof code, "%d", (int)f->code);
@@ -208,28 +215,43 @@ int db_finding_alerted(struct db_conn *c, const struct rec_finding *f, int kind,
 	snprintf(now, sizeof now, "%lld", (long long)now_ms);
 	snprintf(k, sizeof k, "%d", kind);
 	char *details = finding_details(f);
-	const char *p[] = { f->key, code, rec_code_name(f->code), sev, f->account, rec_exchange_name(f->exchange),
-			    f->symbol, first, now, details, k };
+	const char *p[] = { f->key,    code,       rec_code_name(f->code),
+			    sev,       f->account, rec_exchange_name(f->exchange),
+			    f->symbol, first,      now,
+			    details,   k };
 	/* kind 0 FIRING: a new occurrence of the alert (first + last + its
 	 * severity); 1 repeat: last; 2 escalated: escalated_at */
-	int rc = db_exec(c,
-			 "INSERT INTO %S.findings (key, code, code_name, severity, account, exchange, symbol,"
-			 " first_seen, last_seen, details, first_alerted_at, last_alerted_at, alerted_severity,"
-			 " escalated_at) VALUES ($1, $2::int, $3, $4::int, $5, $6, $7, " DB_MS2TS("$8") ", "
-			 DB_MS2TS("$9") ", $10::jsonb,"
-			 " CASE WHEN $11::int = 0 THEN " DB_MS2TS("$9") " END,"
-			 " CASE WHEN $11::int IN (0, 1) THEN " DB_MS2TS("$9") " END,"
-			 " CASE WHEN $11::int = 0 THEN $4::int END,"
-			 " CASE WHEN $11::int = 2 THEN " DB_MS2TS("$9") " END)"
-			 " ON CONFLICT (key) WHERE resolved_at IS NULL DO UPDATE SET"
-			 " first_alerted_at = CASE WHEN $11::int = 0 THEN excluded.first_alerted_at"
-			 "  ELSE findings.first_alerted_at END,"
-			 " last_alerted_at = coalesce(excluded.last_alerted_at, findings.last_alerted_at),"
-			 " alerted_severity = coalesce(excluded.alerted_severity, findings.alerted_severity),"
-			 " escalated_at = CASE WHEN $11::int = 0 THEN NULL"
-			 "  ELSE coalesce(excluded.escalated_at, findings.escalated_at) END,"
-			 " alert_due_at = CASE WHEN $11::int = 0 THEN NULL ELSE findings.alert_due_at END",
-			 11, p, NULL, e);
+	int rc = db_exec(
+		c,
+		"INSERT INTO %S.findings (key, code, code_name, severity, account, exchange, symbol,"
+		" first_seen, last_seen, details, first_alerted_at, last_alerted_at, alerted_severity,"
+		" escalated_at) VALUES ($1, $2::int, $3, $4::int, $5, $6, $7, " DB_MS2TS("$8") ", " DB_MS2TS(
+			"$9") ", $10::jsonb,"
+			      " CASE WHEN $11::int = 0 THEN " DB_MS2TS(
+				      "$9") " END,"
+					    " CASE WHEN $11::int IN (0, 1) THEN " DB_MS2TS(
+						    "$9") " END,"
+							  " CASE WHEN $11::int = 0 THEN $4::int END,"
+							  " CASE WHEN $11::int = 2 THEN " DB_MS2TS(
+								  "$9") " END)"
+									" ON CONFLICT (key) WHERE resolved_at IS NULL "
+									"DO UPDATE SET"
+									" first_alerted_at = CASE WHEN $11::int = 0 "
+									"THEN excluded.first_alerted_at"
+									"  ELSE findings.first_alerted_at END,"
+									" last_alerted_at = "
+									"coalesce(excluded.last_alerted_at, "
+									"findings.last_alerted_at),"
+									" alerted_severity = "
+									"coalesce(excluded.alerted_severity, "
+									"findings.alerted_severity),"
+									" escalated_at = CASE WHEN $11::int = 0 THEN "
+									"NULL"
+									"  ELSE coalesce(excluded.escalated_at, "
+									"findings.escalated_at) END,"
+									" alert_due_at = CASE WHEN $11::int = 0 THEN "
+									"NULL ELSE findings.alert_due_at END",
+		11, p, NULL, e);
 	free(details);
 	return rc;
 }
@@ -241,11 +263,14 @@ int db_findings_alert_state(struct db_conn *c, const char *account, struct db_al
 	*n = 0;
 	const char *p[] = { account ? account : "" };
 	PGresult *r;
-	int rc = db_exec(c,
-			 "SELECT " FINDING_ROW_COLS ", " DB_TS2MS("first_alerted_at") ", "
-			 DB_TS2MS("last_alerted_at") ", " DB_TS2MS("escalated_at") ", coalesce(alerted_severity, -1),"
-			 " " DB_TS2MS("alert_due_at") " FROM %S.findings WHERE resolved_at IS NULL AND ($1 = '' OR account = $1) ORDER BY id",
-			 1, p, &r, e);
+	int rc = db_exec(
+		c,
+		"SELECT " FINDING_ROW_COLS
+		", " DB_TS2MS("first_alerted_at") ", " DB_TS2MS("last_alerted_at") ", " DB_TS2MS(
+			"escalated_at") ", coalesce(alerted_severity, -1),"
+					" " DB_TS2MS("alert_due_at") " FROM %S.findings WHERE resolved_at IS NULL AND "
+								     "($1 = '' OR account = $1) ORDER BY id",
+		1, p, &r, e);
 	if (rc)
 		return rc;
 	int rows = PQntuples(r);
@@ -265,8 +290,8 @@ int db_findings_alert_state(struct db_conn *c, const char *account, struct db_al
 	return DB_OK;
 }
 
-int db_actions_unalerted(struct db_conn *c, const char *account, int64_t since_ms, struct rec_action **out,
-			 size_t *n, struct db_err *e)
+int db_actions_unalerted(struct db_conn *c, const char *account, int64_t since_ms, struct rec_action **out, size_t *n,
+			 struct db_err *e)
 {
 	*out = NULL;
 	*n = 0;
@@ -274,13 +299,16 @@ int db_actions_unalerted(struct db_conn *c, const char *account, int64_t since_m
 	snprintf(since, sizeof since, "%lld", (long long)since_ms);
 	const char *p[] = { account, since };
 	PGresult *r;
-	int rc = db_exec(c,
-			 "SELECT id, kind, exchange, symbol, order_side, qty, close_position, trigger_price,"
-			 " client_id, order_id, finding_key, outcome, answer, " DB_TS2MS("intent_at") ","
-			 " " DB_TS2MS("outcome_at") " FROM %S.actions"
-			 " WHERE account = $1 AND alerted_at IS NULL AND intent_at >= " DB_MS2TS("$2")
-			 " AND outcome IN (0, 1, 2) ORDER BY seq",
-			 2, p, &r, e);
+	int rc = db_exec(
+		c,
+		"SELECT id, kind, exchange, symbol, order_side, qty, close_position, trigger_price,"
+		" client_id, order_id, finding_key, outcome, answer, " DB_TS2MS(
+			"intent_at") ","
+				     " " DB_TS2MS("outcome_at") " FROM %S.actions"
+								" WHERE account = $1 AND alerted_at IS NULL AND "
+								"intent_at >= " DB_MS2TS(
+									"$2") " AND outcome IN (0, 1, 2) ORDER BY seq",
+		2, p, &r, e);
 	if (rc)
 		return rc;
 	int rows = PQntuples(r);
@@ -321,10 +349,11 @@ int db_actions_mark_alerted(struct db_conn *c, const int64_t *ids, size_t n, int
 	char now[24];
 	snprintf(now, sizeof now, "%lld", (long long)now_ms);
 	const char *p[] = { js, now };
-	int rc = db_exec(c,
-			 "UPDATE %S.actions SET alerted_at = " DB_MS2TS("$2")
-			 " WHERE alerted_at IS NULL AND id IN (SELECT (jsonb_array_elements_text($1::jsonb))::int8)",
-			 2, p, NULL, e);
+	int rc = db_exec(
+		c,
+		"UPDATE %S.actions SET alerted_at = " DB_MS2TS("$2") " WHERE alerted_at IS NULL AND id IN (SELECT "
+								     "(jsonb_array_elements_text($1::jsonb))::int8)",
+		2, p, NULL, e);
 	free(js);
 	return rc;
 }
@@ -343,20 +372,47 @@ int db_finding_alert_restore(struct db_conn *c, const struct rec_finding *f, int
 	snprintf(as, sizeof as, "%d", alerted_severity);
 	snprintf(es, sizeof es, "%lld", (long long)escalated_ms);
 	char *details = finding_details(f);
-	const char *p[] = { f->key, code, rec_code_name(f->code), sev, f->account, rec_exchange_name(f->exchange),
-			    f->symbol, first, now, details, fa, la, as, es };
-	int rc = db_exec(c,
-			 "INSERT INTO %S.findings (key, code, code_name, severity, account, exchange, symbol,"
-			 " first_seen, last_seen, details, first_alerted_at, last_alerted_at, alerted_severity,"
-			 " escalated_at) VALUES ($1, $2::int, $3, $4::int, $5, $6, $7, " DB_MS2TS("$8") ", "
-			 DB_MS2TS("$9") ", $10::jsonb, " DB_MS2TS("$11") ", " DB_MS2TS("$12") ", $13::int,"
-			 " CASE WHEN $14::int8 > 0 THEN " DB_MS2TS("$14") " END)"
-			 " ON CONFLICT (key) WHERE resolved_at IS NULL DO UPDATE SET"
-			 " first_alerted_at = coalesce(findings.first_alerted_at, excluded.first_alerted_at),"
-			 " last_alerted_at = greatest(findings.last_alerted_at, excluded.last_alerted_at),"
-			 " alerted_severity = coalesce(findings.alerted_severity, excluded.alerted_severity),"
-			 " escalated_at = coalesce(findings.escalated_at, excluded.escalated_at)",
-			 14, p, NULL, e);
+	const char *p[] = { f->key,    code,       rec_code_name(f->code),
+			    sev,       f->account, rec_exchange_name(f->exchange),
+			    f->symbol, first,      now,
+			    details,   fa,         la,
+			    as,        es };
+	int rc = db_exec(
+		c,
+		"INSERT INTO %S.findings (key, code, code_name, severity, account, exchange, symbol,"
+		" first_seen, last_seen, details, first_alerted_at, last_alerted_at, alerted_severity,"
+		" escalated_at) VALUES ($1, $2::int, $3, $4::int, $5, $6, $7, " DB_MS2TS("$8") ", " DB_MS2TS(
+			"$9") ", $10::jsonb, " DB_MS2TS("$11") ", " DB_MS2TS("$12") ", $13::int,"
+										    " CASE WHEN $14::int8 > 0 "
+										    "THEN " DB_MS2TS(
+											    "$14") " END)"
+												   " ON CONFLICT (key) "
+												   "WHERE resolved_at "
+												   "IS NULL DO UPDATE "
+												   "SET"
+												   " first_alerted_at "
+												   "= "
+												   "coalesce(findings."
+												   "first_alerted_at, "
+												   "excluded.first_"
+												   "alerted_at),"
+												   " last_alerted_at = "
+												   "greatest(findings."
+												   "last_alerted_at, "
+												   "excluded.last_"
+												   "alerted_at),"
+												   " alerted_severity "
+												   "= "
+												   "coalesce(findings."
+												   "alerted_severity, "
+												   "excluded.alerted_"
+												   "severity),"
+												   " escalated_at = "
+												   "coalesce(findings."
+												   "escalated_at, "
+												   "excluded.escalated_"
+												   "at)",
+		14, p, NULL, e);
 	free(details);
 	return rc;
 }
@@ -369,15 +425,18 @@ int db_finding_alert_due(struct db_conn *c, const struct rec_finding *f, int64_t
 	snprintf(first, sizeof first, "%lld", (long long)(f->first_seen_ms > 0 ? f->first_seen_ms : now_ms));
 	snprintf(now, sizeof now, "%lld", (long long)now_ms);
 	char *details = finding_details(f);
-	const char *p[] = { f->key, code, rec_code_name(f->code), sev, f->account, rec_exchange_name(f->exchange),
-			    f->symbol, first, now, details };
+	const char *p[] = { f->key,    code,       rec_code_name(f->code),
+			    sev,       f->account, rec_exchange_name(f->exchange),
+			    f->symbol, first,      now,
+			    details };
 	int rc = db_exec(c,
 			 "INSERT INTO %S.findings (key, code, code_name, severity, account, exchange, symbol,"
-			 " first_seen, last_seen, details, alert_due_at) VALUES ($1, $2::int, $3, $4::int, $5, $6, $7, "
-			 DB_MS2TS("$8") ", " DB_MS2TS("$9") ", $10::jsonb, " DB_MS2TS("$9") ")"
-			 " ON CONFLICT (key) WHERE resolved_at IS NULL DO UPDATE SET"
-			 " alert_due_at = coalesce(findings.alert_due_at, excluded.alert_due_at),"
-			 " severity = excluded.severity, details = excluded.details",
+			 " first_seen, last_seen, details, alert_due_at) VALUES ($1, $2::int, $3, $4::int, $5, $6, "
+			 "$7, " DB_MS2TS("$8") ", " DB_MS2TS("$9") ", $10::jsonb, " DB_MS2TS(
+				 "$9") ")"
+				       " ON CONFLICT (key) WHERE resolved_at IS NULL DO UPDATE SET"
+				       " alert_due_at = coalesce(findings.alert_due_at, excluded.alert_due_at),"
+				       " severity = excluded.severity, details = excluded.details",
 			 10, p, NULL, e);
 	free(details);
 	return rc;

@@ -39,16 +39,15 @@ struct db_finding_row {
 
 /* Findings newest first (open only if open_only; account "" = all), at
  * most limit (0 = 1000). *out malloc'd. */
-int db_findings_list(struct db_conn *c, bool open_only, const char *account, size_t limit,
-		     struct db_finding_row **out, size_t *n, struct db_err *e);
+int db_findings_list(struct db_conn *c, bool open_only, const char *account, size_t limit, struct db_finding_row **out,
+		     size_t *n, struct db_err *e);
 
 /* ---- alert state (migration 002) ---- */
 
 /* Records that kind k (enum alert_kind: 0 FIRING, 1 repeat, 2 escalated)
  * of finding f was queued at now_ms; inserts f as an open finding if it is
  * not stored yet (the store's own upsert follows in the same audit). */
-int db_finding_alerted(struct db_conn *c, const struct rec_finding *f, int kind, int64_t now_ms,
-		       struct db_err *e);
+int db_finding_alerted(struct db_conn *c, const struct rec_finding *f, int kind, int64_t now_ms, struct db_err *e);
 
 /* Writes back a stored alert state (times in ms, 0 = none) onto the open
  * finding f, inserting it if needed (a restarted daemon's finding that the
@@ -75,8 +74,8 @@ int db_findings_alert_state(struct db_conn *c, const char *account, struct db_al
  * alert was never queued (alerted_at NULL) and that may have sent
  * something (outcome pending, done or failed), oldest first; *out
  * malloc'd. */
-int db_actions_unalerted(struct db_conn *c, const char *account, int64_t since_ms, struct rec_action **out,
-			 size_t *n, struct db_err *e);
+int db_actions_unalerted(struct db_conn *c, const char *account, int64_t since_ms, struct rec_action **out, size_t *n,
+			 struct db_err *e);
 /* Marks actions ids[0..n) alerted at now_ms. */
 int db_actions_mark_alerted(struct db_conn *c, const int64_t *ids, size_t n, int64_t now_ms, struct db_err *e);
 

@@ -49,7 +49,10 @@ static void view_str(char *buf, size_t n, const struct rec_view *v)
 	else if (v->size == 0)
 		snprintf(buf, n, "flat");
 	else
-		snprintf(buf, n, "%s %g", v->side == REC_SIDE_LONG ? "L" : v->side == REC_SIDE_SHORT ? "S" : "?",
+		snprintf(buf, n, "%s %g",
+			 v->side == REC_SIDE_LONG    ? "L"
+			 : v->side == REC_SIDE_SHORT ? "S"
+						     : "?",
 			 v->size);
 }
 
@@ -78,8 +81,8 @@ void wd_findings_print_table(FILE *f, const struct rec_finding *fs, size_t n, bo
 		fprintf(f, "  %-14s ", "ACCOUNT");
 	else
 		fprintf(f, "  ");
-	fprintf(f, "%-8s %-20s %-12s %-10s %-10s %-10s %-5s %s\n", "SEVERITY", "CODE", "SYMBOL", "STREAM",
-		"REST", "DB", "AGE", "DETAIL");
+	fprintf(f, "%-8s %-20s %-12s %-10s %-10s %-10s %-5s %s\n", "SEVERITY", "CODE", "SYMBOL", "STREAM", "REST", "DB",
+		"AGE", "DETAIL");
 	for (size_t i = 0; i < n; i++) {
 		const struct rec_finding *x = &fs[i];
 		char s[32], r[32], d[32], age[16];
@@ -197,4 +200,3 @@ struct json_object *wd_audit_json(const struct wd_audit *a, size_t n)
 	json_object_object_add(root, "exit_code", json_object_new_int(code));
 	return root;
 }
-

@@ -11,9 +11,11 @@
 
 static const struct wd_cmd commands[] = {
 	{ "run", "-c FILE", "run the sidecar daemon (streams, audits, repairs, alerts)", cmd_run },
-	{ "audit", "-c FILE [--account A] [--json]", "one full audit; exit 0 ok, 1 warning, 2 critical, 3 could not audit", cmd_audit },
+	{ "audit", "-c FILE [--account A] [--json]",
+	  "one full audit; exit 0 ok, 1 warning, 2 critical, 3 could not audit", cmd_audit },
 	{ "status", "-c FILE [--account A]", "per symbol: what stream, REST, orders and DB say", cmd_status },
-	{ "repair", "-c FILE sl|close|cancel|cancel-orphans ... [--dry-run] [--yes]", "manual repairs, planned and verified like the daemon's", cmd_repair },
+	{ "repair", "-c FILE sl|close|cancel|cancel-orphans ... [--dry-run] [--yes]",
+	  "manual repairs, planned and verified like the daemon's", cmd_repair },
 	{ "findings", "-c FILE [--open]", "list stored findings", cmd_findings },
 	{ "ack", "-c FILE KEY", "silence repeats of one finding until it resolves", cmd_ack },
 	{ "db", "-c FILE migrate", "apply vigil's schema migrations", cmd_db },

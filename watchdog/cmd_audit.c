@@ -17,17 +17,23 @@ int cmd_audit(int argc, char **argv)
 {
 	struct wd_cmdopts o;
 	char err[1024];
-	if (wd_cmdopts_parse(argc, argv, WD_OPT_CONF | WD_OPT_ACCOUNT | WD_OPT_JSON | WD_OPT_LISTEN | WD_OPT_GRACE, &o, err,
-			     sizeof err) != 0 || o.npos) {
-		fprintf(stderr, "vigil audit: %s\nusage: vigil audit -c FILE [--account A] [--json] [--listen DURATION] [--grace DURATION]\n",
+	if (wd_cmdopts_parse(argc, argv, WD_OPT_CONF | WD_OPT_ACCOUNT | WD_OPT_JSON | WD_OPT_LISTEN | WD_OPT_GRACE, &o,
+			     err, sizeof err) != 0 ||
+	    o.npos) {
+		fprintf(stderr,
+			"vigil audit: %s\nusage: vigil audit -c FILE [--account A] [--json] [--listen DURATION] "
+			"[--grace DURATION]\n",
 			o.npos ? "unexpected argument" : err);
 		return WD_AUDIT_UNKNOWN;
 	}
 	struct wd_conf *c = wd_cmd_conf_oneshot(o.conf, "vigil audit: UNKNOWN");
 	if (!c)
 		return WD_AUDIT_UNKNOWN;
-	struct wd_engine_opts eo = { .kind = WD_ENG_ONESHOT, .only_account = o.account, .no_repair = true,
-				     .no_alerts = true, .quiet_console = true };
+	struct wd_engine_opts eo = { .kind = WD_ENG_ONESHOT,
+				     .only_account = o.account,
+				     .no_repair = true,
+				     .no_alerts = true,
+				     .quiet_console = true };
 	wd_cmd_grace_override(c, o.grace_ms);
 	struct wd_engine *e = NULL;
 	if (wd_engine_new(c, &eo, &e, err, sizeof err) != 0) {
@@ -40,7 +46,8 @@ int cmd_audit(int argc, char **argv)
 	int code = wd_audit_exit_code(a, n);
 	if (o.json) {
 		struct json_object *j = wd_audit_json(a, n);
-		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(j);
 	} else {
 		wd_audit_print_table(stdout, a, n);

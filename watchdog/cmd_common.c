@@ -22,16 +22,11 @@ struct optdef {
 };
 
 static const struct optdef defs[] = {
-	{ "--config", "-c", WD_OPT_CONF, true },
-	{ "--account", "-a", WD_OPT_ACCOUNT, true },
-	{ "--json", NULL, WD_OPT_JSON, false },
-	{ "--yes", "-y", WD_OPT_YES, false },
-	{ "--dry-run", "-n", WD_OPT_DRY, false },
-	{ "--open", NULL, WD_OPT_OPEN, false },
-	{ "--price", NULL, WD_OPT_PRICE, true },
-	{ "--percent", NULL, WD_OPT_PERCENT, true },
-	{ "--listen", NULL, WD_OPT_LISTEN, true },
-	{ "--quiet", "-q", WD_OPT_QUIET, false },
+	{ "--config", "-c", WD_OPT_CONF, true },   { "--account", "-a", WD_OPT_ACCOUNT, true },
+	{ "--json", NULL, WD_OPT_JSON, false },    { "--yes", "-y", WD_OPT_YES, false },
+	{ "--dry-run", "-n", WD_OPT_DRY, false },  { "--open", NULL, WD_OPT_OPEN, false },
+	{ "--price", NULL, WD_OPT_PRICE, true },   { "--percent", NULL, WD_OPT_PERCENT, true },
+	{ "--listen", NULL, WD_OPT_LISTEN, true }, { "--quiet", "-q", WD_OPT_QUIET, false },
 	{ "--grace", NULL, WD_OPT_GRACE, true },
 };
 
@@ -45,8 +40,7 @@ static int parse_pos_double(const char *v, double *out)
 	return 0;
 }
 
-static int apply(struct wd_cmdopts *o, unsigned bit, const char *name, const char *v, char *err,
-		 size_t errlen)
+static int apply(struct wd_cmdopts *o, unsigned bit, const char *name, const char *v, char *err, size_t errlen)
 {
 	switch (bit) {
 	case WD_OPT_CONF: o->conf = v; break;
@@ -81,8 +75,7 @@ bad:
 	return -1;
 }
 
-int wd_cmdopts_parse(int argc, char **argv, unsigned allowed, struct wd_cmdopts *o, char *err,
-		     size_t errlen)
+int wd_cmdopts_parse(int argc, char **argv, unsigned allowed, struct wd_cmdopts *o, char *err, size_t errlen)
 {
 	memset(o, 0, sizeof *o);
 	o->listen_ms = 2000;
@@ -194,7 +187,8 @@ bool wd_confirm(const char *question, bool yes, bool *refused_tty)
 	if (yes)
 		return true;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "vigil: not a terminal: add --yes to carry this out (or --dry-run to see the plan only)\n");
+		fprintf(stderr,
+			"vigil: not a terminal: add --yes to carry this out (or --dry-run to see the plan only)\n");
 		*refused_tty = true;
 		return false;
 	}

@@ -31,8 +31,8 @@ struct wd_cmdopts {
 	bool json, yes, dry_run, open_only, quiet;
 	bool has_price, has_percent;
 	double price, percent;
-	int64_t listen_ms;        /* default 2000 */
-	int64_t grace_ms;         /* -1 = the config's grace_open / grace_order */
+	int64_t listen_ms; /* default 2000 */
+	int64_t grace_ms;  /* -1 = the config's grace_open / grace_order */
 	int npos;
 	const char *pos[WD_MAX_POS];
 };
@@ -40,8 +40,7 @@ struct wd_cmdopts {
 /* Parses argv[1..] (argv[0] is the command). Options not in `allowed`,
  * unknown options, missing or bad values and too many positionals fail:
  * returns -1 with err set. "--" ends options. */
-int wd_cmdopts_parse(int argc, char **argv, unsigned allowed, struct wd_cmdopts *o, char *err,
-		     size_t errlen);
+int wd_cmdopts_parse(int argc, char **argv, unsigned allowed, struct wd_cmdopts *o, char *err, size_t errlen);
 
 /* Loads the config file into a new wd_conf (xcalloc'd; free with
  * wd_conf_free + free) and applies its log level. NULL with err set. */

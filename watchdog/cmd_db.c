@@ -24,12 +24,9 @@ static void progress(const char *file, void *ctx)
 static int exit_for(int code)
 {
 	switch (code) {
-	case DB_EUNREACH:
-		return EX_UNAVAILABLE_;
-	case DB_ECONFIG:
-		return EX_CONFIG_;
-	default:
-		return EX_DATAERR_;
+	case DB_EUNREACH: return EX_UNAVAILABLE_;
+	case DB_ECONFIG: return EX_CONFIG_;
+	default: return EX_DATAERR_;
 	}
 }
 

@@ -27,7 +27,8 @@ static const char *ts(int64_t ms, char *buf, size_t n)
 struct db_conn *wd_cmd_db_open(const struct wd_conf *c)
 {
 	if (!c->db_enabled) {
-		fprintf(stderr, "vigil: no database configured ([database] enabled = false): findings are not stored\n");
+		fprintf(stderr,
+			"vigil: no database configured ([database] enabled = false): findings are not stored\n");
 		return NULL;
 	}
 	struct db_params p;
@@ -76,7 +77,9 @@ int cmd_findings(int argc, char **argv)
 			struct json_object *j = json_object_new_object();
 			json_object_object_add(j, "key", json_object_new_string(rows[i].key));
 			json_object_object_add(j, "code", json_object_new_string(rows[i].code_name));
-			json_object_object_add(j, "severity", json_object_new_string(rec_severity_name((enum rec_severity)rows[i].severity)));
+			json_object_object_add(
+				j, "severity",
+				json_object_new_string(rec_severity_name((enum rec_severity)rows[i].severity)));
 			json_object_object_add(j, "account", json_object_new_string(rows[i].account));
 			json_object_object_add(j, "exchange", json_object_new_string(rows[i].exchange));
 			json_object_object_add(j, "symbol", json_object_new_string(rows[i].symbol));
@@ -88,7 +91,8 @@ int cmd_findings(int argc, char **argv)
 			json_object_object_add(j, "detail", json_object_new_string(rows[i].detail));
 			json_object_array_add(arr, j);
 		}
-		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(arr);
 	} else if (n == 0) {
 		printf("no %sfindings\n", o.open_only ? "open " : "");
@@ -99,7 +103,9 @@ int cmd_findings(int argc, char **argv)
 			char b1[32], b2[32];
 			const struct db_finding_row *r = &rows[i];
 			printf("%-8s %-8s %-20s %-14s %-12s %-21s %-21s %s\n",
-			       r->resolved_ms ? "resolved" : r->acked ? "acked" : "open",
+			       r->resolved_ms ? "resolved"
+			       : r->acked     ? "acked"
+					      : "open",
 			       rec_severity_name((enum rec_severity)r->severity), r->code_name, r->account,
 			       r->symbol[0] ? r->symbol : "-", ts(r->first_seen_ms, b1, sizeof b1),
 			       ts(r->resolved_ms, b2, sizeof b2), r->key);

@@ -100,7 +100,8 @@ static int plan_sl(struct plan_ctx *c, const char *sym)
 		return EX_DATAERR_;
 	}
 	if (p.side == REC_SIDE_UNKNOWN) {
-		snprintf(c->err, sizeof c->err, "%s: the exchange does not say the position's side: nothing may be sent", sym);
+		snprintf(c->err, sizeof c->err,
+			 "%s: the exchange does not say the position's side: nothing may be sent", sym);
 		return EX_DATAERR_;
 	}
 	struct rec_step *s = &c->steps[c->n];
@@ -144,7 +145,8 @@ static int plan_close(struct plan_ctx *c, const char *sym)
 		return EX_DATAERR_;
 	}
 	if (p.side == REC_SIDE_UNKNOWN) {
-		snprintf(c->err, sizeof c->err, "%s: the exchange does not say the position's side: nothing may be sent", sym);
+		snprintf(c->err, sizeof c->err,
+			 "%s: the exchange does not say the position's side: nothing may be sent", sym);
 		return EX_DATAERR_;
 	}
 	struct rec_step *s = &c->steps[c->n];
@@ -215,20 +217,22 @@ static void print_plan(const struct plan_ctx *c)
 		const struct rec_action *a = &c->steps[i].a;
 		switch (a->kind) {
 		case REC_ACT_PLACE_STOP:
-			printf("  %zu. place stop-loss %s %s closing the whole %s position of %g, trigger %g (ref %g)\n", i + 1,
-			       a->symbol, rec_oside_name(a->order_side), rec_side_name(a->position_side), c->steps[i].pos_size,
-			       a->trigger_price, c->steps[i].ref_price);
+			printf("  %zu. place stop-loss %s %s closing the whole %s position of %g, trigger %g (ref "
+			       "%g)\n",
+			       i + 1, a->symbol, rec_oside_name(a->order_side), rec_side_name(a->position_side),
+			       c->steps[i].pos_size, a->trigger_price, c->steps[i].ref_price);
 			break;
 		case REC_ACT_CLOSE_POSITION:
 			printf("  %zu. close %s: reduce-only market %s %g (position %s %g)\n", i + 1, a->symbol,
-			       rec_oside_name(a->order_side), a->qty, rec_side_name(a->position_side), c->steps[i].pos_size);
+			       rec_oside_name(a->order_side), a->qty, rec_side_name(a->position_side),
+			       c->steps[i].pos_size);
 			break;
 		case REC_ACT_CANCEL_ORDER:
 			printf("  %zu. cancel %s order %s%s (%s qty %g trigger %g)\n", i + 1, a->symbol, a->order_id,
-			       a->order_is_algo ? " (algo)" : "", rec_oside_name(a->order_side), a->qty, a->trigger_price);
+			       a->order_is_algo ? " (algo)" : "", rec_oside_name(a->order_side), a->qty,
+			       a->trigger_price);
 			break;
-		default:
-			break;
+		default: break;
 		}
 		printf("     client id %s; journaled, then verified on the exchange\n", a->client_id);
 	}
@@ -239,8 +243,8 @@ int cmd_repair(int argc, char **argv)
 	struct wd_cmdopts o;
 	char err[1024];
 	if (wd_cmdopts_parse(argc, argv,
-			     WD_OPT_CONF | WD_OPT_ACCOUNT | WD_OPT_YES | WD_OPT_DRY | WD_OPT_PRICE | WD_OPT_PERCENT, &o, err,
-			     sizeof err) != 0)
+			     WD_OPT_CONF | WD_OPT_ACCOUNT | WD_OPT_YES | WD_OPT_DRY | WD_OPT_PRICE | WD_OPT_PERCENT, &o,
+			     err, sizeof err) != 0)
 		return cli_usage("%s", err);
 	if (o.npos < 1)
 		return cli_usage("repair needs an action: sl SYMBOL | close SYMBOL | cancel ORDER_ID | cancel-orphans");
@@ -267,13 +271,18 @@ int cmd_repair(int argc, char **argv)
 		if (en != 1) {
 			wd_conf_free(c);
 			free(c);
-			return cli_usage("repair: %s; choose one with --account A", en ? "several accounts" : "no enabled account");
+			return cli_usage("repair: %s; choose one with --account A",
+					 en ? "several accounts" : "no enabled account");
 		}
 	}
 	char acct_name[WD_NAME_MAX];
 	snprintf(acct_name, sizeof acct_name, "%s", account);
-	struct wd_engine_opts eo = { .kind = WD_ENG_MANUAL, .only_account = acct_name, .dry_run = o.dry_run,
-				     .no_repair = true, .no_alerts = true, .quiet_console = true,
+	struct wd_engine_opts eo = { .kind = WD_ENG_MANUAL,
+				     .only_account = acct_name,
+				     .dry_run = o.dry_run,
+				     .no_repair = true,
+				     .no_alerts = true,
+				     .quiet_console = true,
 				     .no_store = true };
 	struct wd_engine *e = NULL;
 	if (wd_engine_new(c, &eo, &e, err, sizeof err) != 0) {
@@ -294,8 +303,10 @@ int cmd_repair(int argc, char **argv)
 		rc = EX_UNAVAILABLE_;
 		goto out;
 	}
-	int prc = is_sl ? plan_sl(pc, o.pos[1]) : is_close ? plan_close(pc, o.pos[1]) : is_cancel ? plan_cancel(pc, o.pos[1])
-						    : plan_cancel_orphans(pc);
+	int prc = is_sl       ? plan_sl(pc, o.pos[1])
+		  : is_close  ? plan_close(pc, o.pos[1])
+		  : is_cancel ? plan_cancel(pc, o.pos[1])
+			      : plan_cancel_orphans(pc);
 	if (prc < 0)
 		goto out; /* nothing to do */
 	if (prc > 0) {
@@ -318,9 +329,13 @@ int cmd_repair(int argc, char **argv)
 	for (size_t i = 0; i < pc->n; i++) {
 		char detail[256] = "";
 		int r = wd_engine_manual(e, 0, &pc->steps[i], &a[0], detail, sizeof detail);
-		printf("  %zu. %s %s: %s%s%s\n", i + 1, rec_action_kind_name(pc->steps[i].a.kind), pc->steps[i].a.symbol,
-		       r == 0 ? "DONE (verified)" : r == 2 ? "SKIPPED" : r < 0 ? "REFUSED" : "FAILED", detail[0] ? " — " : "",
-		       detail);
+		printf("  %zu. %s %s: %s%s%s\n", i + 1, rec_action_kind_name(pc->steps[i].a.kind),
+		       pc->steps[i].a.symbol,
+		       r == 0   ? "DONE (verified)"
+		       : r == 2 ? "SKIPPED"
+		       : r < 0  ? "REFUSED"
+				: "FAILED",
+		       detail[0] ? " — " : "", detail);
 		if (r != 0)
 			rc = 1;
 	}

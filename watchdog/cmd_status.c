@@ -97,8 +97,9 @@ static size_t build_rows(const struct wd_audit *a, const struct rec_params *prm,
 			continue;
 		char s[64];
 		snprintf(s, sizeof s, "%s %s@%g%s",
-			 v.verdict == REC_PROT_YES ? (o->position_attached ? "pos-SL" : "SL")
-			 : v.role == REC_ROLE_TAKE_PROFIT ? "TP" : "SL?",
+			 v.verdict == REC_PROT_YES        ? (o->position_attached ? "pos-SL" : "SL")
+			 : v.role == REC_ROLE_TAKE_PROFIT ? "TP"
+							  : "SL?",
 			 rec_oside_name(o->side), o->trigger_price, v.full ? "(all)" : "");
 		if (strlen(r->prot) + strlen(s) + 2 < sizeof r->prot)
 			append(r->prot, sizeof r->prot, s);
@@ -126,27 +127,30 @@ static void print_account(const struct wd_audit *a, struct sym_row *rows, size_t
 	char st[96] = "no stream";
 	if (a->stream)
 		snprintf(st, sizeof st, "stream %s (last message %s)",
-			 a->stream->state == REC_SS_UP ? "up" : a->stream->state == REC_SS_CONNECTING ? "connecting" : "down",
+			 a->stream->state == REC_SS_UP           ? "up"
+			 : a->stream->state == REC_SS_CONNECTING ? "connecting"
+								 : "down",
 			 a->stream->last_msg_ms ? "" : "never");
 	if (a->stream && a->stream->last_msg_ms) {
 		size_t l = strlen(st) - 1;
 		snprintf(st + l, sizeof st - l, "%.1fs ago)", (double)(wd_wall_ms() - a->stream->last_msg_ms) / 1000.0);
 	}
 	printf("%s (%s, mode %s): %s; REST %s; DB %s\n", a->account, rec_exchange_name(a->exchange),
-	       rec_mode_name(a->mode), st, a->listing.pos_rc == XCH_OK ? "ok" : xch_rc_name((enum xch_rc)a->listing.pos_rc),
+	       rec_mode_name(a->mode), st,
+	       a->listing.pos_rc == XCH_OK ? "ok" : xch_rc_name((enum xch_rc)a->listing.pos_rc),
 	       a->bot_ok ? "ok" : a->bot_error);
 	if (!a->audited)
 		printf("  could not audit: %s\n", a->error);
 	if (n == 0) {
 		printf("  no positions, orders or bot rows\n");
 	} else {
-		printf("  %-12s %-12s %-12s %-6s %-22s %-26s %s\n", "SYMBOL", "STREAM", "REST", "ORDERS", "DB", "PROTECTION",
-		       "FINDINGS");
+		printf("  %-12s %-12s %-12s %-6s %-22s %-26s %s\n", "SYMBOL", "STREAM", "REST", "ORDERS", "DB",
+		       "PROTECTION", "FINDINGS");
 		for (size_t i = 0; i < n; i++) {
 			const struct sym_row *r = &rows[i];
 			printf("  %-12s %-12s %-12s %-6d %-22s %-26s %s\n", r->sym, r->stream[0] ? r->stream : "-",
-			       r->rest[0] ? r->rest : "-", r->orders, r->db[0] ? r->db : "-", r->prot[0] ? r->prot : "none",
-			       r->findings[0] ? r->findings : "-");
+			       r->rest[0] ? r->rest : "-", r->orders, r->db[0] ? r->db : "-",
+			       r->prot[0] ? r->prot : "none", r->findings[0] ? r->findings : "-");
 		}
 	}
 	size_t acct_level = 0;
@@ -167,8 +171,11 @@ static struct json_object *account_json(const struct wd_audit *a, struct sym_row
 	json_object_object_add(o, "account", json_object_new_string(a->account));
 	json_object_object_add(o, "exchange", json_object_new_string(rec_exchange_name(a->exchange)));
 	json_object_object_add(o, "mode", json_object_new_string(rec_mode_name(a->mode)));
-	json_object_object_add(o, "stream", json_object_new_string(!a->stream ? "none"
-		: a->stream->state == REC_SS_UP ? "up" : a->stream->state == REC_SS_CONNECTING ? "connecting" : "down"));
+	json_object_object_add(o, "stream",
+			       json_object_new_string(!a->stream                              ? "none"
+						      : a->stream->state == REC_SS_UP         ? "up"
+						      : a->stream->state == REC_SS_CONNECTING ? "connecting"
+											      : "down"));
 	json_object_object_add(o, "rest_ok", json_object_new_boolean(a->listing.pos_rc == XCH_OK));
 	json_object_object_add(o, "db_ok", json_object_new_boolean(a->bot_ok));
 	struct json_object *arr = json_object_new_array();
@@ -191,16 +198,19 @@ int cmd_status(int argc, char **argv)
 {
 	struct wd_cmdopts o;
 	char err[1024];
-	if (wd_cmdopts_parse(argc, argv, WD_OPT_CONF | WD_OPT_ACCOUNT | WD_OPT_JSON | WD_OPT_LISTEN | WD_OPT_GRACE, &o, err,
-			     sizeof err) != 0)
+	if (wd_cmdopts_parse(argc, argv, WD_OPT_CONF | WD_OPT_ACCOUNT | WD_OPT_JSON | WD_OPT_LISTEN | WD_OPT_GRACE, &o,
+			     err, sizeof err) != 0)
 		return cli_usage("%s", err);
 	if (o.npos)
 		return cli_usage("status takes no arguments");
 	struct wd_conf *c = wd_cmd_conf_oneshot(o.conf, "vigil");
 	if (!c)
 		return EX_CONFIG_;
-	struct wd_engine_opts eo = { .kind = WD_ENG_ONESHOT, .only_account = o.account, .no_repair = true,
-				     .no_alerts = true, .quiet_console = true,
+	struct wd_engine_opts eo = { .kind = WD_ENG_ONESHOT,
+				     .only_account = o.account,
+				     .no_repair = true,
+				     .no_alerts = true,
+				     .quiet_console = true,
 				     .no_store = true };
 	wd_cmd_grace_override(c, o.grace_ms);
 	struct wd_engine *e = NULL;
@@ -225,7 +235,8 @@ int cmd_status(int argc, char **argv)
 		wd_audit_free(&a[i]);
 	}
 	if (root) {
-		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n",
+		       json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
 	}
 	free(rows);

@@ -22,7 +22,7 @@ struct ck {
 	const char *key;
 	enum ck_type type;
 	size_t off;
-	size_t size;            /* CK_STR capacity */
+	size_t size;              /* CK_STR capacity */
 	const char *const *names; /* CK_ENUM values, index = enum value */
 	double min, max;
 };
@@ -202,8 +202,7 @@ static int parse_bool(const char *v, bool *out)
 	return 0;
 }
 
-static int set_key(struct parse_state *ps, const struct ck *k, void *base, const char *sect,
-		   const char *v)
+static int set_key(struct parse_state *ps, const struct ck *k, void *base, const char *sect, const char *v)
 {
 	char *p = (char *)base + k->off;
 	switch (k->type) {
@@ -221,8 +220,8 @@ static int set_key(struct parse_state *ps, const struct ck *k, void *base, const
 		errno = 0;
 		long n = strtol(v, &end, 10);
 		if (*v == '\0' || *end || errno || n < k->min || n > k->max)
-			return fail(ps, "[%s] %s: '%s' is not an integer in [%.0f, %.0f]", sect, k->key,
-				    v, k->min, k->max);
+			return fail(ps, "[%s] %s: '%s' is not an integer in [%.0f, %.0f]", sect, k->key, v, k->min,
+				    k->max);
 		*(int *)p = (int)n;
 		return 1;
 	}
@@ -239,8 +238,7 @@ static int set_key(struct parse_state *ps, const struct ck *k, void *base, const
 		errno = 0;
 		double d = strtod(v, &end);
 		if (*v == '\0' || *end || errno || !isfinite(d) || d < k->min || d > k->max)
-			return fail(ps, "[%s] %s: '%s' is not a number in [%g, %g]", sect, k->key, v,
-				    k->min, k->max);
+			return fail(ps, "[%s] %s: '%s' is not a number in [%g, %g]", sect, k->key, v, k->min, k->max);
 		*(double *)p = d;
 		return 1;
 	}
@@ -262,8 +260,8 @@ static int set_key(struct parse_state *ps, const struct ck *k, void *base, const
 	return fail(ps, "internal: bad key type");
 }
 
-static int apply_table(struct parse_state *ps, const struct ck *tab, void *base, const char *sect,
-		       const char *key, const char *v)
+static int apply_table(struct parse_state *ps, const struct ck *tab, void *base, const char *sect, const char *key,
+		       const char *v)
 {
 	for (const struct ck *k = tab; k->key; k++)
 		if (strcmp(k->key, key) == 0)
@@ -310,8 +308,8 @@ static int valid_name(const char *s)
 	if (!*s || strlen(s) >= WD_NAME_MAX)
 		return 0;
 	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		      *s == '-' || *s == '_' || *s == '.'))
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-' ||
+		      *s == '_' || *s == '.'))
 			return 0;
 	return 1;
 }
@@ -347,15 +345,15 @@ static int on_kv(void *user, const char *section, const char *key, const char *v
 			ps->acct = NULL;
 			for (size_t i = 0; i < c->naccounts; i++)
 				if (strcmp(c->accounts[i].name, name) == 0)
-					return fail(ps, "[%s]: account defined twice (first at line %d)",
-						    section, c->accounts[i].line);
+					return fail(ps, "[%s]: account defined twice (first at line %d)", section,
+						    c->accounts[i].line);
 			if (c->naccounts >= WD_MAX_ACCOUNTS)
 				return fail(ps, "[%s]: too many accounts (max %d)", section, WD_MAX_ACCOUNTS);
 			ps->acct = &c->accounts[c->naccounts++];
 			account_defaults(ps->acct);
 			snprintf(ps->acct->name, sizeof ps->acct->name, "%s", name);
 			ps->acct->line = ps->section_line;
-			ps->acct->exchange = (enum rec_exchange)-1;
+			ps->acct->exchange = (enum rec_exchange) - 1;
 		}
 		if (strncmp(key, "override.", 9) == 0)
 			return on_account_override(ps, key, value);
@@ -394,8 +392,7 @@ char *wd_read_secret_file(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		snprintf(err, errlen,
-			 "secret file %s is accessible by group or others (mode %03o); run: chmod 600 %s",
+		snprintf(err, errlen, "secret file %s is accessible by group or others (mode %03o); run: chmod 600 %s",
 			 path, (unsigned)(st.st_mode & 0777), path);
 		fclose(f);
 		return NULL;
@@ -416,8 +413,8 @@ char *wd_read_secret_file(const char *path, char *err, size_t errlen)
 }
 
 /* Loads one secret named by an env var or a file. required: error if neither. */
-static int load_secret(const char *path, int line, const char *what, const char *env,
-		       const char *file, int required, char **out, char *err, size_t errlen)
+static int load_secret(const char *path, int line, const char *what, const char *env, const char *file, int required,
+		       char **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	char at[600];
@@ -499,13 +496,16 @@ static int check_required(struct wd_conf *c, const char *path, char *err, size_t
 		else if (!*a->ws_url)
 			miss = "ws_url";
 		if (miss) {
-			snprintf(err, errlen, "%s:%d: [account %s] missing required key '%s'", path, a->line, a->name, miss);
+			snprintf(err, errlen, "%s:%d: [account %s] missing required key '%s'", path, a->line, a->name,
+				 miss);
 			return -1;
 		}
 		if (!*a->bot_exchange)
 			snprintf(a->bot_exchange, sizeof a->bot_exchange, "%s", rec_exchange_name(a->exchange));
-		if (load_secret(path, a->line, "api_key", a->api_key_env, a->api_key_file, 1, &a->api_key, err, errlen) ||
-		    load_secret(path, a->line, "api_secret", a->api_secret_env, a->api_secret_file, 1, &a->api_secret, err, errlen))
+		if (load_secret(path, a->line, "api_key", a->api_key_env, a->api_key_file, 1, &a->api_key, err,
+				errlen) ||
+		    load_secret(path, a->line, "api_secret", a->api_secret_env, a->api_secret_file, 1, &a->api_secret,
+				err, errlen))
 			return -1;
 	}
 	if (c->db_enabled && !*c->db_dsn) {
@@ -514,22 +514,27 @@ static int check_required(struct wd_conf *c, const char *path, char *err, size_t
 	}
 	if (!*c->bot_dsn)
 		snprintf(c->bot_dsn, sizeof c->bot_dsn, "%s", c->db_dsn);
-	if (load_secret(path, 0, "[database] password", c->db_password_env, c->db_password_file, 0, &c->db_password, err, errlen))
+	if (load_secret(path, 0, "[database] password", c->db_password_env, c->db_password_file, 0, &c->db_password,
+			err, errlen))
 		return -1;
 	if (c->tg_enabled) {
 		if (!*c->tg_chat_ids) {
-			snprintf(err, errlen, "%s: [alerts.telegram] enabled but missing required key 'chat_ids'", path);
+			snprintf(err, errlen, "%s: [alerts.telegram] enabled but missing required key 'chat_ids'",
+				 path);
 			return -1;
 		}
-		if (load_secret(path, 0, "[alerts.telegram] token", c->tg_token_env, c->tg_token_file, 1, &c->tg_token, err, errlen))
+		if (load_secret(path, 0, "[alerts.telegram] token", c->tg_token_env, c->tg_token_file, 1, &c->tg_token,
+				err, errlen))
 			return -1;
 	}
 	if (c->smtp_enabled) {
 		if (!*c->smtp_url || !*c->smtp_from || !*c->smtp_to) {
-			snprintf(err, errlen, "%s: [alerts.smtp] enabled but 'url', 'from' and 'to' are required", path);
+			snprintf(err, errlen, "%s: [alerts.smtp] enabled but 'url', 'from' and 'to' are required",
+				 path);
 			return -1;
 		}
-		if (load_secret(path, 0, "[alerts.smtp] password", c->smtp_password_env, c->smtp_password_file, 0, &c->smtp_password, err, errlen))
+		if (load_secret(path, 0, "[alerts.smtp] password", c->smtp_password_env, c->smtp_password_file, 0,
+				&c->smtp_password, err, errlen))
 			return -1;
 	}
 	if (c->webhook_enabled && !*c->webhook_url) {
@@ -555,7 +560,8 @@ int wd_conf_load(const char *path, struct wd_conf *c, char *err, size_t errlen)
 	if (ps.failed)
 		goto fail;
 	if (r != 0) {
-		snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)", path, r > 0 ? r : ps.line);
+		snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)", path,
+			 r > 0 ? r : ps.line);
 		goto fail;
 	}
 	if (check_required(c, path, err, errlen) || wd_conf_check_transport(c, err, errlen))

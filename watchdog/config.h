@@ -42,8 +42,8 @@ struct wd_account {
 	char *api_key, *api_secret; /* loaded secrets (owned) */
 	enum rec_mode mode;
 	enum rec_orphan_action orphan_action;
-	int64_t grace_open_ms;   /* new position: no ORPHAN / UNPROTECTED before this */
-	int64_t grace_order_ms;  /* stop without position: no ORPHAN_ORDER before this */
+	int64_t grace_open_ms;  /* new position: no ORPHAN / UNPROTECTED before this */
+	int64_t grace_order_ms; /* stop without position: no ORPHAN_ORDER before this */
 	double stop_loss_percent;
 	enum rec_stop_ref stop_reference;
 	char bot_exchange[WD_NAME_MAX]; /* value of the bot's `exchange` column */
@@ -55,9 +55,9 @@ struct wd_account {
 	/* request budget (issue 15): accounts with the same exchange and
 	 * egress share one (one IP); 0 = the exchange's documented limit */
 	char egress[WD_NAME_MAX];
-	int request_limit;          /* weight (Binance, per minute) / requests (Bybit, per 5 s) */
-	double request_share;       /* percent of the limit vigil may use (20) */
-	int request_ceiling;        /* absolute cap on vigil's use per window (0 = none) */
+	int request_limit;    /* weight (Binance, per minute) / requests (Bybit, per 5 s) */
+	double request_share; /* percent of the limit vigil may use (20) */
+	int request_ceiling;  /* absolute cap on vigil's use per window (0 = none) */
 	struct wd_override overrides[WD_MAX_OVERRIDES];
 	size_t noverrides;
 };

@@ -57,8 +57,8 @@ static int url_parts(const char *url, char *scheme, size_t slen, const char **ho
 }
 
 /* secure: the scheme that is always fine; plain: allowed to loopback only. */
-static int check_url(const char *where, const char *key, const char *url, const char *secure,
-		     const char *plain, char *err, size_t errlen)
+static int check_url(const char *where, const char *key, const char *url, const char *secure, const char *plain,
+		     char *err, size_t errlen)
 {
 	char scheme[16];
 	const char *host;
@@ -72,8 +72,8 @@ static int check_url(const char *where, const char *key, const char *url, const 
 	if (plain && strcasecmp(scheme, plain) == 0) {
 		if (host_is_loopback(host, hlen))
 			return 0;
-		snprintf(err, errlen, "%s %s: %s:// sends without TLS; only loopback may use it — use %s://",
-			 where, key, plain, secure);
+		snprintf(err, errlen, "%s %s: %s:// sends without TLS; only loopback may use it — use %s://", where,
+			 key, plain, secure);
 		return -1;
 	}
 	snprintf(err, errlen, "%s %s: scheme must be %s://%s%s", where, key, secure,
@@ -103,7 +103,8 @@ static int check_dsn(const char *path, const char *key, const char *dsn, char *e
 			continue;
 		if (strcmp(o->keyword, "password") == 0) {
 			snprintf(err, errlen,
-				 "%s: [database] %s: contains a password; remove it and use password_env or password_file",
+				 "%s: [database] %s: contains a password; remove it and use password_env or "
+				 "password_file",
 				 path, key);
 			rc = -1;
 			goto out;
@@ -166,7 +167,8 @@ int wd_conf_check_transport(const struct wd_conf *c, char *err, size_t errlen)
 		size_t hlen;
 		if (url_parts(c->smtp_url, scheme, sizeof scheme, &host, &hlen) != 0 ||
 		    (strcasecmp(scheme, "smtp") != 0 && strcasecmp(scheme, "smtps") != 0)) {
-			snprintf(err, errlen, "%s: [alerts.smtp] url: must be smtp://host[:port] or smtps://host[:port]", c->path);
+			snprintf(err, errlen,
+				 "%s: [alerts.smtp] url: must be smtp://host[:port] or smtps://host[:port]", c->path);
 			return -1;
 		}
 		if (strcasecmp(scheme, "smtp") == 0 && !c->smtp_require_starttls && !host_is_loopback(host, hlen)) {

@@ -28,15 +28,15 @@
 
 struct wd_daemon {
 	struct wd_daemon_opts opts;
-	struct wd_engine *eng;          /* engine thread only (after start) */
+	struct wd_engine *eng; /* engine thread only (after start) */
 	pthread_mutex_t mu;
-	struct wd_conf *pending;        /* validated config waiting for the engine */
+	struct wd_conf *pending; /* validated config waiting for the engine */
 	atomic_bool stop;
 	atomic_int_fast64_t last_ok_mono;
 	atomic_int_fast64_t interval_ms;
 	atomic_int_fast64_t started_mono;
 	atomic_uint_fast64_t reloads;
-	char deadman[WD_STR_MAX];       /* engine thread only */
+	char deadman[WD_STR_MAX]; /* engine thread only */
 };
 
 static void health(void *ud, int *status, char *buf, size_t n)
@@ -54,7 +54,8 @@ static void health(void *ud, int *status, char *buf, size_t n)
 		snprintf(buf, n, "starting: no audit finished yet\n");
 	} else if (last == 0 || now - last > limit) {
 		*status = 503;
-		snprintf(buf, n, "no successful audit for %lld ms\n", (long long)(last ? now - last : now - atomic_load(&d->started_mono)));
+		snprintf(buf, n, "no successful audit for %lld ms\n",
+			 (long long)(last ? now - last : now - atomic_load(&d->started_mono)));
 	} else {
 		*status = 200;
 		snprintf(buf, n, "ok: last successful audit %lld ms ago\n", (long long)(now - last));
@@ -306,8 +307,8 @@ int wd_daemon_run(const struct wd_daemon_opts *o)
 		goto out;
 	}
 	thr_started = true;
-	log_info("daemon", "vigil %s running: %zu account%s, audit every %lld ms, pid %d", VIGIL_VERSION,
-		 d->eng->n, d->eng->n == 1 ? "" : "s", (long long)atomic_load(&d->interval_ms), (int)getpid());
+	log_info("daemon", "vigil %s running: %zu account%s, audit every %lld ms, pid %d", VIGIL_VERSION, d->eng->n,
+		 d->eng->n == 1 ? "" : "s", (long long)atomic_load(&d->interval_ms), (int)getpid());
 
 	for (;;) {
 		struct timespec ts = { .tv_sec = 1, .tv_nsec = 0 };

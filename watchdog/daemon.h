@@ -18,8 +18,8 @@
 
 struct wd_daemon_opts {
 	const char *conf_path;
-	bool quiet;            /* no live narration on stdout */
-	int64_t flush_ms;      /* outbox flush budget at shutdown (default 5 s) */
+	bool quiet;       /* no live narration on stdout */
+	int64_t flush_ms; /* outbox flush budget at shutdown (default 5 s) */
 };
 
 /* Runs until SIGTERM/SIGINT. Returns an exit code: 0 after a clean stop,

@@ -38,8 +38,7 @@ void wd_engine_metrics_declare(void)
 	wd_metric_declare("vigil_audits_failed_total", WD_MT_COUNTER,
 			  "audits that could not compare the sources, per account");
 	wd_metric_declare("vigil_audit_duration_seconds", WD_MT_HISTOGRAM, "audit cycle duration");
-	wd_metric_declare("vigil_last_audit_timestamp_seconds", WD_MT_GAUGE,
-			  "wall time of the last successful audit");
+	wd_metric_declare("vigil_last_audit_timestamp_seconds", WD_MT_GAUGE, "wall time of the last successful audit");
 	wd_metric_declare("vigil_findings_open", WD_MT_GAUGE, "open findings by code and severity");
 	wd_metric_declare("vigil_findings_resolved_total", WD_MT_COUNTER, "findings that cleared");
 	wd_metric_declare("vigil_actions_total", WD_MT_COUNTER, "repair actions by kind and outcome");
@@ -47,20 +46,15 @@ void wd_engine_metrics_declare(void)
 	wd_metric_declare("vigil_alerts_failed_total", WD_MT_COUNTER, "alert delivery attempts that failed");
 	wd_metric_declare("vigil_alerts_queued", WD_MT_GAUGE, "alerts waiting in the outbox by channel");
 	wd_metric_declare("vigil_stream_up", WD_MT_GAUGE, "1 when the private stream is connected");
-	wd_metric_declare("vigil_stream_message_age_seconds", WD_MT_GAUGE,
-			  "seconds since the stream's last message");
+	wd_metric_declare("vigil_stream_message_age_seconds", WD_MT_GAUGE, "seconds since the stream's last message");
 	wd_metric_declare("vigil_stream_reconnects_total", WD_MT_GAUGE, "stream reconnects");
 	wd_metric_declare("vigil_stream_events_total", WD_MT_COUNTER, "stream events that woke the engine");
-	wd_metric_declare("vigil_rest_latency_seconds", WD_MT_HISTOGRAM,
-			  "exchange REST latency per endpoint");
+	wd_metric_declare("vigil_rest_latency_seconds", WD_MT_HISTOGRAM, "exchange REST latency per endpoint");
 	wd_metric_declare("vigil_rest_errors_total", WD_MT_COUNTER, "exchange REST errors by kind");
 	wd_metric_declare("vigil_rest_requests", WD_MT_GAUGE, "REST requests sent by the adapter");
-	wd_metric_declare("vigil_ratelimit_used_weight", WD_MT_GAUGE,
-			  "Binance X-MBX-USED-WEIGHT-1M (-1 unknown)");
-	wd_metric_declare("vigil_ratelimit_remaining", WD_MT_GAUGE,
-			  "Bybit X-Bapi-Limit-Status (-1 unknown)");
-	wd_metric_declare("vigil_clock_skew_seconds", WD_MT_GAUGE,
-			  "exchange server time minus local time");
+	wd_metric_declare("vigil_ratelimit_used_weight", WD_MT_GAUGE, "Binance X-MBX-USED-WEIGHT-1M (-1 unknown)");
+	wd_metric_declare("vigil_ratelimit_remaining", WD_MT_GAUGE, "Bybit X-Bapi-Limit-Status (-1 unknown)");
+	wd_metric_declare("vigil_clock_skew_seconds", WD_MT_GAUGE, "exchange server time minus local time");
 	wd_metric_declare("vigil_repair_lock_held", WD_MT_GAUGE,
 			  "1 when this instance holds the account's repair lock");
 	wd_metric_declare("vigil_budget_used", WD_MT_GAUGE,
@@ -68,8 +62,7 @@ void wd_engine_metrics_declare(void)
 	wd_metric_declare("vigil_budget_limit", WD_MT_GAUGE, "the IP's request limit per window");
 	wd_metric_declare("vigil_budget_exchange_used", WD_MT_GAUGE,
 			  "the use the exchange last reported for the IP (bot and vigil; -1 unknown)");
-	wd_metric_declare("vigil_budget_stopped", WD_MT_GAUGE,
-			  "1 while a rate limit or ban holds every request back");
+	wd_metric_declare("vigil_budget_stopped", WD_MT_GAUGE, "1 while a rate limit or ban holds every request back");
 	wd_metric_declare("vigil_budget_held_total", WD_MT_COUNTER, "requests the budget held back");
 	wd_metric_declare("vigil_budget_rate_limited_total", WD_MT_COUNTER,
 			  "rate-limit / ban answers from the exchange");
@@ -77,8 +70,7 @@ void wd_engine_metrics_declare(void)
 			  "1 while the account's repair journal can be listed (0: nothing is sent)");
 }
 
-static void params_from_cfg(const struct wd_conf *c, const struct wd_account *a,
-			    struct rec_params *p)
+static void params_from_cfg(const struct wd_conf *c, const struct wd_account *a, struct rec_params *p)
 {
 	rec_params_default(p);
 	p->grace_open_ms = a->grace_open_ms;
@@ -127,8 +119,8 @@ static int acct_open(struct wd_engine *e, struct wd_acct_rt *r, char *err, size_
 	return 0;
 }
 
-int wd_engine_new(struct wd_conf *conf, const struct wd_engine_opts *o, struct wd_engine **out,
-		  char *err, size_t errlen)
+int wd_engine_new(struct wd_conf *conf, const struct wd_engine_opts *o, struct wd_engine **out, char *err,
+		  size_t errlen)
 {
 	*out = NULL;
 	struct wd_engine *e = xcalloc(1, sizeof *e);
@@ -174,9 +166,10 @@ int wd_engine_new(struct wd_conf *conf, const struct wd_engine_opts *o, struct w
 		wd_budget_pace(e, i, &gap, &sym_gap);
 		wd_sched_set_min_gap(&e->sched, i, gap, sym_gap);
 		if (gap > conf->audit_interval_ms)
-			log_warn("budget", "account=%s audits spaced %lld ms (audit_interval %lld ms) to stay inside "
-				 "the request budget shared with the bot", e->acct[i].cfg.name, (long long)gap,
-				 (long long)conf->audit_interval_ms);
+			log_warn("budget",
+				 "account=%s audits spaced %lld ms (audit_interval %lld ms) to stay inside "
+				 "the request budget shared with the bot",
+				 e->acct[i].cfg.name, (long long)gap, (long long)conf->audit_interval_ms);
 	}
 	*out = e;
 	return 0;
@@ -278,8 +271,8 @@ static void rest_errors(struct wd_acct_rt *r, const char *endpoint, int rc)
 {
 	char lbl[256];
 	if (rc != XCH_OK) {
-		snprintf(lbl, sizeof lbl, "account=\"%s\",endpoint=\"%s\",error=\"%s\"", r->cfg.name,
-			 endpoint, xch_rc_name((enum xch_rc)rc));
+		snprintf(lbl, sizeof lbl, "account=\"%s\",endpoint=\"%s\",error=\"%s\"", r->cfg.name, endpoint,
+			 xch_rc_name((enum xch_rc)rc));
 		wd_metric_add("vigil_rest_errors_total", lbl, 1);
 	}
 }
@@ -445,7 +438,7 @@ int wd_engine_audit_scope(struct wd_engine *e, size_t i, const struct wd_scope *
 	}
 	clock_check(e, r, a);
 	mode_check(e, r);
-	int lrc = xch_fetch_listing_of(r->x, (const char (*)[REC_SYM_MAX])a->scope.sym, a->scope.n, &a->listing);
+	int lrc = xch_fetch_listing_of(r->x, (const char(*)[REC_SYM_MAX])a->scope.sym, a->scope.n, &a->listing);
 	rest_errors(r, "listing", lrc);
 	if (e->opts.kind == WD_ENG_ONESHOT)
 		clock_after_listing(r, a);
@@ -462,8 +455,8 @@ int wd_engine_audit_scope(struct wd_engine *e, size_t i, const struct wd_scope *
 	s.nrest_pos = a->listing.npos;
 	s.rest_fetched_ms = a->listing.fetched_ms ? a->listing.fetched_ms : s.now_ms;
 	if (!s.rest_pos_ok)
-		snprintf(s.rest_error, sizeof s.rest_error, "%s: %.200s",
-			 xch_rc_name((enum xch_rc)a->listing.pos_rc), a->listing.pos_err.msg);
+		snprintf(s.rest_error, sizeof s.rest_error, "%s: %.200s", xch_rc_name((enum xch_rc)a->listing.pos_rc),
+			 a->listing.pos_err.msg);
 	s.orders_ok = a->listing.ord_rc == XCH_OK;
 	s.orders = a->listing.ord;
 	s.norders = a->listing.nord;
@@ -477,7 +470,7 @@ int wd_engine_audit_scope(struct wd_engine *e, size_t i, const struct wd_scope *
 	s.clock_known = a->clock_known;
 	s.clock_offset_ms = a->clock_offset_ms;
 	s.pos_mode = r->pos_mode;
-	s.scope = (const char (*)[REC_SYM_MAX])a->scope.sym;
+	s.scope = (const char(*)[REC_SYM_MAX])a->scope.sym;
 	s.nscope = a->scope.n;
 
 	if (rec_classify(&s, &r->params, r->mem, &a->findings, &a->nfindings) != 0) {

@@ -39,15 +39,15 @@ struct wd_audit {
 	char account[REC_ACCT_MAX];
 	enum rec_exchange exchange;
 	enum rec_mode mode;
-	bool audited;                /* false = could not audit (error says why) */
+	bool audited; /* false = could not audit (error says why) */
 	char error[256];
-	int64_t started_ms;          /* wall clock */
+	int64_t started_ms; /* wall clock */
 	int64_t duration_ms;
 	struct rec_finding *findings;
 	size_t nfindings;
 	struct rec_finding *resolved;
 	size_t nresolved;
-	struct rec_action *actions;  /* what was planned / done this audit */
+	struct rec_action *actions; /* what was planned / done this audit */
 	size_t nactions;
 	/* the sources, kept for `vigil status` */
 	struct rec_stream_cache *stream; /* NULL = no stream */
@@ -58,7 +58,7 @@ struct wd_audit {
 	size_t nbot;
 	bool clock_known;
 	int64_t clock_offset_ms;
-	struct wd_scope scope;       /* n > 0: a targeted check of these symbols */
+	struct wd_scope scope; /* n > 0: a targeted check of these symbols */
 };
 void wd_audit_free(struct wd_audit *a);
 /* Worst severity among findings (-1 if none). */
@@ -67,18 +67,18 @@ int wd_audit_worst(const struct wd_audit *a);
 struct wd_acct_rt {
 	struct wd_engine *eng;
 	size_t idx;
-	struct wd_account cfg;       /* copy; secret pointers borrowed from eng->conf */
+	struct wd_account cfg; /* copy; secret pointers borrowed from eng->conf */
 	struct xch *x;
 	struct rec_memory *mem;
 	struct rec_params params;
-	struct rec_policy policy;    /* what policy and repair act by (wd_account_policy) */
-	struct wd_repair *rep;       /* repair engine (engine_repair.c), lazily made */
+	struct rec_policy policy; /* what policy and repair act by (wd_account_policy) */
+	struct wd_repair *rep;    /* repair engine (engine_repair.c), lazily made */
 	bool streaming;
-	bool repair_lock;            /* HA: this instance may repair this account */
+	bool repair_lock; /* HA: this instance may repair this account */
 	uint64_t audits, failures;
 	int64_t last_ok_wall_ms;
 	int64_t last_clock_mono_ms;
-	enum rec_pos_mode pos_mode;  /* as the exchange last reported it */
+	enum rec_pos_mode pos_mode; /* as the exchange last reported it */
 	int64_t last_mode_mono_ms;
 	char last_error[256];
 };
@@ -87,22 +87,22 @@ enum wd_engine_kind { WD_ENG_DAEMON = 0, WD_ENG_ONESHOT, WD_ENG_MANUAL };
 
 struct wd_engine_opts {
 	enum wd_engine_kind kind;
-	const char *only_account;    /* NULL = every enabled account */
-	bool dry_run;                /* plan only: nothing sent, nothing repaired */
-	bool no_repair;              /* audit / status: never repair (one-shot) */
-	bool no_alerts;              /* do not route alerts */
-	bool no_store;               /* write nothing to the database (status, repair) */
-	bool quiet_console;          /* no live narration on stderr */
+	const char *only_account; /* NULL = every enabled account */
+	bool dry_run;             /* plan only: nothing sent, nothing repaired */
+	bool no_repair;           /* audit / status: never repair (one-shot) */
+	bool no_alerts;           /* do not route alerts */
+	bool no_store;            /* write nothing to the database (status, repair) */
+	bool quiet_console;       /* no live narration on stderr */
 };
 
 struct wd_engine {
-	struct wd_conf *conf;        /* owned */
+	struct wd_conf *conf; /* owned */
 	struct wd_engine_opts opts;
 	size_t n;
 	struct wd_acct_rt *acct;
 	struct rec_journal *journal;
-	struct wd_store *store;      /* NULL = no database */
-	struct wd_alerts *alerts;    /* NULL = alerts off */
+	struct wd_store *store;   /* NULL = no database */
+	struct wd_alerts *alerts; /* NULL = alerts off */
 	/* daemon loop state */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -118,8 +118,8 @@ struct wd_engine {
  * given), in-memory or PostgreSQL journal, store and alerts as the config
  * says. Takes ownership of conf (also on failure). Returns 0, or -1 with
  * err set (unknown account, adapter refused its config...). */
-int wd_engine_new(struct wd_conf *conf, const struct wd_engine_opts *o, struct wd_engine **out,
-		  char *err, size_t errlen);
+int wd_engine_new(struct wd_conf *conf, const struct wd_engine_opts *o, struct wd_engine **out, char *err,
+		  size_t errlen);
 void wd_engine_free(struct wd_engine *e);
 /* Starts every account's private stream; events wake the scheduler. */
 void wd_engine_streams_start(struct wd_engine *e);
@@ -160,8 +160,8 @@ void wd_budget_audit(struct wd_acct_rt *r, struct wd_audit *a);
 /* Runs one manual step (cmd_repair) through the repair engine: journal,
  * send, verify. Results are appended to a. Returns 0 done, 1 failed,
  * 2 skipped (dry run), -1 refused before sending (detail says why). */
-int wd_engine_manual(struct wd_engine *e, size_t i, const struct rec_step *s, struct wd_audit *a,
-		     char *detail, size_t dlen);
+int wd_engine_manual(struct wd_engine *e, size_t i, const struct rec_step *s, struct wd_audit *a, char *detail,
+		     size_t dlen);
 void wd_repair_init(struct wd_engine *e, size_t i);
 void wd_repair_free(struct wd_acct_rt *r);
 /* Account i's repair engine (made on first use). */

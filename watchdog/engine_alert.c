@@ -38,9 +38,9 @@ struct wd_alerts {
 	struct alert_keeper *keeper;
 	struct alert_notifier *notifier;
 	bool started;
-	struct db_conn *acks;       /* acks, alert state (engine thread only) */
+	struct db_conn *acks; /* acks, alert state (engine thread only) */
 	int64_t last_tick_ms;
-	char (*up)[REC_ACCT_MAX];   /* accounts whose stream was up once */
+	char (*up)[REC_ACCT_MAX]; /* accounts whose stream was up once */
 	size_t nup;
 	bool grace_over;
 };
@@ -110,8 +110,7 @@ static int st_load(void *ud, const char *account, struct alert_stored **out, siz
 	return 0;
 }
 
-static int st_unalerted(void *ud, const char *account, int64_t since_ms, struct alert_stored_action **out,
-			size_t *n)
+static int st_unalerted(void *ud, const char *account, int64_t since_ms, struct alert_stored_action **out, size_t *n)
 {
 	struct wd_alerts *al = ud;
 	struct rec_action *acts = NULL;
@@ -264,7 +263,8 @@ static void queue_metrics(struct wd_alerts *al)
 	for (size_t i = 0; i < al->nchs; i++) {
 		char lbl[64];
 		snprintf(lbl, sizeof lbl, "channel=\"%s\"", al->chs[i]->name);
-		wd_metric_set("vigil_alerts_queued", lbl, (double)al->outbox->ops->pending(al->outbox, al->chs[i]->name));
+		wd_metric_set("vigil_alerts_queued", lbl,
+			      (double)al->outbox->ops->pending(al->outbox, al->chs[i]->name));
 	}
 }
 

@@ -97,7 +97,8 @@ void wd_budget_audit(struct wd_acct_rt *r, struct wd_audit *a)
 	snprintf(about.account, sizeof about.account, "%s", r->cfg.name);
 	about.exchange = r->x->cfg.exchange;
 	rec_raise(&f, &about, REC_RATE_LIMITED, now,
-		  "%s: every request of this IP (audits, stream upkeep, repairs) is held back for %lld s more; %llu held so far",
+		  "%s: every request of this IP (audits, stream upkeep, repairs) is held back for %lld s more; %llu "
+		  "held so far",
 		  st.banned ? "the exchange banned the IP (418)" : "the exchange rate-limited the IP",
 		  (long long)((st.stopped_until - now + 999) / 1000), (unsigned long long)st.denied);
 	if (st.banned)

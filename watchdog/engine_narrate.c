@@ -35,7 +35,9 @@ static void sources_line(const struct wd_audit *a, char *buf, size_t n)
 		snprintf(st, sizeof st, "no stream");
 	else
 		snprintf(st, sizeof st, "stream %s (%zu pos)",
-			 a->stream->state == REC_SS_UP ? "up" : a->stream->state == REC_SS_CONNECTING ? "connecting" : "down",
+			 a->stream->state == REC_SS_UP           ? "up"
+			 : a->stream->state == REC_SS_CONNECTING ? "connecting"
+								 : "down",
 			 a->stream->npos);
 	char rest[96];
 	if (a->listing.pos_rc == XCH_OK && a->scope.n)
@@ -86,8 +88,8 @@ void wd_narrate_audit(const struct wd_engine *e, const struct wd_audit *a)
 		view(s2, sizeof s2, "REST", &f->rest);
 		view(s3, sizeof s3, "DB", &f->db);
 		printf("%s %-14s   NEW %-8s %-20s %-10s %s | %s | %s%s%s\n", ts, a->account,
-		       rec_severity_name(f->severity), rec_code_name(f->code), f->symbol[0] ? f->symbol : "-",
-		       s1, s2, s3, f->detail[0] ? " | " : "", f->detail);
+		       rec_severity_name(f->severity), rec_code_name(f->code), f->symbol[0] ? f->symbol : "-", s1, s2,
+		       s3, f->detail[0] ? " | " : "", f->detail);
 	}
 	for (size_t i = 0; i < a->nactions; i++) {
 		const struct rec_action *ac = &a->actions[i];
@@ -95,8 +97,8 @@ void wd_narrate_audit(const struct wd_engine *e, const struct wd_audit *a)
 			continue;
 		printf("%s %-14s   DID %-13s %-10s side=%s qty=%g%s trigger=%g -> %s%s%s\n", ts, a->account,
 		       rec_action_kind_name(ac->kind), ac->symbol, rec_oside_name(ac->order_side), ac->qty,
-		       ac->close_position ? " (close-position)" : "", ac->trigger_price,
-		       rec_outcome_name(ac->outcome), ac->outcome_detail[0] ? ": " : "", ac->outcome_detail);
+		       ac->close_position ? " (close-position)" : "", ac->trigger_price, rec_outcome_name(ac->outcome),
+		       ac->outcome_detail[0] ? ": " : "", ac->outcome_detail);
 	}
 	for (size_t i = 0; i < a->nresolved; i++) {
 		const struct rec_finding *f = &a->resolved[i];

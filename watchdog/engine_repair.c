@@ -91,10 +91,11 @@ static void log_report(const struct wd_acct_rt *r, const struct rec_report *rep)
 		const struct rec_result *res = &rep->res[k];
 		if (res->a.kind == REC_ACT_ALERT_ONLY)
 			continue;
-		log_info("repair", "account=%s %s%s symbol=%s side=%s qty=%g trigger=%g client_id=%s outcome=%s detail=%s",
-			 r->cfg.name, res->recovered ? "recovered " : "", rec_action_kind_name(res->a.kind), res->a.symbol,
-			 rec_oside_name(res->a.order_side), res->a.qty, res->a.trigger_price, res->a.client_id,
-			 rec_outcome_name(res->a.outcome), res->detail);
+		log_info("repair",
+			 "account=%s %s%s symbol=%s side=%s qty=%g trigger=%g client_id=%s outcome=%s detail=%s",
+			 r->cfg.name, res->recovered ? "recovered " : "", rec_action_kind_name(res->a.kind),
+			 res->a.symbol, rec_oside_name(res->a.order_side), res->a.qty, res->a.trigger_price,
+			 res->a.client_id, rec_outcome_name(res->a.outcome), res->detail);
 	}
 }
 
@@ -194,8 +195,8 @@ void wd_engine_repair(struct wd_engine *e, size_t i, struct wd_audit *a)
 	rec_plan_free(&plan);
 }
 
-static int manual(struct wd_engine *e, size_t i, const struct rec_step *s, struct wd_audit *a,
-		     char *detail, size_t dlen)
+static int manual(struct wd_engine *e, size_t i, const struct rec_step *s, struct wd_audit *a, char *detail,
+		  size_t dlen)
 {
 	struct wd_acct_rt *r = &e->acct[i];
 	wd_repair_init(e, i);
@@ -241,8 +242,8 @@ static int manual(struct wd_engine *e, size_t i, const struct rec_step *s, struc
 }
 
 /* A manual step, in the repair slice of the request budget. */
-int wd_engine_manual(struct wd_engine *e, size_t i, const struct rec_step *s, struct wd_audit *a,
-		     char *detail, size_t dlen)
+int wd_engine_manual(struct wd_engine *e, size_t i, const struct rec_step *s, struct wd_audit *a, char *detail,
+		     size_t dlen)
 {
 	struct xch *x = e->acct[i].x;
 	xch_set_prio(x, XCH_PRIO_REPAIR);
@@ -263,7 +264,9 @@ void wd_engine_recover(struct wd_engine *e, size_t i)
 	journal_metric(r);
 	log_report(r, &rep);
 	if (left > 0)
-		log_warn("repair", "account=%s %d unfinished action%s from an earlier run could not be resolved; "
-			 "their symbols get nothing new until they are", r->cfg.name, left, left == 1 ? "" : "s");
+		log_warn("repair",
+			 "account=%s %d unfinished action%s from an earlier run could not be resolved; "
+			 "their symbols get nothing new until they are",
+			 r->cfg.name, left, left == 1 ? "" : "s");
 	rec_report_free(&rep);
 }

@@ -24,10 +24,10 @@
 #include "base/xalloc.h"
 
 struct wd_store {
-	struct db_conn *conn;     /* vigil's schema: findings, runs, heartbeats */
-	struct db_conn *bot;      /* the bot's database, read-only */
-	struct db_ha **ha;        /* per account */
-	signed char *ha_last;     /* last lock state logged: -1 none, 0, 1, 2 = database unreachable */
+	struct db_conn *conn; /* vigil's schema: findings, runs, heartbeats */
+	struct db_conn *bot;  /* the bot's database, read-only */
+	struct db_ha **ha;    /* per account */
+	signed char *ha_last; /* last lock state logged: -1 none, 0, 1, 2 = database unreachable */
 	size_t nha;
 	bool down_logged;
 };
@@ -215,8 +215,8 @@ bool wd_store_repair_lock(struct wd_engine *e, size_t i)
 	signed char state = rc < 0 ? 2 : (signed char)now;
 	if (s->ha_last[i] != state)
 		log_info("store", "account=%s repair lock %s%s%s", e->acct[i].cfg.name,
-			 now ? "acquired: this instance repairs" : "not held: observing only",
-			 rc < 0 ? " — " : "", rc < 0 ? de.msg : "");
+			 now ? "acquired: this instance repairs" : "not held: observing only", rc < 0 ? " — " : "",
+			 rc < 0 ? de.msg : "");
 	s->ha_last[i] = state;
 	return now;
 }

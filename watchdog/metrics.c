@@ -14,8 +14,7 @@
 #include "base/xalloc.h"
 
 #define WD_HIST_NB 11
-static const double hist_bounds[WD_HIST_NB] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-						0.5, 1, 2.5, 5, 10 };
+static const double hist_bounds[WD_HIST_NB] = { 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
 
 struct wd_family {
 	char *name;
@@ -27,8 +26,8 @@ struct wd_series {
 	char *name;
 	char *labels;
 	enum wd_mtype type;
-	double value;                   /* counter / gauge */
-	uint64_t buckets[WD_HIST_NB];   /* histogram, non-cumulative */
+	double value;                 /* counter / gauge */
+	uint64_t buckets[WD_HIST_NB]; /* histogram, non-cumulative */
 	uint64_t count;
 	double sum;
 };
@@ -117,8 +116,7 @@ void wd_metric_zero(const char *name, const char *label_prefix)
 	size_t pl = label_prefix ? strlen(label_prefix) : 0;
 	pthread_mutex_lock(&mu);
 	for (size_t i = 0; i < nseries; i++)
-		if (strcmp(series[i].name, name) == 0 &&
-		    (pl == 0 || strncmp(series[i].labels, label_prefix, pl) == 0))
+		if (strcmp(series[i].name, name) == 0 && (pl == 0 || strncmp(series[i].labels, label_prefix, pl) == 0))
 			series[i].value = 0;
 	pthread_mutex_unlock(&mu);
 }
@@ -187,8 +185,7 @@ static void render_hist(FILE *f, const struct wd_series *s)
 		fprintf(f, "%s_bucket{%s%sle=\"%g\"} %llu\n", s->name, s->labels, sep, hist_bounds[i],
 			(unsigned long long)cum);
 	}
-	fprintf(f, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", s->name, s->labels, sep,
-		(unsigned long long)s->count);
+	fprintf(f, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", s->name, s->labels, sep, (unsigned long long)s->count);
 	if (s->labels[0]) {
 		fprintf(f, "%s_sum{%s} ", s->name, s->labels);
 		fmt_num(f, s->sum);

@@ -47,8 +47,7 @@ struct wd_httpd;
 
 /* Starts serving on listen ("127.0.0.1:9464", port 0 = any free port).
  * Refuses non-loopback addresses. Returns NULL with err set on failure. */
-struct wd_httpd *wd_httpd_start(const char *listen, wd_health_fn health, void *ud, char *err,
-				size_t errlen);
+struct wd_httpd *wd_httpd_start(const char *listen, wd_health_fn health, void *ud, char *err, size_t errlen);
 /* The port actually bound. */
 int wd_httpd_port(const struct wd_httpd *h);
 /* Stops the thread, closes the socket, frees h (NULL is a no-op). */
@@ -56,7 +55,6 @@ void wd_httpd_stop(struct wd_httpd *h);
 
 /* Splits "host:port"; host must be a loopback IPv4 address or
  * "localhost". Returns 0, -1 with err set. */
-int wd_parse_listen(const char *listen, char *host, size_t hostlen, int *port, char *err,
-		    size_t errlen);
+int wd_parse_listen(const char *listen, char *host, size_t hostlen, int *port, char *err, size_t errlen);
 
 #endif

@@ -36,8 +36,7 @@ struct wd_httpd {
 	void *ud;
 };
 
-int wd_parse_listen(const char *addr, char *host, size_t hostlen, int *port, char *err,
-		    size_t errlen)
+int wd_parse_listen(const char *addr, char *host, size_t hostlen, int *port, char *err, size_t errlen)
 {
 	const char *colon = strrchr(addr, ':');
 	if (!colon || colon == addr) {
@@ -61,8 +60,7 @@ int wd_parse_listen(const char *addr, char *host, size_t hostlen, int *port, cha
 		snprintf(host, hostlen, "127.0.0.1");
 	struct in_addr a;
 	if (inet_pton(AF_INET, host, &a) != 1 || (ntohl(a.s_addr) >> 24) != 127) {
-		snprintf(err, errlen, "metrics_listen '%s': only loopback (127.x.x.x) is allowed",
-			 addr);
+		snprintf(err, errlen, "metrics_listen '%s': only loopback (127.x.x.x) is allowed", addr);
 		return -1;
 	}
 	*port = (int)p;
@@ -84,8 +82,10 @@ static void write_all(int fd, const char *p, size_t n)
 
 static void respond(int fd, int status, const char *ctype, const char *body)
 {
-	const char *reason = status == 200 ? "OK" : status == 503 ? "Service Unavailable"
-				       : status == 405 ? "Method Not Allowed" : "Not Found";
+	const char *reason = status == 200   ? "OK"
+			     : status == 503 ? "Service Unavailable"
+			     : status == 405 ? "Method Not Allowed"
+					     : "Not Found";
 	char head[256];
 	size_t bl = strlen(body);
 	int n = snprintf(head, sizeof head,
@@ -154,8 +154,7 @@ static void *httpd_main(void *arg)
 {
 	struct wd_httpd *h = arg;
 	while (!atomic_load(&h->stop)) {
-		struct pollfd p[2] = { { .fd = h->fd, .events = POLLIN },
-				       { .fd = h->wake[0], .events = POLLIN } };
+		struct pollfd p[2] = { { .fd = h->fd, .events = POLLIN }, { .fd = h->wake[0], .events = POLLIN } };
 		int r = poll(p, 2, -1);
 		if (r < 0 && errno != EINTR)
 			break;
@@ -172,8 +171,7 @@ static void *httpd_main(void *arg)
 	return NULL;
 }
 
-struct wd_httpd *wd_httpd_start(const char *addr, wd_health_fn health, void *ud, char *err,
-				size_t errlen)
+struct wd_httpd *wd_httpd_start(const char *addr, wd_health_fn health, void *ud, char *err, size_t errlen)
 {
 	char host[64];
 	int port;
@@ -210,7 +208,10 @@ struct wd_httpd *wd_httpd_start(const char *addr, wd_health_fn health, void *ud,
 	return h;
 }
 
-int wd_httpd_port(const struct wd_httpd *h) { return h ? h->port : 0; }
+int wd_httpd_port(const struct wd_httpd *h)
+{
+	return h ? h->port : 0;
+}
 
 void wd_httpd_stop(struct wd_httpd *h)
 {

@@ -52,8 +52,7 @@ void wd_alert_channel_params(const struct wd_conf *c, struct alert_channel_param
 	p->webhook.min_severity = (enum rec_severity)c->webhook_min_severity;
 }
 
-int wd_alert_channels_new(const struct wd_conf *c, struct alert_channel ***out, size_t *n, char *err,
-			  size_t errlen)
+int wd_alert_channels_new(const struct wd_conf *c, struct alert_channel ***out, size_t *n, char *err, size_t errlen)
 {
 	struct alert_channel_params p;
 	wd_alert_channel_params(c, &p);

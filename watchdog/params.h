@@ -18,8 +18,7 @@ void wd_db_bot_params(const struct wd_conf *c, struct db_params *p);
 /* The [alerts.*] sections; the strings point into c. */
 void wd_alert_channel_params(const struct wd_conf *c, struct alert_channel_params *p);
 /* The log channel plus every enabled channel of c (alert_channels_new). */
-int wd_alert_channels_new(const struct wd_conf *c, struct alert_channel ***out, size_t *n, char *err,
-			  size_t errlen);
+int wd_alert_channels_new(const struct wd_conf *c, struct alert_channel ***out, size_t *n, char *err, size_t errlen);
 /* [alerts] and the accounts' stop_loss_percent; routes from chs. */
 void wd_alert_router_conf(const struct wd_conf *c, struct alert_router_conf *rc);
 struct alert_router *wd_alert_router_new(const struct wd_conf *c, struct alert_channel **chs, size_t nchs,

@@ -9,8 +9,7 @@
 
 #include "base/xalloc.h"
 
-void wd_sched_init(struct wd_sched *s, size_t n, int64_t interval_ms, int64_t debounce_ms,
-		   int64_t now)
+void wd_sched_init(struct wd_sched *s, size_t n, int64_t interval_ms, int64_t debounce_ms, int64_t now)
 {
 	memset(s, 0, sizeof *s);
 	s->n = n;

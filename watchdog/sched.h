@@ -35,14 +35,14 @@ struct wd_sched_slot {
 	int64_t next_ms;      /* periodic deadline */
 	int64_t event_due_ms; /* 0 = no event pending */
 	bool running;
-	uint64_t events;      /* stream events seen (for metrics) */
-	int64_t min_gap_ms;   /* request budget: full audits start at least this far apart */
-	int64_t sym_gap_ms;   /* ... and targeted checks this far apart per symbol */
+	uint64_t events;    /* stream events seen (for metrics) */
+	int64_t min_gap_ms; /* request budget: full audits start at least this far apart */
+	int64_t sym_gap_ms; /* ... and targeted checks this far apart per symbol */
 	int64_t last_start_ms;
-	bool started;          /* last_start_ms is set */
+	bool started; /* last_start_ms is set */
 	int64_t last_full_ms;
-	bool full_started;     /* last_full_ms is set */
-	int64_t sym_ok_ms;     /* no targeted check before this */
+	bool full_started; /* last_full_ms is set */
+	int64_t sym_ok_ms; /* no targeted check before this */
 	bool running_full;
 	struct wd_scope pending; /* symbols of the pending events */
 	int64_t sym_due_ms;      /* their debounce deadline */
@@ -58,8 +58,7 @@ struct wd_sched {
 };
 
 /* All n accounts due at now. Free with wd_sched_free. */
-void wd_sched_init(struct wd_sched *s, size_t n, int64_t interval_ms, int64_t debounce_ms,
-		   int64_t now);
+void wd_sched_init(struct wd_sched *s, size_t n, int64_t interval_ms, int64_t debounce_ms, int64_t now);
 void wd_sched_free(struct wd_sched *s);
 /* Full audits of account i start at least gap_ms apart, targeted checks
  * sym_gap_ms per symbol checked (the request budget's pace). */

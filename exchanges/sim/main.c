@@ -28,7 +28,7 @@ static void usage(void)
 
 static int add_account(struct sim_world *w, const char *spec)
 {
-	char *s = xstrdup(spec), *f[5] = {0}, *save = NULL, *t;
+	char *s = xstrdup(spec), *f[5] = { 0 }, *save = NULL, *t;
 	int n = 0, rc = -1;
 
 	for (t = strtok_r(s, ":", &save); t && n < 5; t = strtok_r(NULL, ":", &save))
@@ -55,9 +55,12 @@ int main(int argc, char **argv)
 	char err[200];
 	/* rate-limit switches (README "Rate limits"), applied after the scenario */
 	static const char *const lim_flags[][2] = {
-		{"--binance-weight-limit", "binance_weight_1m"}, {"--binance-ban-after", "binance_ban_after"},
-		{"--binance-ban-ms", "binance_ban_ms"}, {"--bybit-ip-limit", "bybit_ip_5s"},
-		{"--bybit-ban-ms", "bybit_ban_ms"}, {NULL, NULL},
+		{ "--binance-weight-limit", "binance_weight_1m" },
+		{ "--binance-ban-after", "binance_ban_after" },
+		{ "--binance-ban-ms", "binance_ban_ms" },
+		{ "--bybit-ip-limit", "bybit_ip_5s" },
+		{ "--bybit-ban-ms", "bybit_ban_ms" },
+		{ NULL, NULL },
 	};
 	struct json_object *lim = json_object_new_object();
 

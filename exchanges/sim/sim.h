@@ -16,8 +16,8 @@ enum sim_exch { SIM_BINANCE = 0, SIM_BYBIT = 1 };
 
 struct sim_symbol {
 	char name[24], base[16];
-	char settle[8];  /* settle (and quote) coin: USDT, or USDC (Bybit ...PERP) */
-	int ex_mask;     /* exchanges listing it: 1 << SIM_BINANCE | 1 << SIM_BYBIT */
+	char settle[8]; /* settle (and quote) coin: USDT, or USDC (Bybit ...PERP) */
+	int ex_mask;    /* exchanges listing it: 1 << SIM_BINANCE | 1 << SIM_BYBIT */
 	double mark, mark0, tick, step, min_qty;
 	int pdp, qdp; /* decimals of tick / step */
 };
@@ -43,8 +43,8 @@ struct sim_position {
 enum sim_by { SIM_BY_SIM = 0, SIM_BY_REST = 1, SIM_BY_ENGINE = 2 };
 
 struct sim_order {
-	long long id;       /* Binance orderId / algoId; Bybit numeric part */
-	char oid[48];       /* Bybit orderId string; Binance decimal of id */
+	long long id; /* Binance orderId / algoId; Bybit numeric part */
+	char oid[48]; /* Bybit orderId string; Binance decimal of id */
 	char client[64];
 	int sym, side;      /* side +1 BUY, -1 SELL */
 	int cond;           /* 1 = conditional (Binance algo / Bybit Untriggered) */
@@ -54,23 +54,23 @@ struct sim_order {
 	char status[24];    /* exchange's own status word */
 	char tif[16];
 	char cancel_type[32];
-	char source[8];     /* api, sim, trigger */
+	char source[8]; /* api, sim, trigger */
 	double qty, price, trigger, executed, avg;
-	int trig_dir;       /* 1 fire when mark >= trigger, 2 when mark <= trigger */
+	int trig_dir; /* 1 fire when mark >= trigger, 2 when mark <= trigger */
 	int reduce_only, close_position, close_on_trigger;
 	int ps;
-	int open;           /* still working (in book / untriggered) */
+	int open; /* still working (in book / untriggered) */
 	long long created, updated, trigger_time, visible_at;
 	long long actual_id; /* Binance: regular order placed on trigger */
 	char reject_reason[48];
 	/* trailing stops (Binance TRAILING_STOP_MARKET, Bybit TrailingStop) */
-	int trailing, active; /* active: activation price reached (or none given) */
-	double activate;      /* activatePrice / activePrice, 0 = active at once */
-	double callback;      /* Binance callbackRate, percent */
-	double distance;      /* Bybit trailingStop, price distance */
-	double best;          /* best mark since activation */
-	int stuck;            /* condition met, stuck in TRIGGERING: never places an order */
-	int created_by, cancelled_by; /* enum sim_by */
+	int trailing, active;             /* active: activation price reached (or none given) */
+	double activate;                  /* activatePrice / activePrice, 0 = active at once */
+	double callback;                  /* Binance callbackRate, percent */
+	double distance;                  /* Bybit trailingStop, price distance */
+	double best;                      /* best mark since activation */
+	int stuck;                        /* condition met, stuck in TRIGGERING: never places an order */
+	int created_by, cancelled_by;     /* enum sim_by */
 	long long create_req, cancel_req; /* /_sim/log seq of that REST request, 0 = none */
 	char cancel_req_name[112];        /* "METHOD path" of the cancelling request */
 };
@@ -78,23 +78,23 @@ struct sim_order {
 /* What a conditional order does when it fires, as the engine would run it
  * against the position as it is now (sim_fire_effect). */
 struct sim_effect {
-	int side, ps;   /* the order it places (side +1 / -1, position side 0/1/2) */
-	double qty;     /* resolved: closePosition / closeOnTrigger = the whole leg */
-	int reducing;   /* reduce-only semantics: reduceOnly, closePosition,
+	int side, ps; /* the order it places (side +1 / -1, position side 0/1/2) */
+	double qty;   /* resolved: closePosition / closeOnTrigger = the whole leg */
+	int reducing; /* reduce-only semantics: reduceOnly, closePosition,
 			 * closeOnTrigger or a hedge-mode closing side */
-	int fires_on;   /* +1 fires on a rising mark, -1 on a falling one, 0 cannot
+	int fires_on; /* +1 fires on a rising mark, -1 on a falling one, 0 cannot
 			 * fire on a one-way move (trailing stop not activated by it) */
-	int fills;      /* 1 when the order placed at the trigger fills there (always
+	int fills;    /* 1 when the order placed at the trigger fills there (always
 			 * for market; a limit only if its price is on the filling side) */
 };
 
 /* Bybit position TP/SL request (trading-stop and the scenario op tpsl). */
 struct sim_tpsl {
-	int partial;           /* tpslMode Partial */
-	double sl, tp;         /* < 0 not given, 0 = cancel */
+	int partial;             /* tpslMode Partial */
+	double sl, tp;           /* < 0 not given, 0 = cancel */
 	double sl_size, tp_size; /* Partial mode */
-	double trail;          /* trailingStop distance: < 0 not given, 0 = cancel */
-	double active;         /* activePrice (trailing), 0 = none */
+	double trail;            /* trailingStop distance: < 0 not given, 0 = cancel */
+	double active;           /* activePrice (trailing), 0 = none */
 };
 
 struct sim_account {
@@ -121,7 +121,7 @@ struct sim_account {
 	long long log_seq;
 	struct json_object *olog; /* order events: every create / cancel / trigger */
 	long long olog_seq;
-	struct sim_world *world;  /* back pointer (symbol table for sim_account_has) */
+	struct sim_world *world;      /* back pointer (symbol table for sim_account_has) */
 	struct json_object *counters; /* "METHOD path" -> {count, weight, limited} */
 	long long total, weight, limited;
 	long long bal_updated;
@@ -158,12 +158,12 @@ struct sim_uid_bucket {
 
 /* Rate-limit enforcement (sim_limits.c). Every limit 0 = unlimited (off). */
 struct sim_limits_cfg {
-	int bn_weight_1m;     /* Binance REQUEST_WEIGHT per calendar minute, per IP */
-	int bn_ban_after;     /* further 429s in one window tolerated before the ban */
-	long long bn_ban_ms;  /* first ban; doubles per repeat, capped at 3 days */
-	int bb_ip_5s;         /* Bybit requests per IP per rolling 5 s */
-	long long bb_ban_ms;  /* Bybit IP block after a 403 */
-	int bb_uid;           /* enforce Bybit per-UID per-endpoint limits (10006) */
+	int bn_weight_1m;    /* Binance REQUEST_WEIGHT per calendar minute, per IP */
+	int bn_ban_after;    /* further 429s in one window tolerated before the ban */
+	long long bn_ban_ms; /* first ban; doubles per repeat, capped at 3 days */
+	int bb_ip_5s;        /* Bybit requests per IP per rolling 5 s */
+	long long bb_ban_ms; /* Bybit IP block after a 403 */
+	int bb_uid;          /* enforce Bybit per-UID per-endpoint limits (10006) */
 };
 
 #define SIM_WHIST 16
@@ -193,14 +193,19 @@ struct sim_err {
 
 /* Engine-level failure reasons; each exchange maps them to its own codes. */
 enum sim_fail {
-	SIM_F_OK = 0, SIM_F_BAD_PARAM, SIM_F_NO_SYMBOL, SIM_F_REDUCE_ONLY,
-	SIM_F_WOULD_TRIGGER, SIM_F_MIN_QTY, SIM_F_DUP_CLIENT, SIM_F_MARGIN,
+	SIM_F_OK = 0,
+	SIM_F_BAD_PARAM,
+	SIM_F_NO_SYMBOL,
+	SIM_F_REDUCE_ONLY,
+	SIM_F_WOULD_TRIGGER,
+	SIM_F_MIN_QTY,
+	SIM_F_DUP_CLIENT,
+	SIM_F_MARGIN,
 	SIM_F_REJECT
 };
 
 struct sim_world;
-typedef void (*sim_emit_fn)(struct sim_world *w, struct sim_account *a,
-			     const char *topic, const char *payload);
+typedef void (*sim_emit_fn)(struct sim_world *w, struct sim_account *a, const char *topic, const char *payload);
 
 struct sim_world {
 	struct sim_symbol *sym; /* grows; do not keep pointers across sim_symbol_add */
@@ -216,20 +221,20 @@ struct sim_world {
 	long long wmin, wused; /* Binance weight: current minute and its sum */
 	struct sim_limits lim;
 	struct json_object *start_accounts; /* for reset: account specs */
-	long long fake_now; /* tests: fixed clock when non-zero */
-	void *srv;          /* sim_server, when running */
-	struct sim_account *anon; /* log + counters of requests without a known key */
+	long long fake_now;                 /* tests: fixed clock when non-zero */
+	void *srv;                          /* sim_server, when running */
+	struct sim_account *anon;           /* log + counters of requests without a known key */
 	/* the REST request being handled (orders created / cancelled by it) */
 	int in_rest;
-	long long rest_seq;   /* the /_sim/log seq its entry will get */
-	char rest_name[112];  /* "METHOD path" */
+	long long rest_seq;  /* the /_sim/log seq its entry will get */
+	char rest_name[112]; /* "METHOD path" */
 };
 
 /* A parsed HTTP request (filled by the server or by a test). */
 struct sim_req {
 	const char *method, *path;
-	const char *query;   /* raw, without '?', never NULL */
-	const char *body;    /* never NULL */
+	const char *query; /* raw, without '?', never NULL */
+	const char *body;  /* never NULL */
 	size_t body_len;
 	const char *mbx_key; /* X-MBX-APIKEY or NULL */
 	const char *bapi_key, *bapi_ts, *bapi_recv, *bapi_sign;
@@ -239,7 +244,7 @@ struct sim_req {
 #define SIM_MAX_HDR 6
 struct sim_resp {
 	int status;
-	char *body;   /* malloc'd */
+	char *body; /* malloc'd */
 	size_t len;
 	int delay_ms;
 	int hn;
@@ -247,8 +252,8 @@ struct sim_resp {
 	char client_id[64]; /* for the log */
 	struct sim_account *acct;
 	int weight;
-	int limited;  /* rejected by the rate limiter: 429 / 418 / 403 / 10006 */
-	int lost;     /* answer_lost: SIM_LOST_DROP (close, no answer), SIM_LOST_HANG */
+	int limited; /* rejected by the rate limiter: 429 / 418 / 403 / 10006 */
+	int lost;    /* answer_lost: SIM_LOST_DROP (close, no answer), SIM_LOST_HANG */
 };
 enum { SIM_LOST_NONE = 0, SIM_LOST_DROP = 1, SIM_LOST_HANG = 2 };
 
@@ -267,19 +272,18 @@ double sim_dec(const char *s);
 /* v clamped to [lo, hi], NaN -> lo: a cast of wild input stays defined. */
 long long sim_clamp(double v, long long lo, long long hi);
 long long sim_parse_ll(const char *s, long long lo, long long hi); /* decimal, clamped */
-const char *sim_jstr(struct json_object *o, const char *key); /* NULL if absent */
+const char *sim_jstr(struct json_object *o, const char *key);      /* NULL if absent */
 void sim_jdec(struct json_object *o, const char *key, double v, int dp);
 void sim_jstr_add(struct json_object *o, const char *key, const char *v);
 void sim_jint(struct json_object *o, const char *key, long long v);
 void sim_jbool(struct json_object *o, const char *key, int v);
-char *sim_json_take(struct json_object *o); /* serialise (malloc'd) + put */
+char *sim_json_take(struct json_object *o);                           /* serialise (malloc'd) + put */
 int sim_param(const char *qs, const char *name, char *out, size_t n); /* 1 found */
 /* Decodes a chunked transfer-coded body: 1 complete (*out malloc'd, NUL
  * terminated), 0 incomplete, -1 malformed. */
 int sim_dechunk(const char *in, size_t n, char **out, size_t *outlen);
 void sim_resp_json(struct sim_resp *r, int status, struct json_object *o);
-void sim_resp_hdr(struct sim_resp *r, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void sim_resp_hdr(struct sim_resp *r, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* sim_sign.c */
 void sim_hmac_hex(const char *secret, const char *msg, size_t msg_len, char out[65]);
@@ -288,14 +292,13 @@ int sim_sig_ok(const char *secret, const char *msg, size_t len, const char *sig)
 /* sim_world.c: accounts, symbols, defaults */
 struct sim_world *sim_world_new(unsigned long long seed);
 void sim_world_free(struct sim_world *w);
-int sim_symbol_add(struct sim_world *w, const char *name, double mark, double tick,
-		   double step, double min_qty);
+int sim_symbol_add(struct sim_world *w, const char *name, double mark, double tick, double step, double min_qty);
 int sim_symbol_find(struct sim_world *w, const char *name);
 /* Settle coin ("USDT"/"USDC", NULL = keep) and exchange mask (0 = keep). */
 void sim_symbol_meta(struct sim_world *w, int sym, const char *settle, int ex_mask);
 int sim_symbol_listed(struct sim_world *w, int sym, int ex); /* listed on that exchange */
-struct sim_account *sim_account_add(struct sim_world *w, enum sim_exch ex, const char *key,
-				    const char *secret, double balance, int hedge);
+struct sim_account *sim_account_add(struct sim_world *w, enum sim_exch ex, const char *key, const char *secret,
+				    double balance, int hedge);
 struct sim_account *sim_account_find(struct sim_world *w, const char *key);
 struct sim_account *sim_account_first(struct sim_world *w, int ex); /* ex -1 any */
 void sim_account_reset(struct sim_world *w, struct sim_account *a);
@@ -308,13 +311,12 @@ int sim_account_allow(struct sim_account *a, int sym); /* -1 bad id */
 void sim_log_add(struct sim_world *w, struct sim_account *a, struct json_object *entry);
 /* Order event log (GET /_sim/order_log): event = create, cancel, trigger,
  * activate, stuck, reject, amend. by = enum sim_by. */
-void sim_order_event(struct sim_world *w, struct sim_account *a, struct sim_order *o,
-		     const char *event, int by, const char *reason);
+void sim_order_event(struct sim_world *w, struct sim_account *a, struct sim_order *o, const char *event, int by,
+		     const char *reason);
 const char *sim_by_name(int by);
 /* SIM_BY_ENGINE stays; anything else is REST while a request is handled. */
 int sim_by_resolve(struct sim_world *w, int by);
-void sim_count(struct sim_account *a, const char *method, const char *path, int weight,
-	       int limited);
+void sim_count(struct sim_account *a, const char *method, const char *path, int weight, int limited);
 void sim_new_listen_key(struct sim_world *w, struct sim_account *a);
 
 /* sim_engine.c: orders, fills, triggers */
@@ -324,16 +326,13 @@ struct sim_position *sim_pos(struct sim_account *a, int sym, int ps);
 struct sim_position *sim_pos_peek(struct sim_account *a, int sym, int ps);
 void sim_pos_free_all(struct sim_account *a);
 struct sim_order *sim_order_new(struct sim_world *w, struct sim_account *a);
-struct sim_order *sim_order_by_id(struct sim_account *a, const char *id, const char *client,
-				  int cond);
+struct sim_order *sim_order_by_id(struct sim_account *a, const char *id, const char *client, int cond);
 enum sim_fail sim_place(struct sim_world *w, struct sim_account *a, struct sim_order *o);
 /* by: SIM_BY_ENGINE for the engine's own cancels; anything else means the
  * caller acts for a client (a REST request when one is being handled). */
-void sim_cancel(struct sim_world *w, struct sim_account *a, struct sim_order *o,
-		const char *cancel_type, int by);
+void sim_cancel(struct sim_world *w, struct sim_account *a, struct sim_order *o, const char *cancel_type, int by);
 /* Effect of o firing now (see struct sim_effect); 0 if o is not live. */
-int sim_fire_effect(struct sim_world *w, struct sim_account *a, const struct sim_order *o,
-		    struct sim_effect *e);
+int sim_fire_effect(struct sim_world *w, struct sim_account *a, const struct sim_order *o, struct sim_effect *e);
 /* How much of leg p the live conditional order o would close if the mark
  * moved against p until o fires (0 = o does not protect p). */
 double sim_order_protects(struct sim_world *w, struct sim_account *a, const struct sim_order *o,
@@ -345,30 +344,28 @@ void sim_order_stick(struct sim_world *w, struct sim_account *a, struct sim_orde
 void sim_set_mark(struct sim_world *w, int sym, double mark);
 void sim_check_triggers(struct sim_world *w);
 int sim_pos_has_orders(struct sim_account *a, int sym);
-void sim_pos_view(struct sim_world *w, struct sim_account *a, struct sim_position *p,
-		  long long lag_ms, double *amt, double *entry);
+void sim_pos_view(struct sim_world *w, struct sim_account *a, struct sim_position *p, long long lag_ms, double *amt,
+		  double *entry);
 double sim_upnl(struct sim_world *w, struct sim_position *p, double amt, double entry);
-void sim_bybit_set_stop(struct sim_world *w, struct sim_account *a, int sym, int ps,
-			double sl, double tp);
+void sim_bybit_set_stop(struct sim_world *w, struct sim_account *a, int sym, int ps, double sl, double tp);
 /* Bybit trading-stop on position (sym, ps): 0 ok, else the Bybit retCode
  * (msg set): 10001 bad side / no position / bad size, 34040 not modified. */
-int sim_bybit_tpsl(struct sim_world *w, struct sim_account *a, int sym, int ps,
-		   const struct sim_tpsl *t, char *msg, size_t n);
+int sim_bybit_tpsl(struct sim_world *w, struct sim_account *a, int sym, int ps, const struct sim_tpsl *t, char *msg,
+		   size_t n);
 
 /* sim_stream.c: pushes engine events through the exchange's builders */
-void sim_stream_order(struct sim_world *w, struct sim_account *a, struct sim_order *o,
-		      double fill_qty, double fill_price);
+void sim_stream_order(struct sim_world *w, struct sim_account *a, struct sim_order *o, double fill_qty,
+		      double fill_price);
 void sim_stream_position(struct sim_world *w, struct sim_account *a, struct sim_position *p);
 void sim_stream_listen_key_expired(struct sim_world *w, struct sim_account *a);
 
 /* sim_fault.c */
-struct sim_fault *sim_fault_add(struct sim_world *w, struct json_object *spec,
-				char *err, size_t errn);
-struct sim_fault *sim_fault_find(struct sim_world *w, const char *type, int ex,
-				 const char *path, const char *key, int consume);
+struct sim_fault *sim_fault_add(struct sim_world *w, struct json_object *spec, char *err, size_t errn);
+struct sim_fault *sim_fault_find(struct sim_world *w, const char *type, int ex, const char *path, const char *key,
+				 int consume);
 /* Same, for engine faults scoped by symbol (fault symbol "" = any). */
-struct sim_fault *sim_fault_find_sym(struct sim_world *w, const char *type, int ex,
-				     const char *key, const char *symbol, int consume);
+struct sim_fault *sim_fault_find_sym(struct sim_world *w, const char *type, int ex, const char *key, const char *symbol,
+				     int consume);
 void sim_fault_clear(struct sim_world *w, int id); /* id < 0: all */
 struct json_object *sim_fault_list(struct sim_world *w);
 
@@ -382,8 +379,7 @@ void sim_limits_clear(struct sim_world *w, int restore);
 int sim_limits_set(struct sim_world *w, struct json_object *o, char *err, size_t errn);
 struct json_object *sim_limits_json(struct sim_world *w);
 /* Before a REST request is handled: 1 = rejected (r holds the answer). */
-int sim_limits_pre(struct sim_world *w, int ex, const struct sim_req *rq,
-		   struct sim_account *a, struct sim_resp *r);
+int sim_limits_pre(struct sim_world *w, int ex, const struct sim_req *rq, struct sim_account *a, struct sim_resp *r);
 /* After: charges the weight of a served Binance request, sets the header. */
 void sim_limits_post(struct sim_world *w, int ex, struct sim_resp *r);
 /* Binance order counters of account a for a new order (headers). */
@@ -401,8 +397,8 @@ struct json_object *sim_bn_algo_json(struct sim_world *w, struct sim_order *o);
 void sim_bn_err(struct sim_resp *r, int http, int code, const char *msg);
 
 /* sim_binance_ws.c: user-stream event builders (full event JSON, malloc'd) */
-char *sim_bn_ev_order(struct sim_world *w, struct sim_account *a, struct sim_order *o,
-		      double fill_qty, double fill_price);
+char *sim_bn_ev_order(struct sim_world *w, struct sim_account *a, struct sim_order *o, double fill_qty,
+		      double fill_price);
 char *sim_bn_ev_algo(struct sim_world *w, struct sim_account *a, struct sim_order *o);
 char *sim_bn_ev_account(struct sim_world *w, struct sim_account *a, struct sim_position *p);
 char *sim_bn_ev_listen_key_expired(struct sim_world *w, struct sim_account *a);
@@ -410,32 +406,29 @@ char *sim_bn_ev_listen_key_expired(struct sim_world *w, struct sim_account *a);
 /* sim_bybit_rest.c */
 void sim_bb_handle(struct sim_world *w, const struct sim_req *rq, struct sim_resp *r);
 struct json_object *sim_bb_order_json(struct sim_world *w, struct sim_order *o, int ws);
-struct json_object *sim_bb_position_json(struct sim_world *w, struct sim_account *a,
-					 struct sim_position *p, double amt, double entry, int ws);
+struct json_object *sim_bb_position_json(struct sim_world *w, struct sim_account *a, struct sim_position *p, double amt,
+					 double entry, int ws);
 struct json_object *sim_bb_wallet_json(struct sim_world *w, struct sim_account *a, int ws);
-void sim_bb_envelope(struct sim_world *w, struct sim_resp *r, int code, const char *msg,
-		     struct json_object *result);
+void sim_bb_envelope(struct sim_world *w, struct sim_resp *r, int code, const char *msg, struct json_object *result);
 /* Documented per-UID limit (requests per rolling second) of a Bybit route,
  * 0 when method + path is not a route. */
 int sim_bb_uid_limit(const char *method, const char *path);
 
 /* sim_bybit_ws.c: topic payloads (data arrays, malloc'd) and op handling */
 char *sim_bb_ev_order(struct sim_world *w, struct sim_account *a, struct sim_order *o);
-char *sim_bb_ev_execution(struct sim_world *w, struct sim_account *a, struct sim_order *o,
-			  double qty, double price);
-struct json_object *sim_bb_exec_json(struct sim_world *w, struct sim_account *a,
-				     struct sim_order *o, double qty, double price, long long seq);
+char *sim_bb_ev_execution(struct sim_world *w, struct sim_account *a, struct sim_order *o, double qty, double price);
+struct json_object *sim_bb_exec_json(struct sim_world *w, struct sim_account *a, struct sim_order *o, double qty,
+				     double price, long long seq);
 char *sim_bb_ev_position(struct sim_world *w, struct sim_account *a, struct sim_position *p);
 char *sim_bb_ev_wallet(struct sim_world *w, struct sim_account *a);
 /* Handles one client frame; writes the answer (malloc'd) to *reply or NULL.
  * *acct is set after a successful auth. */
-void sim_bb_ws_op(struct sim_world *w, const char *msg, size_t len, struct sim_account **acct,
-		  char subs[4][24], const char *conn_id, char **reply);
+void sim_bb_ws_op(struct sim_world *w, const char *msg, size_t len, struct sim_account **acct, char subs[4][24],
+		  const char *conn_id, char **reply);
 int sim_bb_topic_index(const char *topic); /* position 0, order 1, execution 2, wallet 3 */
 
 /* sim_scenario.c */
-int sim_scenario_load(struct sim_world *w, struct json_object *sc, int at_start,
-		      char *err, size_t errn);
+int sim_scenario_load(struct sim_world *w, struct json_object *sc, int at_start, char *err, size_t errn);
 int sim_step_run(struct sim_world *w, struct json_object *step, struct json_object *ans);
 void sim_scenario_cancel(struct sim_world *w);
 
@@ -443,8 +436,7 @@ void sim_scenario_cancel(struct sim_world *w);
 void sim_control_handle(struct sim_world *w, const struct sim_req *rq, struct sim_resp *r);
 struct json_object *sim_state_json(struct sim_world *w, struct sim_account *a);
 /* Protection per open position leg, by the exchange's own semantics. */
-struct json_object *sim_protection_json(struct sim_world *w, struct sim_account *a,
-					struct json_object *stops);
+struct json_object *sim_protection_json(struct sim_world *w, struct sim_account *a, struct json_object *stops);
 
 /* sim_server.c */
 struct sim_server;
@@ -453,8 +445,7 @@ int sim_server_service(struct sim_server *s); /* one lws_service; <0 = stop */
 void sim_server_free(struct sim_server *s);
 void sim_server_disconnect(struct sim_world *w, struct sim_account *a); /* NULL = all */
 /* Schedules fn(w, arg) after ms on the service loop (scenario steps). */
-void sim_server_later(struct sim_world *w, int ms, void (*fn)(struct sim_world *, void *),
-		      void *arg);
+void sim_server_later(struct sim_world *w, int ms, void (*fn)(struct sim_world *, void *), void *arg);
 void sim_server_cancel_later(struct sim_world *w);
 
 #endif

@@ -34,7 +34,7 @@ static int prm(struct bn_ctx *c, const char *name, char *out, size_t n)
 
 const char *sim_bn_client_id(const struct sim_req *rq, char *buf, size_t n)
 {
-	static const char *names[] = {"newClientOrderId", "clientAlgoId", "origClientOrderId", NULL};
+	static const char *names[] = { "newClientOrderId", "clientAlgoId", "origClientOrderId", NULL };
 
 	for (int i = 0; names[i]; i++)
 		if (sim_param(rq->query, names[i], buf, n) || sim_param(rq->body, names[i], buf, n))
@@ -76,7 +76,8 @@ static int auth(struct bn_ctx *c, int sign)
 		msg = xasprintf("%s%.*s", q, (int)bl, b);
 		sim_param(sb, "signature", sig, sizeof sig);
 	} else {
-		sim_bn_err(c->r, 400, -1102, "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.");
+		sim_bn_err(c->r, 400, -1102,
+			   "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.");
 		return 0;
 	}
 	ok = sim_sig_ok(c->a->secret, msg, strlen(msg), sig);
@@ -86,7 +87,8 @@ static int auth(struct bn_ctx *c, int sign)
 		return 0;
 	}
 	if (!prm(c, "timestamp", ts, sizeof ts)) {
-		sim_bn_err(c->r, 400, -1102, "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.");
+		sim_bn_err(c->r, 400, -1102,
+			   "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.");
 		return 0;
 	}
 	/* clamped so the window arithmetic below cannot overflow */
@@ -106,7 +108,8 @@ static int sym_arg(struct bn_ctx *c, int required, int *sym)
 	*sym = -1;
 	if (!prm(c, "symbol", s, sizeof s)) {
 		if (required)
-			sim_bn_err(c->r, 400, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.");
+			sim_bn_err(c->r, 400, -1102,
+				   "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.");
 		return !required;
 	}
 	*sym = sim_symbol_find(c->w, s);
@@ -226,8 +229,10 @@ static struct json_object *filter(const char *type)
 
 static void ep_exchange_info(struct bn_ctx *c)
 {
-	static const char *ot[] = {"LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT",
-				   "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET", NULL};
+	static const char *ot[] = {
+		"LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET",
+		NULL
+	};
 	struct json_object *o = json_object_new_object(), *syms = json_object_new_array();
 	struct json_object *rl = json_object_new_array(), *l = json_object_new_object();
 
@@ -321,16 +326,15 @@ static struct json_object *positions(struct bn_ctx *c, int ver, int account_view
 	for (int i = 0; i < c->w->nsym; i++) {
 		struct sim_symbol *s = &c->w->sym[i];
 
-		if (!sim_account_has(c->a, i) || (only[0] && strcmp(only, s->name)) ||
-		    (omit && !strcmp(omit, s->name)))
+		if (!sim_account_has(c->a, i) || (only[0] && strcmp(only, s->name)) || (omit && !strcmp(omit, s->name)))
 			continue;
 		for (int ps = c->a->hedge ? 1 : 0; ps <= (c->a->hedge ? 2 : 0); ps++) {
 			struct sim_position *p = sim_pos(c->a, i, ps);
 			struct json_object *e;
 			double amt, entry, up, notional;
 
-			sim_pos_view(c->w, c->a, p, f && (!f->symbol[0] || !strcmp(f->symbol, s->name)) ? lag : 0,
-				     &amt, &entry);
+			sim_pos_view(c->w, c->a, p, f && (!f->symbol[0] || !strcmp(f->symbol, s->name)) ? lag : 0, &amt,
+				     &entry);
 			if (ver == 3 && amt == 0 && !sim_pos_has_orders(c->a, i))
 				continue;
 			up = sim_upnl(c->w, p, amt, entry);
@@ -545,7 +549,9 @@ static struct sim_order *order_from_params(struct bn_ctx *c, int algo)
 		return NULL;
 	}
 	if (!algo && is_cond_type(type)) {
-		sim_bn_err(c->r, 400, -4120, "Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.");
+		sim_bn_err(
+			c->r, 400, -4120,
+			"Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.");
 		return NULL;
 	}
 	if ((!algo && strcmp(type, "MARKET") && strcmp(type, "LIMIT")) || (algo && !is_cond_type(type))) {
@@ -553,7 +559,8 @@ static struct sim_order *order_from_params(struct bn_ctx *c, int algo)
 		return NULL;
 	}
 	if (algo && (!prm(c, "algoType", v, sizeof v) || strcmp(v, "CONDITIONAL"))) {
-		sim_bn_err(c->r, 400, -1102, "Mandatory parameter 'algoType' was not sent, was empty/null, or malformed.");
+		sim_bn_err(c->r, 400, -1102,
+			   "Mandatory parameter 'algoType' was not sent, was empty/null, or malformed.");
 		return NULL;
 	}
 	o = sim_order_new(c->w, c->a);
@@ -597,8 +604,8 @@ static struct sim_order *order_from_params(struct bn_ctx *c, int algo)
 		sim_bn_err(c->r, 400, -1106, "Parameter 'reduceonly' sent when not required.");
 		goto drop;
 	}
-	if (o->close_position && (o->qty > 0 || (strcmp(o->type, "STOP_MARKET") &&
-						  strcmp(o->type, "TAKE_PROFIT_MARKET")))) {
+	if (o->close_position &&
+	    (o->qty > 0 || (strcmp(o->type, "STOP_MARKET") && strcmp(o->type, "TAKE_PROFIT_MARKET")))) {
 		sim_bn_err(c->r, 400, -4136, "Target strategy invalid for orderType, closePosition true.");
 		goto drop;
 	}
@@ -608,7 +615,8 @@ static struct sim_order *order_from_params(struct bn_ctx *c, int algo)
 		goto drop;
 	}
 	if (o->trailing && (o->callback < 0.1 - 1e-9 || o->callback > 20 + 1e-9)) {
-		sim_bn_err(c->r, 400, -1102, "Mandatory parameter 'callbackRate' was not sent, was empty/null, or malformed.");
+		sim_bn_err(c->r, 400, -1102,
+			   "Mandatory parameter 'callbackRate' was not sent, was empty/null, or malformed.");
 		goto drop;
 	}
 	if ((!strcmp(type, "LIMIT") || !strcmp(type, "STOP") || !strcmp(type, "TAKE_PROFIT")) && o->price <= 0) {
@@ -616,7 +624,8 @@ static struct sim_order *order_from_params(struct bn_ctx *c, int algo)
 		goto drop;
 	}
 	if (algo && o->trigger <= 0 && strcmp(type, "TRAILING_STOP_MARKET")) {
-		sim_bn_err(c->r, 400, -1102, "Mandatory parameter 'triggerPrice' was not sent, was empty/null, or malformed.");
+		sim_bn_err(c->r, 400, -1102,
+			   "Mandatory parameter 'triggerPrice' was not sent, was empty/null, or malformed.");
 		goto drop;
 	}
 	return o;
@@ -809,8 +818,7 @@ int sim_bn_weight(const char *method, const char *path, const char *query)
 		return 30;
 	if (!strcmp(path, "/fapi/v1/exchangeInfo"))
 		return 1;
-	if ((!strcmp(path, "/fapi/v1/order") || !strcmp(path, "/fapi/v1/algoOrder")) &&
-	    !strcmp(method, "POST"))
+	if ((!strcmp(path, "/fapi/v1/order") || !strcmp(path, "/fapi/v1/algoOrder")) && !strcmp(method, "POST"))
 		return 0;
 	return 1;
 }
@@ -822,58 +830,115 @@ struct bn_route {
 	int arg;
 };
 
-static void r_time(struct bn_ctx *c, int x) { (void)x; ep_time(c); }
-static void r_info(struct bn_ctx *c, int x) { (void)x; ep_exchange_info(c); }
-static void r_dual(struct bn_ctx *c, int x) { (void)x; ep_dual(c); }
-static void r_pos(struct bn_ctx *c, int v) { ok(c, positions(c, v, 0)); }
-static void r_bal(struct bn_ctx *c, int x) { (void)x; ep_balance(c); }
-static void r_acct(struct bn_ctx *c, int x) { (void)x; ep_account(c); }
-static void r_open(struct bn_ctx *c, int algo) { ep_open_orders(c, algo); }
-static void r_get(struct bn_ctx *c, int algo) { ep_get_order(c, algo, 0); }
-static void r_get_open(struct bn_ctx *c, int x) { (void)x; ep_get_order(c, 0, 1); }
-static void r_new(struct bn_ctx *c, int algo) { ep_new_order(c, algo); }
-static void r_cancel(struct bn_ctx *c, int algo) { ep_cancel(c, algo); }
-static void r_cancel_all(struct bn_ctx *c, int algo) { ep_cancel_all(c, algo); }
-static void r_brackets(struct bn_ctx *c, int x) { (void)x; ep_brackets(c); }
-static void r_lk(struct bn_ctx *c, int x) { (void)x; ep_listen_key(c); }
-static void r_all(struct bn_ctx *c, int algo) { ep_all_orders(c, algo); }
-static void r_symcfg(struct bn_ctx *c, int x) { (void)x; ep_symbol_config(c); }
+static void r_time(struct bn_ctx *c, int x)
+{
+	(void)x;
+	ep_time(c);
+}
+static void r_info(struct bn_ctx *c, int x)
+{
+	(void)x;
+	ep_exchange_info(c);
+}
+static void r_dual(struct bn_ctx *c, int x)
+{
+	(void)x;
+	ep_dual(c);
+}
+static void r_pos(struct bn_ctx *c, int v)
+{
+	ok(c, positions(c, v, 0));
+}
+static void r_bal(struct bn_ctx *c, int x)
+{
+	(void)x;
+	ep_balance(c);
+}
+static void r_acct(struct bn_ctx *c, int x)
+{
+	(void)x;
+	ep_account(c);
+}
+static void r_open(struct bn_ctx *c, int algo)
+{
+	ep_open_orders(c, algo);
+}
+static void r_get(struct bn_ctx *c, int algo)
+{
+	ep_get_order(c, algo, 0);
+}
+static void r_get_open(struct bn_ctx *c, int x)
+{
+	(void)x;
+	ep_get_order(c, 0, 1);
+}
+static void r_new(struct bn_ctx *c, int algo)
+{
+	ep_new_order(c, algo);
+}
+static void r_cancel(struct bn_ctx *c, int algo)
+{
+	ep_cancel(c, algo);
+}
+static void r_cancel_all(struct bn_ctx *c, int algo)
+{
+	ep_cancel_all(c, algo);
+}
+static void r_brackets(struct bn_ctx *c, int x)
+{
+	(void)x;
+	ep_brackets(c);
+}
+static void r_lk(struct bn_ctx *c, int x)
+{
+	(void)x;
+	ep_listen_key(c);
+}
+static void r_all(struct bn_ctx *c, int algo)
+{
+	ep_all_orders(c, algo);
+}
+static void r_symcfg(struct bn_ctx *c, int x)
+{
+	(void)x;
+	ep_symbol_config(c);
+}
 
 static const struct bn_route routes[] = {
-	{"GET", "/fapi/v1/time", 0, r_time, 0},
-	{"GET", "/fapi/v1/ping", 0, r_dual, -1},
-	{"GET", "/fapi/v1/exchangeInfo", 0, r_info, 0},
-	{"GET", "/fapi/v1/positionSide/dual", 2, r_dual, 0},
-	{"GET", "/fapi/v2/positionRisk", 2, r_pos, 2},
-	{"GET", "/fapi/v3/positionRisk", 2, r_pos, 3},
-	{"GET", "/fapi/v2/balance", 2, r_bal, 0},
-	{"GET", "/fapi/v3/balance", 2, r_bal, 0},
-	{"GET", "/fapi/v2/account", 2, r_acct, 0},
-	{"GET", "/fapi/v3/account", 2, r_acct, 0},
-	{"GET", "/fapi/v1/openOrders", 2, r_open, 0},
-	{"GET", "/fapi/v1/openOrder", 2, r_get_open, 0},
-	{"GET", "/fapi/v1/order", 2, r_get, 0},
-	{"POST", "/fapi/v1/order", 2, r_new, 0},
-	{"DELETE", "/fapi/v1/order", 2, r_cancel, 0},
-	{"DELETE", "/fapi/v1/allOpenOrders", 2, r_cancel_all, 0},
-	{"GET", "/fapi/v1/leverageBracket", 2, r_brackets, 0},
-	{"GET", "/fapi/v1/symbolConfig", 2, r_symcfg, 0},
-	{"GET", "/fapi/v1/allOrders", 2, r_all, 0},
-	{"GET", "/fapi/v1/allAlgoOrders", 2, r_all, 1},
-	{"POST", "/fapi/v1/algoOrder", 2, r_new, 1},
-	{"GET", "/fapi/v1/algoOrder", 2, r_get, 1},
-	{"DELETE", "/fapi/v1/algoOrder", 2, r_cancel, 1},
-	{"GET", "/fapi/v1/openAlgoOrders", 2, r_open, 1},
-	{"DELETE", "/fapi/v1/algoOpenOrders", 2, r_cancel_all, 1},
-	{"POST", "/fapi/v1/listenKey", 1, r_lk, 0},
-	{"PUT", "/fapi/v1/listenKey", 1, r_lk, 0},
-	{"DELETE", "/fapi/v1/listenKey", 1, r_lk, 0},
-	{NULL, NULL, 0, NULL, 0},
+	{ "GET", "/fapi/v1/time", 0, r_time, 0 },
+	{ "GET", "/fapi/v1/ping", 0, r_dual, -1 },
+	{ "GET", "/fapi/v1/exchangeInfo", 0, r_info, 0 },
+	{ "GET", "/fapi/v1/positionSide/dual", 2, r_dual, 0 },
+	{ "GET", "/fapi/v2/positionRisk", 2, r_pos, 2 },
+	{ "GET", "/fapi/v3/positionRisk", 2, r_pos, 3 },
+	{ "GET", "/fapi/v2/balance", 2, r_bal, 0 },
+	{ "GET", "/fapi/v3/balance", 2, r_bal, 0 },
+	{ "GET", "/fapi/v2/account", 2, r_acct, 0 },
+	{ "GET", "/fapi/v3/account", 2, r_acct, 0 },
+	{ "GET", "/fapi/v1/openOrders", 2, r_open, 0 },
+	{ "GET", "/fapi/v1/openOrder", 2, r_get_open, 0 },
+	{ "GET", "/fapi/v1/order", 2, r_get, 0 },
+	{ "POST", "/fapi/v1/order", 2, r_new, 0 },
+	{ "DELETE", "/fapi/v1/order", 2, r_cancel, 0 },
+	{ "DELETE", "/fapi/v1/allOpenOrders", 2, r_cancel_all, 0 },
+	{ "GET", "/fapi/v1/leverageBracket", 2, r_brackets, 0 },
+	{ "GET", "/fapi/v1/symbolConfig", 2, r_symcfg, 0 },
+	{ "GET", "/fapi/v1/allOrders", 2, r_all, 0 },
+	{ "GET", "/fapi/v1/allAlgoOrders", 2, r_all, 1 },
+	{ "POST", "/fapi/v1/algoOrder", 2, r_new, 1 },
+	{ "GET", "/fapi/v1/algoOrder", 2, r_get, 1 },
+	{ "DELETE", "/fapi/v1/algoOrder", 2, r_cancel, 1 },
+	{ "GET", "/fapi/v1/openAlgoOrders", 2, r_open, 1 },
+	{ "DELETE", "/fapi/v1/algoOpenOrders", 2, r_cancel_all, 1 },
+	{ "POST", "/fapi/v1/listenKey", 1, r_lk, 0 },
+	{ "PUT", "/fapi/v1/listenKey", 1, r_lk, 0 },
+	{ "DELETE", "/fapi/v1/listenKey", 1, r_lk, 0 },
+	{ NULL, NULL, 0, NULL, 0 },
 };
 
 void sim_bn_handle(struct sim_world *w, const struct sim_req *rq, struct sim_resp *r)
 {
-	struct bn_ctx c = {w, rq, r, r->acct, sim_now(w, SIM_BINANCE)};
+	struct bn_ctx c = { w, rq, r, r->acct, sim_now(w, SIM_BINANCE) };
 	char cid[64];
 
 	r->weight = sim_bn_weight(rq->method, rq->path, rq->query);

@@ -11,8 +11,8 @@ static const char *ps_name(int ps)
 	return ps == 1 ? "LONG" : ps == 2 ? "SHORT" : "BOTH";
 }
 
-char *sim_bn_ev_order(struct sim_world *w, struct sim_account *a, struct sim_order *o,
-		      double fill_qty, double fill_price)
+char *sim_bn_ev_order(struct sim_world *w, struct sim_account *a, struct sim_order *o, double fill_qty,
+		      double fill_price)
 {
 	struct sim_symbol *s = &w->sym[o->sym];
 	struct json_object *ev = json_object_new_object(), *x = json_object_new_object();

@@ -20,8 +20,7 @@ struct bb_ctx {
 	int post;
 };
 
-void sim_bb_envelope(struct sim_world *w, struct sim_resp *r, int code, const char *msg,
-		     struct json_object *result)
+void sim_bb_envelope(struct sim_world *w, struct sim_resp *r, int code, const char *msg, struct json_object *result)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -86,7 +85,9 @@ static int auth(struct bb_ctx *c)
 	if (!(c->now - win <= ts && ts < c->now + 1000)) {
 		char m[200];
 
-		snprintf(m, sizeof m, "invalid request, please check your server timestamp or recv_window param. req_timestamp[%lld],server_timestamp[%lld],recv_window[%lld]",
+		snprintf(m, sizeof m,
+			 "invalid request, please check your server timestamp or recv_window param. "
+			 "req_timestamp[%lld],server_timestamp[%lld],recv_window[%lld]",
 			 ts, c->now, win);
 		err(c, 10002, m);
 		return 0;
@@ -105,7 +106,10 @@ static int category(struct bb_ctx *c)
 	return 1;
 }
 
-static const char *side_word(int s) { return s > 0 ? "Buy" : "Sell"; }
+static const char *side_word(int s)
+{
+	return s > 0 ? "Buy" : "Sell";
+}
 
 static void tstr(struct json_object *j, const char *k, long long t)
 {
@@ -117,11 +121,15 @@ static void tstr(struct json_object *j, const char *k, long long t)
 
 static const char *create_type(const struct sim_order *o)
 {
-	static const struct { const char *st, *ct; } m[] = {
-		{"StopLoss", "CreateByStopLoss"}, {"TakeProfit", "CreateByTakeProfit"},
-		{"PartialStopLoss", "CreateByPartialStopLoss"},
-		{"PartialTakeProfit", "CreateByPartialTakeProfit"},
-		{"TrailingStop", "CreateByTrailingStop"}, {NULL, NULL},
+	static const struct {
+		const char *st, *ct;
+	} m[] = {
+		{ "StopLoss", "CreateByStopLoss" },
+		{ "TakeProfit", "CreateByTakeProfit" },
+		{ "PartialStopLoss", "CreateByPartialStopLoss" },
+		{ "PartialTakeProfit", "CreateByPartialTakeProfit" },
+		{ "TrailingStop", "CreateByTrailingStop" },
+		{ NULL, NULL },
 	};
 
 	for (int i = 0; m[i].st; i++)
@@ -176,8 +184,10 @@ struct json_object *sim_bb_order_json(struct sim_world *w, struct sim_order *o, 
 	sim_jstr_add(j, "smpType", "None");
 	sim_jint(j, "smpGroup", 0);
 	sim_jstr_add(j, "smpOrderId", "");
-	sim_jstr_add(j, "tpslMode", !strncmp(o->stop_type, "Partial", 7) ? "Partial" :
-			 o->stop_type[0] && strcmp(o->stop_type, "Stop") ? "Full" : "");
+	sim_jstr_add(j, "tpslMode",
+		     !strncmp(o->stop_type, "Partial", 7)              ? "Partial"
+		     : o->stop_type[0] && strcmp(o->stop_type, "Stop") ? "Full"
+								       : "");
 	sim_jstr_add(j, "tpLimitPrice", "");
 	sim_jstr_add(j, "slLimitPrice", "");
 	sim_jstr_add(j, "placeType", "");
@@ -198,9 +208,8 @@ struct json_object *sim_bb_order_json(struct sim_world *w, struct sim_order *o, 
 	return j;
 }
 
-
-struct json_object *sim_bb_position_json(struct sim_world *w, struct sim_account *a,
-					 struct sim_position *p, double amt, double entry, int ws)
+struct json_object *sim_bb_position_json(struct sim_world *w, struct sim_account *a, struct sim_position *p, double amt,
+					 double entry, int ws)
 {
 	struct sim_symbol *s = &w->sym[p->sym];
 	struct json_object *j = json_object_new_object();
@@ -229,9 +238,18 @@ struct json_object *sim_bb_position_json(struct sim_world *w, struct sim_account
 	sim_jdec(j, "positionIM", val / 10, 8);
 	sim_jdec(j, "positionIMByMp", size * s->mark / 10, 8);
 	sim_jstr_add(j, "tpslMode", "Full");
-	if (p->tp > 0) sim_jdec(j, "takeProfit", p->tp, s->pdp); else sim_jstr_add(j, "takeProfit", "");
-	if (p->sl > 0) sim_jdec(j, "stopLoss", p->sl, s->pdp); else sim_jstr_add(j, "stopLoss", "");
-	if (p->trail > 0) sim_jdec(j, "trailingStop", p->trail, s->pdp); else sim_jstr_add(j, "trailingStop", "0");
+	if (p->tp > 0)
+		sim_jdec(j, "takeProfit", p->tp, s->pdp);
+	else
+		sim_jstr_add(j, "takeProfit", "");
+	if (p->sl > 0)
+		sim_jdec(j, "stopLoss", p->sl, s->pdp);
+	else
+		sim_jstr_add(j, "stopLoss", "");
+	if (p->trail > 0)
+		sim_jdec(j, "trailingStop", p->trail, s->pdp);
+	else
+		sim_jstr_add(j, "trailingStop", "0");
 	sim_jdec(j, "unrealisedPnl", sim_upnl(w, p, amt, entry), 8);
 	sim_jdec(j, "curRealisedPnl", p->realised, 8);
 	sim_jdec(j, "cumRealisedPnl", p->realised, 8);
@@ -423,8 +441,7 @@ static int cursor_start(struct bb_ctx *c)
 	return prm(c, "cursor", b, sizeof b) && b[0] == 'p' ? (int)sim_parse_ll(b + 1, 0, 100000000) : 0;
 }
 
-static void page(struct bb_ctx *c, struct json_object *all, int start, int n,
-		 struct json_object *r)
+static void page(struct bb_ctx *c, struct json_object *all, int start, int n, struct json_object *r)
 {
 	struct json_object *list = json_object_new_array();
 	int len = (int)json_object_array_length(all);
@@ -472,8 +489,7 @@ static void ep_positions(struct bb_ctx *c)
 	for (int i = 0; i < c->w->nsym; i++) {
 		struct sim_symbol *s = &c->w->sym[i];
 
-		if (!sim_account_has(c->a, i) || (only[0] && strcmp(only, s->name)) ||
-		    (omit && !strcmp(omit, s->name)))
+		if (!sim_account_has(c->a, i) || (only[0] && strcmp(only, s->name)) || (omit && !strcmp(omit, s->name)))
 			continue;
 		/* symbol wins over settleCoin; settleCoin=USDC lists only USDC perps */
 		if (!only[0] && strcasecmp(settle, s->settle))
@@ -647,7 +663,8 @@ static void ep_create(struct bb_ctx *c)
 		o->cond = 1;
 		o->trigger = sim_dec(v);
 		snprintf(o->stop_type, sizeof o->stop_type, "Stop");
-		if (!prm(c, "triggerDirection", v, sizeof v) || (sim_parse_ll(v, 0, 3) != 1 && sim_parse_ll(v, 0, 3) != 2)) {
+		if (!prm(c, "triggerDirection", v, sizeof v) ||
+		    (sim_parse_ll(v, 0, 3) != 1 && sim_parse_ll(v, 0, 3) != 2)) {
 			free(c->a->orders[--c->a->norders]);
 			err(c, 10001, "params error: triggerDirection invalid");
 			return;
@@ -766,7 +783,7 @@ static double opt_dec(struct bb_ctx *c, const char *name)
 static void ep_trading_stop(struct bb_ctx *c)
 {
 	char sym[32] = "", mode[16] = "", v[64], msg[160];
-	struct sim_tpsl t = {0};
+	struct sim_tpsl t = { 0 };
 	int s, idx, code;
 
 	if (!category(c))
@@ -796,8 +813,9 @@ static void ep_trading_stop(struct bb_ctx *c)
 	t.tp_size = opt_dec(c, "tpSize");
 	if (t.sl > 0 && sim_pos(c->a, s, idx)->amt != 0 &&
 	    sim_fault_find(c->w, "stop_would_trigger", SIM_BYBIT, c->rq->path, c->a->key, 1)) {
-		err(c, 10001, sim_pos(c->a, s, idx)->amt > 0 ? "StopLoss:set for Buy position should lower than base_price"
-							     : "StopLoss:set for Sell position should greater than base_price");
+		err(c, 10001,
+		    sim_pos(c->a, s, idx)->amt > 0 ? "StopLoss:set for Buy position should lower than base_price"
+						   : "StopLoss:set for Sell position should greater than base_price");
 		return;
 	}
 	code = sim_bybit_tpsl(c->w, c->a, s, idx, &t, msg, sizeof msg);
@@ -869,24 +887,30 @@ struct bb_route {
 	void (*fn)(struct bb_ctx *c);
 };
 
-static void r_realtime(struct bb_ctx *c) { ep_orders(c, 0); }
-static void r_history(struct bb_ctx *c) { ep_orders(c, 1); }
+static void r_realtime(struct bb_ctx *c)
+{
+	ep_orders(c, 0);
+}
+static void r_history(struct bb_ctx *c)
+{
+	ep_orders(c, 1);
+}
 
 static const struct bb_route routes[] = {
-	{"GET", "/v5/market/time", 0, ep_time},
-	{"GET", "/v5/market/instruments-info", 0, ep_instruments},
-	{"GET", "/v5/account/wallet-balance", 1, ep_wallet},
-	{"GET", "/v5/position/list", 1, ep_positions},
-	{"GET", "/v5/order/realtime", 1, r_realtime},
-	{"GET", "/v5/order/history", 1, r_history},
-	{"POST", "/v5/order/create", 1, ep_create},
-	{"POST", "/v5/order/cancel", 1, ep_cancel},
-	{"POST", "/v5/order/cancel-all", 1, ep_cancel_all},
-	{"POST", "/v5/position/trading-stop", 1, ep_trading_stop},
-	{"GET", "/v5/execution/list", 1, ep_executions},
-	{"GET", "/v5/user/query-api", 1, ep_query_api},
-	{"GET", "/v5/account/info", 1, ep_account_info},
-	{NULL, NULL, 0, NULL},
+	{ "GET", "/v5/market/time", 0, ep_time },
+	{ "GET", "/v5/market/instruments-info", 0, ep_instruments },
+	{ "GET", "/v5/account/wallet-balance", 1, ep_wallet },
+	{ "GET", "/v5/position/list", 1, ep_positions },
+	{ "GET", "/v5/order/realtime", 1, r_realtime },
+	{ "GET", "/v5/order/history", 1, r_history },
+	{ "POST", "/v5/order/create", 1, ep_create },
+	{ "POST", "/v5/order/cancel", 1, ep_cancel },
+	{ "POST", "/v5/order/cancel-all", 1, ep_cancel_all },
+	{ "POST", "/v5/position/trading-stop", 1, ep_trading_stop },
+	{ "GET", "/v5/execution/list", 1, ep_executions },
+	{ "GET", "/v5/user/query-api", 1, ep_query_api },
+	{ "GET", "/v5/account/info", 1, ep_account_info },
+	{ NULL, NULL, 0, NULL },
 };
 
 /* Doc 2.8: per UID, per endpoint, per rolling second (linear): order
@@ -909,7 +933,7 @@ int sim_bb_uid_limit(const char *method, const char *path)
 
 void sim_bb_handle(struct sim_world *w, const struct sim_req *rq, struct sim_resp *r)
 {
-	struct bb_ctx c = {w, rq, r, r->acct, sim_now(w, SIM_BYBIT), NULL, 0};
+	struct bb_ctx c = { w, rq, r, r->acct, sim_now(w, SIM_BYBIT), NULL, 0 };
 
 	c.post = !strcmp(rq->method, "POST");
 	for (const struct bb_route *rt = routes; rt->method; rt++) {

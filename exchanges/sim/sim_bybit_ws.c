@@ -31,15 +31,14 @@ char *sim_bb_ev_wallet(struct sim_world *w, struct sim_account *a)
 	return one(sim_bb_wallet_json(w, a, 1));
 }
 
-char *sim_bb_ev_execution(struct sim_world *w, struct sim_account *a, struct sim_order *o,
-			  double qty, double price)
+char *sim_bb_ev_execution(struct sim_world *w, struct sim_account *a, struct sim_order *o, double qty, double price)
 {
 	a->seq++;
 	return one(sim_bb_exec_json(w, a, o, qty, price, a->seq));
 }
 
-struct json_object *sim_bb_exec_json(struct sim_world *w, struct sim_account *a,
-				     struct sim_order *o, double qty, double price, long long seq)
+struct json_object *sim_bb_exec_json(struct sim_world *w, struct sim_account *a, struct sim_order *o, double qty,
+				     double price, long long seq)
 {
 	struct sim_symbol *s = &w->sym[o->sym];
 	struct json_object *e = json_object_new_object();
@@ -86,7 +85,7 @@ struct json_object *sim_bb_exec_json(struct sim_world *w, struct sim_account *a,
 
 int sim_bb_topic_index(const char *topic)
 {
-	static const char *t[4] = {"position", "order", "execution", "wallet"};
+	static const char *t[4] = { "position", "order", "execution", "wallet" };
 
 	for (int i = 0; i < 4; i++) {
 		size_t n = strlen(t[i]);
@@ -97,8 +96,7 @@ int sim_bb_topic_index(const char *topic)
 	return -1;
 }
 
-static char *answer(const char *req_id, const char *op, int success, const char *msg,
-		    const char *conn_id)
+static char *answer(const char *req_id, const char *op, int success, const char *msg, const char *conn_id)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -111,8 +109,8 @@ static char *answer(const char *req_id, const char *op, int success, const char 
 	return sim_json_take(o);
 }
 
-void sim_bb_ws_op(struct sim_world *w, const char *msg, size_t len, struct sim_account **acct,
-		  char subs[4][24], const char *conn_id, char **reply)
+void sim_bb_ws_op(struct sim_world *w, const char *msg, size_t len, struct sim_account **acct, char subs[4][24],
+		  const char *conn_id, char **reply)
 {
 	char *copy = strndup(msg, len);
 	struct json_object *m = json_tokener_parse(copy);
@@ -156,7 +154,8 @@ void sim_bb_ws_op(struct sim_world *w, const char *msg, size_t len, struct sim_a
 
 		snprintf(pl, sizeof pl, "GET/realtime%lld", exp);
 		if (n < 3)
-			*reply = answer(req_id, "auth", 0, "Params Error: args must be [apiKey, expires, signature]", conn_id);
+			*reply = answer(req_id, "auth", 0, "Params Error: args must be [apiKey, expires, signature]",
+					conn_id);
 		else if (!a || a->ex != SIM_BYBIT)
 			*reply = answer(req_id, "auth", 0, "Invalid apikey", conn_id);
 		else if (exp <= sim_now(w, SIM_BYBIT))

@@ -86,8 +86,7 @@ static const char *stop_source(struct sim_account *a, struct sim_order *o)
 /* Per open leg: the live conditional orders that would close (part of) it
  * if the mark moved against it to their trigger, by the engine's own
  * answer to "what does this order do when it fires" (sim_order_protects). */
-struct json_object *sim_protection_json(struct sim_world *w, struct sim_account *a,
-					struct json_object *stops)
+struct json_object *sim_protection_json(struct sim_world *w, struct sim_account *a, struct json_object *stops)
 {
 	struct json_object *arr = json_object_new_array();
 
@@ -178,9 +177,18 @@ struct json_object *sim_state_json(struct sim_world *w, struct sim_account *a)
 			sim_jdec(e, "amt", p->amt, s->qdp);
 			sim_jint(e, "position_idx", ps);
 			sim_jdec(e, "entry", p->entry, s->pdp + 2);
-			if (p->sl > 0) sim_jdec(e, "stop_loss", p->sl, s->pdp); else sim_jstr_add(e, "stop_loss", "");
-			if (p->tp > 0) sim_jdec(e, "take_profit", p->tp, s->pdp); else sim_jstr_add(e, "take_profit", "");
-			if (p->trail > 0) sim_jdec(e, "trailing_stop", p->trail, s->pdp); else sim_jstr_add(e, "trailing_stop", "");
+			if (p->sl > 0)
+				sim_jdec(e, "stop_loss", p->sl, s->pdp);
+			else
+				sim_jstr_add(e, "stop_loss", "");
+			if (p->tp > 0)
+				sim_jdec(e, "take_profit", p->tp, s->pdp);
+			else
+				sim_jstr_add(e, "take_profit", "");
+			if (p->trail > 0)
+				sim_jdec(e, "trailing_stop", p->trail, s->pdp);
+			else
+				sim_jstr_add(e, "trailing_stop", "");
 			sim_jint(e, "updated", p->updated);
 			json_object_array_add(pos, e);
 		}
@@ -219,8 +227,7 @@ static void bad(struct sim_resp *r, int status, const char *msg)
 	answer(r, status, o);
 }
 
-static struct sim_account *acct_arg(struct sim_world *w, const struct sim_req *rq,
-				    struct sim_resp *r)
+static struct sim_account *acct_arg(struct sim_world *w, const struct sim_req *rq, struct sim_resp *r)
 {
 	char key[128];
 	struct sim_account *a;

@@ -66,8 +66,8 @@ struct sim_order *sim_order_new(struct sim_world *w, struct sim_account *a)
 	if (a->ex == SIM_BYBIT) {
 		unsigned long long r = sim_rand(w);
 
-		snprintf(o->oid, sizeof o->oid, "%08llx-%04llx-4%03llx-%04llx-%012lld",
-			 r >> 32, (r >> 16) & 0xffff, r & 0xfff, (r >> 48) & 0xffff, o->id);
+		snprintf(o->oid, sizeof o->oid, "%08llx-%04llx-4%03llx-%04llx-%012lld", r >> 32, (r >> 16) & 0xffff,
+			 r & 0xfff, (r >> 48) & 0xffff, o->id);
 	} else {
 		snprintf(o->oid, sizeof o->oid, "%lld", o->id);
 	}
@@ -87,8 +87,7 @@ static void order_drop_last(struct sim_account *a)
 		free(a->orders[--a->norders]);
 }
 
-struct sim_order *sim_order_by_id(struct sim_account *a, const char *id, const char *client,
-				  int cond)
+struct sim_order *sim_order_by_id(struct sim_account *a, const char *id, const char *client, int cond)
 {
 	for (size_t i = a->norders; i-- > 0;) {
 		struct sim_order *o = a->orders[i];
@@ -119,11 +118,11 @@ static void snap(struct sim_position *p, long long now)
 		memmove(p->hist, p->hist + 1, sizeof p->hist[0] * (SIM_HIST - 1));
 		p->nhist--;
 	}
-	p->hist[p->nhist++] = (struct sim_pos_snap){now, p->amt, p->entry};
+	p->hist[p->nhist++] = (struct sim_pos_snap){ now, p->amt, p->entry };
 }
 
-void sim_pos_view(struct sim_world *w, struct sim_account *a, struct sim_position *p,
-		  long long lag_ms, double *amt, double *entry)
+void sim_pos_view(struct sim_world *w, struct sim_account *a, struct sim_position *p, long long lag_ms, double *amt,
+		  double *entry)
 {
 	long long cut;
 
@@ -147,7 +146,10 @@ double sim_upnl(struct sim_world *w, struct sim_position *p, double amt, double 
 	return amt * (w->sym[p->sym].mark - entry);
 }
 
-static int is_bn(struct sim_account *a) { return a->ex == SIM_BINANCE; }
+static int is_bn(struct sim_account *a)
+{
+	return a->ex == SIM_BINANCE;
+}
 
 static void set_status(struct sim_account *a, struct sim_order *o, const char *bn, const char *bb)
 {
@@ -158,8 +160,8 @@ static void set_status(struct sim_account *a, struct sim_order *o, const char *b
  * entry): cleared with the position (CancelByTpSlTsClear). */
 static int position_tpsl(const struct sim_order *o)
 {
-	static const char *k[] = {"StopLoss", "TakeProfit", "TrailingStop", "PartialStopLoss",
-				  "PartialTakeProfit", NULL};
+	static const char *k[] = { "StopLoss",        "TakeProfit",        "TrailingStop",
+				   "PartialStopLoss", "PartialTakeProfit", NULL };
 
 	for (int i = 0; k[i]; i++)
 		if (!strcmp(o->stop_type, k[i]))
@@ -202,8 +204,7 @@ static void on_flat(struct sim_world *w, struct sim_account *a, struct sim_posit
 	}
 }
 
-static void fill(struct sim_world *w, struct sim_account *a, struct sim_order *o, double qty,
-		 double price)
+static void fill(struct sim_world *w, struct sim_account *a, struct sim_order *o, double qty, double price)
 {
 	struct sim_position *p = sim_pos(a, o->sym, o->ps);
 	double old = p->amt, delta = o->side * qty;
@@ -260,8 +261,7 @@ static enum sim_fail reduce_check(struct sim_account *a, struct sim_order *o)
 
 /* Runs an order already in the book: market fills at mark, crossing limit
  * fills at mark, the rest waits. */
-static enum sim_fail run_regular(struct sim_world *w, struct sim_account *a, struct sim_order *o,
-				 int announce)
+static enum sim_fail run_regular(struct sim_world *w, struct sim_account *a, struct sim_order *o, int announce)
 {
 	double mark = w->sym[o->sym].mark;
 	enum sim_fail f = reduce_check(a, o);
@@ -306,8 +306,7 @@ double sim_order_level(struct sim_world *w, const struct sim_order *o)
 	return o->side < 0 ? o->best * (1 - o->callback / 100) : o->best * (1 + o->callback / 100);
 }
 
-int sim_fire_effect(struct sim_world *w, struct sim_account *a, const struct sim_order *o,
-		    struct sim_effect *e)
+int sim_fire_effect(struct sim_world *w, struct sim_account *a, const struct sim_order *o, struct sim_effect *e)
 {
 	struct sim_position *p = sim_pos_peek(a, o->sym, o->ps);
 	double amt = p ? p->amt : 0, level = sim_order_level(w, o);
@@ -367,8 +366,7 @@ enum sim_fail sim_place(struct sim_world *w, struct sim_account *a, struct sim_o
 				order_drop_last(a);
 				return SIM_F_DUP_CLIENT;
 			}
-	if (!o->close_position && !(o->close_on_trigger && o->qty <= 0) &&
-	    o->qty + EPS < s->min_qty) {
+	if (!o->close_position && !(o->close_on_trigger && o->qty <= 0) && o->qty + EPS < s->min_qty) {
 		order_drop_last(a);
 		return SIM_F_MIN_QTY;
 	}
@@ -410,8 +408,7 @@ enum sim_fail sim_place(struct sim_world *w, struct sim_account *a, struct sim_o
 	return f;
 }
 
-void sim_cancel(struct sim_world *w, struct sim_account *a, struct sim_order *o,
-		const char *cancel_type, int by)
+void sim_cancel(struct sim_world *w, struct sim_account *a, struct sim_order *o, const char *cancel_type, int by)
 {
 	const char *ct = cancel_type ? cancel_type : "CancelByUser";
 
@@ -567,8 +564,7 @@ void sim_check_triggers(struct sim_world *w)
 					fire(w, a, o);
 					changed = 1;
 				} else if (!o->cond && strcasecmp(o->type, "MARKET") &&
-					   ((o->side > 0 && mark <= o->price) ||
-					    (o->side < 0 && mark >= o->price))) {
+					   ((o->side > 0 && mark <= o->price) || (o->side < 0 && mark >= o->price))) {
 					if (reduce_check(a, o) != SIM_F_OK)
 						sim_cancel(w, a, o, is_bn(a) ? "EXPIRED" : "CancelByReduceOnly",
 							   SIM_BY_ENGINE);
@@ -600,8 +596,8 @@ static int loss_kind(const char *kind)
 }
 
 /* A new Bybit position TP/SL order (reduce-only, closeOnTrigger). */
-static struct sim_order *tpsl_order(struct sim_world *w, struct sim_account *a, int sym, int ps,
-				    const char *kind, double trigger, double qty)
+static struct sim_order *tpsl_order(struct sim_world *w, struct sim_account *a, int sym, int ps, const char *kind,
+				    double trigger, double qty)
 {
 	struct sim_position *p = sim_pos(a, sym, ps);
 	struct sim_order *o = sim_order_new(w, a);
@@ -635,12 +631,11 @@ static void announce(struct sim_world *w, struct sim_account *a, struct sim_orde
 	sim_order_event(w, a, o, ev, o->created_by, "");
 }
 
-void sim_bybit_set_stop(struct sim_world *w, struct sim_account *a, int sym, int ps,
-			double sl, double tp)
+void sim_bybit_set_stop(struct sim_world *w, struct sim_account *a, int sym, int ps, double sl, double tp)
 {
 	struct sim_position *p = sim_pos(a, sym, ps);
-	const char *kinds[2] = {"StopLoss", "TakeProfit"};
-	double lv[2] = {sl, tp};
+	const char *kinds[2] = { "StopLoss", "TakeProfit" };
+	double lv[2] = { sl, tp };
 
 	for (int k = 0; k < 2; k++) {
 		struct sim_order *o;
@@ -676,8 +671,8 @@ static int tpsl_err(char *msg, size_t n, int code, const char *text)
 	return code;
 }
 
-int sim_bybit_tpsl(struct sim_world *w, struct sim_account *a, int sym, int ps,
-		   const struct sim_tpsl *t, char *msg, size_t n)
+int sim_bybit_tpsl(struct sim_world *w, struct sim_account *a, int sym, int ps, const struct sim_tpsl *t, char *msg,
+		   size_t n)
 {
 	struct sim_position *p = sim_pos(a, sym, ps);
 	double mark = w->sym[sym].mark;
@@ -689,13 +684,16 @@ int sim_bybit_tpsl(struct sim_world *w, struct sim_account *a, int sym, int ps,
 	if (t->sl < 0 && t->tp < 0 && t->trail < 0)
 		return tpsl_err(msg, n, 34040, "not modified");
 	if (t->sl > 0 && (lng ? t->sl >= mark : t->sl <= mark))
-		return tpsl_err(msg, n, 10001, lng ? "StopLoss:set for Buy position should lower than base_price"
-						   : "StopLoss:set for Sell position should greater than base_price");
+		return tpsl_err(msg, n, 10001,
+				lng ? "StopLoss:set for Buy position should lower than base_price"
+				    : "StopLoss:set for Sell position should greater than base_price");
 	if (t->tp > 0 && (lng ? t->tp <= mark : t->tp >= mark))
-		return tpsl_err(msg, n, 10001, "TakeProfit:set for position should be on the profit side of base_price");
+		return tpsl_err(msg, n, 10001,
+				"TakeProfit:set for position should be on the profit side of base_price");
 	if (t->trail > 0 && t->active > 0 && (lng ? t->active <= mark : t->active >= mark))
-		return tpsl_err(msg, n, 10001, lng ? "TrailingStop:activePrice for Buy position should greater than base_price"
-						   : "TrailingStop:activePrice for Sell position should lower than base_price");
+		return tpsl_err(msg, n, 10001,
+				lng ? "TrailingStop:activePrice for Buy position should greater than base_price"
+				    : "TrailingStop:activePrice for Sell position should lower than base_price");
 	if (t->partial) {
 		if ((t->sl > 0 && t->sl_size <= 0) || (t->tp > 0 && t->tp_size <= 0))
 			return tpsl_err(msg, n, 10001, "params error: slSize / tpSize required in Partial mode");
@@ -708,8 +706,8 @@ int sim_bybit_tpsl(struct sim_world *w, struct sim_account *a, int sym, int ps,
 	if (!t->partial) {
 		sim_bybit_set_stop(w, a, sym, ps, t->sl, t->tp);
 	} else { /* Partial mode only adds; "0" removes that side's partial orders */
-		const char *kinds[2] = {"PartialStopLoss", "PartialTakeProfit"};
-		double lv[2] = {t->sl, t->tp}, sz[2] = {t->sl_size, t->tp_size};
+		const char *kinds[2] = { "PartialStopLoss", "PartialTakeProfit" };
+		double lv[2] = { t->sl, t->tp }, sz[2] = { t->sl_size, t->tp_size };
 
 		for (int k = 0; k < 2; k++) {
 			struct sim_order *o;

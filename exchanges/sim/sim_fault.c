@@ -8,12 +8,23 @@
 #include "exchanges/sim/sim.h"
 #include "base/xalloc.h"
 
-static const char *types[] = {
-	"positions_empty", "positions_omit", "rest_lag", "create_invisible",
-	"stop_would_trigger", "reject", "rate_limit", "http_status", "slow",
-	"clock_offset", "malformed", "truncated", "ws_disconnect", "listen_key_expire",
-	"stuck_triggering", "answer_lost", NULL
-};
+static const char *types[] = { "positions_empty",
+			       "positions_omit",
+			       "rest_lag",
+			       "create_invisible",
+			       "stop_would_trigger",
+			       "reject",
+			       "rate_limit",
+			       "http_status",
+			       "slow",
+			       "clock_offset",
+			       "malformed",
+			       "truncated",
+			       "ws_disconnect",
+			       "listen_key_expire",
+			       "stuck_triggering",
+			       "answer_lost",
+			       NULL };
 
 static long long geti(struct json_object *o, const char *k, long long def)
 {
@@ -25,8 +36,7 @@ static long long geti(struct json_object *o, const char *k, long long def)
 	return sim_clamp(sim_num(v), INT_MIN, INT_MAX);
 }
 
-struct sim_fault *sim_fault_add(struct sim_world *w, struct json_object *spec,
-				char *err, size_t errn)
+struct sim_fault *sim_fault_add(struct sim_world *w, struct json_object *spec, char *err, size_t errn)
 {
 	const char *type = sim_jstr(spec, "type"), *ex = sim_jstr(spec, "exchange");
 	const char *mode = sim_jstr(spec, "mode");
@@ -76,8 +86,8 @@ static int active(struct sim_fault *f, long long now)
 	return f->count != 0 && now >= f->from && (!f->until || now < f->until);
 }
 
-static struct sim_fault *find(struct sim_world *w, const char *type, int ex, const char *path,
-			      const char *key, const char *symbol, int consume)
+static struct sim_fault *find(struct sim_world *w, const char *type, int ex, const char *path, const char *key,
+			      const char *symbol, int consume)
 {
 	long long now = w->fake_now ? w->fake_now : sim_real_ms();
 
@@ -102,14 +112,14 @@ static struct sim_fault *find(struct sim_world *w, const char *type, int ex, con
 	return NULL;
 }
 
-struct sim_fault *sim_fault_find(struct sim_world *w, const char *type, int ex,
-				 const char *path, const char *key, int consume)
+struct sim_fault *sim_fault_find(struct sim_world *w, const char *type, int ex, const char *path, const char *key,
+				 int consume)
 {
 	return find(w, type, ex, path, key, NULL, consume);
 }
 
-struct sim_fault *sim_fault_find_sym(struct sim_world *w, const char *type, int ex,
-				     const char *key, const char *symbol, int consume)
+struct sim_fault *sim_fault_find_sym(struct sim_world *w, const char *type, int ex, const char *key, const char *symbol,
+				     int consume)
 {
 	return find(w, type, ex, NULL, key, symbol ? symbol : "", consume);
 }

@@ -144,8 +144,8 @@ void sim_limits_clear(struct sim_world *w, int restore)
 /* ---- configuration ---- */
 
 static const char *const cfg_keys[] = {
-	"binance_weight_1m", "binance_ban_after", "binance_ban_ms", "ban_ms",
-	"bybit_ip_5s", "bybit_ban_ms", "bybit_uid", "clear", NULL
+	"binance_weight_1m", "binance_ban_after", "binance_ban_ms", "ban_ms", "bybit_ip_5s",
+	"bybit_ban_ms",      "bybit_uid",         "clear",          NULL
 };
 
 /* A non-negative integer (number or decimal string): 0 ok, -1 bad. */
@@ -190,7 +190,8 @@ int sim_limits_set(struct sim_world *w, struct json_object *o, char *err, size_t
 		snprintf(err, errn, "limits must be an object");
 		return -1;
 	}
-	json_object_object_foreach(o, k, val) {
+	json_object_object_foreach(o, k, val)
+	{
 		int known = 0;
 
 		for (int i = 0; cfg_keys[i]; i++)
@@ -216,7 +217,10 @@ int sim_limits_set(struct sim_world *w, struct json_object *o, char *err, size_t
 				uid = f;
 			continue;
 		}
-		if (nonneg(val, !strcmp(k, "bybit_ip_5s") ? RING_MAX : strstr(k, "_ms") ? BAN_MAX_MS : INT_MAX,
+		if (nonneg(val,
+			   !strcmp(k, "bybit_ip_5s") ? RING_MAX
+			   : strstr(k, "_ms")        ? BAN_MAX_MS
+						     : INT_MAX,
 			   &v) < 0) {
 			snprintf(err, errn, "limits: %.60s must be a non-negative integer%s", k,
 				 !strcmp(k, "bybit_ip_5s") ? " (at most 1000000)" : "");
@@ -239,8 +243,9 @@ int sim_limits_set(struct sim_world *w, struct json_object *o, char *err, size_t
 	L->cfg = c;
 	if (clear)
 		sim_limits_clear(w, 0);
-	log_info("sim", "limits binance_weight_1m=%d binance_ban_after=%d binance_ban_ms=%lld "
-			"bybit_ip_5s=%d bybit_ban_ms=%lld bybit_uid=%d%s",
+	log_info("sim",
+		 "limits binance_weight_1m=%d binance_ban_after=%d binance_ban_ms=%lld "
+		 "bybit_ip_5s=%d bybit_ban_ms=%lld bybit_uid=%d%s",
 		 c.bn_weight_1m, c.bn_ban_after, c.bn_ban_ms, c.bb_ip_5s, c.bb_ban_ms, c.bb_uid,
 		 clear ? " (cleared)" : "");
 	return 0;
@@ -323,8 +328,8 @@ static int bn_pre(struct sim_world *w, const struct sim_req *rq, struct sim_resp
 			d = BAN_MAX_MS;
 		L->bn_bans++;
 		L->bn_ban_until = now + d;
-		log_warn("sim", "binance: IP banned for %lld ms (ban %d) after %d answers 429 this minute",
-			 d, L->bn_bans, L->strikes);
+		log_warn("sim", "binance: IP banned for %lld ms (ban %d) after %d answers 429 this minute", d,
+			 L->bn_bans, L->strikes);
 		L->strikes = 0;
 		bn_banned(w, r, now);
 		return 1;
@@ -387,8 +392,7 @@ static void bb_403(struct sim_world *w, struct sim_resp *r)
 	w->lim.bb_403++;
 }
 
-static int bb_pre(struct sim_world *w, const struct sim_req *rq, struct sim_account *a,
-		  struct sim_resp *r)
+static int bb_pre(struct sim_world *w, const struct sim_req *rq, struct sim_account *a, struct sim_resp *r)
 {
 	struct sim_limits *L = &w->lim;
 	long long now = lnow(w);
@@ -405,8 +409,8 @@ static int bb_pre(struct sim_world *w, const struct sim_req *rq, struct sim_acco
 		if (ring_full(&L->bb_ip, now, BB_IP_WINDOW_MS)) {
 			L->bb_bans++;
 			L->bb_ban_until = now + L->cfg.bb_ban_ms;
-			log_warn("sim", "bybit: %d requests in 5 s: IP blocked for %lld ms (403)",
-				 L->cfg.bb_ip_5s, L->cfg.bb_ban_ms);
+			log_warn("sim", "bybit: %d requests in 5 s: IP blocked for %lld ms (403)", L->cfg.bb_ip_5s,
+				 L->cfg.bb_ban_ms);
 			bb_403(w, r);
 			return 1;
 		}
@@ -416,12 +420,12 @@ static int bb_pre(struct sim_world *w, const struct sim_req *rq, struct sim_acco
 		return 0;
 	snprintf(name, sizeof name, "%.7s %.100s", rq->method, rq->path);
 	b = bucket(L, a ? a->key : "public", name, limit);
-	if (L->cfg.bb_uid && a && strncmp(rq->path, "/v5/market/", 11) &&
-	    ring_full(&b->ring, now, BB_UID_WINDOW_MS)) {
+	if (L->cfg.bb_uid && a && strncmp(rq->path, "/v5/market/", 11) && ring_full(&b->ring, now, BB_UID_WINDOW_MS)) {
 		char body[200];
 
 		snprintf(body, sizeof body,
-			 "{\"retCode\":10006,\"retMsg\":\"Too many visits!\",\"result\":{},\"retExtInfo\":{},\"time\":%lld}",
+			 "{\"retCode\":10006,\"retMsg\":\"Too many "
+			 "visits!\",\"result\":{},\"retExtInfo\":{},\"time\":%lld}",
 			 sim_now(w, SIM_BYBIT));
 		set_body(r, 200, body);
 		sim_resp_hdr(r, "X-Bapi-Limit-Status", "0");
@@ -445,8 +449,7 @@ static int bb_pre(struct sim_world *w, const struct sim_req *rq, struct sim_acco
 
 /* ---- entry points ---- */
 
-int sim_limits_pre(struct sim_world *w, int ex, const struct sim_req *rq,
-		   struct sim_account *a, struct sim_resp *r)
+int sim_limits_pre(struct sim_world *w, int ex, const struct sim_req *rq, struct sim_account *a, struct sim_resp *r)
 {
 	int rej = ex == SIM_BINANCE ? bn_pre(w, rq, r) : bb_pre(w, rq, a, r);
 

@@ -19,9 +19,8 @@ static void set_body(struct sim_resp *r, int status, const char *s)
 
 /* lost: the answer_lost fault that hit (NULL none); lost_status / lost_body:
  * what the exchange had answered after acting (the client never got it). */
-static void log_request(struct sim_world *w, const struct sim_req *rq, struct sim_resp *r,
-			struct sim_account *a, const struct sim_fault *lost, int lost_status,
-			const char *lost_body)
+static void log_request(struct sim_world *w, const struct sim_req *rq, struct sim_resp *r, struct sim_account *a,
+			const struct sim_fault *lost, int lost_status, const char *lost_body)
 {
 	struct json_object *e = json_object_new_object();
 	int sent = !r->lost;
@@ -55,15 +54,15 @@ static void log_request(struct sim_world *w, const struct sim_req *rq, struct si
 /* Requests that change orders / positions: what answer_lost applies to. */
 static int acting(int ex, const struct sim_req *rq)
 {
-	static const char *const bn[] = {
-		"POST /fapi/v1/order", "DELETE /fapi/v1/order", "POST /fapi/v1/algoOrder",
-		"DELETE /fapi/v1/algoOrder", "DELETE /fapi/v1/allOpenOrders",
-		"DELETE /fapi/v1/algoOpenOrders", NULL
-	};
-	static const char *const bb[] = {
-		"POST /v5/order/create", "POST /v5/order/cancel", "POST /v5/order/cancel-all",
-		"POST /v5/position/trading-stop", NULL
-	};
+	static const char *const bn[] = { "POST /fapi/v1/order",
+					  "DELETE /fapi/v1/order",
+					  "POST /fapi/v1/algoOrder",
+					  "DELETE /fapi/v1/algoOrder",
+					  "DELETE /fapi/v1/allOpenOrders",
+					  "DELETE /fapi/v1/algoOpenOrders",
+					  NULL };
+	static const char *const bb[] = { "POST /v5/order/create", "POST /v5/order/cancel", "POST /v5/order/cancel-all",
+					  "POST /v5/position/trading-stop", NULL };
 	const char *const *t = ex == SIM_BINANCE ? bn : bb;
 	size_t ml = strlen(rq->method);
 
@@ -157,7 +156,8 @@ void sim_rest_handle(struct sim_world *w, const struct sim_req *rq, struct sim_r
 
 			snprintf(b, sizeof b, "{\"code\":-1003,\"msg\":\"%s\"}",
 				 st == 418 ? "Way too many requests; IP(127.0.0.1) banned until further notice."
-					   : "Too many requests; current limit of IP(127.0.0.1) is 2400 requests per minute.");
+					   : "Too many requests; current limit of IP(127.0.0.1) is 2400 requests per "
+					     "minute.");
 			set_body(r, st, b);
 			sim_resp_hdr(r, "Retry-After", "%d", f->retry_after);
 		} else if (st == 403) {
@@ -165,18 +165,22 @@ void sim_rest_handle(struct sim_world *w, const struct sim_req *rq, struct sim_r
 		} else {
 			char b[200];
 
-			snprintf(b, sizeof b, "{\"retCode\":10006,\"retMsg\":\"Too many visits!\",\"result\":{},\"retExtInfo\":{},\"time\":%lld}",
+			snprintf(b, sizeof b,
+				 "{\"retCode\":10006,\"retMsg\":\"Too many "
+				 "visits!\",\"result\":{},\"retExtInfo\":{},\"time\":%lld}",
 				 sim_now(w, ex));
 			set_body(r, st == 429 ? 200 : st, b);
 			sim_resp_hdr(r, "X-Bapi-Limit-Status", "0");
-			sim_resp_hdr(r, "X-Bapi-Limit-Reset-Timestamp", "%lld", sim_now(w, ex) + f->retry_after * 1000LL);
+			sim_resp_hdr(r, "X-Bapi-Limit-Reset-Timestamp", "%lld",
+				     sim_now(w, ex) + f->retry_after * 1000LL);
 		}
 	} else if ((f = sim_fault_find(w, "http_status", ex, rq->path, key, 1))) {
 		int st = f->status ? f->status : 503;
 
 		if (ex == SIM_BINANCE)
-			set_body(r, st, st == 503 ? "{\"code\":-1001,\"msg\":\"Service Unavailable.\"}"
-						  : "{\"code\":-1000,\"msg\":\"Request occur unknown error.\"}");
+			set_body(r, st,
+				 st == 503 ? "{\"code\":-1001,\"msg\":\"Service Unavailable.\"}"
+					   : "{\"code\":-1000,\"msg\":\"Request occur unknown error.\"}");
 		else
 			set_body(r, st, "{\"retCode\":10016,\"retMsg\":\"Server error.\"}");
 	} else if (ex == SIM_BINANCE) {
@@ -186,18 +190,20 @@ void sim_rest_handle(struct sim_world *w, const struct sim_req *rq, struct sim_r
 	}
 	/* answer lost after the exchange acted: the request was executed; the
 	 * client gets no answer, an "unknown status" error, or a late one */
-	if (acting(ex, rq) && succeeded(ex, r) &&
-	    (lost = sim_fault_find(w, "answer_lost", ex, rq->path, key, 1))) {
+	if (acting(ex, rq) && succeeded(ex, r) && (lost = sim_fault_find(w, "answer_lost", ex, rq->path, key, 1))) {
 		lost_status = r->status;
 		lost_body = xstrndup(r->body, r->len);
 		if (!strcmp(lost->mode, "error")) {
 			if (ex == SIM_BINANCE) {
 				set_body(r, lost->status ? lost->status : 503,
-					 "{\"code\":-1000,\"msg\":\"Unknown error, please check your request or try again later.\"}");
+					 "{\"code\":-1000,\"msg\":\"Unknown error, please check your request or try "
+					 "again later.\"}");
 			} else {
 				char b[200];
 
-				snprintf(b, sizeof b, "{\"retCode\":10016,\"retMsg\":\"Server error.\",\"result\":{},\"retExtInfo\":{},\"time\":%lld}",
+				snprintf(b, sizeof b,
+					 "{\"retCode\":10016,\"retMsg\":\"Server "
+					 "error.\",\"result\":{},\"retExtInfo\":{},\"time\":%lld}",
 					 sim_now(w, ex));
 				set_body(r, lost->status ? lost->status : 200, b);
 			}
@@ -209,8 +215,8 @@ void sim_rest_handle(struct sim_world *w, const struct sim_req *rq, struct sim_r
 			r->lost = SIM_LOST_DROP;
 			r->delay_ms += lost->ms;
 		}
-		log_info("sim", "answer_lost mode=%s %s %s (executed, status %d)", lost->mode, rq->method,
-			 rq->path, lost_status);
+		log_info("sim", "answer_lost mode=%s %s %s (executed, status %d)", lost->mode, rq->method, rq->path,
+			 lost_status);
 	}
 	/* (an answer_lost answer is the fault's own: no further mangling) */
 	if (!lost && (f = sim_fault_find(w, "malformed", ex, rq->path, key, 1)))

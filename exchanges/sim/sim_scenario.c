@@ -79,8 +79,8 @@ static const char *fail_text(enum sim_fail f, int *code, int bn)
  * TAKE_PROFIT_MARKET, TAKE_PROFIT, TRAILING_STOP_MARKET); conditional types
  * go to the algo book. Bybit: Market / Limit, conditional when a trigger is
  * given (or the type is a STOP / TAKE_PROFIT word), stopOrderType Stop. */
-static int place(struct sim_world *w, struct sim_account *a, struct json_object *step, int sym,
-		 int side, double qty, const char *type, int ps, struct json_object *ans)
+static int place(struct sim_world *w, struct sim_account *a, struct json_object *step, int sym, int side, double qty,
+		 const char *type, int ps, struct json_object *ans)
 {
 	int bn = a->ex == SIM_BINANCE, cond, code;
 	struct sim_order *o;
@@ -96,8 +96,7 @@ static int place(struct sim_world *w, struct sim_account *a, struct json_object 
 		fail(ans, "TRAILING_STOP_MARKET needs callback_rate", bn ? -1102 : 10001);
 		return -1;
 	}
-	cond = strcasestr(type, "STOP") || strcasestr(type, "TAKE_PROFIT") ||
-	       (!bn && num(step, "trigger") > 0);
+	cond = strcasestr(type, "STOP") || strcasestr(type, "TAKE_PROFIT") || (!bn && num(step, "trigger") > 0);
 	o = sim_order_new(w, a);
 	o->sym = sym, o->side = side, o->qty = qty, o->ps = ps, o->cond = cond;
 	o->price = num(step, "price");
@@ -122,8 +121,7 @@ static int place(struct sim_world *w, struct sim_account *a, struct json_object 
 			o->callback = num(step, "callback_rate");
 		}
 	} else {
-		int limit = !strcasecmp(type, "LIMIT") || !strcasecmp(type, "STOP") ||
-			    !strcasecmp(type, "TAKE_PROFIT");
+		int limit = !strcasecmp(type, "LIMIT") || !strcasecmp(type, "STOP") || !strcasecmp(type, "TAKE_PROFIT");
 
 		snprintf(o->type, sizeof o->type, "%s", limit ? "Limit" : "Market");
 		if (cond) {
@@ -334,7 +332,7 @@ int sim_step_run(struct sim_world *w, struct json_object *step, struct json_obje
 		return place(w, a, step, sym, side, num(step, "qty"), type, open_ps(a, side, step), ans);
 	}
 	if (!strcmp(op, "tpsl")) {
-		struct sim_tpsl t = {0};
+		struct sim_tpsl t = { 0 };
 		const char *mode = sim_jstr(step, "tpsl_mode");
 		char msg[160];
 		int code;
@@ -439,8 +437,7 @@ void sim_scenario_cancel(struct sim_world *w)
 }
 
 /* The key's value when it is an array; 0 + error when present but not one. */
-static int array_of(struct json_object *sc, const char *k, struct json_object **arr, char *err,
-		    size_t errn)
+static int array_of(struct json_object *sc, const char *k, struct json_object **arr, char *err, size_t errn)
 {
 	*arr = NULL;
 	if (!json_object_object_get_ex(sc, k, arr) || !*arr)
@@ -474,7 +471,7 @@ static int validate(struct sim_world *w, struct json_object *sc, char *err, size
 	struct json_object *syms, *accts, *faults, *steps, *sub;
 	struct sim_world *scratch;
 	int fresh = 0;
-	static const char *const ordered[] = {"positions", "orders", "setup", NULL};
+	static const char *const ordered[] = { "positions", "orders", "setup", NULL };
 
 	if (!array_of(sc, "symbols", &syms, err, errn) || !array_of(sc, "accounts", &accts, err, errn) ||
 	    !array_of(sc, "faults", &faults, err, errn) || !array_of(sc, "steps", &steps, err, errn))
@@ -522,9 +519,8 @@ static int validate(struct sim_world *w, struct json_object *sc, char *err, size
 		struct json_object *ac = json_object_array_get_idx(accts, i), *list;
 		const char *ex = sim_jstr(ac, "exchange");
 
-		if (!json_object_is_type(ac, json_type_object) || !is_str(ac, "exchange") ||
-		    !is_str(ac, "key") || !is_str(ac, "secret") ||
-		    (strcmp(ex, "binance") && strcmp(ex, "bybit"))) {
+		if (!json_object_is_type(ac, json_type_object) || !is_str(ac, "exchange") || !is_str(ac, "key") ||
+		    !is_str(ac, "secret") || (strcmp(ex, "binance") && strcmp(ex, "bybit"))) {
 			snprintf(err, errn, "account %zu needs exchange (binance|bybit), key, secret strings", i);
 			return -1;
 		}
@@ -578,8 +574,7 @@ static int validate(struct sim_world *w, struct json_object *sc, char *err, size
 	return 0;
 }
 
-int sim_scenario_load(struct sim_world *w, struct json_object *sc, int at_start,
-		      char *err, size_t errn)
+int sim_scenario_load(struct sim_world *w, struct json_object *sc, int at_start, char *err, size_t errn)
 {
 	struct json_object *syms = NULL, *accts = NULL, *faults = NULL, *steps = NULL;
 
@@ -599,30 +594,31 @@ int sim_scenario_load(struct sim_world *w, struct json_object *sc, int at_start,
 		struct json_object *s = json_object_array_get_idx(syms, i);
 
 		const char *ex = sim_jstr(s, "exchange"), *settle = sim_jstr(s, "settle");
-		int id = sim_symbol_add(w, sim_jstr(s, "symbol"), num(s, "mark"), num(s, "tick"),
-					num(s, "step"), num(s, "min_qty"));
+		int id = sim_symbol_add(w, sim_jstr(s, "symbol"), num(s, "mark"), num(s, "tick"), num(s, "step"),
+					num(s, "min_qty"));
 		char up[8] = "";
 
 		for (size_t k = 0; settle && k < 4 && settle[k]; k++)
 			up[k] = (char)(settle[k] >= 'a' && settle[k] <= 'z' ? settle[k] - 32 : settle[k]);
 		sim_symbol_meta(w, id, up[0] ? up : NULL,
-				!ex ? 0 : !strcmp(ex, "binance") ? 1 << SIM_BINANCE :
-				!strcmp(ex, "bybit") ? 1 << SIM_BYBIT : 1 << SIM_BINANCE | 1 << SIM_BYBIT);
+				!ex                      ? 0
+				: !strcmp(ex, "binance") ? 1 << SIM_BINANCE
+				: !strcmp(ex, "bybit")   ? 1 << SIM_BYBIT
+							 : 1 << SIM_BINANCE | 1 << SIM_BYBIT);
 	}
 	for (size_t i = 0; accts && i < json_object_array_length(accts); i++) {
 		struct json_object *ac = json_object_array_get_idx(accts, i), *list;
 		const char *ex = sim_jstr(ac, "exchange"), *key = sim_jstr(ac, "key");
 		struct sim_account *a;
 
-		a = sim_account_add(w, !strcmp(ex, "bybit") ? SIM_BYBIT : SIM_BINANCE, key,
-				    sim_jstr(ac, "secret"), has(ac, "balance") ? num(ac, "balance") : 10000,
-				    boolv(ac, "hedge"));
+		a = sim_account_add(w, !strcmp(ex, "bybit") ? SIM_BYBIT : SIM_BINANCE, key, sim_jstr(ac, "secret"),
+				    has(ac, "balance") ? num(ac, "balance") : 10000, boolv(ac, "hedge"));
 		if (!json_object_object_get_ex(ac, "symbols", &list) || !list)
 			continue;
 		sim_account_restrict(a);
 		for (size_t k = 0; k < json_object_array_length(list); k++)
-			sim_account_allow(a, sim_symbol_find(w, json_object_get_string(
-							     json_object_array_get_idx(list, k))));
+			sim_account_allow(
+				a, sim_symbol_find(w, json_object_get_string(json_object_array_get_idx(list, k))));
 	}
 	(void)at_start;
 	sim_world_defaults(w, 2);
@@ -632,8 +628,7 @@ int sim_scenario_load(struct sim_world *w, struct json_object *sc, int at_start,
 	{
 		struct json_object *l = NULL;
 
-		if (json_object_object_get_ex(sc, "limits", &l) && l &&
-		    sim_limits_set(w, l, err, errn) < 0)
+		if (json_object_object_get_ex(sc, "limits", &l) && l && sim_limits_set(w, l, err, errn) < 0)
 			return -1; /* validated above; cannot happen */
 		if (at_start)
 			w->lim.cfg0 = w->lim.cfg;
@@ -642,8 +637,8 @@ int sim_scenario_load(struct sim_world *w, struct json_object *sc, int at_start,
 	/* the bot's starting book: positions, then orders, then any other steps,
 	 * applied now through the normal order path (their errors name them) */
 	{
-		static const char *const keys[] = {"positions", "orders", "setup", NULL};
-		static const char *const dflt[] = {"open", "order", NULL, NULL};
+		static const char *const keys[] = { "positions", "orders", "setup", NULL };
+		static const char *const dflt[] = { "open", "order", NULL, NULL };
 
 		for (int k = 0; keys[k]; k++) {
 			struct json_object *arr = NULL;

@@ -302,7 +302,7 @@ static void respond_now(struct pss *p)
 
 static void process(struct pss *p)
 {
-	struct sim_req rq = {0};
+	struct sim_req rq = { 0 };
 
 	if (p->done)
 		return; /* never twice: lws may report an empty body after we answered */
@@ -340,8 +340,7 @@ static void bad_request(struct pss *p, const char *why)
 static int write_http(struct lws *wsi, struct pss *p)
 {
 	if (p->phase == PH_HDR) {
-		unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *q = start,
-			      *end = buf + sizeof buf - 1;
+		unsigned char buf[LWS_PRE + 2048], *start = buf + LWS_PRE, *q = start, *end = buf + sizeof buf - 1;
 
 		if (lws_add_http_common_headers(wsi, (unsigned int)p->resp.status, "application/json",
 						(lws_filepos_t)p->resp.len, &q, end))
@@ -350,8 +349,7 @@ static int write_http(struct lws *wsi, struct pss *p)
 			char name[48];
 
 			snprintf(name, sizeof name, "%s:", p->resp.hname[i]);
-			if (lws_add_http_header_by_name(wsi, (unsigned char *)name,
-							(unsigned char *)p->resp.hval[i],
+			if (lws_add_http_header_by_name(wsi, (unsigned char *)name, (unsigned char *)p->resp.hval[i],
 							(int)strlen(p->resp.hval[i]), &q, end))
 				return -1;
 		}
@@ -477,8 +475,8 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		 * still report an empty body and its completion, which process()
 		 * ignores. Without any length lws waits for a POST / PUT / PATCH
 		 * body (and a chunked GET / DELETE body stays unread): close after. */
-		if (!has_cl && (te[0] || !strcmp(p->method, "POST") || !strcmp(p->method, "PUT") ||
-				!strcmp(p->method, "PATCH")))
+		if (!has_cl &&
+		    (te[0] || !strcmp(p->method, "POST") || !strcmp(p->method, "PUT") || !strcmp(p->method, "PATCH")))
 			p->close_after = 1;
 		process(p);
 		return 0;
@@ -596,15 +594,14 @@ static int cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 		if (p)
 			cleanup(p);
 		return 0;
-	default:
-		break;
+	default: break;
 	}
 	return lws_callback_http_dummy(wsi, reason, user, in, len);
 }
 
 static const struct lws_protocols protos[] = {
-	{"vigil-sim", cb, sizeof(struct pss), 65536, 0, NULL, 0},
-	{NULL, NULL, 0, 0, 0, NULL, 0},
+	{ "vigil-sim", cb, sizeof(struct pss), 65536, 0, NULL, 0 },
+	{ NULL, NULL, 0, 0, 0, NULL, 0 },
 };
 
 /* Wakes the loop every 100 ms so a signal flag is seen promptly. */

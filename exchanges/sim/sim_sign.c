@@ -12,8 +12,7 @@ void sim_hmac_hex(const char *secret, const char *msg, size_t msg_len, char out[
 	unsigned int mdlen = 0;
 	static const char hx[] = "0123456789abcdef";
 
-	HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg, msg_len,
-	     md, &mdlen);
+	HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)msg, msg_len, md, &mdlen);
 	for (unsigned int i = 0; i < mdlen && i < 32; i++) {
 		out[2 * i] = hx[md[i] >> 4];
 		out[2 * i + 1] = hx[md[i] & 15];

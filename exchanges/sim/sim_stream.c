@@ -10,8 +10,8 @@ static void out(struct sim_world *w, struct sim_account *a, const char *topic, c
 	free(payload);
 }
 
-void sim_stream_order(struct sim_world *w, struct sim_account *a, struct sim_order *o,
-		      double fill_qty, double fill_price)
+void sim_stream_order(struct sim_world *w, struct sim_account *a, struct sim_order *o, double fill_qty,
+		      double fill_price)
 {
 	if (a->ex == SIM_BINANCE) {
 		if (o->cond && o->actual_id == 0 && o->trig_dir)

@@ -127,8 +127,7 @@ void sim_jbool(struct json_object *o, const char *key, int v)
 
 char *sim_json_take(struct json_object *o)
 {
-	char *s = xstrdup(json_object_to_json_string_ext(
-		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	char *s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 
 	json_object_put(o);
 	return s;
@@ -188,8 +187,10 @@ void sim_resp_hdr(struct sim_resp *r, const char *name, const char *fmt, ...)
 
 static int hexval(unsigned char c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	return c >= '0' && c <= '9'   ? c - '0'
+	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				      : -1;
 }
 
 /* RFC 9112 7.1: chunk = size [; ext] CRLF data CRLF, ended by a zero-size

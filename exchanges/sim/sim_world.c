@@ -64,8 +64,7 @@ int sim_symbol_find(struct sim_world *w, const char *name)
 	return -1;
 }
 
-int sim_symbol_add(struct sim_world *w, const char *name, double mark, double tick,
-		   double step, double min_qty)
+int sim_symbol_add(struct sim_world *w, const char *name, double mark, double tick, double step, double min_qty)
 {
 	int i = sim_symbol_find(w, name);
 	struct sim_symbol *s;
@@ -198,8 +197,8 @@ void sim_account_reset(struct sim_world *w, struct sim_account *a)
 	a->bal_updated = now;
 }
 
-struct sim_account *sim_account_add(struct sim_world *w, enum sim_exch ex, const char *key,
-				    const char *secret, double balance, int hedge)
+struct sim_account *sim_account_add(struct sim_world *w, enum sim_exch ex, const char *key, const char *secret,
+				    double balance, int hedge)
 {
 	struct sim_account *a = sim_account_find(w, key);
 
@@ -225,10 +224,9 @@ void sim_world_defaults(struct sim_world *w, int what)
 		const char *n;
 		double mark, tick, step;
 	} d[] = {
-		{"BTCUSDT", 60000, 0.1, 0.001}, {"ETHUSDT", 3000, 0.01, 0.001},
-		{"SKLUSDT", 0.03, 0.00001, 1},  {"AVLUSDT", 0.25, 0.0001, 1},
-		{"KAVAUSDT", 0.5, 0.0001, 0.1}, {"BASUSDT", 0.05, 0.00001, 1},
-		{"LTCUSDT", 80, 0.01, 0.001},   {"ETHPERP", 3000, 0.01, 0.001},
+		{ "BTCUSDT", 60000, 0.1, 0.001 }, { "ETHUSDT", 3000, 0.01, 0.001 }, { "SKLUSDT", 0.03, 0.00001, 1 },
+		{ "AVLUSDT", 0.25, 0.0001, 1 },   { "KAVAUSDT", 0.5, 0.0001, 0.1 }, { "BASUSDT", 0.05, 0.00001, 1 },
+		{ "LTCUSDT", 80, 0.01, 0.001 },   { "ETHPERP", 3000, 0.01, 0.001 },
 	};
 	if ((what & 1) && w->nsym == 0) {
 		for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
@@ -274,8 +272,8 @@ const char *sim_by_name(int by)
 	return by == SIM_BY_REST ? "rest" : by == SIM_BY_ENGINE ? "engine" : "sim";
 }
 
-void sim_order_event(struct sim_world *w, struct sim_account *a, struct sim_order *o,
-		     const char *event, int by, const char *reason)
+void sim_order_event(struct sim_world *w, struct sim_account *a, struct sim_order *o, const char *event, int by,
+		     const char *reason)
 {
 	struct sim_symbol *s = &w->sym[o->sym];
 	struct json_object *e = json_object_new_object();
@@ -320,8 +318,7 @@ void sim_order_event(struct sim_world *w, struct sim_account *a, struct sim_orde
 		json_object_array_del_idx(a->olog, 0, json_object_array_length(a->olog) - SIM_LOG_MAX);
 }
 
-void sim_count(struct sim_account *a, const char *method, const char *path, int weight,
-	       int limited)
+void sim_count(struct sim_account *a, const char *method, const char *path, int weight, int limited)
 {
 	char k[160];
 	struct json_object *e;

@@ -65,7 +65,7 @@ static int64_t wall_ms(void)
 struct evq {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	uint64_t seq;                 /* events so far */
+	uint64_t seq; /* events so far */
 	int64_t recv_ns[RING];
 	bool is_sym[RING];
 };
@@ -148,8 +148,7 @@ struct wrap {
 };
 static struct wrap wraps[2];
 
-static int wrapped_place_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack,
-			      struct xch_err *err)
+static int wrapped_place_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack, struct xch_err *err)
 {
 	struct wrap *w = &wraps[x->cfg.exchange == REC_EX_BYBIT];
 	w->sent_ns = mono_ns();
@@ -222,8 +221,7 @@ static void run_exchange(enum rec_exchange ex, int nev, struct res *R)
 	xc.exchange = ex;
 	snprintf(xc.account, sizeof xc.account, "bench-%s", name);
 	snprintf(xc.rest_url, sizeof xc.rest_url, "http://127.0.0.1:%d", sim_port);
-	snprintf(xc.ws_url, sizeof xc.ws_url, "ws://127.0.0.1:%d%s", sim_port,
-		 ex == REC_EX_BYBIT ? "/v5/private" : "");
+	snprintf(xc.ws_url, sizeof xc.ws_url, "ws://127.0.0.1:%d%s", sim_port, ex == REC_EX_BYBIT ? "/v5/private" : "");
 	xc.api_key = key;
 	xc.api_secret = secret;
 	xc.recv_window_ms = 5000;
@@ -299,8 +297,7 @@ static void run_exchange(enum rec_exchange ex, int nev, struct res *R)
 		 "{\"op\":\"open\",\"account\":\"%s\",\"symbol\":\"" SYM "\",\"side\":\"BUY\",\"qty\":\"0.1\"}", key);
 	char close_step[160], cancel_step[160];
 	snprintf(close_step, sizeof close_step, "{\"op\":\"close\",\"account\":\"%s\",\"symbol\":\"" SYM "\"}", key);
-	snprintf(cancel_step, sizeof cancel_step, "{\"op\":\"cancel\",\"account\":\"%s\",\"symbol\":\"" SYM "\"}",
-		 key);
+	snprintf(cancel_step, sizeof cancel_step, "{\"op\":\"cancel\",\"account\":\"%s\",\"symbol\":\"" SYM "\"}", key);
 
 	for (int it = 0; it < nev; it++) {
 		pthread_mutex_lock(&q.mu);
@@ -380,8 +377,7 @@ static void run_exchange(enum rec_exchange ex, int nev, struct res *R)
 		if (w->ack_ns && w->rc == XCH_OK) {
 			R->c[R->nc++] = (w->ack_ns - t0) / 1e6;
 			R->rt[R->nrt++] = (w->ack_ns - w->sent_ns) / 1e6;
-		}
-		else
+		} else
 			R->missed++;
 		rec_report_free(&rep);
 		rec_plan_free(&plan);
@@ -433,8 +429,8 @@ int main(int argc, char **argv)
 		nev = 1000;
 	log_set_level(LOG_LVL_ERROR);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	pid_t sim = tu_spawn_server((char *[]){ (char *)tu_build_path("vigil-sim"), "--port", "0", NULL },
-				    &sim_port, 5000);
+	pid_t sim =
+		tu_spawn_server((char *[]){ (char *)tu_build_path("vigil-sim"), "--port", "0", NULL }, &sim_port, 5000);
 	if (sim < 0) {
 		fprintf(stderr, "bench_detect: could not start vigil-sim\n");
 		return 1;

@@ -32,8 +32,8 @@ static void hmac_hex(const char *secret, const char *msg, char out[65])
 {
 	unsigned char mac[32];
 	size_t len = 0;
-	EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, secret, strlen(secret), (const unsigned char *)msg,
-		  strlen(msg), mac, sizeof mac, &len);
+	EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, secret, strlen(secret), (const unsigned char *)msg, strlen(msg),
+		  mac, sizeof mac, &len);
 	for (size_t i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", mac[i]);
 }

@@ -67,8 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct xch_err err;
 
 		memset(&err, 0, sizeof err);
-		int rc = bb_check_answer(statuses[i], (const char *)data, size, i ? 1700000000000 : 0,
-					 1700000000000, &root, &result, &err);
+		int rc = bb_check_answer(statuses[i], (const char *)data, size, i ? 1700000000000 : 0, 1700000000000,
+					 &root, &result, &err);
 		FUZZ_CHECK((unsigned)rc < XCH_RC_COUNT);
 		if (rc != XCH_OK) {
 			FUZZ_CHECK(fuzz_terminated(err.msg, sizeof err.msg));

@@ -178,15 +178,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_in in = { data, size, 0 };
 	while (fuzz_more(&in)) {
 		switch (fuzz_u8(&in) % 3) {
-		case 0:
-			roundtrip_intent(&in);
-			break;
-		case 1:
-			roundtrip_alert(&in);
-			break;
-		default:
-			roundtrip_small(&in);
-			break;
+		case 0: roundtrip_intent(&in); break;
+		case 1: roundtrip_alert(&in); break;
+		default: roundtrip_small(&in); break;
 		}
 	}
 	return 0;

@@ -70,7 +70,7 @@ static void make_pos(struct fuzz_in *in, struct rec_position *p, const char *sym
 	p->side = (enum rec_side)((b >> 2) % 3);
 	uint8_t sz = fuzz_u8(in);
 	p->size = sz < 64 ? 0 : sz / 16.0;
-	p->seq = fuzz_u8(in) % 6;          /* small: ties and zeros happen */
+	p->seq = fuzz_u8(in) % 6; /* small: ties and zeros happen */
 	p->update_ms = fuzz_u8(in) % 6;
 	p->seen_ms = fuzz_u32(in);
 	p->entry_price = 100;
@@ -260,16 +260,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t popen = open_positions(), oopen = open_orders();
 		switch (fuzz_u8(&in) % 5) {
 		case 0:
-		case 1:
-			op_position(&in);
-			break;
+		case 1: op_position(&in); break;
 		case 2:
-		case 3:
-			op_order(&in);
-			break;
-		default:
-			op_burst(&in);
-			break;
+		case 3: op_order(&in); break;
+		default: op_burst(&in); break;
 		}
 		/* one update closes at most one entry; nothing else vanishes */
 		FUZZ_CHECK(open_positions() + 1 >= popen);

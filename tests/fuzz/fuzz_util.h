@@ -15,13 +15,12 @@
 #include "reconcile/model.h"
 #include "base/log.h"
 
-#define FUZZ_CHECK(cond)                                                                   \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			fprintf(stderr, "FUZZ_CHECK failed: %s (%s:%d)\n", #cond, __FILE__, \
-				__LINE__);                                                 \
-			abort();                                                           \
-		}                                                                          \
+#define FUZZ_CHECK(cond)                                                                               \
+	do {                                                                                           \
+		if (!(cond)) {                                                                         \
+			fprintf(stderr, "FUZZ_CHECK failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
+			abort();                                                                       \
+		}                                                                                      \
 	} while (0)
 
 /* Parsers log their complaints; at a million inputs a second that is noise. */

@@ -267,7 +267,8 @@ static void itest_alert_critical_one_telegram_one_email_repeat_and_resolved(void
 	CU_ASSERT_PTR_NOT_NULL(strstr(m, "To: ops@example.test, oncall@example.test"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(m, "Date: "));
 	CU_ASSERT_PTR_NOT_NULL(strstr(m, "Message-ID: <vigil."));
-	CU_ASSERT_PTR_NOT_NULL(strstr(m, "vigil repair -c /etc/vigil/itest.conf --account main sl BTCUSDT --percent 2"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(m, "vigil repair -c /etc/vigil/itest.conf --account main sl BTCUSDT --percent 2"));
 	free(m);
 	/* still open, inside the interval: nothing new */
 	msleep(300);
@@ -305,7 +306,8 @@ static void itest_alert_channels_down_get_every_queued_message_once(void)
 	e.smtp_pid = 0;
 	char cmd[256];
 	snprintf(cmd, sizeof cmd,
-		 "curl -s -o /dev/null -X POST -d '{\"fail\":6,\"status\":500}' http://127.0.0.1:%d/control", e.tg_port);
+		 "curl -s -o /dev/null -X POST -d '{\"fail\":6,\"status\":500}' http://127.0.0.1:%d/control",
+		 e.tg_port);
 	CU_ASSERT_EQUAL(system(cmd), 0);
 	const char *syms[3] = { "AUSDT", "BUSDT", "CUSDT" };
 	for (int i = 0; i < 3; i++) {
@@ -349,7 +351,8 @@ static void itest_alert_telegram_429_retry_after_is_honoured(void)
 		 "http://127.0.0.1:%d/control",
 		 e.tg_port);
 	CU_ASSERT_EQUAL(system(cmd), 0);
-	CU_ASSERT_EQUAL(alert_router_health_set(e.r, "stream_down:main", REC_SEV_WARNING, "stream closed", alert_now_ms()), 2);
+	CU_ASSERT_EQUAL(
+		alert_router_health_set(e.r, "stream_down:main", REC_SEV_WARNING, "stream closed", alert_now_ms()), 2);
 	CU_ASSERT_EQUAL(wait_flushed(&e, 8000), 0);
 	double t429 = 0, t200 = 0;
 	int n429 = 0;
@@ -382,7 +385,10 @@ static void itest_alert_escaping_survives_and_long_text_is_split(void)
 	CU_ASSERT(parts >= 3);
 	CU_ASSERT_EQUAL(tg_count(&e, 200, "(1/"), 1);
 	CU_ASSERT_EQUAL(tg_count(&e, 200, "<b>[vigil] CRITICAL X&lt;&amp;_*Y WRONG_SIDE_STOP (main)</b>"), 1);
-	CU_ASSERT_EQUAL(tg_count(&e, 200, "stop BUY &lt; mark &amp; qty_total *2* &gt; size; &lt;b&gt;not a tag&lt;/b&gt; &amp;amp;"), 1);
+	CU_ASSERT_EQUAL(
+		tg_count(&e, 200,
+			 "stop BUY &lt; mark &amp; qty_total *2* &gt; size; &lt;b&gt;not a tag&lt;/b&gt; &amp;amp;"),
+		1);
 	char *all = tg_texts(&e, NULL, NULL, NULL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(all, "step 0: cancel &lt;id_0&gt; &amp; retry *now*"));
 	/* every step made it across the parts */
@@ -541,13 +547,19 @@ static void itest_alert_smtp_resend_keeps_the_message_id(void)
 void itest_alert_channels_register(void)
 {
 	static const struct tu_test tests[] = {
-		{ "itest_alert_critical_one_telegram_one_email_repeat_and_resolved", itest_alert_critical_one_telegram_one_email_repeat_and_resolved },
-		{ "itest_alert_channels_down_get_every_queued_message_once", itest_alert_channels_down_get_every_queued_message_once },
-		{ "itest_alert_telegram_429_retry_after_is_honoured", itest_alert_telegram_429_retry_after_is_honoured },
-		{ "itest_alert_escaping_survives_and_long_text_is_split", itest_alert_escaping_survives_and_long_text_is_split },
-		{ "itest_alert_telegram_errors_never_show_the_token", itest_alert_telegram_errors_never_show_the_token },
+		{ "itest_alert_critical_one_telegram_one_email_repeat_and_resolved",
+		  itest_alert_critical_one_telegram_one_email_repeat_and_resolved },
+		{ "itest_alert_channels_down_get_every_queued_message_once",
+		  itest_alert_channels_down_get_every_queued_message_once },
+		{ "itest_alert_telegram_429_retry_after_is_honoured",
+		  itest_alert_telegram_429_retry_after_is_honoured },
+		{ "itest_alert_escaping_survives_and_long_text_is_split",
+		  itest_alert_escaping_survives_and_long_text_is_split },
+		{ "itest_alert_telegram_errors_never_show_the_token",
+		  itest_alert_telegram_errors_never_show_the_token },
 		{ "itest_alert_smtp_resend_keeps_the_message_id", itest_alert_smtp_resend_keeps_the_message_id },
-		{ "itest_alert_webhook_posts_json_and_honours_retry_after", itest_alert_webhook_posts_json_and_honours_retry_after },
+		{ "itest_alert_webhook_posts_json_and_honours_retry_after",
+		  itest_alert_webhook_posts_json_and_honours_retry_after },
 		{ NULL, NULL },
 	};
 	tu_add_suite("alert_channels", tests);

@@ -179,10 +179,14 @@ static void itest_alert_state_due_is_kept_until_the_firing_is_queued(void)
 void itest_alert_state_register(void)
 {
 	static const struct tu_test tests[] = {
-		{ "itest_alert_state_firing_repeat_escalation_are_stored_on_the_finding", itest_alert_state_firing_repeat_escalation_are_stored_on_the_finding },
-		{ "itest_alert_state_unalerted_actions_are_found_then_marked", itest_alert_state_unalerted_actions_are_found_then_marked },
-		{ "itest_alert_state_due_is_kept_until_the_firing_is_queued", itest_alert_state_due_is_kept_until_the_firing_is_queued },
-		{ "itest_alert_state_schema_without_002_reports_an_error", itest_alert_state_schema_without_002_reports_an_error },
+		{ "itest_alert_state_firing_repeat_escalation_are_stored_on_the_finding",
+		  itest_alert_state_firing_repeat_escalation_are_stored_on_the_finding },
+		{ "itest_alert_state_unalerted_actions_are_found_then_marked",
+		  itest_alert_state_unalerted_actions_are_found_then_marked },
+		{ "itest_alert_state_due_is_kept_until_the_firing_is_queued",
+		  itest_alert_state_due_is_kept_until_the_firing_is_queued },
+		{ "itest_alert_state_schema_without_002_reports_an_error",
+		  itest_alert_state_schema_without_002_reports_an_error },
 		{ NULL, NULL },
 	};
 	tu_add_suite("alert_state", tests);

@@ -35,7 +35,8 @@ static void test_db_migrate_from_empty_then_again_is_noop(void)
 	CU_ASSERT_EQUAL(r.already, 0);
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM vigil.schema_version"), r.applied);
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM pg_tables WHERE schemaname = 'vigil' AND tablename IN"
-				      " ('audit_runs','findings','actions','alert_outbox','heartbeats')"), 5);
+				      " ('audit_runs','findings','actions','alert_outbox','heartbeats')"),
+			5);
 	int applied = r.applied;
 	CU_ASSERT_EQUAL(db_migrate_run(d.c, idb_sql_dir(), &r, NULL, NULL, &e), 0);
 	CU_ASSERT_EQUAL(r.applied, 0);
@@ -52,9 +53,10 @@ static void test_db_migrate_broken_file_rolls_back_and_reports(void)
 	char tmpl[] = "/tmp/vigil-mig.XXXXXX";
 	char *dir = mkdtemp(tmpl);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-	char *cmd = xasprintf("cp %s/0*.sql %s/ && printf 'CREATE TABLE half_done (x int);\\n"
-			      "INSERT INTO half_done VALUES (1);\\nSELECT * FROM no_such_table;\\n' > %s/900_broken.sql",
-			      idb_sql_dir(), dir, dir);
+	char *cmd =
+		xasprintf("cp %s/0*.sql %s/ && printf 'CREATE TABLE half_done (x int);\\n"
+			  "INSERT INTO half_done VALUES (1);\\nSELECT * FROM no_such_table;\\n' > %s/900_broken.sql",
+			  idb_sql_dir(), dir, dir);
 	CU_ASSERT_EQUAL(system(cmd), 0);
 	free(cmd);
 	struct db_migrate_result r;
@@ -101,7 +103,8 @@ static void test_db_migrate_cli_applies_once_into_configured_schema(void)
 	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	free(cmd);
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM pg_tables WHERE schemaname = 'ops_audit'"
-				      " AND tablename = 'findings'"), 1);
+				      " AND tablename = 'findings'"),
+			1);
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM pg_namespace WHERE nspname = 'vigil'"), 0);
 	unlink(conf);
 	free(conf);
@@ -137,12 +140,14 @@ static void test_db_bot_positions_read_through_default_query(void)
 	CU_ASSERT_EQUAL(rows[1].side, REC_SIDE_SHORT);
 	free(rows);
 	/* a query missing a column: a clear error naming it */
-	rc = db_bot_positions(bot, "SELECT symbol, exchange, quantity, entry_price, status FROM positions", &rows, &n, &e);
+	rc = db_bot_positions(bot, "SELECT symbol, exchange, quantity, entry_price, status FROM positions", &rows, &n,
+			      &e);
 	CU_ASSERT_EQUAL(rc, DB_EDATA);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "'side'"));
 	CU_ASSERT_PTR_NULL(rows);
 	/* the session is read-only: a writing "query" is refused */
-	rc = db_bot_positions(bot, "DELETE FROM positions RETURNING symbol, exchange, side, quantity, entry_price, status",
+	rc = db_bot_positions(bot,
+			      "DELETE FROM positions RETURNING symbol, exchange, side, quantity, entry_price, status",
 			      &rows, &n, &e);
 	CU_ASSERT_EQUAL(rc, DB_ESQL);
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM positions"), 4);
@@ -372,16 +377,23 @@ static void test_db_findings_upsert_resolve_list_ack(void)
 	CU_ASSERT_EQUAL(db_finding_resolve(d.c, f2.key, 5000, &e), 0);
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM vigil.findings WHERE resolved_at IS NULL"), 1);
 	/* audit run + heartbeat */
-	struct db_audit_run r = { .started_ms = 10000, .duration_ms = 250, .sources_reached = REC_SRC_REST | REC_SRC_DB,
-				  .findings = 2, .critical = 1, .warnings = 1 };
+	struct db_audit_run r = { .started_ms = 10000,
+				  .duration_ms = 250,
+				  .sources_reached = REC_SRC_REST | REC_SRC_DB,
+				  .findings = 2,
+				  .critical = 1,
+				  .warnings = 1 };
 	snprintf(r.account, sizeof r.account, "main");
 	snprintf(r.instance, sizeof r.instance, "vigil-a");
 	CU_ASSERT_EQUAL(db_audit_record(d.c, &r, "0.1.0", &e), 0);
 	r.started_ms = 20000;
 	CU_ASSERT_EQUAL(db_audit_record(d.c, &r, "0.1.0", &e), 0);
-	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM vigil.audit_runs WHERE account = 'main' AND sources = 'rest,db'"), 2);
+	CU_ASSERT_EQUAL(
+		idb_count(&d, "SELECT count(*) FROM vigil.audit_runs WHERE account = 'main' AND sources = 'rest,db'"),
+		2);
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM vigil.heartbeats WHERE instance = 'vigil-a'"
-				      " AND last_audit = timestamptz 'epoch' + interval '20.25 seconds'"), 1);
+				      " AND last_audit = timestamptz 'epoch' + interval '20.25 seconds'"),
+			1);
 	idb_drop(&d);
 }
 
@@ -524,7 +536,8 @@ static void test_db_spool_replays_exactly_once_in_order(void)
 	CU_ASSERT_EQUAL(idb_count(&d, q), 1);
 	free(q);
 	q = xasprintf("SELECT count(*) FROM vigil.actions a JOIN vigil.actions b ON a.seq < b.seq"
-		      " WHERE a.id = %lld AND b.id = %lld", (long long)a.id, (long long)b.id);
+		      " WHERE a.id = %lld AND b.id = %lld",
+		      (long long)a.id, (long long)b.id);
 	CU_ASSERT_EQUAL(idb_count(&d, q), 1);
 	free(q);
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM vigil.alert_outbox"), 2);
@@ -559,7 +572,8 @@ static void test_db_sql_injection_through_texts_is_inert(void)
 	long k = -1;
 	CU_ASSERT_EQUAL(db_findings_resolve_absent(d.c, evil_acct, NULL, 0, 2000, &k, &e), 0);
 	CU_ASSERT_EQUAL(k, 1);
-	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM vigil.findings WHERE account = 'main' AND resolved_at IS NULL"), 1);
+	CU_ASSERT_EQUAL(
+		idb_count(&d, "SELECT count(*) FROM vigil.findings WHERE account = 'main' AND resolved_at IS NULL"), 1);
 	const char *keys[] = { "\"]' ); DELETE FROM vigil.findings; --" };
 	CU_ASSERT_EQUAL(db_findings_resolve_absent(d.c, "nobody", keys, 1, 2000, &k, &e), 0);
 	CU_ASSERT_EQUAL(db_finding_ack(d.c, "' OR 1=1 --", &k, &e), 0);
@@ -599,7 +613,9 @@ static void test_db_sql_injection_through_texts_is_inert(void)
 	db_ha_free(h);
 	/* everything still there, texts stored verbatim */
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM pg_tables WHERE schemaname = 'vigil'"), 6);
-	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM vigil.findings WHERE symbol = 'X'';DROP TABLE vigil.actions;--'"), 1);
+	CU_ASSERT_EQUAL(
+		idb_count(&d, "SELECT count(*) FROM vigil.findings WHERE symbol = 'X'';DROP TABLE vigil.actions;--'"),
+		1);
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM vigil.actions"), 1);
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM vigil.heartbeats"), 1);
 	/* a hostile schema name never reaches the server */
@@ -624,15 +640,20 @@ void itest_db_register(void)
 {
 	static const struct tu_test tests[] = {
 		{ "test_db_migrate_from_empty_then_again_is_noop", test_db_migrate_from_empty_then_again_is_noop },
-		{ "test_db_migrate_broken_file_rolls_back_and_reports", test_db_migrate_broken_file_rolls_back_and_reports },
-		{ "test_db_migrate_cli_applies_once_into_configured_schema", test_db_migrate_cli_applies_once_into_configured_schema },
-		{ "test_db_bot_positions_read_through_default_query", test_db_bot_positions_read_through_default_query },
-		{ "test_db_unreachable_database_reports_unreachable_fast", test_db_unreachable_database_reports_unreachable_fast },
+		{ "test_db_migrate_broken_file_rolls_back_and_reports",
+		  test_db_migrate_broken_file_rolls_back_and_reports },
+		{ "test_db_migrate_cli_applies_once_into_configured_schema",
+		  test_db_migrate_cli_applies_once_into_configured_schema },
+		{ "test_db_bot_positions_read_through_default_query",
+		  test_db_bot_positions_read_through_default_query },
+		{ "test_db_unreachable_database_reports_unreachable_fast",
+		  test_db_unreachable_database_reports_unreachable_fast },
 		{ "test_db_journal_intent_outcome_and_unfinished", test_db_journal_intent_outcome_and_unfinished },
 		{ "test_db_outbox_keeps_order_and_delivers_once", test_db_outbox_keeps_order_and_delivers_once },
 		{ "test_db_outbox_two_threads_share_one_outbox", test_db_outbox_two_threads_share_one_outbox },
 		{ "test_db_findings_upsert_resolve_list_ack", test_db_findings_upsert_resolve_list_ack },
-		{ "test_db_ha_only_one_holder_and_takeover_after_kill9", test_db_ha_only_one_holder_and_takeover_after_kill9 },
+		{ "test_db_ha_only_one_holder_and_takeover_after_kill9",
+		  test_db_ha_only_one_holder_and_takeover_after_kill9 },
 		{ "test_db_spool_replays_exactly_once_in_order", test_db_spool_replays_exactly_once_in_order },
 		{ "test_db_sql_injection_through_texts_is_inert", test_db_sql_injection_through_texts_is_inert },
 		{ NULL, NULL },

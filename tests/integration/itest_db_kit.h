@@ -143,8 +143,7 @@ static inline int idb_dead_port(void)
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t l = sizeof a;
 	int port = 1;
-	if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 &&
-	    getsockname(s, (struct sockaddr *)&a, &l) == 0)
+	if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(s, (struct sockaddr *)&a, &l) == 0)
 		port = ntohs(a.sin_port);
 	if (s >= 0)
 		close(s);
@@ -155,10 +154,11 @@ static inline int idb_dead_port(void)
 static inline char *idb_write_conf(const struct idb *d, const char *schema)
 {
 	setenv("VIGIL_IDB_KEY", "idb-key-1234", 1);
-	char *text = xasprintf("[database]\nenabled = true\ndsn = %s\nschema = %s\n"
-			       "[account main]\nexchange = binance\nrest_url = http://127.0.0.1:1\n"
-			       "ws_url = ws://127.0.0.1:1\napi_key_env = VIGIL_IDB_KEY\napi_secret_env = VIGIL_IDB_KEY\n",
-			       d->conninfo, schema);
+	char *text =
+		xasprintf("[database]\nenabled = true\ndsn = %s\nschema = %s\n"
+			  "[account main]\nexchange = binance\nrest_url = http://127.0.0.1:1\n"
+			  "ws_url = ws://127.0.0.1:1\napi_key_env = VIGIL_IDB_KEY\napi_secret_env = VIGIL_IDB_KEY\n",
+			  d->conninfo, schema);
 	char tmpl[] = "/tmp/vigil-idb-conf.XXXXXX";
 	int fd = mkstemp(tmpl);
 	if (fd >= 0) {

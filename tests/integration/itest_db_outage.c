@@ -75,7 +75,8 @@ static void test_db_outage_mid_run_loses_and_duplicates_nothing(void)
 			/* down: spooled, SOURCE_UNREACHABLE for whoever asks */
 			CU_ASSERT_EQUAL(db_journal_spooled(j), 2);
 			CU_ASSERT_EQUAL(db_outbox_spooled(o), 2);
-			CU_ASSERT_EQUAL(j->ops->outcome(j, a[2].id, REC_OUT_FAILED, "", "-2022 ReduceOnly rejected"), 0);
+			CU_ASSERT_EQUAL(j->ops->outcome(j, a[2].id, REC_OUT_FAILED, "", "-2022 ReduceOnly rejected"),
+					0);
 			CU_ASSERT_EQUAL(j->ops->outcome(j, a[1].id, REC_OUT_DONE, "101", "ok"), 0);
 			struct rec_action *u;
 			size_t n;
@@ -107,14 +108,17 @@ static void test_db_outage_mid_run_loses_and_duplicates_nothing(void)
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM vigil.actions"), N);
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(DISTINCT client_id) FROM vigil.actions"), N);
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM vigil.actions WHERE outcome = 2"
-				      " AND answer LIKE '-2022%'"), 1);
+				      " AND answer LIKE '-2022%'"),
+			1);
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM vigil.alert_outbox"), N);
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM vigil.alert_outbox WHERE delivered_at IS NOT NULL"), 2);
 	/* insertion order is enqueue order, outage or not */
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM (SELECT client_id, row_number() OVER (ORDER BY seq) AS r"
-				      " FROM vigil.actions) x WHERE client_id = 'vgl-' || (r - 1)"), N);
+				      " FROM vigil.actions) x WHERE client_id = 'vgl-' || (r - 1)"),
+			N);
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM (SELECT subject, row_number() OVER (ORDER BY seq) AS r"
-				      " FROM vigil.alert_outbox) x WHERE subject = 'subject ' || (r - 1)"), N);
+				      " FROM vigil.alert_outbox) x WHERE subject = 'subject ' || (r - 1)"),
+			N);
 	for (int i = 0; i < N; i++)
 		alert_msg_free(&m[i]);
 	idb_spool_rm(js);
@@ -127,7 +131,8 @@ void itest_db_outage_register(void)
 	if (!getenv("VIGIL_DB_OUTAGE"))
 		return; /* only from t_db_outage.sh, which owns its cluster */
 	static const struct tu_test tests[] = {
-		{ "test_db_outage_mid_run_loses_and_duplicates_nothing", test_db_outage_mid_run_loses_and_duplicates_nothing },
+		{ "test_db_outage_mid_run_loses_and_duplicates_nothing",
+		  test_db_outage_mid_run_loses_and_duplicates_nothing },
 		{ NULL, NULL },
 	};
 	tu_add_suite("db_outage", tests);

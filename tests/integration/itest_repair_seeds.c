@@ -176,7 +176,10 @@ struct it {
 	size_t nf;
 };
 
-static int64_t it_now(void *ud) { return rec_now((const struct rec_clock *)ud); }
+static int64_t it_now(void *ud)
+{
+	return rec_now((const struct rec_clock *)ud);
+}
 
 static bool stream_has(struct it *t, const char *sym, double size)
 {
@@ -328,12 +331,15 @@ static void sim_open(struct it *t, const char *sym, const char *side, const char
 {
 	char body[256];
 	snprintf(body, sizeof body,
-		 "{\"op\":\"open\",\"account\":\"%s\",\"symbol\":\"%s\",\"side\":\"%s\",\"qty\":\"%s\"}",
-		 t->key, sym, side, qty);
+		 "{\"op\":\"open\",\"account\":\"%s\",\"symbol\":\"%s\",\"side\":\"%s\",\"qty\":\"%s\"}", t->key, sym,
+		 side, qty);
 	CU_ASSERT(sim_ok("/_sim/step", body));
 }
 
-static void sim_step(const char *json) { CU_ASSERT(sim_ok("/_sim/step", json)); }
+static void sim_step(const char *json)
+{
+	CU_ASSERT(sim_ok("/_sim/step", json));
+}
 
 /* ---- the seeds ---- */
 
@@ -361,10 +367,22 @@ static void avl_doubled(enum rec_exchange ex, enum rec_mode mode)
 	it_free(t);
 }
 
-static void itest_avlusdt_full_closes_with_sell_binance(void) { avl_doubled(REC_EX_BINANCE, REC_MODE_FULL); }
-static void itest_avlusdt_full_closes_with_sell_bybit(void) { avl_doubled(REC_EX_BYBIT, REC_MODE_FULL); }
-static void itest_avlusdt_protect_places_sell_stop_binance(void) { avl_doubled(REC_EX_BINANCE, REC_MODE_PROTECT); }
-static void itest_avlusdt_protect_places_sell_stop_bybit(void) { avl_doubled(REC_EX_BYBIT, REC_MODE_PROTECT); }
+static void itest_avlusdt_full_closes_with_sell_binance(void)
+{
+	avl_doubled(REC_EX_BINANCE, REC_MODE_FULL);
+}
+static void itest_avlusdt_full_closes_with_sell_bybit(void)
+{
+	avl_doubled(REC_EX_BYBIT, REC_MODE_FULL);
+}
+static void itest_avlusdt_protect_places_sell_stop_binance(void)
+{
+	avl_doubled(REC_EX_BINANCE, REC_MODE_PROTECT);
+}
+static void itest_avlusdt_protect_places_sell_stop_bybit(void)
+{
+	avl_doubled(REC_EX_BYBIT, REC_MODE_PROTECT);
+}
 
 /* SKLUSDT (seed 000): the bot's own rollback closes it: nothing to do, no
  * false rollback, no order from vigil. */
@@ -384,8 +402,14 @@ static void skl_no_false_rollback(enum rec_exchange ex)
 	CU_ASSERT_DOUBLE_EQUAL(sim_amt(t->key, "SKLUSDT"), 0, 1e-9);
 	it_free(t);
 }
-static void itest_sklusdt_closed_by_bot_no_order_binance(void) { skl_no_false_rollback(REC_EX_BINANCE); }
-static void itest_sklusdt_closed_by_bot_no_order_bybit(void) { skl_no_false_rollback(REC_EX_BYBIT); }
+static void itest_sklusdt_closed_by_bot_no_order_binance(void)
+{
+	skl_no_false_rollback(REC_EX_BINANCE);
+}
+static void itest_sklusdt_closed_by_bot_no_order_bybit(void)
+{
+	skl_no_false_rollback(REC_EX_BYBIT);
+}
 
 /* An unprotected position the bot knows (SKLUSDT variant): stop placed. */
 static void itest_unprotected_known_position_gets_stop_bybit(void)
@@ -393,8 +417,12 @@ static void itest_unprotected_known_position_gets_stop_bybit(void)
 	struct it *t = it_new(REC_EX_BYBIT, REC_MODE_PROTECT);
 	sim_open(t, "SKLUSDT", "SELL", "308");
 	CU_ASSERT_FATAL(stream_has(t, "SKLUSDT", 308));
-	struct rec_bot_row row = { .symbol = "SKLUSDT", .exchange = "bybit", .side = REC_SIDE_SHORT,
-				   .qty = 308, .entry_price = 0.03, .status = "active" };
+	struct rec_bot_row row = { .symbol = "SKLUSDT",
+				   .exchange = "bybit",
+				   .side = REC_SIDE_SHORT,
+				   .qty = 308,
+				   .entry_price = 0.03,
+				   .status = "active" };
 	it_audit(t, &row, 1);
 	CU_ASSERT(it_found(t, REC_UNPROTECTED_POSITION, "SKLUSDT"));
 	CU_ASSERT_FALSE(it_found(t, REC_ORPHAN_POSITION, "SKLUSDT"));
@@ -447,8 +475,9 @@ static void crossed(enum rec_exchange ex, enum rec_mode mode)
 	CU_ASSERT_FATAL(stream_has(t, "KAVAUSDT", 62.9));
 	sim_step("{\"op\":\"mark\",\"symbol\":\"KAVAUSDT\",\"price\":\"0.48\"}");
 	const char *exn = ex == REC_EX_BINANCE ? "binance" : "bybit";
-	struct rec_bot_row row = { .symbol = "KAVAUSDT", .side = REC_SIDE_LONG, .qty = 62.9,
-				   .entry_price = 0.5, .status = "active" };
+	struct rec_bot_row row = {
+		.symbol = "KAVAUSDT", .side = REC_SIDE_LONG, .qty = 62.9, .entry_price = 0.5, .status = "active"
+	};
 	snprintf(row.exchange, sizeof row.exchange, "%s", exn);
 	it_audit(t, &row, 1);
 	struct sent s = sim_sent(t->key, "KAVAUSDT");
@@ -465,9 +494,18 @@ static void crossed(enum rec_exchange ex, enum rec_mode mode)
 	}
 	it_free(t);
 }
-static void itest_crossed_stop_full_closes_binance(void) { crossed(REC_EX_BINANCE, REC_MODE_FULL); }
-static void itest_crossed_stop_full_closes_bybit(void) { crossed(REC_EX_BYBIT, REC_MODE_FULL); }
-static void itest_crossed_stop_protect_alerts_binance(void) { crossed(REC_EX_BINANCE, REC_MODE_PROTECT); }
+static void itest_crossed_stop_full_closes_binance(void)
+{
+	crossed(REC_EX_BINANCE, REC_MODE_FULL);
+}
+static void itest_crossed_stop_full_closes_bybit(void)
+{
+	crossed(REC_EX_BYBIT, REC_MODE_FULL);
+}
+static void itest_crossed_stop_protect_alerts_binance(void)
+{
+	crossed(REC_EX_BINANCE, REC_MODE_PROTECT);
+}
 
 /* BASUSDT (seed 004): closed while the bot's row says active 1216: no
  * order for BASUSDT in any mode; the stop left behind is cancelled in full. */
@@ -481,8 +519,12 @@ static void bas(enum rec_mode mode)
 		 "\"reduce_only\":true,\"client_id\":\"bot-sl-bas\"}");
 	sim_step("{\"op\":\"close\",\"account\":\"sim-binance-key\",\"symbol\":\"BASUSDT\"}");
 	CU_ASSERT(stream_has(t, "BASUSDT", 0));
-	struct rec_bot_row row = { .symbol = "BASUSDT", .exchange = "binance", .side = REC_SIDE_LONG,
-				   .qty = 1216, .entry_price = 0.05, .status = "active" };
+	struct rec_bot_row row = { .symbol = "BASUSDT",
+				   .exchange = "binance",
+				   .side = REC_SIDE_LONG,
+				   .qty = 1216,
+				   .entry_price = 0.05,
+				   .status = "active" };
 	it_audit(t, &row, 1);
 	CU_ASSERT(it_found(t, REC_PHANTOM_POSITION, "BASUSDT"));
 	CU_ASSERT(it_found(t, REC_ORPHAN_ORDER, "BASUSDT"));
@@ -494,8 +536,14 @@ static void bas(enum rec_mode mode)
 	CU_ASSERT_EQUAL(s.open_cond, mode == REC_MODE_FULL ? 0 : 1);
 	it_free(t);
 }
-static void itest_basusdt_full_cancels_left_stop_sends_no_order(void) { bas(REC_MODE_FULL); }
-static void itest_basusdt_protect_sends_nothing(void) { bas(REC_MODE_PROTECT); }
+static void itest_basusdt_full_cancels_left_stop_sends_no_order(void)
+{
+	bas(REC_MODE_FULL);
+}
+static void itest_basusdt_protect_sends_nothing(void)
+{
+	bas(REC_MODE_PROTECT);
+}
 
 /* A crash between intent and outcome: the stop reached the exchange, the
  * outcome was never written. The restarted engine must not duplicate it. */
@@ -505,8 +553,9 @@ static void crash_no_duplicate(enum rec_exchange ex)
 	sim_open(t, "KAVAUSDT", "BUY", "62.9");
 	CU_ASSERT_FATAL(stream_has(t, "KAVAUSDT", 62.9));
 	const char *exn = ex == REC_EX_BINANCE ? "binance" : "bybit";
-	struct rec_bot_row row = { .symbol = "KAVAUSDT", .side = REC_SIDE_LONG, .qty = 62.9,
-				   .entry_price = 0.5, .status = "active" };
+	struct rec_bot_row row = {
+		.symbol = "KAVAUSDT", .side = REC_SIDE_LONG, .qty = 62.9, .entry_price = 0.5, .status = "active"
+	};
 	snprintf(row.exchange, sizeof row.exchange, "%s", exn);
 	t->e.dry_run = true; /* plan only, to learn the step the engine would take */
 	it_audit(t, &row, 1);
@@ -546,13 +595,19 @@ static void crash_no_duplicate(enum rec_exchange ex)
 	CU_ASSERT_EQUAL(j[0].outcome, REC_OUT_DONE);
 	it_free(t);
 }
-static void itest_crash_after_send_no_duplicate_stop_binance(void) { crash_no_duplicate(REC_EX_BINANCE); }
-static void itest_crash_after_send_no_duplicate_stop_bybit(void) { crash_no_duplicate(REC_EX_BYBIT); }
+static void itest_crash_after_send_no_duplicate_stop_binance(void)
+{
+	crash_no_duplicate(REC_EX_BINANCE);
+}
+static void itest_crash_after_send_no_duplicate_stop_bybit(void)
+{
+	crash_no_duplicate(REC_EX_BYBIT);
+}
 
 static int suite_init(void)
 {
-	sim_pid = tu_spawn_server((char *[]){ (char *)tu_build_path("vigil-sim"), "--port", "0", NULL },
-				  &sim_port, 5000);
+	sim_pid =
+		tu_spawn_server((char *[]){ (char *)tu_build_path("vigil-sim"), "--port", "0", NULL }, &sim_port, 5000);
 	return 0; /* tests assert sim_pid themselves, so a failure is reported per test */
 }
 
@@ -573,14 +628,18 @@ void itest_repair_seeds_register(void)
 		{ "itest_avlusdt_protect_places_sell_stop_bybit", itest_avlusdt_protect_places_sell_stop_bybit },
 		{ "itest_sklusdt_closed_by_bot_no_order_binance", itest_sklusdt_closed_by_bot_no_order_binance },
 		{ "itest_sklusdt_closed_by_bot_no_order_bybit", itest_sklusdt_closed_by_bot_no_order_bybit },
-		{ "itest_unprotected_known_position_gets_stop_bybit", itest_unprotected_known_position_gets_stop_bybit },
-		{ "itest_kavausdt_stop_sized_from_stream_despite_rest_empty_binance", itest_kavausdt_stop_sized_from_stream_despite_rest_empty_binance },
+		{ "itest_unprotected_known_position_gets_stop_bybit",
+		  itest_unprotected_known_position_gets_stop_bybit },
+		{ "itest_kavausdt_stop_sized_from_stream_despite_rest_empty_binance",
+		  itest_kavausdt_stop_sized_from_stream_despite_rest_empty_binance },
 		{ "itest_crossed_stop_full_closes_binance", itest_crossed_stop_full_closes_binance },
 		{ "itest_crossed_stop_full_closes_bybit", itest_crossed_stop_full_closes_bybit },
 		{ "itest_crossed_stop_protect_alerts_binance", itest_crossed_stop_protect_alerts_binance },
-		{ "itest_basusdt_full_cancels_left_stop_sends_no_order", itest_basusdt_full_cancels_left_stop_sends_no_order },
+		{ "itest_basusdt_full_cancels_left_stop_sends_no_order",
+		  itest_basusdt_full_cancels_left_stop_sends_no_order },
 		{ "itest_basusdt_protect_sends_nothing", itest_basusdt_protect_sends_nothing },
-		{ "itest_crash_after_send_no_duplicate_stop_binance", itest_crash_after_send_no_duplicate_stop_binance },
+		{ "itest_crash_after_send_no_duplicate_stop_binance",
+		  itest_crash_after_send_no_duplicate_stop_binance },
 		{ "itest_crash_after_send_no_duplicate_stop_bybit", itest_crash_after_send_no_duplicate_stop_bybit },
 		{ NULL, NULL },
 	};

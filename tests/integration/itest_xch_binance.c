@@ -23,10 +23,12 @@ static void itest_bn_sequence_stream_rest_and_sim_agree(void)
 	CU_ASSERT_EQUAL_FATAL(x->ops->stream_start(x, &err), XCH_OK);
 	CU_ASSERT_TRUE_FATAL(kit_wait(&k, kit_is_up, NULL, 5000));
 
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"BTCUSDT\","
-					      "\"side\":\"BUY\",\"qty\":\"0.01\"}"));
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"SKLUSDT\","
-					      "\"side\":\"SELL\",\"qty\":\"308\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"BTCUSDT\","
+				   "\"side\":\"BUY\",\"qty\":\"0.01\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"SKLUSDT\","
+				   "\"side\":\"SELL\",\"qty\":\"308\"}"));
 	struct kit_posq q1 = { "BTCUSDT", REC_PIDX_BOTH, 0.01 }, q2 = { "SKLUSDT", REC_PIDX_BOTH, 308 };
 	CU_ASSERT_TRUE(kit_wait(&k, kit_pos_is, &q1, 3000));
 	CU_ASSERT_TRUE(kit_wait(&k, kit_pos_is, &q2, 3000));
@@ -36,8 +38,11 @@ static void itest_bn_sequence_stream_rest_and_sim_agree(void)
 	CU_ASSERT_TRUE(atomic_load(&k.events) >= 2);
 
 	/* a protective stop through the Algo Service */
-	struct xch_stop_req sr = { .symbol = "BTCUSDT", .position_side = REC_SIDE_LONG, .trigger_price = 57000,
-				   .qty = 0, .client_id = "vgl-it-stop-1" };
+	struct xch_stop_req sr = { .symbol = "BTCUSDT",
+				   .position_side = REC_SIDE_LONG,
+				   .trigger_price = 57000,
+				   .qty = 0,
+				   .client_id = "vgl-it-stop-1" };
 	struct xch_ack ack;
 	CU_ASSERT_EQUAL_FATAL(x->ops->place_stop(x, &sr, &ack, &err), XCH_OK);
 	CU_ASSERT_TRUE(ack.is_algo);
@@ -86,8 +91,9 @@ static void itest_bn_sequence_stream_rest_and_sim_agree(void)
 	CU_ASSERT_EQUAL(x->ops->get_order(x, "BTCUSDT", ack.id, "", false, &o, &err), XCH_UNKNOWN_ORDER);
 
 	/* close the long at market: stream reports flat, entry kept */
-	struct xch_close_req cr = { .symbol = "BTCUSDT", .position_side = REC_SIDE_LONG, .qty = 0.01,
-				    .client_id = "vgl-it-close-1" };
+	struct xch_close_req cr = {
+		.symbol = "BTCUSDT", .position_side = REC_SIDE_LONG, .qty = 0.01, .client_id = "vgl-it-close-1"
+	};
 	struct xch_ack ca;
 	CU_ASSERT_EQUAL(x->ops->close_position(x, &cr, &ca, &err), XCH_OK);
 	CU_ASSERT_FALSE(ca.is_algo);
@@ -120,10 +126,12 @@ static void itest_bn_listing_costs_one_request_per_endpoint(void)
 {
 	struct kit k;
 	CU_ASSERT_TRUE_FATAL(setup(&k));
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
-					      "\"side\":\"BUY\",\"qty\":\"0.5\"}"));
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"LTCUSDT\","
-					      "\"side\":\"SELL\",\"qty\":\"1\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
+				   "\"side\":\"BUY\",\"qty\":\"0.5\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"LTCUSDT\","
+				   "\"side\":\"SELL\",\"qty\":\"1\"}"));
 	int64_t before = kit_count(&k, KEY, NULL);
 	struct xch_listing l;
 	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing(k.x, &l), XCH_OK);
@@ -157,14 +165,18 @@ static void itest_bn_listing_of_one_symbol_is_targeted_and_cheap(void)
 {
 	struct kit k;
 	CU_ASSERT_TRUE_FATAL(setup(&k));
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
-					      "\"side\":\"BUY\",\"qty\":\"0.5\"}"));
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"LTCUSDT\","
-					      "\"side\":\"SELL\",\"qty\":\"1\"}"));
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"order\",\"account\":\"" KEY "\",\"symbol\":\"LTCUSDT\","
-					      "\"type\":\"LIMIT\",\"side\":\"BUY\",\"qty\":\"1\",\"price\":\"50\"}"));
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"order\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
-					      "\"type\":\"LIMIT\",\"side\":\"SELL\",\"qty\":\"0.5\",\"price\":\"9000\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
+				   "\"side\":\"BUY\",\"qty\":\"0.5\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"LTCUSDT\","
+				   "\"side\":\"SELL\",\"qty\":\"1\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"order\",\"account\":\"" KEY "\",\"symbol\":\"LTCUSDT\","
+				   "\"type\":\"LIMIT\",\"side\":\"BUY\",\"qty\":\"1\",\"price\":\"50\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"order\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
+				   "\"type\":\"LIMIT\",\"side\":\"SELL\",\"qty\":\"0.5\",\"price\":\"9000\"}"));
 	struct xch_listing l;
 	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing(k.x, &l), XCH_OK); /* syncs the clock */
 	CU_ASSERT_EQUAL(l.npos, 2);
@@ -225,26 +237,34 @@ static void itest_bn_faults_give_typed_errors(void)
 	int64_t ms;
 	CU_ASSERT_EQUAL_FATAL(k.x->ops->server_time(k.x, &ms, &err), XCH_OK);
 
-	CU_ASSERT_EQUAL(positions_with_fault(&k, "{\"type\":\"rate_limit\",\"exchange\":\"binance\",\"status\":429,"
-						 "\"retry_after\":5}", &err), XCH_RATELIMIT);
+	CU_ASSERT_EQUAL(positions_with_fault(&k,
+					     "{\"type\":\"rate_limit\",\"exchange\":\"binance\",\"status\":429,"
+					     "\"retry_after\":5}",
+					     &err),
+			XCH_RATELIMIT);
 	CU_ASSERT_EQUAL(err.http, 429);
 	CU_ASSERT_EQUAL(err.retry_after_ms, 5000);
 	CU_ASSERT_TRUE(xch_rc_transient(err.rc));
 	/* until Retry-After nothing more is sent on this IP's budget */
 	size_t sent0 = position_requests(&k);
-	CU_ASSERT_EQUAL(positions_with_fault(&k, "{\"type\":\"http_status\",\"exchange\":\"binance\",\"status\":503}",
-					     &err), XCH_RATELIMIT);
+	CU_ASSERT_EQUAL(
+		positions_with_fault(&k, "{\"type\":\"http_status\",\"exchange\":\"binance\",\"status\":503}", &err),
+		XCH_RATELIMIT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "held back"));
 	CU_ASSERT_EQUAL(position_requests(&k), sent0);
 	xch_free(k.x);
 	k.x = kit_adapter(&k, REC_EX_BINANCE, KEY, SECRET);
-	CU_ASSERT_EQUAL(positions_with_fault(&k, "{\"type\":\"rate_limit\",\"exchange\":\"binance\",\"status\":418,"
-						 "\"retry_after\":120}", &err), XCH_BANNED);
+	CU_ASSERT_EQUAL(positions_with_fault(&k,
+					     "{\"type\":\"rate_limit\",\"exchange\":\"binance\",\"status\":418,"
+					     "\"retry_after\":120}",
+					     &err),
+			XCH_BANNED);
 	CU_ASSERT_EQUAL(err.retry_after_ms, 120000);
 	xch_free(k.x);
 	k.x = kit_adapter(&k, REC_EX_BINANCE, KEY, SECRET);
-	CU_ASSERT_EQUAL(positions_with_fault(&k, "{\"type\":\"http_status\",\"exchange\":\"binance\",\"status\":503}",
-					     &err), XCH_SERVER);
+	CU_ASSERT_EQUAL(
+		positions_with_fault(&k, "{\"type\":\"http_status\",\"exchange\":\"binance\",\"status\":503}", &err),
+		XCH_SERVER);
 	CU_ASSERT_EQUAL(err.http, 503);
 	CU_ASSERT_EQUAL(positions_with_fault(&k, "{\"type\":\"malformed\",\"exchange\":\"binance\"}", &err),
 			XCH_MALFORMED);
@@ -277,7 +297,8 @@ static void itest_bn_clock_skew_resyncs_and_retries_once(void)
 	size_t n;
 	CU_ASSERT_EQUAL_FATAL(k.x->ops->positions(k.x, &p, &n, &err), XCH_OK); /* learns offset ~0 */
 	CU_ASSERT_TRUE(k.x->clock_offset_ms < 1000 && k.x->clock_offset_ms > -1000);
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault", "{\"type\":\"clock_offset\",\"exchange\":\"binance\",\"ms\":30000}"));
+	CU_ASSERT_TRUE(
+		kit_post_ok(&k, "/_sim/fault", "{\"type\":\"clock_offset\",\"exchange\":\"binance\",\"ms\":30000}"));
 	int64_t syncs = kit_count(&k, KEY, "GET /fapi/v1/time");
 	CU_ASSERT_EQUAL(k.x->ops->positions(k.x, &p, &n, &err), XCH_OK);
 	CU_ASSERT_EQUAL(kit_count(&k, KEY, "GET /fapi/v1/time"), syncs + 1);
@@ -309,8 +330,9 @@ static void itest_bn_stream_drop_and_listen_key_expiry_reconnect(void)
 	CU_ASSERT_EQUAL(s->listenkey_posts, 1);
 
 	/* the sim drops the connection and refuses new ones for a while */
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault", "{\"type\":\"ws_disconnect\",\"exchange\":\"binance\","
-						      "\"until_ms\":600}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault",
+				   "{\"type\":\"ws_disconnect\",\"exchange\":\"binance\","
+				   "\"until_ms\":600}"));
 	uint64_t one = 1;
 	CU_ASSERT_TRUE(kit_wait(&k, reconnected, &one, 5000));
 	CU_ASSERT_TRUE(k.sc->last_msg_ms > 0 || k.sc->connected_ms > 0);
@@ -324,8 +346,9 @@ static void itest_bn_stream_drop_and_listen_key_expiry_reconnect(void)
 	uint64_t two = 2;
 	CU_ASSERT_TRUE(kit_wait(&k, reconnected, &two, 5000));
 	CU_ASSERT_TRUE(s->listenkey_posts > posts);
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"AVLUSDT\","
-					      "\"side\":\"BUY\",\"qty\":\"43\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"AVLUSDT\","
+				   "\"side\":\"BUY\",\"qty\":\"43\"}"));
 	struct kit_posq q = { "AVLUSDT", REC_PIDX_BOTH, 43 };
 	CU_ASSERT_TRUE(kit_wait(&k, kit_pos_is, &q, 3000));
 	/* the key was never deleted */
@@ -375,7 +398,6 @@ static void itest_bn_stream_stop_with_dead_server_does_not_hang(void)
 	xch_listing_free(&l);
 	kit_stop(&k);
 }
-
 
 static void itest_bn_answer_over_cap_is_toobig(void)
 {
@@ -427,8 +449,9 @@ static void itest_bn_stream_message_over_cap_drops_connection(void)
 	struct xch_err err;
 	CU_ASSERT_EQUAL_FATAL(k.x->ops->stream_start(k.x, &err), XCH_OK);
 	CU_ASSERT_TRUE_FATAL(kit_wait(&k, kit_is_up, NULL, 5000));
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"BTCUSDT\","
-					      "\"side\":\"BUY\",\"qty\":\"0.01\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"BTCUSDT\","
+				   "\"side\":\"BUY\",\"qty\":\"0.01\"}"));
 	CU_ASSERT_TRUE(kit_wait(&k, dropped, NULL, 5000));
 	CU_ASSERT_EQUAL(k.sc->npos, 0); /* nothing half-read was applied */
 	kit_stop(&k);
@@ -441,8 +464,9 @@ static void itest_bn_hedge_mode_close_and_stop_use_position_side(void)
 	k.x = kit_adapter(&k, REC_EX_BINANCE, "hk", "hs");
 	CU_ASSERT_TRUE_FATAL(k.x != NULL);
 	k.x->cfg.hedge_mode = true;
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"order\",\"account\":\"hk\",\"symbol\":\"ETHUSDT\","
-					      "\"type\":\"MARKET\",\"side\":\"BUY\",\"qty\":\"2\",\"position_side\":\"LONG\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"order\",\"account\":\"hk\",\"symbol\":\"ETHUSDT\","
+				   "\"type\":\"MARKET\",\"side\":\"BUY\",\"qty\":\"2\",\"position_side\":\"LONG\"}"));
 	struct xch_listing l;
 	struct xch_err err;
 	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing(k.x, &l), XCH_OK);
@@ -451,16 +475,20 @@ static void itest_bn_hedge_mode_close_and_stop_use_position_side(void)
 	CU_ASSERT_EQUAL(l.pos[0].side, REC_SIDE_LONG);
 	CU_ASSERT_DOUBLE_EQUAL(l.pos[0].size, 2, 1e-9);
 	xch_listing_free(&l);
-	struct xch_stop_req sr = { .symbol = "ETHUSDT", .position_side = REC_SIDE_LONG, .pidx = REC_PIDX_LONG,
-				   .trigger_price = 2500, .qty = 0 };
+	struct xch_stop_req sr = { .symbol = "ETHUSDT",
+				   .position_side = REC_SIDE_LONG,
+				   .pidx = REC_PIDX_LONG,
+				   .trigger_price = 2500,
+				   .qty = 0 };
 	struct xch_ack ack;
 	CU_ASSERT_EQUAL(k.x->ops->place_stop(k.x, &sr, &ack, &err), XCH_OK);
 	struct rec_order o;
 	CU_ASSERT_EQUAL(k.x->ops->get_order(k.x, "ETHUSDT", ack.id, "", true, &o, &err), XCH_OK);
 	CU_ASSERT_EQUAL(o.pidx, REC_PIDX_LONG);
 	CU_ASSERT_EQUAL(o.side, REC_SELL);
-	struct xch_close_req cr = { .symbol = "ETHUSDT", .position_side = REC_SIDE_LONG, .pidx = REC_PIDX_LONG,
-				    .qty = 2 };
+	struct xch_close_req cr = {
+		.symbol = "ETHUSDT", .position_side = REC_SIDE_LONG, .pidx = REC_PIDX_LONG, .qty = 2
+	};
 	CU_ASSERT_EQUAL(k.x->ops->close_position(k.x, &cr, &ack, &err), XCH_OK);
 	CU_ASSERT_DOUBLE_EQUAL(kit_sim_amt(&k, "hk", "ETHUSDT"), 0, 1e-12);
 	kit_stop(&k);
@@ -480,8 +508,9 @@ static void itest_bn_position_mode_reads_dual_side_endpoint(void)
 	CU_ASSERT_EQUAL(k.x->ops->position_mode(k.x, &m, &err), XCH_OK);
 	CU_ASSERT_EQUAL(m, REC_MODE_HEDGE);
 	CU_ASSERT_EQUAL(kit_count(&k, "hk", "GET /fapi/v1/positionSide/dual"), 1);
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault", "{\"type\":\"malformed\",\"exchange\":\"binance\","
-						      "\"endpoint\":\"/fapi/v1/positionSide/dual\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault",
+				   "{\"type\":\"malformed\",\"exchange\":\"binance\","
+				   "\"endpoint\":\"/fapi/v1/positionSide/dual\"}"));
 	CU_ASSERT_EQUAL(k.x->ops->position_mode(k.x, &m, &err), XCH_MALFORMED);
 	CU_ASSERT_EQUAL(m, REC_MODE_UNKNOWN);
 	struct json_object *o = kit_sim(&k, "DELETE", "/_sim/faults", NULL);
@@ -500,15 +529,20 @@ void itest_xch_binance_register(void)
 	static const struct tu_test tests[] = {
 		{ "itest_bn_sequence_stream_rest_and_sim_agree", itest_bn_sequence_stream_rest_and_sim_agree },
 		{ "itest_bn_listing_costs_one_request_per_endpoint", itest_bn_listing_costs_one_request_per_endpoint },
-		{ "itest_bn_listing_of_one_symbol_is_targeted_and_cheap", itest_bn_listing_of_one_symbol_is_targeted_and_cheap },
+		{ "itest_bn_listing_of_one_symbol_is_targeted_and_cheap",
+		  itest_bn_listing_of_one_symbol_is_targeted_and_cheap },
 		{ "itest_bn_faults_give_typed_errors", itest_bn_faults_give_typed_errors },
 		{ "itest_bn_clock_skew_resyncs_and_retries_once", itest_bn_clock_skew_resyncs_and_retries_once },
-		{ "itest_bn_stream_drop_and_listen_key_expiry_reconnect", itest_bn_stream_drop_and_listen_key_expiry_reconnect },
+		{ "itest_bn_stream_drop_and_listen_key_expiry_reconnect",
+		  itest_bn_stream_drop_and_listen_key_expiry_reconnect },
 		{ "itest_bn_keepalive_put_and_rotation", itest_bn_keepalive_put_and_rotation },
-		{ "itest_bn_stream_stop_with_dead_server_does_not_hang", itest_bn_stream_stop_with_dead_server_does_not_hang },
+		{ "itest_bn_stream_stop_with_dead_server_does_not_hang",
+		  itest_bn_stream_stop_with_dead_server_does_not_hang },
 		{ "itest_bn_answer_over_cap_is_toobig", itest_bn_answer_over_cap_is_toobig },
-		{ "itest_bn_stream_message_over_cap_drops_connection", itest_bn_stream_message_over_cap_drops_connection },
-		{ "itest_bn_hedge_mode_close_and_stop_use_position_side", itest_bn_hedge_mode_close_and_stop_use_position_side },
+		{ "itest_bn_stream_message_over_cap_drops_connection",
+		  itest_bn_stream_message_over_cap_drops_connection },
+		{ "itest_bn_hedge_mode_close_and_stop_use_position_side",
+		  itest_bn_hedge_mode_close_and_stop_use_position_side },
 		{ "itest_bn_position_mode_reads_dual_side_endpoint", itest_bn_position_mode_reads_dual_side_endpoint },
 		{ NULL, NULL },
 	};

@@ -50,10 +50,12 @@ static void itest_bb_sequence_stream_rest_and_sim_agree(void)
 	struct xch_err err;
 	CU_ASSERT_EQUAL_FATAL(x->ops->stream_start(x, &err), XCH_OK);
 	CU_ASSERT_TRUE_FATAL(kit_wait(&k, kit_is_up, NULL, 5000));
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
-					      "\"side\":\"Buy\",\"qty\":\"0.5\"}"));
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"SKLUSDT\","
-					      "\"side\":\"Sell\",\"qty\":\"308\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
+				   "\"side\":\"Buy\",\"qty\":\"0.5\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"SKLUSDT\","
+				   "\"side\":\"Sell\",\"qty\":\"308\"}"));
 	struct kit_posq q1 = { "ETHUSDT", REC_PIDX_BOTH, 0.5 }, q2 = { "SKLUSDT", REC_PIDX_BOTH, 308 };
 	CU_ASSERT_TRUE(kit_wait(&k, kit_pos_is, &q1, 4000));
 	CU_ASSERT_TRUE(kit_wait(&k, kit_pos_is, &q2, 4000));
@@ -63,15 +65,21 @@ static void itest_bb_sequence_stream_rest_and_sim_agree(void)
 	CU_ASSERT_TRUE(atomic_load(&k.events) >= 2);
 
 	/* whole-position stop: position/trading-stop, seen as a position stop */
-	struct xch_stop_req sr = { .symbol = "ETHUSDT", .position_side = REC_SIDE_LONG, .trigger_price = 2800,
-				   .qty = 0, .client_id = "vgl-it-bb-1" };
+	struct xch_stop_req sr = { .symbol = "ETHUSDT",
+				   .position_side = REC_SIDE_LONG,
+				   .trigger_price = 2800,
+				   .qty = 0,
+				   .client_id = "vgl-it-bb-1" };
 	struct xch_ack ack;
 	CU_ASSERT_EQUAL_FATAL(x->ops->place_stop(x, &sr, &ack, &err), XCH_OK);
 	CU_ASSERT_STRING_EQUAL(ack.id, "pos-sl:ETHUSDT:0");
 	CU_ASSERT_TRUE(kit_wait(&k, has_pos_stop, "pos-sl:ETHUSDT:0", 4000));
 	/* quantity stop: a conditional reduce-only order (ids only in the answer) */
-	struct xch_stop_req sq = { .symbol = "SKLUSDT", .position_side = REC_SIDE_SHORT, .trigger_price = 0.033,
-				   .qty = 308, .client_id = "vgl-it-bb-2" };
+	struct xch_stop_req sq = { .symbol = "SKLUSDT",
+				   .position_side = REC_SIDE_SHORT,
+				   .trigger_price = 0.033,
+				   .qty = 308,
+				   .client_id = "vgl-it-bb-2" };
 	struct xch_ack qa;
 	CU_ASSERT_EQUAL_FATAL(x->ops->place_stop(x, &sq, &qa, &err), XCH_OK);
 	CU_ASSERT_TRUE(qa.id[0] != '\0');
@@ -139,8 +147,9 @@ static void itest_bb_sequence_stream_rest_and_sim_agree(void)
 	CU_ASSERT_TRUE(kit_wait(&k, kit_ord_is, &pq, 4000));
 
 	/* close the long: stream flat, sim flat; again => reduce-only */
-	struct xch_close_req cr = { .symbol = "ETHUSDT", .position_side = REC_SIDE_LONG, .qty = 0.5,
-				    .client_id = "vgl-it-bb-close" };
+	struct xch_close_req cr = {
+		.symbol = "ETHUSDT", .position_side = REC_SIDE_LONG, .qty = 0.5, .client_id = "vgl-it-bb-close"
+	};
 	struct xch_ack ca;
 	CU_ASSERT_EQUAL(x->ops->close_position(x, &cr, &ca, &err), XCH_OK);
 	CU_ASSERT_TRUE(ca.id[0] != '\0');
@@ -156,10 +165,12 @@ static void itest_bb_listing_costs_one_request_per_endpoint_and_coin(void)
 {
 	struct kit k;
 	CU_ASSERT_TRUE_FATAL(setup(&k));
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"BTCUSDT\","
-					      "\"side\":\"Buy\",\"qty\":\"0.01\"}"));
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"KAVAUSDT\","
-					      "\"side\":\"Sell\",\"qty\":\"100\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"BTCUSDT\","
+				   "\"side\":\"Buy\",\"qty\":\"0.01\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"KAVAUSDT\","
+				   "\"side\":\"Sell\",\"qty\":\"100\"}"));
 	int64_t before = kit_count(&k, KEY, NULL);
 	struct xch_listing l;
 	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing(k.x, &l), XCH_OK);
@@ -185,10 +196,12 @@ static void itest_bb_listing_of_one_symbol_is_targeted(void)
 {
 	struct kit k;
 	CU_ASSERT_TRUE_FATAL(setup(&k));
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"BTCUSDT\","
-					      "\"side\":\"Buy\",\"qty\":\"0.01\"}"));
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"KAVAUSDT\","
-					      "\"side\":\"Sell\",\"qty\":\"100\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"BTCUSDT\","
+				   "\"side\":\"Buy\",\"qty\":\"0.01\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"KAVAUSDT\","
+				   "\"side\":\"Sell\",\"qty\":\"100\"}"));
 	struct xch_listing l;
 	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing(k.x, &l), XCH_OK); /* syncs the clock */
 	xch_listing_free(&l);
@@ -228,13 +241,16 @@ static void itest_bb_listing_asks_every_settle_coin(void)
 	snprintf(x->cfg.settle_coins[0], sizeof x->cfg.settle_coins[0], "USDT");
 	snprintf(x->cfg.settle_coins[1], sizeof x->cfg.settle_coins[1], "USDC");
 	x->cfg.nsettle = 2;
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
-					      "\"side\":\"Buy\",\"qty\":\"0.5\"}"));
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"stop\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
-					      "\"trigger\":\"2800\"}"));
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"order\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
-					      "\"type\":\"LIMIT\",\"side\":\"Sell\",\"qty\":\"0.5\",\"price\":\"3500\","
-					      "\"reduce_only\":true}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
+				   "\"side\":\"Buy\",\"qty\":\"0.5\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"stop\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
+				   "\"trigger\":\"2800\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"order\",\"account\":\"" KEY "\",\"symbol\":\"ETHUSDT\","
+				   "\"type\":\"LIMIT\",\"side\":\"Sell\",\"qty\":\"0.5\",\"price\":\"3500\","
+				   "\"reduce_only\":true}"));
 	struct xch_listing l;
 	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing(x, &l), XCH_OK);
 	CU_ASSERT_EQUAL(log_count(&k, KEY, "/v5/position/list", "settleCoin=USDT"), 1);
@@ -273,8 +289,9 @@ static void itest_bb_listing_asks_every_settle_coin(void)
 	CU_ASSERT_EQUAL(log_count(&k, KEY, "/v5/position/list", "settleCoin=USDC"), 3);
 
 	/* one coin's request failing fails the part (whichever coin it hit) */
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault", "{\"type\":\"http_status\",\"exchange\":\"bybit\",\"status\":503,"
-						      "\"endpoint\":\"/v5/position/list\",\"count\":1}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault",
+				   "{\"type\":\"http_status\",\"exchange\":\"bybit\",\"status\":503,"
+				   "\"endpoint\":\"/v5/position/list\",\"count\":1}"));
 	CU_ASSERT_EQUAL(xch_fetch_listing(x, &l), XCH_SERVER);
 	CU_ASSERT_EQUAL(l.pos_rc, XCH_SERVER);
 	CU_ASSERT_EQUAL(l.npos, 0);
@@ -286,8 +303,9 @@ static void itest_bb_listing_asks_every_settle_coin(void)
 	struct json_object *fo = kit_sim(&k, "DELETE", "/_sim/faults", NULL);
 	if (fo)
 		json_object_put(fo);
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault", "{\"type\":\"http_status\",\"exchange\":\"bybit\",\"status\":502,"
-						      "\"endpoint\":\"/v5/order/realtime\",\"count\":1}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault",
+				   "{\"type\":\"http_status\",\"exchange\":\"bybit\",\"status\":502,"
+				   "\"endpoint\":\"/v5/order/realtime\",\"count\":1}"));
 	CU_ASSERT_EQUAL(x->ops->open_orders(x, &o, &n, &err), XCH_SERVER);
 	CU_ASSERT_PTR_NULL(o);
 	CU_ASSERT_EQUAL(n, 0);
@@ -328,7 +346,8 @@ static void itest_bb_listing_follows_pages_per_coin(void)
 	 * the sim lists these orders for it too) */
 	CU_ASSERT_EQUAL(log_count(&k, KEY, "/v5/order/realtime", "settleCoin=USDT"), 2);
 	CU_ASSERT_TRUE(log_count(&k, KEY, "/v5/order/realtime", "settleCoin=USDC") >= 1);
-	CU_ASSERT_EQUAL(log_count(&k, KEY, "/v5/order/realtime", "cursor="), log_count(&k, KEY, "/v5/order/realtime", NULL) - 2);
+	CU_ASSERT_EQUAL(log_count(&k, KEY, "/v5/order/realtime", "cursor="),
+			log_count(&k, KEY, "/v5/order/realtime", NULL) - 2);
 	kit_stop(&k);
 }
 
@@ -357,8 +376,9 @@ static void itest_bb_faults_give_typed_errors(void)
 	CU_ASSERT_EQUAL(err.code, 10006);
 	CU_ASSERT_TRUE(err.retry_after_ms > 0);
 	/* the budget now holds every request of this IP back: nothing is sent */
-	CU_ASSERT_EQUAL(listing_with_fault(&k, "{\"type\":\"http_status\",\"exchange\":\"bybit\",\"status\":502}", &err),
-			XCH_RATELIMIT);
+	CU_ASSERT_EQUAL(
+		listing_with_fault(&k, "{\"type\":\"http_status\",\"exchange\":\"bybit\",\"status\":502}", &err),
+		XCH_RATELIMIT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "held back"));
 	xch_free(k.x);
 	k.x = kit_adapter(&k, REC_EX_BYBIT, KEY, SECRET);
@@ -366,15 +386,20 @@ static void itest_bb_faults_give_typed_errors(void)
 			XCH_BANNED);
 	xch_free(k.x);
 	k.x = kit_adapter(&k, REC_EX_BYBIT, KEY, SECRET);
-	CU_ASSERT_EQUAL(listing_with_fault(&k, "{\"type\":\"http_status\",\"exchange\":\"bybit\",\"status\":502}", &err),
-			XCH_SERVER);
+	CU_ASSERT_EQUAL(
+		listing_with_fault(&k, "{\"type\":\"http_status\",\"exchange\":\"bybit\",\"status\":502}", &err),
+		XCH_SERVER);
 	CU_ASSERT_EQUAL(listing_with_fault(&k, "{\"type\":\"malformed\",\"exchange\":\"bybit\"}", &err), XCH_MALFORMED);
 	CU_ASSERT_EQUAL(listing_with_fault(&k, "{\"type\":\"truncated\",\"exchange\":\"bybit\"}", &err), XCH_MALFORMED);
-	CU_ASSERT_EQUAL(listing_with_fault(&k, "{\"type\":\"slow\",\"exchange\":\"bybit\",\"ms\":4000,"
-					       "\"endpoint\":\"/v5/order/realtime\"}", &err), XCH_TIMEOUT);
+	CU_ASSERT_EQUAL(listing_with_fault(&k,
+					   "{\"type\":\"slow\",\"exchange\":\"bybit\",\"ms\":4000,"
+					   "\"endpoint\":\"/v5/order/realtime\"}",
+					   &err),
+			XCH_TIMEOUT);
 	/* one part failing does not hide the other */
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault", "{\"type\":\"http_status\",\"exchange\":\"bybit\",\"status\":503,"
-						      "\"endpoint\":\"/v5/order/realtime\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault",
+				   "{\"type\":\"http_status\",\"exchange\":\"bybit\",\"status\":503,"
+				   "\"endpoint\":\"/v5/order/realtime\"}"));
 	struct xch_listing l;
 	CU_ASSERT_EQUAL(xch_fetch_listing(k.x, &l), XCH_SERVER);
 	CU_ASSERT_EQUAL(l.pos_rc, XCH_OK);
@@ -403,7 +428,8 @@ static void itest_bb_clock_skew_resyncs_and_retries_once(void)
 	struct rec_position *p = NULL;
 	size_t n;
 	CU_ASSERT_EQUAL_FATAL(k.x->ops->positions(k.x, &p, &n, &err), XCH_OK);
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault", "{\"type\":\"clock_offset\",\"exchange\":\"bybit\",\"ms\":-40000}"));
+	CU_ASSERT_TRUE(
+		kit_post_ok(&k, "/_sim/fault", "{\"type\":\"clock_offset\",\"exchange\":\"bybit\",\"ms\":-40000}"));
 	CU_ASSERT_EQUAL(k.x->ops->positions(k.x, &p, &n, &err), XCH_OK);
 	CU_ASSERT_TRUE(k.x->clock_offset_ms < -39000 && k.x->clock_offset_ms > -41000);
 	struct xch_listing l;
@@ -424,8 +450,9 @@ static void itest_bb_stream_drop_reconnects_and_resubscribes(void)
 	struct xch_err err;
 	CU_ASSERT_EQUAL_FATAL(k.x->ops->stream_start(k.x, &err), XCH_OK);
 	CU_ASSERT_TRUE_FATAL(kit_wait(&k, kit_is_up, NULL, 5000));
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault", "{\"type\":\"ws_disconnect\",\"exchange\":\"bybit\","
-						      "\"until_ms\":500}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/fault",
+				   "{\"type\":\"ws_disconnect\",\"exchange\":\"bybit\","
+				   "\"until_ms\":500}"));
 	uint64_t one = 1;
 	CU_ASSERT_TRUE(kit_wait(&k, reconnected, &one, 5000));
 	struct json_object *o = kit_sim(&k, "DELETE", "/_sim/faults", NULL);
@@ -436,8 +463,9 @@ static void itest_bb_stream_drop_reconnects_and_resubscribes(void)
 	CU_ASSERT_TRUE(kit_wait(&k, reconnected, &two, 5000));
 	/* re-authenticated and re-subscribed: events still arrive */
 	usleep(200000);
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"BASUSDT\","
-					      "\"side\":\"Buy\",\"qty\":\"1216\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"open\",\"account\":\"" KEY "\",\"symbol\":\"BASUSDT\","
+				   "\"side\":\"Buy\",\"qty\":\"1216\"}"));
 	struct kit_posq q = { "BASUSDT", REC_PIDX_BOTH, 1216 };
 	CU_ASSERT_TRUE(kit_wait(&k, kit_pos_is, &q, 4000));
 	/* pings keep last_msg fresh */
@@ -471,8 +499,9 @@ static void itest_bb_hedge_mode_close_uses_position_idx(void)
 	k.x = kit_adapter(&k, REC_EX_BYBIT, "hk", "hs");
 	CU_ASSERT_TRUE_FATAL(k.x != NULL);
 	k.x->cfg.hedge_mode = true;
-	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step", "{\"op\":\"order\",\"account\":\"hk\",\"symbol\":\"ETHUSDT\","
-					      "\"type\":\"MARKET\",\"side\":\"Sell\",\"qty\":\"1\",\"position_side\":\"SHORT\"}"));
+	CU_ASSERT_TRUE(kit_post_ok(&k, "/_sim/step",
+				   "{\"op\":\"order\",\"account\":\"hk\",\"symbol\":\"ETHUSDT\","
+				   "\"type\":\"MARKET\",\"side\":\"Sell\",\"qty\":\"1\",\"position_side\":\"SHORT\"}"));
 	struct xch_listing l;
 	struct xch_err err;
 	CU_ASSERT_EQUAL_FATAL(xch_fetch_listing(k.x, &l), XCH_OK);
@@ -480,16 +509,21 @@ static void itest_bb_hedge_mode_close_uses_position_idx(void)
 	CU_ASSERT_EQUAL(l.pos[0].pidx, REC_PIDX_SHORT);
 	CU_ASSERT_EQUAL(l.pos[0].side, REC_SIDE_SHORT);
 	xch_listing_free(&l);
-	struct xch_stop_req sr = { .symbol = "ETHUSDT", .position_side = REC_SIDE_SHORT, .pidx = REC_PIDX_SHORT,
-				   .trigger_price = 3300, .qty = 1, .client_id = "vgl-h1" };
+	struct xch_stop_req sr = { .symbol = "ETHUSDT",
+				   .position_side = REC_SIDE_SHORT,
+				   .pidx = REC_PIDX_SHORT,
+				   .trigger_price = 3300,
+				   .qty = 1,
+				   .client_id = "vgl-h1" };
 	struct xch_ack ack;
 	CU_ASSERT_EQUAL(k.x->ops->place_stop(k.x, &sr, &ack, &err), XCH_OK);
 	struct rec_order o;
 	CU_ASSERT_EQUAL(k.x->ops->get_order(k.x, "ETHUSDT", ack.id, "", false, &o, &err), XCH_OK);
 	CU_ASSERT_EQUAL(o.pidx, REC_PIDX_SHORT);
 	CU_ASSERT_EQUAL(o.side, REC_BUY);
-	struct xch_close_req cr = { .symbol = "ETHUSDT", .position_side = REC_SIDE_SHORT, .pidx = REC_PIDX_SHORT,
-				    .qty = 1 };
+	struct xch_close_req cr = {
+		.symbol = "ETHUSDT", .position_side = REC_SIDE_SHORT, .pidx = REC_PIDX_SHORT, .qty = 1
+	};
 	CU_ASSERT_EQUAL(k.x->ops->close_position(k.x, &cr, &ack, &err), XCH_OK);
 	CU_ASSERT_DOUBLE_EQUAL(kit_sim_amt(&k, "hk", "ETHUSDT"), 0, 1e-12);
 	kit_stop(&k);
@@ -499,14 +533,17 @@ void itest_xch_bybit_register(void)
 {
 	static const struct tu_test tests[] = {
 		{ "itest_bb_sequence_stream_rest_and_sim_agree", itest_bb_sequence_stream_rest_and_sim_agree },
-		{ "itest_bb_listing_costs_one_request_per_endpoint_and_coin", itest_bb_listing_costs_one_request_per_endpoint_and_coin },
+		{ "itest_bb_listing_costs_one_request_per_endpoint_and_coin",
+		  itest_bb_listing_costs_one_request_per_endpoint_and_coin },
 		{ "itest_bb_listing_of_one_symbol_is_targeted", itest_bb_listing_of_one_symbol_is_targeted },
 		{ "itest_bb_listing_asks_every_settle_coin", itest_bb_listing_asks_every_settle_coin },
 		{ "itest_bb_listing_follows_pages_per_coin", itest_bb_listing_follows_pages_per_coin },
 		{ "itest_bb_faults_give_typed_errors", itest_bb_faults_give_typed_errors },
 		{ "itest_bb_clock_skew_resyncs_and_retries_once", itest_bb_clock_skew_resyncs_and_retries_once },
-		{ "itest_bb_stream_drop_reconnects_and_resubscribes", itest_bb_stream_drop_reconnects_and_resubscribes },
-		{ "itest_bb_wrong_secret_stream_never_comes_up_and_stops", itest_bb_wrong_secret_stream_never_comes_up_and_stops },
+		{ "itest_bb_stream_drop_reconnects_and_resubscribes",
+		  itest_bb_stream_drop_reconnects_and_resubscribes },
+		{ "itest_bb_wrong_secret_stream_never_comes_up_and_stops",
+		  itest_bb_wrong_secret_stream_never_comes_up_and_stops },
 		{ "itest_bb_hedge_mode_close_uses_position_idx", itest_bb_hedge_mode_close_uses_position_idx },
 		{ NULL, NULL },
 	};

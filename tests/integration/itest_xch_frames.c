@@ -16,7 +16,7 @@ struct fsrv {
 	pthread_t thr;
 	atomic_bool stop;
 	int port;
-	int step;        /* 0 wait auth, 1 send auth ok, 2.. fragments */
+	int step; /* 0 wait auth, 1 send auth ok, 2.. fragments */
 	bool pending;
 };
 
@@ -27,9 +27,7 @@ static int fsrv_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
 	(void)in;
 	(void)len;
 	switch (reason) {
-	case LWS_CALLBACK_ESTABLISHED:
-		f->step = 0;
-		break;
+	case LWS_CALLBACK_ESTABLISHED: f->step = 0; break;
 	case LWS_CALLBACK_RECEIVE:
 		if (f->step == 0) { /* the auth op */
 			f->step = 1;
@@ -59,8 +57,7 @@ static int fsrv_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user
 			lws_callback_on_writable(wsi);
 		break;
 	}
-	default:
-		break;
+	default: break;
 	}
 	return 0;
 }

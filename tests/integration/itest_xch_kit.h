@@ -45,7 +45,8 @@ static __attribute__((unused)) size_t kit_wr(char *d, size_t s, size_t n, void *
 }
 
 /* A control-API call; returns the parsed answer (put it) or NULL. */
-static __attribute__((unused)) struct json_object *kit_sim(struct kit *k, const char *method, const char *path, const char *body)
+static __attribute__((unused)) struct json_object *kit_sim(struct kit *k, const char *method, const char *path,
+							   const char *body)
 {
 	CURL *c = curl_easy_init();
 	struct kit_buf b = { 0 };
@@ -130,7 +131,8 @@ static __attribute__((unused)) int kit_start(struct kit *k)
 	return kit_start_with(k, NULL);
 }
 
-static __attribute__((unused)) struct xch *kit_adapter(struct kit *k, enum rec_exchange ex, const char *key, const char *secret)
+static __attribute__((unused)) struct xch *kit_adapter(struct kit *k, enum rec_exchange ex, const char *key,
+						       const char *secret)
 {
 	struct xch_config c;
 	memset(&c, 0, sizeof c);
@@ -233,7 +235,8 @@ static __attribute__((unused)) bool kit_ord_is(const struct rec_stream_cache *c,
 	return o && o->status == q->status;
 }
 
-static __attribute__((unused)) const struct rec_position *kit_find_pos(const struct rec_position *v, size_t n, const char *sym)
+static __attribute__((unused)) const struct rec_position *kit_find_pos(const struct rec_position *v, size_t n,
+								       const char *sym)
 {
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(v[i].symbol, sym))

@@ -123,7 +123,8 @@ pid_t tu_spawn_server(char *const argv[], int *port, int timeout_ms)
 		const char *logdir = getenv("VIGIL_TEST_LOGDIR");
 		char lp[512];
 		if (logdir && *logdir)
-			snprintf(lp, sizeof lp, "%s/%s.%d.log", logdir, strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0], (int)getpid());
+			snprintf(lp, sizeof lp, "%s/%s.%d.log", logdir,
+				 strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0], (int)getpid());
 		else
 			snprintf(lp, sizeof lp, "/dev/null");
 		int efd = open(lp, O_WRONLY | O_CREAT | O_APPEND, 0644);

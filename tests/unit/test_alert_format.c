@@ -37,7 +37,8 @@ static void test_alert_format_body_names_every_source_and_the_fix(void)
 {
 	struct rec_finding f = mk(REC_UNPROTECTED_POSITION, "AVLUSDT");
 	snprintf(f.detail, sizeof f.detail, "no stop on the closing side");
-	struct alert_fmt_ctx ctx = { .conf_path = "/etc/vigil/prod.conf", .stop_percent = 1.5,
+	struct alert_fmt_ctx ctx = { .conf_path = "/etc/vigil/prod.conf",
+				     .stop_percent = 1.5,
 				     .action = "placed stop: rejected -2021" };
 	char subj[ALERT_SUBJECT_MAX];
 	alert_format_subject(&f, ALERT_FIRING, subj, sizeof subj);
@@ -51,7 +52,8 @@ static void test_alert_format_body_names_every_source_and_the_fix(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(b, "orders: stop qty 0"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(b, "detail: no stop on the closing side"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(b, "vigil did: placed stop: rejected -2021"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(b, "vigil repair -c /etc/vigil/prod.conf --account main sl AVLUSDT --percent 1.5"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(b, "vigil repair -c /etc/vigil/prod.conf --account main sl AVLUSDT --percent 1.5"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(b, "vigil ack -c /etc/vigil/prod.conf main:bybit:AVLUSDT:UNPROTECTED_POSITION"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(b, "first seen: 2026-01-01 00:00:00 UTC"));
 	free(b);
@@ -112,10 +114,17 @@ static void unescape(char *s)
 {
 	char *w = s;
 	while (*s) {
-		if (!strncmp(s, "&amp;", 5)) { *w++ = '&'; s += 5; }
-		else if (!strncmp(s, "&lt;", 4)) { *w++ = '<'; s += 4; }
-		else if (!strncmp(s, "&gt;", 4)) { *w++ = '>'; s += 4; }
-		else *w++ = *s++;
+		if (!strncmp(s, "&amp;", 5)) {
+			*w++ = '&';
+			s += 5;
+		} else if (!strncmp(s, "&lt;", 4)) {
+			*w++ = '<';
+			s += 4;
+		} else if (!strncmp(s, "&gt;", 4)) {
+			*w++ = '>';
+			s += 4;
+		} else
+			*w++ = *s++;
 	}
 	*w = '\0';
 }
@@ -224,15 +233,20 @@ static void test_alert_smtp_refuses_plain_smtp_to_a_remote_host(void)
 void test_alert_format_register(void)
 {
 	static const struct tu_test tests[] = {
-		{ "test_alert_format_body_names_every_source_and_the_fix", test_alert_format_body_names_every_source_and_the_fix },
+		{ "test_alert_format_body_names_every_source_and_the_fix",
+		  test_alert_format_body_names_every_source_and_the_fix },
 		{ "test_alert_format_fix_command_per_finding", test_alert_format_fix_command_per_finding },
 		{ "test_alert_format_never_shows_a_secret", test_alert_format_never_shows_a_secret },
 		{ "test_alert_tg_escape_keeps_underscore_and_star", test_alert_tg_escape_keeps_underscore_and_star },
-		{ "test_alert_tg_split_long_text_under_limit_and_lossless", test_alert_tg_split_long_text_under_limit_and_lossless },
-		{ "test_alert_tg_split_without_newlines_keeps_entities_and_utf8_whole", test_alert_tg_split_without_newlines_keeps_entities_and_utf8_whole },
-		{ "test_alert_tg_short_message_is_one_part_without_number", test_alert_tg_short_message_is_one_part_without_number },
+		{ "test_alert_tg_split_long_text_under_limit_and_lossless",
+		  test_alert_tg_split_long_text_under_limit_and_lossless },
+		{ "test_alert_tg_split_without_newlines_keeps_entities_and_utf8_whole",
+		  test_alert_tg_split_without_newlines_keeps_entities_and_utf8_whole },
+		{ "test_alert_tg_short_message_is_one_part_without_number",
+		  test_alert_tg_short_message_is_one_part_without_number },
 		{ "test_alert_url_loopback_detection", test_alert_url_loopback_detection },
-		{ "test_alert_smtp_refuses_plain_smtp_to_a_remote_host", test_alert_smtp_refuses_plain_smtp_to_a_remote_host },
+		{ "test_alert_smtp_refuses_plain_smtp_to_a_remote_host",
+		  test_alert_smtp_refuses_plain_smtp_to_a_remote_host },
 		{ NULL, NULL },
 	};
 	tu_add_suite("alert_format", tests);

@@ -128,8 +128,14 @@ static int ms_acked(void *ud, const char *account, char (**keys)[REC_KEY_MAX], s
 static struct alert_state_loader loader_of(struct mstore *s)
 {
 	struct alert_state_loader ld = {
-		.ud = s, .load = ms_load, .unalerted_actions = ms_unalerted, .actions_alerted = ms_actions_alerted,
-		.alerted = ms_alerted, .due = ms_due, .restore = ms_restore, .acked = ms_acked,
+		.ud = s,
+		.load = ms_load,
+		.unalerted_actions = ms_unalerted,
+		.actions_alerted = ms_actions_alerted,
+		.alerted = ms_alerted,
+		.due = ms_due,
+		.restore = ms_restore,
+		.acked = ms_acked,
 	};
 	return ld;
 }
@@ -259,8 +265,9 @@ static void test_alert_keeper_told_action_is_alerted_and_marked(void)
 	s.nacts = 1;
 	struct run a;
 	run_start(&a, &s);
-	struct alert_audit_action act = { .id = 5, .finding_key = f.key, .text = "cancel_order ADAUSDT: done",
-					  .told = true };
+	struct alert_audit_action act = {
+		.id = 5, .finding_key = f.key, .text = "cancel_order ADAUSDT: done", .told = true
+	};
 	CU_ASSERT_EQUAL(alert_keeper_update(a.k, "main", REC_EX_BINANCE, true, NULL, 0, &act, 1, 0, 5000), 2);
 	CU_ASSERT_TRUE(s.act_alerted[0]);
 	struct alert_msg *m;
@@ -322,13 +329,19 @@ static void test_alert_keeper_restored_finding_is_written_back(void)
 void test_alert_keeper_register(void)
 {
 	static const struct tu_test tests[] = {
-		{ "test_alert_keeper_restart_does_not_resend_and_resolves_what_went", test_alert_keeper_restart_does_not_resend_and_resolves_what_went },
-		{ "test_alert_keeper_ack_from_the_store_silences_repeats", test_alert_keeper_ack_from_the_store_silences_repeats },
-		{ "test_alert_keeper_action_never_alerted_is_told_after_restart", test_alert_keeper_action_never_alerted_is_told_after_restart },
-		{ "test_alert_keeper_told_action_is_alerted_and_marked", test_alert_keeper_told_action_is_alerted_and_marked },
-		{ "test_alert_keeper_due_before_repair_is_told_after_restart", test_alert_keeper_due_before_repair_is_told_after_restart },
+		{ "test_alert_keeper_restart_does_not_resend_and_resolves_what_went",
+		  test_alert_keeper_restart_does_not_resend_and_resolves_what_went },
+		{ "test_alert_keeper_ack_from_the_store_silences_repeats",
+		  test_alert_keeper_ack_from_the_store_silences_repeats },
+		{ "test_alert_keeper_action_never_alerted_is_told_after_restart",
+		  test_alert_keeper_action_never_alerted_is_told_after_restart },
+		{ "test_alert_keeper_told_action_is_alerted_and_marked",
+		  test_alert_keeper_told_action_is_alerted_and_marked },
+		{ "test_alert_keeper_due_before_repair_is_told_after_restart",
+		  test_alert_keeper_due_before_repair_is_told_after_restart },
 		{ "test_alert_keeper_without_store_alerts_again", test_alert_keeper_without_store_alerts_again },
-		{ "test_alert_keeper_restored_finding_is_written_back", test_alert_keeper_restored_finding_is_written_back },
+		{ "test_alert_keeper_restored_finding_is_written_back",
+		  test_alert_keeper_restored_finding_is_written_back },
 		{ NULL, NULL },
 	};
 	tu_add_suite("alert_keeper", tests);

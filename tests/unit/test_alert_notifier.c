@@ -174,13 +174,13 @@ static void test_alert_notifier_backoff_grows_and_honours_retry_after(void)
 	struct alert_notifier *nt = alert_notifier_new(o, &ch, 1, &nc);
 	put(o, "telegram", "a", 0);
 	int64_t t = 0;
-	alert_notifier_step(nt, t);           /* fail 1: ~1 s */
-	alert_notifier_step(nt, t += 1300);   /* fail 2: ~2 s */
+	alert_notifier_step(nt, t);         /* fail 1: ~1 s */
+	alert_notifier_step(nt, t += 1300); /* fail 2: ~2 s */
 	CU_ASSERT_EQUAL(s.calls, 2);
-	alert_notifier_step(nt, t + 1500);    /* too early (>= 1.6 s) */
+	alert_notifier_step(nt, t + 1500); /* too early (>= 1.6 s) */
 	CU_ASSERT_EQUAL(s.calls, 2);
 	s.retry_after_ms = 30000;
-	alert_notifier_step(nt, t += 2500);   /* fail 3 with retry_after 30 s */
+	alert_notifier_step(nt, t += 2500); /* fail 3 with retry_after 30 s */
 	CU_ASSERT_EQUAL(s.calls, 3);
 	alert_notifier_step(nt, t + 29000);
 	CU_ASSERT_EQUAL(s.calls, 3);
@@ -251,11 +251,16 @@ void test_alert_notifier_register(void)
 {
 	static const struct tu_test tests[] = {
 		{ "test_alert_outbox_mem_keeps_order_and_due_times", test_alert_outbox_mem_keeps_order_and_due_times },
-		{ "test_alert_notifier_marks_delivered_only_after_acceptance", test_alert_notifier_marks_delivered_only_after_acceptance },
-		{ "test_alert_notifier_delivery_observer_sees_every_send", test_alert_notifier_delivery_observer_sees_every_send },
-		{ "test_alert_notifier_backoff_grows_and_honours_retry_after", test_alert_notifier_backoff_grows_and_honours_retry_after },
-		{ "test_alert_notifier_down_channel_gets_all_in_order_and_others_flow", test_alert_notifier_down_channel_gets_all_in_order_and_others_flow },
-		{ "test_alert_notifier_thread_drains_and_stop_respects_the_deadline", test_alert_notifier_thread_drains_and_stop_respects_the_deadline },
+		{ "test_alert_notifier_marks_delivered_only_after_acceptance",
+		  test_alert_notifier_marks_delivered_only_after_acceptance },
+		{ "test_alert_notifier_delivery_observer_sees_every_send",
+		  test_alert_notifier_delivery_observer_sees_every_send },
+		{ "test_alert_notifier_backoff_grows_and_honours_retry_after",
+		  test_alert_notifier_backoff_grows_and_honours_retry_after },
+		{ "test_alert_notifier_down_channel_gets_all_in_order_and_others_flow",
+		  test_alert_notifier_down_channel_gets_all_in_order_and_others_flow },
+		{ "test_alert_notifier_thread_drains_and_stop_respects_the_deadline",
+		  test_alert_notifier_thread_drains_and_stop_respects_the_deadline },
 		{ NULL, NULL },
 	};
 	tu_add_suite("alert_notifier", tests);

@@ -149,8 +149,8 @@ static void test_alert_router_ack_silences_repeats_and_escalation_until_resolved
 	CU_ASSERT_EQUAL(alert_router_ack(x.r, f.key, MIN), 0);
 	CU_ASSERT_EQUAL(alert_router_ack(x.r, "main:binance:NOPE:ORPHAN_POSITION", MIN), -1);
 	CU_ASSERT_EQUAL(alert_router_is_acked(x.r, f.key), 1);
-	CU_ASSERT_EQUAL(alert_router_update(x.r, "main", &f, 1, NULL, 20 * MIN), 0); /* no escalation */
-	CU_ASSERT_EQUAL(alert_router_update(x.r, "main", &f, 1, NULL, 90 * MIN), 0); /* no repeat */
+	CU_ASSERT_EQUAL(alert_router_update(x.r, "main", &f, 1, NULL, 20 * MIN), 0);   /* no escalation */
+	CU_ASSERT_EQUAL(alert_router_update(x.r, "main", &f, 1, NULL, 90 * MIN), 0);   /* no repeat */
 	CU_ASSERT_EQUAL(alert_router_update(x.r, "main", NULL, 0, NULL, 91 * MIN), 3); /* resolved still said */
 	struct alert_msg *m;
 	size_t n = drain(&x, &m);
@@ -337,19 +337,32 @@ static void test_alert_router_action_text_reaches_the_message(void)
 void test_alert_router_register(void)
 {
 	static const struct tu_test tests[] = {
-		{ "test_alert_router_critical_alerts_at_once_and_only_once", test_alert_router_critical_alerts_at_once_and_only_once },
-		{ "test_alert_router_warning_waits_for_hold_and_a_flap_is_never_sent", test_alert_router_warning_waits_for_hold_and_a_flap_is_never_sent },
-		{ "test_alert_router_repeats_only_after_the_interval", test_alert_router_repeats_only_after_the_interval },
-		{ "test_alert_router_resolved_goes_to_the_channels_that_were_alerted", test_alert_router_resolved_goes_to_the_channels_that_were_alerted },
-		{ "test_alert_router_ack_silences_repeats_and_escalation_until_resolved", test_alert_router_ack_silences_repeats_and_escalation_until_resolved },
-		{ "test_alert_router_escalates_an_unacknowledged_critical_once", test_alert_router_escalates_an_unacknowledged_critical_once },
-		{ "test_alert_router_exchange_outage_holds_position_alerts", test_alert_router_exchange_outage_holds_position_alerts },
-		{ "test_alert_router_db_or_stream_outage_holds_only_what_depends_on_it", test_alert_router_db_or_stream_outage_holds_only_what_depends_on_it },
-		{ "test_alert_router_rate_limit_delays_new_and_skips_repeats", test_alert_router_rate_limit_delays_new_and_skips_repeats },
-		{ "test_alert_router_health_events_fire_and_resolve", test_alert_router_health_events_fire_and_resolve },
-		{ "test_alert_router_failed_enqueue_is_retried_next_audit", test_alert_router_failed_enqueue_is_retried_next_audit },
-		{ "test_alert_router_warning_turning_critical_alerts_again", test_alert_router_warning_turning_critical_alerts_again },
-		{ "test_alert_router_action_text_reaches_the_message", test_alert_router_action_text_reaches_the_message },
+		{ "test_alert_router_critical_alerts_at_once_and_only_once",
+		  test_alert_router_critical_alerts_at_once_and_only_once },
+		{ "test_alert_router_warning_waits_for_hold_and_a_flap_is_never_sent",
+		  test_alert_router_warning_waits_for_hold_and_a_flap_is_never_sent },
+		{ "test_alert_router_repeats_only_after_the_interval",
+		  test_alert_router_repeats_only_after_the_interval },
+		{ "test_alert_router_resolved_goes_to_the_channels_that_were_alerted",
+		  test_alert_router_resolved_goes_to_the_channels_that_were_alerted },
+		{ "test_alert_router_ack_silences_repeats_and_escalation_until_resolved",
+		  test_alert_router_ack_silences_repeats_and_escalation_until_resolved },
+		{ "test_alert_router_escalates_an_unacknowledged_critical_once",
+		  test_alert_router_escalates_an_unacknowledged_critical_once },
+		{ "test_alert_router_exchange_outage_holds_position_alerts",
+		  test_alert_router_exchange_outage_holds_position_alerts },
+		{ "test_alert_router_db_or_stream_outage_holds_only_what_depends_on_it",
+		  test_alert_router_db_or_stream_outage_holds_only_what_depends_on_it },
+		{ "test_alert_router_rate_limit_delays_new_and_skips_repeats",
+		  test_alert_router_rate_limit_delays_new_and_skips_repeats },
+		{ "test_alert_router_health_events_fire_and_resolve",
+		  test_alert_router_health_events_fire_and_resolve },
+		{ "test_alert_router_failed_enqueue_is_retried_next_audit",
+		  test_alert_router_failed_enqueue_is_retried_next_audit },
+		{ "test_alert_router_warning_turning_critical_alerts_again",
+		  test_alert_router_warning_turning_critical_alerts_again },
+		{ "test_alert_router_action_text_reaches_the_message",
+		  test_alert_router_action_text_reaches_the_message },
 		{ NULL, NULL },
 	};
 	tu_add_suite("alert_router", tests);

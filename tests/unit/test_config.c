@@ -9,32 +9,31 @@
 #include "watchdog/config.h"
 #include "base/xalloc.h"
 
-static const char *good =
-	"[vigil]\n"
-	"log_level = debug\n"
-	"audit_interval = 10s\n"
-	"metrics_listen = 127.0.0.1:9999\n"
-	"[database]\n"
-	"enabled = true\n"
-	"dsn = host=/tmp dbname=bot\n"
-	"[alerts]\n"
-	"repeat_interval = 30m\n"
-	"[account main]\n"
-	"exchange = binance\n"
-	"rest_url = http://127.0.0.1:1\n"
-	"ws_url = ws://127.0.0.1:1\n"
-	"api_key_env = VIGIL_T_KEY\n"
-	"api_secret_env = VIGIL_T_SECRET\n"
-	"mode = protect\n"
-	"grace_open = 45s\n"
-	"stop_loss_percent = 1.5\n"
-	"override.ORPHAN_POSITION = observe\n"
-	"[account by1]\n"
-	"exchange = bybit\n"
-	"rest_url = http://127.0.0.1:2\n"
-	"ws_url = ws://127.0.0.1:2/v5/private\n"
-	"api_key_env = VIGIL_T_KEY\n"
-	"api_secret_env = VIGIL_T_SECRET\n";
+static const char *good = "[vigil]\n"
+			  "log_level = debug\n"
+			  "audit_interval = 10s\n"
+			  "metrics_listen = 127.0.0.1:9999\n"
+			  "[database]\n"
+			  "enabled = true\n"
+			  "dsn = host=/tmp dbname=bot\n"
+			  "[alerts]\n"
+			  "repeat_interval = 30m\n"
+			  "[account main]\n"
+			  "exchange = binance\n"
+			  "rest_url = http://127.0.0.1:1\n"
+			  "ws_url = ws://127.0.0.1:1\n"
+			  "api_key_env = VIGIL_T_KEY\n"
+			  "api_secret_env = VIGIL_T_SECRET\n"
+			  "mode = protect\n"
+			  "grace_open = 45s\n"
+			  "stop_loss_percent = 1.5\n"
+			  "override.ORPHAN_POSITION = observe\n"
+			  "[account by1]\n"
+			  "exchange = bybit\n"
+			  "rest_url = http://127.0.0.1:2\n"
+			  "ws_url = ws://127.0.0.1:2/v5/private\n"
+			  "api_key_env = VIGIL_T_KEY\n"
+			  "api_secret_env = VIGIL_T_SECRET\n";
 
 static struct wd_conf *conf;
 static char err[1024];
@@ -116,7 +115,8 @@ static void test_config_missing_required_key_is_an_error(void)
 {
 	set_env();
 	CU_ASSERT_NOT_EQUAL(load_text("[account a]\nexchange = binance\nws_url = ws://x\n"
-				      "api_key_env = VIGIL_T_KEY\napi_secret_env = VIGIL_T_SECRET\n"), 0);
+				      "api_key_env = VIGIL_T_KEY\napi_secret_env = VIGIL_T_SECRET\n"),
+			    0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "rest_url"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":1:"));
 	CU_ASSERT_NOT_EQUAL(load_text("[vigil]\nlog_level = info\n"), 0);
@@ -144,7 +144,8 @@ static void test_config_secret_file_readable_by_others_is_refused(void)
 	char text[4096];
 	snprintf(text, sizeof text,
 		 "[account a]\nexchange = bybit\nrest_url = http://127.0.0.1:1\nws_url = ws://127.0.0.1:1\n"
-		 "api_key_file = %s\napi_secret_file = %s\n", sf, sf);
+		 "api_key_file = %s\napi_secret_file = %s\n",
+		 sf, sf);
 	CU_ASSERT_NOT_EQUAL(load_text(text), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "chmod 600"));
 	chmod(sf, 0600);
@@ -158,14 +159,17 @@ static void test_config_secret_file_readable_by_others_is_refused(void)
 static void test_config_duplicate_account_is_an_error(void)
 {
 	set_env();
-	CU_ASSERT_NOT_EQUAL(load_text("[account a]\nexchange = bybit\n[account b]\nexchange = bybit\n[account a]\nmode = full\n"), 0);
+	CU_ASSERT_NOT_EQUAL(
+		load_text("[account a]\nexchange = bybit\n[account b]\nexchange = bybit\n[account a]\nmode = full\n"),
+		0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "twice"));
 }
 
 static void test_config_plain_transport_only_to_loopback(void)
 {
 	set_env();
-	const char *acct = "[account a]\nexchange = binance\napi_key_env = VIGIL_T_KEY\napi_secret_env = VIGIL_T_SECRET\n";
+	const char *acct =
+		"[account a]\nexchange = binance\napi_key_env = VIGIL_T_KEY\napi_secret_env = VIGIL_T_SECRET\n";
 	char text[2048];
 	snprintf(text, sizeof text, "%srest_url = http://127.0.0.1:9\nws_url = ws://localhost:9\n", acct);
 	CU_ASSERT_EQUAL(load_text(text), 0);
@@ -184,14 +188,16 @@ static void test_config_dsn_password_and_sslmode_rules(void)
 	const char *acct = "[account a]\nexchange = binance\nrest_url = https://a.example.com\n"
 			   "ws_url = wss://a.example.com\napi_key_env = VIGIL_T_KEY\napi_secret_env = VIGIL_T_SECRET\n";
 	char text[2048];
-	snprintf(text, sizeof text, "[database]\nenabled = true\ndsn = host=127.0.0.1 dbname=x password=hunter2-secret\n%s", acct);
+	snprintf(text, sizeof text,
+		 "[database]\nenabled = true\ndsn = host=127.0.0.1 dbname=x password=hunter2-secret\n%s", acct);
 	CU_ASSERT_NOT_EQUAL(load_text(text), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "password_env"));
 	CU_ASSERT_PTR_NULL(strstr(err, "hunter2-secret"));
 	snprintf(text, sizeof text, "[database]\nenabled = true\ndsn = host=db.example.com dbname=x\n%s", acct);
 	CU_ASSERT_NOT_EQUAL(load_text(text), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "sslmode"));
-	snprintf(text, sizeof text, "[database]\nenabled = true\ndsn = host=db.example.com dbname=x sslmode=verify-full\n%s", acct);
+	snprintf(text, sizeof text,
+		 "[database]\nenabled = true\ndsn = host=db.example.com dbname=x sslmode=verify-full\n%s", acct);
 	CU_ASSERT_EQUAL(load_text(text), 0);
 	wd_conf_free(conf);
 	snprintf(text, sizeof text, "[database]\nenabled = true\ndsn = host=/var/run/postgresql dbname=x\n%s", acct);
@@ -243,7 +249,8 @@ void test_config_register(void)
 		{ "test_config_missing_required_key_is_an_error", test_config_missing_required_key_is_an_error },
 		{ "test_config_unknown_section_and_syntax_error", test_config_unknown_section_and_syntax_error },
 		{ "test_config_secret_env_unset_is_an_error", test_config_secret_env_unset_is_an_error },
-		{ "test_config_secret_file_readable_by_others_is_refused", test_config_secret_file_readable_by_others_is_refused },
+		{ "test_config_secret_file_readable_by_others_is_refused",
+		  test_config_secret_file_readable_by_others_is_refused },
 		{ "test_config_duplicate_account_is_an_error", test_config_duplicate_account_is_an_error },
 		{ "test_config_plain_transport_only_to_loopback", test_config_plain_transport_only_to_loopback },
 		{ "test_config_dsn_password_and_sslmode_rules", test_config_dsn_password_and_sslmode_rules },

@@ -114,9 +114,15 @@ static void test_db_spool_alert_roundtrips_body_with_newlines(void)
 
 static void test_db_spool_parse_rejects_malformed_records(void)
 {
-	const char *bad[] = { "", "{", "[]", "{\"v\":2,\"t\":\"intent\",\"id\":1}", "{\"v\":1,\"id\":1}",
-			      "{\"v\":1,\"t\":\"alert\"}", "{\"v\":1,\"t\":\"alert\",\"id\":0}",
-			      "{\"v\":1,\"t\":\"alert\",\"id\":\"5\"}", "not json at all" };
+	const char *bad[] = { "",
+			      "{",
+			      "[]",
+			      "{\"v\":2,\"t\":\"intent\",\"id\":1}",
+			      "{\"v\":1,\"id\":1}",
+			      "{\"v\":1,\"t\":\"alert\"}",
+			      "{\"v\":1,\"t\":\"alert\",\"id\":0}",
+			      "{\"v\":1,\"t\":\"alert\",\"id\":\"5\"}",
+			      "not json at all" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		const char *type = NULL;
 		json_object *o = db_spool_parse(bad[i], &type);
@@ -277,15 +283,18 @@ void test_db_spool_register(void)
 {
 	static const struct tu_test tests[] = {
 		{ "test_db_spool_intent_roundtrips_every_field", test_db_spool_intent_roundtrips_every_field },
-		{ "test_db_spool_alert_roundtrips_body_with_newlines", test_db_spool_alert_roundtrips_body_with_newlines },
+		{ "test_db_spool_alert_roundtrips_body_with_newlines",
+		  test_db_spool_alert_roundtrips_body_with_newlines },
 		{ "test_db_spool_parse_rejects_malformed_records", test_db_spool_parse_rejects_malformed_records },
 		{ "test_db_spool_append_read_clear_keeps_order", test_db_spool_append_read_clear_keeps_order },
 		{ "test_db_spool_torn_last_line_is_cut_on_open", test_db_spool_torn_last_line_is_cut_on_open },
 		{ "test_db_spool_open_fails_on_unwritable_dir", test_db_spool_open_fails_on_unwritable_dir },
 		{ "test_db_migrate_names_need_three_digits_and_sql", test_db_migrate_names_need_three_digits_and_sql },
-		{ "test_db_ident_accepts_only_plain_lowercase_names", test_db_ident_accepts_only_plain_lowercase_names },
+		{ "test_db_ident_accepts_only_plain_lowercase_names",
+		  test_db_ident_accepts_only_plain_lowercase_names },
 		{ "test_db_bot_side_and_time_parsing", test_db_bot_side_and_time_parsing },
-		{ "test_db_ha_keys_are_stable_and_differ_per_account", test_db_ha_keys_are_stable_and_differ_per_account },
+		{ "test_db_ha_keys_are_stable_and_differ_per_account",
+		  test_db_ha_keys_are_stable_and_differ_per_account },
 		{ "test_db_new_id_is_positive_and_unique", test_db_new_id_is_positive_and_unique },
 		{ NULL, NULL },
 	};

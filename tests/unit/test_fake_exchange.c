@@ -44,8 +44,11 @@ static void test_fake_stop_crossed_by_mark_would_trigger(void)
 {
 	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	fake_set_position(k->x, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.45);
-	struct xch_stop_req rq = { .symbol = "KAVAUSDT", .position_side = REC_SIDE_LONG,
-				   .trigger_price = 0.49, .qty = 62.9, .client_id = "vgl-t-1" };
+	struct xch_stop_req rq = { .symbol = "KAVAUSDT",
+				   .position_side = REC_SIDE_LONG,
+				   .trigger_price = 0.49,
+				   .qty = 62.9,
+				   .client_id = "vgl-t-1" };
 	struct xch_ack ack;
 	struct xch_err err;
 	CU_ASSERT_EQUAL(k->x->ops->place_stop(k->x, &rq, &ack, &err), XCH_WOULD_TRIGGER);
@@ -63,8 +66,7 @@ static void test_fake_close_rejected_while_reduce_only_rests(void)
 {
 	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
-	struct rec_order tp = { .symbol = "AVLUSDT", .side = REC_SELL, .reduce_only = true,
-				.qty = 86, .price = 0.3 };
+	struct rec_order tp = { .symbol = "AVLUSDT", .side = REC_SELL, .reduce_only = true, .qty = 86, .price = 0.3 };
 	fake_add_order(k->x, &tp);
 	struct xch_close_req rq = { .symbol = "AVLUSDT", .position_side = REC_SIDE_LONG, .qty = 86 };
 	struct xch_ack ack;
@@ -83,15 +85,15 @@ static void test_fake_minimal_ack_and_delayed_visibility(void)
 	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	fake_set_position(k->x, "BTCUSDT", REC_SIDE_SHORT, 0.5, 60000, 60000);
 	fake_set_visibility_delay(k->x, 1000);
-	struct xch_stop_req rq = { .symbol = "BTCUSDT", .position_side = REC_SIDE_SHORT,
-				   .trigger_price = 61200, .client_id = "vgl-t-2" };
+	struct xch_stop_req rq = {
+		.symbol = "BTCUSDT", .position_side = REC_SIDE_SHORT, .trigger_price = 61200, .client_id = "vgl-t-2"
+	};
 	struct xch_ack ack;
 	struct xch_err err;
 	CU_ASSERT_EQUAL(k->x->ops->place_stop(k->x, &rq, &ack, &err), XCH_OK);
 	CU_ASSERT(ack.id[0] != '\0');
 	struct rec_order o;
-	CU_ASSERT_EQUAL(k->x->ops->get_order(k->x, "BTCUSDT", ack.id, "", false, &o, &err),
-			XCH_UNKNOWN_ORDER);
+	CU_ASSERT_EQUAL(k->x->ops->get_order(k->x, "BTCUSDT", ack.id, "", false, &o, &err), XCH_UNKNOWN_ORDER);
 	CU_ASSERT_EQUAL(fake_count_open(k->x, "BTCUSDT"), 1);
 	rec_sleep(&k->clk, 1000);
 	CU_ASSERT_EQUAL(k->x->ops->get_order(k->x, "BTCUSDT", "", "vgl-t-2", false, &o, &err), XCH_OK);
@@ -138,7 +140,8 @@ void test_fake_exchange_register(void)
 		{ "test_fake_logs_every_call_and_answers_positions", test_fake_logs_every_call_and_answers_positions },
 		{ "test_fake_error_queue_is_fifo_per_op", test_fake_error_queue_is_fifo_per_op },
 		{ "test_fake_stop_crossed_by_mark_would_trigger", test_fake_stop_crossed_by_mark_would_trigger },
-		{ "test_fake_close_rejected_while_reduce_only_rests", test_fake_close_rejected_while_reduce_only_rests },
+		{ "test_fake_close_rejected_while_reduce_only_rests",
+		  test_fake_close_rejected_while_reduce_only_rests },
 		{ "test_fake_minimal_ack_and_delayed_visibility", test_fake_minimal_ack_and_delayed_visibility },
 		{ "test_fake_rest_hide_returns_empty_positions", test_fake_rest_hide_returns_empty_positions },
 		{ "test_fake_stream_view_can_disagree_with_rest", test_fake_stream_view_can_disagree_with_rest },

@@ -94,9 +94,10 @@ static void serve(struct srv *s, int fd)
 				return;
 			continue; /* keep-alive: the next request on this connection */
 		}
-		const char *head = mode == SRV_HUGE_LENGTH
-					   ? "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 10737418240\r\n\r\n"
-					   : "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+		const char *head = mode == SRV_HUGE_LENGTH ? "HTTP/1.1 200 OK\r\nContent-Type: "
+							     "application/json\r\nContent-Length: 10737418240\r\n\r\n"
+							   : "HTTP/1.1 200 OK\r\nContent-Type: "
+							     "application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
 		if (send_all(fd, head, strlen(head)))
 			return;
 		if (mode != SRV_HUGE_LENGTH && send_all(fd, "1\r\n[\r\n", 6))
@@ -109,7 +110,8 @@ static void serve(struct srv *s, int fd)
 			} else if (mode == SRV_HUGE_LENGTH) {
 				rc = send_all(fd, chunk, sizeof chunk);
 			} else {
-				rc = send_all(fd, "10000\r\n", 7) || send_all(fd, chunk, sizeof chunk) || send_all(fd, "\r\n", 2);
+				rc = send_all(fd, "10000\r\n", 7) || send_all(fd, chunk, sizeof chunk) ||
+				     send_all(fd, "\r\n", 2);
 			}
 			if (rc)
 				return; /* the client dropped us: that is the point */
@@ -265,9 +267,11 @@ void test_limits_http_register(void)
 {
 	static const struct tu_test tests[] = {
 		{ "test_limits_http_endless_body_is_cut_at_the_cap", test_limits_http_endless_body_is_cut_at_the_cap },
-		{ "test_limits_http_announced_huge_length_is_refused", test_limits_http_announced_huge_length_is_refused },
+		{ "test_limits_http_announced_huge_length_is_refused",
+		  test_limits_http_announced_huge_length_is_refused },
 		{ "test_limits_http_endless_drip_hits_the_deadline", test_limits_http_endless_drip_hits_the_deadline },
-		{ "test_limits_adapter_survives_an_answer_over_the_cap", test_limits_adapter_survives_an_answer_over_the_cap },
+		{ "test_limits_adapter_survives_an_answer_over_the_cap",
+		  test_limits_adapter_survives_an_answer_over_the_cap },
 		{ NULL, NULL },
 	};
 	tu_add_suite("limits_http", tests);

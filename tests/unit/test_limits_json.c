@@ -162,7 +162,8 @@ static void test_limits_huge_string_fields_stay_in_bounds(void)
 	char *sym = xmalloc(big + 1);
 	memset(sym, 'A', big);
 	sym[big] = '\0';
-	char *s = xasprintf("[{\"symbol\":\"%s\",\"positionSide\":\"BOTH\",\"positionAmt\":\"1\",\"entryPrice\":\"1\"}]", sym);
+	char *s = xasprintf(
+		"[{\"symbol\":\"%s\",\"positionSide\":\"BOTH\",\"positionAmt\":\"1\",\"entryPrice\":\"1\"}]", sym);
 	struct rec_position *pos = NULL;
 	size_t np = 0;
 	struct xch_err err;
@@ -181,7 +182,8 @@ static void test_limits_huge_string_fields_stay_in_bounds(void)
 	free(s);
 
 	s = xasprintf("{\"topic\":\"order\",\"creationTime\":1,\"data\":[{\"category\":\"linear\",\"symbol\":\"X\","
-		      "\"orderId\":\"%s\",\"side\":\"Buy\",\"orderStatus\":\"New\"}]}", sym);
+		      "\"orderId\":\"%s\",\"side\":\"Buy\",\"orderStatus\":\"New\"}]}",
+		      sym);
 	struct bb_ws_msg m;
 	memset(&m, 0, sizeof m);
 	rc = bb_parse_ws(s, strlen(s), 1, &m);
@@ -196,11 +198,13 @@ static void test_limits_huge_string_fields_stay_in_bounds(void)
 /* Sizes vigil could act on are finite and positive, whatever the text. */
 static void test_limits_absurd_numbers_never_become_sizes(void)
 {
-	static const char *const amts[] = { "1e400", "-1e400", "NaN", "nan", "inf", "-inf", "Infinity",
-					    "1e-400", "0x10", "1,5", " 1", "", "--1", "1e", "18446744073709551617" };
+	static const char *const amts[] = { "1e400", "-1e400",   "NaN",    "nan",  "inf",
+					    "-inf",  "Infinity", "1e-400", "0x10", "1,5",
+					    " 1",    "",         "--1",    "1e",   "18446744073709551617" };
 	for (size_t i = 0; i < sizeof amts / sizeof amts[0]; i++) {
 		char *s = xasprintf("[{\"symbol\":\"BTCUSDT\",\"positionSide\":\"BOTH\",\"positionAmt\":\"%s\","
-				    "\"entryPrice\":\"%s\",\"markPrice\":\"1\"}]", amts[i], amts[i]);
+				    "\"entryPrice\":\"%s\",\"markPrice\":\"1\"}]",
+				    amts[i], amts[i]);
 		struct rec_position *pos = NULL;
 		size_t np = 0;
 		struct xch_err err;
@@ -214,9 +218,10 @@ static void test_limits_absurd_numbers_never_become_sizes(void)
 		free(pos);
 		free(s);
 
-		s = xasprintf("{\"id\":\"1\",\"topic\":\"position\",\"creationTime\":1,\"data\":[{\"category\":\"linear\","
-			      "\"symbol\":\"BTCUSDT\",\"side\":\"Buy\",\"size\":\"%s\",\"positionIdx\":0,\"seq\":1}]}",
-			      amts[i]);
+		s = xasprintf(
+			"{\"id\":\"1\",\"topic\":\"position\",\"creationTime\":1,\"data\":[{\"category\":\"linear\","
+			"\"symbol\":\"BTCUSDT\",\"side\":\"Buy\",\"size\":\"%s\",\"positionIdx\":0,\"seq\":1}]}",
+			amts[i]);
 		struct bb_ws_msg m;
 		memset(&m, 0, sizeof m);
 		rc = bb_parse_ws(s, strlen(s), 1, &m);
@@ -234,7 +239,8 @@ static void test_limits_absurd_numbers_never_become_sizes(void)
 void test_limits_json_register(void)
 {
 	static const struct tu_test tests[] = {
-		{ "test_limits_deep_nesting_is_malformed_in_every_parser", test_limits_deep_nesting_is_malformed_in_every_parser },
+		{ "test_limits_deep_nesting_is_malformed_in_every_parser",
+		  test_limits_deep_nesting_is_malformed_in_every_parser },
 		{ "test_limits_truncated_answers_are_malformed", test_limits_truncated_answers_are_malformed },
 		{ "test_limits_many_rows_parse_in_bounded_time", test_limits_many_rows_parse_in_bounded_time },
 		{ "test_limits_huge_string_fields_stay_in_bounds", test_limits_huge_string_fields_stay_in_bounds },

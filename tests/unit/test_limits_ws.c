@@ -31,9 +31,9 @@
 struct wsrv {
 	int lfd, port;
 	atomic_bool stop;
-	atomic_int conns;          /* handshakes completed */
-	atomic_int dropped;        /* connections the client cut mid-message */
-	atomic_ullong max_sent;    /* most payload bytes sent on one connection */
+	atomic_int conns;       /* handshakes completed */
+	atomic_int dropped;     /* connections the client cut mid-message */
+	atomic_ullong max_sent; /* most payload bytes sent on one connection */
 	pthread_t thr;
 };
 
@@ -77,7 +77,8 @@ static int handshake(int fd)
 	EVP_EncodeBlock((unsigned char *)acc, sha, SHA_DIGEST_LENGTH);
 	snprintf(buf, sizeof buf,
 		 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-		 "Sec-WebSocket-Accept: %s\r\n\r\n", acc);
+		 "Sec-WebSocket-Accept: %s\r\n\r\n",
+		 acc);
 	return send_all(fd, buf, strlen(buf));
 }
 
@@ -206,7 +207,8 @@ static void test_limits_ws_oversized_messages_drop_the_connection(void)
 void test_limits_ws_register(void)
 {
 	static const struct tu_test tests[] = {
-		{ "test_limits_ws_oversized_messages_drop_the_connection", test_limits_ws_oversized_messages_drop_the_connection },
+		{ "test_limits_ws_oversized_messages_drop_the_connection",
+		  test_limits_ws_oversized_messages_drop_the_connection },
 		{ NULL, NULL },
 	};
 	tu_add_suite("limits_ws", tests);

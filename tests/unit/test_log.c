@@ -85,7 +85,8 @@ void test_log_register(void)
 {
 	static const struct tu_test tests[] = {
 		{ "test_log_redacts_every_registered_secret", test_log_redacts_every_registered_secret },
-		{ "test_log_redact_buffer_without_room_blanks_in_place", test_log_redact_buffer_without_room_blanks_in_place },
+		{ "test_log_redact_buffer_without_room_blanks_in_place",
+		  test_log_redact_buffer_without_room_blanks_in_place },
 		{ "test_log_level_filters_and_lines_are_single", test_log_level_filters_and_lines_are_single },
 		{ "test_log_short_strings_are_not_registered", test_log_short_strings_are_not_registered },
 		{ NULL, NULL },

@@ -233,11 +233,13 @@ void test_rec_bot_orders_register(void)
 	CU_add_test(s, "test_bybit_take_profit_is_not_a_stop_loss", test_bybit_take_profit_is_not_a_stop_loss);
 	CU_add_test(s, "test_bybit_take_profit_beside_stop_is_no_duplicate",
 		    test_bybit_take_profit_beside_stop_is_no_duplicate);
-	CU_add_test(s, "test_unactivated_trailing_stop_does_not_protect", test_unactivated_trailing_stop_does_not_protect);
+	CU_add_test(s, "test_unactivated_trailing_stop_does_not_protect",
+		    test_unactivated_trailing_stop_does_not_protect);
 	CU_add_test(s, "test_non_reducing_stop_leaves_position_unprotected",
 		    test_non_reducing_stop_leaves_position_unprotected);
 	CU_add_test(s, "test_entry_stop_beside_long_is_the_bots", test_entry_stop_beside_long_is_the_bots);
-	CU_add_test(s, "test_breakout_entry_on_flat_symbol_is_no_orphan", test_breakout_entry_on_flat_symbol_is_no_orphan);
+	CU_add_test(s, "test_breakout_entry_on_flat_symbol_is_no_orphan",
+		    test_breakout_entry_on_flat_symbol_is_no_orphan);
 	CU_add_test(s, "test_hedge_quantity_stop_protects_its_leg", test_hedge_quantity_stop_protects_its_leg);
 	CU_add_test(s, "test_hedge_orphan_order_is_keyed_by_leg", test_hedge_orphan_order_is_keyed_by_leg);
 	CU_add_test(s, "test_wrong_side_stop_waits_grace", test_wrong_side_stop_waits_grace);

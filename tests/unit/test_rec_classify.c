@@ -403,10 +403,10 @@ static void test_protected_orphan_plans_no_stop(void)
 {
 	struct kit *k = kit_new(REC_EX_BINANCE);
 	kit_rest(k, "BTCUSDT", REC_SIDE_LONG, 10);
-	kit_stop(k, "BTCUSDT", REC_SELL, 0);       /* close-position */
+	kit_stop(k, "BTCUSDT", REC_SELL, 0); /* close-position */
 	kit_rest(k, "ETHUSDT", REC_SIDE_SHORT, 4);
 	kit_stop(k, "ETHUSDT", REC_BUY, 1.5);
-	kit_stop(k, "ETHUSDT", REC_BUY, 2.5);      /* 1.5 + 2.5 = 4 */
+	kit_stop(k, "ETHUSDT", REC_BUY, 2.5); /* 1.5 + 2.5 = 4 */
 	kit_run(k, T);
 	kit_run(k, LATER);
 	kit_dump(k);

@@ -17,7 +17,7 @@
 
 struct kit {
 	struct rec_stream_cache *sc;
-	bool stream_live;           /* refresh last_msg_ms at each run */
+	bool stream_live; /* refresh last_msg_ms at each run */
 	struct rec_position rest[KIT_MAX];
 	size_t nrest;
 	struct rec_order ord[KIT_MAX];
@@ -189,7 +189,8 @@ static inline void kit_dump(const struct kit *k)
 			k->f[i].repairable, rec_side_name(k->f[i].pos_side), k->f[i].pos_size, k->f[i].detail);
 	for (size_t i = 0; i < k->nord; i++) {
 		const struct rec_order *o = &k->ord[i];
-		fprintf(stderr, "  order %s %s %s kind=%d cond=%d ro=%d cp=%d att=%d st=%d pidx=%d trig=%g dir=%d qty=%g\n",
+		fprintf(stderr,
+			"  order %s %s %s kind=%d cond=%d ro=%d cp=%d att=%d st=%d pidx=%d trig=%g dir=%d qty=%g\n",
 			o->id, o->symbol, rec_oside_name(o->side), (int)o->kind, o->conditional, o->reduce_only,
 			o->close_position, o->position_attached, (int)o->status, (int)o->pidx, o->trigger_price,
 			(int)o->trigger_dir, o->qty);

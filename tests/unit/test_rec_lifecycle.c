@@ -183,7 +183,8 @@ void test_rec_lifecycle_register(void)
 		{ "test_lifecycle_grace_restarts_after_close", test_lifecycle_grace_restarts_after_close },
 		{ "test_grace_counts_from_exchange_update_time", test_grace_counts_from_exchange_update_time },
 		{ "test_grace_exchange_time_uses_clock_offset", test_grace_exchange_time_uses_clock_offset },
-		{ "test_grace_ignores_rest_time_the_stream_contradicts", test_grace_ignores_rest_time_the_stream_contradicts },
+		{ "test_grace_ignores_rest_time_the_stream_contradicts",
+		  test_grace_ignores_rest_time_the_stream_contradicts },
 		{ "test_lifecycle_bad_arguments", test_lifecycle_bad_arguments },
 		{ NULL, NULL },
 	};

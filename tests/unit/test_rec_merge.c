@@ -30,8 +30,8 @@ static void test_rule_stream_authoritative_when_connected_and_fresh(void)
 		bool want;
 	} t[] = {
 		{ REC_SS_UP, 0, NOW - 10, NOW - 100, true },
-		{ REC_SS_UP, 0, NOW - 60000, NOW - 100, true },   /* exactly at the limit */
-		{ REC_SS_UP, 0, NOW - 60001, NOW - 100, false },  /* stale */
+		{ REC_SS_UP, 0, NOW - 60000, NOW - 100, true },  /* exactly at the limit */
+		{ REC_SS_UP, 0, NOW - 60001, NOW - 100, false }, /* stale */
 		{ REC_SS_DOWN, 0, NOW - 10, NOW - 100, false },
 		{ REC_SS_CONNECTING, 0, NOW - 10, NOW - 100, false },
 		{ REC_SS_UP, NOW - 50, NOW - 10, NOW - 100, false }, /* before the reconnect */
@@ -232,7 +232,8 @@ static void test_rule_rest_is_truth_when_stream_down(void)
 void test_rec_merge_register(void)
 {
 	static const struct tu_test tests[] = {
-		{ "test_rule_stream_authoritative_when_connected_and_fresh", test_rule_stream_authoritative_when_connected_and_fresh },
+		{ "test_rule_stream_authoritative_when_connected_and_fresh",
+		  test_rule_stream_authoritative_when_connected_and_fresh },
 		{ "test_rule_stream_zero_size_means_closed", test_rule_stream_zero_size_means_closed },
 		{ "test_rule_rest_omission_is_glitch_not_closure", test_rule_rest_omission_is_glitch_not_closure },
 		{ "test_rule_rest_lag_tolerance", test_rule_rest_lag_tolerance },

@@ -22,14 +22,14 @@ enum oside_rel { CLOSING, OPENING };
 struct row {
 	const char *name;
 	enum ex ex;
-	const char *type;     /* Binance type / Bybit stopOrderType */
-	enum oside_rel rel;   /* order side relative to the position */
+	const char *type;   /* Binance type / Bybit stopOrderType */
+	enum oside_rel rel; /* order side relative to the position */
 	enum trig trig;
-	bool reduce_only;     /* one-way only: hedge-mode Binance orders never carry it */
-	bool close_position;  /* Binance closePosition / Bybit closeOnTrigger with qty 0 */
-	const char *status;   /* exchange status word */
-	const char *extra;    /* extra JSON fields, e.g. activatePrice */
-	bool hedge_ok;        /* row exists in hedge mode */
+	bool reduce_only;    /* one-way only: hedge-mode Binance orders never carry it */
+	bool close_position; /* Binance closePosition / Bybit closeOnTrigger with qty 0 */
+	const char *status;  /* exchange status word */
+	const char *extra;   /* extra JSON fields, e.g. activatePrice */
+	bool hedge_ok;       /* row exists in hedge mode */
 	/* expected, one-way / hedge leg */
 	enum rec_prot_verdict v_oneway, v_hedge;
 	enum rec_order_role role_oneway, role_hedge;
@@ -45,10 +45,13 @@ struct row {
 static const struct row rows[] = {
 	/* Binance Algo Service (openAlgoOrders) */
 	{ "bn STOP_MARKET qty", BN_ALGO, "STOP_MARKET", CLOSING, LOSS, true, false, "NEW", "", true, Y, Y, STOP, STOP },
-	{ "bn STOP_MARKET closePosition", BN_ALGO, "STOP_MARKET", CLOSING, LOSS, false, true, "NEW", "", true, Y, Y, STOP, STOP },
+	{ "bn STOP_MARKET closePosition", BN_ALGO, "STOP_MARKET", CLOSING, LOSS, false, true, "NEW", "", true, Y, Y,
+	  STOP, STOP },
 	{ "bn STOP limit", BN_ALGO, "STOP", CLOSING, LOSS, true, false, "NEW", "", true, Y, Y, STOP, STOP },
-	{ "bn TAKE_PROFIT_MARKET", BN_ALGO, "TAKE_PROFIT_MARKET", CLOSING, PROFIT, true, false, "NEW", "", true, N, N, TP, TP },
-	{ "bn TAKE_PROFIT_MARKET closePosition", BN_ALGO, "TAKE_PROFIT_MARKET", CLOSING, PROFIT, false, true, "NEW", "", true, N, N, TP, TP },
+	{ "bn TAKE_PROFIT_MARKET", BN_ALGO, "TAKE_PROFIT_MARKET", CLOSING, PROFIT, true, false, "NEW", "", true, N, N,
+	  TP, TP },
+	{ "bn TAKE_PROFIT_MARKET closePosition", BN_ALGO, "TAKE_PROFIT_MARKET", CLOSING, PROFIT, false, true, "NEW", "",
+	  true, N, N, TP, TP },
 	{ "bn TAKE_PROFIT", BN_ALGO, "TAKE_PROFIT", CLOSING, PROFIT, true, false, "NEW", "", true, N, N, TP, TP },
 	{ "bn TRAILING no activation", BN_ALGO, "TRAILING_STOP_MARKET", CLOSING, LOSS, true, false, "NEW",
 	  ",\"callbackRate\":\"1\"", true, Y, Y, STOP, STOP },
@@ -58,54 +61,65 @@ static const struct row rows[] = {
 	  ",\"ia\":false", true, N, N, STOP, STOP },
 	{ "bn TRAILING ia true", BN_ALGO_EVENT, "TRAILING_STOP_MARKET", CLOSING, LOSS, true, false, "NEW",
 	  ",\"ia\":true", true, Y, Y, STOP, STOP },
-	{ "bn STOP_MARKET entry (not reduce-only)", BN_ALGO, "STOP_MARKET", CLOSING, LOSS, false, false, "NEW", "", false,
-	  N, N, ENTRY, ENTRY },
-	{ "bn STOP_MARKET opening side", BN_ALGO, "STOP_MARKET", OPENING, PROFIT, false, false, "NEW", "", true, N, N, ENTRY,
-	  ENTRY },
+	{ "bn STOP_MARKET entry (not reduce-only)", BN_ALGO, "STOP_MARKET", CLOSING, LOSS, false, false, "NEW", "",
+	  false, N, N, ENTRY, ENTRY },
+	{ "bn STOP_MARKET opening side", BN_ALGO, "STOP_MARKET", OPENING, PROFIT, false, false, "NEW", "", true, N, N,
+	  ENTRY, ENTRY },
 	{ "bn STOP_MARKET opening side reduce-only", BN_ALGO, "STOP_MARKET", OPENING, PROFIT, true, false, "NEW", "",
 	  false, N, N, WRONG, WRONG },
-	{ "bn STOP_MARKET trigger past the mark", BN_ALGO, "STOP_MARKET", CLOSING, PROFIT, true, false, "NEW", "", true, N,
-	  N, STOP, STOP },
-	{ "bn STOP_MARKET TRIGGERING stuck", BN_ALGO, "STOP_MARKET", CLOSING, LOSS, true, false, "TRIGGERING", "", true, N,
-	  N, STOP, STOP },
-	{ "bn STOP_MARKET CANCELED", BN_ALGO, "STOP_MARKET", CLOSING, LOSS, true, false, "CANCELED", "", true, N, N, STOP,
-	  STOP },
+	{ "bn STOP_MARKET trigger past the mark", BN_ALGO, "STOP_MARKET", CLOSING, PROFIT, true, false, "NEW", "", true,
+	  N, N, STOP, STOP },
+	{ "bn STOP_MARKET TRIGGERING stuck", BN_ALGO, "STOP_MARKET", CLOSING, LOSS, true, false, "TRIGGERING", "", true,
+	  N, N, STOP, STOP },
+	{ "bn STOP_MARKET CANCELED", BN_ALGO, "STOP_MARKET", CLOSING, LOSS, true, false, "CANCELED", "", true, N, N,
+	  STOP, STOP },
 	/* Binance matching engine (openOrders; legacy stops) */
 	{ "bn legacy STOP_MARKET", BN_REGULAR, "STOP_MARKET", CLOSING, LOSS, true, false, "NEW", "", true, Y, Y, STOP,
 	  STOP },
-	{ "bn legacy STOP_MARKET closePosition", BN_REGULAR, "STOP_MARKET", CLOSING, LOSS, false, true, "NEW", "", true, Y,
-	  Y, STOP, STOP },
+	{ "bn legacy STOP_MARKET closePosition", BN_REGULAR, "STOP_MARKET", CLOSING, LOSS, false, true, "NEW", "", true,
+	  Y, Y, STOP, STOP },
 	{ "bn LIMIT reduce-only", BN_REGULAR, "LIMIT", CLOSING, PROFIT, true, false, "NEW", "", true, N, N, TP, TP },
 	{ "bn LIMIT entry", BN_REGULAR, "LIMIT", OPENING, LOSS, false, false, "NEW", "", true, N, N, ENTRY, ENTRY },
 	/* Bybit order/realtime */
-	{ "bb Stop loss direction", BB_ORDER, "Stop", CLOSING, LOSS, true, false, "Untriggered", "", true, Y, Y, STOP, STOP },
-	{ "bb Stop take-profit direction", BB_ORDER, "Stop", CLOSING, PROFIT, true, false, "Untriggered", "", true, N, N, TP,
+	{ "bb Stop loss direction", BB_ORDER, "Stop", CLOSING, LOSS, true, false, "Untriggered", "", true, Y, Y, STOP,
+	  STOP },
+	{ "bb Stop take-profit direction", BB_ORDER, "Stop", CLOSING, PROFIT, true, false, "Untriggered", "", true, N,
+	  N, TP, TP },
+	{ "bb Stop closeOnTrigger qty 0", BB_ORDER, "Stop", CLOSING, LOSS, false, true, "Untriggered", "", true, Y, Y,
+	  STOP, STOP },
+	{ "bb StopLoss Full", BB_ORDER, "StopLoss", CLOSING, LOSS, true, true, "Untriggered", "", true, Y, Y, STOP,
+	  STOP },
+	{ "bb TakeProfit Full", BB_ORDER, "TakeProfit", CLOSING, PROFIT, true, true, "Untriggered", "", true, N, N, TP,
 	  TP },
-	{ "bb Stop closeOnTrigger qty 0", BB_ORDER, "Stop", CLOSING, LOSS, false, true, "Untriggered", "", true, Y, Y, STOP,
-	  STOP },
-	{ "bb StopLoss Full", BB_ORDER, "StopLoss", CLOSING, LOSS, true, true, "Untriggered", "", true, Y, Y, STOP, STOP },
-	{ "bb TakeProfit Full", BB_ORDER, "TakeProfit", CLOSING, PROFIT, true, true, "Untriggered", "", true, N, N, TP, TP },
-	{ "bb PartialStopLoss", BB_ORDER, "PartialStopLoss", CLOSING, LOSS, true, false, "Untriggered", "", true, Y, Y, STOP,
-	  STOP },
-	{ "bb PartialTakeProfit", BB_ORDER, "PartialTakeProfit", CLOSING, PROFIT, true, false, "Untriggered", "", true, N, N,
-	  TP, TP },
+	{ "bb PartialStopLoss", BB_ORDER, "PartialStopLoss", CLOSING, LOSS, true, false, "Untriggered", "", true, Y, Y,
+	  STOP, STOP },
+	{ "bb PartialTakeProfit", BB_ORDER, "PartialTakeProfit", CLOSING, PROFIT, true, false, "Untriggered", "", true,
+	  N, N, TP, TP },
 	{ "bb TrailingStop activation not reached", BB_ORDER, "TrailingStop", CLOSING, LOSS, true, false, "Untriggered",
 	  "@profit", true, N, N, STOP, STOP },
-	{ "bb Stop entry (not reduce-only)", BB_ORDER, "Stop", CLOSING, LOSS, false, false, "Untriggered", "", false, N, N,
-	  ENTRY, ENTRY },
+	{ "bb Stop entry (not reduce-only)", BB_ORDER, "Stop", CLOSING, LOSS, false, false, "Untriggered", "", false, N,
+	  N, ENTRY, ENTRY },
 	{ "bb Stop opening side", BB_ORDER, "Stop", OPENING, PROFIT, false, false, "Untriggered", "", true, N, N, ENTRY,
 	  ENTRY },
-	{ "bb Stop opening side reduce-only", BB_ORDER, "Stop", OPENING, PROFIT, true, false, "Untriggered", "", false, N,
-	  N, WRONG, WRONG },
+	{ "bb Stop opening side reduce-only", BB_ORDER, "Stop", OPENING, PROFIT, true, false, "Untriggered", "", false,
+	  N, N, WRONG, WRONG },
 	{ "bb Limit reduce-only", BB_ORDER, "", CLOSING, PROFIT, true, false, "New", "", true, N, N, TP, TP },
-	{ "bb Stop Deactivated", BB_ORDER, "Stop", CLOSING, LOSS, true, false, "Deactivated", "", true, N, N, STOP, STOP },
+	{ "bb Stop Deactivated", BB_ORDER, "Stop", CLOSING, LOSS, true, false, "Deactivated", "", true, N, N, STOP,
+	  STOP },
 	/* Bybit position row's own stopLoss (tpslMode Full), as vigil synthesizes it */
 	{ "bb position stopLoss", BB_POS_SL, "", CLOSING, LOSS, true, true, "", "", true, Y, Y, STOP, STOP },
-	{ "bb position stopLoss past the mark", BB_POS_SL, "", CLOSING, PROFIT, true, true, "", "", true, N, N, STOP, STOP },
+	{ "bb position stopLoss past the mark", BB_POS_SL, "", CLOSING, PROFIT, true, true, "", "", true, N, N, STOP,
+	  STOP },
 };
 
-static const char *bn_side(enum rec_oside s) { return s == REC_BUY ? "BUY" : "SELL"; }
-static const char *bb_side(enum rec_oside s) { return s == REC_BUY ? "Buy" : "Sell"; }
+static const char *bn_side(enum rec_oside s)
+{
+	return s == REC_BUY ? "BUY" : "SELL";
+}
+static const char *bb_side(enum rec_oside s)
+{
+	return s == REC_BUY ? "Buy" : "Sell";
+}
 
 /* Parses row r for a position of side ps on leg pidx into *o. */
 static bool parse_row(const struct row *r, enum rec_side ps, enum rec_pos_idx pidx, struct rec_order *o)
@@ -126,7 +140,8 @@ static bool parse_row(const struct row *r, enum rec_side ps, enum rec_pos_idx pi
 	switch (r->ex) {
 	case BN_ALGO:
 		snprintf(js, sizeof js,
-			 "{\"algoId\":2148627,\"clientAlgoId\":\"bot-1\",\"algoType\":\"CONDITIONAL\",\"orderType\":\"%s\","
+			 "{\"algoId\":2148627,\"clientAlgoId\":\"bot-1\",\"algoType\":\"CONDITIONAL\",\"orderType\":\"%"
+			 "s\","
 			 "\"symbol\":\"XUSDT\",\"side\":\"%s\",\"positionSide\":\"%s\",\"timeInForce\":\"GTC\","
 			 "\"quantity\":\"%s\",\"algoStatus\":\"%s\",\"actualOrderId\":\"\",\"triggerPrice\":\"%g\","
 			 "\"price\":\"0\",\"workingType\":\"MARK_PRICE\",\"priceMatch\":\"NONE\",\"closePosition\":%s,"
@@ -139,19 +154,22 @@ static bool parse_row(const struct row *r, enum rec_side ps, enum rec_pos_idx pi
 	case BN_REGULAR:
 		snprintf(js, sizeof js,
 			 "{\"orderId\":283194212,\"clientOrderId\":\"bot-2\",\"symbol\":\"XUSDT\",\"status\":\"%s\","
-			 "\"price\":\"%s\",\"avgPrice\":\"0\",\"origQty\":\"%s\",\"executedQty\":\"0\",\"cumQuote\":\"0\","
+			 "\"price\":\"%s\",\"avgPrice\":\"0\",\"origQty\":\"%s\",\"executedQty\":\"0\",\"cumQuote\":"
+			 "\"0\","
 			 "\"timeInForce\":\"GTC\",\"type\":\"%s\",\"origType\":\"%s\",\"reduceOnly\":%s,"
 			 "\"closePosition\":%s,\"side\":\"%s\",\"positionSide\":\"%s\",\"stopPrice\":\"%g\","
 			 "\"workingType\":\"CONTRACT_PRICE\",\"priceProtect\":false,\"time\":1750514941540,"
 			 "\"updateTime\":1750514941540%s}",
-			 r->status, strcmp(r->type, "LIMIT") ? "0" : (lossy ? "90" : "110"), r->close_position ? "0" : "2",
-			 r->type, r->type, ro ? "true" : "false", r->close_position ? "true" : "false", bn_side(side), bn_ps,
+			 r->status, strcmp(r->type, "LIMIT") ? "0" : (lossy ? "90" : "110"),
+			 r->close_position ? "0" : "2", r->type, r->type, ro ? "true" : "false",
+			 r->close_position ? "true" : "false", bn_side(side), bn_ps,
 			 strcmp(r->type, "LIMIT") ? trig : 0, extra);
 		return bn_parse_order(js, strlen(js), o, &err) == XCH_OK;
 	case BN_ALGO_EVENT: {
 		snprintf(js, sizeof js,
 			 "{\"e\":\"ALGO_UPDATE\",\"T\":1750515742297,\"E\":1750515742303,\"o\":{\"caid\":\"bot-3\","
-			 "\"aid\":2148719,\"at\":\"CONDITIONAL\",\"o\":\"%s\",\"s\":\"XUSDT\",\"S\":\"%s\",\"ps\":\"%s\","
+			 "\"aid\":2148719,\"at\":\"CONDITIONAL\",\"o\":\"%s\",\"s\":\"XUSDT\",\"S\":\"%s\",\"ps\":\"%"
+			 "s\","
 			 "\"f\":\"GTC\",\"q\":\"2\",\"X\":\"%s\",\"ai\":\"\",\"ap\":\"0\",\"aq\":\"0\",\"act\":\"0\","
 			 "\"tp\":\"0\",\"p\":\"0\",\"V\":\"EXPIRE_MAKER\",\"wt\":\"MARK_PRICE\",\"pm\":\"NONE\","
 			 "\"cp\":false,\"pP\":false,\"R\":%s,\"tt\":0,\"gtd\":0,\"rm\":\"\"%s}}",
@@ -178,8 +196,11 @@ static bool parse_row(const struct row *r, enum rec_side ps, enum rec_pos_idx pi
 			 "\"stopLoss\":\"\",\"triggerDirection\":%d,\"triggerBy\":\"MarkPrice\",\"reduceOnly\":%s,"
 			 "\"closeOnTrigger\":%s,\"tpslMode\":\"%s\",\"createdTime\":\"1684738540559\","
 			 "\"updatedTime\":\"1684738540561\"}",
-			 cond ? "0" : (lossy ? "90" : "110"), r->close_position ? "0" : "2", bb_side(side), bb_pidx, r->status,
-			 cond ? "Market" : "Limit", cond ? r->type : "UNKNOWN", act ? act : cond ? trig : 0,
+			 cond ? "0" : (lossy ? "90" : "110"), r->close_position ? "0" : "2", bb_side(side), bb_pidx,
+			 r->status, cond ? "Market" : "Limit", cond ? r->type : "UNKNOWN",
+			 act    ? act
+			 : cond ? trig
+				: 0,
 			 cond ? (rise ? 1 : 2) : 0, r->reduce_only ? "true" : "false",
 			 r->close_position ? "true" : "false", strncmp(r->type, "Partial", 7) ? "Full" : "Partial");
 		struct json_object *j = json_tokener_parse(js);
@@ -219,8 +240,9 @@ static void test_protection_table_both_exchanges_sides_and_modes(void)
 				if (hedge && !r->hedge_ok)
 					continue;
 				enum rec_side ps = sides[si];
-				enum rec_pos_idx pidx = !hedge ? REC_PIDX_BOTH
-							       : ps == REC_SIDE_LONG ? REC_PIDX_LONG : REC_PIDX_SHORT;
+				enum rec_pos_idx pidx = !hedge                ? REC_PIDX_BOTH
+							: ps == REC_SIDE_LONG ? REC_PIDX_LONG
+									      : REC_PIDX_SHORT;
 				struct rec_order o;
 				bool parsed = parse_row(r, ps, pidx, &o);
 				if (!parsed)
@@ -240,8 +262,9 @@ static void test_protection_table_both_exchanges_sides_and_modes(void)
 				enum rec_order_role role = hedge ? r->role_hedge : r->role_oneway;
 				if (got != want || v.role != role)
 					fprintf(stderr, "\n  row %s (%s, %s): got %s/%s want %s/%s (%s)\n", r->name,
-						rec_side_name(ps), hedge ? "hedge" : "one-way", rec_prot_verdict_name(got),
-						rec_role_name(v.role), rec_prot_verdict_name(want), rec_role_name(role), v.why);
+						rec_side_name(ps), hedge ? "hedge" : "one-way",
+						rec_prot_verdict_name(got), rec_role_name(v.role),
+						rec_prot_verdict_name(want), rec_role_name(role), v.why);
 				CU_ASSERT_EQUAL(got, want);
 				CU_ASSERT_EQUAL(v.role, role);
 				/* a take-profit is never a stop-loss, never a duplicate to cancel */
@@ -258,8 +281,9 @@ static void test_protects_other_leg_is_none(void)
 {
 	struct rec_order o;
 	CU_ASSERT_TRUE_FATAL(parse_row(&rows[0], REC_SIDE_SHORT, REC_PIDX_SHORT, &o));
-	struct rec_position pos = { .symbol = "XUSDT", .side = REC_SIDE_LONG, .size = 2, .pidx = REC_PIDX_LONG,
-				    .mark_price = 100 };
+	struct rec_position pos = {
+		.symbol = "XUSDT", .side = REC_SIDE_LONG, .size = 2, .pidx = REC_PIDX_LONG, .mark_price = 100
+	};
 	struct rec_prot v;
 	CU_ASSERT_EQUAL(rec_protects(&o, &pos, true, &v), REC_PROT_NO);
 	CU_ASSERT_EQUAL(v.role, REC_ROLE_NONE);
@@ -299,8 +323,12 @@ static void test_protects_bybit_stop_without_direction_is_unknown(void)
 /* Exits vs entries: only an order that can only reduce is an exit. */
 static void test_order_is_exit_only_when_it_can_only_reduce(void)
 {
-	struct rec_order o = { .symbol = "XUSDT", .side = REC_BUY, .kind = REC_OK_STOP_LOSS, .conditional = true,
-			       .status = REC_OST_NEW, .qty = 0.02 };
+	struct rec_order o = { .symbol = "XUSDT",
+			       .side = REC_BUY,
+			       .kind = REC_OK_STOP_LOSS,
+			       .conditional = true,
+			       .status = REC_OST_NEW,
+			       .qty = 0.02 };
 	CU_ASSERT_FALSE(rec_order_is_exit(&o)); /* breakout entry */
 	o.reduce_only = true;
 	CU_ASSERT_TRUE(rec_order_is_exit(&o));

@@ -125,7 +125,8 @@ static int oracle_view(const struct kit *k, const struct truth *x, double *size,
 		*side = x->s_side;
 		*sl = x->s_sl;
 		if (k->s.rest_pos_ok)
-			*disputed = x->s_size > 0 ? (!x->r_has || fabs(x->r_size - x->s_size) > 1e-9 || x->r_side != x->s_side)
+			*disputed = x->s_size > 0 ? (!x->r_has || fabs(x->r_size - x->s_size) > 1e-9 ||
+						     x->r_side != x->s_side)
 						  : x->r_has;
 		return x->s_size > 0;
 	}
@@ -137,8 +138,8 @@ static int oracle_view(const struct kit *k, const struct truth *x, double *size,
 	return x->r_has;
 }
 
-static bool oracle_covered(const struct kit *k, const char *sym, enum rec_pos_idx pidx, enum rec_side side,
-			   double size, double sl)
+static bool oracle_covered(const struct kit *k, const char *sym, enum rec_pos_idx pidx, enum rec_side side, double size,
+			   double sl)
 {
 	enum rec_oside closing = side == REC_SIDE_LONG ? REC_SELL : REC_BUY;
 	double sum = 0;
@@ -200,8 +201,10 @@ static void test_random_invariants(void)
 			int v = oracle_view(k, x, &size, &side, &sl, &disputed);
 			/* invariant 2: position facts only from stream / REST */
 			if (f->pos_size > 0) {
-				bool from_stream = x->s_has && fabs(x->s_size - f->pos_size) < 1e-9 && x->s_side == f->pos_side;
-				bool from_rest = x->r_has && fabs(x->r_size - f->pos_size) < 1e-9 && x->r_side == f->pos_side;
+				bool from_stream =
+					x->s_has && fabs(x->s_size - f->pos_size) < 1e-9 && x->s_side == f->pos_side;
+				bool from_rest =
+					x->r_has && fabs(x->r_size - f->pos_size) < 1e-9 && x->r_side == f->pos_side;
 				CU_ASSERT_TRUE(from_stream || from_rest);
 				CU_ASSERT_TRUE(f->pos_size < 7000);
 			}
@@ -249,7 +252,9 @@ static void test_random_invariants(void)
 						found |= k->f[i].code == REC_UNPROTECTED_POSITION &&
 							 strcmp(k->f[i].symbol, sym) == 0 && (int)k->f[i].pidx == pi;
 					if (!found) {
-						fprintf(stderr, "\n  scenario %d: %s pidx %d uncovered, no UNPROTECTED\n", n, sym, pi);
+						fprintf(stderr,
+							"\n  scenario %d: %s pidx %d uncovered, no UNPROTECTED\n", n,
+							sym, pi);
 						kit_dump(k);
 					}
 					CU_ASSERT_TRUE(found);

@@ -166,11 +166,14 @@ void test_rec_reopen_register(void)
 {
 	static const struct tu_test tests[] = {
 		{ "test_stream_reopen_marks_opened_time", test_stream_reopen_marks_opened_time },
-		{ "test_reopen_while_orders_unreadable_gets_full_grace", test_reopen_while_orders_unreadable_gets_full_grace },
+		{ "test_reopen_while_orders_unreadable_gets_full_grace",
+		  test_reopen_while_orders_unreadable_gets_full_grace },
 		{ "test_stale_stream_entry_does_not_age_reopened_position",
 		  test_stale_stream_entry_does_not_age_reopened_position },
-		{ "test_reopen_while_blind_counts_from_exchange_time", test_reopen_while_blind_counts_from_exchange_time },
-		{ "test_unchanged_position_keeps_clock_across_outage", test_unchanged_position_keeps_clock_across_outage },
+		{ "test_reopen_while_blind_counts_from_exchange_time",
+		  test_reopen_while_blind_counts_from_exchange_time },
+		{ "test_unchanged_position_keeps_clock_across_outage",
+		  test_unchanged_position_keeps_clock_across_outage },
 		{ "test_reopen_between_audits_restarts_grace", test_reopen_between_audits_restarts_grace },
 		{ NULL, NULL },
 	};

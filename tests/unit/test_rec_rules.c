@@ -25,11 +25,11 @@ static void test_verify_and_merge_agree_on_rule_1(void)
 	} cases[] = {
 		{ REC_SS_UP, NOW - 100000, NOW - 1000, NOW - 50000, 60000 },
 		{ REC_SS_UP, NOW - 100000, NOW - 7000, NOW - 50000, 60000 },
-		{ REC_SS_UP, NOW - 100000, NOW - 7000, NOW - 50000, 5000 },  /* stale by a short limit */
-		{ REC_SS_UP, NOW - 100000, NOW - 5000, NOW - 50000, 5000 },  /* exactly at the limit */
+		{ REC_SS_UP, NOW - 100000, NOW - 7000, NOW - 50000, 5000 }, /* stale by a short limit */
+		{ REC_SS_UP, NOW - 100000, NOW - 5000, NOW - 50000, 5000 }, /* exactly at the limit */
 		{ REC_SS_UP, NOW - 100000, NOW - 61000, NOW - 50000, 60000 },
-		{ REC_SS_UP, NOW - 10000, NOW - 1000, NOW - 50000, 60000 },  /* from before the connection */
-		{ REC_SS_UP, NOW - 10000, NOW - 1000, NOW - 10000, 60000 },  /* seen as it connected */
+		{ REC_SS_UP, NOW - 10000, NOW - 1000, NOW - 50000, 60000 }, /* from before the connection */
+		{ REC_SS_UP, NOW - 10000, NOW - 1000, NOW - 10000, 60000 }, /* seen as it connected */
 		{ REC_SS_DOWN, NOW - 100000, NOW - 1000, NOW - 50000, 60000 },
 		{ REC_SS_CONNECTING, NOW - 100000, NOW - 1000, NOW - 50000, 60000 },
 	};
@@ -50,8 +50,8 @@ static void test_verify_and_merge_agree_on_rule_1(void)
 		p.stream_stale_ms = cases[i].stale;
 		ctx.params = p;
 		struct rec_merged m;
-		rec_merge_position(&rr_cache, rec_stream_find_position(&rr_cache, "BTCUSDT", REC_PIDX_BOTH), true,
-				   NULL, NOW, &p, &m);
+		rec_merge_position(&rr_cache, rec_stream_find_position(&rr_cache, "BTCUSDT", REC_PIDX_BOTH), true, NULL,
+				   NOW, &p, &m);
 		struct rec_position out;
 		int v = rec_stream_position(&ctx, "BTCUSDT", REC_PIDX_BOTH, &out);
 		if ((v == 1) != m.stream_auth)

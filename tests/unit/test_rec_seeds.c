@@ -179,7 +179,7 @@ static void test_kava_empty_rest_is_glitch_then_unprotected(void)
 	struct rec_order *stop;
 	struct kit *k = kava_open(&stop);
 	const int64_t t1 = T0 + 60100;
-	kit_drop_orders(k);                       /* stop cancelled to move it */
+	kit_drop_orders(k);                        /* stop cancelled to move it */
 	kit_rest(k, "KAVAUSDT", REC_SIDE_LONG, 0); /* REST answers [] */
 	CU_ASSERT_EQUAL(kit_run(k, t1), 0);
 	kit_run(k, t1 + 6000);
@@ -314,15 +314,18 @@ void test_rec_seeds_register(void)
 		{ "test_skl_fill_before_bot_knows_symbol_is_kept", test_skl_fill_before_bot_knows_symbol_is_kept },
 		{ "test_skl_nothing_during_grace", test_skl_nothing_during_grace },
 		{ "test_skl_nothing_after_bot_close", test_skl_nothing_after_bot_close },
-		{ "test_skl_variant_orphan_and_unprotected_after_grace", test_skl_variant_orphan_and_unprotected_after_grace },
+		{ "test_skl_variant_orphan_and_unprotected_after_grace",
+		  test_skl_variant_orphan_and_unprotected_after_grace },
 		{ "test_avl_rest_lag_only_glitch_while_it_lasts", test_avl_rest_lag_only_glitch_while_it_lasts },
-		{ "test_avl_doubled_position_orphan_unprotected_long", test_avl_doubled_position_orphan_unprotected_long },
+		{ "test_avl_doubled_position_orphan_unprotected_long",
+		  test_avl_doubled_position_orphan_unprotected_long },
 		{ "test_avl_sideless_order_never_protects", test_avl_sideless_order_never_protects },
 		{ "test_kava_empty_rest_is_glitch_then_unprotected", test_kava_empty_rest_is_glitch_then_unprotected },
 		{ "test_kava_stop_replaced_within_grace_is_quiet", test_kava_stop_replaced_within_grace_is_quiet },
 		{ "test_bas_stream_zero_is_phantom_not_position", test_bas_stream_zero_is_phantom_not_position },
 		{ "test_bas_rest_still_listing_does_not_revive", test_bas_rest_still_listing_does_not_revive },
-		{ "test_bas_leftover_stop_is_orphan_order_after_grace", test_bas_leftover_stop_is_orphan_order_after_grace },
+		{ "test_bas_leftover_stop_is_orphan_order_after_grace",
+		  test_bas_leftover_stop_is_orphan_order_after_grace },
 		{ NULL, NULL },
 	};
 	tu_add_suite("rec_seeds", tests);

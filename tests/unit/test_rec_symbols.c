@@ -6,8 +6,9 @@ static void test_symbol_normalize_table(void)
 	static const struct {
 		const char *in, *want;
 	} t[] = {
-		{ "BTCUSDT", "BTCUSDT" },       { "BTC/USDT:USDT", "BTCUSDT" }, { "btc/usdt", "BTCUSDT" },
-		{ "1000PEPE/USDT:USDT", "1000PEPEUSDT" }, { " AVL/USDT:USDT ", "AVLUSDT" }, { "", "" },
+		{ "BTCUSDT", "BTCUSDT" },         { "BTC/USDT:USDT", "BTCUSDT" },
+		{ "btc/usdt", "BTCUSDT" },        { "1000PEPE/USDT:USDT", "1000PEPEUSDT" },
+		{ " AVL/USDT:USDT ", "AVLUSDT" }, { "", "" },
 		{ "ETH-USDT", "ETHUSDT" },
 	};
 	char out[REC_SYM_MAX];

@@ -88,12 +88,21 @@ static void test_close_reduce_only_rejection_cancels_and_retries_once(void)
 {
 	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
-	struct rec_order tp = { .symbol = "AVLUSDT", .side = REC_SELL, .reduce_only = true,
-				.qty = 86, .price = 0.3, .client_id = "bot-tp" };
+	struct rec_order tp = { .symbol = "AVLUSDT",
+				.side = REC_SELL,
+				.reduce_only = true,
+				.qty = 86,
+				.price = 0.3,
+				.client_id = "bot-tp" };
 	fake_add_order(k->x, &tp);
-	struct rec_order sl = { .symbol = "AVLUSDT", .side = REC_SELL, .kind = REC_OK_STOP_LOSS,
-				.conditional = true, .reduce_only = true, .qty = 86,
-				.trigger_price = 0.2, .client_id = "bot-sl" };
+	struct rec_order sl = { .symbol = "AVLUSDT",
+				.side = REC_SELL,
+				.kind = REC_OK_STOP_LOSS,
+				.conditional = true,
+				.reduce_only = true,
+				.qty = 86,
+				.trigger_price = 0.2,
+				.client_id = "bot-sl" };
 	fake_add_order(k->x, &sl);
 	struct rec_finding f = orphan("AVLUSDT", REC_SIDE_LONG, 86);
 	CU_ASSERT_EQUAL(rk_run(k, &f, 1), 0);
@@ -120,8 +129,7 @@ static void test_close_reduce_only_rejected_twice_is_not_tried_a_third_time(void
 {
 	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 86, 0.25, 0.25);
-	struct rec_order tp = { .symbol = "AVLUSDT", .side = REC_SELL, .reduce_only = true, .qty = 86,
-				.price = 0.3 };
+	struct rec_order tp = { .symbol = "AVLUSDT", .side = REC_SELL, .reduce_only = true, .qty = 86, .price = 0.3 };
 	fake_add_order(k->x, &tp);
 	fake_inject(k->x, "close", XCH_REDUCE_ONLY, 110017);
 	fake_inject(k->x, "close", XCH_REDUCE_ONLY, 110017);
@@ -199,17 +207,27 @@ static void test_close_gone_check_does_not_trust_one_empty_rest_answer(void)
 void test_repair_close_register(void)
 {
 	static const struct tu_test tests[] = {
-		{ "test_close_orphan_long_sells_exchange_size_and_verifies_gone", test_close_orphan_long_sells_exchange_size_and_verifies_gone },
-		{ "test_close_minimal_create_answer_triggers_fetch_by_id", test_close_minimal_create_answer_triggers_fetch_by_id },
-		{ "test_close_order_closed_with_zero_filled_is_explicit_failure", test_close_order_closed_with_zero_filled_is_explicit_failure },
-		{ "test_close_unverified_raises_critical_after_ten_checks", test_close_unverified_raises_critical_after_ten_checks },
-		{ "test_close_reduce_only_rejection_cancels_and_retries_once", test_close_reduce_only_rejection_cancels_and_retries_once },
-		{ "test_close_reduce_only_rejected_twice_is_not_tried_a_third_time", test_close_reduce_only_rejected_twice_is_not_tried_a_third_time },
-		{ "test_close_reduce_only_with_nothing_to_cancel_is_not_resent", test_close_reduce_only_with_nothing_to_cancel_is_not_resent },
+		{ "test_close_orphan_long_sells_exchange_size_and_verifies_gone",
+		  test_close_orphan_long_sells_exchange_size_and_verifies_gone },
+		{ "test_close_minimal_create_answer_triggers_fetch_by_id",
+		  test_close_minimal_create_answer_triggers_fetch_by_id },
+		{ "test_close_order_closed_with_zero_filled_is_explicit_failure",
+		  test_close_order_closed_with_zero_filled_is_explicit_failure },
+		{ "test_close_unverified_raises_critical_after_ten_checks",
+		  test_close_unverified_raises_critical_after_ten_checks },
+		{ "test_close_reduce_only_rejection_cancels_and_retries_once",
+		  test_close_reduce_only_rejection_cancels_and_retries_once },
+		{ "test_close_reduce_only_rejected_twice_is_not_tried_a_third_time",
+		  test_close_reduce_only_rejected_twice_is_not_tried_a_third_time },
+		{ "test_close_reduce_only_with_nothing_to_cancel_is_not_resent",
+		  test_close_reduce_only_with_nothing_to_cancel_is_not_resent },
 		{ "test_close_skipped_when_stream_shows_flat", test_close_skipped_when_stream_shows_flat },
-		{ "test_close_side_changed_on_exchange_sends_nothing", test_close_side_changed_on_exchange_sends_nothing },
-		{ "test_close_uses_rest_when_stream_down_and_skips_on_rest_omission", test_close_uses_rest_when_stream_down_and_skips_on_rest_omission },
-		{ "test_close_gone_check_does_not_trust_one_empty_rest_answer", test_close_gone_check_does_not_trust_one_empty_rest_answer },
+		{ "test_close_side_changed_on_exchange_sends_nothing",
+		  test_close_side_changed_on_exchange_sends_nothing },
+		{ "test_close_uses_rest_when_stream_down_and_skips_on_rest_omission",
+		  test_close_uses_rest_when_stream_down_and_skips_on_rest_omission },
+		{ "test_close_gone_check_does_not_trust_one_empty_rest_answer",
+		  test_close_gone_check_does_not_trust_one_empty_rest_answer },
 		{ NULL, NULL },
 	};
 	tu_add_suite("repair_close", tests);

@@ -90,7 +90,8 @@ static void crash_after_send(struct rk *k, const struct rec_finding *f, bool rea
 	struct rec_action a = p.steps[0].a;
 	CU_ASSERT_EQUAL_FATAL(k->j->ops->intent(k->j, &a), 0);
 	if (reached) {
-		struct xch_stop_req rq = { .position_side = a.position_side, .trigger_price = a.trigger_price,
+		struct xch_stop_req rq = { .position_side = a.position_side,
+					   .trigger_price = a.trigger_price,
 					   .qty = a.qty };
 		snprintf(rq.symbol, sizeof rq.symbol, "%s", a.symbol);
 		snprintf(rq.client_id, sizeof rq.client_id, "%s", a.client_id);
@@ -207,9 +208,15 @@ static void test_engine_crash_during_close_is_resolved_as_filled(void)
 static void test_engine_cancels_orphan_stop_and_verifies_gone(void)
 {
 	struct rk *k = rk_new(REC_MODE_FULL);
-	struct rec_order o = { .symbol = "BASUSDT", .side = REC_SELL, .kind = REC_OK_STOP_LOSS,
-			       .conditional = true, .is_algo = true, .qty = 1216, .trigger_price = 0.04,
-			       .reduce_only = true, .trigger_dir = REC_TRIG_FALL };
+	struct rec_order o = { .symbol = "BASUSDT",
+			       .side = REC_SELL,
+			       .kind = REC_OK_STOP_LOSS,
+			       .conditional = true,
+			       .is_algo = true,
+			       .qty = 1216,
+			       .trigger_price = 0.04,
+			       .reduce_only = true,
+			       .trigger_dir = REC_TRIG_FALL };
 	int i = fake_add_order(k->x, &o);
 	CU_ASSERT(i >= 0);
 	const struct rec_order *fo = fake_find_order(k->x, "F1", NULL);
@@ -228,8 +235,12 @@ static void test_engine_cancels_orphan_stop_and_verifies_gone(void)
 static void test_engine_keeps_orphan_stop_when_position_reopened(void)
 {
 	struct rk *k = rk_new(REC_MODE_FULL);
-	struct rec_order o = { .symbol = "BASUSDT", .side = REC_SELL, .kind = REC_OK_STOP_LOSS,
-			       .conditional = true, .qty = 1000, .trigger_price = 0.04 };
+	struct rec_order o = { .symbol = "BASUSDT",
+			       .side = REC_SELL,
+			       .kind = REC_OK_STOP_LOSS,
+			       .conditional = true,
+			       .qty = 1000,
+			       .trigger_price = 0.04 };
 	fake_add_order(k->x, &o);
 	fake_set_position(k->x, "BASUSDT", REC_SIDE_LONG, 1000, 0.05, 0.05);
 	struct rec_finding f = rk_find(REC_ORPHAN_ORDER, "BASUSDT", REC_SIDE_UNKNOWN, 0, 0, 0.05);
@@ -244,8 +255,12 @@ static void test_engine_duplicate_stop_removed_only_if_another_remains(void)
 {
 	struct rk *k = rk_new(REC_MODE_FULL);
 	fake_set_position(k->x, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.5);
-	struct rec_order o = { .symbol = "KAVAUSDT", .side = REC_SELL, .kind = REC_OK_STOP_LOSS,
-			       .conditional = true, .close_position = true, .trigger_price = 0.45 };
+	struct rec_order o = { .symbol = "KAVAUSDT",
+			       .side = REC_SELL,
+			       .kind = REC_OK_STOP_LOSS,
+			       .conditional = true,
+			       .close_position = true,
+			       .trigger_price = 0.45 };
 	fake_add_order(k->x, &o); /* F1 */
 	fake_add_order(k->x, &o); /* F2 */
 	struct rec_finding f = rk_find(REC_DUPLICATE_STOP, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.5);
@@ -297,8 +312,8 @@ static void test_verify_position_exists_stream_first(void)
 	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	fake_set_position(k->x, "SKLUSDT", REC_SIDE_LONG, 308, 0.03, 0.03);
 	char d[256];
-	CU_ASSERT_EQUAL(rec_verify_position_exists(&k->e.ctx, "SKLUSDT", REC_PIDX_BOTH, "X1", "", false,
-						   d, sizeof d), REC_V_OK);
+	CU_ASSERT_EQUAL(rec_verify_position_exists(&k->e.ctx, "SKLUSDT", REC_PIDX_BOTH, "X1", "", false, d, sizeof d),
+			REC_V_OK);
 	CU_ASSERT_PTR_NOT_NULL(strstr(d, "stream"));
 	CU_ASSERT_EQUAL(rk_calls(k, "get_order", NULL), 0);
 	CU_ASSERT_EQUAL(rk_calls(k, "positions", NULL), 0);
@@ -312,12 +327,13 @@ static void test_verify_position_exists_avlusdt_rest_lag_no_false_failure(void)
 	fake_stream_state(k->x, REC_SS_DOWN);
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 43, 0.25, 0.25);
 	fake_rest_hide_positions(k->x, 100);
-	struct rec_order o = { .symbol = "AVLUSDT", .side = REC_BUY, .qty = 43, .filled = 43,
-			       .status = REC_OST_FILLED, .id = "B43" };
+	struct rec_order o = {
+		.symbol = "AVLUSDT", .side = REC_BUY, .qty = 43, .filled = 43, .status = REC_OST_FILLED, .id = "B43"
+	};
 	fake_add_order(k->x, &o);
 	char d[256];
-	CU_ASSERT_EQUAL(rec_verify_position_exists(&k->e.ctx, "AVLUSDT", REC_PIDX_BOTH, "B43", "", false,
-						   d, sizeof d), REC_V_OK);
+	CU_ASSERT_EQUAL(rec_verify_position_exists(&k->e.ctx, "AVLUSDT", REC_PIDX_BOTH, "B43", "", false, d, sizeof d),
+			REC_V_OK);
 	CU_ASSERT_PTR_NOT_NULL(strstr(d, "filled"));
 	rk_free(k);
 }
@@ -326,12 +342,13 @@ static void test_verify_order_closed_with_zero_filled_is_failure_not_timeout(voi
 {
 	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	fake_stream_state(k->x, REC_SS_DOWN);
-	struct rec_order o = { .symbol = "SKLUSDT", .side = REC_BUY, .qty = 308, .filled = 0,
-			       .status = REC_OST_CANCELED, .id = "C0" };
+	struct rec_order o = {
+		.symbol = "SKLUSDT", .side = REC_BUY, .qty = 308, .filled = 0, .status = REC_OST_CANCELED, .id = "C0"
+	};
 	fake_add_order(k->x, &o);
 	char d[256];
-	CU_ASSERT_EQUAL(rec_verify_position_exists(&k->e.ctx, "SKLUSDT", REC_PIDX_BOTH, "C0", "", false,
-						   d, sizeof d), REC_V_FAILED);
+	CU_ASSERT_EQUAL(rec_verify_position_exists(&k->e.ctx, "SKLUSDT", REC_PIDX_BOTH, "C0", "", false, d, sizeof d),
+			REC_V_FAILED);
 	CU_ASSERT_EQUAL(k->fc.slept_ms, 0);
 	rk_free(k);
 }
@@ -341,8 +358,8 @@ static void test_verify_position_exists_times_out_within_budget(void)
 	struct rk *k = rk_new(REC_MODE_OBSERVE);
 	fake_stream_state(k->x, REC_SS_DOWN);
 	char d[256];
-	CU_ASSERT_EQUAL(rec_verify_position_exists(&k->e.ctx, "SKLUSDT", REC_PIDX_BOTH, "NOPE", "", false,
-						   d, sizeof d), REC_V_TIMEOUT);
+	CU_ASSERT_EQUAL(rec_verify_position_exists(&k->e.ctx, "SKLUSDT", REC_PIDX_BOTH, "NOPE", "", false, d, sizeof d),
+			REC_V_TIMEOUT);
 	CU_ASSERT(k->fc.slept_ms <= 10000);
 	CU_ASSERT(k->fc.slept_ms >= 8000);
 	/* 0.5, 0.75, 1.125, 1.687, 2, 2 = 8.062 s; the next 2 s would pass 10 s */
@@ -357,8 +374,8 @@ static void test_verify_position_appears_later_via_rest(void)
 	fake_set_position(k->x, "AVLUSDT", REC_SIDE_LONG, 43, 0.25, 0.25);
 	fake_rest_hide_positions(k->x, 3);
 	char d[256];
-	CU_ASSERT_EQUAL(rec_verify_position_exists(&k->e.ctx, "AVLUSDT", REC_PIDX_BOTH, "", "", false,
-						   d, sizeof d), REC_V_OK);
+	CU_ASSERT_EQUAL(rec_verify_position_exists(&k->e.ctx, "AVLUSDT", REC_PIDX_BOTH, "", "", false, d, sizeof d),
+			REC_V_OK);
 	CU_ASSERT_PTR_NOT_NULL(strstr(d, "REST"));
 	CU_ASSERT_EQUAL(k->fc.sleeps, 3);
 	rk_free(k);
@@ -381,24 +398,40 @@ void test_repair_engine_register(void)
 {
 	static const struct tu_test tests[] = {
 		{ "test_engine_observe_mode_sends_nothing", test_engine_observe_mode_sends_nothing },
-		{ "test_engine_dry_run_sends_nothing_and_calls_nothing", test_engine_dry_run_sends_nothing_and_calls_nothing },
-		{ "test_engine_dry_run_direct_step_calls_send_nothing", test_engine_dry_run_direct_step_calls_send_nothing },
-		{ "test_engine_mode_recheck_refuses_close_outside_full", test_engine_mode_recheck_refuses_close_outside_full },
-		{ "test_engine_crash_between_intent_and_outcome_makes_no_duplicate", test_engine_crash_between_intent_and_outcome_makes_no_duplicate },
-		{ "test_engine_crash_before_send_places_exactly_once", test_engine_crash_before_send_places_exactly_once },
-		{ "test_engine_unresolvable_intent_blocks_its_symbol", test_engine_unresolvable_intent_blocks_its_symbol },
-		{ "test_engine_crash_during_close_is_resolved_as_filled", test_engine_crash_during_close_is_resolved_as_filled },
-		{ "test_engine_cancels_orphan_stop_and_verifies_gone", test_engine_cancels_orphan_stop_and_verifies_gone },
-		{ "test_engine_keeps_orphan_stop_when_position_reopened", test_engine_keeps_orphan_stop_when_position_reopened },
-		{ "test_engine_duplicate_stop_removed_only_if_another_remains", test_engine_duplicate_stop_removed_only_if_another_remains },
-		{ "test_engine_avlusdt_full_closes_doubled_position_never_buys", test_engine_avlusdt_full_closes_doubled_position_never_buys },
-		{ "test_verify_backoff_is_half_second_times_one_point_five_capped", test_verify_backoff_is_half_second_times_one_point_five_capped },
+		{ "test_engine_dry_run_sends_nothing_and_calls_nothing",
+		  test_engine_dry_run_sends_nothing_and_calls_nothing },
+		{ "test_engine_dry_run_direct_step_calls_send_nothing",
+		  test_engine_dry_run_direct_step_calls_send_nothing },
+		{ "test_engine_mode_recheck_refuses_close_outside_full",
+		  test_engine_mode_recheck_refuses_close_outside_full },
+		{ "test_engine_crash_between_intent_and_outcome_makes_no_duplicate",
+		  test_engine_crash_between_intent_and_outcome_makes_no_duplicate },
+		{ "test_engine_crash_before_send_places_exactly_once",
+		  test_engine_crash_before_send_places_exactly_once },
+		{ "test_engine_unresolvable_intent_blocks_its_symbol",
+		  test_engine_unresolvable_intent_blocks_its_symbol },
+		{ "test_engine_crash_during_close_is_resolved_as_filled",
+		  test_engine_crash_during_close_is_resolved_as_filled },
+		{ "test_engine_cancels_orphan_stop_and_verifies_gone",
+		  test_engine_cancels_orphan_stop_and_verifies_gone },
+		{ "test_engine_keeps_orphan_stop_when_position_reopened",
+		  test_engine_keeps_orphan_stop_when_position_reopened },
+		{ "test_engine_duplicate_stop_removed_only_if_another_remains",
+		  test_engine_duplicate_stop_removed_only_if_another_remains },
+		{ "test_engine_avlusdt_full_closes_doubled_position_never_buys",
+		  test_engine_avlusdt_full_closes_doubled_position_never_buys },
+		{ "test_verify_backoff_is_half_second_times_one_point_five_capped",
+		  test_verify_backoff_is_half_second_times_one_point_five_capped },
 		{ "test_verify_position_exists_stream_first", test_verify_position_exists_stream_first },
-		{ "test_verify_position_exists_avlusdt_rest_lag_no_false_failure", test_verify_position_exists_avlusdt_rest_lag_no_false_failure },
-		{ "test_verify_order_closed_with_zero_filled_is_failure_not_timeout", test_verify_order_closed_with_zero_filled_is_failure_not_timeout },
-		{ "test_verify_position_exists_times_out_within_budget", test_verify_position_exists_times_out_within_budget },
+		{ "test_verify_position_exists_avlusdt_rest_lag_no_false_failure",
+		  test_verify_position_exists_avlusdt_rest_lag_no_false_failure },
+		{ "test_verify_order_closed_with_zero_filled_is_failure_not_timeout",
+		  test_verify_order_closed_with_zero_filled_is_failure_not_timeout },
+		{ "test_verify_position_exists_times_out_within_budget",
+		  test_verify_position_exists_times_out_within_budget },
 		{ "test_verify_position_appears_later_via_rest", test_verify_position_appears_later_via_rest },
-		{ "test_order_complete_waits_until_visible_then_fails_in_budget", test_order_complete_waits_until_visible_then_fails_in_budget },
+		{ "test_order_complete_waits_until_visible_then_fails_in_budget",
+		  test_order_complete_waits_until_visible_then_fails_in_budget },
 		{ NULL, NULL },
 	};
 	tu_add_suite("repair_engine", tests);

@@ -29,7 +29,10 @@ struct rk {
 	struct rec_report rep;
 };
 
-static inline int64_t rk_now_cb(void *ud) { return ((struct rec_fake_clock *)ud)->now; }
+static inline int64_t rk_now_cb(void *ud)
+{
+	return ((struct rec_fake_clock *)ud)->now;
+}
 
 static inline struct rk *rk_new(enum rec_mode mode)
 {
@@ -70,8 +73,8 @@ static inline void rk_free(struct rk *k)
 	free(k);
 }
 
-static inline struct rec_finding rk_find(enum rec_code code, const char *sym, enum rec_side side,
-					 double size, double entry, double mark)
+static inline struct rec_finding rk_find(enum rec_code code, const char *sym, enum rec_side side, double size,
+					 double entry, double mark)
 {
 	struct rec_finding f;
 	memset(&f, 0, sizeof f);
@@ -118,8 +121,8 @@ static inline bool rk_sides_all(struct rk *k, const char *sym, enum rec_oside wa
 	size_t n;
 	const struct fake_call *c = fake_calls(k->x, &n);
 	for (size_t i = 0; i < n; i++)
-		if ((!strcmp(c[i].op, "close") || !strcmp(c[i].op, "stop")) &&
-		    !strcmp(c[i].symbol, sym) && c[i].side != want)
+		if ((!strcmp(c[i].op, "close") || !strcmp(c[i].op, "stop")) && !strcmp(c[i].symbol, sym) &&
+		    c[i].side != want)
 			return false;
 	return true;
 }

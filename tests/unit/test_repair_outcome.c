@@ -122,8 +122,14 @@ static void test_refusal_with_code_is_failed(void)
 static void test_cancel_answer_lost_resolved_by_open_list(void)
 {
 	struct rk *k = rk_new(REC_MODE_FULL);
-	struct rec_order o = { .symbol = "BASUSDT", .side = REC_SELL, .kind = REC_OK_STOP_LOSS, .conditional = true,
-			       .is_algo = true, .reduce_only = true, .qty = 1216, .trigger_price = 0.04,
+	struct rec_order o = { .symbol = "BASUSDT",
+			       .side = REC_SELL,
+			       .kind = REC_OK_STOP_LOSS,
+			       .conditional = true,
+			       .is_algo = true,
+			       .reduce_only = true,
+			       .qty = 1216,
+			       .trigger_price = 0.04,
 			       .trigger_dir = REC_TRIG_FALL };
 	fake_add_order(k->x, &o);
 	fake_lose_answers(k->x, "cancel", 1);

@@ -171,8 +171,10 @@ static void test_invisible_young_stop_is_not_taken_as_never_sent(void)
 void test_repair_restart_register(void)
 {
 	static const struct tu_test tests[] = {
-		{ "test_recovered_stop_not_duplicated_while_rest_lags", test_recovered_stop_not_duplicated_while_rest_lags },
-		{ "test_known_stop_forgotten_when_exchange_says_gone", test_known_stop_forgotten_when_exchange_says_gone },
+		{ "test_recovered_stop_not_duplicated_while_rest_lags",
+		  test_recovered_stop_not_duplicated_while_rest_lags },
+		{ "test_known_stop_forgotten_when_exchange_says_gone",
+		  test_known_stop_forgotten_when_exchange_says_gone },
 		{ "test_verified_stop_counts_while_rest_lags", test_verified_stop_counts_while_rest_lags },
 		{ "test_known_stop_lookup_failure_sends_nothing", test_known_stop_lookup_failure_sends_nothing },
 		{ "test_invisible_young_stop_is_not_taken_as_never_sent",

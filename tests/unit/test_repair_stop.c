@@ -106,8 +106,12 @@ static void test_stop_existing_covering_stop_means_nothing_sent(void)
 {
 	struct rk *k = rk_new(REC_MODE_PROTECT);
 	fake_set_position(k->x, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.5);
-	struct rec_order o = { .symbol = "KAVAUSDT", .side = REC_SELL, .kind = REC_OK_STOP_LOSS,
-			       .conditional = true, .close_position = true, .trigger_price = 0.45,
+	struct rec_order o = { .symbol = "KAVAUSDT",
+			       .side = REC_SELL,
+			       .kind = REC_OK_STOP_LOSS,
+			       .conditional = true,
+			       .close_position = true,
+			       .trigger_price = 0.45,
 			       .client_id = "bot-sl-1" };
 	fake_add_order(k->x, &o);
 	struct rec_finding f = rk_find(REC_UNPROTECTED_POSITION, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.5);
@@ -304,8 +308,12 @@ static void test_stop_lost_answer_found_by_client_id(void)
 	 * placing it under the engine's id, then failing the engine's call */
 	struct rec_plan p;
 	rec_plan_build(&k->pol, &f, 1, NULL, 0, RK_T0, &p);
-	struct rec_order o = { .symbol = "SKLUSDT", .side = REC_SELL, .kind = REC_OK_STOP_LOSS,
-			       .conditional = true, .qty = 308, .trigger_price = 0.0294 };
+	struct rec_order o = { .symbol = "SKLUSDT",
+			       .side = REC_SELL,
+			       .kind = REC_OK_STOP_LOSS,
+			       .conditional = true,
+			       .qty = 308,
+			       .trigger_price = 0.0294 };
 	snprintf(o.client_id, sizeof o.client_id, "%s", p.steps[0].a.client_id);
 	fake_inject(k->x, "stop", XCH_TIMEOUT, 0);
 	/* the pre-check sees nothing; the stop call times out and the
@@ -334,19 +342,30 @@ static void test_stop_lost_answer_found_by_client_id(void)
 void test_repair_stop_register(void)
 {
 	static const struct tu_test tests[] = {
-		{ "test_stop_placed_on_closing_side_and_verified_open", test_stop_placed_on_closing_side_and_verified_open },
+		{ "test_stop_placed_on_closing_side_and_verified_open",
+		  test_stop_placed_on_closing_side_and_verified_open },
 		{ "test_stop_short_position_gets_buy_stop_above", test_stop_short_position_gets_buy_stop_above },
 		{ "test_stop_unknown_side_refuses_to_send", test_stop_unknown_side_refuses_to_send },
-		{ "test_stop_aborted_when_stream_shows_zero_basusdt", test_stop_aborted_when_stream_shows_zero_basusdt },
-		{ "test_stop_sized_from_stream_despite_rest_empty_kavausdt", test_stop_sized_from_stream_despite_rest_empty_kavausdt },
-		{ "test_stop_existing_covering_stop_means_nothing_sent", test_stop_existing_covering_stop_means_nothing_sent },
-		{ "test_stop_would_trigger_protect_raises_repair_failed_never_retries", test_stop_would_trigger_protect_raises_repair_failed_never_retries },
-		{ "test_stop_would_trigger_full_closes_reduce_only_at_market", test_stop_would_trigger_full_closes_reduce_only_at_market },
-		{ "test_stop_explicit_trigger_is_sent_rounded_to_tick", test_stop_explicit_trigger_is_sent_rounded_to_tick },
-		{ "test_stop_explicit_trigger_crossed_by_mark_is_not_sent", test_stop_explicit_trigger_crossed_by_mark_is_not_sent },
-		{ "test_stop_scripted_would_trigger_on_bybit_style_error", test_stop_scripted_would_trigger_on_bybit_style_error },
-		{ "test_stop_not_listed_after_place_is_repair_failed", test_stop_not_listed_after_place_is_repair_failed },
-		{ "test_stop_visible_after_delay_is_verified_with_backoff", test_stop_visible_after_delay_is_verified_with_backoff },
+		{ "test_stop_aborted_when_stream_shows_zero_basusdt",
+		  test_stop_aborted_when_stream_shows_zero_basusdt },
+		{ "test_stop_sized_from_stream_despite_rest_empty_kavausdt",
+		  test_stop_sized_from_stream_despite_rest_empty_kavausdt },
+		{ "test_stop_existing_covering_stop_means_nothing_sent",
+		  test_stop_existing_covering_stop_means_nothing_sent },
+		{ "test_stop_would_trigger_protect_raises_repair_failed_never_retries",
+		  test_stop_would_trigger_protect_raises_repair_failed_never_retries },
+		{ "test_stop_would_trigger_full_closes_reduce_only_at_market",
+		  test_stop_would_trigger_full_closes_reduce_only_at_market },
+		{ "test_stop_explicit_trigger_is_sent_rounded_to_tick",
+		  test_stop_explicit_trigger_is_sent_rounded_to_tick },
+		{ "test_stop_explicit_trigger_crossed_by_mark_is_not_sent",
+		  test_stop_explicit_trigger_crossed_by_mark_is_not_sent },
+		{ "test_stop_scripted_would_trigger_on_bybit_style_error",
+		  test_stop_scripted_would_trigger_on_bybit_style_error },
+		{ "test_stop_not_listed_after_place_is_repair_failed",
+		  test_stop_not_listed_after_place_is_repair_failed },
+		{ "test_stop_visible_after_delay_is_verified_with_backoff",
+		  test_stop_visible_after_delay_is_verified_with_backoff },
 		{ "test_stop_open_orders_unavailable_sends_nothing", test_stop_open_orders_unavailable_sends_nothing },
 		{ "test_stop_journal_failure_sends_nothing", test_stop_journal_failure_sends_nothing },
 		{ "test_stop_lost_answer_found_by_client_id", test_stop_lost_answer_found_by_client_id },

@@ -45,9 +45,11 @@ static int open_cond(const char *key)
 static void test_sim_engine_close_position_stop_closes_whatever_is_open(void)
 {
 	setup(0);
-	CU_ASSERT_EQUAL(run("{\"account\":\"bn\",\"op\":\"open\",\"symbol\":\"SKLUSDT\",\"side\":\"BUY\",\"qty\":308}"), 0);
+	CU_ASSERT_EQUAL(run("{\"account\":\"bn\",\"op\":\"open\",\"symbol\":\"SKLUSDT\",\"side\":\"BUY\",\"qty\":308}"),
+			0);
 	CU_ASSERT_EQUAL(run("{\"account\":\"bn\",\"op\":\"stop\",\"symbol\":\"SKLUSDT\",\"trigger\":\"0.029\"}"), 0);
-	CU_ASSERT_EQUAL(run("{\"account\":\"bn\",\"op\":\"open\",\"symbol\":\"SKLUSDT\",\"side\":\"BUY\",\"qty\":100}"), 0);
+	CU_ASSERT_EQUAL(run("{\"account\":\"bn\",\"op\":\"open\",\"symbol\":\"SKLUSDT\",\"side\":\"BUY\",\"qty\":100}"),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(amt("bn", "SKLUSDT", 0), 408, 1e-9);
 	CU_ASSERT_EQUAL(run("{\"op\":\"mark\",\"symbol\":\"SKLUSDT\",\"price\":\"0.0295\"}"), 0);
 	CU_ASSERT_DOUBLE_EQUAL(amt("bn", "SKLUSDT", 0), 408, 1e-9); /* not crossed yet */
@@ -76,7 +78,9 @@ static void test_sim_engine_stop_with_quantity_outlives_its_position(void)
 static void test_sim_engine_limit_fills_when_mark_reaches_price(void)
 {
 	setup(0);
-	CU_ASSERT_EQUAL(run("{\"account\":\"by\",\"op\":\"order\",\"symbol\":\"LTCUSDT\",\"type\":\"LIMIT\",\"side\":\"Buy\",\"qty\":\"1\",\"price\":\"75\"}"), 0);
+	CU_ASSERT_EQUAL(run("{\"account\":\"by\",\"op\":\"order\",\"symbol\":\"LTCUSDT\",\"type\":\"LIMIT\",\"side\":"
+			    "\"Buy\",\"qty\":\"1\",\"price\":\"75\"}"),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(amt("by", "LTCUSDT", 0), 0, 1e-12);
 	run("{\"op\":\"mark\",\"symbol\":\"LTCUSDT\",\"price\":\"74.5\"}");
 	CU_ASSERT_DOUBLE_EQUAL(amt("by", "LTCUSDT", 0), 1, 1e-12);
@@ -88,9 +92,13 @@ static void test_sim_engine_reduce_only_shrinks_and_rejects(void)
 {
 	setup(0);
 	run("{\"account\":\"by\",\"op\":\"open\",\"symbol\":\"ETHUSDT\",\"side\":\"Sell\",\"qty\":\"0.3\"}");
-	CU_ASSERT_EQUAL(run("{\"account\":\"by\",\"op\":\"order\",\"symbol\":\"ETHUSDT\",\"type\":\"MARKET\",\"side\":\"Buy\",\"qty\":\"1\",\"reduce_only\":true}"), 0);
+	CU_ASSERT_EQUAL(run("{\"account\":\"by\",\"op\":\"order\",\"symbol\":\"ETHUSDT\",\"type\":\"MARKET\",\"side\":"
+			    "\"Buy\",\"qty\":\"1\",\"reduce_only\":true}"),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(amt("by", "ETHUSDT", 0), 0, 1e-12); /* shrunk to 0.3, not flipped */
-	CU_ASSERT_NOT_EQUAL(run("{\"account\":\"by\",\"op\":\"order\",\"symbol\":\"ETHUSDT\",\"type\":\"MARKET\",\"side\":\"Buy\",\"qty\":\"1\",\"reduce_only\":true}"), 0);
+	CU_ASSERT_NOT_EQUAL(run("{\"account\":\"by\",\"op\":\"order\",\"symbol\":\"ETHUSDT\",\"type\":\"MARKET\","
+				"\"side\":\"Buy\",\"qty\":\"1\",\"reduce_only\":true}"),
+			    0);
 	sim_world_free(w);
 }
 
@@ -116,7 +124,8 @@ static void test_sim_engine_bybit_position_stop_cleared_when_closed(void)
 	a = sim_account_find(w, "by");
 	s = sim_symbol_find(w, "LTCUSDT");
 	run("{\"account\":\"by\",\"op\":\"open\",\"symbol\":\"LTCUSDT\",\"side\":\"Buy\",\"qty\":\"2\"}");
-	CU_ASSERT_EQUAL(run("{\"account\":\"by\",\"op\":\"stop\",\"symbol\":\"LTCUSDT\",\"trigger\":\"81\"}"), -1); /* above mark */
+	CU_ASSERT_EQUAL(run("{\"account\":\"by\",\"op\":\"stop\",\"symbol\":\"LTCUSDT\",\"trigger\":\"81\"}"),
+			-1); /* above mark */
 	CU_ASSERT_EQUAL(run("{\"account\":\"by\",\"op\":\"stop\",\"symbol\":\"LTCUSDT\",\"trigger\":\"70\"}"), 0);
 	CU_ASSERT_DOUBLE_EQUAL(sim_pos(a, s, 0)->sl, 70, 1e-9);
 	CU_ASSERT_EQUAL(open_cond("by"), 1);
@@ -129,8 +138,8 @@ static void test_sim_engine_bybit_position_stop_cleared_when_closed(void)
 static void test_sim_engine_fault_scope_count_and_endpoint(void)
 {
 	char err[128];
-	struct json_object *f = json_tokener_parse(
-		"{\"type\":\"http_status\",\"exchange\":\"binance\",\"endpoint\":\"/fapi/v3/\",\"count\":2,\"status\":503}");
+	struct json_object *f = json_tokener_parse("{\"type\":\"http_status\",\"exchange\":\"binance\",\"endpoint\":\"/"
+						   "fapi/v3/\",\"count\":2,\"status\":503}");
 
 	setup(0);
 	CU_ASSERT_PTR_NOT_NULL(sim_fault_add(w, f, err, sizeof err));
@@ -149,14 +158,19 @@ static void test_sim_engine_fault_scope_count_and_endpoint(void)
 void test_sim_engine_register(void)
 {
 	static const struct tu_test tests[] = {
-		{"test_sim_engine_close_position_stop_closes_whatever_is_open", test_sim_engine_close_position_stop_closes_whatever_is_open},
-		{"test_sim_engine_stop_with_quantity_outlives_its_position", test_sim_engine_stop_with_quantity_outlives_its_position},
-		{"test_sim_engine_limit_fills_when_mark_reaches_price", test_sim_engine_limit_fills_when_mark_reaches_price},
-		{"test_sim_engine_reduce_only_shrinks_and_rejects", test_sim_engine_reduce_only_shrinks_and_rejects},
-		{"test_sim_engine_hedge_mode_keeps_long_and_short_apart", test_sim_engine_hedge_mode_keeps_long_and_short_apart},
-		{"test_sim_engine_bybit_position_stop_cleared_when_closed", test_sim_engine_bybit_position_stop_cleared_when_closed},
-		{"test_sim_engine_fault_scope_count_and_endpoint", test_sim_engine_fault_scope_count_and_endpoint},
-		{NULL, NULL},
+		{ "test_sim_engine_close_position_stop_closes_whatever_is_open",
+		  test_sim_engine_close_position_stop_closes_whatever_is_open },
+		{ "test_sim_engine_stop_with_quantity_outlives_its_position",
+		  test_sim_engine_stop_with_quantity_outlives_its_position },
+		{ "test_sim_engine_limit_fills_when_mark_reaches_price",
+		  test_sim_engine_limit_fills_when_mark_reaches_price },
+		{ "test_sim_engine_reduce_only_shrinks_and_rejects", test_sim_engine_reduce_only_shrinks_and_rejects },
+		{ "test_sim_engine_hedge_mode_keeps_long_and_short_apart",
+		  test_sim_engine_hedge_mode_keeps_long_and_short_apart },
+		{ "test_sim_engine_bybit_position_stop_cleared_when_closed",
+		  test_sim_engine_bybit_position_stop_cleared_when_closed },
+		{ "test_sim_engine_fault_scope_count_and_endpoint", test_sim_engine_fault_scope_count_and_endpoint },
+		{ NULL, NULL },
 	};
 	tu_add_suite("sim_engine", tests);
 }

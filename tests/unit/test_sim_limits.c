@@ -62,7 +62,7 @@ static long long jcode(const struct sim_resp *r, const char *key)
 /* Signed Binance request (params in the query for GET / DELETE, in the body for POST). */
 static void bn(const char *method, const char *path, const char *params, struct sim_resp *r)
 {
-	struct sim_req rq = {0};
+	struct sim_req rq = { 0 };
 	char sig[65], *q, *full;
 	int post = !strcmp(method, "POST");
 
@@ -94,7 +94,7 @@ static int bn_status(const char *method, const char *path, const char *params)
 
 static void bb(const char *method, const char *path, const char *payload, struct sim_resp *r)
 {
-	struct sim_req rq = {0};
+	struct sim_req rq = { 0 };
 	char sig[65], tss[32], *m;
 	int post = !strcmp(method, "POST");
 
@@ -118,8 +118,8 @@ static void bb(const char *method, const char *path, const char *payload, struct
 /* Control API call; returns the parsed answer (caller puts). */
 static struct json_object *ctl(const char *method, const char *path_q, const char *body, int *status)
 {
-	struct sim_req rq = {0};
-	struct sim_resp r = {0};
+	struct sim_req rq = { 0 };
+	struct sim_resp r = { 0 };
 	char path[128], *q;
 	struct json_object *o;
 
@@ -214,27 +214,33 @@ static void test_sim_limits_off_by_default(void)
 
 static void test_sim_limits_binance_documented_weights(void)
 {
-	static const struct { const char *m, *path, *params; int weight; } t[] = {
-		{"GET", "/fapi/v2/positionRisk", "", 5},
-		{"GET", "/fapi/v3/positionRisk", "", 5},
-		{"GET", "/fapi/v3/account", "", 5},
-		{"GET", "/fapi/v1/openOrders", "symbol=BTCUSDT", 1},
-		{"GET", "/fapi/v1/openOrders", "", 40},
-		{"GET", "/fapi/v1/openOrder", "symbol=BTCUSDT&orderId=1", 1},
-		{"GET", "/fapi/v1/order", "symbol=BTCUSDT&orderId=1", 1},
-		{"GET", "/fapi/v1/openAlgoOrders", "symbol=BTCUSDT", 1},
-		{"GET", "/fapi/v1/openAlgoOrders", "", 40},
-		{"GET", "/fapi/v1/algoOrder", "algoId=1", 1},
-		{"DELETE", "/fapi/v1/algoOrder", "algoId=1", 1},
-		{"GET", "/fapi/v1/allAlgoOrders", "symbol=BTCUSDT", 5},
-		{"POST", "/fapi/v1/order", "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001", 0},
-		{"POST", "/fapi/v1/algoOrder", "algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=STOP_MARKET&triggerPrice=50000&closePosition=true", 0},
-		{"DELETE", "/fapi/v1/order", "symbol=BTCUSDT&orderId=1", 1},
-		{"POST", "/fapi/v1/listenKey", "", 1},
-		{"GET", "/fapi/v1/time", "", 1},
-		{"GET", "/fapi/v1/positionSide/dual", "", 30},
-		{"GET", "/fapi/v1/symbolConfig", "", 5},
-		{"GET", "/fapi/v1/exchangeInfo", "", 1},
+	static const struct {
+		const char *m, *path, *params;
+		int weight;
+	} t[] = {
+		{ "GET", "/fapi/v2/positionRisk", "", 5 },
+		{ "GET", "/fapi/v3/positionRisk", "", 5 },
+		{ "GET", "/fapi/v3/account", "", 5 },
+		{ "GET", "/fapi/v1/openOrders", "symbol=BTCUSDT", 1 },
+		{ "GET", "/fapi/v1/openOrders", "", 40 },
+		{ "GET", "/fapi/v1/openOrder", "symbol=BTCUSDT&orderId=1", 1 },
+		{ "GET", "/fapi/v1/order", "symbol=BTCUSDT&orderId=1", 1 },
+		{ "GET", "/fapi/v1/openAlgoOrders", "symbol=BTCUSDT", 1 },
+		{ "GET", "/fapi/v1/openAlgoOrders", "", 40 },
+		{ "GET", "/fapi/v1/algoOrder", "algoId=1", 1 },
+		{ "DELETE", "/fapi/v1/algoOrder", "algoId=1", 1 },
+		{ "GET", "/fapi/v1/allAlgoOrders", "symbol=BTCUSDT", 5 },
+		{ "POST", "/fapi/v1/order", "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001", 0 },
+		{ "POST", "/fapi/v1/algoOrder",
+		  "algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=STOP_MARKET&triggerPrice=50000&closePosition="
+		  "true",
+		  0 },
+		{ "DELETE", "/fapi/v1/order", "symbol=BTCUSDT&orderId=1", 1 },
+		{ "POST", "/fapi/v1/listenKey", "", 1 },
+		{ "GET", "/fapi/v1/time", "", 1 },
+		{ "GET", "/fapi/v1/positionSide/dual", "", 30 },
+		{ "GET", "/fapi/v1/symbolConfig", "", 5 },
+		{ "GET", "/fapi/v1/exchangeInfo", "", 1 },
 	};
 	struct sim_resp r;
 	long long before = 0;
@@ -266,8 +272,9 @@ static void test_sim_limits_binance_documented_weights(void)
 
 		CU_ASSERT_EQUAL(jpath(l, "binance", "used_weight_1m"), 1);
 		CU_ASSERT_EQUAL(json_object_array_length(past), 1);
-		CU_ASSERT_EQUAL(json_object_get_int64(json_object_object_get(json_object_array_get_idx(past, 0), "weight")),
-				before + 1);
+		CU_ASSERT_EQUAL(
+			json_object_get_int64(json_object_object_get(json_object_array_get_idx(past, 0), "weight")),
+			before + 1);
 		json_object_put(l);
 	}
 	sim_world_free(w);
@@ -286,7 +293,7 @@ static void test_sim_limits_binance_429_then_418_ban(void)
 	CU_ASSERT_EQUAL(r.status, 429);
 	CU_ASSERT_EQUAL(jcode(&r, "code"), -1003);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "Too many requests"));
-	CU_ASSERT_EQUAL(hdr_ll(&r, "Retry-After"), 59); /* the minute turns in 59 s */
+	CU_ASSERT_EQUAL(hdr_ll(&r, "Retry-After"), 59);           /* the minute turns in 59 s */
 	CU_ASSERT_EQUAL(hdr_ll(&r, "X-MBX-USED-WEIGHT-1M"), 100); /* refused: not charged */
 	resp_free(&r);
 	e = last_log("sim-binance-key");
@@ -320,15 +327,17 @@ static void test_sim_limits_binance_429_then_418_ban(void)
 	CU_ASSERT_EQUAL(jpath(l, "binance", "rejected_418"), 3);
 	CU_ASSERT_EQUAL(jpath(l, "binance", "bans"), 1);
 	CU_ASSERT_TRUE(json_object_get_boolean(json_object_object_get(json_object_object_get(l, "binance"), "banned")));
-	e = json_object_object_get(json_object_object_get(json_object_object_get(
-		json_object_object_get(l, "accounts"), "sim-binance-key"), "endpoints"), "GET /fapi/v1/time");
+	e = json_object_object_get(
+		json_object_object_get(json_object_object_get(json_object_object_get(l, "accounts"), "sim-binance-key"),
+				       "endpoints"),
+		"GET /fapi/v1/time");
 	CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(e, "count")), 4);
 	CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(e, "limited")), 4);
 	json_object_put(l);
 	/* the ban ends; a repeat offender is banned twice as long */
 	w->fake_now += 61000;
 	CU_ASSERT_EQUAL(bn_status("GET", "/fapi/v1/time", ""), 200); /* a new minute */
-	for (int i = 0; i < 19; i++) /* 1 + 19 x 5 = 96 */
+	for (int i = 0; i < 19; i++)                                 /* 1 + 19 x 5 = 96 */
 		CU_ASSERT_EQUAL(bn_status("GET", "/fapi/v3/positionRisk", ""), 200);
 	for (int i = 0; i < 3; i++)
 		CU_ASSERT_EQUAL(bn_status("GET", "/fapi/v3/positionRisk", ""), 429);
@@ -401,8 +410,8 @@ static void test_sim_limits_bybit_ip_403(void)
 
 static void test_sim_limits_bybit_uid_10006(void)
 {
-	static const char *create =
-		"{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"side\":\"Buy\",\"orderType\":\"Limit\",\"qty\":\"0.1\",\"price\":\"50\"}";
+	static const char *create = "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"side\":\"Buy\",\"orderType\":"
+				    "\"Limit\",\"qty\":\"0.1\",\"price\":\"50\"}";
 	struct sim_resp r;
 	struct json_object *l;
 
@@ -535,7 +544,8 @@ static void test_sim_limits_answer_lost_binance_modes(void)
 
 	setup();
 	/* drop: executed (position opened), connection closed without an answer */
-	add_fault("{\"type\":\"answer_lost\",\"exchange\":\"binance\",\"endpoint\":\"/fapi/v1/order\",\"mode\":\"drop\",\"count\":1}");
+	add_fault("{\"type\":\"answer_lost\",\"exchange\":\"binance\",\"endpoint\":\"/fapi/v1/"
+		  "order\",\"mode\":\"drop\",\"count\":1}");
 	bn("POST", "/fapi/v1/order", order, &r);
 	CU_ASSERT_EQUAL(r.lost, SIM_LOST_DROP);
 	CU_ASSERT_EQUAL(r.delay_ms, 0);
@@ -573,7 +583,8 @@ static void test_sim_limits_answer_lost_binance_modes(void)
 	json_object_put(ctl("DELETE", "/_sim/faults", NULL, &st));
 
 	/* error: 503 -1000 "execution status unknown", the cancel was done */
-	add_fault("{\"type\":\"answer_lost\",\"exchange\":\"binance\",\"endpoint\":\"/fapi/v1/algoOrder\",\"mode\":\"error\",\"count\":1}");
+	add_fault("{\"type\":\"answer_lost\",\"exchange\":\"binance\",\"endpoint\":\"/fapi/v1/"
+		  "algoOrder\",\"mode\":\"error\",\"count\":1}");
 	{
 		struct sim_account *a = sim_account_find(w, "sim-binance-key");
 		char q[64];
@@ -603,9 +614,11 @@ static void test_sim_limits_answer_lost_binance_modes(void)
 	{
 		struct json_object *l = sim_fault_list(w);
 
-		CU_ASSERT_STRING_EQUAL(json_object_get_string(json_object_object_get(json_object_array_get_idx(l, 0), "mode")),
-				       "delay");
-		CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(json_object_array_get_idx(l, 0), "hits")), 1);
+		CU_ASSERT_STRING_EQUAL(
+			json_object_get_string(json_object_object_get(json_object_array_get_idx(l, 0), "mode")),
+			"delay");
+		CU_ASSERT_EQUAL(json_object_get_int(json_object_object_get(json_object_array_get_idx(l, 0), "hits")),
+				1);
 		json_object_put(l);
 	}
 	/* bad mode refused */
@@ -622,28 +635,36 @@ static void test_sim_limits_answer_lost_bybit_modes(void)
 	setup();
 	add_fault("{\"type\":\"answer_lost\",\"exchange\":\"bybit\",\"mode\":\"error\",\"count\":2}");
 	bb("POST", "/v5/order/create",
-	   "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"side\":\"Buy\",\"orderType\":\"Market\",\"qty\":\"1\",\"orderLinkId\":\"vgl-x1\"}", &r);
+	   "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"side\":\"Buy\",\"orderType\":\"Market\",\"qty\":\"1\","
+	   "\"orderLinkId\":\"vgl-x1\"}",
+	   &r);
 	CU_ASSERT_EQUAL(r.status, 200);
 	CU_ASSERT_EQUAL(jcode(&r, "retCode"), 10016);
 	resp_free(&r);
-	CU_ASSERT_DOUBLE_EQUAL(sim_pos(sim_account_find(w, "sim-bybit-key"), sim_symbol_find(w, "LTCUSDT"), 0)->amt,
-			       1, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(sim_pos(sim_account_find(w, "sim-bybit-key"), sim_symbol_find(w, "LTCUSDT"), 0)->amt, 1,
+			       1e-12);
 	/* trading-stop: the stop is set although the answer said 10016 */
 	bb("POST", "/v5/position/trading-stop",
-	   "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"positionIdx\":0,\"tpslMode\":\"Full\",\"stopLoss\":\"70\"}", &r);
+	   "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"positionIdx\":0,\"tpslMode\":\"Full\",\"stopLoss\":"
+	   "\"70\"}",
+	   &r);
 	CU_ASSERT_EQUAL(jcode(&r, "retCode"), 10016);
 	resp_free(&r);
-	CU_ASSERT_DOUBLE_EQUAL(sim_pos(sim_account_find(w, "sim-bybit-key"), sim_symbol_find(w, "LTCUSDT"), 0)->sl,
-			       70, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(sim_pos(sim_account_find(w, "sim-bybit-key"), sim_symbol_find(w, "LTCUSDT"), 0)->sl, 70,
+			       1e-12);
 	/* count 2 used up */
 	bb("POST", "/v5/order/create",
-	   "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"side\":\"Buy\",\"orderType\":\"Limit\",\"qty\":\"1\",\"price\":\"50\",\"orderLinkId\":\"vgl-x2\"}", &r);
+	   "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"side\":\"Buy\",\"orderType\":\"Limit\",\"qty\":\"1\","
+	   "\"price\":\"50\",\"orderLinkId\":\"vgl-x2\"}",
+	   &r);
 	CU_ASSERT_EQUAL(jcode(&r, "retCode"), 0);
 	resp_free(&r);
 	json_object_put(ctl("DELETE", "/_sim/faults", NULL, &st));
 	/* cancel, drop */
-	add_fault("{\"type\":\"answer_lost\",\"exchange\":\"bybit\",\"endpoint\":\"/v5/order/cancel\",\"mode\":\"drop\"}");
-	bb("POST", "/v5/order/cancel", "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"orderLinkId\":\"vgl-x2\"}", &r);
+	add_fault("{\"type\":\"answer_lost\",\"exchange\":\"bybit\",\"endpoint\":\"/v5/order/"
+		  "cancel\",\"mode\":\"drop\"}");
+	bb("POST", "/v5/order/cancel", "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"orderLinkId\":\"vgl-x2\"}",
+	   &r);
 	CU_ASSERT_EQUAL(r.lost, SIM_LOST_DROP);
 	resp_free(&r);
 	{
@@ -653,7 +674,8 @@ static void test_sim_limits_answer_lost_bybit_modes(void)
 		CU_ASSERT_FALSE(o->open);
 	}
 	/* a failed cancel (no such order) is answered, the fault stays */
-	bb("POST", "/v5/order/cancel", "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"orderLinkId\":\"vgl-x2\"}", &r);
+	bb("POST", "/v5/order/cancel", "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"orderLinkId\":\"vgl-x2\"}",
+	   &r);
 	CU_ASSERT_EQUAL(r.lost, SIM_LOST_NONE);
 	CU_ASSERT_NOT_EQUAL(jcode(&r, "retCode"), 0);
 	resp_free(&r);
@@ -663,16 +685,16 @@ static void test_sim_limits_answer_lost_bybit_modes(void)
 void test_sim_limits_register(void)
 {
 	static const struct tu_test tests[] = {
-		{"test_sim_limits_off_by_default", test_sim_limits_off_by_default},
-		{"test_sim_limits_binance_documented_weights", test_sim_limits_binance_documented_weights},
-		{"test_sim_limits_binance_429_then_418_ban", test_sim_limits_binance_429_then_418_ban},
-		{"test_sim_limits_binance_ban_ms_configurable", test_sim_limits_binance_ban_ms_configurable},
-		{"test_sim_limits_bybit_ip_403", test_sim_limits_bybit_ip_403},
-		{"test_sim_limits_bybit_uid_10006", test_sim_limits_bybit_uid_10006},
-		{"test_sim_limits_control_scenario_and_reset", test_sim_limits_control_scenario_and_reset},
-		{"test_sim_limits_answer_lost_binance_modes", test_sim_limits_answer_lost_binance_modes},
-		{"test_sim_limits_answer_lost_bybit_modes", test_sim_limits_answer_lost_bybit_modes},
-		{NULL, NULL},
+		{ "test_sim_limits_off_by_default", test_sim_limits_off_by_default },
+		{ "test_sim_limits_binance_documented_weights", test_sim_limits_binance_documented_weights },
+		{ "test_sim_limits_binance_429_then_418_ban", test_sim_limits_binance_429_then_418_ban },
+		{ "test_sim_limits_binance_ban_ms_configurable", test_sim_limits_binance_ban_ms_configurable },
+		{ "test_sim_limits_bybit_ip_403", test_sim_limits_bybit_ip_403 },
+		{ "test_sim_limits_bybit_uid_10006", test_sim_limits_bybit_uid_10006 },
+		{ "test_sim_limits_control_scenario_and_reset", test_sim_limits_control_scenario_and_reset },
+		{ "test_sim_limits_answer_lost_binance_modes", test_sim_limits_answer_lost_binance_modes },
+		{ "test_sim_limits_answer_lost_bybit_modes", test_sim_limits_answer_lost_bybit_modes },
+		{ NULL, NULL },
 	};
 	tu_add_suite("sim_limits", tests);
 }

@@ -57,7 +57,7 @@ static char *field(char **p)
  * Returns the stream frame's answer (malloc'd, may be NULL). */
 static char *replay_request(const unsigned char *data, size_t size, int *status)
 {
-	static const char *const methods[] = {"GET", "POST", "PUT", "DELETE"};
+	static const char *const methods[] = { "GET", "POST", "PUT", "DELETE" };
 	unsigned char flags = size ? data[0] : 0;
 	char *buf = xmalloc(size ? size : 1), *p, *path, *query_in, *body_in, *query, *body;
 	char sig[65] = "", ts[24];
@@ -125,18 +125,18 @@ static void test_sim_regress_scenario_wrong_shapes_are_refused_with_a_message(vo
 	static const struct {
 		const char *in, *want;
 	} cases[] = {
-		{"{\"accounts\":[{\"exchange\":\"binance\",\"key\":\"k\",\"secret\":\"s\",\"symbols\":\"BTCUSDT\"}]}",
-		 "account 0: symbols must be an array"},
-		{"{\"accounts\":\"60000\"}", "accounts must be an array"},
-		{"{\"faults\":{\"type\":\"slow\"}}", "faults must be an array"},
-		{"{\"steps\":\"k1\"}", "steps must be an array"},
-		{"{\"symbols\":{\"symbol\":\"X\"}}", "symbols must be an array"},
-		{"{\"symbols\":[5]}", "symbols[0] must be an object"},
-		{"{\"accounts\":[7]}", "account 0 needs exchange"},
-		{"{\"accounts\":[{\"exchange\":\"binance\",\"key\":\"k\",\"secret\":\"s\",\"symbols\":[1]}]}",
-		 "symbols[0] must be a string"},
-		{"{\"steps\":[1,{\"op\":\"mark\"}]}", "steps[0] must be an object"},
-		{"{\"faults\":[\"slow\"]}", "faults[0]: unknown fault type"},
+		{ "{\"accounts\":[{\"exchange\":\"binance\",\"key\":\"k\",\"secret\":\"s\",\"symbols\":\"BTCUSDT\"}]}",
+		  "account 0: symbols must be an array" },
+		{ "{\"accounts\":\"60000\"}", "accounts must be an array" },
+		{ "{\"faults\":{\"type\":\"slow\"}}", "faults must be an array" },
+		{ "{\"steps\":\"k1\"}", "steps must be an array" },
+		{ "{\"symbols\":{\"symbol\":\"X\"}}", "symbols must be an array" },
+		{ "{\"symbols\":[5]}", "symbols[0] must be an object" },
+		{ "{\"accounts\":[7]}", "account 0 needs exchange" },
+		{ "{\"accounts\":[{\"exchange\":\"binance\",\"key\":\"k\",\"secret\":\"s\",\"symbols\":[1]}]}",
+		  "symbols[0] must be a string" },
+		{ "{\"steps\":[1,{\"op\":\"mark\"}]}", "steps[0] must be an object" },
+		{ "{\"faults\":[\"slow\"]}", "faults[0]: unknown fault type" },
 	};
 	char err[200];
 
@@ -148,9 +148,10 @@ static void test_sim_regress_scenario_wrong_shapes_are_refused_with_a_message(vo
 	}
 	/* wild numbers stay defined: huge at_ms, NaN / inf marks, huge fault windows */
 	{
-		const char *wild = "{\"faults\":[{\"type\":\"slow\",\"from_ms\":1e300,\"until_ms\":-1e300,\"count\":9e99}],"
-				   "\"steps\":[{\"at_ms\":1e300,\"op\":\"mark\",\"symbol\":\"BTCUSDT\",\"price\":\"nan\"},"
-				   "{\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"qty\":\"inf\"}]}";
+		const char *wild =
+			"{\"faults\":[{\"type\":\"slow\",\"from_ms\":1e300,\"until_ms\":-1e300,\"count\":9e99}],"
+			"\"steps\":[{\"at_ms\":1e300,\"op\":\"mark\",\"symbol\":\"BTCUSDT\",\"price\":\"nan\"},"
+			"{\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"qty\":\"inf\"}]}";
 
 		CU_ASSERT_EQUAL(replay_scenario(wild, strlen(wild), err, sizeof err), 0);
 	}
@@ -183,7 +184,9 @@ static void test_sim_regress_signed_requests_with_wild_numbers_stay_defined(void
 		"\x04/fapi/v3/positionRisk\ntimestamp=-9223372036854775808&recvWindow=9223372036854775807\n",
 		"\x04/fapi/v2/balance\ntimestamp=99999999999999999999999\n",
 		"\x04/v5/position/list\ncategory=linear&cursor=p2147483647&limit=2147483647\n",
-		"\x05/v5/order/create\n\n{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"side\":\"Buy\",\"orderType\":\"Market\",\"qty\":\"nan\",\"positionIdx\":\"99999999999\"}",
+		"\x05/v5/order/"
+		"create\n\n{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"side\":\"Buy\",\"orderType\":\"Market\","
+		"\"qty\":\"nan\",\"positionIdx\":\"99999999999\"}",
 	};
 	int status;
 
@@ -200,7 +203,8 @@ static void test_sim_regress_infinite_or_huge_quantity_is_refused(void)
 	/* found by fuzz_sim_requests: an infinite quantity was filled and
 	 * reached the trade-id cast in the ORDER_TRADE_UPDATE builder (UB) */
 	static const char *const reqs[] = {
-		"\x05/fapi/v1/order\nsymbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.1e30801&\x90linear&seteltCosogoTyp1\n",
+		"\x05/fapi/v1/"
+		"order\nsymbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.1e30801&\x90linear&seteltCosogoTyp1\n",
 		"\x05/fapi/v1/order\nsymbol=BTCUSDT&side=BUY&type=MARKET&quantity=1e300\n",
 		"\x05/fapi/v1/order\nsymbol=BTCUSDT&side=BUY&type=MARKET&quantity=nan\n",
 	};
@@ -259,12 +263,17 @@ static void test_sim_regress_every_saved_fuzz_input_replays_cleanly(void)
 void test_sim_regress_register(void)
 {
 	static const struct tu_test tests[] = {
-		{"test_sim_regress_scenario_wrong_shapes_are_refused_with_a_message", test_sim_regress_scenario_wrong_shapes_are_refused_with_a_message},
-		{"test_sim_regress_ws_auth_without_array_args_answers_an_error", test_sim_regress_ws_auth_without_array_args_answers_an_error},
-		{"test_sim_regress_signed_requests_with_wild_numbers_stay_defined", test_sim_regress_signed_requests_with_wild_numbers_stay_defined},
-		{"test_sim_regress_infinite_or_huge_quantity_is_refused", test_sim_regress_infinite_or_huge_quantity_is_refused},
-		{"test_sim_regress_every_saved_fuzz_input_replays_cleanly", test_sim_regress_every_saved_fuzz_input_replays_cleanly},
-		{NULL, NULL},
+		{ "test_sim_regress_scenario_wrong_shapes_are_refused_with_a_message",
+		  test_sim_regress_scenario_wrong_shapes_are_refused_with_a_message },
+		{ "test_sim_regress_ws_auth_without_array_args_answers_an_error",
+		  test_sim_regress_ws_auth_without_array_args_answers_an_error },
+		{ "test_sim_regress_signed_requests_with_wild_numbers_stay_defined",
+		  test_sim_regress_signed_requests_with_wild_numbers_stay_defined },
+		{ "test_sim_regress_infinite_or_huge_quantity_is_refused",
+		  test_sim_regress_infinite_or_huge_quantity_is_refused },
+		{ "test_sim_regress_every_saved_fuzz_input_replays_cleanly",
+		  test_sim_regress_every_saved_fuzz_input_replays_cleanly },
+		{ NULL, NULL },
 	};
 	tu_add_suite("sim_regress", tests);
 }

@@ -52,8 +52,8 @@ static void teardown(void)
  * query otherwise; Bybit: JSON body for POST). */
 static struct json_object *call(const char *method, const char *path, const char *params, int bybit)
 {
-	struct sim_req rq = {0};
-	struct sim_resp r = {0};
+	struct sim_req rq = { 0 };
+	struct sim_resp r = { 0 };
 	char sig[65], tss[32], *q = NULL, *full = NULL, *m = NULL;
 	struct json_object *o;
 	long long now = sim_real_ms();
@@ -145,8 +145,7 @@ static struct json_object *leg(struct json_object *st, const char *sym, const ch
 
 /* protected_qty of a leg, -1 if the leg is not reported; *full and the
  * number of protecting orders (and the first id) too. */
-static double prot(const char *key, const char *sym, const char *ps, int *full, int *norders,
-		   char *first, size_t n)
+static double prot(const char *key, const char *sym, const char *ps, int *full, int *norders, char *first, size_t n)
 {
 	struct json_object *st = sim_state_json(w, sim_account_find(w, key)), *e = leg(st, sym, ps);
 	double q = -1;
@@ -164,8 +163,10 @@ static double prot(const char *key, const char *sym, const char *ps, int *full, 
 		if (norders)
 			*norders = (int)json_object_array_length(ids);
 		if (first)
-			snprintf(first, n, "%s", json_object_array_length(ids) ?
-				 json_object_get_string(json_object_array_get_idx(ids, 0)) : "");
+			snprintf(first, n, "%s",
+				 json_object_array_length(ids)
+					 ? json_object_get_string(json_object_array_get_idx(ids, 0))
+					 : "");
 		/* stops (kept for older tests) lists exactly the protecting orders */
 		{
 			struct json_object *stops = json_object_object_get(st, "stops");
@@ -231,10 +232,19 @@ static void test_sim_semantics_take_profit_fires_on_profit_not_on_loss(void)
 	int full;
 
 	setup(0);
-	CU_ASSERT_EQUAL(step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"qty\":\"0.01\"}", NULL, 0), 0);
+	CU_ASSERT_EQUAL(step("{\"account\":\"" BN
+			     "\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"qty\":\"0.01\"}",
+			     NULL, 0),
+			0);
 	/* TP below the mark for a SELL would fire at once: -2021 */
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=TAKE_PROFIT_MARKET&triggerPrice=59000&quantity=0.01&reduceOnly=true", NULL, 0), -2021);
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=TAKE_PROFIT_MARKET&triggerPrice=62000&quantity=0.01&reduceOnly=true&clientAlgoId=bot-tp", id, sizeof id), 0);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=TAKE_PROFIT_MARKET&triggerPrice="
+				"59000&quantity=0.01&reduceOnly=true",
+				NULL, 0),
+			-2021);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=TAKE_PROFIT_MARKET&triggerPrice="
+				"62000&quantity=0.01&reduceOnly=true&clientAlgoId=bot-tp",
+				id, sizeof id),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BN, "BTCUSDT", "BOTH", &full, NULL, NULL, 0), 0, 1e-12); /* a TP protects nothing */
 	CU_ASSERT_EQUAL(full, 0);
 	mark("BTCUSDT", "58000"); /* loss move: the TP stays */
@@ -245,8 +255,16 @@ static void test_sim_semantics_take_profit_fires_on_profit_not_on_loss(void)
 	CU_ASSERT_STRING_EQUAL(order(BN, id)->status, "FINISHED");
 
 	/* Bybit: a Stop with triggerDirection 1 (rise) on a long's closing side is its TP */
-	CU_ASSERT_EQUAL(step("{\"account\":\"" BB "\",\"op\":\"open\",\"symbol\":\"LTCUSDT\",\"side\":\"Buy\",\"qty\":\"2\"}", NULL, 0), 0);
-	CU_ASSERT_EQUAL(bb_post("/v5/order/create", "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"side\":\"Sell\",\"orderType\":\"Market\",\"qty\":\"2\",\"triggerPrice\":\"85\",\"triggerDirection\":1,\"reduceOnly\":true,\"orderLinkId\":\"bot-tp-b\"}", bid, sizeof bid), 0);
+	CU_ASSERT_EQUAL(step("{\"account\":\"" BB
+			     "\",\"op\":\"open\",\"symbol\":\"LTCUSDT\",\"side\":\"Buy\",\"qty\":\"2\"}",
+			     NULL, 0),
+			0);
+	CU_ASSERT_EQUAL(bb_post("/v5/order/create",
+				"{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"side\":\"Sell\",\"orderType\":"
+				"\"Market\",\"qty\":\"2\",\"triggerPrice\":\"85\",\"triggerDirection\":1,"
+				"\"reduceOnly\":true,\"orderLinkId\":\"bot-tp-b\"}",
+				bid, sizeof bid),
+			0);
 	CU_ASSERT_STRING_EQUAL(order(BB, bid)->stop_type, "Stop");
 	CU_ASSERT_DOUBLE_EQUAL(prot(BB, "LTCUSDT", "BOTH", &full, NULL, NULL, 0), 0, 1e-12);
 	mark("LTCUSDT", "70");
@@ -264,11 +282,21 @@ static void test_sim_semantics_binance_trailing_activates_then_fires_on_retrace(
 	int full;
 
 	setup(0);
-	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"qty\":\"0.01\"}", NULL, 0);
+	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"qty\":\"0.01\"}", NULL,
+	     0);
 	/* SELL trailing: activatePrice must be above the mark */
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=TRAILING_STOP_MARKET&quantity=0.01&reduceOnly=true&activatePrice=59000&callbackRate=1", NULL, 0), -2021);
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=TRAILING_STOP_MARKET&quantity=0.01&reduceOnly=true&activatePrice=61000&callbackRate=25", NULL, 0), -1102);
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=TRAILING_STOP_MARKET&quantity=0.01&reduceOnly=true&activatePrice=61000&callbackRate=1&clientAlgoId=bot-trail", id, sizeof id), 0);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=TRAILING_STOP_MARKET&quantity=0.01&"
+				"reduceOnly=true&activatePrice=59000&callbackRate=1",
+				NULL, 0),
+			-2021);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=TRAILING_STOP_MARKET&quantity=0.01&"
+				"reduceOnly=true&activatePrice=61000&callbackRate=25",
+				NULL, 0),
+			-1102);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=TRAILING_STOP_MARKET&quantity=0.01&"
+				"reduceOnly=true&activatePrice=61000&callbackRate=1&clientAlgoId=bot-trail",
+				id, sizeof id),
+			0);
 	CU_ASSERT_EQUAL(algo_events(atoll(id), "NEW", 0), 1); /* ia false before activation */
 	CU_ASSERT_EQUAL(algo_events(atoll(id), "NEW", 1), 0);
 	{
@@ -300,8 +328,12 @@ static void test_sim_semantics_binance_trailing_activates_then_fires_on_retrace(
 	CU_ASSERT_STRING_EQUAL(order(BN, id)->status, "FINISHED");
 
 	/* without activatePrice it is active at once */
-	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"ETHUSDT\",\"side\":\"SELL\",\"qty\":\"1\"}", NULL, 0);
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=ETHUSDT&side=BUY&type=TRAILING_STOP_MARKET&quantity=1&reduceOnly=true&callbackRate=2", id2, sizeof id2), 0);
+	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"ETHUSDT\",\"side\":\"SELL\",\"qty\":\"1\"}", NULL,
+	     0);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=ETHUSDT&side=BUY&type=TRAILING_STOP_MARKET&quantity=1&"
+				"reduceOnly=true&callbackRate=2",
+				id2, sizeof id2),
+			0);
 	CU_ASSERT_TRUE(order(BN, id2)->active);
 	CU_ASSERT_EQUAL(algo_events(atoll(id2), "NEW", 1), 1);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BN, "ETHUSDT", "BOTH", &full, NULL, NULL, 0), 1, 1e-12);
@@ -322,8 +354,16 @@ static void test_sim_semantics_bybit_trailing_stop_via_trading_stop(void)
 	setup(0);
 	step("{\"account\":\"" BB "\",\"op\":\"open\",\"symbol\":\"ETHUSDT\",\"side\":\"Buy\",\"qty\":\"1\"}", NULL, 0);
 	/* activePrice on the wrong side of the mark for a long */
-	CU_ASSERT_EQUAL(bb_post("/v5/position/trading-stop", "{\"category\":\"linear\",\"symbol\":\"ETHUSDT\",\"tpslMode\":\"Full\",\"positionIdx\":0,\"trailingStop\":\"50\",\"activePrice\":\"2900\"}", NULL, 0), 10001);
-	CU_ASSERT_EQUAL(bb_post("/v5/position/trading-stop", "{\"category\":\"linear\",\"symbol\":\"ETHUSDT\",\"tpslMode\":\"Full\",\"positionIdx\":0,\"trailingStop\":\"50\",\"activePrice\":\"3100\"}", NULL, 0), 0);
+	CU_ASSERT_EQUAL(bb_post("/v5/position/trading-stop",
+				"{\"category\":\"linear\",\"symbol\":\"ETHUSDT\",\"tpslMode\":\"Full\",\"positionIdx\":"
+				"0,\"trailingStop\":\"50\",\"activePrice\":\"2900\"}",
+				NULL, 0),
+			10001);
+	CU_ASSERT_EQUAL(bb_post("/v5/position/trading-stop",
+				"{\"category\":\"linear\",\"symbol\":\"ETHUSDT\",\"tpslMode\":\"Full\",\"positionIdx\":"
+				"0,\"trailingStop\":\"50\",\"activePrice\":\"3100\"}",
+				NULL, 0),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(sim_pos(sim_account_find(w, BB), sim_symbol_find(w, "ETHUSDT"), 0)->trail, 50, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BB, "ETHUSDT", "BOTH", &full, &n, NULL, 0), 0, 1e-12);
 	CU_ASSERT_EQUAL(n, 0);
@@ -352,21 +392,36 @@ static void test_sim_semantics_stop_without_reduce_only_is_an_entry(void)
 
 	setup(0);
 	/* breakout BUY STOP_MARKET on a flat symbol opens a long when it fires */
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=BUY&type=STOP_MARKET&triggerPrice=61000&quantity=0.02&clientAlgoId=bot-breakout", id, sizeof id), 0);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=BUY&type=STOP_MARKET&triggerPrice=61000&"
+				"quantity=0.02&clientAlgoId=bot-breakout",
+				id, sizeof id),
+			0);
 	mark("BTCUSDT", "61000");
 	CU_ASSERT_DOUBLE_EQUAL(amt(BN, "BTCUSDT", 0), 0.02, 1e-12);
 	CU_ASSERT_STRING_EQUAL(order(BN, id)->status, "FINISHED");
 	/* an add-on SELL STOP_MARKET below a short adds to it, and does not protect it */
-	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"ETHUSDT\",\"side\":\"SELL\",\"qty\":\"1\"}", NULL, 0);
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=ETHUSDT&side=BUY&type=STOP_MARKET&triggerPrice=3100&quantity=1", NULL, 0), 0);
+	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"ETHUSDT\",\"side\":\"SELL\",\"qty\":\"1\"}", NULL,
+	     0);
+	CU_ASSERT_EQUAL(
+		bn_algo("algoType=CONDITIONAL&symbol=ETHUSDT&side=BUY&type=STOP_MARKET&triggerPrice=3100&quantity=1",
+			NULL, 0),
+		0);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BN, "ETHUSDT", "BOTH", &full, &n, NULL, 0), 0, 1e-12); /* entry, not a stop */
 	CU_ASSERT_EQUAL(n, 0);
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=ETHUSDT&side=SELL&type=STOP_MARKET&triggerPrice=2900&quantity=0.5", NULL, 0), 0);
+	CU_ASSERT_EQUAL(
+		bn_algo("algoType=CONDITIONAL&symbol=ETHUSDT&side=SELL&type=STOP_MARKET&triggerPrice=2900&quantity=0.5",
+			NULL, 0),
+		0);
 	mark("ETHUSDT", "2890");
 	CU_ASSERT_DOUBLE_EQUAL(amt(BN, "ETHUSDT", 0), -1.5, 1e-12);
 
 	/* Bybit: triggerDirection 1 Buy, reduceOnly false on a flat symbol: opens */
-	CU_ASSERT_EQUAL(bb_post("/v5/order/create", "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"side\":\"Buy\",\"orderType\":\"Market\",\"qty\":\"3\",\"triggerPrice\":\"82\",\"triggerDirection\":1,\"reduceOnly\":false,\"orderLinkId\":\"bot-bo\"}", bid, sizeof bid), 0);
+	CU_ASSERT_EQUAL(bb_post("/v5/order/create",
+				"{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"side\":\"Buy\",\"orderType\":"
+				"\"Market\",\"qty\":\"3\",\"triggerPrice\":\"82\",\"triggerDirection\":1,"
+				"\"reduceOnly\":false,\"orderLinkId\":\"bot-bo\"}",
+				bid, sizeof bid),
+			0);
 	mark("LTCUSDT", "82.5");
 	CU_ASSERT_DOUBLE_EQUAL(amt(BB, "LTCUSDT", 0), 3, 1e-12);
 	CU_ASSERT_STRING_EQUAL(order(BB, bid)->status, "Filled");
@@ -379,13 +434,27 @@ static void test_sim_semantics_hedge_buy_on_short_reduces_buy_on_long_adds(void)
 	int full, n;
 
 	setup(1);
-	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"qty\":\"0.05\"}", NULL, 0);
-	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"SELL\",\"qty\":\"0.03\"}", NULL, 0);
+	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"qty\":\"0.05\"}", NULL,
+	     0);
+	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"SELL\",\"qty\":\"0.03\"}", NULL,
+	     0);
 	/* reduceOnly is refused in hedge mode; closePosition only on the closing side */
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=BUY&positionSide=SHORT&type=STOP_MARKET&triggerPrice=61000&quantity=0.03&reduceOnly=true", NULL, 0), -1106);
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=BUY&positionSide=LONG&type=STOP_MARKET&triggerPrice=61000&closePosition=true", NULL, 0), -4136);
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=BUY&positionSide=SHORT&type=STOP_MARKET&triggerPrice=61000&quantity=0.03&clientAlgoId=bot-short-sl", sid, sizeof sid), 0);
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=BUY&positionSide=LONG&type=STOP_MARKET&triggerPrice=61000&quantity=0.02&clientAlgoId=bot-add", lid, sizeof lid), 0);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=BUY&positionSide=SHORT&type=STOP_MARKET&"
+				"triggerPrice=61000&quantity=0.03&reduceOnly=true",
+				NULL, 0),
+			-1106);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=BUY&positionSide=LONG&type=STOP_MARKET&"
+				"triggerPrice=61000&closePosition=true",
+				NULL, 0),
+			-4136);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=BUY&positionSide=SHORT&type=STOP_MARKET&"
+				"triggerPrice=61000&quantity=0.03&clientAlgoId=bot-short-sl",
+				sid, sizeof sid),
+			0);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=BUY&positionSide=LONG&type=STOP_MARKET&"
+				"triggerPrice=61000&quantity=0.02&clientAlgoId=bot-add",
+				lid, sizeof lid),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BN, "BTCUSDT", "SHORT", &full, &n, first, sizeof first), 0.03, 1e-12);
 	CU_ASSERT_EQUAL(full, 1);
 	CU_ASSERT_EQUAL(n, 1);
@@ -398,9 +467,20 @@ static void test_sim_semantics_hedge_buy_on_short_reduces_buy_on_long_adds(void)
 
 	/* Bybit hedge: positionIdx 2 Buy reduces the short, positionIdx 1 Buy adds */
 	step("{\"account\":\"" BB "\",\"op\":\"open\",\"symbol\":\"ETHUSDT\",\"side\":\"Buy\",\"qty\":\"1\"}", NULL, 0);
-	step("{\"account\":\"" BB "\",\"op\":\"open\",\"symbol\":\"ETHUSDT\",\"side\":\"Sell\",\"qty\":\"0.4\"}", NULL, 0);
-	CU_ASSERT_EQUAL(bb_post("/v5/order/create", "{\"category\":\"linear\",\"symbol\":\"ETHUSDT\",\"side\":\"Buy\",\"orderType\":\"Market\",\"qty\":\"0.4\",\"positionIdx\":2,\"triggerPrice\":\"3100\",\"triggerDirection\":1,\"orderLinkId\":\"bot-s\"}", sid, sizeof sid), 0);
-	CU_ASSERT_EQUAL(bb_post("/v5/order/create", "{\"category\":\"linear\",\"symbol\":\"ETHUSDT\",\"side\":\"Buy\",\"orderType\":\"Market\",\"qty\":\"0.5\",\"positionIdx\":1,\"triggerPrice\":\"3100\",\"triggerDirection\":1,\"orderLinkId\":\"bot-l\"}", lid, sizeof lid), 0);
+	step("{\"account\":\"" BB "\",\"op\":\"open\",\"symbol\":\"ETHUSDT\",\"side\":\"Sell\",\"qty\":\"0.4\"}", NULL,
+	     0);
+	CU_ASSERT_EQUAL(bb_post("/v5/order/create",
+				"{\"category\":\"linear\",\"symbol\":\"ETHUSDT\",\"side\":\"Buy\",\"orderType\":"
+				"\"Market\",\"qty\":\"0.4\",\"positionIdx\":2,\"triggerPrice\":\"3100\","
+				"\"triggerDirection\":1,\"orderLinkId\":\"bot-s\"}",
+				sid, sizeof sid),
+			0);
+	CU_ASSERT_EQUAL(bb_post("/v5/order/create",
+				"{\"category\":\"linear\",\"symbol\":\"ETHUSDT\",\"side\":\"Buy\",\"orderType\":"
+				"\"Market\",\"qty\":\"0.5\",\"positionIdx\":1,\"triggerPrice\":\"3100\","
+				"\"triggerDirection\":1,\"orderLinkId\":\"bot-l\"}",
+				lid, sizeof lid),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BB, "ETHUSDT", "SHORT", &full, &n, first, sizeof first), 0.4, 1e-12);
 	CU_ASSERT_STRING_EQUAL(first, sid);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BB, "ETHUSDT", "LONG", &full, &n, NULL, 0), 0, 1e-12);
@@ -418,13 +498,20 @@ static void test_sim_semantics_protection_report_one_way(void)
 
 	setup(0);
 	/* Binance: closePosition stop = full; a reduce-only half = partial */
-	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"qty\":\"0.02\"}", NULL, 0);
+	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"qty\":\"0.02\"}", NULL,
+	     0);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BN, "BTCUSDT", "BOTH", &full, &n, NULL, 0), 0, 1e-12);
 	CU_ASSERT_EQUAL(full, 0);
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=STOP_MARKET&triggerPrice=59000&quantity=0.01&reduceOnly=true", id, sizeof id), 0);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=STOP_MARKET&triggerPrice=59000&"
+				"quantity=0.01&reduceOnly=true",
+				id, sizeof id),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BN, "BTCUSDT", "BOTH", &full, &n, NULL, 0), 0.01, 1e-12);
 	CU_ASSERT_EQUAL(full, 0);
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=STOP_MARKET&triggerPrice=58000&closePosition=true&clientAlgoId=vgl-x", id2, sizeof id2), 0);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=STOP_MARKET&triggerPrice=58000&"
+				"closePosition=true&clientAlgoId=vgl-x",
+				id2, sizeof id2),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BN, "BTCUSDT", "BOTH", &full, &n, NULL, 0), 0.02, 1e-12);
 	CU_ASSERT_EQUAL(full, 1);
 	CU_ASSERT_EQUAL(n, 2);
@@ -440,9 +527,15 @@ static void test_sim_semantics_protection_report_one_way(void)
 	json_object_put(st);
 	/* a STOP (limit) whose price is above its trigger would not fill on the fall */
 	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"LTCUSDT\",\"side\":\"BUY\",\"qty\":\"1\"}", NULL, 0);
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=LTCUSDT&side=SELL&type=STOP&triggerPrice=78&price=79&quantity=1&reduceOnly=true", NULL, 0), 0);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=LTCUSDT&side=SELL&type=STOP&triggerPrice=78&price=79&"
+				"quantity=1&reduceOnly=true",
+				NULL, 0),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BN, "LTCUSDT", "BOTH", &full, &n, NULL, 0), 0, 1e-12);
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=LTCUSDT&side=SELL&type=STOP&triggerPrice=78&price=77.5&quantity=1&reduceOnly=true", NULL, 0), 0);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=LTCUSDT&side=SELL&type=STOP&triggerPrice=78&price=77.5&"
+				"quantity=1&reduceOnly=true",
+				NULL, 0),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BN, "LTCUSDT", "BOTH", &full, &n, NULL, 0), 1, 1e-12);
 	/* cancelled orders stop counting */
 	{
@@ -456,18 +549,37 @@ static void test_sim_semantics_protection_report_one_way(void)
 	CU_ASSERT_DOUBLE_EQUAL(prot(BN, "BTCUSDT", "BOTH", &full, &n, NULL, 0), 0.01, 1e-12);
 
 	/* Bybit: position stopLoss (Full), Partial slSize, a closeOnTrigger Stop */
-	step("{\"account\":\"" BB "\",\"op\":\"open\",\"symbol\":\"LTCUSDT\",\"side\":\"Sell\",\"qty\":\"4\"}", NULL, 0);
-	CU_ASSERT_EQUAL(bb_post("/v5/position/trading-stop", "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"tpslMode\":\"Full\",\"positionIdx\":0,\"takeProfit\":\"70\"}", NULL, 0), 0);
+	step("{\"account\":\"" BB "\",\"op\":\"open\",\"symbol\":\"LTCUSDT\",\"side\":\"Sell\",\"qty\":\"4\"}", NULL,
+	     0);
+	CU_ASSERT_EQUAL(bb_post("/v5/position/trading-stop",
+				"{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"tpslMode\":\"Full\",\"positionIdx\":"
+				"0,\"takeProfit\":\"70\"}",
+				NULL, 0),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BB, "LTCUSDT", "BOTH", &full, &n, NULL, 0), 0, 1e-12); /* TP only */
-	CU_ASSERT_EQUAL(bb_post("/v5/position/trading-stop", "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"tpslMode\":\"Partial\",\"positionIdx\":0,\"stopLoss\":\"85\",\"slSize\":\"1\"}", NULL, 0), 0);
+	CU_ASSERT_EQUAL(bb_post("/v5/position/trading-stop",
+				"{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"tpslMode\":\"Partial\","
+				"\"positionIdx\":0,\"stopLoss\":\"85\",\"slSize\":\"1\"}",
+				NULL, 0),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BB, "LTCUSDT", "BOTH", &full, &n, first, sizeof first), 1, 1e-12);
 	CU_ASSERT_STRING_EQUAL(order(BB, first)->stop_type, "PartialStopLoss");
-	CU_ASSERT_DOUBLE_EQUAL(sim_pos(sim_account_find(w, BB), sim_symbol_find(w, "LTCUSDT"), 0)->sl, 0, 1e-12); /* Partial: row stays empty */
-	CU_ASSERT_EQUAL(bb_post("/v5/order/create", "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"side\":\"Buy\",\"orderType\":\"Market\",\"qty\":\"0\",\"triggerPrice\":\"90\",\"triggerDirection\":1,\"reduceOnly\":true,\"closeOnTrigger\":true}", NULL, 0), 0);
+	CU_ASSERT_DOUBLE_EQUAL(sim_pos(sim_account_find(w, BB), sim_symbol_find(w, "LTCUSDT"), 0)->sl, 0,
+			       1e-12); /* Partial: row stays empty */
+	CU_ASSERT_EQUAL(bb_post("/v5/order/create",
+				"{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"side\":\"Buy\",\"orderType\":"
+				"\"Market\",\"qty\":\"0\",\"triggerPrice\":\"90\",\"triggerDirection\":1,"
+				"\"reduceOnly\":true,\"closeOnTrigger\":true}",
+				NULL, 0),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BB, "LTCUSDT", "BOTH", &full, &n, NULL, 0), 4, 1e-12);
 	CU_ASSERT_EQUAL(full, 1);
 	CU_ASSERT_EQUAL(n, 2);
-	CU_ASSERT_EQUAL(bb_post("/v5/position/trading-stop", "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"tpslMode\":\"Full\",\"positionIdx\":0,\"stopLoss\":\"88\"}", NULL, 0), 0);
+	CU_ASSERT_EQUAL(bb_post("/v5/position/trading-stop",
+				"{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"tpslMode\":\"Full\",\"positionIdx\":"
+				"0,\"stopLoss\":\"88\"}",
+				NULL, 0),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BB, "LTCUSDT", "BOTH", &full, &n, NULL, 0), 4, 1e-12);
 	CU_ASSERT_EQUAL(n, 3);
 	/* the partial stop fires first: 3 left, Full SL + closeOnTrigger still cover all */
@@ -489,27 +601,50 @@ static void test_sim_semantics_protection_report_hedge(void)
 	setup(1);
 	/* Binance hedge: closePosition SELL on LONG; quantity BUY on SHORT (no reduceOnly) */
 	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"ETHUSDT\",\"side\":\"BUY\",\"qty\":\"1\"}", NULL, 0);
-	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"ETHUSDT\",\"side\":\"SELL\",\"qty\":\"2\"}", NULL, 0);
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=ETHUSDT&side=SELL&positionSide=LONG&type=STOP_MARKET&triggerPrice=2900&closePosition=true", NULL, 0), 0);
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=ETHUSDT&side=BUY&positionSide=SHORT&type=STOP_MARKET&triggerPrice=3100&quantity=1", NULL, 0), 0);
+	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"ETHUSDT\",\"side\":\"SELL\",\"qty\":\"2\"}", NULL,
+	     0);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=ETHUSDT&side=SELL&positionSide=LONG&type=STOP_MARKET&"
+				"triggerPrice=2900&closePosition=true",
+				NULL, 0),
+			0);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=ETHUSDT&side=BUY&positionSide=SHORT&type=STOP_MARKET&"
+				"triggerPrice=3100&quantity=1",
+				NULL, 0),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BN, "ETHUSDT", "LONG", &full, &n, NULL, 0), 1, 1e-12);
 	CU_ASSERT_EQUAL(full, 1);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BN, "ETHUSDT", "SHORT", &full, &n, NULL, 0), 1, 1e-12);
 	CU_ASSERT_EQUAL(full, 0);
 	/* a SELL on SHORT below the mark adds to the short: not protection */
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=ETHUSDT&side=SELL&positionSide=SHORT&type=STOP_MARKET&triggerPrice=2800&quantity=1", NULL, 0), 0);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=ETHUSDT&side=SELL&positionSide=SHORT&type=STOP_MARKET&"
+				"triggerPrice=2800&quantity=1",
+				NULL, 0),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BN, "ETHUSDT", "SHORT", &full, &n, NULL, 0), 1, 1e-12);
 	CU_ASSERT_EQUAL(n, 1);
 
 	/* Bybit hedge: position stopLoss per positionIdx */
-	step("{\"account\":\"" BB "\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"Buy\",\"qty\":\"0.1\"}", NULL, 0);
-	step("{\"account\":\"" BB "\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"Sell\",\"qty\":\"0.2\"}", NULL, 0);
-	CU_ASSERT_EQUAL(bb_post("/v5/position/trading-stop", "{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"tpslMode\":\"Full\",\"positionIdx\":0,\"stopLoss\":\"59000\"}", NULL, 0), 10001);
-	CU_ASSERT_EQUAL(bb_post("/v5/position/trading-stop", "{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"tpslMode\":\"Full\",\"positionIdx\":2,\"stopLoss\":\"61000\"}", NULL, 0), 0);
+	step("{\"account\":\"" BB "\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"Buy\",\"qty\":\"0.1\"}", NULL,
+	     0);
+	step("{\"account\":\"" BB "\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"Sell\",\"qty\":\"0.2\"}", NULL,
+	     0);
+	CU_ASSERT_EQUAL(bb_post("/v5/position/trading-stop",
+				"{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"tpslMode\":\"Full\",\"positionIdx\":"
+				"0,\"stopLoss\":\"59000\"}",
+				NULL, 0),
+			10001);
+	CU_ASSERT_EQUAL(bb_post("/v5/position/trading-stop",
+				"{\"category\":\"linear\",\"symbol\":\"BTCUSDT\",\"tpslMode\":\"Full\",\"positionIdx\":"
+				"2,\"stopLoss\":\"61000\"}",
+				NULL, 0),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BB, "BTCUSDT", "SHORT", &full, &n, NULL, 0), 0.2, 1e-12);
 	CU_ASSERT_EQUAL(full, 1);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BB, "BTCUSDT", "LONG", &full, &n, NULL, 0), 0, 1e-12);
-	CU_ASSERT_EQUAL(step("{\"account\":\"" BB "\",\"op\":\"tpsl\",\"symbol\":\"BTCUSDT\",\"position_idx\":1,\"stop_loss\":\"58000\"}", NULL, 0), 0);
+	CU_ASSERT_EQUAL(step("{\"account\":\"" BB
+			     "\",\"op\":\"tpsl\",\"symbol\":\"BTCUSDT\",\"position_idx\":1,\"stop_loss\":\"58000\"}",
+			     NULL, 0),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BB, "BTCUSDT", "LONG", &full, &n, NULL, 0), 0.1, 1e-12);
 	CU_ASSERT_EQUAL(full, 1);
 	teardown();
@@ -521,10 +656,22 @@ static void test_sim_semantics_usdc_settle_filter(void)
 	int has_perp = 0;
 
 	setup(0);
-	CU_ASSERT_EQUAL(step("{\"account\":\"" BB "\",\"op\":\"open\",\"symbol\":\"ETHPERP\",\"side\":\"Buy\",\"qty\":\"0.5\"}", NULL, 0), 0);
-	CU_ASSERT_EQUAL(step("{\"account\":\"" BB "\",\"op\":\"open\",\"symbol\":\"LTCUSDT\",\"side\":\"Buy\",\"qty\":\"1\"}", NULL, 0), 0);
-	CU_ASSERT_EQUAL(step("{\"account\":\"" BB "\",\"op\":\"order\",\"symbol\":\"ETHPERP\",\"type\":\"LIMIT\",\"side\":\"Buy\",\"qty\":\"0.1\",\"price\":\"2500\"}", NULL, 0), 0);
-	CU_ASSERT_EQUAL(step("{\"account\":\"" BB "\",\"op\":\"order\",\"symbol\":\"LTCUSDT\",\"type\":\"LIMIT\",\"side\":\"Buy\",\"qty\":\"1\",\"price\":\"70\"}", NULL, 0), 0);
+	CU_ASSERT_EQUAL(step("{\"account\":\"" BB
+			     "\",\"op\":\"open\",\"symbol\":\"ETHPERP\",\"side\":\"Buy\",\"qty\":\"0.5\"}",
+			     NULL, 0),
+			0);
+	CU_ASSERT_EQUAL(step("{\"account\":\"" BB
+			     "\",\"op\":\"open\",\"symbol\":\"LTCUSDT\",\"side\":\"Buy\",\"qty\":\"1\"}",
+			     NULL, 0),
+			0);
+	CU_ASSERT_EQUAL(step("{\"account\":\"" BB "\",\"op\":\"order\",\"symbol\":\"ETHPERP\",\"type\":\"LIMIT\","
+			     "\"side\":\"Buy\",\"qty\":\"0.1\",\"price\":\"2500\"}",
+			     NULL, 0),
+			0);
+	CU_ASSERT_EQUAL(step("{\"account\":\"" BB "\",\"op\":\"order\",\"symbol\":\"LTCUSDT\",\"type\":\"LIMIT\","
+			     "\"side\":\"Buy\",\"qty\":\"1\",\"price\":\"70\"}",
+			     NULL, 0),
+			0);
 	o = call("GET", "/v5/position/list", "category=linear&settleCoin=USDC", 1);
 	list = json_object_object_get(json_object_object_get(o, "result"), "list");
 	CU_ASSERT_EQUAL(json_object_array_length(list), 1);
@@ -565,7 +712,10 @@ static void test_sim_semantics_usdc_settle_filter(void)
 	CU_ASSERT_FALSE(has_perp);
 	CU_ASSERT_EQUAL(json_object_array_length(list), 7);
 	json_object_put(o);
-	CU_ASSERT_NOT_EQUAL(step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"ETHPERP\",\"side\":\"BUY\",\"qty\":\"1\"}", NULL, 0), 0);
+	CU_ASSERT_NOT_EQUAL(step("{\"account\":\"" BN
+				 "\",\"op\":\"open\",\"symbol\":\"ETHPERP\",\"side\":\"BUY\",\"qty\":\"1\"}",
+				 NULL, 0),
+			    0);
 	teardown();
 }
 
@@ -577,8 +727,12 @@ static void test_sim_semantics_stuck_triggering(void)
 	int full, n;
 
 	setup(0);
-	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"qty\":\"0.01\"}", NULL, 0);
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=STOP_MARKET&triggerPrice=59000&closePosition=true", id, sizeof id), 0);
+	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"qty\":\"0.01\"}", NULL,
+	     0);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=STOP_MARKET&triggerPrice=59000&"
+				"closePosition=true",
+				id, sizeof id),
+			0);
 	f = json_tokener_parse("{\"type\":\"stuck_triggering\",\"exchange\":\"binance\",\"symbol\":\"BTCUSDT\"}");
 	CU_ASSERT_PTR_NOT_NULL(sim_fault_add(w, f, err, sizeof err));
 	json_object_put(f);
@@ -600,9 +754,16 @@ static void test_sim_semantics_stuck_triggering(void)
 	json_object_put(o);
 	/* the step op does the same to a chosen order, mark untouched */
 	step("{\"account\":\"" BB "\",\"op\":\"open\",\"symbol\":\"LTCUSDT\",\"side\":\"Buy\",\"qty\":\"1\"}", NULL, 0);
-	CU_ASSERT_EQUAL(step("{\"account\":\"" BB "\",\"op\":\"order\",\"symbol\":\"LTCUSDT\",\"type\":\"STOP_MARKET\",\"side\":\"Sell\",\"qty\":\"1\",\"trigger\":\"75\",\"reduce_only\":true,\"client_id\":\"bot-sl\"}", NULL, 0), 0);
+	CU_ASSERT_EQUAL(step("{\"account\":\"" BB
+			     "\",\"op\":\"order\",\"symbol\":\"LTCUSDT\",\"type\":\"STOP_MARKET\",\"side\":\"Sell\","
+			     "\"qty\":\"1\",\"trigger\":\"75\",\"reduce_only\":true,\"client_id\":\"bot-sl\"}",
+			     NULL, 0),
+			0);
 	CU_ASSERT_EQUAL(prot(BB, "LTCUSDT", "BOTH", &full, &n, NULL, 0), 1);
-	CU_ASSERT_EQUAL(step("{\"account\":\"" BB "\",\"op\":\"stuck_triggering\",\"symbol\":\"LTCUSDT\",\"client_id\":\"bot-sl\"}", NULL, 0), 0);
+	CU_ASSERT_EQUAL(step("{\"account\":\"" BB
+			     "\",\"op\":\"stuck_triggering\",\"symbol\":\"LTCUSDT\",\"client_id\":\"bot-sl\"}",
+			     NULL, 0),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BB, "LTCUSDT", "BOTH", &full, &n, NULL, 0), 0, 1e-12);
 	teardown();
 }
@@ -629,8 +790,13 @@ static void test_sim_semantics_order_log_says_who_cancelled(void)
 
 	setup(0);
 	/* a bot order from the scenario side, cancelled by a REST request */
-	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"qty\":\"0.01\"}", NULL, 0);
-	CU_ASSERT_EQUAL(step("{\"account\":\"" BN "\",\"op\":\"order\",\"symbol\":\"BTCUSDT\",\"type\":\"STOP_MARKET\",\"side\":\"SELL\",\"trigger\":\"59000\",\"close_position\":true,\"client_id\":\"bot-sl-1\"}", id, sizeof id), 0);
+	step("{\"account\":\"" BN "\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"qty\":\"0.01\"}", NULL,
+	     0);
+	CU_ASSERT_EQUAL(step("{\"account\":\"" BN
+			     "\",\"op\":\"order\",\"symbol\":\"BTCUSDT\",\"type\":\"STOP_MARKET\",\"side\":\"SELL\","
+			     "\"trigger\":\"59000\",\"close_position\":true,\"client_id\":\"bot-sl-1\"}",
+			     id, sizeof id),
+			0);
 	e = olog_find(BN, "create", "bot-sl-1");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	CU_ASSERT_STRING_EQUAL(sim_jstr(e, "by"), "sim");
@@ -646,10 +812,14 @@ static void test_sim_semantics_order_log_says_who_cancelled(void)
 	a = sim_account_find(w, BN);
 	/* request_seq names that request's /_sim/log entry */
 	CU_ASSERT_EQUAL(json_object_get_int64(json_object_object_get(e, "request_seq")), a->log_seq);
-	CU_ASSERT_STRING_EQUAL(sim_jstr(json_object_array_get_idx(a->log, json_object_array_length(a->log) - 1), "path"),
-			       "/fapi/v1/algoOrder");
+	CU_ASSERT_STRING_EQUAL(
+		sim_jstr(json_object_array_get_idx(a->log, json_object_array_length(a->log) - 1), "path"),
+		"/fapi/v1/algoOrder");
 	/* GTE_GTC algo orders expire with their position: by the engine */
-	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=STOP_MARKET&triggerPrice=59000&closePosition=true&timeInForce=GTE_GTC&clientAlgoId=bot-gte", NULL, 0), 0);
+	CU_ASSERT_EQUAL(bn_algo("algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=STOP_MARKET&triggerPrice=59000&"
+				"closePosition=true&timeInForce=GTE_GTC&clientAlgoId=bot-gte",
+				NULL, 0),
+			0);
 	e = olog_find(BN, "create", "bot-gte");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
 	CU_ASSERT_STRING_EQUAL(sim_jstr(e, "by"), "rest");
@@ -662,9 +832,19 @@ static void test_sim_semantics_order_log_says_who_cancelled(void)
 	CU_ASSERT_STRING_EQUAL(sim_jstr(e, "status"), "EXPIRED");
 
 	/* Bybit TP/SL cleared on close by a REST market order: engine, not rest */
-	step("{\"account\":\"" BB "\",\"op\":\"open\",\"symbol\":\"LTCUSDT\",\"side\":\"Buy\",\"qty\":\"1\",\"client_id\":\"bot-e\"}", NULL, 0);
-	CU_ASSERT_EQUAL(bb_post("/v5/position/trading-stop", "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"tpslMode\":\"Full\",\"positionIdx\":0,\"stopLoss\":\"70\",\"takeProfit\":\"90\"}", NULL, 0), 0);
-	CU_ASSERT_EQUAL(bb_post("/v5/order/create", "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"side\":\"Sell\",\"orderType\":\"Market\",\"qty\":\"1\",\"reduceOnly\":true,\"orderLinkId\":\"vgl-close\"}", NULL, 0), 0);
+	step("{\"account\":\"" BB
+	     "\",\"op\":\"open\",\"symbol\":\"LTCUSDT\",\"side\":\"Buy\",\"qty\":\"1\",\"client_id\":\"bot-e\"}",
+	     NULL, 0);
+	CU_ASSERT_EQUAL(bb_post("/v5/position/trading-stop",
+				"{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"tpslMode\":\"Full\",\"positionIdx\":"
+				"0,\"stopLoss\":\"70\",\"takeProfit\":\"90\"}",
+				NULL, 0),
+			0);
+	CU_ASSERT_EQUAL(bb_post("/v5/order/create",
+				"{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"side\":\"Sell\",\"orderType\":"
+				"\"Market\",\"qty\":\"1\",\"reduceOnly\":true,\"orderLinkId\":\"vgl-close\"}",
+				NULL, 0),
+			0);
 	a = sim_account_find(w, BB);
 	{
 		int engine = 0, rest = 0;
@@ -673,7 +853,8 @@ static void test_sim_semantics_order_log_says_who_cancelled(void)
 			e = json_object_array_get_idx(a->olog, i);
 			if (strcmp(sim_jstr(e, "event"), "cancel"))
 				continue;
-			engine += !strcmp(sim_jstr(e, "by"), "engine") && !strcmp(sim_jstr(e, "reason"), "CancelByTpSlTsClear");
+			engine += !strcmp(sim_jstr(e, "by"), "engine") &&
+				  !strcmp(sim_jstr(e, "reason"), "CancelByTpSlTsClear");
 			rest += !strcmp(sim_jstr(e, "by"), "rest");
 		}
 		CU_ASSERT_EQUAL(engine, 2);
@@ -709,14 +890,24 @@ static void test_sim_semantics_scenario_places_the_bots_book(void)
 {
 	char err[200];
 	struct json_object *sc = json_tokener_parse(
-		"{\"symbols\":[{\"symbol\":\"SOLPERP\",\"mark\":\"150\",\"tick\":\"0.01\",\"step\":\"0.1\",\"exchange\":\"bybit\"},"
-		"              {\"symbol\":\"XRPUSDT\",\"mark\":\"0.5\",\"tick\":\"0.0001\",\"step\":\"1\",\"settle\":\"usdc\"}],"
+		"{\"symbols\":[{\"symbol\":\"SOLPERP\",\"mark\":\"150\",\"tick\":\"0.01\",\"step\":\"0.1\","
+		"\"exchange\":\"bybit\"},"
+		"              "
+		"{\"symbol\":\"XRPUSDT\",\"mark\":\"0.5\",\"tick\":\"0.0001\",\"step\":\"1\",\"settle\":\"usdc\"}],"
 		" \"positions\":[{\"account\":\"" BN "\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"qty\":\"0.01\"},"
 		"              {\"account\":\"" BB "\",\"symbol\":\"SOLPERP\",\"side\":\"Sell\",\"qty\":\"2\"}],"
-		" \"orders\":[{\"account\":\"" BN "\",\"symbol\":\"BTCUSDT\",\"type\":\"TRAILING_STOP_MARKET\",\"side\":\"SELL\",\"qty\":\"0.01\",\"reduce_only\":true,\"activate_price\":\"61000\",\"callback_rate\":\"1.5\",\"client_id\":\"bot-trail\"},"
-		"           {\"account\":\"" BN "\",\"symbol\":\"BTCUSDT\",\"type\":\"TAKE_PROFIT_MARKET\",\"side\":\"SELL\",\"qty\":\"0.01\",\"reduce_only\":true,\"trigger\":\"65000\",\"client_id\":\"bot-tp\"},"
-		"           {\"account\":\"" BB "\",\"symbol\":\"SOLPERP\",\"type\":\"Market\",\"side\":\"Buy\",\"qty\":\"2\",\"trigger\":\"160\",\"trigger_direction\":1,\"close_on_trigger\":true,\"client_id\":\"bot-sl-b\"}],"
-		" \"setup\":[{\"op\":\"tpsl\",\"account\":\"" BB "\",\"symbol\":\"SOLPERP\",\"take_profit\":\"120\"}]}");
+		" \"orders\":[{\"account\":\"" BN
+		"\",\"symbol\":\"BTCUSDT\",\"type\":\"TRAILING_STOP_MARKET\",\"side\":\"SELL\",\"qty\":\"0.01\","
+		"\"reduce_only\":true,\"activate_price\":\"61000\",\"callback_rate\":\"1.5\",\"client_id\":\"bot-"
+		"trail\"},"
+		"           {\"account\":\"" BN
+		"\",\"symbol\":\"BTCUSDT\",\"type\":\"TAKE_PROFIT_MARKET\",\"side\":\"SELL\",\"qty\":\"0.01\",\"reduce_"
+		"only\":true,\"trigger\":\"65000\",\"client_id\":\"bot-tp\"},"
+		"           {\"account\":\"" BB
+		"\",\"symbol\":\"SOLPERP\",\"type\":\"Market\",\"side\":\"Buy\",\"qty\":\"2\",\"trigger\":\"160\","
+		"\"trigger_direction\":1,\"close_on_trigger\":true,\"client_id\":\"bot-sl-b\"}],"
+		" \"setup\":[{\"op\":\"tpsl\",\"account\":\"" BB
+		"\",\"symbol\":\"SOLPERP\",\"take_profit\":\"120\"}]}");
 	struct sim_account *bn, *bb;
 	struct sim_order *o;
 	int full, n;
@@ -743,7 +934,9 @@ static void test_sim_semantics_scenario_places_the_bots_book(void)
 	CU_ASSERT_DOUBLE_EQUAL(sim_pos(bb, sim_symbol_find(w, "SOLPERP"), 0)->tp, 120, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(prot(BN, "BTCUSDT", "BOTH", &full, &n, NULL, 0), 0, 1e-12); /* trailing not active, TP */
 	/* a failing book entry is named */
-	sc = json_tokener_parse("{\"orders\":[{\"account\":\"" BN "\",\"symbol\":\"LTCUSDT\",\"type\":\"STOP_MARKET\",\"side\":\"SELL\",\"trigger\":\"90\",\"qty\":\"1\"}]}");
+	sc = json_tokener_parse("{\"orders\":[{\"account\":\"" BN
+				"\",\"symbol\":\"LTCUSDT\",\"type\":\"STOP_MARKET\",\"side\":\"SELL\",\"trigger\":"
+				"\"90\",\"qty\":\"1\"}]}");
 	CU_ASSERT_EQUAL(sim_scenario_load(w, sc, 0, err, sizeof err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "orders[0]"));
 	json_object_put(sc);
@@ -757,19 +950,25 @@ static void test_sim_semantics_scenario_places_the_bots_book(void)
 void test_sim_semantics_register(void)
 {
 	static const struct tu_test tests[] = {
-		{"test_sim_semantics_take_profit_fires_on_profit_not_on_loss", test_sim_semantics_take_profit_fires_on_profit_not_on_loss},
-		{"test_sim_semantics_binance_trailing_activates_then_fires_on_retrace", test_sim_semantics_binance_trailing_activates_then_fires_on_retrace},
-		{"test_sim_semantics_bybit_trailing_stop_via_trading_stop", test_sim_semantics_bybit_trailing_stop_via_trading_stop},
-		{"test_sim_semantics_stop_without_reduce_only_is_an_entry", test_sim_semantics_stop_without_reduce_only_is_an_entry},
-		{"test_sim_semantics_hedge_buy_on_short_reduces_buy_on_long_adds", test_sim_semantics_hedge_buy_on_short_reduces_buy_on_long_adds},
-		{"test_sim_semantics_protection_report_one_way", test_sim_semantics_protection_report_one_way},
-		{"test_sim_semantics_protection_report_hedge", test_sim_semantics_protection_report_hedge},
-		{"test_sim_semantics_usdc_settle_filter", test_sim_semantics_usdc_settle_filter},
-		{"test_sim_semantics_stuck_triggering", test_sim_semantics_stuck_triggering},
-		{"test_sim_semantics_order_log_says_who_cancelled", test_sim_semantics_order_log_says_who_cancelled},
-		{"test_sim_semantics_dechunk", test_sim_semantics_dechunk},
-		{"test_sim_semantics_scenario_places_the_bots_book", test_sim_semantics_scenario_places_the_bots_book},
-		{NULL, NULL},
+		{ "test_sim_semantics_take_profit_fires_on_profit_not_on_loss",
+		  test_sim_semantics_take_profit_fires_on_profit_not_on_loss },
+		{ "test_sim_semantics_binance_trailing_activates_then_fires_on_retrace",
+		  test_sim_semantics_binance_trailing_activates_then_fires_on_retrace },
+		{ "test_sim_semantics_bybit_trailing_stop_via_trading_stop",
+		  test_sim_semantics_bybit_trailing_stop_via_trading_stop },
+		{ "test_sim_semantics_stop_without_reduce_only_is_an_entry",
+		  test_sim_semantics_stop_without_reduce_only_is_an_entry },
+		{ "test_sim_semantics_hedge_buy_on_short_reduces_buy_on_long_adds",
+		  test_sim_semantics_hedge_buy_on_short_reduces_buy_on_long_adds },
+		{ "test_sim_semantics_protection_report_one_way", test_sim_semantics_protection_report_one_way },
+		{ "test_sim_semantics_protection_report_hedge", test_sim_semantics_protection_report_hedge },
+		{ "test_sim_semantics_usdc_settle_filter", test_sim_semantics_usdc_settle_filter },
+		{ "test_sim_semantics_stuck_triggering", test_sim_semantics_stuck_triggering },
+		{ "test_sim_semantics_order_log_says_who_cancelled", test_sim_semantics_order_log_says_who_cancelled },
+		{ "test_sim_semantics_dechunk", test_sim_semantics_dechunk },
+		{ "test_sim_semantics_scenario_places_the_bots_book",
+		  test_sim_semantics_scenario_places_the_bots_book },
+		{ NULL, NULL },
 	};
 	tu_add_suite("sim_semantics", tests);
 }

@@ -13,7 +13,8 @@
 static void test_sim_sign_binance_official_vector(void)
 {
 	char out[65];
-	const char *msg = "symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=9000&timeInForce=GTC&recvWindow=5000&timestamp=1591702613943";
+	const char *msg = "symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=9000&timeInForce=GTC&recvWindow=5000&"
+			  "timestamp=1591702613943";
 
 	sim_hmac_hex("2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9", msg, strlen(msg), out);
 	CU_ASSERT_STRING_EQUAL(out, "3c661234138461fcc7a7d8746c6558c9842d4e10870d2ecbedf7777cad694af9");
@@ -21,26 +22,31 @@ static void test_sim_sign_binance_official_vector(void)
 
 static void test_sim_sign_binance_spot_vector(void)
 {
-	const char *msg = "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559";
+	const char *msg = "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&"
+			  "timestamp=1499827319559";
 	const char *sec = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
 
-	CU_ASSERT_TRUE(sim_sig_ok(sec, msg, strlen(msg), "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"));
+	CU_ASSERT_TRUE(
+		sim_sig_ok(sec, msg, strlen(msg), "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"));
 	/* Binance treats the hex case-insensitively */
-	CU_ASSERT_TRUE(sim_sig_ok(sec, msg, strlen(msg), "C8DB56825AE71D6D79447849E617115F4A920FA2ACDCAB2B053C4B2838BD6B71"));
-	CU_ASSERT_FALSE(sim_sig_ok(sec, msg, strlen(msg) - 1, "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"));
+	CU_ASSERT_TRUE(
+		sim_sig_ok(sec, msg, strlen(msg), "C8DB56825AE71D6D79447849E617115F4A920FA2ACDCAB2B053C4B2838BD6B71"));
+	CU_ASSERT_FALSE(sim_sig_ok(sec, msg, strlen(msg) - 1,
+				   "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"));
 	CU_ASSERT_FALSE(sim_sig_ok(sec, msg, strlen(msg), "c8db5682"));
 	CU_ASSERT_FALSE(sim_sig_ok(sec, msg, strlen(msg), NULL));
 }
 
 static void test_sim_sign_bybit_vectors(void)
 {
-	static const struct { const char *m, *h; } v[] = {
-		{"1658384314791XXXXXXXXXX5000category=option&symbol=BTC-29JUL22-25000-C",
-		 "44cd56dd7f586d4c0f7374b4ea02c8605d31f5c1eb48ef865cfd2236378f1678"},
-		{"1658385579423XXXXXXXXXX5000{\"category\": \"option\"}",
-		 "df5050fe26da2a69f633ffd909968d7a5234623cf215c08229a1e78d27aa5528"},
-		{"GET/realtime1662350400000",
-		 "15fb3c95518f3b90ae93f4bc1e31adb7e167feb1286f8349d259270f69661eb9"},
+	static const struct {
+		const char *m, *h;
+	} v[] = {
+		{ "1658384314791XXXXXXXXXX5000category=option&symbol=BTC-29JUL22-25000-C",
+		  "44cd56dd7f586d4c0f7374b4ea02c8605d31f5c1eb48ef865cfd2236378f1678" },
+		{ "1658385579423XXXXXXXXXX5000{\"category\": \"option\"}",
+		  "df5050fe26da2a69f633ffd909968d7a5234623cf215c08229a1e78d27aa5528" },
+		{ "GET/realtime1662350400000", "15fb3c95518f3b90ae93f4bc1e31adb7e167feb1286f8349d259270f69661eb9" },
 	};
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 		char out[65];
@@ -60,11 +66,11 @@ static struct sim_world *mkworld(void)
 	return w;
 }
 
-static int bn_call(struct sim_world *w, const char *method, const char *path, const char *params,
-		   const char *secret, long long ts, char **body)
+static int bn_call(struct sim_world *w, const char *method, const char *path, const char *params, const char *secret,
+		   long long ts, char **body)
 {
-	struct sim_req rq = {0};
-	struct sim_resp r = {0};
+	struct sim_req rq = { 0 };
+	struct sim_resp r = { 0 };
 	char sig[65], *q, *full;
 	int post = !strcmp(method, "POST"), st;
 
@@ -85,11 +91,11 @@ static int bn_call(struct sim_world *w, const char *method, const char *path, co
 	return st;
 }
 
-static int bb_call(struct sim_world *w, const char *method, const char *path, const char *payload,
-		   const char *secret, long long ts, char **body)
+static int bb_call(struct sim_world *w, const char *method, const char *path, const char *payload, const char *secret,
+		   long long ts, char **body)
 {
-	struct sim_req rq = {0};
-	struct sim_resp r = {0};
+	struct sim_req rq = { 0 };
+	struct sim_resp r = { 0 };
 	char sig[65], tss[32], *m;
 	int post = !strcmp(method, "POST");
 
@@ -139,10 +145,13 @@ static void test_sim_sign_binance_rest_auth_codes(void)
 	free(b);
 	/* POST: the signature covers the form body */
 	CU_ASSERT_EQUAL(bn_call(w, "POST", "/fapi/v1/order", "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001",
-				"sim-binance-secret", now, &b), 200);
+				"sim-binance-secret", now, &b),
+			200);
 	free(b);
-	CU_ASSERT_EQUAL(bn_call(w, "POST", "/fapi/v1/order", "symbol=BTCUSDT&side=SELL&type=STOP_MARKET&stopPrice=1&closePosition=true",
-				"sim-binance-secret", now, &b), 400);
+	CU_ASSERT_EQUAL(bn_call(w, "POST", "/fapi/v1/order",
+				"symbol=BTCUSDT&side=SELL&type=STOP_MARKET&stopPrice=1&closePosition=true",
+				"sim-binance-secret", now, &b),
+			400);
 	CU_ASSERT_EQUAL(code_of(b, "code"), -4120);
 	free(b);
 	sim_world_free(w);
@@ -164,7 +173,8 @@ static void test_sim_sign_bybit_rest_auth_codes(void)
 	CU_ASSERT_EQUAL(code_of(b, "retCode"), 10002);
 	free(b);
 	bb_call(w, "POST", "/v5/order/create",
-		"{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"side\":\"Sell\",\"orderType\":\"Market\",\"qty\":\"0.1\",\"reduceOnly\":true}",
+		"{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"side\":\"Sell\",\"orderType\":\"Market\",\"qty\":"
+		"\"0.1\",\"reduceOnly\":true}",
 		"sim-bybit-secret", now, &b);
 	CU_ASSERT_EQUAL(code_of(b, "retCode"), 110017);
 	free(b);
@@ -174,12 +184,12 @@ static void test_sim_sign_bybit_rest_auth_codes(void)
 void test_sim_sign_register(void)
 {
 	static const struct tu_test tests[] = {
-		{"test_sim_sign_binance_official_vector", test_sim_sign_binance_official_vector},
-		{"test_sim_sign_binance_spot_vector", test_sim_sign_binance_spot_vector},
-		{"test_sim_sign_bybit_vectors", test_sim_sign_bybit_vectors},
-		{"test_sim_sign_binance_rest_auth_codes", test_sim_sign_binance_rest_auth_codes},
-		{"test_sim_sign_bybit_rest_auth_codes", test_sim_sign_bybit_rest_auth_codes},
-		{NULL, NULL},
+		{ "test_sim_sign_binance_official_vector", test_sim_sign_binance_official_vector },
+		{ "test_sim_sign_binance_spot_vector", test_sim_sign_binance_spot_vector },
+		{ "test_sim_sign_bybit_vectors", test_sim_sign_bybit_vectors },
+		{ "test_sim_sign_binance_rest_auth_codes", test_sim_sign_binance_rest_auth_codes },
+		{ "test_sim_sign_bybit_rest_auth_codes", test_sim_sign_bybit_rest_auth_codes },
+		{ NULL, NULL },
 	};
 	tu_add_suite("sim_sign", tests);
 }

@@ -42,8 +42,7 @@ static int step(struct sim_world *w, const char *js)
 }
 
 /* Signed Binance GET through the sim's REST entry; answer body (malloc'd). */
-static char *bn_get(struct sim_world *w, const char *key, const char *secret, const char *path,
-		    int *status)
+static char *bn_get(struct sim_world *w, const char *key, const char *secret, const char *path, int *status)
 {
 	char sig[65];
 	char *q = xasprintf("timestamp=%lld", NOW), *full;
@@ -96,11 +95,15 @@ static void test_sim_symbols_300_positions_and_600_orders_on_one_account(void)
 	json_object_put(sc);
 	CU_ASSERT_EQUAL(w->nsym, 308); /* 8 defaults (7 USDT + Bybit's ETHPERP) + 300 */
 	for (int i = 0; i < 300; i++) {
-		snprintf(js, sizeof js, "{\"account\":\"sim-binance-key\",\"op\":\"open\",\"symbol\":\"S%03dUSDT\",\"side\":\"BUY\",\"qty\":\"%d\"}",
+		snprintf(js, sizeof js,
+			 "{\"account\":\"sim-binance-key\",\"op\":\"open\",\"symbol\":\"S%03dUSDT\",\"side\":\"BUY\","
+			 "\"qty\":\"%d\"}",
 			 i, i + 1);
 		failed += step(w, js) != 0;
 		for (int k = 0; k < 2; k++) {
-			snprintf(js, sizeof js, "{\"account\":\"sim-binance-key\",\"op\":\"order\",\"symbol\":\"S%03dUSDT\",\"type\":\"LIMIT\",\"side\":\"BUY\",\"qty\":\"1\",\"price\":\"%d\"}",
+			snprintf(js, sizeof js,
+				 "{\"account\":\"sim-binance-key\",\"op\":\"order\",\"symbol\":\"S%03dUSDT\",\"type\":"
+				 "\"LIMIT\",\"side\":\"BUY\",\"qty\":\"1\",\"price\":\"%d\"}",
 				 i, 5 + k);
 			failed += step(w, js) != 0;
 		}
@@ -127,7 +130,9 @@ static void test_sim_symbols_300_positions_and_600_orders_on_one_account(void)
 	json_object_put(arr);
 	free(body);
 	/* the other account still trades them, flat */
-	CU_ASSERT_EQUAL(step(w, "{\"account\":\"sim-bybit-key\",\"op\":\"open\",\"symbol\":\"S150USDT\",\"side\":\"Sell\",\"qty\":\"3\"}"), 0);
+	CU_ASSERT_EQUAL(step(w, "{\"account\":\"sim-bybit-key\",\"op\":\"open\",\"symbol\":\"S150USDT\",\"side\":"
+				"\"Sell\",\"qty\":\"3\"}"),
+			0);
 	CU_ASSERT_EQUAL(state_len(w, "sim-bybit-key", "positions"), 1);
 	/* reset drops them all */
 	sim_world_reset(w);
@@ -150,7 +155,9 @@ static void test_sim_symbols_table_grows_to_1024_and_refuses_past_the_cap(void)
 	CU_ASSERT_EQUAL(last, 1107); /* after the 8 defaults */
 	CU_ASSERT_EQUAL(sim_symbol_find(w, "X1099USDT"), 1107);
 	CU_ASSERT_TRUE(sim_account_has(sim_account_find(w, "sim-bybit-key"), 1107));
-	CU_ASSERT_EQUAL(step(w, "{\"account\":\"sim-bybit-key\",\"op\":\"open\",\"symbol\":\"X1099USDT\",\"side\":\"Buy\",\"qty\":\"2\"}"), 0);
+	CU_ASSERT_EQUAL(step(w, "{\"account\":\"sim-bybit-key\",\"op\":\"open\",\"symbol\":\"X1099USDT\",\"side\":"
+				"\"Buy\",\"qty\":\"2\"}"),
+			0);
 	CU_ASSERT_DOUBLE_EQUAL(sim_pos(sim_account_find(w, "sim-bybit-key"), 1107, 0)->amt, 2, 1e-9);
 	/* only the touched symbol got a position block */
 	CU_ASSERT_PTR_NULL(sim_pos_peek(sim_account_find(w, "sim-bybit-key"), 1000, 0));
@@ -168,33 +175,50 @@ static void test_sim_symbols_later_scenario_symbols_reach_every_account(void)
 	struct sim_world *w = world();
 	char err[200];
 
-	CU_ASSERT_EQUAL(load(w, "{\"accounts\":[{\"exchange\":\"binance\",\"key\":\"k1\",\"secret\":\"s1\"},"
-				"{\"exchange\":\"bybit\",\"key\":\"k2\",\"secret\":\"s2\"},"
-				"{\"exchange\":\"binance\",\"key\":\"k3\",\"secret\":\"s3\",\"symbols\":[\"BTCUSDT\"]}]}",
-			    err, sizeof err), 0);
+	CU_ASSERT_EQUAL(load(w,
+			     "{\"accounts\":[{\"exchange\":\"binance\",\"key\":\"k1\",\"secret\":\"s1\"},"
+			     "{\"exchange\":\"bybit\",\"key\":\"k2\",\"secret\":\"s2\"},"
+			     "{\"exchange\":\"binance\",\"key\":\"k3\",\"secret\":\"s3\",\"symbols\":[\"BTCUSDT\"]}]}",
+			     err, sizeof err),
+			0);
 	/* a later scenario adds a symbol and names no accounts */
-	CU_ASSERT_EQUAL(load(w, "{\"symbols\":[{\"symbol\":\"NEWUSDT\",\"mark\":\"2\",\"tick\":\"0.001\",\"step\":\"1\"}]}",
-			    err, sizeof err), 0);
-	CU_ASSERT_EQUAL(step(w, "{\"account\":\"k1\",\"op\":\"open\",\"symbol\":\"NEWUSDT\",\"side\":\"BUY\",\"qty\":\"5\"}"), 0);
-	CU_ASSERT_EQUAL(step(w, "{\"account\":\"k2\",\"op\":\"open\",\"symbol\":\"NEWUSDT\",\"side\":\"Sell\",\"qty\":\"5\"}"), 0);
+	CU_ASSERT_EQUAL(
+		load(w, "{\"symbols\":[{\"symbol\":\"NEWUSDT\",\"mark\":\"2\",\"tick\":\"0.001\",\"step\":\"1\"}]}",
+		     err, sizeof err),
+		0);
+	CU_ASSERT_EQUAL(
+		step(w, "{\"account\":\"k1\",\"op\":\"open\",\"symbol\":\"NEWUSDT\",\"side\":\"BUY\",\"qty\":\"5\"}"),
+		0);
+	CU_ASSERT_EQUAL(
+		step(w, "{\"account\":\"k2\",\"op\":\"open\",\"symbol\":\"NEWUSDT\",\"side\":\"Sell\",\"qty\":\"5\"}"),
+		0);
 	CU_ASSERT_EQUAL(state_len(w, "k1", "positions"), 1);
 	CU_ASSERT_EQUAL(state_len(w, "k2", "positions"), 1);
 	/* an account with its own list keeps it */
-	CU_ASSERT_NOT_EQUAL(step(w, "{\"account\":\"k3\",\"op\":\"open\",\"symbol\":\"NEWUSDT\",\"side\":\"BUY\",\"qty\":\"5\"}"), 0);
-	CU_ASSERT_EQUAL(step(w, "{\"account\":\"k3\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"qty\":\"0.01\"}"), 0);
+	CU_ASSERT_NOT_EQUAL(
+		step(w, "{\"account\":\"k3\",\"op\":\"open\",\"symbol\":\"NEWUSDT\",\"side\":\"BUY\",\"qty\":\"5\"}"),
+		0);
+	CU_ASSERT_EQUAL(
+		step(w,
+		     "{\"account\":\"k3\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"qty\":\"0.01\"}"),
+		0);
 	/* and still after a reset */
 	sim_world_reset(w);
 	CU_ASSERT_TRUE(sim_account_has(sim_account_find(w, "k1"), sim_symbol_find(w, "NEWUSDT")));
 	CU_ASSERT_FALSE(sim_account_has(sim_account_find(w, "k3"), sim_symbol_find(w, "NEWUSDT")));
 	/* a scenario may give an account a list naming a symbol it adds itself */
-	CU_ASSERT_EQUAL(load(w, "{\"symbols\":[{\"symbol\":\"ODDUSDT\",\"mark\":1}],"
-				"\"accounts\":[{\"exchange\":\"binance\",\"key\":\"k3\",\"secret\":\"s3\",\"symbols\":[\"ODDUSDT\"]}]}",
-			    err, sizeof err), 0);
+	CU_ASSERT_EQUAL(load(w,
+			     "{\"symbols\":[{\"symbol\":\"ODDUSDT\",\"mark\":1}],"
+			     "\"accounts\":[{\"exchange\":\"binance\",\"key\":\"k3\",\"secret\":\"s3\",\"symbols\":["
+			     "\"ODDUSDT\"]}]}",
+			     err, sizeof err),
+			0);
 	CU_ASSERT_TRUE(sim_account_has(sim_account_find(w, "k3"), sim_symbol_find(w, "ODDUSDT")));
 	CU_ASSERT_FALSE(sim_account_has(sim_account_find(w, "k3"), sim_symbol_find(w, "BTCUSDT")));
 	/* re-posting k3 without a list lifts the restriction */
-	CU_ASSERT_EQUAL(load(w, "{\"accounts\":[{\"exchange\":\"binance\",\"key\":\"k3\",\"secret\":\"s3\"}]}",
-			    err, sizeof err), 0);
+	CU_ASSERT_EQUAL(load(w, "{\"accounts\":[{\"exchange\":\"binance\",\"key\":\"k3\",\"secret\":\"s3\"}]}", err,
+			     sizeof err),
+			0);
 	CU_ASSERT_TRUE(sim_account_has(sim_account_find(w, "k3"), sim_symbol_find(w, "NEWUSDT")));
 	sim_world_free(w);
 }
@@ -208,9 +232,12 @@ static void test_sim_symbols_bad_scenario_is_refused_whole(void)
 	sim_world_defaults(w, 3);
 	nsym = w->nsym;
 	/* the symbol is fine but the account names an unknown one: nothing applied */
-	CU_ASSERT_EQUAL(load(w, "{\"symbols\":[{\"symbol\":\"GOODUSDT\",\"mark\":1}],"
-				"\"accounts\":[{\"exchange\":\"binance\",\"key\":\"kx\",\"secret\":\"s\",\"symbols\":[\"NOPEUSDT\"]}]}",
-			    err, sizeof err), -1);
+	CU_ASSERT_EQUAL(load(w,
+			     "{\"symbols\":[{\"symbol\":\"GOODUSDT\",\"mark\":1}],"
+			     "\"accounts\":[{\"exchange\":\"binance\",\"key\":\"kx\",\"secret\":\"s\",\"symbols\":["
+			     "\"NOPEUSDT\"]}]}",
+			     err, sizeof err),
+			-1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown symbol NOPEUSDT"));
 	CU_ASSERT_EQUAL(w->nsym, nsym);
 	CU_ASSERT_PTR_NULL(sim_account_find(w, "kx"));
@@ -225,11 +252,14 @@ static void test_sim_symbols_bad_scenario_is_refused_whole(void)
 void test_sim_symbols_register(void)
 {
 	static const struct tu_test tests[] = {
-		{"test_sim_symbols_300_positions_and_600_orders_on_one_account", test_sim_symbols_300_positions_and_600_orders_on_one_account},
-		{"test_sim_symbols_table_grows_to_1024_and_refuses_past_the_cap", test_sim_symbols_table_grows_to_1024_and_refuses_past_the_cap},
-		{"test_sim_symbols_later_scenario_symbols_reach_every_account", test_sim_symbols_later_scenario_symbols_reach_every_account},
-		{"test_sim_symbols_bad_scenario_is_refused_whole", test_sim_symbols_bad_scenario_is_refused_whole},
-		{NULL, NULL},
+		{ "test_sim_symbols_300_positions_and_600_orders_on_one_account",
+		  test_sim_symbols_300_positions_and_600_orders_on_one_account },
+		{ "test_sim_symbols_table_grows_to_1024_and_refuses_past_the_cap",
+		  test_sim_symbols_table_grows_to_1024_and_refuses_past_the_cap },
+		{ "test_sim_symbols_later_scenario_symbols_reach_every_account",
+		  test_sim_symbols_later_scenario_symbols_reach_every_account },
+		{ "test_sim_symbols_bad_scenario_is_refused_whole", test_sim_symbols_bad_scenario_is_refused_whole },
+		{ NULL, NULL },
 	};
 	tu_add_suite("sim_symbols", tests);
 }

@@ -13,8 +13,8 @@
 
 static struct sim_world *w;
 static char *last[8]; /* captured stream payloads by topic */
-static const char *topics[8] = {"ORDER_TRADE_UPDATE", "ALGO_UPDATE", "ACCOUNT_UPDATE",
-				"listenKeyExpired", "position", "order", "execution", "wallet"};
+static const char *topics[8] = { "ORDER_TRADE_UPDATE", "ALGO_UPDATE", "ACCOUNT_UPDATE", "listenKeyExpired",
+				 "position",           "order",       "execution",      "wallet" };
 
 static void capture(struct sim_world *ww, struct sim_account *a, const char *topic, const char *payload)
 {
@@ -46,8 +46,7 @@ static int same_type(struct json_object *a, struct json_object *b)
 }
 
 /* Every key of fx must be in got (recursively; arrays by first element). */
-static int covers(struct json_object *fx, struct json_object *got, const char *path, int types,
-		  char *err, size_t n)
+static int covers(struct json_object *fx, struct json_object *got, const char *path, int types, char *err, size_t n)
 {
 	char sub[256];
 
@@ -64,7 +63,8 @@ static int covers(struct json_object *fx, struct json_object *got, const char *p
 			snprintf(err, n, "%s: not an object", path);
 			return 0;
 		}
-		json_object_object_foreach(fx, k, v) {
+		json_object_object_foreach(fx, k, v)
+		{
 			struct json_object *g;
 
 			snprintf(sub, sizeof sub, "%s.%s", path, k);
@@ -81,8 +81,7 @@ static int covers(struct json_object *fx, struct json_object *got, const char *p
 			return 0;
 		}
 		snprintf(sub, sizeof sub, "%s[0]", path);
-		return covers(json_object_array_get_idx(fx, 0), json_object_array_get_idx(got, 0), sub,
-			      types, err, n);
+		return covers(json_object_array_get_idx(fx, 0), json_object_array_get_idx(got, 0), sub, types, err, n);
 	}
 	return 1;
 }
@@ -107,8 +106,8 @@ static void expect_covers(const char *fixture, struct json_object *got, int type
 
 static struct json_object *call(const char *method, const char *path, const char *params, int bybit)
 {
-	struct sim_req rq = {0};
-	struct sim_resp r = {0};
+	struct sim_req rq = { 0 };
+	struct sim_resp r = { 0 };
 	char sig[65], tss[32], *q = NULL, *full = NULL, *m = NULL;
 	struct json_object *o;
 	long long now = sim_real_ms();
@@ -158,8 +157,10 @@ static void setup(void)
 	w = sim_world_new(3);
 	sim_world_defaults(w, 3);
 	w->emit = capture;
-	json_object_put(step("{\"account\":\"sim-binance-key\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\",\"qty\":\"0.009\"}"));
-	json_object_put(step("{\"account\":\"sim-bybit-key\",\"op\":\"open\",\"symbol\":\"LTCUSDT\",\"side\":\"BUY\",\"qty\":\"1.2\"}"));
+	json_object_put(step("{\"account\":\"sim-binance-key\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"BUY\","
+			     "\"qty\":\"0.009\"}"));
+	json_object_put(step("{\"account\":\"sim-bybit-key\",\"op\":\"open\",\"symbol\":\"LTCUSDT\",\"side\":\"BUY\","
+			     "\"qty\":\"1.2\"}"));
 }
 
 static void teardown(void)
@@ -180,9 +181,11 @@ static void test_sim_wire_binance_rest_shapes(void)
 	setup();
 
 	expect_covers("binance/server-time-doc.json", call("GET", "/fapi/v1/time", "", 0), 1);
-	expect_covers("binance/position-risk-v3-oneway-long-btcusdt.json", call("GET", "/fapi/v3/positionRisk", "", 0), 0);
+	expect_covers("binance/position-risk-v3-oneway-long-btcusdt.json", call("GET", "/fapi/v3/positionRisk", "", 0),
+		      0);
 	expect_covers("binance/account-v3-with-position.json", call("GET", "/fapi/v3/account", "", 0), 0);
-	o = call("POST", "/fapi/v1/order", "symbol=LTCUSDT&side=BUY&type=LIMIT&quantity=0.2&price=50&timeInForce=GTX", 0);
+	o = call("POST", "/fapi/v1/order", "symbol=LTCUSDT&side=BUY&type=LIMIT&quantity=0.2&price=50&timeInForce=GTX",
+		 0);
 	id = json_object_get_int64(json_object_object_get(o, "orderId"));
 	{
 		struct json_object *arr = json_object_new_array();
@@ -195,8 +198,13 @@ static void test_sim_wire_binance_rest_shapes(void)
 	expect_covers("binance/error-2011-unknown-order-sent.json",
 		      call("DELETE", "/fapi/v1/order", "symbol=LTCUSDT&orderId=1", 0), 1);
 	expect_covers("binance/error-4120-stop-order-switch-algo.json",
-		      call("POST", "/fapi/v1/order", "symbol=BTCUSDT&side=SELL&type=STOP_MARKET&stopPrice=50000&closePosition=true", 0), 1);
-	o = call("POST", "/fapi/v1/algoOrder", "algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=STOP_MARKET&triggerPrice=50000&closePosition=true&clientAlgoId=vgl-sl-1", 0);
+		      call("POST", "/fapi/v1/order",
+			   "symbol=BTCUSDT&side=SELL&type=STOP_MARKET&stopPrice=50000&closePosition=true", 0),
+		      1);
+	o = call("POST", "/fapi/v1/algoOrder",
+		 "algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=STOP_MARKET&triggerPrice=50000&closePosition=true&"
+		 "clientAlgoId=vgl-sl-1",
+		 0);
 	id = json_object_get_int64(json_object_object_get(o, "algoId"));
 	expect_covers("binance/algo-order-new-response-doc.json", o, 1);
 	expect_covers("binance/open-algo-orders-doc.json", call("GET", "/fapi/v1/openAlgoOrders", "", 0), 1);
@@ -209,7 +217,10 @@ static void test_sim_wire_binance_rest_shapes(void)
 static void test_sim_wire_binance_stream_shapes(void)
 {
 	setup();
-	json_object_put(call("POST", "/fapi/v1/algoOrder", "algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=STOP_MARKET&triggerPrice=50000&closePosition=true", 0));
+	json_object_put(call(
+		"POST", "/fapi/v1/algoOrder",
+		"algoType=CONDITIONAL&symbol=BTCUSDT&side=SELL&type=STOP_MARKET&triggerPrice=50000&closePosition=true",
+		0));
 	expect_covers("binance/ws-order-trade-update-doc.json", captured("ORDER_TRADE_UPDATE"), 1);
 	expect_covers("binance/ws-account-update-doc.json", captured("ACCOUNT_UPDATE"), 1);
 	expect_covers("binance/ws-algo-update-canceled-doc.json", captured("ALGO_UPDATE"), 1);
@@ -227,7 +238,8 @@ static void test_sim_wire_bybit_rest_shapes(void)
 	expect_covers("bybit/server-time-doc.json", call("GET", "/v5/market/time", "", 1), 1);
 	expect_covers("bybit/position-list-linear-long-ltcusdt.json",
 		      call("GET", "/v5/position/list", "category=linear&symbol=LTCUSDT", 1), 0);
-	json_object_put(step("{\"account\":\"sim-bybit-key\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"SELL\",\"qty\":\"0.3\"}"));
+	json_object_put(step("{\"account\":\"sim-bybit-key\",\"op\":\"open\",\"symbol\":\"BTCUSDT\",\"side\":\"SELL\","
+			     "\"qty\":\"0.3\"}"));
 	expect_covers("bybit/position-list-doc-inverse-short.json",
 		      call("GET", "/v5/position/list", "category=linear&symbol=BTCUSDT", 1), 1);
 	expect_covers("bybit/execution-list-linear-trade.json",
@@ -235,7 +247,9 @@ static void test_sim_wire_bybit_rest_shapes(void)
 	expect_covers("bybit/order-history-linear-filled-market.json",
 		      call("GET", "/v5/order/history", "category=linear&symbol=LTCUSDT", 1), 0);
 	o = call("POST", "/v5/order/create",
-		 "{\"category\":\"linear\",\"symbol\":\"ETHUSDT\",\"side\":\"Buy\",\"orderType\":\"Limit\",\"qty\":\"0.10\",\"price\":\"1600\",\"orderLinkId\":\"vgl-1\"}", 1);
+		 "{\"category\":\"linear\",\"symbol\":\"ETHUSDT\",\"side\":\"Buy\",\"orderType\":\"Limit\",\"qty\":\"0."
+		 "10\",\"price\":\"1600\",\"orderLinkId\":\"vgl-1\"}",
+		 1);
 	oid = json_object_get_string(json_object_object_get(json_object_object_get(o, "result"), "orderId"));
 	body = xasprintf("{\"category\":\"linear\",\"symbol\":\"ETHUSDT\",\"orderId\":\"%s\"}", oid);
 	expect_covers("bybit/order-create-response.json", o, 0);
@@ -245,10 +259,16 @@ static void test_sim_wire_bybit_rest_shapes(void)
 	free(body);
 	expect_covers("bybit/trading-stop-response-doc.json",
 		      call("POST", "/v5/position/trading-stop",
-			   "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"tpslMode\":\"Full\",\"positionIdx\":0,\"stopLoss\":\"70\"}", 1), 1);
+			   "{\"category\":\"linear\",\"symbol\":\"LTCUSDT\",\"tpslMode\":\"Full\",\"positionIdx\":0,"
+			   "\"stopLoss\":\"70\"}",
+			   1),
+		      1);
 	expect_covers("bybit/error-110017-reduce-only-recorded.json",
 		      call("POST", "/v5/order/create",
-			   "{\"category\":\"linear\",\"symbol\":\"SKLUSDT\",\"side\":\"Sell\",\"orderType\":\"Market\",\"qty\":\"10\",\"reduceOnly\":true}", 1), 1);
+			   "{\"category\":\"linear\",\"symbol\":\"SKLUSDT\",\"side\":\"Sell\",\"orderType\":\"Market\","
+			   "\"qty\":\"10\",\"reduceOnly\":true}",
+			   1),
+		      1);
 	teardown();
 }
 
@@ -274,7 +294,7 @@ static void data_covers(const char *fx, const char *topic, int types)
 static void test_sim_wire_bybit_stream_shapes(void)
 {
 	struct json_object *acct = NULL;
-	char subs[4][24] = {{0}}, *reply = NULL, msg[256], sig[65], pl[64];
+	char subs[4][24] = { { 0 } }, *reply = NULL, msg[256], sig[65], pl[64];
 	long long exp = sim_real_ms() + 10000;
 	struct sim_account *a = NULL;
 
@@ -306,11 +326,11 @@ static void test_sim_wire_bybit_stream_shapes(void)
 void test_sim_wire_register(void)
 {
 	static const struct tu_test tests[] = {
-		{"test_sim_wire_binance_rest_shapes", test_sim_wire_binance_rest_shapes},
-		{"test_sim_wire_binance_stream_shapes", test_sim_wire_binance_stream_shapes},
-		{"test_sim_wire_bybit_rest_shapes", test_sim_wire_bybit_rest_shapes},
-		{"test_sim_wire_bybit_stream_shapes", test_sim_wire_bybit_stream_shapes},
-		{NULL, NULL},
+		{ "test_sim_wire_binance_rest_shapes", test_sim_wire_binance_rest_shapes },
+		{ "test_sim_wire_binance_stream_shapes", test_sim_wire_binance_stream_shapes },
+		{ "test_sim_wire_bybit_rest_shapes", test_sim_wire_bybit_rest_shapes },
+		{ "test_sim_wire_bybit_stream_shapes", test_sim_wire_bybit_stream_shapes },
+		{ NULL, NULL },
 	};
 	tu_add_suite("sim_wire", tests);
 }

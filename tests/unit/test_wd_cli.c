@@ -24,8 +24,9 @@ static void test_wd_cli_repair_options_parse(void)
 	char err[256];
 	unsigned al = WD_OPT_CONF | WD_OPT_ACCOUNT | WD_OPT_YES | WD_OPT_DRY | WD_OPT_PRICE | WD_OPT_PERCENT;
 	CU_ASSERT_EQUAL(parse(al, &o, err, sizeof err,
-			      (char *[]){ "repair", "-c", "f.conf", "--account=main", "sl", "BTCUSDT", "--percent", "1.5",
-					  "--dry-run", NULL }), 0);
+			      (char *[]){ "repair", "-c", "f.conf", "--account=main", "sl", "BTCUSDT", "--percent",
+					  "1.5", "--dry-run", NULL }),
+			0);
 	CU_ASSERT_STRING_EQUAL(o.conf, "f.conf");
 	CU_ASSERT_STRING_EQUAL(o.account, "main");
 	CU_ASSERT_TRUE(o.dry_run);
@@ -46,13 +47,17 @@ static void test_wd_cli_unknown_or_foreign_option_is_refused(void)
 	/* --json exists, but not for this command */
 	CU_ASSERT_EQUAL(parse(WD_OPT_CONF, &o, err, sizeof err, (char *[]){ "run", "-c", "f", "--json", NULL }), -1);
 	CU_ASSERT_EQUAL(parse(WD_OPT_CONF | WD_OPT_PRICE | WD_OPT_PERCENT, &o, err, sizeof err,
-			      (char *[]){ "repair", "-c", "f", "--price", "1", "--percent", "2", NULL }), -1);
+			      (char *[]){ "repair", "-c", "f", "--price", "1", "--percent", "2", NULL }),
+			-1);
 	CU_ASSERT_EQUAL(parse(WD_OPT_CONF | WD_OPT_PRICE, &o, err, sizeof err,
-			      (char *[]){ "repair", "-c", "f", "--price", "-3", NULL }), -1);
+			      (char *[]){ "repair", "-c", "f", "--price", "-3", NULL }),
+			-1);
 	CU_ASSERT_EQUAL(parse(WD_OPT_CONF | WD_OPT_PRICE, &o, err, sizeof err,
-			      (char *[]){ "repair", "-c", "f", "--price", NULL }), -1);
+			      (char *[]){ "repair", "-c", "f", "--price", NULL }),
+			-1);
 	CU_ASSERT_EQUAL(parse(WD_OPT_CONF | WD_OPT_YES, &o, err, sizeof err,
-			      (char *[]){ "repair", "-c", "f", "--yes=1", NULL }), -1);
+			      (char *[]){ "repair", "-c", "f", "--yes=1", NULL }),
+			-1);
 }
 
 static void test_wd_cli_config_required_unless_env(void)
@@ -66,7 +71,8 @@ static void test_wd_cli_config_required_unless_env(void)
 	CU_ASSERT_STRING_EQUAL(o.conf, "/etc/vigil/vigil.conf");
 	unsetenv("VIGIL_CONFIG");
 	CU_ASSERT_EQUAL(parse(WD_OPT_CONF | WD_OPT_LISTEN, &o, err, sizeof err,
-			      (char *[]){ "audit", "-c", "x", "--listen", "500ms", "--", "-odd", NULL }), 0);
+			      (char *[]){ "audit", "-c", "x", "--listen", "500ms", "--", "-odd", NULL }),
+			0);
 	CU_ASSERT_EQUAL(o.listen_ms, 500);
 	CU_ASSERT_EQUAL(o.npos, 1);
 }
@@ -153,11 +159,13 @@ void test_wd_cli_register(void)
 {
 	static const struct tu_test tests[] = {
 		{ "test_wd_cli_repair_options_parse", test_wd_cli_repair_options_parse },
-		{ "test_wd_cli_unknown_or_foreign_option_is_refused", test_wd_cli_unknown_or_foreign_option_is_refused },
+		{ "test_wd_cli_unknown_or_foreign_option_is_refused",
+		  test_wd_cli_unknown_or_foreign_option_is_refused },
 		{ "test_wd_cli_config_required_unless_env", test_wd_cli_config_required_unless_env },
 		{ "test_wd_cli_confirm_needs_yes_off_a_terminal", test_wd_cli_confirm_needs_yes_off_a_terminal },
 		{ "test_wd_cli_audit_exit_codes_follow_nagios", test_wd_cli_audit_exit_codes_follow_nagios },
-		{ "test_wd_cli_audit_json_and_table_name_every_finding", test_wd_cli_audit_json_and_table_name_every_finding },
+		{ "test_wd_cli_audit_json_and_table_name_every_finding",
+		  test_wd_cli_audit_json_and_table_name_every_finding },
 		{ NULL, NULL },
 	};
 	tu_add_suite("wd_cli", tests);

@@ -126,7 +126,8 @@ static void test_wd_metrics_http_serves_metrics_healthz_and_404(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	CU_ASSERT_PTR_NOT_NULL(strstr(m, "HTTP/1.0 200"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(m, "text/plain; version=0.0.4"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(m, "\r\n\r\nvigil_up 1\n") ? strstr(m, "vigil_up 1\n") : strstr(m, "vigil_up 1\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(m, "\r\n\r\nvigil_up 1\n") ? strstr(m, "vigil_up 1\n")
+								 : strstr(m, "vigil_up 1\n"));
 	free(m);
 	char *hz = http_get(port, "/healthz");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(hz);
@@ -148,11 +149,14 @@ void test_wd_metrics_register(void)
 {
 	static const struct tu_test tests[] = {
 		{ "test_wd_metrics_counter_gauge_and_types_render", test_wd_metrics_counter_gauge_and_types_render },
-		{ "test_wd_metrics_zero_clears_only_matching_prefix", test_wd_metrics_zero_clears_only_matching_prefix },
-		{ "test_wd_metrics_histogram_buckets_are_cumulative", test_wd_metrics_histogram_buckets_are_cumulative },
+		{ "test_wd_metrics_zero_clears_only_matching_prefix",
+		  test_wd_metrics_zero_clears_only_matching_prefix },
+		{ "test_wd_metrics_histogram_buckets_are_cumulative",
+		  test_wd_metrics_histogram_buckets_are_cumulative },
 		{ "test_wd_metrics_label_escape", test_wd_metrics_label_escape },
 		{ "test_wd_metrics_listen_must_be_loopback", test_wd_metrics_listen_must_be_loopback },
-		{ "test_wd_metrics_http_serves_metrics_healthz_and_404", test_wd_metrics_http_serves_metrics_healthz_and_404 },
+		{ "test_wd_metrics_http_serves_metrics_healthz_and_404",
+		  test_wd_metrics_http_serves_metrics_healthz_and_404 },
 		{ NULL, NULL },
 	};
 	tu_add_suite("wd_metrics", tests);

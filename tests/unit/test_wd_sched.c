@@ -131,7 +131,7 @@ static void test_wd_sched_symbol_events_give_targeted_checks_and_keep_full_audit
 		}
 		wd_sched_done(&s, 0, t + 50);
 	}
-	CU_ASSERT_TRUE(full >= 3 && full <= 4);      /* every ~20 s */
+	CU_ASSERT_TRUE(full >= 3 && full <= 4);           /* every ~20 s */
 	CU_ASSERT_TRUE(targeted >= 20 && targeted <= 30); /* every ~2 s between */
 	wd_sched_free(&s);
 }
@@ -187,13 +187,19 @@ static void test_wd_sched_too_many_symbols_or_none_ask_for_a_full_audit(void)
 void test_wd_sched_register(void)
 {
 	static const struct tu_test tests[] = {
-		{ "test_wd_sched_all_accounts_due_at_start_then_every_interval", test_wd_sched_all_accounts_due_at_start_then_every_interval },
-		{ "test_wd_sched_event_burst_gives_one_audit_after_debounce", test_wd_sched_event_burst_gives_one_audit_after_debounce },
-		{ "test_wd_sched_event_during_audit_schedules_another", test_wd_sched_event_during_audit_schedules_another },
+		{ "test_wd_sched_all_accounts_due_at_start_then_every_interval",
+		  test_wd_sched_all_accounts_due_at_start_then_every_interval },
+		{ "test_wd_sched_event_burst_gives_one_audit_after_debounce",
+		  test_wd_sched_event_burst_gives_one_audit_after_debounce },
+		{ "test_wd_sched_event_during_audit_schedules_another",
+		  test_wd_sched_event_during_audit_schedules_another },
 		{ "test_wd_sched_out_of_range_index_is_ignored", test_wd_sched_out_of_range_index_is_ignored },
-		{ "test_wd_sched_event_audits_respect_the_budget_gap", test_wd_sched_event_audits_respect_the_budget_gap },
-		{ "test_wd_sched_symbol_events_give_targeted_checks_and_keep_full_audits", test_wd_sched_symbol_events_give_targeted_checks_and_keep_full_audits },
-		{ "test_wd_sched_too_many_symbols_or_none_ask_for_a_full_audit", test_wd_sched_too_many_symbols_or_none_ask_for_a_full_audit },
+		{ "test_wd_sched_event_audits_respect_the_budget_gap",
+		  test_wd_sched_event_audits_respect_the_budget_gap },
+		{ "test_wd_sched_symbol_events_give_targeted_checks_and_keep_full_audits",
+		  test_wd_sched_symbol_events_give_targeted_checks_and_keep_full_audits },
+		{ "test_wd_sched_too_many_symbols_or_none_ask_for_a_full_audit",
+		  test_wd_sched_too_many_symbols_or_none_ask_for_a_full_audit },
 		{ NULL, NULL },
 	};
 	tu_add_suite("wd_sched", tests);

@@ -345,8 +345,16 @@ static void test_bn_stream_listen_key_expired_with_string_time(void)
 static void test_bn_garbage_and_truncation_are_malformed(void)
 {
 	static const char *bad[] = {
-		"", "not json", "{\"symbol\":", "[{\"symbol\":\"BTCUSDT\",\"positionAmt\":\"0.1\"", "{}", "42",
-		"[{\"positionAmt\":\"1\"}]", "[{\"symbol\":\"X\",\"positionAmt\":\"abc\"}]", "[1,2]", "[] trailing",
+		"",
+		"not json",
+		"{\"symbol\":",
+		"[{\"symbol\":\"BTCUSDT\",\"positionAmt\":\"0.1\"",
+		"{}",
+		"42",
+		"[{\"positionAmt\":\"1\"}]",
+		"[{\"symbol\":\"X\",\"positionAmt\":\"abc\"}]",
+		"[1,2]",
+		"[] trailing",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct rec_position *p = NULL;
@@ -396,10 +404,13 @@ void test_xch_binance_register(void)
 		{ "test_bn_account_v3_positions_parse", test_bn_account_v3_positions_parse },
 		{ "test_bn_flat_and_short_rows_normalize", test_bn_flat_and_short_rows_normalize },
 		{ "test_bn_open_order_limit_gtx_with_string_ids", test_bn_open_order_limit_gtx_with_string_ids },
-		{ "test_bn_batch_orders_answer_parses_as_order_list", test_bn_batch_orders_answer_parses_as_order_list },
-		{ "test_bn_legacy_trailing_stop_order_is_conditional", test_bn_legacy_trailing_stop_order_is_conditional },
+		{ "test_bn_batch_orders_answer_parses_as_order_list",
+		  test_bn_batch_orders_answer_parses_as_order_list },
+		{ "test_bn_legacy_trailing_stop_order_is_conditional",
+		  test_bn_legacy_trailing_stop_order_is_conditional },
 		{ "test_bn_open_algo_orders_are_algo_conditionals", test_bn_open_algo_orders_are_algo_conditionals },
-		{ "test_bn_algo_stop_market_close_position_is_stop_loss", test_bn_algo_stop_market_close_position_is_stop_loss },
+		{ "test_bn_algo_stop_market_close_position_is_stop_loss",
+		  test_bn_algo_stop_market_close_position_is_stop_loss },
 		{ "test_bn_algo_order_query_canceled", test_bn_algo_order_query_canceled },
 		{ "test_bn_algo_new_and_cancel_answers_ack", test_bn_algo_new_and_cancel_answers_ack },
 		{ "test_bn_server_time", test_bn_server_time },
@@ -409,7 +420,8 @@ void test_xch_binance_register(void)
 		{ "test_bn_stream_order_trade_update", test_bn_stream_order_trade_update },
 		{ "test_bn_stream_account_update_hedge_rows", test_bn_stream_account_update_hedge_rows },
 		{ "test_bn_stream_algo_update_canceled", test_bn_stream_algo_update_canceled },
-		{ "test_bn_stream_listen_key_expired_with_string_time", test_bn_stream_listen_key_expired_with_string_time },
+		{ "test_bn_stream_listen_key_expired_with_string_time",
+		  test_bn_stream_listen_key_expired_with_string_time },
 		{ "test_bn_garbage_and_truncation_are_malformed", test_bn_garbage_and_truncation_are_malformed },
 		{ NULL, NULL },
 	};

@@ -144,7 +144,8 @@ void test_xch_budget_register(void)
 		    test_audits_stay_under_their_share_and_repairs_keep_a_slice);
 	CU_add_test(s, "test_high_water_mark_stops_audits_until_the_window_turns",
 		    test_high_water_mark_stops_audits_until_the_window_turns);
-	CU_add_test(s, "test_ban_stops_every_request_until_retry_after", test_ban_stops_every_request_until_retry_after);
+	CU_add_test(s, "test_ban_stops_every_request_until_retry_after",
+		    test_ban_stops_every_request_until_retry_after);
 	CU_add_test(s, "test_limit_without_retry_after_backs_off_exponentially",
 		    test_limit_without_retry_after_backs_off_exponentially);
 	CU_add_test(s, "test_bybit_budget_counts_requests_per_five_seconds",

@@ -84,11 +84,12 @@ static void test_bb_position_list_inverse_short_zero_stop_is_none(void)
 
 static void test_bb_flat_sides_are_skipped_and_stop_is_synthesized(void)
 {
-	const char *j = "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"list\":["
-			"{\"symbol\":\"AUSDT\",\"side\":\"\",\"size\":\"0\",\"positionIdx\":0},"
-			"{\"symbol\":\"BUSDT\",\"side\":\"None\",\"size\":\"0\",\"positionIdx\":0},"
-			"{\"symbol\":\"CUSDT\",\"side\":\"Sell\",\"size\":\"5\",\"positionIdx\":2,\"stopLoss\":\"1.25\","
-			"\"updatedTime\":\"77\"}],\"nextPageCursor\":\"\"},\"time\":1}";
+	const char *j =
+		"{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"list\":["
+		"{\"symbol\":\"AUSDT\",\"side\":\"\",\"size\":\"0\",\"positionIdx\":0},"
+		"{\"symbol\":\"BUSDT\",\"side\":\"None\",\"size\":\"0\",\"positionIdx\":0},"
+		"{\"symbol\":\"CUSDT\",\"side\":\"Sell\",\"size\":\"5\",\"positionIdx\":2,\"stopLoss\":\"1.25\","
+		"\"updatedTime\":\"77\"}],\"nextPageCursor\":\"\"},\"time\":1}";
 	struct json_object *root, *res;
 	struct xch_err err = { 0 };
 	CU_ASSERT_EQUAL_FATAL(bb_check_answer(200, j, strlen(j), 0, 0, &root, &res, &err), XCH_OK);
@@ -434,10 +435,14 @@ static void test_bb_garbage_and_truncation_are_malformed(void)
 void test_xch_bybit_register(void)
 {
 	static const struct tu_test tests[] = {
-		{ "test_bb_position_list_linear_long_with_string_numbers", test_bb_position_list_linear_long_with_string_numbers },
-		{ "test_bb_position_list_inverse_short_zero_stop_is_none", test_bb_position_list_inverse_short_zero_stop_is_none },
-		{ "test_bb_flat_sides_are_skipped_and_stop_is_synthesized", test_bb_flat_sides_are_skipped_and_stop_is_synthesized },
-		{ "test_bb_position_stop_listed_as_order_is_not_doubled", test_bb_position_stop_listed_as_order_is_not_doubled },
+		{ "test_bb_position_list_linear_long_with_string_numbers",
+		  test_bb_position_list_linear_long_with_string_numbers },
+		{ "test_bb_position_list_inverse_short_zero_stop_is_none",
+		  test_bb_position_list_inverse_short_zero_stop_is_none },
+		{ "test_bb_flat_sides_are_skipped_and_stop_is_synthesized",
+		  test_bb_flat_sides_are_skipped_and_stop_is_synthesized },
+		{ "test_bb_position_stop_listed_as_order_is_not_doubled",
+		  test_bb_position_stop_listed_as_order_is_not_doubled },
 		{ "test_bb_order_realtime_limit_with_tpsl", test_bb_order_realtime_limit_with_tpsl },
 		{ "test_bb_untriggered_stop_loss_orders_are_stop_losses_and_stop_is_conditional",
 		  test_bb_untriggered_stop_loss_orders_are_stop_losses_and_stop_is_conditional },
@@ -446,7 +451,8 @@ void test_xch_bybit_register(void)
 		{ "test_bb_server_time", test_bb_server_time },
 		{ "test_bb_reduce_only_error_and_retcode_table", test_bb_reduce_only_error_and_retcode_table },
 		{ "test_bb_closed_pnl_and_execution_list_envelopes", test_bb_closed_pnl_and_execution_list_envelopes },
-		{ "test_bb_ws_position_flat_hedge_row_kept_as_size_zero", test_bb_ws_position_flat_hedge_row_kept_as_size_zero },
+		{ "test_bb_ws_position_flat_hedge_row_kept_as_size_zero",
+		  test_bb_ws_position_flat_hedge_row_kept_as_size_zero },
 		{ "test_bb_ws_order_other_category_is_skipped", test_bb_ws_order_other_category_is_skipped },
 		{ "test_bb_ws_auth_and_wallet_frames", test_bb_ws_auth_and_wallet_frames },
 		{ "test_bb_garbage_and_truncation_are_malformed", test_bb_garbage_and_truncation_are_malformed },

@@ -128,7 +128,9 @@ static void test_unknown_side_close_and_stop_send_nothing(void)
 		cr.position_side = REC_SIDE_LONG;
 		cr.qty = 0;
 		CU_ASSERT_EQUAL(x->ops->close_position(x, &cr, &ack, &err), XCH_NO_POSITION);
-		struct xch_stop_req sr = { .symbol = "AVLUSDT", .position_side = REC_SIDE_UNKNOWN, .trigger_price = 0.2 };
+		struct xch_stop_req sr = { .symbol = "AVLUSDT",
+					   .position_side = REC_SIDE_UNKNOWN,
+					   .trigger_price = 0.2 };
 		CU_ASSERT_EQUAL(x->ops->place_stop(x, &sr, &ack, &err), XCH_REJECTED);
 		CU_ASSERT_EQUAL(x->limits.requests, 0); /* nothing left the process */
 		/* no stream started: copy says so */

@@ -196,7 +196,7 @@ static void test_decimal_extreme_magnitudes_stay_exact(void)
 	CU_ASSERT_PTR_NULL(strpbrk(big, "eE."));
 	CU_ASSERT_EQUAL(strncmp(big, "17976931348623157", 17), 0);
 	CU_ASSERT_EQUAL(xch_fmt_decimal(big, 48, DBL_MAX, 0), -1); /* does not fit */
-	CU_ASSERT_STRING_EQUAL(fmt(DBL_MIN, 0), "(refused)");     /* would be 0 */
+	CU_ASSERT_STRING_EQUAL(fmt(DBL_MIN, 0), "(refused)");      /* would be 0 */
 }
 
 /* ---- table: steps x magnitudes against an independent oracle ---- */
@@ -293,9 +293,10 @@ static void test_decimal_table_of_steps_and_magnitudes_matches_the_oracle(void)
 		const char *text;
 		double step;
 		int dec;
-	} steps[] = { { "0.001", 0.001, 3 }, { "1", 1, 0 }, { "10", 10, 0 }, { "0.5", 0.5, 1 },
-		      { "0.0025", 0.0025, 4 }, { "0.1", 0.1, 1 }, { "0.00000001", 1e-8, 8 },
-		      { "0.000000000001", 1e-12, 12 } };
+	} steps[] = { { "0.001", 0.001, 3 },     { "1", 1, 0 },
+		      { "10", 10, 0 },           { "0.5", 0.5, 1 },
+		      { "0.0025", 0.0025, 4 },   { "0.1", 0.1, 1 },
+		      { "0.00000001", 1e-8, 8 }, { "0.000000000001", 1e-12, 12 } };
 	static const char *sigs[] = { "123456789012345", "987654321098765", "125000000000000",
 				      "250000000000000", "999999999999999", "100000000000001" };
 	int checked = 0, failed = 0;
@@ -313,8 +314,8 @@ static void test_decimal_table_of_steps_and_magnitudes_matches_the_oracle(void)
 				checked++;
 				if (strcmp(got, wantx)) {
 					if (failed++ < 10)
-						fprintf(stderr, "table: %s step %s: got %s want %s\n", vt, steps[s].text, got,
-							wantx);
+						fprintf(stderr, "table: %s step %s: got %s want %s\n", vt,
+							steps[s].text, got, wantx);
 					continue;
 				}
 				/* the shape, whatever the value */
@@ -406,7 +407,8 @@ static void cap_serve(struct cap_srv *s, int fd)
 		snprintf(body, sizeof body, "{\"orderId\":12,\"clientOrderId\":\"vgl-t\"}");
 	else if (strstr(path, "/v5/market/time"))
 		snprintf(body, sizeof body,
-			 "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"timeSecond\":\"%lld\",\"timeNano\":\"%lld000000000\"},"
+			 "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"timeSecond\":\"%lld\",\"timeNano\":\"%"
+			 "lld000000000\"},"
 			 "\"time\":%lld}",
 			 now, now, now * 1000);
 	else if (strstr(path, "/v5/order/create"))
@@ -415,11 +417,13 @@ static void cap_serve(struct cap_srv *s, int fd)
 			 "\"time\":%lld}",
 			 now * 1000);
 	else
-		snprintf(body, sizeof body, "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{},\"time\":%lld}", now * 1000);
+		snprintf(body, sizeof body, "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{},\"time\":%lld}",
+			 now * 1000);
 	char head[256];
-	snprintf(head, sizeof head,
-		 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
-		 strlen(body));
+	snprintf(
+		head, sizeof head,
+		"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+		strlen(body));
 	if (send_all(fd, head, strlen(head)) == 0)
 		send_all(fd, body, strlen(body));
 }
@@ -515,9 +519,14 @@ static void test_decimal_binance_stop_and_close_params_use_the_formatter(void)
 	struct xch_err err;
 	memset(&err, 0, sizeof err);
 
-	struct xch_stop_req st = { .symbol = "TINYUSDT", .position_side = REC_SIDE_LONG, .pidx = REC_PIDX_BOTH,
-				   .trigger_price = 0.00000000123, .qty = 5000000.1, .client_id = "vgl-t",
-				   .qty_step = 0.1, .price_tick = 1e-11 };
+	struct xch_stop_req st = { .symbol = "TINYUSDT",
+				   .position_side = REC_SIDE_LONG,
+				   .pidx = REC_PIDX_BOTH,
+				   .trigger_price = 0.00000000123,
+				   .qty = 5000000.1,
+				   .client_id = "vgl-t",
+				   .qty_step = 0.1,
+				   .price_tick = 1e-11 };
 	CU_ASSERT_EQUAL(x->ops->place_stop(x, &st, &ack, &err), XCH_OK);
 	char *log = cap_take(&s, NULL);
 	expect_in(log, "POST /fapi/v1/algoOrder");
@@ -537,8 +546,12 @@ static void test_decimal_binance_stop_and_close_params_use_the_formatter(void)
 	expect_in(log, "closePosition=true");
 	free(log);
 
-	struct xch_close_req cl = { .symbol = "BIGUSDT", .position_side = REC_SIDE_SHORT, .pidx = REC_PIDX_BOTH,
-				    .qty = 123456789012.0, .client_id = "vgl-t", .qty_step = 1 };
+	struct xch_close_req cl = { .symbol = "BIGUSDT",
+				    .position_side = REC_SIDE_SHORT,
+				    .pidx = REC_PIDX_BOTH,
+				    .qty = 123456789012.0,
+				    .client_id = "vgl-t",
+				    .qty_step = 1 };
 	CU_ASSERT_EQUAL(x->ops->close_position(x, &cl, &ack, &err), XCH_OK);
 	log = cap_take(&s, NULL);
 	expect_in(log, "POST /fapi/v1/order");
@@ -567,9 +580,14 @@ static void test_decimal_bybit_stop_and_close_bodies_use_the_formatter(void)
 	memset(&err, 0, sizeof err);
 
 	/* quantity stop: order/create with qty + triggerPrice strings */
-	struct xch_stop_req st = { .symbol = "TINYUSDT", .position_side = REC_SIDE_LONG, .pidx = REC_PIDX_BOTH,
-				   .trigger_price = 0.00000000123, .qty = 5000000.1, .client_id = "vgl-t",
-				   .qty_step = 0.1, .price_tick = 1e-11 };
+	struct xch_stop_req st = { .symbol = "TINYUSDT",
+				   .position_side = REC_SIDE_LONG,
+				   .pidx = REC_PIDX_BOTH,
+				   .trigger_price = 0.00000000123,
+				   .qty = 5000000.1,
+				   .client_id = "vgl-t",
+				   .qty_step = 0.1,
+				   .price_tick = 1e-11 };
 	int rc = x->ops->place_stop(x, &st, &ack, &err);
 	if (rc != XCH_OK)
 		fprintf(stderr, "bybit stop: %s\n", err.msg);
@@ -590,8 +608,12 @@ static void test_decimal_bybit_stop_and_close_bodies_use_the_formatter(void)
 	expect_in(log, "\"stopLoss\":\"1.0025\"");
 	free(log);
 
-	struct xch_close_req cl = { .symbol = "BIGUSDT", .position_side = REC_SIDE_SHORT, .pidx = REC_PIDX_BOTH,
-				    .qty = 0.1 + 0.2, .client_id = "vgl-t", .qty_step = 0.001 };
+	struct xch_close_req cl = { .symbol = "BIGUSDT",
+				    .position_side = REC_SIDE_SHORT,
+				    .pidx = REC_PIDX_BOTH,
+				    .qty = 0.1 + 0.2,
+				    .client_id = "vgl-t",
+				    .qty_step = 0.001 };
 	CU_ASSERT_EQUAL(x->ops->close_position(x, &cl, &ack, &err), XCH_OK);
 	log = cap_take(&s, NULL);
 	expect_in(log, "\"qty\":\"0.3\"");

@@ -70,17 +70,16 @@ static char *wrap(enum src s, const char *json)
 {
 	switch (s) {
 	case S_BN_ORDERS:
-	case S_BN_ALGOS:
-		return xasprintf("[%s]", json);
+	case S_BN_ALGOS: return xasprintf("[%s]", json);
 	case S_BB_ORDERS:
 	case S_BB_POS_STOP:
 		return xasprintf("{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"category\":\"linear\","
 				 "\"list\":[%s],\"nextPageCursor\":\"\"},\"retExtInfo\":{},\"time\":1700000000000}",
 				 json);
 	case S_BB_WS_ORDER:
-		return xasprintf("{\"id\":\"x\",\"topic\":\"order\",\"creationTime\":1700000000000,\"data\":[%s]}", json);
-	default:
-		return xstrdup(json);
+		return xasprintf("{\"id\":\"x\",\"topic\":\"order\",\"creationTime\":1700000000000,\"data\":[%s]}",
+				 json);
+	default: return xstrdup(json);
 	}
 }
 
@@ -99,16 +98,12 @@ static bool parse_case(const struct sem_case *c, struct rec_order *o)
 	bool ok = false;
 	memset(o, 0, sizeof *o);
 	switch (c->src) {
-	case S_BN_ORDER:
-		ok = bn_parse_order(b, len, o, &err) == XCH_OK;
-		break;
-	case S_BN_ALGO:
-		ok = bn_parse_algo_order(b, len, o, &err) == XCH_OK;
-		break;
+	case S_BN_ORDER: ok = bn_parse_order(b, len, o, &err) == XCH_OK; break;
+	case S_BN_ALGO: ok = bn_parse_algo_order(b, len, o, &err) == XCH_OK; break;
 	case S_BN_ORDERS:
 	case S_BN_ALGOS:
 		ok = (c->src == S_BN_ORDERS ? bn_parse_orders(b, len, &v, &n, &err)
-					  : bn_parse_algo_orders(b, len, &v, &n, &err)) == XCH_OK &&
+					    : bn_parse_algo_orders(b, len, &v, &n, &err)) == XCH_OK &&
 		     c->idx < n;
 		if (ok)
 			*o = v[c->idx];
@@ -198,410 +193,636 @@ static void run_case(const struct sem_case *c)
 		fprintf(stderr, "\n  %s: kind=%d dir=%d activated=%d\n", c->name, o.kind, o.trigger_dir, o.activated);
 }
 
-#define CASE(fn, ...)                                                        \
-	static const struct sem_case c_##fn = { #fn, __VA_ARGS__ };          \
-	static void fn(void) { run_case(&c_##fn); }
+#define CASE(fn, ...)                                               \
+	static const struct sem_case c_##fn = { #fn, __VA_ARGS__ }; \
+	static void fn(void)                                        \
+	{                                                           \
+		run_case(&c_##fn);                                  \
+	}
 
 /* ---- Binance: Algo Service REST (GET openAlgoOrders / algoOrder) ---- */
 
-#define BN_ALGO_OBJ(type, side, ps, extra)                                                             \
+#define BN_ALGO_OBJ(type, side, ps, extra)                                                                \
 	"{\"algoId\":9001,\"clientAlgoId\":\"c-9001\",\"algoType\":\"CONDITIONAL\",\"orderType\":\"" type \
-	"\",\"symbol\":\"BTCUSDT\",\"side\":\"" side "\",\"positionSide\":\"" ps "\","                     \
-	"\"timeInForce\":\"GTC\",\"algoStatus\":\"NEW\",\"actualOrderId\":\"\",\"workingType\":"           \
-	"\"MARK_PRICE\",\"priceProtect\":false,\"createTime\":1750514941540,\"updateTime\":"               \
+	"\",\"symbol\":\"BTCUSDT\",\"side\":\"" side "\",\"positionSide\":\"" ps "\","                    \
+	"\"timeInForce\":\"GTC\",\"algoStatus\":\"NEW\",\"actualOrderId\":\"\",\"workingType\":"          \
+	"\"MARK_PRICE\",\"priceProtect\":false,\"createTime\":1750514941540,\"updateTime\":"              \
 	"1750514941540,\"triggerTime\":0" extra "}"
 
-CASE(test_binance_algo_stop_market_sell_close_position_falls,
-     S_BN_ALGOS, NULL,
+CASE(test_binance_algo_stop_market_sell_close_position_falls, S_BN_ALGOS, NULL,
      BN_ALGO_OBJ("STOP_MARKET", "SELL", "BOTH",
 		 ",\"quantity\":\"\",\"triggerPrice\":\"57000.0\",\"price\":\"0\",\"closePosition\":true,"
 		 "\"reduceOnly\":false"),
      0,
-     { .kind = REC_OK_STOP_LOSS, .side = REC_SELL, .dir = REC_TRIG_FALL, .close_position = true,
-       .pidx = REC_PIDX_BOTH, .trigger_price = 57000, .status = REC_OST_NEW, .conditional = true,
+     { .kind = REC_OK_STOP_LOSS,
+       .side = REC_SELL,
+       .dir = REC_TRIG_FALL,
+       .close_position = true,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 57000,
+       .status = REC_OST_NEW,
+       .conditional = true,
        .is_algo = true })
 
-CASE(test_binance_algo_stop_market_buy_on_short_leg_rises,
-     S_BN_ALGOS, NULL,
+CASE(test_binance_algo_stop_market_buy_on_short_leg_rises, S_BN_ALGOS, NULL,
      BN_ALGO_OBJ("STOP_MARKET", "BUY", "SHORT",
 		 ",\"quantity\":\"0.5\",\"triggerPrice\":\"63000\",\"price\":\"0\",\"closePosition\":false,"
 		 "\"reduceOnly\":false"),
      0,
-     { .kind = REC_OK_STOP_LOSS, .side = REC_BUY, .dir = REC_TRIG_RISE, .pidx = REC_PIDX_SHORT,
-       .trigger_price = 63000, .status = REC_OST_NEW, .conditional = true, .is_algo = true })
+     { .kind = REC_OK_STOP_LOSS,
+       .side = REC_BUY,
+       .dir = REC_TRIG_RISE,
+       .pidx = REC_PIDX_SHORT,
+       .trigger_price = 63000,
+       .status = REC_OST_NEW,
+       .conditional = true,
+       .is_algo = true })
 
-CASE(test_binance_algo_stop_limit_sell_on_long_leg_falls,
-     S_BN_ALGOS, NULL,
+CASE(test_binance_algo_stop_limit_sell_on_long_leg_falls, S_BN_ALGOS, NULL,
      BN_ALGO_OBJ("STOP", "SELL", "LONG",
 		 ",\"quantity\":\"0.5\",\"triggerPrice\":\"57000\",\"price\":\"56900\",\"closePosition\":false,"
 		 "\"reduceOnly\":false"),
      0,
-     { .kind = REC_OK_STOP_LOSS, .side = REC_SELL, .dir = REC_TRIG_FALL, .pidx = REC_PIDX_LONG,
-       .trigger_price = 57000, .status = REC_OST_NEW, .conditional = true, .is_algo = true })
+     { .kind = REC_OK_STOP_LOSS,
+       .side = REC_SELL,
+       .dir = REC_TRIG_FALL,
+       .pidx = REC_PIDX_LONG,
+       .trigger_price = 57000,
+       .status = REC_OST_NEW,
+       .conditional = true,
+       .is_algo = true })
 
-CASE(test_binance_algo_stop_limit_buy_reduce_only_rises,
-     S_BN_ALGOS, NULL,
+CASE(test_binance_algo_stop_limit_buy_reduce_only_rises, S_BN_ALGOS, NULL,
      BN_ALGO_OBJ("STOP", "BUY", "BOTH",
 		 ",\"quantity\":\"0.5\",\"triggerPrice\":\"63000\",\"price\":\"63100\",\"closePosition\":false,"
 		 "\"reduceOnly\":true"),
      0,
-     { .kind = REC_OK_STOP_LOSS, .side = REC_BUY, .dir = REC_TRIG_RISE, .reduce_only = true,
-       .pidx = REC_PIDX_BOTH, .trigger_price = 63000, .status = REC_OST_NEW, .conditional = true,
+     { .kind = REC_OK_STOP_LOSS,
+       .side = REC_BUY,
+       .dir = REC_TRIG_RISE,
+       .reduce_only = true,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 63000,
+       .status = REC_OST_NEW,
+       .conditional = true,
        .is_algo = true })
 
-CASE(test_binance_algo_take_profit_market_sell_rises,
-     S_BN_ALGOS, NULL,
+CASE(test_binance_algo_take_profit_market_sell_rises, S_BN_ALGOS, NULL,
      BN_ALGO_OBJ("TAKE_PROFIT_MARKET", "SELL", "BOTH",
 		 ",\"quantity\":\"\",\"triggerPrice\":\"66000\",\"price\":\"0\",\"closePosition\":true,"
 		 "\"reduceOnly\":false"),
      0,
-     { .kind = REC_OK_TAKE_PROFIT, .side = REC_SELL, .dir = REC_TRIG_RISE, .close_position = true,
-       .pidx = REC_PIDX_BOTH, .trigger_price = 66000, .status = REC_OST_NEW, .conditional = true,
+     { .kind = REC_OK_TAKE_PROFIT,
+       .side = REC_SELL,
+       .dir = REC_TRIG_RISE,
+       .close_position = true,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 66000,
+       .status = REC_OST_NEW,
+       .conditional = true,
        .is_algo = true })
 
-CASE(test_binance_algo_take_profit_market_buy_on_short_leg_falls,
-     S_BN_ALGOS, NULL,
+CASE(test_binance_algo_take_profit_market_buy_on_short_leg_falls, S_BN_ALGOS, NULL,
      BN_ALGO_OBJ("TAKE_PROFIT_MARKET", "BUY", "SHORT",
 		 ",\"quantity\":\"0.5\",\"triggerPrice\":\"54000\",\"price\":\"0\",\"closePosition\":false,"
 		 "\"reduceOnly\":false"),
      0,
-     { .kind = REC_OK_TAKE_PROFIT, .side = REC_BUY, .dir = REC_TRIG_FALL, .pidx = REC_PIDX_SHORT,
-       .trigger_price = 54000, .status = REC_OST_NEW, .conditional = true, .is_algo = true })
+     { .kind = REC_OK_TAKE_PROFIT,
+       .side = REC_BUY,
+       .dir = REC_TRIG_FALL,
+       .pidx = REC_PIDX_SHORT,
+       .trigger_price = 54000,
+       .status = REC_OST_NEW,
+       .conditional = true,
+       .is_algo = true })
 
-CASE(test_binance_algo_take_profit_limit_sell_doc_rises,
-     S_BN_ALGOS, "binance/open-algo-orders-doc.json", NULL, 0,
-     { .kind = REC_OK_TAKE_PROFIT, .side = REC_SELL, .dir = REC_TRIG_RISE, .pidx = REC_PIDX_BOTH,
-       .trigger_price = 750, .status = REC_OST_NEW, .conditional = true, .is_algo = true })
+CASE(test_binance_algo_take_profit_limit_sell_doc_rises, S_BN_ALGOS, "binance/open-algo-orders-doc.json", NULL, 0,
+     { .kind = REC_OK_TAKE_PROFIT,
+       .side = REC_SELL,
+       .dir = REC_TRIG_RISE,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 750,
+       .status = REC_OST_NEW,
+       .conditional = true,
+       .is_algo = true })
 
-CASE(test_binance_algo_take_profit_limit_buy_falls,
-     S_BN_ALGOS, NULL,
+CASE(test_binance_algo_take_profit_limit_buy_falls, S_BN_ALGOS, NULL,
      BN_ALGO_OBJ("TAKE_PROFIT", "BUY", "BOTH",
 		 ",\"quantity\":\"0.5\",\"triggerPrice\":\"54000\",\"price\":\"54000\",\"closePosition\":false,"
 		 "\"reduceOnly\":true"),
      0,
-     { .kind = REC_OK_TAKE_PROFIT, .side = REC_BUY, .dir = REC_TRIG_FALL, .reduce_only = true,
-       .pidx = REC_PIDX_BOTH, .trigger_price = 54000, .status = REC_OST_NEW, .conditional = true,
+     { .kind = REC_OK_TAKE_PROFIT,
+       .side = REC_BUY,
+       .dir = REC_TRIG_FALL,
+       .reduce_only = true,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 54000,
+       .status = REC_OST_NEW,
+       .conditional = true,
        .is_algo = true })
 
-CASE(test_binance_algo_new_answer_take_profit_has_no_activation,
-     S_BN_ALGO, "binance/algo-order-new-response-doc.json", NULL, 0,
-     { .kind = REC_OK_TAKE_PROFIT, .side = REC_SELL, .dir = REC_TRIG_RISE, .pidx = REC_PIDX_BOTH,
-       .trigger_price = 750, .status = REC_OST_NEW, .conditional = true, .is_algo = true })
+CASE(test_binance_algo_new_answer_take_profit_has_no_activation, S_BN_ALGO, "binance/algo-order-new-response-doc.json",
+     NULL, 0,
+     { .kind = REC_OK_TAKE_PROFIT,
+       .side = REC_SELL,
+       .dir = REC_TRIG_RISE,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 750,
+       .status = REC_OST_NEW,
+       .conditional = true,
+       .is_algo = true })
 
-CASE(test_binance_algo_trailing_sell_with_activate_price_waits_for_activation,
-     S_BN_ALGOS, NULL,
+CASE(test_binance_algo_trailing_sell_with_activate_price_waits_for_activation, S_BN_ALGOS, NULL,
      BN_ALGO_OBJ("TRAILING_STOP_MARKET", "SELL", "LONG",
 		 ",\"quantity\":\"0.5\",\"triggerPrice\":\"\",\"price\":\"0\",\"closePosition\":false,"
 		 "\"reduceOnly\":false,\"activatePrice\":\"62000\",\"callbackRate\":\"1.5\""),
      0,
-     { .kind = REC_OK_TRAILING, .side = REC_SELL, .dir = REC_TRIG_FALL, .pidx = REC_PIDX_LONG,
-       .trigger_price = 0, .activate_price = 62000, .activated = REC_TRI_UNKNOWN, .status = REC_OST_NEW,
-       .conditional = true, .is_algo = true })
+     { .kind = REC_OK_TRAILING,
+       .side = REC_SELL,
+       .dir = REC_TRIG_FALL,
+       .pidx = REC_PIDX_LONG,
+       .trigger_price = 0,
+       .activate_price = 62000,
+       .activated = REC_TRI_UNKNOWN,
+       .status = REC_OST_NEW,
+       .conditional = true,
+       .is_algo = true })
 
-CASE(test_binance_algo_trailing_buy_without_activate_price_is_active_at_once,
-     S_BN_ALGOS, NULL,
+CASE(test_binance_algo_trailing_buy_without_activate_price_is_active_at_once, S_BN_ALGOS, NULL,
      BN_ALGO_OBJ("TRAILING_STOP_MARKET", "BUY", "BOTH",
 		 ",\"quantity\":\"0.5\",\"price\":\"0\",\"closePosition\":false,\"reduceOnly\":true,"
 		 "\"activatePrice\":\"\",\"callbackRate\":\"2\""),
      0,
-     { .kind = REC_OK_TRAILING, .side = REC_BUY, .dir = REC_TRIG_RISE, .reduce_only = true,
-       .pidx = REC_PIDX_BOTH, .activated = REC_TRI_YES, .status = REC_OST_NEW, .conditional = true,
+     { .kind = REC_OK_TRAILING,
+       .side = REC_BUY,
+       .dir = REC_TRIG_RISE,
+       .reduce_only = true,
+       .pidx = REC_PIDX_BOTH,
+       .activated = REC_TRI_YES,
+       .status = REC_OST_NEW,
+       .conditional = true,
        .is_algo = true })
 
-CASE(test_binance_algo_triggering_stop_keeps_its_status,
-     S_BN_ALGO, NULL,
+CASE(test_binance_algo_triggering_stop_keeps_its_status, S_BN_ALGO, NULL,
      "{\"algoId\":77,\"clientAlgoId\":\"vgl-77\",\"algoType\":\"CONDITIONAL\",\"orderType\":\"STOP_MARKET\","
      "\"symbol\":\"ETHUSDT\",\"side\":\"BUY\",\"positionSide\":\"BOTH\",\"quantity\":\"1\",\"algoStatus\":"
      "\"TRIGGERING\",\"triggerPrice\":\"3300\",\"closePosition\":false,\"reduceOnly\":true,"
      "\"createTime\":1,\"updateTime\":2}",
      0,
-     { .kind = REC_OK_STOP_LOSS, .side = REC_BUY, .dir = REC_TRIG_RISE, .reduce_only = true,
-       .pidx = REC_PIDX_BOTH, .trigger_price = 3300, .status = REC_OST_TRIGGERING, .conditional = true,
+     { .kind = REC_OK_STOP_LOSS,
+       .side = REC_BUY,
+       .dir = REC_TRIG_RISE,
+       .reduce_only = true,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 3300,
+       .status = REC_OST_TRIGGERING,
+       .conditional = true,
        .is_algo = true })
 
 /* ---- Binance: matching-engine REST (openOrders / order) ---- */
 
-#define BN_ORDER_OBJ(type, side, ps, extra)                                                         \
-	"{\"orderId\":5001,\"clientOrderId\":\"c-5001\",\"symbol\":\"BTCUSDT\",\"status\":\"NEW\","  \
+#define BN_ORDER_OBJ(type, side, ps, extra)                                                            \
+	"{\"orderId\":5001,\"clientOrderId\":\"c-5001\",\"symbol\":\"BTCUSDT\",\"status\":\"NEW\","    \
 	"\"type\":\"" type "\",\"origType\":\"" type "\",\"side\":\"" side "\",\"positionSide\":\"" ps \
 	"\",\"timeInForce\":\"GTC\",\"executedQty\":\"0\",\"workingType\":\"CONTRACT_PRICE\","         \
 	"\"time\":1700000000000,\"updateTime\":1700000000001" extra "}"
 
-CASE(test_binance_limit_buy_has_no_trigger_direction,
-     S_BN_ORDER, "binance/open-order-limit-gtx-ltcusdt.json", NULL, 0,
-     { .kind = REC_OK_REGULAR, .side = REC_BUY, .dir = REC_TRIG_UNKNOWN, .pidx = REC_PIDX_BOTH,
-       .status = REC_OST_NEW })
+CASE(test_binance_limit_buy_has_no_trigger_direction, S_BN_ORDER, "binance/open-order-limit-gtx-ltcusdt.json", NULL, 0,
+     { .kind = REC_OK_REGULAR, .side = REC_BUY, .dir = REC_TRIG_UNKNOWN, .pidx = REC_PIDX_BOTH, .status = REC_OST_NEW })
 
-CASE(test_binance_limit_sell_reduce_only_is_regular_without_direction,
-     S_BN_ORDERS, NULL,
+CASE(test_binance_limit_sell_reduce_only_is_regular_without_direction, S_BN_ORDERS, NULL,
      BN_ORDER_OBJ("LIMIT", "SELL", "BOTH",
 		  ",\"price\":\"66000\",\"origQty\":\"0.5\",\"reduceOnly\":true,\"closePosition\":false,"
 		  "\"stopPrice\":\"0\""),
      0,
-     { .kind = REC_OK_REGULAR, .side = REC_SELL, .dir = REC_TRIG_UNKNOWN, .reduce_only = true,
-       .pidx = REC_PIDX_BOTH, .status = REC_OST_NEW })
+     { .kind = REC_OK_REGULAR,
+       .side = REC_SELL,
+       .dir = REC_TRIG_UNKNOWN,
+       .reduce_only = true,
+       .pidx = REC_PIDX_BOTH,
+       .status = REC_OST_NEW })
 
-CASE(test_binance_legacy_open_orders_stop_market_sell_close_position_falls,
-     S_BN_ORDERS, NULL,
+CASE(test_binance_legacy_open_orders_stop_market_sell_close_position_falls, S_BN_ORDERS, NULL,
      BN_ORDER_OBJ("STOP_MARKET", "SELL", "BOTH",
 		  ",\"price\":\"0\",\"origQty\":\"0\",\"reduceOnly\":true,\"closePosition\":true,"
 		  "\"stopPrice\":\"57000\""),
      0,
-     { .kind = REC_OK_STOP_LOSS, .side = REC_SELL, .dir = REC_TRIG_FALL, .reduce_only = true,
-       .close_position = true, .pidx = REC_PIDX_BOTH, .trigger_price = 57000, .status = REC_OST_NEW,
+     { .kind = REC_OK_STOP_LOSS,
+       .side = REC_SELL,
+       .dir = REC_TRIG_FALL,
+       .reduce_only = true,
+       .close_position = true,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 57000,
+       .status = REC_OST_NEW,
        .conditional = true })
 
-CASE(test_binance_legacy_open_orders_stop_market_buy_on_short_leg_rises,
-     S_BN_ORDERS, NULL,
+CASE(test_binance_legacy_open_orders_stop_market_buy_on_short_leg_rises, S_BN_ORDERS, NULL,
      BN_ORDER_OBJ("STOP_MARKET", "BUY", "SHORT",
 		  ",\"price\":\"0\",\"origQty\":\"0.5\",\"reduceOnly\":false,\"closePosition\":false,"
 		  "\"stopPrice\":\"63000\""),
      0,
-     { .kind = REC_OK_STOP_LOSS, .side = REC_BUY, .dir = REC_TRIG_RISE, .pidx = REC_PIDX_SHORT,
-       .trigger_price = 63000, .status = REC_OST_NEW, .conditional = true })
+     { .kind = REC_OK_STOP_LOSS,
+       .side = REC_BUY,
+       .dir = REC_TRIG_RISE,
+       .pidx = REC_PIDX_SHORT,
+       .trigger_price = 63000,
+       .status = REC_OST_NEW,
+       .conditional = true })
 
-CASE(test_binance_legacy_take_profit_market_sell_on_long_leg_rises,
-     S_BN_ORDERS, NULL,
+CASE(test_binance_legacy_take_profit_market_sell_on_long_leg_rises, S_BN_ORDERS, NULL,
      BN_ORDER_OBJ("TAKE_PROFIT_MARKET", "SELL", "LONG",
 		  ",\"price\":\"0\",\"origQty\":\"0\",\"reduceOnly\":false,\"closePosition\":true,"
 		  "\"stopPrice\":\"66000\""),
      0,
-     { .kind = REC_OK_TAKE_PROFIT, .side = REC_SELL, .dir = REC_TRIG_RISE, .close_position = true,
-       .pidx = REC_PIDX_LONG, .trigger_price = 66000, .status = REC_OST_NEW, .conditional = true })
-
-CASE(test_binance_legacy_trailing_buy_keeps_stop_price_and_activation_apart,
-     S_BN_ORDER, "binance/order-query-doc-trailing-stop-legacy.json", NULL, 0,
-     { .kind = REC_OK_TRAILING, .side = REC_BUY, .dir = REC_TRIG_RISE, .pidx = REC_PIDX_SHORT,
-       .trigger_price = 9300, .activate_price = 9020, .activated = REC_TRI_UNKNOWN, .status = REC_OST_NEW,
+     { .kind = REC_OK_TAKE_PROFIT,
+       .side = REC_SELL,
+       .dir = REC_TRIG_RISE,
+       .close_position = true,
+       .pidx = REC_PIDX_LONG,
+       .trigger_price = 66000,
+       .status = REC_OST_NEW,
        .conditional = true })
 
-CASE(test_binance_legacy_trailing_sell_without_activate_price_is_active_at_once,
-     S_BN_ORDERS, NULL,
+CASE(test_binance_legacy_trailing_buy_keeps_stop_price_and_activation_apart, S_BN_ORDER,
+     "binance/order-query-doc-trailing-stop-legacy.json", NULL, 0,
+     { .kind = REC_OK_TRAILING,
+       .side = REC_BUY,
+       .dir = REC_TRIG_RISE,
+       .pidx = REC_PIDX_SHORT,
+       .trigger_price = 9300,
+       .activate_price = 9020,
+       .activated = REC_TRI_UNKNOWN,
+       .status = REC_OST_NEW,
+       .conditional = true })
+
+CASE(test_binance_legacy_trailing_sell_without_activate_price_is_active_at_once, S_BN_ORDERS, NULL,
      BN_ORDER_OBJ("TRAILING_STOP_MARKET", "SELL", "LONG",
 		  ",\"price\":\"0\",\"origQty\":\"0.5\",\"reduceOnly\":false,\"closePosition\":false,"
 		  "\"stopPrice\":\"0\",\"priceRate\":\"1.0\""),
      0,
-     { .kind = REC_OK_TRAILING, .side = REC_SELL, .dir = REC_TRIG_FALL, .pidx = REC_PIDX_LONG,
-       .activated = REC_TRI_YES, .status = REC_OST_NEW, .conditional = true })
+     { .kind = REC_OK_TRAILING,
+       .side = REC_SELL,
+       .dir = REC_TRIG_FALL,
+       .pidx = REC_PIDX_LONG,
+       .activated = REC_TRI_YES,
+       .status = REC_OST_NEW,
+       .conditional = true })
 
 /* ---- Binance: user stream ---- */
 
-CASE(test_binance_order_update_trailing_sell_reads_ap_as_activation,
-     S_BN_EVENT, "binance/ws-order-trade-update-doc.json", NULL, 0,
-     { .kind = REC_OK_TRAILING, .side = REC_SELL, .dir = REC_TRIG_FALL, .pidx = REC_PIDX_LONG,
-       .trigger_price = 7103.04, .activate_price = 7476.89, .activated = REC_TRI_UNKNOWN,
-       .status = REC_OST_NEW, .conditional = true })
+CASE(test_binance_order_update_trailing_sell_reads_ap_as_activation, S_BN_EVENT,
+     "binance/ws-order-trade-update-doc.json", NULL, 0,
+     { .kind = REC_OK_TRAILING,
+       .side = REC_SELL,
+       .dir = REC_TRIG_FALL,
+       .pidx = REC_PIDX_LONG,
+       .trigger_price = 7103.04,
+       .activate_price = 7476.89,
+       .activated = REC_TRI_UNKNOWN,
+       .status = REC_OST_NEW,
+       .conditional = true })
 
-CASE(test_binance_order_update_stop_market_buy_close_all_rises,
-     S_BN_EVENT, NULL,
+CASE(test_binance_order_update_stop_market_buy_close_all_rises, S_BN_EVENT, NULL,
      "{\"e\":\"ORDER_TRADE_UPDATE\",\"E\":1700000000005,\"T\":1700000000004,\"o\":{\"s\":\"ETHUSDT\","
      "\"c\":\"bot-1\",\"S\":\"BUY\",\"o\":\"STOP_MARKET\",\"f\":\"GTC\",\"q\":\"0\",\"p\":\"0\",\"ap\":\"0\","
      "\"sp\":\"3300\",\"x\":\"NEW\",\"X\":\"NEW\",\"i\":42,\"l\":\"0\",\"z\":\"0\",\"L\":\"0\",\"T\":"
      "1700000000004,\"R\":false,\"wt\":\"MARK_PRICE\",\"ot\":\"STOP_MARKET\",\"ps\":\"BOTH\",\"cp\":true}}",
      0,
-     { .kind = REC_OK_STOP_LOSS, .side = REC_BUY, .dir = REC_TRIG_RISE, .close_position = true,
-       .pidx = REC_PIDX_BOTH, .trigger_price = 3300, .status = REC_OST_NEW, .conditional = true })
+     { .kind = REC_OK_STOP_LOSS,
+       .side = REC_BUY,
+       .dir = REC_TRIG_RISE,
+       .close_position = true,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 3300,
+       .status = REC_OST_NEW,
+       .conditional = true })
 
-CASE(test_binance_order_update_limit_sell_reduce_only_has_no_direction,
-     S_BN_EVENT, NULL,
+CASE(test_binance_order_update_limit_sell_reduce_only_has_no_direction, S_BN_EVENT, NULL,
      "{\"e\":\"ORDER_TRADE_UPDATE\",\"E\":1700000000005,\"o\":{\"s\":\"ETHUSDT\",\"c\":\"bot-2\",\"S\":"
      "\"SELL\",\"o\":\"LIMIT\",\"f\":\"GTC\",\"q\":\"1\",\"p\":\"3400\",\"sp\":\"0\",\"x\":\"NEW\",\"X\":"
      "\"NEW\",\"i\":43,\"z\":\"0\",\"R\":true,\"ot\":\"LIMIT\",\"ps\":\"BOTH\",\"cp\":false}}",
      0,
-     { .kind = REC_OK_REGULAR, .side = REC_SELL, .dir = REC_TRIG_UNKNOWN, .reduce_only = true,
-       .pidx = REC_PIDX_BOTH, .status = REC_OST_NEW })
+     { .kind = REC_OK_REGULAR,
+       .side = REC_SELL,
+       .dir = REC_TRIG_UNKNOWN,
+       .reduce_only = true,
+       .pidx = REC_PIDX_BOTH,
+       .status = REC_OST_NEW })
 
-CASE(test_binance_algo_update_take_profit_sell_canceled_doc_rises,
-     S_BN_EVENT, "binance/ws-algo-update-canceled-doc.json", NULL, 0,
-     { .kind = REC_OK_TAKE_PROFIT, .side = REC_SELL, .dir = REC_TRIG_RISE, .pidx = REC_PIDX_BOTH,
-       .trigger_price = 750, .activated = REC_TRI_UNKNOWN, .status = REC_OST_CANCELED, .conditional = true,
+CASE(test_binance_algo_update_take_profit_sell_canceled_doc_rises, S_BN_EVENT,
+     "binance/ws-algo-update-canceled-doc.json", NULL, 0,
+     { .kind = REC_OK_TAKE_PROFIT,
+       .side = REC_SELL,
+       .dir = REC_TRIG_RISE,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 750,
+       .activated = REC_TRI_UNKNOWN,
+       .status = REC_OST_CANCELED,
+       .conditional = true,
        .is_algo = true })
 
-#define BN_ALGO_EV(side, ps, extra)                                                                  \
-	"{\"e\":\"ALGO_UPDATE\",\"T\":1766000000000,\"E\":1766000000001,\"o\":{\"caid\":\"bot-t1\","   \
-	"\"aid\":3001,\"at\":\"CONDITIONAL\",\"o\":\"TRAILING_STOP_MARKET\",\"s\":\"BTCUSDT\",\"S\":\"" \
-	side "\",\"ps\":\"" ps "\",\"f\":\"GTC\",\"q\":\"0.5\",\"X\":\"NEW\",\"ai\":\"\",\"tp\":\"0\","  \
+#define BN_ALGO_EV(side, ps, extra)                                                                          \
+	"{\"e\":\"ALGO_UPDATE\",\"T\":1766000000000,\"E\":1766000000001,\"o\":{\"caid\":\"bot-t1\","         \
+	"\"aid\":3001,\"at\":\"CONDITIONAL\",\"o\":\"TRAILING_STOP_MARKET\",\"s\":\"BTCUSDT\",\"S\":\"" side \
+	"\",\"ps\":\"" ps "\",\"f\":\"GTC\",\"q\":\"0.5\",\"X\":\"NEW\",\"ai\":\"\",\"tp\":\"0\","           \
 	"\"p\":\"0\",\"wt\":\"CONTRACT_PRICE\",\"cp\":false,\"pP\":false,\"R\":false,\"tt\":0" extra "}}"
 
-CASE(test_binance_algo_update_trailing_ia_false_is_not_yet_active,
-     S_BN_EVENT, NULL, BN_ALGO_EV("SELL", "LONG", ",\"ia\":false"), 0,
-     { .kind = REC_OK_TRAILING, .side = REC_SELL, .dir = REC_TRIG_FALL, .pidx = REC_PIDX_LONG,
-       .activated = REC_TRI_NO, .status = REC_OST_NEW, .conditional = true, .is_algo = true })
+CASE(test_binance_algo_update_trailing_ia_false_is_not_yet_active, S_BN_EVENT, NULL,
+     BN_ALGO_EV("SELL", "LONG", ",\"ia\":false"), 0,
+     { .kind = REC_OK_TRAILING,
+       .side = REC_SELL,
+       .dir = REC_TRIG_FALL,
+       .pidx = REC_PIDX_LONG,
+       .activated = REC_TRI_NO,
+       .status = REC_OST_NEW,
+       .conditional = true,
+       .is_algo = true })
 
-CASE(test_binance_algo_update_trailing_ia_true_is_active,
-     S_BN_EVENT, NULL, BN_ALGO_EV("BUY", "SHORT", ",\"ia\":true"), 0,
-     { .kind = REC_OK_TRAILING, .side = REC_BUY, .dir = REC_TRIG_RISE, .pidx = REC_PIDX_SHORT,
-       .activated = REC_TRI_YES, .status = REC_OST_NEW, .conditional = true, .is_algo = true })
+CASE(test_binance_algo_update_trailing_ia_true_is_active, S_BN_EVENT, NULL, BN_ALGO_EV("BUY", "SHORT", ",\"ia\":true"),
+     0,
+     { .kind = REC_OK_TRAILING,
+       .side = REC_BUY,
+       .dir = REC_TRIG_RISE,
+       .pidx = REC_PIDX_SHORT,
+       .activated = REC_TRI_YES,
+       .status = REC_OST_NEW,
+       .conditional = true,
+       .is_algo = true })
 
-CASE(test_binance_algo_update_trailing_without_ia_says_nothing_about_activation,
-     S_BN_EVENT, NULL, BN_ALGO_EV("SELL", "BOTH", ""), 0,
-     { .kind = REC_OK_TRAILING, .side = REC_SELL, .dir = REC_TRIG_FALL, .pidx = REC_PIDX_BOTH,
-       .activated = REC_TRI_UNKNOWN, .status = REC_OST_NEW, .conditional = true, .is_algo = true })
+CASE(test_binance_algo_update_trailing_without_ia_says_nothing_about_activation, S_BN_EVENT, NULL,
+     BN_ALGO_EV("SELL", "BOTH", ""), 0,
+     { .kind = REC_OK_TRAILING,
+       .side = REC_SELL,
+       .dir = REC_TRIG_FALL,
+       .pidx = REC_PIDX_BOTH,
+       .activated = REC_TRI_UNKNOWN,
+       .status = REC_OST_NEW,
+       .conditional = true,
+       .is_algo = true })
 
-CASE(test_binance_algo_update_ia_on_a_stop_market_says_nothing_about_activation,
-     S_BN_EVENT, NULL,
+CASE(test_binance_algo_update_ia_on_a_stop_market_says_nothing_about_activation, S_BN_EVENT, NULL,
      "{\"e\":\"ALGO_UPDATE\",\"T\":1,\"E\":2,\"o\":{\"caid\":\"bot-s\",\"aid\":3003,\"at\":\"CONDITIONAL\","
      "\"o\":\"STOP_MARKET\",\"s\":\"BTCUSDT\",\"S\":\"BUY\",\"ps\":\"SHORT\",\"f\":\"GTC\",\"q\":\"0.5\","
      "\"X\":\"NEW\",\"ai\":\"\",\"tp\":\"63000\",\"p\":\"0\",\"wt\":\"MARK_PRICE\",\"cp\":false,"
      "\"R\":false,\"tt\":0,\"ia\":false}}",
      0,
-     { .kind = REC_OK_STOP_LOSS, .side = REC_BUY, .dir = REC_TRIG_RISE, .pidx = REC_PIDX_SHORT,
-       .trigger_price = 63000, .activated = REC_TRI_UNKNOWN, .status = REC_OST_NEW, .conditional = true,
+     { .kind = REC_OK_STOP_LOSS,
+       .side = REC_BUY,
+       .dir = REC_TRIG_RISE,
+       .pidx = REC_PIDX_SHORT,
+       .trigger_price = 63000,
+       .activated = REC_TRI_UNKNOWN,
+       .status = REC_OST_NEW,
+       .conditional = true,
        .is_algo = true })
 
-CASE(test_binance_algo_update_stop_market_sell_close_all_triggering_falls,
-     S_BN_EVENT, NULL,
+CASE(test_binance_algo_update_stop_market_sell_close_all_triggering_falls, S_BN_EVENT, NULL,
      "{\"e\":\"ALGO_UPDATE\",\"T\":1,\"E\":2,\"o\":{\"caid\":\"vgl-9\",\"aid\":3002,\"at\":\"CONDITIONAL\","
      "\"o\":\"STOP_MARKET\",\"s\":\"BTCUSDT\",\"S\":\"SELL\",\"ps\":\"BOTH\",\"f\":\"GTC\",\"q\":\"0\","
      "\"X\":\"TRIGGERING\",\"ai\":\"\",\"tp\":\"57000\",\"p\":\"0\",\"wt\":\"MARK_PRICE\",\"cp\":true,"
      "\"R\":false,\"tt\":0}}",
      0,
-     { .kind = REC_OK_STOP_LOSS, .side = REC_SELL, .dir = REC_TRIG_FALL, .close_position = true,
-       .pidx = REC_PIDX_BOTH, .trigger_price = 57000, .status = REC_OST_TRIGGERING, .conditional = true,
+     { .kind = REC_OK_STOP_LOSS,
+       .side = REC_SELL,
+       .dir = REC_TRIG_FALL,
+       .close_position = true,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 57000,
+       .status = REC_OST_TRIGGERING,
+       .conditional = true,
        .is_algo = true })
 
 /* ---- Bybit: order/realtime and the order topic ---- */
 
-#define BB_ORDER_OBJ(id, side, idx, sot, trig, dir, qty, ro, cot)                                       \
-	"{\"orderId\":\"" id "\",\"orderLinkId\":\"l-" id "\",\"symbol\":\"ETHUSDT\",\"side\":\"" side     \
-	"\",\"positionIdx\":" idx ",\"orderType\":\"Market\",\"price\":\"0\",\"qty\":\"" qty "\","         \
-	"\"orderStatus\":\"Untriggered\",\"stopOrderType\":\"" sot "\",\"triggerPrice\":\"" trig "\","      \
-	"\"triggerBy\":\"MarkPrice\"" dir ",\"reduceOnly\":" ro ",\"closeOnTrigger\":" cot ","           \
+#define BB_ORDER_OBJ(id, side, idx, sot, trig, dir, qty, ro, cot)                                         \
+	"{\"orderId\":\"" id "\",\"orderLinkId\":\"l-" id "\",\"symbol\":\"ETHUSDT\",\"side\":\"" side    \
+	"\",\"positionIdx\":" idx ",\"orderType\":\"Market\",\"price\":\"0\",\"qty\":\"" qty "\","        \
+	"\"orderStatus\":\"Untriggered\",\"stopOrderType\":\"" sot "\",\"triggerPrice\":\"" trig "\","    \
+	"\"triggerBy\":\"MarkPrice\"" dir ",\"reduceOnly\":" ro ",\"closeOnTrigger\":" cot ","            \
 	"\"cumExecQty\":\"0\",\"timeInForce\":\"IOC\",\"createdTime\":\"1700000000000\",\"updatedTime\":" \
 	"\"1700000000001\"}"
 
-CASE(test_bybit_stop_with_fall_direction_is_conditional_not_stop_loss,
-     S_BB_ORDERS, NULL,
+CASE(test_bybit_stop_with_fall_direction_is_conditional_not_stop_loss, S_BB_ORDERS, NULL,
      BB_ORDER_OBJ("b1", "Sell", "0", "Stop", "2800", ",\"triggerDirection\":2", "0.5", "true", "true"), 0,
-     { .kind = REC_OK_CONDITIONAL, .side = REC_SELL, .dir = REC_TRIG_FALL, .reduce_only = true,
-       .close_on_trigger = true, .pidx = REC_PIDX_BOTH, .trigger_price = 2800, .status = REC_OST_NEW,
+     { .kind = REC_OK_CONDITIONAL,
+       .side = REC_SELL,
+       .dir = REC_TRIG_FALL,
+       .reduce_only = true,
+       .close_on_trigger = true,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 2800,
+       .status = REC_OST_NEW,
        .conditional = true })
 
-CASE(test_bybit_stop_with_rise_direction_is_not_a_stop_loss,
-     S_BB_ORDERS, NULL,
+CASE(test_bybit_stop_with_rise_direction_is_not_a_stop_loss, S_BB_ORDERS, NULL,
      BB_ORDER_OBJ("b2", "Sell", "0", "Stop", "3300", ",\"triggerDirection\":1", "0.5", "true", "true"), 0,
-     { .kind = REC_OK_CONDITIONAL, .side = REC_SELL, .dir = REC_TRIG_RISE, .reduce_only = true,
-       .close_on_trigger = true, .pidx = REC_PIDX_BOTH, .trigger_price = 3300, .status = REC_OST_NEW,
+     { .kind = REC_OK_CONDITIONAL,
+       .side = REC_SELL,
+       .dir = REC_TRIG_RISE,
+       .reduce_only = true,
+       .close_on_trigger = true,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 3300,
+       .status = REC_OST_NEW,
        .conditional = true })
 
-CASE(test_bybit_stop_buy_on_hedge_sell_leg_rise_direction,
-     S_BB_ORDERS, NULL,
+CASE(test_bybit_stop_buy_on_hedge_sell_leg_rise_direction, S_BB_ORDERS, NULL,
      BB_ORDER_OBJ("b3", "Buy", "2", "Stop", "3300", ",\"triggerDirection\":\"1\"", "1", "true", "false"), 0,
-     { .kind = REC_OK_CONDITIONAL, .side = REC_BUY, .dir = REC_TRIG_RISE, .reduce_only = true,
-       .pidx = REC_PIDX_SHORT, .trigger_price = 3300, .status = REC_OST_NEW, .conditional = true })
+     { .kind = REC_OK_CONDITIONAL,
+       .side = REC_BUY,
+       .dir = REC_TRIG_RISE,
+       .reduce_only = true,
+       .pidx = REC_PIDX_SHORT,
+       .trigger_price = 3300,
+       .status = REC_OST_NEW,
+       .conditional = true })
 
-CASE(test_bybit_full_mode_stop_loss_with_zero_qty_closes_the_position,
-     S_BB_ORDERS, NULL,
+CASE(test_bybit_full_mode_stop_loss_with_zero_qty_closes_the_position, S_BB_ORDERS, NULL,
      BB_ORDER_OBJ("b4", "Sell", "1", "StopLoss", "2800", ",\"triggerDirection\":2", "0", "true", "true"), 0,
-     { .kind = REC_OK_STOP_LOSS, .side = REC_SELL, .dir = REC_TRIG_FALL, .reduce_only = true,
-       .close_position = true, .close_on_trigger = true, .pidx = REC_PIDX_LONG, .trigger_price = 2800,
-       .status = REC_OST_NEW, .conditional = true })
+     { .kind = REC_OK_STOP_LOSS,
+       .side = REC_SELL,
+       .dir = REC_TRIG_FALL,
+       .reduce_only = true,
+       .close_position = true,
+       .close_on_trigger = true,
+       .pidx = REC_PIDX_LONG,
+       .trigger_price = 2800,
+       .status = REC_OST_NEW,
+       .conditional = true })
 
-CASE(test_bybit_stop_loss_without_trigger_direction_is_not_given_one,
-     S_BB_ORDERS, NULL,
+CASE(test_bybit_stop_loss_without_trigger_direction_is_not_given_one, S_BB_ORDERS, NULL,
      BB_ORDER_OBJ("b5", "Sell", "0", "StopLoss", "2800", "", "0.5", "true", "true"), 0,
-     { .kind = REC_OK_STOP_LOSS, .side = REC_SELL, .dir = REC_TRIG_UNKNOWN, .reduce_only = true,
-       .close_on_trigger = true, .pidx = REC_PIDX_BOTH, .trigger_price = 2800, .status = REC_OST_NEW,
+     { .kind = REC_OK_STOP_LOSS,
+       .side = REC_SELL,
+       .dir = REC_TRIG_UNKNOWN,
+       .reduce_only = true,
+       .close_on_trigger = true,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 2800,
+       .status = REC_OST_NEW,
        .conditional = true })
 
-CASE(test_bybit_take_profit_sell_rise_direction,
-     S_BB_ORDERS, NULL,
+CASE(test_bybit_take_profit_sell_rise_direction, S_BB_ORDERS, NULL,
      BB_ORDER_OBJ("b6", "Sell", "0", "TakeProfit", "3300", ",\"triggerDirection\":1", "0", "true", "true"), 0,
-     { .kind = REC_OK_TAKE_PROFIT, .side = REC_SELL, .dir = REC_TRIG_RISE, .reduce_only = true,
-       .close_position = true, .close_on_trigger = true, .pidx = REC_PIDX_BOTH, .trigger_price = 3300,
-       .status = REC_OST_NEW, .conditional = true })
-
-CASE(test_bybit_partial_stop_loss_with_qty_is_a_stop_loss_not_close_all,
-     S_BB_ORDERS, NULL,
-     BB_ORDER_OBJ("b7", "Buy", "2", "PartialStopLoss", "3300", ",\"triggerDirection\":1", "0.3", "true",
-		  "true"),
-     0,
-     { .kind = REC_OK_STOP_LOSS, .side = REC_BUY, .dir = REC_TRIG_RISE, .reduce_only = true,
-       .close_on_trigger = true, .pidx = REC_PIDX_SHORT, .trigger_price = 3300, .status = REC_OST_NEW,
+     { .kind = REC_OK_TAKE_PROFIT,
+       .side = REC_SELL,
+       .dir = REC_TRIG_RISE,
+       .reduce_only = true,
+       .close_position = true,
+       .close_on_trigger = true,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 3300,
+       .status = REC_OST_NEW,
        .conditional = true })
 
-CASE(test_bybit_partial_take_profit_buy_fall_direction,
-     S_BB_ORDERS, NULL,
-     BB_ORDER_OBJ("b8", "Buy", "2", "PartialTakeProfit", "2700", ",\"triggerDirection\":2", "0.3", "true",
-		  "true"),
-     0,
-     { .kind = REC_OK_TAKE_PROFIT, .side = REC_BUY, .dir = REC_TRIG_FALL, .reduce_only = true,
-       .close_on_trigger = true, .pidx = REC_PIDX_SHORT, .trigger_price = 2700, .status = REC_OST_NEW,
+CASE(test_bybit_partial_stop_loss_with_qty_is_a_stop_loss_not_close_all, S_BB_ORDERS, NULL,
+     BB_ORDER_OBJ("b7", "Buy", "2", "PartialStopLoss", "3300", ",\"triggerDirection\":1", "0.3", "true", "true"), 0,
+     { .kind = REC_OK_STOP_LOSS,
+       .side = REC_BUY,
+       .dir = REC_TRIG_RISE,
+       .reduce_only = true,
+       .close_on_trigger = true,
+       .pidx = REC_PIDX_SHORT,
+       .trigger_price = 3300,
+       .status = REC_OST_NEW,
        .conditional = true })
 
-CASE(test_bybit_trailing_stop_trigger_price_is_its_activation_price,
-     S_BB_ORDERS, NULL,
-     BB_ORDER_OBJ("b9", "Sell", "1", "TrailingStop", "3100", ",\"triggerDirection\":0", "0", "true", "true"),
-     0,
-     { .kind = REC_OK_TRAILING, .side = REC_SELL, .dir = REC_TRIG_UNKNOWN, .reduce_only = true,
-       .close_position = true, .close_on_trigger = true, .pidx = REC_PIDX_LONG, .trigger_price = 3100,
-       .activate_price = 3100, .activated = REC_TRI_UNKNOWN, .status = REC_OST_NEW, .conditional = true })
+CASE(test_bybit_partial_take_profit_buy_fall_direction, S_BB_ORDERS, NULL,
+     BB_ORDER_OBJ("b8", "Buy", "2", "PartialTakeProfit", "2700", ",\"triggerDirection\":2", "0.3", "true", "true"), 0,
+     { .kind = REC_OK_TAKE_PROFIT,
+       .side = REC_BUY,
+       .dir = REC_TRIG_FALL,
+       .reduce_only = true,
+       .close_on_trigger = true,
+       .pidx = REC_PIDX_SHORT,
+       .trigger_price = 2700,
+       .status = REC_OST_NEW,
+       .conditional = true })
 
-CASE(test_bybit_close_on_trigger_with_qty_is_stated_without_close_all,
-     S_BB_ORDERS, NULL,
+CASE(test_bybit_trailing_stop_trigger_price_is_its_activation_price, S_BB_ORDERS, NULL,
+     BB_ORDER_OBJ("b9", "Sell", "1", "TrailingStop", "3100", ",\"triggerDirection\":0", "0", "true", "true"), 0,
+     { .kind = REC_OK_TRAILING,
+       .side = REC_SELL,
+       .dir = REC_TRIG_UNKNOWN,
+       .reduce_only = true,
+       .close_position = true,
+       .close_on_trigger = true,
+       .pidx = REC_PIDX_LONG,
+       .trigger_price = 3100,
+       .activate_price = 3100,
+       .activated = REC_TRI_UNKNOWN,
+       .status = REC_OST_NEW,
+       .conditional = true })
+
+CASE(test_bybit_close_on_trigger_with_qty_is_stated_without_close_all, S_BB_ORDERS, NULL,
      BB_ORDER_OBJ("b10", "Sell", "0", "Stop", "2800", ",\"triggerDirection\":2", "0.5", "false", "true"), 0,
-     { .kind = REC_OK_CONDITIONAL, .side = REC_SELL, .dir = REC_TRIG_FALL, .close_on_trigger = true,
-       .pidx = REC_PIDX_BOTH, .trigger_price = 2800, .status = REC_OST_NEW, .conditional = true })
-
-CASE(test_bybit_mm_rate_close_is_other,
-     S_BB_ORDERS, NULL,
-     BB_ORDER_OBJ("b11", "Sell", "0", "MmRateClose", "2500", ",\"triggerDirection\":2", "0.5", "true", "true"),
-     0,
-     { .kind = REC_OK_OTHER, .side = REC_SELL, .dir = REC_TRIG_FALL, .reduce_only = true,
-       .close_on_trigger = true, .pidx = REC_PIDX_BOTH, .trigger_price = 2500, .status = REC_OST_NEW,
+     { .kind = REC_OK_CONDITIONAL,
+       .side = REC_SELL,
+       .dir = REC_TRIG_FALL,
+       .close_on_trigger = true,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 2800,
+       .status = REC_OST_NEW,
        .conditional = true })
 
-CASE(test_bybit_limit_with_attached_tpsl_doc_is_regular_hedge_buy_leg,
-     S_BB_ORDERS, "bybit/order-realtime-doc-linear-limit-with-tpsl.json", NULL, 0,
-     { .kind = REC_OK_REGULAR, .side = REC_BUY, .dir = REC_TRIG_UNKNOWN, .pidx = REC_PIDX_LONG,
-       .status = REC_OST_NEW })
+CASE(test_bybit_mm_rate_close_is_other, S_BB_ORDERS, NULL,
+     BB_ORDER_OBJ("b11", "Sell", "0", "MmRateClose", "2500", ",\"triggerDirection\":2", "0.5", "true", "true"), 0,
+     { .kind = REC_OK_OTHER,
+       .side = REC_SELL,
+       .dir = REC_TRIG_FALL,
+       .reduce_only = true,
+       .close_on_trigger = true,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 2500,
+       .status = REC_OST_NEW,
+       .conditional = true })
 
-CASE(test_bybit_order_topic_stop_fall_direction_is_conditional,
-     S_BB_WS_ORDER, NULL,
+CASE(test_bybit_limit_with_attached_tpsl_doc_is_regular_hedge_buy_leg, S_BB_ORDERS,
+     "bybit/order-realtime-doc-linear-limit-with-tpsl.json", NULL, 0,
+     { .kind = REC_OK_REGULAR, .side = REC_BUY, .dir = REC_TRIG_UNKNOWN, .pidx = REC_PIDX_LONG, .status = REC_OST_NEW })
+
+CASE(test_bybit_order_topic_stop_fall_direction_is_conditional, S_BB_WS_ORDER, NULL,
      "{\"category\":\"linear\",\"orderId\":\"w1\",\"orderLinkId\":\"vgl-w1\",\"symbol\":\"SKLUSDT\","
      "\"side\":\"Buy\",\"positionIdx\":0,\"orderType\":\"Market\",\"price\":\"0\",\"qty\":\"308\","
      "\"orderStatus\":\"Untriggered\",\"stopOrderType\":\"Stop\",\"triggerPrice\":\"0.033\","
      "\"triggerDirection\":1,\"reduceOnly\":true,\"closeOnTrigger\":true,\"cumExecQty\":\"0\","
      "\"createdTime\":\"1700000000000\",\"updatedTime\":\"1700000000002\"}",
      0,
-     { .kind = REC_OK_CONDITIONAL, .side = REC_BUY, .dir = REC_TRIG_RISE, .reduce_only = true,
-       .close_on_trigger = true, .pidx = REC_PIDX_BOTH, .trigger_price = 0.033, .status = REC_OST_NEW,
+     { .kind = REC_OK_CONDITIONAL,
+       .side = REC_BUY,
+       .dir = REC_TRIG_RISE,
+       .reduce_only = true,
+       .close_on_trigger = true,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 0.033,
+       .status = REC_OST_NEW,
        .conditional = true })
 
 /* ---- Bybit: position-attached stops (bb_stop_from_position) ---- */
 
-#define BB_POS_OBJ(sym, side, idx, size, sl)                                                            \
-	"{\"positionIdx\":" idx ",\"symbol\":\"" sym "\",\"side\":\"" side "\",\"size\":\"" size "\","  \
-	"\"avgPrice\":\"3000\",\"markPrice\":\"3010\",\"takeProfit\":\"\",\"stopLoss\":\"" sl "\","         \
-	"\"trailingStop\":\"0\",\"tpslMode\":\"Full\",\"positionStatus\":\"Normal\",\"seq\":7,"            \
+#define BB_POS_OBJ(sym, side, idx, size, sl)                                                           \
+	"{\"positionIdx\":" idx ",\"symbol\":\"" sym "\",\"side\":\"" side "\",\"size\":\"" size "\"," \
+	"\"avgPrice\":\"3000\",\"markPrice\":\"3010\",\"takeProfit\":\"\",\"stopLoss\":\"" sl "\","    \
+	"\"trailingStop\":\"0\",\"tpslMode\":\"Full\",\"positionStatus\":\"Normal\",\"seq\":7,"        \
 	"\"createdTime\":\"1700000000000\",\"updatedTime\":\"1700000000009\"}"
 
-CASE(test_bybit_position_stop_of_a_long_falls,
-     S_BB_POS_STOP, NULL, BB_POS_OBJ("ETHUSDT", "Buy", "0", "0.5", "2800"), 0,
-     { .kind = REC_OK_STOP_LOSS, .side = REC_SELL, .dir = REC_TRIG_FALL, .reduce_only = true,
-       .close_position = true, .pidx = REC_PIDX_BOTH, .trigger_price = 2800, .status = REC_OST_NEW,
-       .conditional = true, .position_attached = true })
+CASE(test_bybit_position_stop_of_a_long_falls, S_BB_POS_STOP, NULL, BB_POS_OBJ("ETHUSDT", "Buy", "0", "0.5", "2800"), 0,
+     { .kind = REC_OK_STOP_LOSS,
+       .side = REC_SELL,
+       .dir = REC_TRIG_FALL,
+       .reduce_only = true,
+       .close_position = true,
+       .pidx = REC_PIDX_BOTH,
+       .trigger_price = 2800,
+       .status = REC_OST_NEW,
+       .conditional = true,
+       .position_attached = true })
 
-CASE(test_bybit_position_stop_of_a_hedge_short_rises,
-     S_BB_POS_STOP, NULL, BB_POS_OBJ("ETHUSDT", "Sell", "2", "0.5", "3300"), 0,
-     { .kind = REC_OK_STOP_LOSS, .side = REC_BUY, .dir = REC_TRIG_RISE, .reduce_only = true,
-       .close_position = true, .pidx = REC_PIDX_SHORT, .trigger_price = 3300, .status = REC_OST_NEW,
-       .conditional = true, .position_attached = true })
+CASE(test_bybit_position_stop_of_a_hedge_short_rises, S_BB_POS_STOP, NULL,
+     BB_POS_OBJ("ETHUSDT", "Sell", "2", "0.5", "3300"), 0,
+     { .kind = REC_OK_STOP_LOSS,
+       .side = REC_BUY,
+       .dir = REC_TRIG_RISE,
+       .reduce_only = true,
+       .close_position = true,
+       .pidx = REC_PIDX_SHORT,
+       .trigger_price = 3300,
+       .status = REC_OST_NEW,
+       .conditional = true,
+       .position_attached = true })
 
-CASE(test_bybit_position_stop_of_a_hedge_long_falls,
-     S_BB_POS_STOP, NULL, BB_POS_OBJ("ETHUSDT", "Buy", "1", "0.5", "2800"), 0,
-     { .kind = REC_OK_STOP_LOSS, .side = REC_SELL, .dir = REC_TRIG_FALL, .reduce_only = true,
-       .close_position = true, .pidx = REC_PIDX_LONG, .trigger_price = 2800, .status = REC_OST_NEW,
-       .conditional = true, .position_attached = true })
+CASE(test_bybit_position_stop_of_a_hedge_long_falls, S_BB_POS_STOP, NULL,
+     BB_POS_OBJ("ETHUSDT", "Buy", "1", "0.5", "2800"), 0,
+     { .kind = REC_OK_STOP_LOSS,
+       .side = REC_SELL,
+       .dir = REC_TRIG_FALL,
+       .reduce_only = true,
+       .close_position = true,
+       .pidx = REC_PIDX_LONG,
+       .trigger_price = 2800,
+       .status = REC_OST_NEW,
+       .conditional = true,
+       .position_attached = true })
 
-CASE(test_bybit_flat_hedge_sell_leg_stop_direction_comes_from_position_idx,
-     S_BB_WS_POS_STOP, "bybit/ws-position-doc.json", NULL, 0,
-     { .kind = REC_OK_STOP_LOSS, .side = REC_BUY, .dir = REC_TRIG_RISE, .reduce_only = true,
-       .close_position = true, .pidx = REC_PIDX_SHORT, .trigger_price = 0, .status = REC_OST_CANCELED,
-       .conditional = true, .position_attached = true })
+CASE(test_bybit_flat_hedge_sell_leg_stop_direction_comes_from_position_idx, S_BB_WS_POS_STOP,
+     "bybit/ws-position-doc.json", NULL, 0,
+     { .kind = REC_OK_STOP_LOSS,
+       .side = REC_BUY,
+       .dir = REC_TRIG_RISE,
+       .reduce_only = true,
+       .close_position = true,
+       .pidx = REC_PIDX_SHORT,
+       .trigger_price = 0,
+       .status = REC_OST_CANCELED,
+       .conditional = true,
+       .position_attached = true })
 
 static const struct tu_test table_tests[] = {
-#define T(fn) { #fn, fn }
+#define T(fn)           \
+	{               \
+#fn, fn \
+	}
 	T(test_binance_algo_stop_market_sell_close_position_falls),
 	T(test_binance_algo_stop_market_buy_on_short_leg_rises),
 	T(test_binance_algo_stop_limit_sell_on_long_leg_falls),
@@ -699,9 +920,12 @@ static void test_bybit_trigger_direction_only_from_the_field(void)
 		const char *json;
 		enum rec_trig_dir want;
 	} v[] = {
-		{ "{\"triggerDirection\":1}", REC_TRIG_RISE },   { "{\"triggerDirection\":2}", REC_TRIG_FALL },
-		{ "{\"triggerDirection\":\"2\"}", REC_TRIG_FALL }, { "{\"triggerDirection\":0}", REC_TRIG_UNKNOWN },
-		{ "{\"triggerDirection\":3}", REC_TRIG_UNKNOWN }, { "{\"triggerDirection\":\"\"}", REC_TRIG_UNKNOWN },
+		{ "{\"triggerDirection\":1}", REC_TRIG_RISE },
+		{ "{\"triggerDirection\":2}", REC_TRIG_FALL },
+		{ "{\"triggerDirection\":\"2\"}", REC_TRIG_FALL },
+		{ "{\"triggerDirection\":0}", REC_TRIG_UNKNOWN },
+		{ "{\"triggerDirection\":3}", REC_TRIG_UNKNOWN },
+		{ "{\"triggerDirection\":\"\"}", REC_TRIG_UNKNOWN },
 		{ "{\"stopOrderType\":\"StopLoss\"}", REC_TRIG_UNKNOWN },
 	};
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
@@ -745,15 +969,16 @@ static void test_bybit_other_stop_order_types_are_other_conditionals(void)
  * stopLoss is synthesized once, or marks the listed StopLoss order. */
 static void test_bybit_position_stops_full_and_partial_mode(void)
 {
-	const char *j = "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"list\":["
-			BB_POS_OBJ("ETHUSDT", "Buy", "0", "1", "") "," BB_POS_OBJ("BTCUSDT", "Sell", "0", "0.1", "64000")
+	const char *j = "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"list\":[" BB_POS_OBJ(
+		"ETHUSDT", "Buy", "0", "1", "") "," BB_POS_OBJ("BTCUSDT", "Sell", "0", "0.1",
+							       "64000") "],\"nextPageCursor\":\"\"},\"time\":1}";
+	const char *oj = "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"list\":[" BB_ORDER_OBJ(
+		"p1", "Sell", "0", "PartialStopLoss", "2800", ",\"triggerDirection\":2", "0.4", "true",
+		"true") ","
+			"{\"orderId\":\"f1\",\"symbol\":\"BTCUSDT\",\"side\":\"Buy\",\"positionIdx\":0,\"orderType\":"
+			"\"Market\",\"stopOrderType\":\"StopLoss\",\"orderStatus\":\"Untriggered\",\"triggerPrice\":"
+			"\"64000\",\"qty\":\"0\",\"reduceOnly\":true,\"closeOnTrigger\":true,\"tpslMode\":\"Full\"}"
 			"],\"nextPageCursor\":\"\"},\"time\":1}";
-	const char *oj = "{\"retCode\":0,\"retMsg\":\"OK\",\"result\":{\"list\":["
-		BB_ORDER_OBJ("p1", "Sell", "0", "PartialStopLoss", "2800", ",\"triggerDirection\":2", "0.4", "true", "true")
-		"," "{\"orderId\":\"f1\",\"symbol\":\"BTCUSDT\",\"side\":\"Buy\",\"positionIdx\":0,\"orderType\":"
-		"\"Market\",\"stopOrderType\":\"StopLoss\",\"orderStatus\":\"Untriggered\",\"triggerPrice\":"
-		"\"64000\",\"qty\":\"0\",\"reduceOnly\":true,\"closeOnTrigger\":true,\"tpslMode\":\"Full\"}"
-		"],\"nextPageCursor\":\"\"},\"time\":1}";
 	struct json_object *root, *res, *oroot, *ores;
 	struct xch_err err = { 0 };
 	CU_ASSERT_EQUAL_FATAL(bb_check_answer(200, j, strlen(j), 0, 0, &root, &res, &err), XCH_OK);
@@ -904,9 +1129,8 @@ static void test_stream_cache_keeps_new_fields_and_carries_sparse_activation(voi
 	CU_ASSERT_EQUAL(upd.activated, REC_TRI_UNKNOWN);
 
 	/* a Bybit order's new state replaces the old one whole */
-	const char *f1 = "{\"topic\":\"order\",\"creationTime\":1,\"data\":["
-		BB_ORDER_OBJ("bb1", "Sell", "1", "TrailingStop", "3100", ",\"triggerDirection\":0", "0", "true", "true")
-		"]}";
+	const char *f1 = "{\"topic\":\"order\",\"creationTime\":1,\"data\":[" BB_ORDER_OBJ(
+		"bb1", "Sell", "1", "TrailingStop", "3100", ",\"triggerDirection\":0", "0", "true", "true") "]}";
 	struct bb_ws_msg m;
 	CU_ASSERT_EQUAL_FATAL(bb_parse_ws(f1, strlen(f1), 1, &m), XCH_OK);
 	CU_ASSERT_EQUAL_FATAL(m.nord, 1);
@@ -929,7 +1153,8 @@ static const struct tu_test other_tests[] = {
 	{ "test_bybit_position_stops_full_and_partial_mode", test_bybit_position_stops_full_and_partial_mode },
 	{ "test_bybit_recorded_long_without_stop_loss_synthesizes_nothing",
 	  test_bybit_recorded_long_without_stop_loss_synthesizes_nothing },
-	{ "test_binance_dual_side_position_answer_gives_the_mode", test_binance_dual_side_position_answer_gives_the_mode },
+	{ "test_binance_dual_side_position_answer_gives_the_mode",
+	  test_binance_dual_side_position_answer_gives_the_mode },
 	{ "test_stream_cache_keeps_new_fields_and_carries_sparse_activation",
 	  test_stream_cache_keeps_new_fields_and_carries_sparse_activation },
 	{ NULL, NULL },

@@ -26,7 +26,8 @@ static void test_binance_signature_concatenates_query_and_body_without_separator
 	char sig[XCH_SIG_HEX];
 	const char *secret = "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9";
 	CU_ASSERT_EQUAL(bn_sign(secret, "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC",
-				"quantity=1&price=9000&recvWindow=5000&timestamp=1591702613943", sig), 0);
+				"quantity=1&price=9000&recvWindow=5000&timestamp=1591702613943", sig),
+			0);
 	CU_ASSERT_STRING_EQUAL(sig, "30baaf0fab549bbeda7f5ef201898b34122da25fd23c646cac2c529aebe670a4");
 }
 
@@ -35,7 +36,9 @@ static void test_binance_signature_matches_spot_doc_vector(void)
 	char sig[XCH_SIG_HEX];
 	CU_ASSERT_EQUAL(bn_sign("NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j",
 				"symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1"
-				"&recvWindow=5000&timestamp=1499827319559", NULL, sig), 0);
+				"&recvWindow=5000&timestamp=1499827319559",
+				NULL, sig),
+			0);
 	CU_ASSERT_STRING_EQUAL(sig, "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71");
 }
 
@@ -56,10 +59,12 @@ static void test_bybit_signatures_match_documented_vectors(void)
 {
 	char sig[XCH_SIG_HEX];
 	CU_ASSERT_EQUAL(bb_sign("test-secret-0123456789", 1658384314791LL, "XXXXXXXXXX", 5000,
-				"category=option&symbol=BTC-29JUL22-25000-C", sig), 0);
+				"category=option&symbol=BTC-29JUL22-25000-C", sig),
+			0);
 	CU_ASSERT_STRING_EQUAL(sig, "44cd56dd7f586d4c0f7374b4ea02c8605d31f5c1eb48ef865cfd2236378f1678");
 	CU_ASSERT_EQUAL(bb_sign("test-secret-0123456789", 1658385579423LL, "XXXXXXXXXX", 5000,
-				"{\"category\": \"option\"}", sig), 0);
+				"{\"category\": \"option\"}", sig),
+			0);
 	CU_ASSERT_STRING_EQUAL(sig, "df5050fe26da2a69f633ffd909968d7a5234623cf215c08229a1e78d27aa5528");
 }
 
@@ -82,12 +87,16 @@ static void test_wrong_secret_gives_a_different_signature(void)
 void test_xch_sign_register(void)
 {
 	static const struct tu_test tests[] = {
-		{ "test_binance_signature_matches_official_usdm_vector", test_binance_signature_matches_official_usdm_vector },
-		{ "test_binance_signature_concatenates_query_and_body_without_separator", test_binance_signature_concatenates_query_and_body_without_separator },
+		{ "test_binance_signature_matches_official_usdm_vector",
+		  test_binance_signature_matches_official_usdm_vector },
+		{ "test_binance_signature_concatenates_query_and_body_without_separator",
+		  test_binance_signature_concatenates_query_and_body_without_separator },
 		{ "test_binance_signature_matches_spot_doc_vector", test_binance_signature_matches_spot_doc_vector },
-		{ "test_bybit_string_to_sign_is_ts_key_window_payload", test_bybit_string_to_sign_is_ts_key_window_payload },
+		{ "test_bybit_string_to_sign_is_ts_key_window_payload",
+		  test_bybit_string_to_sign_is_ts_key_window_payload },
 		{ "test_bybit_signatures_match_documented_vectors", test_bybit_signatures_match_documented_vectors },
-		{ "test_bybit_ws_auth_signs_get_realtime_plus_expires", test_bybit_ws_auth_signs_get_realtime_plus_expires },
+		{ "test_bybit_ws_auth_signs_get_realtime_plus_expires",
+		  test_bybit_ws_auth_signs_get_realtime_plus_expires },
 		{ "test_wrong_secret_gives_a_different_signature", test_wrong_secret_gives_a_different_signature },
 		{ NULL, NULL },
 	};
