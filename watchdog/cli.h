@@ -12,7 +12,7 @@
 #define EX_TEMPFAIL_ 75
 #define EX_CONFIG_ 78
 
-#define VIGIL_VERSION "0.1.0"
+#include "watchdog/version.h"
 
 struct wd_cmd {
 	const char *name;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "reconcile/policy.h"
+#include "reconcile/rules.h"
 #include "reconcile/repair.h"
 #include "watchdog/audit.h"
 #include "watchdog/cli.h"
@@ -28,15 +29,18 @@
 
 /* The exchange's view of symbol: the stream when it is up and reported
  * the symbol on this connection (authoritative, size 0 = flat), else REST. */
-static bool find_position(const struct wd_audit *a, const char *sym, struct rec_position *out)
+/* The position a manual repair acts on, by the classifier's rule 1: the
+ * stream when it is authoritative for the symbol (up, fresh, reported on
+ * this connection), else REST. */
+static bool find_position(const struct wd_audit *a, const struct rec_params *prm, const char *sym,
+			  struct rec_position *out)
 {
-	if (a->stream && a->stream->state == REC_SS_UP) {
-		for (size_t i = 0; i < a->stream->npos; i++) {
-			const struct rec_position *p = &a->stream->pos[i];
-			if (strcmp(p->symbol, sym) == 0 && p->seen_ms >= a->stream->connected_ms) {
-				*out = *p;
-				return p->size > 0;
-			}
+	int64_t now = wd_wall_ms();
+	for (size_t i = 0; a->stream && i < a->stream->npos; i++) {
+		const struct rec_position *p = &a->stream->pos[i];
+		if (strcmp(p->symbol, sym) == 0 && rec_rule_stream_authoritative(a->stream, p, now, prm)) {
+			*out = *p;
+			return rec_rule_stream_zero_is_closed(p) == REC_VIEW_OPEN;
 		}
 	}
 	for (size_t i = 0; i < a->listing.npos; i++)
@@ -95,7 +99,7 @@ struct plan_ctx {
 static int plan_sl(struct plan_ctx *c, const char *sym)
 {
 	struct rec_position p;
-	if (!find_position(c->a, sym, &p)) {
+	if (!find_position(c->a, &c->e->acct[0].params, sym, &p)) {
 		snprintf(c->err, sizeof c->err, "no open %s position on %s: nothing to protect", sym, c->a->account);
 		return EX_DATAERR_;
 	}
@@ -140,7 +144,7 @@ static int plan_sl(struct plan_ctx *c, const char *sym)
 static int plan_close(struct plan_ctx *c, const char *sym)
 {
 	struct rec_position p;
-	if (!find_position(c->a, sym, &p)) {
+	if (!find_position(c->a, &c->e->acct[0].params, sym, &p)) {
 		snprintf(c->err, sizeof c->err, "no open %s position on %s: nothing to close", sym, c->a->account);
 		return EX_DATAERR_;
 	}
@@ -199,7 +203,7 @@ static int plan_cancel_orphans(struct plan_ctx *c)
 		struct rec_position p;
 		if (o->position_attached || !(o->conditional || o->reduce_only || o->close_position))
 			continue;
-		if (find_position(c->a, o->symbol, &p))
+		if (find_position(c->a, &c->e->acct[0].params, o->symbol, &p))
 			continue;
 		plan_cancel_order(c, o, "vigil repair cancel-orphans: no open position");
 	}

@@ -18,7 +18,7 @@
 #include "sql/db_ha.h"
 #include "sql/db_journal.h"
 #include "sql/db_store.h"
-#include "watchdog/cli.h"
+#include "watchdog/version.h"
 #include "watchdog/params.h"
 #include "base/log.h"
 #include "base/xalloc.h"
