@@ -1,5 +1,6 @@
-/* Adapter construction by exchange, typed-result names and the helpers
- * every adapter shares (error filling, listing and stream-cache access). */
+/* Adapter construction by exchange, the accessors of reconcile/model_venue.h
+ * and the helpers every adapter shares (error filling, budget, listing of
+ * symbols, stream-cache access). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,43 +9,6 @@
 #include "exchanges/xch_int.h"
 #include "base/log.h"
 #include "base/xalloc.h"
-
-static const char *const rc_names[XCH_RC_COUNT] = {
-	[XCH_OK] = "OK",
-	[XCH_RATELIMIT] = "RATELIMIT",
-	[XCH_BANNED] = "BANNED",
-	[XCH_AUTH] = "AUTH",
-	[XCH_TIMESTAMP] = "TIMESTAMP",
-	[XCH_WOULD_TRIGGER] = "WOULD_TRIGGER",
-	[XCH_UNKNOWN_ORDER] = "UNKNOWN_ORDER",
-	[XCH_REDUCE_ONLY] = "REDUCE_ONLY",
-	[XCH_NOT_SUPPORTED] = "NOT_SUPPORTED",
-	[XCH_NETWORK] = "NETWORK",
-	[XCH_TIMEOUT] = "TIMEOUT",
-	[XCH_SERVER] = "SERVER",
-	[XCH_MALFORMED] = "MALFORMED",
-	[XCH_REJECTED] = "REJECTED",
-	[XCH_TOOBIG] = "TOOBIG",
-	[XCH_NO_POSITION] = "NO_POSITION",
-	[XCH_DUPLICATE] = "DUPLICATE",
-};
-
-const char *xch_rc_name(enum xch_rc rc)
-{
-	if ((int)rc < 0 || rc >= XCH_RC_COUNT || !rc_names[rc])
-		return "UNKNOWN";
-	return rc_names[rc];
-}
-
-bool xch_rc_transient(enum xch_rc rc)
-{
-	return rc == XCH_RATELIMIT || rc == XCH_NETWORK || rc == XCH_TIMEOUT || rc == XCH_SERVER;
-}
-
-bool xch_rc_outcome_unknown(enum xch_rc rc)
-{
-	return rc == XCH_NETWORK || rc == XCH_TIMEOUT || rc == XCH_SERVER || rc == XCH_MALFORMED || rc == XCH_TOOBIG;
-}
 
 int xch_err_set(struct xch_err *err, int rc, int http, long code, const char *fmt, ...)
 {
@@ -163,21 +127,6 @@ struct xch *xch_base_new(const struct xch_ops *ops, const struct xch_config *cfg
 	return x;
 }
 
-int xch_open_orders_of(struct xch *x, const char *symbol, struct rec_order **out, size_t *n, struct xch_err *err)
-{
-	if (x->ops->open_orders_of)
-		return x->ops->open_orders_of(x, symbol, out, n, err);
-	int rc = x->ops->open_orders(x, out, n, err);
-	if (rc != XCH_OK)
-		return rc;
-	size_t w = 0;
-	for (size_t i = 0; i < *n; i++)
-		if (strcmp((*out)[i].symbol, symbol) == 0)
-			(*out)[w++] = (*out)[i];
-	*n = w;
-	return XCH_OK;
-}
-
 /* The whole listing, filtered to symbol (adapters without a targeted
  * listing, e.g. the fake one). */
 static int filtered_listing(struct xch *x, const char *symbol, struct xch_listing *l)
@@ -233,6 +182,16 @@ int xch_fetch_listing_of(struct xch *x, const char (*sym)[REC_SYM_MAX], size_t n
 	return out->pos_rc != XCH_OK ? out->pos_rc : out->ord_rc;
 }
 
+const struct xch_ops *xch_ops(const struct xch *x)
+{
+	return x->ops;
+}
+
+enum rec_exchange xch_exchange(const struct xch *x)
+{
+	return x->cfg.exchange;
+}
+
 void xch_set_prio(struct xch *x, enum xch_prio prio)
 {
 	if (x && x->budget) /* the real adapters (xch_base_new) */
@@ -251,27 +210,6 @@ void xch_base_free(struct xch *x)
 	}
 	xch_budget_put(x->budget);
 	free(x);
-}
-
-void xch_listing_free(struct xch_listing *l)
-{
-	if (!l)
-		return;
-	free(l->pos);
-	free(l->ord);
-	l->pos = NULL;
-	l->ord = NULL;
-	l->npos = 0;
-	l->nord = 0;
-}
-
-int xch_stream_copy(struct xch *x, struct rec_stream_cache *out)
-{
-	if (!x || !out)
-		return -1;
-	if (x->ops && x->ops->stream_copy)
-		return x->ops->stream_copy(x, out);
-	return -1;
 }
 
 int xch_real_stream_copy(struct xch *x, struct rec_stream_cache *out)

@@ -20,7 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "reconcile/model.h"
+#include "reconcile/model_venue.h"
 
 struct xch_budget_cfg {
 	int limit;             /* per window: Binance weight 2400 / 60 s, Bybit 600 requests / 5 s */
@@ -32,10 +32,6 @@ struct xch_budget_cfg {
 };
 /* Defaults for an exchange (see above). */
 void xch_budget_cfg_default(enum rec_exchange ex, struct xch_budget_cfg *c);
-
-/* What a request is for: audits and stream bookkeeping may wait; repairs
- * have their reserved slice. */
-enum xch_prio { XCH_PRIO_AUDIT = 0, XCH_PRIO_REPAIR = 1 };
 
 struct xch_budget;
 /* The budget of (exchange, egress): the same object for every caller with

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "exchanges/exchange.h"
+#include "reconcile/model_venue.h"
 #include "reconcile/journal.h"
 #include "reconcile/model.h"
 

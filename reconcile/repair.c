@@ -179,7 +179,7 @@ const struct xch_instrument *rec_engine_instrument(struct rec_engine *e, const c
 	if (!e->ins_loaded) {
 		struct xch_err err = { 0 };
 		e->ins_loaded = true;
-		if (e->ctx.x->ops->instruments(e->ctx.x, &e->ins, &e->nins, &err) != XCH_OK) {
+		if (xch_ops(e->ctx.x)->instruments(e->ctx.x, &e->ins, &e->nins, &err) != XCH_OK) {
 			log_warn("repair", "instruments unavailable: %s", err.msg);
 			free(e->ins);
 			e->ins = NULL;
@@ -236,7 +236,7 @@ void rec_engine_journal_finding(const struct rec_engine *e, struct rec_finding *
 	struct rec_finding about;
 	memset(&about, 0, sizeof about);
 	snprintf(about.account, sizeof about.account, "%s", e->pol->account);
-	about.exchange = e->ctx.x->cfg.exchange;
+	about.exchange = xch_exchange(e->ctx.x);
 	rec_raise(f, &about, REC_JOURNAL_UNREADABLE, rec_now(e->ctx.clk),
 		  "the journal's unfinished intents cannot be listed: nothing is sent for %s until they can",
 		  e->pol->account);
@@ -277,7 +277,7 @@ enum rec_outcome rec_repair_cancel(struct rec_engine *e, const struct rec_step *
 	if (rec_engine_intent(e, &a) != 0)
 		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "journal unavailable: nothing sent");
 	struct xch_err err = { 0 };
-	int rc = c->x->ops->cancel_order(c->x, a.symbol, a.order_id, a.order_is_algo, &err);
+	int rc = xch_ops(c->x)->cancel_order(c->x, a.symbol, a.order_id, a.order_is_algo, &err);
 	if (rc != XCH_OK && xch_rc_outcome_unknown((enum xch_rc)rc)) {
 		/* the answer was lost: the open list says whether it went */
 		if (rec_verify_order_gone(c, a.symbol, a.order_id, d, sizeof d) == REC_V_OK)

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "exchanges/exchange.h"
+#include "reconcile/model_venue.h"
 #include "base/clock.h"
 #include "reconcile/journal.h"
 #include "reconcile/policy.h"

@@ -42,7 +42,7 @@ static int cancel_reduce_only(struct rec_engine *e, const struct rec_step *s, st
 		if (rec_engine_intent(e, &a) != 0)
 			break;
 		struct xch_err e2 = { 0 };
-		int rc = c->x->ops->cancel_order(c->x, a.symbol, o[i].id, o[i].is_algo, &e2);
+		int rc = xch_ops(c->x)->cancel_order(c->x, a.symbol, o[i].id, o[i].is_algo, &e2);
 		if (rc == XCH_OK || rc == XCH_UNKNOWN_ORDER) {
 			rec_engine_finish(e, r, &a, REC_OUT_DONE, "cancelled to unblock the close");
 			cancelled++;
@@ -106,7 +106,7 @@ enum rec_outcome rec_repair_close(struct rec_engine *e, const struct rec_step *s
 		snprintf(req.client_id, sizeof req.client_id, "%s", a.client_id);
 		memset(&ack, 0, sizeof ack);
 		memset(&err, 0, sizeof err);
-		rc = c->x->ops->close_position(c->x, &req, &ack, &err);
+		rc = xch_ops(c->x)->close_position(c->x, &req, &ack, &err);
 		if (rc != XCH_REDUCE_ONLY || round == 1)
 			break;
 		rec_engine_finish(e, r, &a, REC_OUT_FAILED, "reduce-only rejected (%ld %s)", err.code, err.msg);

@@ -38,8 +38,8 @@ static enum rec_outcome resolve(struct rec_engine *e, struct rec_action *a, char
 		return REC_OUT_SKIPPED;
 	}
 	/* vigil's Binance stops live in the Algo Service (clientAlgoId) */
-	bool algo = a->kind == REC_ACT_PLACE_STOP && c->x->cfg.exchange == REC_EX_BINANCE;
-	int rc = c->x->ops->get_order(c->x, a->symbol, "", a->client_id, algo, &o, &err);
+	bool algo = a->kind == REC_ACT_PLACE_STOP && xch_exchange(c->x) == REC_EX_BINANCE;
+	int rc = xch_ops(c->x)->get_order(c->x, a->symbol, "", a->client_id, algo, &o, &err);
 	if (rc == XCH_UNKNOWN_ORDER) {
 		/* Binance algo stops may only be findable in the open list */
 		int l = rec_order_listed(&e->ctx, a->symbol, NULL, a->client_id, &o);

@@ -82,7 +82,8 @@ static int check_live(struct rec_engine *e, const struct rec_action *a, double s
 			continue;
 		}
 		struct xch_err err = { 0 };
-		int rc = e->ctx.x->ops->get_order(e->ctx.x, l->symbol, l->id, l->client_id, l->is_algo, found, &err);
+		int rc =
+			xch_ops(e->ctx.x)->get_order(e->ctx.x, l->symbol, l->id, l->client_id, l->is_algo, found, &err);
 		if (rc == XCH_OK && !rec_order_dead(found->status) && found->status != REC_OST_FILLED &&
 		    found->status != REC_OST_TRIGGERED) {
 			snprintf(d, dl,
@@ -228,7 +229,7 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 	struct xch_ack ack;
 	memset(&ack, 0, sizeof ack);
 	struct xch_err err = { 0 };
-	int rc = c->x->ops->place_stop(c->x, &req, &ack, &err);
+	int rc = xch_ops(c->x)->place_stop(c->x, &req, &ack, &err);
 
 	/* a lost answer, or our client id already taken (the request reached
 	 * the exchange twice, e.g. resent on a dead connection): look it up */
@@ -236,7 +237,7 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 		/* the answer was lost, not necessarily the order: look it up by
 		 * client id, with backoff, inside the verification budget */
 		struct rec_order g;
-		bool algo = c->x->cfg.exchange == REC_EX_BINANCE; /* Binance stops are algo orders */
+		bool algo = xch_exchange(c->x) == REC_EX_BINANCE; /* Binance stops are algo orders */
 		char why[160];
 		snprintf(why, sizeof why, "%s %.120s", xch_rc_name((enum xch_rc)rc), err.msg);
 		int fr = rec_find_by_client_id(c, a.symbol, a.client_id, algo, &g, d, sizeof d);
@@ -274,7 +275,7 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 	if (listed.side != a.order_side) {
 		/* never leave a stop that would add to the position */
 		struct xch_err e3 = { 0 };
-		c->x->ops->cancel_order(c->x, a.symbol, listed.id, listed.is_algo, &e3);
+		xch_ops(c->x)->cancel_order(c->x, a.symbol, listed.id, listed.is_algo, &e3);
 		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "exchange lists stop %s as %s, expected %s: cancelled",
 				 listed.id, rec_oside_name(listed.side), rec_oside_name(a.order_side));
 		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "wrong side listed: cancelled");

@@ -85,7 +85,7 @@ int rec_rest_position(struct rec_ctx *c, const char *symbol, enum rec_pos_idx pi
 	struct rec_position *p = NULL;
 	size_t n = 0;
 	struct xch_err err = { 0 };
-	if (c->x->ops->positions(c->x, &p, &n, &err) != XCH_OK) {
+	if (xch_ops(c->x)->positions(c->x, &p, &n, &err) != XCH_OK) {
 		free(p);
 		return -1;
 	}
@@ -115,8 +115,8 @@ enum rec_vres rec_verify_position_exists(struct rec_ctx *c, const char *symbol, 
 		if ((order_id && order_id[0]) || (client_id && client_id[0])) {
 			struct rec_order o;
 			struct xch_err err = { 0 };
-			if (c->x->ops->get_order(c->x, symbol, order_id ? order_id : "", client_id ? client_id : "",
-						 is_algo, &o, &err) == XCH_OK) {
+			if (xch_ops(c->x)->get_order(c->x, symbol, order_id ? order_id : "", client_id ? client_id : "",
+						     is_algo, &o, &err) == XCH_OK) {
 				if (o.filled > 0) {
 					snprintf(detail, dlen, "order %s filled %g", o.id, o.filled);
 					return REC_V_OK;
@@ -200,8 +200,8 @@ enum rec_vres rec_verify_order_open(struct rec_ctx *c, const char *symbol, const
 			snprintf(detail, dlen, "open orders unavailable");
 		struct xch_err err = { 0 };
 		struct rec_order g;
-		if (c->x->ops->get_order(c->x, symbol, id ? id : "", client_id ? client_id : "", is_algo, &g, &err) ==
-			    XCH_OK &&
+		if (xch_ops(c->x)->get_order(c->x, symbol, id ? id : "", client_id ? client_id : "", is_algo, &g,
+					     &err) == XCH_OK &&
 		    (rec_order_dead(g.status) || g.status == REC_OST_FILLED || g.status == REC_OST_TRIGGERED)) {
 			snprintf(detail, dlen, "exchange reports order %s finished (status %d)", g.id, (int)g.status);
 			return REC_V_FAILED;
@@ -272,7 +272,7 @@ int rec_find_by_client_id(struct rec_ctx *c, const char *symbol, const char *cli
 	snprintf(detail, dlen, "client id %s not found", client_id);
 	for (int n = 0;; n++) {
 		struct xch_err err = { 0 };
-		int rc = c->x->ops->get_order(c->x, symbol, "", client_id, is_algo, out, &err);
+		int rc = xch_ops(c->x)->get_order(c->x, symbol, "", client_id, is_algo, out, &err);
 		if (rc == XCH_OK) {
 			snprintf(detail, dlen, "order %s (%s) found by client id", out->id, client_id);
 			return 1;
@@ -302,8 +302,8 @@ int rec_order_complete(struct rec_ctx *c, const char *symbol, const struct xch_a
 	int64_t start = rec_now(c->clk);
 	int rc = XCH_TIMEOUT;
 	for (int n = 0;; n++) {
-		rc = c->x->ops->get_order(c->x, symbol, ack->id, ack->id[0] ? "" : ack->client_id, ack->is_algo, out,
-					  err);
+		rc = xch_ops(c->x)->get_order(c->x, symbol, ack->id, ack->id[0] ? "" : ack->client_id, ack->is_algo,
+					      out, err);
 		if (rc == XCH_OK)
 			return XCH_OK;
 		/* not visible yet (Bybit: order/realtime lags create) or transient */

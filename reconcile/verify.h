@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "exchanges/exchange.h"
+#include "reconcile/model_venue.h"
 #include "base/clock.h"
 #include "reconcile/model.h"
 #include "reconcile/reconcile.h"

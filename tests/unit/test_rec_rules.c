@@ -3,6 +3,7 @@
  * rec_params (one stream_stale_ms). */
 #include "tests/unit/test_rec_kit.h"
 
+#include "exchanges/exchange.h"
 #include "reconcile/verify.h"
 
 #define NOW 1000000LL
