@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/buf.h"
 #include "exchanges/exchange.h"
 #include "exchanges/http.h"
 
@@ -79,8 +80,7 @@ struct xch_stream {
 	char conn_work[1200]; /* parsed URL of the current connection */
 	char conn_path[1200];
 	/* inbound accumulation */
-	char *rx;
-	size_t rxlen, rxcap;
+	struct buf rx; /* the message being received (fragments) */
 	/* adapter state (stream thread) */
 	struct xch_http *http; /* the stream thread's own REST client */
 	char listen_key[256];  /* Binance */

@@ -141,7 +141,7 @@ static void conn_lost(struct xch_stream *s, const char *why)
 	s->wsi = NULL;
 	s->close_req = false;
 	s->ws_ping_pending = false;
-	s->rxlen = 0;
+	buf_reset(&s->rx);
 	log_info(COMP, "account=%s stream down: %s", s->x->cfg.account, why);
 	set_state(s, REC_SS_DOWN);
 	if (s->proto->on_close)
@@ -229,9 +229,9 @@ static void deliver(struct xch_stream *s)
 	pthread_mutex_lock(&s->mu);
 	s->cache->last_msg_ms = wd_wall_ms();
 	pthread_mutex_unlock(&s->mu);
-	s->rx[s->rxlen] = '\0';
-	s->proto->on_message(s, s->rx, s->rxlen, recv_ns);
-	s->rxlen = 0;
+	buf_add(&s->rx, "", 0); /* NUL-terminated (even when empty) */
+	s->proto->on_message(s, s->rx.p, s->rx.len, recv_ns);
+	buf_reset(&s->rx);
 }
 
 static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
@@ -250,7 +250,7 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 		/* retry is reset only once the connection proved healthy (tick):
 		 * a server that accepts and then refuses auth must not make us
 		 * reconnect in a tight loop */
-		s->rxlen = 0;
+		buf_reset(&s->rx);
 		s->authed = false;
 		s->opened_mono_ms = s->last_rx_mono_ms = s->last_ping_ms = wd_mono_ms();
 		pthread_mutex_lock(&s->mu);
@@ -272,19 +272,14 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 	case LWS_CALLBACK_CLIENT_RECEIVE:
 		if (wsi != s->wsi)
 			break;
-		if (s->rxlen + len + 1 > s->tune.max_msg) {
+		if (s->rx.len + len + 1 > s->tune.max_msg) {
 			log_warn(COMP, "account=%s stream message over %zu bytes, dropping connection",
 				 s->x->cfg.account, s->tune.max_msg);
-			s->rxlen = 0;
+			buf_reset(&s->rx);
 			return -1;
 		}
 		{
-			/* rx / rxlen / rxcap are a struct buf's three fields */
-			struct buf rx = { s->rx, s->rxlen, s->rxcap };
-			buf_add(&rx, in, len);
-			s->rx = rx.p;
-			s->rxlen = rx.len;
-			s->rxcap = rx.cap;
+			buf_add(&s->rx, in, len);
 		}
 		if (lws_is_final_fragment(wsi))
 			deliver(s);
@@ -364,7 +359,7 @@ static void stream_free(struct xch_stream *s)
 {
 	for (size_t i = 0; i < s->noutq; i++)
 		free(s->outq[i]);
-	free(s->rx);
+	buf_free(&s->rx);
 	xch_http_free(s->http);
 	free(s->cache);
 	pthread_mutex_destroy(&s->mu);
