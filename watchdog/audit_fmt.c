@@ -4,6 +4,7 @@
  * the same way. */
 #include "watchdog/audit.h"
 
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -121,16 +122,80 @@ void wd_audit_print_table(FILE *f, const struct wd_audit *a, size_t n)
 	fprintf(f, "vigil audit: %s\n", wd_audit_exit_name(code));
 }
 
-static struct json_object *view_json(const struct rec_view *v)
+/* ---- JSON (README "JSON output"): data, not display strings ---- */
+
+struct json_object *wd_json_num(double d)
+{
+	/* %.15g: the decimal the exchange sent (0.3, not 0.29999999999999999) */
+	if (!isfinite(d))
+		return NULL;
+	char b[40];
+	snprintf(b, sizeof b, "%.15g", d == 0 ? 0.0 : d);
+	return json_object_new_double_s(d, b);
+}
+
+const char *wd_json_side(enum rec_side side, double size)
+{
+	return size == 0 ? "FLAT" : rec_side_name(side);
+}
+
+static struct json_object *str_or_null(const char *s)
+{
+	return s && s[0] ? json_object_new_string(s) : NULL;
+}
+
+static struct json_object *age_or_null(int64_t now_ms, int64_t since_ms)
+{
+	if (!since_ms)
+		return NULL;
+	return json_object_new_int64(now_ms > since_ms ? now_ms - since_ms : 0);
+}
+
+struct json_object *wd_json_doc_new(int64_t now_ms)
 {
 	struct json_object *o = json_object_new_object();
-	json_object_object_add(o, "present", json_object_new_boolean(v->present));
-	json_object_object_add(o, "side", json_object_new_string(rec_side_name(v->side)));
-	json_object_object_add(o, "size", json_object_new_double(v->size));
+	char iso[40] = "";
+	time_t t = (time_t)(now_ms / 1000);
+	struct tm tm;
+	if (gmtime_r(&t, &tm)) {
+		size_t l = strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(iso + l, sizeof iso - l, ".%03dZ", (int)(now_ms % 1000));
+	}
+	json_object_object_add(o, "schema_version", json_object_new_int(WD_JSON_SCHEMA_VERSION));
+	json_object_object_add(o, "generated_at", json_object_new_string(iso));
+	json_object_object_add(o, "generated_at_ms", json_object_new_int64(now_ms));
 	return o;
 }
 
-struct json_object *wd_finding_json(const struct rec_finding *f)
+void wd_json_print(FILE *f, struct json_object *j)
+{
+	fprintf(f, "%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(j);
+}
+
+void wd_json_print_error(FILE *f, int64_t now_ms, int exit_code, const char *status, const char *error)
+{
+	struct json_object *o = wd_json_doc_new(now_ms);
+	json_object_object_add(o, "accounts", json_object_new_array());
+	if (status)
+		json_object_object_add(o, "status", json_object_new_string(status));
+	json_object_object_add(o, "exit_code", json_object_new_int(exit_code));
+	json_object_object_add(o, "error", json_object_new_string(error));
+	wd_json_print(f, o);
+}
+
+/* What one source said: null when it did not list the symbol. */
+static struct json_object *view_json(const struct rec_view *v)
+{
+	if (!v->present)
+		return NULL;
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "side", json_object_new_string(wd_json_side(v->side, v->size)));
+	json_object_object_add(o, "size", wd_json_num(v->size));
+	return o;
+}
+
+struct json_object *wd_finding_json(const struct rec_finding *f, int64_t now_ms)
 {
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "key", json_object_new_string(f->key));
@@ -138,18 +203,23 @@ struct json_object *wd_finding_json(const struct rec_finding *f)
 	json_object_object_add(o, "severity", json_object_new_string(rec_severity_name(f->severity)));
 	json_object_object_add(o, "account", json_object_new_string(f->account));
 	json_object_object_add(o, "exchange", json_object_new_string(rec_exchange_name(f->exchange)));
-	json_object_object_add(o, "symbol", json_object_new_string(f->symbol));
+	json_object_object_add(o, "symbol", str_or_null(f->symbol));
 	json_object_object_add(o, "stream", view_json(&f->stream));
 	json_object_object_add(o, "rest", view_json(&f->rest));
 	json_object_object_add(o, "db", view_json(&f->db));
-	json_object_object_add(o, "position_side", json_object_new_string(rec_side_name(f->pos_side)));
-	json_object_object_add(o, "position_size", json_object_new_double(f->pos_size));
-	if (f->order_id[0])
-		json_object_object_add(o, "order_id", json_object_new_string(f->order_id));
+	/* an account-level finding is about no position: null, not FLAT */
+	bool sym = f->symbol[0] != '\0';
+	json_object_object_add(o, "position_side",
+			       sym ? json_object_new_string(wd_json_side(f->pos_side, f->pos_size)) : NULL);
+	json_object_object_add(o, "position_size", sym ? wd_json_num(f->pos_size) : NULL);
+	json_object_object_add(o, "entry_price", f->entry_price > 0 ? wd_json_num(f->entry_price) : NULL);
+	json_object_object_add(o, "mark_price", f->mark_price > 0 ? wd_json_num(f->mark_price) : NULL);
+	json_object_object_add(o, "order_id", str_or_null(f->order_id));
 	json_object_object_add(o, "repairable", json_object_new_boolean(f->repairable));
 	json_object_object_add(o, "detail", json_object_new_string(f->detail));
 	json_object_object_add(o, "first_seen_ms", json_object_new_int64(f->first_seen_ms));
 	json_object_object_add(o, "last_seen_ms", json_object_new_int64(f->last_seen_ms));
+	json_object_object_add(o, "age_ms", age_or_null(now_ms, f->first_seen_ms));
 	return o;
 }
 
@@ -159,20 +229,20 @@ struct json_object *wd_action_json(const struct rec_action *a)
 	json_object_object_add(o, "kind", json_object_new_string(rec_action_kind_name(a->kind)));
 	json_object_object_add(o, "symbol", json_object_new_string(a->symbol));
 	json_object_object_add(o, "order_side", json_object_new_string(rec_oside_name(a->order_side)));
-	json_object_object_add(o, "qty", json_object_new_double(a->qty));
+	json_object_object_add(o, "qty", wd_json_num(a->qty));
 	json_object_object_add(o, "close_position", json_object_new_boolean(a->close_position));
-	json_object_object_add(o, "trigger_price", json_object_new_double(a->trigger_price));
-	json_object_object_add(o, "client_id", json_object_new_string(a->client_id));
-	json_object_object_add(o, "order_id", json_object_new_string(a->order_id));
-	json_object_object_add(o, "finding_key", json_object_new_string(a->finding_key));
+	json_object_object_add(o, "trigger_price", a->trigger_price > 0 ? wd_json_num(a->trigger_price) : NULL);
+	json_object_object_add(o, "client_id", str_or_null(a->client_id));
+	json_object_object_add(o, "order_id", str_or_null(a->order_id));
+	json_object_object_add(o, "finding_key", str_or_null(a->finding_key));
 	json_object_object_add(o, "outcome", json_object_new_string(rec_outcome_name(a->outcome)));
-	json_object_object_add(o, "detail", json_object_new_string(a->outcome_detail));
+	json_object_object_add(o, "detail", str_or_null(a->outcome_detail));
 	return o;
 }
 
-struct json_object *wd_audit_json(const struct wd_audit *a, size_t n)
+struct json_object *wd_audit_json(const struct wd_audit *a, size_t n, int64_t now_ms)
 {
-	struct json_object *root = json_object_new_object();
+	struct json_object *root = wd_json_doc_new(now_ms);
 	struct json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
 		const struct wd_audit *x = &a[i];
@@ -181,12 +251,12 @@ struct json_object *wd_audit_json(const struct wd_audit *a, size_t n)
 		json_object_object_add(o, "exchange", json_object_new_string(rec_exchange_name(x->exchange)));
 		json_object_object_add(o, "mode", json_object_new_string(rec_mode_name(x->mode)));
 		json_object_object_add(o, "audited", json_object_new_boolean(x->audited));
-		if (!x->audited)
-			json_object_object_add(o, "error", json_object_new_string(x->error));
+		json_object_object_add(o, "error", x->audited ? NULL : json_object_new_string(x->error));
+		json_object_object_add(o, "started_ms", x->started_ms ? json_object_new_int64(x->started_ms) : NULL);
 		json_object_object_add(o, "duration_ms", json_object_new_int64(x->duration_ms));
 		struct json_object *fa = json_object_new_array();
 		for (size_t k = 0; k < x->nfindings; k++)
-			json_object_array_add(fa, wd_finding_json(&x->findings[k]));
+			json_object_array_add(fa, wd_finding_json(&x->findings[k], now_ms));
 		json_object_object_add(o, "findings", fa);
 		struct json_object *aa = json_object_new_array();
 		for (size_t k = 0; k < x->nactions; k++)
@@ -198,5 +268,6 @@ struct json_object *wd_audit_json(const struct wd_audit *a, size_t n)
 	int code = wd_audit_exit_code(a, n);
 	json_object_object_add(root, "status", json_object_new_string(wd_audit_exit_name(code)));
 	json_object_object_add(root, "exit_code", json_object_new_int(code));
+	json_object_object_add(root, "error", NULL);
 	return root;
 }

@@ -142,6 +142,17 @@ int wd_cmdopts_parse(int argc, char **argv, unsigned allowed, struct wd_cmdopts 
 	return 0;
 }
 
+bool wd_cmdargs_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			return false;
+		if (strcmp(argv[i], "--json") == 0)
+			return true;
+	}
+	return false;
+}
+
 struct wd_conf *wd_cmd_load_conf(const char *path, char *err, size_t errlen)
 {
 	struct wd_conf *c = xcalloc(1, sizeof *c);
@@ -162,16 +173,23 @@ void wd_cmd_quiet_logs(const struct wd_conf *c)
 		log_set_level(LOG_LVL_WARN);
 }
 
-struct wd_conf *wd_cmd_conf_oneshot(const char *path, const char *who)
+struct wd_conf *wd_cmd_conf_oneshot_err(const char *path, const char *who, char *errout, size_t errlen)
 {
 	char err[1024];
 	struct wd_conf *c = wd_cmd_load_conf(path, err, sizeof err);
 	if (!c) {
 		fprintf(stderr, "%s: config error: %s\n", who, err);
+		if (errout)
+			snprintf(errout, errlen, "config error: %s", err);
 		return NULL;
 	}
 	wd_cmd_quiet_logs(c);
 	return c;
+}
+
+struct wd_conf *wd_cmd_conf_oneshot(const char *path, const char *who)
+{
+	return wd_cmd_conf_oneshot_err(path, who, NULL, 0);
 }
 
 void wd_cmd_grace_override(struct wd_conf *c, int64_t grace_ms)

@@ -42,6 +42,10 @@ struct wd_cmdopts {
  * returns -1 with err set. "--" ends options. */
 int wd_cmdopts_parse(int argc, char **argv, unsigned allowed, struct wd_cmdopts *o, char *err, size_t errlen);
 
+/* Does argv[1..] ask for --json (before any "--")? For commands that
+ * answer in JSON even when the options themselves are wrong. */
+bool wd_cmdargs_json(int argc, char **argv);
+
 /* Loads the config file into a new wd_conf (xcalloc'd; free with
  * wd_conf_free + free) and applies its log level. NULL with err set. */
 struct wd_conf *wd_cmd_load_conf(const char *path, char *err, size_t errlen);
@@ -50,8 +54,10 @@ struct wd_conf *wd_cmd_load_conf(const char *path, char *err, size_t errlen);
 void wd_cmd_quiet_logs(const struct wd_conf *c);
 
 /* One-shot commands: wd_cmd_load_conf + wd_cmd_quiet_logs; NULL after
- * "<who>: config error: ..." on stderr. */
+ * "<who>: config error: ..." on stderr (and, when err is not NULL, the
+ * same "config error: ..." text in err). */
 struct wd_conf *wd_cmd_conf_oneshot(const char *path, const char *who);
+struct wd_conf *wd_cmd_conf_oneshot_err(const char *path, const char *who, char *err, size_t errlen);
 
 /* --grace DURATION (grace_ms >= 0): every account's grace_open and
  * grace_order for this run. */

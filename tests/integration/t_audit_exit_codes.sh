@@ -26,6 +26,7 @@ python3 -c '
 import json,sys
 j=json.load(open(sys.argv[1]))
 assert j["status"]=="CRITICAL" and j["exit_code"]==2, j
+assert j["schema_version"]==1 and isinstance(j["generated_at_ms"], int), j
 codes={f["code"] for a in j["accounts"] for f in a["findings"]}
 assert "UNPROTECTED_POSITION" in codes and "ORPHAN_ORDER" in codes, codes' "$VIGIL_TMP/audit.out" || fail "json"
 # observe mode and a one-shot audit never send anything
@@ -47,6 +48,12 @@ sim_post /_sim/reset '{}' >/dev/null
 # config and usage errors are 3 too (Nagios UNKNOWN), never 64/78
 printf '[vigil]\nbogus = 1\n' >"$VIGIL_TMP/bad.conf"
 "$V" audit -c "$VIGIL_TMP/bad.conf" >/dev/null 2>&1; rc=$?; [ $rc = 3 ] || fail "config error: want 3, got $rc"
+# with --json, still one document on stdout (tests/integration/t_json_output.sh has the rest)
+"$V" audit -c "$VIGIL_TMP/bad.conf" --json >"$VIGIL_TMP/audit.out" 2>/dev/null; rc=$?
+[ $rc = 3 ] || fail "config error --json: want 3, got $rc"
+python3 -c '
+import json,sys; j=json.load(open(sys.argv[1]))
+assert j["exit_code"]==3 and j["status"]=="UNKNOWN" and "bogus" in j["error"], j' "$VIGIL_TMP/audit.out" || fail "config error --json: $(cat "$VIGIL_TMP/audit.out")"
 "$V" audit -c "$CONF" --frobnicate >/dev/null 2>&1; rc=$?; [ $rc = 3 ] || fail "usage error: want 3, got $rc"
 "$V" audit -c "$CONF" --account nosuch >/dev/null 2>&1; rc=$?; [ $rc = 3 ] || fail "unknown account: want 3, got $rc"
 echo ok

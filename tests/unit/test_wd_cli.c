@@ -138,11 +138,15 @@ static void test_wd_cli_audit_json_and_table_name_every_finding(void)
 	a.audited = true;
 	a.findings = fs;
 	a.nfindings = 2;
-	struct json_object *j = wd_audit_json(&a, 1);
+	struct json_object *j = wd_audit_json(&a, 1, 1780000000123LL);
 	const char *s = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN);
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"status\":\"CRITICAL\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"exit_code\":2"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(s, "main:binance:SKLUSDT:UNPROTECTED_POSITION"));
+	/* what each source said is data: a side word and a number, null when
+	 * the source did not list the symbol */
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"stream\":{\"side\":\"LONG\",\"size\":308}"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\"rest\":null"));
 	json_object_put(j);
 	char *buf = NULL;
 	size_t len = 0;
@@ -153,6 +157,61 @@ static void test_wd_cli_audit_json_and_table_name_every_finding(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "L 308"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "vigil audit: CRITICAL"));
 	free(buf);
+}
+
+static struct json_object *get(struct json_object *o, const char *k)
+{
+	struct json_object *v = NULL;
+	CU_ASSERT_TRUE(json_object_object_get_ex(o, k, &v));
+	return v;
+}
+
+static void test_wd_cli_json_head_numbers_and_sides(void)
+{
+	/* 2026-05-28T20:26:40.123Z */
+	struct json_object *d = wd_json_doc_new(1780000000123LL);
+	CU_ASSERT_EQUAL(json_object_get_int(get(d, "schema_version")), 1);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(get(d, "generated_at")), "2026-05-28T20:26:40.123Z");
+	CU_ASSERT_EQUAL(json_object_get_int64(get(d, "generated_at_ms")), 1780000000123LL);
+	json_object_put(d);
+	/* sizes and prices are numbers printed as the decimal they came as */
+	struct json_object *n = wd_json_num(0.3);
+	CU_ASSERT_TRUE(json_object_is_type(n, json_type_double));
+	CU_ASSERT_STRING_EQUAL(json_object_to_json_string(n), "0.3");
+	json_object_put(n);
+	n = wd_json_num(0.01);
+	CU_ASSERT_STRING_EQUAL(json_object_to_json_string(n), "0.01");
+	json_object_put(n);
+	n = wd_json_num(58800);
+	CU_ASSERT_STRING_EQUAL(json_object_to_json_string(n), "58800");
+	json_object_put(n);
+	CU_ASSERT_PTR_NULL(wd_json_num(1.0 / 0.0));
+	CU_ASSERT_STRING_EQUAL(wd_json_side(REC_SIDE_LONG, 0.01), "LONG");
+	CU_ASSERT_STRING_EQUAL(wd_json_side(REC_SIDE_SHORT, 2), "SHORT");
+	CU_ASSERT_STRING_EQUAL(wd_json_side(REC_SIDE_UNKNOWN, 0), "FLAT");
+	CU_ASSERT_STRING_EQUAL(wd_json_side(REC_SIDE_UNKNOWN, 5), "UNKNOWN");
+}
+
+static void test_wd_cli_json_error_document(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	wd_json_print_error(f, 1780000000123LL, 3, "UNKNOWN", "config error: x.conf:2: unknown key 'bogus'");
+	fclose(f);
+	struct json_object *j = json_tokener_parse(buf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_EQUAL(json_object_get_int(get(j, "schema_version")), 1);
+	CU_ASSERT_EQUAL(json_object_get_int(get(j, "exit_code")), 3);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(get(j, "status")), "UNKNOWN");
+	CU_ASSERT_PTR_NOT_NULL(strstr(json_object_get_string(get(j, "error")), "unknown key"));
+	CU_ASSERT_EQUAL(json_object_array_length(get(j, "accounts")), 0);
+	json_object_put(j);
+	free(buf);
+	/* --json is found even when the options around it are wrong */
+	CU_ASSERT_TRUE(wd_cmdargs_json(4, (char *[]){ "audit", "--frobnicate", "--json", "-c", NULL }));
+	CU_ASSERT_FALSE(wd_cmdargs_json(3, (char *[]){ "audit", "--", "--json", NULL }));
+	CU_ASSERT_FALSE(wd_cmdargs_json(2, (char *[]){ "audit", "--frobnicate", NULL }));
 }
 
 void test_wd_cli_register(void)
@@ -166,6 +225,8 @@ void test_wd_cli_register(void)
 		{ "test_wd_cli_audit_exit_codes_follow_nagios", test_wd_cli_audit_exit_codes_follow_nagios },
 		{ "test_wd_cli_audit_json_and_table_name_every_finding",
 		  test_wd_cli_audit_json_and_table_name_every_finding },
+		{ "test_wd_cli_json_head_numbers_and_sides", test_wd_cli_json_head_numbers_and_sides },
+		{ "test_wd_cli_json_error_document", test_wd_cli_json_error_document },
 		{ NULL, NULL },
 	};
 	tu_add_suite("wd_cli", tests);
