@@ -142,7 +142,7 @@ static void test_wd_sched_too_many_symbols_or_none_ask_for_a_full_audit(void)
 {
 	struct wd_sched s;
 	int64_t w;
-	char sym[16];
+	char sym[24];
 	wd_sched_init(&s, 1, 60000, 100, 0);
 	wd_sched_set_min_gap(&s, 0, 5000, 500);
 	wd_sched_start(&s, 0, 0, NULL);
