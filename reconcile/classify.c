@@ -359,13 +359,57 @@ static bool linger(void *ud, const struct rec_order *o)
 	return rec_rule_grace_passed(first, c->s->now_ms, c->p->rest_lag_tolerance_ms);
 }
 
+/* Touches condition k (kind, of sym / pidx) and returns its first-seen
+ * time. A new one behind a finding a previous run stored (rec_memory_seed)
+ * began at least grace_ms before that finding's first sighting (it was
+ * reported past grace): a restart continues the finding at once. */
+static int64_t cond_first(struct ctx *c, const char *k, char kind, const char *sym, enum rec_pos_idx pidx, int64_t hint,
+			  int64_t grace_ms)
+{
+	enum rec_code codes[2];
+	size_t n = 0;
+	switch (kind) {
+	case REC_COND_ORPHAN_POS: codes[n++] = REC_ORPHAN_POSITION; break;
+	case REC_COND_UNPROT: codes[n++] = REC_UNPROTECTED_POSITION; break;
+	case REC_COND_MISMATCH:
+		codes[n++] = REC_SIZE_MISMATCH;
+		codes[n++] = REC_SIDE_MISMATCH;
+		break;
+	case REC_COND_ORPHAN_ORD: codes[n++] = REC_ORPHAN_ORDER; break;
+	case REC_COND_PHANTOM: codes[n++] = REC_PHANTOM_POSITION; break;
+	case REC_COND_DUP: codes[n++] = REC_DUPLICATE_STOP; break;
+	case REC_COND_WRONG: codes[n++] = REC_WRONG_SIDE_STOP; break;
+	default: break;
+	}
+	if (rec_mem_peek(c->m, k, NULL, NULL))
+		n = 0; /* known: the hint is ignored */
+	for (size_t i = 0; i < n; i++) {
+		struct rec_finding f;
+		memset(&f, 0, sizeof f);
+		f.code = codes[i];
+		snprintf(f.account, sizeof f.account, "%s", c->s->account);
+		f.exchange = c->s->exchange;
+		snprintf(f.symbol, sizeof f.symbol, "%s", sym);
+		rec_finding_make_key(&f);
+		if (pidx != REC_PIDX_BOTH) { /* as add_finding */
+			size_t l = strlen(f.key);
+			snprintf(f.key + l, sizeof f.key - l, ":%s", pidx == REC_PIDX_LONG ? "LONG" : "SHORT");
+		}
+		int64_t first;
+		if (rec_mem_seeded(c->m, f.key, &first) && first - grace_ms > 0 &&
+		    (hint <= 0 || first - grace_ms < hint))
+			hint = first - grace_ms;
+	}
+	return rec_mem_cond(c->m, k, sym, kind, hint, NULL);
+}
+
 /* A condition of (symbol, pidx) that must persist for grace_ms; its clock
  * starts no earlier than the position's first sighting (hint). */
 static bool held(struct ctx *c, char kind, const char *sym, enum rec_pos_idx pidx, int64_t hint, int64_t grace_ms)
 {
 	char k[REC_KEY_MAX];
 	snprintf(k, sizeof k, "%c|%s|%d", kind, sym, (int)pidx);
-	int64_t first = rec_mem_cond(c->m, k, sym, kind, hint, NULL);
+	int64_t first = cond_first(c, k, kind, sym, pidx, hint, grace_ms);
 	return rec_rule_grace_passed(first, c->s->now_ms, grace_ms);
 }
 
@@ -473,7 +517,7 @@ static struct rec_finding *order_finding(struct ctx *c, char kind, enum rec_code
 {
 	char k[REC_KEY_MAX];
 	snprintf(k, sizeof k, "%c|%s|%d|%s", kind, e->sym, (int)pidx, o->id);
-	int64_t first = rec_mem_cond(c->m, k, e->sym, kind, 0, NULL);
+	int64_t first = cond_first(c, k, kind, e->sym, pidx, 0, c->p->grace_order_ms);
 	if (!rec_rule_grace_passed(first, c->s->now_ms, c->p->grace_order_ms))
 		return NULL;
 	struct rec_finding *f = add_finding(c, code, e->sym, pidx);
@@ -607,7 +651,7 @@ static void judge_flat(struct ctx *c, struct sym_ent *e, enum rec_pos_idx pidx, 
 		const struct rec_bot_row *act = pick_row(c, e, pidx, REC_SIDE_UNKNOWN, true);
 		if (act) {
 			snprintf(k, sizeof k, "F|%s|%d", e->sym, (int)pidx);
-			int64_t first = rec_mem_cond(c->m, k, e->sym, REC_COND_PHANTOM, 0, NULL);
+			int64_t first = cond_first(c, k, REC_COND_PHANTOM, e->sym, pidx, 0, p->grace_order_ms);
 			if (rec_rule_grace_passed(first, s->now_ms, p->grace_order_ms)) {
 				struct rec_finding *f = add_finding(c, REC_PHANTOM_POSITION, e->sym, pidx);
 				fill_views(c, f, e, pi, mg, act);
@@ -625,7 +669,7 @@ static void judge_flat(struct ctx *c, struct sym_ent *e, enum rec_pos_idx pidx, 
 		if (o->pidx != pidx || !rec_order_is_exit(o))
 			continue;
 		snprintf(k, sizeof k, "O|%s|%s|%d", e->sym, o->id, (int)o->is_algo);
-		int64_t first = rec_mem_cond(c->m, k, e->sym, REC_COND_ORPHAN_ORD, 0, NULL);
+		int64_t first = cond_first(c, k, REC_COND_ORPHAN_ORD, e->sym, pidx, 0, p->grace_order_ms);
 		if (!rec_rule_grace_passed(first, s->now_ms, p->grace_order_ms))
 			continue;
 		if (!first_orphan)

@@ -1,6 +1,7 @@
 /* vigil's memory across audits of one account: first-seen times of
  * conditions (grace, lag tolerance) and the open findings, so findings
- * keep their first_seen and alerts can send RESOLVED. A string-keyed
+ * keep their first_seen and alerts can send RESOLVED; a new memory may
+ * be seeded with what a previous run stored. A string-keyed
  * open-addressing hash over a dense array, compacted after each audit. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@ struct rec_entry {
 	char kind;
 	int64_t first_ms, last_ms;
 	uint64_t gen;
+	bool seeded;           /* a stored finding not yet seen again (rec_memory_seed) */
 	struct rec_finding *f; /* kind REC_COND_FINDING only (owned) */
 };
 
@@ -170,9 +172,68 @@ void rec_mem_finding(struct rec_memory *m, struct rec_finding *f)
 	}
 	e->last_ms = m->now_ms;
 	e->gen = m->gen;
+	e->seeded = false;
 	f->first_seen_ms = e->first_ms;
 	f->last_seen_ms = m->now_ms;
 	*e->f = *f;
+}
+
+bool rec_mem_seeded(struct rec_memory *m, const char *finding_key, int64_t *first_ms)
+{
+	char k[REC_KEY_MAX + 2];
+	snprintf(k, sizeof k, "f|%s", finding_key);
+	struct rec_entry *e = lookup(m, k, false, NULL);
+	if (!e || !e->seeded)
+		return false;
+	*first_ms = e->first_ms;
+	return true;
+}
+
+void rec_memory_seed(struct rec_memory *m, const struct rec_finding *f)
+{
+	if (!m || !f || !f->key[0] || f->first_seen_ms <= 0)
+		return;
+	char k[sizeof f->key + 2];
+	snprintf(k, sizeof k, "f|%s", f->key);
+	bool created;
+	struct rec_entry *e = lookup(m, k, true, &created);
+	if (!created)
+		return; /* what this memory saw itself wins */
+	e->kind = REC_COND_FINDING;
+	snprintf(e->symbol, sizeof e->symbol, "%s", f->symbol);
+	e->first_ms = e->last_ms = f->first_seen_ms;
+	e->gen = m->gen; /* untouched by the next audit: seen again or evaluated */
+	e->seeded = true;
+	e->f = xmalloc(sizeof *e->f);
+	*e->f = *f;
+	m->nopen++;
+}
+
+/* The kinds a stored condition may have (rec_int.h), findings excluded. */
+static bool cond_kind_ok(char kind)
+{
+	return kind && strchr("PLOFMTDURW", kind) != NULL;
+}
+
+void rec_memory_seed_cond(struct rec_memory *m, const char *key, const char *symbol, char kind, int64_t first_ms)
+{
+	if (!m || !key || !key[0] || !cond_kind_ok(kind) || first_ms <= 0 || strlen(key) >= REC_KEY_MAX + 8)
+		return;
+	bool created;
+	struct rec_entry *e = lookup(m, key, true, &created);
+	if (!created)
+		return;
+	e->kind = kind;
+	snprintf(e->symbol, sizeof e->symbol, "%s", symbol ? symbol : "");
+	e->first_ms = e->last_ms = first_ms;
+	e->gen = m->gen;
+}
+
+void rec_memory_conds(const struct rec_memory *m, rec_cond_fn fn, void *ctx)
+{
+	for (size_t i = 0; m && i < m->n; i++)
+		if (m->e[i].kind != REC_COND_FINDING)
+			fn(ctx, m->e[i].key, m->e[i].symbol, m->e[i].kind, m->e[i].first_ms);
 }
 
 void rec_mem_end(struct rec_memory *m, rec_eval_fn fn, void *ctx)

@@ -32,6 +32,9 @@ bool rec_mem_peek(struct rec_memory *m, const char *key, int64_t *first_ms, int6
 void rec_mem_restart(struct rec_memory *m, const char *key, int64_t first_ms);
 /* now_ms of the audit before the current one (0 = this is the first). */
 int64_t rec_mem_prev_audit(const struct rec_memory *m);
+/* A finding seeded from a previous run (rec_memory_seed) and not seen
+ * again yet: its stored first-seen time. */
+bool rec_mem_seeded(struct rec_memory *m, const char *finding_key, int64_t *first_ms);
 /* Records f as seen this audit: fills first_seen_ms / last_seen_ms. */
 void rec_mem_finding(struct rec_memory *m, struct rec_finding *f);
 /* Whether the audit could evaluate a condition / finding (code is only

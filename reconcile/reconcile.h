@@ -65,7 +65,9 @@
  *   Account-level SOURCE_UNREACHABLE gets ":rest" / ":orders" / ":db".
  * - Memory: one rec_memory per account (not thread-safe; the engine thread
  *   owns it). Conditions and open findings not seen again are dropped /
- *   resolved only when this audit could evaluate them (sources OK).
+ *   resolved only when this audit could evaluate them (sources OK). A new
+ *   memory may be seeded with what a previous run stored (rec_memory_seed
+ *   below), so first-seen times survive restarts and one-shot runs.
  * - Efficiency: one hash of symbols per audit; orders are grouped per
  *   symbol; no O(symbols x orders) scans.
  */
@@ -156,6 +158,28 @@ int rec_lifecycle(const struct rec_memory *m, struct rec_finding **out, size_t *
 
 /* Number of findings currently open in memory (for status/metrics). */
 size_t rec_memory_open_count(const struct rec_memory *m);
+
+/* ---- memory across runs: what a previous run stored ----
+ * A new memory (a one-shot audit, a restarted daemon) is seeded before its
+ * first rec_classify, so first-seen times go on from the stored ones:
+ * grace is not waited again and AGE is the real age. Entries the memory
+ * has already are kept (its own sight wins).
+ * rec_memory_seed: an open finding as stored (key, code, severity,
+ * account, exchange, symbol, first_seen_ms at least). It keeps its
+ * first_seen when reported again; until then, a condition behind it that
+ * this memory does not know is taken to have held past its grace (the
+ * finding was reported), so a finding that still holds is reported at
+ * once, never resolved and reopened a grace later. One not reported by
+ * an audit that could judge it is resolved (rec_lifecycle). */
+void rec_memory_seed(struct rec_memory *m, const struct rec_finding *f);
+/* rec_memory_seed_cond: a condition as rec_memory_conds gave it (also one
+ * still in grace that never became a finding). Unknown kinds are
+ * ignored. */
+void rec_memory_seed_cond(struct rec_memory *m, const char *key, const char *symbol, char kind, int64_t first_ms);
+/* Every remembered condition (not the findings), to be stored after an
+ * audit; key and kind are opaque to the caller. */
+typedef void (*rec_cond_fn)(void *ctx, const char *key, const char *symbol, char kind, int64_t first_ms);
+void rec_memory_conds(const struct rec_memory *m, rec_cond_fn fn, void *ctx);
 
 /* ---- what protects a position (protection.c): the one rule ----
  * Used by classification, by every repair precondition and by `vigil

@@ -441,3 +441,61 @@ int db_finding_alert_due(struct db_conn *c, const struct rec_finding *f, int64_t
 	free(details);
 	return rc;
 }
+
+/* ---- conditions (003_conditions.sql) ---- */
+
+int db_conditions_save(struct db_conn *c, const char *account, const struct db_condition *v, size_t n, struct db_err *e)
+{
+	/* the set travels as one JSON parameter: one statement, whatever n */
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		json_object *o = json_object_new_object();
+		char kind[2] = { v[i].kind, '\0' };
+		json_object_object_add(o, "k", json_object_new_string(v[i].key));
+		json_object_object_add(o, "c", json_object_new_string(kind));
+		json_object_object_add(o, "s", json_object_new_string(v[i].symbol));
+		json_object_object_add(o, "f", json_object_new_int64(v[i].first_seen_ms));
+		json_object_array_add(arr, o);
+	}
+	char *js = xstrdup(json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN));
+	json_object_put(arr);
+	const char *p[] = { account, js };
+	int rc = db_exec(
+		c,
+		"WITH s AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS x(k text, c text, s text, f int8)),"
+		" d AS (DELETE FROM %S.conditions WHERE account = $1 AND key NOT IN (SELECT k FROM s))"
+		" INSERT INTO %S.conditions (account, key, kind, symbol, first_seen, saved_at)"
+		" SELECT $1, k, c, s, " DB_MS2TS(
+			"f") ", now() FROM s"
+			     " ON CONFLICT (account, key) DO UPDATE SET kind = excluded.kind, symbol = excluded.symbol,"
+			     " first_seen = excluded.first_seen, saved_at = excluded.saved_at",
+		2, p, NULL, e);
+	free(js);
+	return rc;
+}
+
+int db_conditions_load(struct db_conn *c, const char *account, struct db_condition **out, size_t *n, struct db_err *e)
+{
+	*out = NULL;
+	*n = 0;
+	const char *p[] = { account };
+	PGresult *r;
+	int rc = db_exec(c,
+			 "SELECT key, kind, symbol, " DB_TS2MS("first_seen") " FROM %S.conditions WHERE account = $1"
+									     " ORDER BY key",
+			 1, p, &r, e);
+	if (rc)
+		return rc;
+	int rows = PQntuples(r);
+	struct db_condition *v = rows ? xcalloc((size_t)rows, sizeof *v) : NULL;
+	for (int i = 0; i < rows; i++) {
+		snprintf(v[i].key, sizeof v[i].key, "%s", PQgetvalue(r, i, 0));
+		v[i].kind = PQgetvalue(r, i, 1)[0];
+		snprintf(v[i].symbol, sizeof v[i].symbol, "%s", PQgetvalue(r, i, 2));
+		v[i].first_seen_ms = strtoll(PQgetvalue(r, i, 3), NULL, 10);
+	}
+	PQclear(r);
+	*out = v;
+	*n = (size_t)rows;
+	return DB_OK;
+}

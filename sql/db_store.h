@@ -79,6 +79,21 @@ int db_actions_unalerted(struct db_conn *c, const char *account, int64_t since_m
 /* Marks actions ids[0..n) alerted at now_ms. */
 int db_actions_mark_alerted(struct db_conn *c, const int64_t *ids, size_t n, int64_t now_ms, struct db_err *e);
 
+/* ---- conditions (migration 003): the core's memory of first-seen times ---- */
+
+struct db_condition {
+	char key[REC_KEY_MAX + 8];
+	char kind;
+	char symbol[REC_SYM_MAX];
+	int64_t first_seen_ms;
+};
+/* Replaces the account's stored conditions with c[0..n) (one statement). */
+int db_conditions_save(struct db_conn *c, const char *account, const struct db_condition *v, size_t n,
+		       struct db_err *e);
+/* The account's stored conditions; *out malloc'd. DB_ESQL before
+ * migration 003. */
+int db_conditions_load(struct db_conn *c, const char *account, struct db_condition **out, size_t *n, struct db_err *e);
+
 struct db_audit_run {
 	char account[REC_ACCT_MAX];
 	char instance[64];

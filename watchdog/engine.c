@@ -158,6 +158,10 @@ int wd_engine_new(struct wd_conf *conf, const struct wd_engine_opts *o, struct w
 	}
 	if (wd_store_open(e, err, errlen) != 0)
 		goto fail;
+	/* first-seen times go on from the stored ones (one-shot audits and
+	 * restarts alike): grace is not waited again, AGE is the real age */
+	for (size_t i = 0; i < e->n; i++)
+		wd_store_seed(e, i);
 	if (!o->no_alerts && wd_alerts_open(e, err, errlen) != 0)
 		goto fail;
 	wd_sched_init(&e->sched, e->n, conf->audit_interval_ms, conf->audit_debounce_ms, wd_mono_ms());

@@ -174,6 +174,9 @@ void wd_engine_recover(struct wd_engine *e, size_t i);
 /* ---- engine_store.c (database; all no-ops when e->store is NULL) ---- */
 int wd_store_open(struct wd_engine *e, char *err, size_t errlen);
 void wd_store_close(struct wd_engine *e);
+/* Seeds account i's new memory with its stored open findings and
+ * conditions (first-seen times), before its first audit. */
+void wd_store_seed(struct wd_engine *e, size_t i);
 /* Bot rows for account i into a (bot_ok / bot_error / bot / nbot). */
 void wd_store_bot_rows(struct wd_engine *e, size_t i, struct wd_audit *a);
 /* Findings (open + resolved), actions and a heartbeat row. */

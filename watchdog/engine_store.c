@@ -1,4 +1,6 @@
-/* DESIGN: the engine's database side: bot rows, stored findings, audit
+/* DESIGN: the engine's database side: bot rows, stored findings and the
+ * conditions behind them (loaded into a new memory before its first
+ * audit, so first-seen times survive restarts and one-shot runs), audit
  * runs, heartbeats, the actions journal and the HA repair lock, through
  * the sql/ layer. Each concern has its own connection (db_conn.h: one
  * thread per connection; the HA lock must be session-level on a
@@ -30,6 +32,8 @@ struct wd_store {
 	signed char *ha_last; /* last lock state logged: -1 none, 0, 1, 2 = database unreachable */
 	size_t nha;
 	bool down_logged;
+	uint64_t *cond_hash; /* per account: the conditions last saved (0 = none) */
+	size_t ncond;
 };
 
 static int64_t journal_now(void *ud)
@@ -81,6 +85,8 @@ int wd_store_open(struct wd_engine *e, char *err, size_t errlen)
 			}
 		}
 	}
+	s->cond_hash = xcalloc(e->n ? e->n : 1, sizeof *s->cond_hash);
+	s->ncond = e->n;
 	e->store = s;
 	if (!e->journal)
 		e->journal = rec_journal_mem_new(journal_now, NULL);
@@ -100,6 +106,7 @@ void wd_store_close(struct wd_engine *e)
 		db_ha_free(s->ha[i]);
 	free(s->ha);
 	free(s->ha_last);
+	free(s->cond_hash);
 	db_conn_free(s->conn);
 	db_conn_free(s->bot);
 	free(s);
@@ -126,6 +133,113 @@ void wd_store_bot_rows(struct wd_engine *e, size_t i, struct wd_audit *a)
 		return;
 	}
 	a->bot_ok = true;
+}
+
+/* A stored finding's hedge leg, from its key's suffix (rec_classify). */
+static enum rec_pos_idx key_pidx(const char *key)
+{
+	size_t l = strlen(key);
+	if (l > 5 && strcmp(key + l - 5, ":LONG") == 0)
+		return REC_PIDX_LONG;
+	if (l > 6 && strcmp(key + l - 6, ":SHORT") == 0)
+		return REC_PIDX_SHORT;
+	return REC_PIDX_BOTH;
+}
+
+void wd_store_seed(struct wd_engine *e, size_t i)
+{
+	struct wd_store *s = e->store;
+	if (!s)
+		return;
+	struct wd_acct_rt *r = &e->acct[i];
+	struct db_err de;
+	memset(&de, 0, sizeof de);
+	struct db_finding_row *rows = NULL;
+	size_t nrows = 0, nconds = 0;
+	if (db_findings_list(s->conn, true, r->cfg.name, 0, &rows, &nrows, &de) != DB_OK) {
+		/* the audit still runs; its findings simply start now */
+		log_warn("store", "account=%s stored findings not loaded (first-seen times start now): %s", r->cfg.name,
+			 de.msg);
+		return;
+	}
+	for (size_t k = 0; k < nrows; k++) {
+		struct rec_finding f;
+		memset(&f, 0, sizeof f);
+		snprintf(f.key, sizeof f.key, "%s", rows[k].key);
+		f.code = (enum rec_code)rows[k].code;
+		f.severity = (enum rec_severity)rows[k].severity;
+		snprintf(f.account, sizeof f.account, "%s", r->cfg.name);
+		f.exchange = r->cfg.exchange;
+		snprintf(f.symbol, sizeof f.symbol, "%s", rows[k].symbol);
+		f.pidx = key_pidx(f.key);
+		snprintf(f.detail, sizeof f.detail, "%s", rows[k].detail);
+		f.first_seen_ms = rows[k].first_seen_ms;
+		f.last_seen_ms = rows[k].last_seen_ms;
+		rec_memory_seed(r->mem, &f);
+	}
+	free(rows);
+	struct db_condition *cs = NULL;
+	if (db_conditions_load(s->conn, r->cfg.name, &cs, &nconds, &de) != DB_OK) {
+		/* before migration 003: the stored findings alone are seeded */
+		log_warn("store", "account=%s stored conditions not loaded (run `vigil db migrate`?): %s", r->cfg.name,
+			 de.msg);
+		nconds = 0;
+	}
+	for (size_t k = 0; k < nconds; k++)
+		rec_memory_seed_cond(r->mem, cs[k].key, cs[k].symbol, cs[k].kind, cs[k].first_seen_ms);
+	free(cs);
+	if (!nrows && !nconds)
+		return;
+	/* a one-shot audit's output stays as it was: debug level there */
+	if (e->opts.kind == WD_ENG_DAEMON)
+		log_info("store", "account=%s memory seeded: %zu open finding%s, %zu condition%s", r->cfg.name, nrows,
+			 nrows == 1 ? "" : "s", nconds, nconds == 1 ? "" : "s");
+	else
+		log_debug("store", "account=%s memory seeded: %zu open findings, %zu conditions", r->cfg.name, nrows,
+			  nconds);
+}
+
+struct cond_set {
+	struct db_condition *v;
+	size_t n, cap;
+	uint64_t hash;
+};
+
+static void cond_add(void *ud, const char *key, const char *symbol, char kind, int64_t first_ms)
+{
+	struct cond_set *cs = ud;
+	if (cs->n == cs->cap) {
+		cs->cap = cs->cap ? cs->cap * 2 : 32;
+		cs->v = xrealloc(cs->v, cs->cap * sizeof *cs->v);
+	}
+	struct db_condition *c = &cs->v[cs->n++];
+	snprintf(c->key, sizeof c->key, "%s", key);
+	c->kind = kind;
+	snprintf(c->symbol, sizeof c->symbol, "%s", symbol);
+	c->first_seen_ms = first_ms;
+	/* FNV-1a over what is stored, to skip writing an unchanged set */
+	uint64_t h = cs->hash;
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	h = (h ^ (uint64_t)first_ms) * 1099511628211ULL;
+	cs->hash = (h ^ (unsigned char)kind) * 1099511628211ULL;
+}
+
+/* The conditions account i's memory holds after this audit, written when
+ * they changed (new, gone, restarted), so the next run continues them. */
+static int store_conditions(struct wd_store *s, struct wd_engine *e, size_t i, struct db_err *de)
+{
+	struct cond_set cs = { .hash = 1469598103934665603ULL };
+	rec_memory_conds(e->acct[i].mem, cond_add, &cs);
+	cs.hash |= 1; /* never 0 = nothing saved yet */
+	int rc = DB_OK;
+	if (i >= s->ncond || s->cond_hash[i] != cs.hash) {
+		rc = db_conditions_save(s->conn, e->acct[i].cfg.name, cs.v, cs.n, de);
+		if (rc == DB_OK && i < s->ncond)
+			s->cond_hash[i] = cs.hash;
+	}
+	free(cs.v);
+	return rc;
 }
 
 static void log_db(struct wd_store *s, const char *what, const struct db_err *de)
@@ -166,6 +280,8 @@ void wd_store_audit(struct wd_engine *e, size_t i, const struct wd_audit *a)
 			log_db(s, "findings", &de);
 			return;
 		}
+		if (store_conditions(s, e, i, &de) != DB_OK)
+			log_db(s, "conditions", &de); /* not fatal: before migration 003 */
 	}
 	struct db_audit_run run;
 	memset(&run, 0, sizeof run);
@@ -256,6 +372,10 @@ void wd_store_adopt(struct wd_engine *e, struct wd_engine *old)
 		if (!ha[i])
 			log_error("store", "account=%s HA lock: %s", e->acct[i].cfg.name, de.msg);
 	}
+	/* conditions follow the memories; saved again once by index */
+	free(s->cond_hash);
+	s->cond_hash = xcalloc(e->n ? e->n : 1, sizeof *s->cond_hash);
+	s->ncond = e->n;
 	if (s->ha) {
 		for (size_t j = 0; j < s->nha; j++)
 			db_ha_free(s->ha[j]);

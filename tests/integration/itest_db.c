@@ -607,12 +607,36 @@ static void test_db_sql_injection_through_texts_is_inert(void)
 	CU_ASSERT_EQUAL(o->ops->pending(o, m.channel), 1);
 	alert_msg_free(&m);
 	o->ops->destroy(o);
+	/* conditions (003): replaced as a set per account, texts inert */
+	struct db_condition cv[2] = { { .kind = 'O', .first_seen_ms = 1000 }, { .kind = 'F', .first_seen_ms = 2000 } };
+	snprintf(cv[0].key, sizeof cv[0].key, "O|X';DROP TABLE vigil.conditions;--|0|1|1");
+	snprintf(cv[0].symbol, sizeof cv[0].symbol, "%s", evil);
+	snprintf(cv[1].key, sizeof cv[1].key, "F|\"]}', '1'); --|0");
+	CU_ASSERT_EQUAL(db_conditions_save(d.c, "main", cv, 1, &e), 0);
+	CU_ASSERT_EQUAL(db_conditions_save(d.c, evil_acct, cv, 2, &e), 0);
+	CU_ASSERT_EQUAL(db_conditions_save(d.c, evil_acct, cv + 1, 1, &e), 0); /* the first one gone */
+	struct db_condition *cl = NULL;
+	size_t ncl = 0;
+	CU_ASSERT_EQUAL(db_conditions_load(d.c, evil_acct, &cl, &ncl, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(ncl, 1);
+	CU_ASSERT_STRING_EQUAL(cl[0].key, cv[1].key);
+	CU_ASSERT_EQUAL(cl[0].kind, 'F');
+	CU_ASSERT_EQUAL(cl[0].first_seen_ms, 2000);
+	free(cl);
+	CU_ASSERT_EQUAL(db_conditions_load(d.c, "main", &cl, &ncl, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(ncl, 1); /* another account's set is untouched */
+	CU_ASSERT_STRING_EQUAL(cl[0].key, cv[0].key);
+	CU_ASSERT_STRING_EQUAL(cl[0].symbol, evil);
+	CU_ASSERT_EQUAL(cl[0].first_seen_ms, 1000);
+	free(cl);
+	CU_ASSERT_EQUAL(db_conditions_save(d.c, "main", NULL, 0, &e), 0);
+	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM vigil.conditions WHERE account = 'main'"), 0);
 	CU_ASSERT_EQUAL(db_heartbeat(d.c, "i'); DROP TABLE vigil.heartbeats; --", evil_acct, 1000, "v", &e), 0);
 	struct db_ha *h = db_ha_new(&p, "main'); SELECT pg_advisory_unlock_all(); --", &e);
 	CU_ASSERT_EQUAL(db_ha_try_acquire(h, &e), 1);
 	db_ha_free(h);
 	/* everything still there, texts stored verbatim */
-	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM pg_tables WHERE schemaname = 'vigil'"), 6);
+	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM pg_tables WHERE schemaname = 'vigil'"), 7);
 	CU_ASSERT_EQUAL(
 		idb_count(&d, "SELECT count(*) FROM vigil.findings WHERE symbol = 'X'';DROP TABLE vigil.actions;--'"),
 		1);
@@ -630,7 +654,7 @@ static void test_db_sql_injection_through_texts_is_inert(void)
 	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 78);
 	unlink(conf);
 	free(conf);
-	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM pg_tables WHERE schemaname = 'vigil'"), 6);
+	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM pg_tables WHERE schemaname = 'vigil'"), 7);
 	idb_spool_rm(js);
 	idb_spool_rm(os);
 	idb_drop(&d);
