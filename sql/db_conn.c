@@ -123,6 +123,11 @@ void db_conn_retry_now(struct db_conn *c)
 	c->next_try_ms = 0;
 }
 
+const struct db_params *db_conn_params(const struct db_conn *c)
+{
+	return &c->p;
+}
+
 PGconn *db_conn_pg(struct db_conn *c)
 {
 	return c->pg;

@@ -55,6 +55,8 @@ int db_conn_ensure(struct db_conn *c, struct db_err *e);
 bool db_conn_up(const struct db_conn *c);
 /* Forgets the backoff so the next call tries at once (tests, operator). */
 void db_conn_retry_now(struct db_conn *c);
+/* The parameters the connection was made with (defaults filled in). */
+const struct db_params *db_conn_params(const struct db_conn *c);
 /* The live libpq handle or NULL. */
 PGconn *db_conn_pg(struct db_conn *c);
 /* The quoted schema identifier ("vigil"), valid once connected. */

@@ -4,8 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "sql/db_bot.h"
 #include "watchdog/config.h"
+#include "watchdog/params.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 
@@ -20,7 +23,8 @@ static const struct wd_cmd commands[] = {
 	{ "ack", "-c FILE KEY", "silence repeats of one finding until it resolves", cmd_ack },
 	{ "db", "-c FILE migrate", "apply vigil's schema migrations", cmd_db },
 	{ "alert", "-c FILE test", "send a test message to every configured channel", cmd_alert },
-	{ "check-config", "FILE", "validate a configuration file and exit", cmd_check_config },
+	{ "check-config", "[--connect] FILE", "validate a configuration file; --connect also runs the bot query once",
+	  cmd_check_config },
 	{ "version", "", "print the version", cmd_version },
 	{ "help", "", "this text", cmd_help },
 };
@@ -63,26 +67,94 @@ int cmd_version(int argc, char **argv)
 	return EX_OK_;
 }
 
+/* check-config --connect: the bot positions query, run once on the bot's
+ * database (LIMIT 1, read-only transaction, rolled back), and the columns
+ * it returns against the ones vigil reads. */
+static int check_bot_query(const struct wd_conf *c)
+{
+	if (!c->db_enabled && !*c->bot_dsn) {
+		printf("  bot database: none configured ([database] enabled = false); nothing to connect to\n");
+		return EX_OK_;
+	}
+	struct db_params p;
+	wd_db_bot_params(c, &p);
+	struct db_err e;
+	memset(&e, 0, sizeof e);
+	struct db_conn *conn = db_conn_new(&p, &e);
+	if (!conn) {
+		fprintf(stderr, "vigil: bot database: %s\n", e.msg);
+		return EX_CONFIG_;
+	}
+	struct db_bot_probe pr;
+	int rc = db_bot_probe(conn, c->bot_query, &pr, &e);
+	db_conn_free(conn);
+	const char *kind = db_bot_sqlite_path(c->bot_dsn) ? "sqlite" : "postgresql";
+	if (rc != DB_OK) {
+		fprintf(stderr, "vigil: bot database (%s): %s\n", kind, e.msg);
+		return rc == DB_EUNREACH ? EX_UNAVAILABLE_ : EX_DATAERR_;
+	}
+	printf("  bot database (%s): query ran (%s)\n", kind, pr.got_row ? "1 row read" : "no rows now");
+	printf("  columns returned:");
+	for (size_t i = 0; i < pr.ncols; i++)
+		printf("%s %s", i ? "," : "", pr.cols[i]);
+	printf("\n");
+	int missing = 0;
+	for (size_t k = 0; k <= DB_BOT_NREQUIRED; k++) {
+		const char *want = k < DB_BOT_NREQUIRED ? db_bot_required[k] : DB_BOT_OPTIONAL;
+		bool found = false;
+		for (size_t i = 0; i < pr.ncols && !found; i++)
+			found = strcasecmp(pr.cols[i], want) == 0;
+		const char *verdict = found ? "ok" : k < DB_BOT_NREQUIRED ? "MISSING (required)" : "absent (optional)";
+		printf("    %-12s %s\n", want, verdict);
+		missing += !found && k < DB_BOT_NREQUIRED;
+	}
+	if (missing) {
+		fprintf(stderr, "vigil: bot positions query lacks %d required column%s (see above)\n", missing,
+			missing == 1 ? "" : "s");
+		return EX_DATAERR_;
+	}
+	printf("  live statuses: %s\n", c->bot_live_statuses);
+	if (!c->db_enabled)
+		printf("  note: [database] enabled = false: audits do not read the bot database\n");
+	return EX_OK_;
+}
+
 int cmd_check_config(int argc, char **argv)
 {
-	if (argc != 2 || argv[1][0] == '-')
+	bool connect = false;
+	const char *path = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--connect") == 0)
+			connect = true;
+		else if (argv[i][0] == '-' || path)
+			return cli_usage("check-config takes [--connect] and exactly one FILE");
+		else
+			path = argv[i];
+	}
+	if (!path)
 		return cli_usage("check-config needs exactly one FILE");
 	struct wd_conf *c = xcalloc(1, sizeof *c);
 	char err[1024];
-	int rc = wd_conf_load(argv[1], c, err, sizeof err);
+	int rc = wd_conf_load(path, c, err, sizeof err);
 	if (rc != 0) {
 		log_redact(err, sizeof err);
 		fprintf(stderr, "vigil: config error: %s\n", err);
 		free(c);
 		return EX_CONFIG_;
 	}
-	printf("%s: ok (%zu account%s)\n", argv[1], c->naccounts, c->naccounts == 1 ? "" : "s");
+	printf("%s: ok (%zu account%s)\n", path, c->naccounts, c->naccounts == 1 ? "" : "s");
 	for (size_t i = 0; i < c->naccounts; i++)
 		printf("  account %-16s %-8s mode=%s\n", c->accounts[i].name,
 		       rec_exchange_name(c->accounts[i].exchange), rec_mode_name(c->accounts[i].mode));
+	rc = EX_OK_;
+	if (connect) {
+		if (c->log_level < LOG_LVL_DEBUG)
+			log_set_level(LOG_LVL_ERROR);
+		rc = check_bot_query(c);
+	}
 	wd_conf_free(c);
 	free(c);
-	return EX_OK_;
+	return rc;
 }
 
 int cli_main(int argc, char **argv)

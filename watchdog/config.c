@@ -2,6 +2,7 @@
  * we count lines in our own reader so every error can name its line. */
 #include "watchdog/config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
@@ -13,6 +14,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "sql/db_bot.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 
@@ -61,6 +63,8 @@ static const struct ck db_keys[] = {
 	{ "schema", CK_STR, S(wd_conf, db_schema), NULL, 0, 0 },
 	{ "bot_dsn", CK_STR, S(wd_conf, bot_dsn), NULL, 0, 0 },
 	{ "bot_positions_query", CK_STR, S(wd_conf, bot_query), NULL, 0, 0 },
+	{ "bot_positions_query_file", CK_STR, S(wd_conf, bot_query_file), NULL, 0, 0 },
+	{ "bot_live_statuses", CK_STR, S(wd_conf, bot_live_statuses), NULL, 0, 0 },
 	{ "connect_timeout", CK_DURATION, N(wd_conf, db_connect_timeout_ms), NULL, 100, 600000 },
 	{ "statement_timeout", CK_DURATION, N(wd_conf, db_statement_timeout_ms), NULL, 100, 600000 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 },
@@ -325,8 +329,13 @@ static int on_kv(void *user, const char *section, const char *key, const char *v
 	}
 	if (strcmp(section, "vigil") == 0)
 		return apply_table(ps, vigil_keys, c, section, key, value);
-	if (strcmp(section, "database") == 0)
+	if (strcmp(section, "database") == 0) {
+		if (strcmp(key, "bot_positions_query") == 0)
+			c->bot_query_line = ps->line;
+		else if (strcmp(key, "bot_positions_query_file") == 0)
+			c->bot_query_file_line = ps->line;
 		return apply_table(ps, db_keys, c, section, key, value);
+	}
 	if (strcmp(section, "alerts") == 0)
 		return apply_table(ps, alert_keys, c, section, key, value);
 	if (strcmp(section, "alerts.telegram") == 0)
@@ -465,6 +474,7 @@ static void conf_defaults(struct wd_conf *c)
 	snprintf(c->bot_query, sizeof c->bot_query, "%s",
 		 "SELECT symbol, exchange, side, quantity, entry_price, status, opened_at "
 		 "FROM positions WHERE status = 'active'");
+	snprintf(c->bot_live_statuses, sizeof c->bot_live_statuses, "%s", WD_LIVE_STATUSES_DEFAULT);
 	c->db_connect_timeout_ms = 5000;
 	c->db_statement_timeout_ms = 5000;
 	c->repeat_interval_ms = 30 * 60000;
@@ -544,6 +554,193 @@ static int check_required(struct wd_conf *c, const char *path, char *err, size_t
 	return 0;
 }
 
+/* inih reads a line into a buffer of INI_MAX_LINE bytes and parses a
+ * longer one as two (the tail becoming a bogus "key"), and it merges an
+ * indented line into the value above by calling us again with the same
+ * key (so only the last line would stay). Neither is ever what the author
+ * meant: the file is checked line by line before inih sees it. */
+#define WD_LINE_LIMIT (INI_MAX_LINE - 2) /* bytes before the newline */
+
+static int prescan(const char *path, FILE *f, char *err, size_t errlen)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int no = 0, rc = 0;
+	bool after_key = false; /* inih would take an indented line as a continuation */
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		no++;
+		size_t n = (size_t)len;
+		if (n && line[n - 1] == '\n')
+			n--;
+		if (n > WD_LINE_LIMIT) {
+			snprintf(err, errlen,
+				 "%s: line %d: longer than the limit of %d bytes (it has %zu); put the query in "
+				 "bot_positions_query_file",
+				 path, no, WD_LINE_LIMIT, n);
+			rc = -1;
+			break;
+		}
+		const char *p = line;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0' || *p == '\n' || *p == '\r' || *p == ';' || *p == '#')
+			continue;
+		if (*p == '[') {
+			after_key = false;
+			continue;
+		}
+		if (p > line && after_key) {
+			snprintf(err, errlen,
+				 "%s:%d: indented line continues the value above; continuation lines are not "
+				 "supported (put the value on one line, or the query in bot_positions_query_file)",
+				 path, no);
+			rc = -1;
+			break;
+		}
+		after_key = true;
+	}
+	free(line);
+	return rc;
+}
+
+/* The directory part of path ("." when none), for relative file keys. */
+static void resolve_relative(const char *conf_path, const char *in, char *out, size_t outlen)
+{
+	const char *slash = strrchr(conf_path, '/');
+	if (in[0] == '/' || !slash)
+		snprintf(out, outlen, "%s", in);
+	else
+		snprintf(out, outlen, "%.*s/%s", (int)(slash - conf_path), conf_path, in);
+}
+
+static int load_query_file(struct wd_conf *c, const char *path, char *err, size_t errlen)
+{
+	if (!*c->bot_query_file)
+		return 0;
+	if (c->bot_query_line) {
+		snprintf(err, errlen,
+			 "%s:%d: [database] set either bot_positions_query (line %d) or bot_positions_query_file, "
+			 "not both",
+			 path, c->bot_query_file_line, c->bot_query_line);
+		return -1;
+	}
+	char full[WD_STR_MAX * 2];
+	resolve_relative(path, c->bot_query_file, full, sizeof full);
+	FILE *f = fopen(full, "r");
+	if (!f) {
+		snprintf(err, errlen, "%s:%d: [database] bot_positions_query_file: cannot open %s: %s", path,
+			 c->bot_query_file_line, full, strerror(errno));
+		return -1;
+	}
+	size_t n = fread(c->bot_query, 1, sizeof c->bot_query, f);
+	bool rerr = ferror(f);
+	fclose(f);
+	if (rerr || n >= sizeof c->bot_query) {
+		snprintf(err, errlen, "%s:%d: [database] bot_positions_query_file: %s: %s", path,
+			 c->bot_query_file_line, full, rerr ? "read error" : "longer than the limit");
+		if (!rerr)
+			snprintf(err + strlen(err), errlen - strlen(err), " of %zu bytes", sizeof c->bot_query - 1);
+		c->bot_query[0] = '\0';
+		return -1;
+	}
+	c->bot_query[n] = '\0';
+	if (memchr(c->bot_query, '\0', n)) {
+		snprintf(err, errlen, "%s:%d: [database] bot_positions_query_file: %s is not a text file", path,
+			 c->bot_query_file_line, full);
+		return -1;
+	}
+	while (n && strchr(" \t\r\n;", c->bot_query[n - 1]))
+		c->bot_query[--n] = '\0';
+	if (n == 0) {
+		snprintf(err, errlen, "%s:%d: [database] bot_positions_query_file: %s is empty", path,
+			 c->bot_query_file_line, full);
+		return -1;
+	}
+	return 0;
+}
+
+bool wd_status_in_list(const char *list, const char *status)
+{
+	size_t a = 0, n = strlen(status);
+	while (a < n && isspace((unsigned char)status[a]))
+		a++;
+	while (n > a && isspace((unsigned char)status[n - 1]))
+		n--;
+	for (const char *p = list; *p;) {
+		size_t w = strcspn(p, ",");
+		const char *q = p;
+		size_t m = w;
+		while (m && isspace((unsigned char)*q))
+			q++, m--;
+		while (m && isspace((unsigned char)q[m - 1]))
+			m--;
+		if (m == n - a && m && strncasecmp(q, status + a, m) == 0)
+			return true;
+		p += w;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
+static int check_statuses(const struct wd_conf *c, const char *path, char *err, size_t errlen)
+{
+	int words = 0;
+	for (const char *p = c->bot_live_statuses; *p;) {
+		size_t w = strcspn(p, ",");
+		size_t m = 0;
+		for (size_t i = 0; i < w; i++)
+			m += !isspace((unsigned char)p[i]);
+		if (m == 0 || w > sizeof((struct rec_bot_row *)0)->status - 1) {
+			snprintf(err, errlen,
+				 "%s: [database] bot_live_statuses: '%s': each comma-separated word must be 1-%zu "
+				 "characters",
+				 path, c->bot_live_statuses, sizeof((struct rec_bot_row *)0)->status - 1);
+			return -1;
+		}
+		words++;
+		p += w;
+		if (*p == ',')
+			p++;
+	}
+	if (!words) {
+		snprintf(err, errlen, "%s: [database] bot_live_statuses: empty (at least one status word)", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* bot_dsn = sqlite://PATH: a relative PATH is taken relative to the config
+ * file; vigil's own database (dsn) must be PostgreSQL. */
+static int wd_bot_dsn_resolve(struct wd_conf *c, char *err, size_t errlen)
+{
+	if (db_bot_sqlite_path(c->db_dsn)) {
+		snprintf(err, errlen,
+			 "%s: [database] dsn: vigil's own database must be PostgreSQL (sqlite:// is for bot_dsn only)",
+			 c->path);
+		return -1;
+	}
+	const char *lite = db_bot_sqlite_path(c->bot_dsn);
+	if (!lite)
+		return 0;
+	if (!*lite) {
+		snprintf(err, errlen,
+			 "%s: [database] bot_dsn: sqlite:// needs a file (sqlite:///path/to/tradesv3.sqlite)", c->path);
+		return -1;
+	}
+	if (*lite == '/')
+		return 0;
+	char full[WD_STR_MAX * 2];
+	resolve_relative(c->path, lite, full, sizeof full);
+	if (strlen(full) + strlen("sqlite://") >= sizeof c->bot_dsn) {
+		snprintf(err, errlen, "%s: [database] bot_dsn: path too long", c->path);
+		return -1;
+	}
+	snprintf(c->bot_dsn, sizeof c->bot_dsn, "sqlite://%s", full);
+	return 0;
+}
+
 int wd_conf_load(const char *path, struct wd_conf *c, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof *c);
@@ -555,6 +752,11 @@ int wd_conf_load(const char *path, struct wd_conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
+	if (prescan(path, ps.f, err, errlen) != 0) {
+		fclose(ps.f);
+		return -1;
+	}
+	rewind(ps.f);
 	int r = ini_parse_stream(line_reader, &ps, on_kv, &ps);
 	fclose(ps.f);
 	if (ps.failed)
@@ -564,7 +766,9 @@ int wd_conf_load(const char *path, struct wd_conf *c, char *err, size_t errlen)
 			 r > 0 ? r : ps.line);
 		goto fail;
 	}
-	if (check_required(c, path, err, errlen) || wd_conf_check_transport(c, err, errlen))
+	if (load_query_file(c, path, err, errlen) || check_statuses(c, path, err, errlen) ||
+	    wd_bot_dsn_resolve(c, err, errlen) || check_required(c, path, err, errlen) ||
+	    wd_conf_check_transport(c, err, errlen))
 		goto fail;
 	return 0;
 fail:

@@ -18,7 +18,9 @@
 #define WD_MAX_OVERRIDES REC_POLICY_MAX_OVERRIDES
 #define WD_NAME_MAX 64
 #define WD_STR_MAX 512
-#define WD_QUERY_MAX 2048
+#define WD_QUERY_MAX 8192
+/* The bot statuses that mean "the bot knows this position" (no ORPHAN). */
+#define WD_LIVE_STATUSES_DEFAULT "active,open,pending,opening"
 
 /* Exchange, mode, orphan action, stop reference and symbol style are the
  * core's enums (rec_exchange, rec_mode, ...): the file parses into them. */
@@ -82,7 +84,10 @@ struct wd_conf {
 	char *db_password;
 	char db_schema[WD_NAME_MAX];
 	char bot_dsn[WD_STR_MAX];
-	char bot_query[WD_QUERY_MAX];
+	char bot_query[WD_QUERY_MAX];            /* bot_positions_query, or the file's text */
+	char bot_query_file[WD_STR_MAX];         /* as written (relative = to the config file) */
+	int bot_query_line, bot_query_file_line; /* where the keys were set (0 = not) */
+	char bot_live_statuses[WD_STR_MAX];      /* comma-separated, case-insensitive */
 	int64_t db_connect_timeout_ms;
 	int64_t db_statement_timeout_ms;
 	/* [alerts] */
@@ -138,6 +143,10 @@ int wd_parse_duration_ms(const char *s, int64_t *out);
  * settings (an override naming no known finding code matches nothing and
  * is left out). */
 void wd_account_policy(const struct wd_account *a, struct rec_policy *out);
+
+/* status (trimmed) is one of the comma-separated words of list
+ * (case-insensitive): bot_live_statuses. */
+bool wd_status_in_list(const char *list, const char *status);
 
 /* Reads a secret from a file that must not be group/other accessible.
  * Returns a new string (trailing newline stripped) or NULL with err set. */

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "sql/db_bot.h"
+
 /* Is the host part of a URL or conninfo host loopback? */
 static int host_is_loopback(const char *h, size_t n)
 {
@@ -181,7 +183,8 @@ int wd_conf_check_transport(const struct wd_conf *c, char *err, size_t errlen)
 	}
 	if (c->db_enabled) {
 		if (check_dsn(c->path, "dsn", c->db_dsn, err, errlen) ||
-		    (strcmp(c->bot_dsn, c->db_dsn) != 0 && check_dsn(c->path, "bot_dsn", c->bot_dsn, err, errlen)))
+		    (strcmp(c->bot_dsn, c->db_dsn) != 0 && !db_bot_sqlite_path(c->bot_dsn) &&
+		     check_dsn(c->path, "bot_dsn", c->bot_dsn, err, errlen)))
 			return -1;
 	}
 	return 0;

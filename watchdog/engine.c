@@ -12,6 +12,7 @@
 
 #include "base/log.h"
 #include "watchdog/metrics.h"
+#include "watchdog/params.h"
 #include "base/xalloc.h"
 
 #define CLOCK_CHECK_EVERY_MS 60000
@@ -468,7 +469,9 @@ int wd_engine_audit_scope(struct wd_engine *e, size_t i, const struct wd_scope *
 		snprintf(s.orders_error, sizeof s.orders_error, "%s: %.200s",
 			 xch_rc_name((enum xch_rc)a->listing.ord_rc), a->listing.ord_err.msg);
 	s.bot_ok = a->bot_ok;
-	s.bot = a->bot;
+	/* bot_live_statuses: the core judges a copy, status shows the rows */
+	struct rec_bot_row *bot_core = wd_bot_rows_for_core(e->conf, a->bot, a->nbot);
+	s.bot = bot_core ? bot_core : a->bot;
 	s.nbot = a->nbot;
 	snprintf(s.bot_error, sizeof s.bot_error, "%s", a->bot_error);
 	s.clock_known = a->clock_known;
@@ -484,6 +487,7 @@ int wd_engine_audit_scope(struct wd_engine *e, size_t i, const struct wd_scope *
 		if (!e->conf->db_enabled)
 			drop_db_unreachable(a);
 	}
+	free(bot_core);
 	/* An audit that could not read the exchange over REST (and has no
 	 * usable stream to stand in) could not compare anything. */
 	bool stream_up = a->stream && a->stream->state == REC_SS_UP;

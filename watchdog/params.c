@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "reconcile/reconcile.h"
+#include "base/xalloc.h"
+
 void wd_db_params(const struct wd_conf *c, struct db_params *p)
 {
 	memset(p, 0, sizeof *p);
@@ -24,6 +27,22 @@ void wd_db_bot_params(const struct wd_conf *c, struct db_params *p)
 	if (*c->bot_dsn && strcmp(c->bot_dsn, c->db_dsn) != 0)
 		p->password[0] = '\0';
 	p->read_only = true;
+}
+
+struct rec_bot_row *wd_bot_rows_for_core(const struct wd_conf *c, const struct rec_bot_row *rows, size_t n)
+{
+	struct rec_bot_row *out = NULL;
+	for (size_t i = 0; i < n; i++) {
+		bool want = wd_status_in_list(c->bot_live_statuses, rows[i].status);
+		if (want == rec_bot_row_is_live(&rows[i]))
+			continue;
+		if (!out) {
+			out = xmalloc(n * sizeof *out);
+			memcpy(out, rows, n * sizeof *out);
+		}
+		snprintf(out[i].status, sizeof out[i].status, "%s", want ? "pending" : "not-live");
+	}
+	return out;
 }
 
 void wd_alert_channel_params(const struct wd_conf *c, struct alert_channel_params *p)

@@ -218,6 +218,123 @@ static void test_config_duration_units(void)
 	CU_ASSERT_NOT_EQUAL(wd_parse_duration_ms("3 days", &ms), 0);
 }
 
+/* good + a [database] tail (the [database] section is reopened; inih allows it). */
+static int load_db_tail(const char *tail)
+{
+	char text[16384];
+	snprintf(text, sizeof text, "%s[database]\n%s", good, tail);
+	return load_text(text);
+}
+
+static void test_config_line_over_the_limit_names_its_line(void)
+{
+	set_env();
+	char q[400], tail[600];
+	memset(q, 'x', sizeof q - 1);
+	q[sizeof q - 1] = '\0';
+	memcpy(q, "SELECT ", 7);
+	snprintf(tail, sizeof tail, "bot_positions_query = %s\n", q);
+	CU_ASSERT_NOT_EQUAL(load_db_tail(tail), 0);
+	/* good has 25 lines, [database] is 26: the long line is 27, and
+	 * the error is about the length, never a split tail parsed as a key */
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "line 27: longer than the limit of 198 bytes"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "bot_positions_query_file"));
+	CU_ASSERT_PTR_NULL(strstr(err, "syntax"));
+	/* 198 bytes is fine (a comment, so the value does not matter) */
+	char ok[300];
+	memset(ok, 'y', 198);
+	ok[0] = ';';
+	ok[198] = '\n';
+	ok[199] = '\0';
+	CU_ASSERT_EQUAL(load_db_tail(ok), 0);
+	wd_conf_free(conf);
+	ok[0] = '#';
+	ok[198] = 'y';
+	ok[199] = '\n';
+	ok[200] = '\0';
+	CU_ASSERT_NOT_EQUAL(load_db_tail(ok), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "line 27: longer"));
+}
+
+static void test_config_indented_continuation_is_an_error(void)
+{
+	set_env();
+	CU_ASSERT_NOT_EQUAL(load_db_tail("bot_positions_query = SELECT symbol, exchange, side\n"
+					 "\n"
+					 "    FROM positions\n"),
+			    0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":29:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "continu"));
+	/* indented keys right after a section header and indented comments
+	 * are not continuations */
+	CU_ASSERT_EQUAL(load_db_tail("  bot_positions_query = SELECT 1\n  ; a comment\n\n"), 0);
+	CU_ASSERT_STRING_EQUAL(conf->bot_query, "SELECT 1");
+	wd_conf_free(conf);
+}
+
+static void test_config_query_file_is_read_relative_to_the_config(void)
+{
+	set_env();
+	char *q = tu_write_temp("SELECT symbol, exchange, side, quantity, entry_price, status\n"
+				"FROM positions -- the bot's table\n"
+				"WHERE status IN ('active', 'open');\n\n",
+				0644);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+	char tail[800];
+	/* relative: the temp config is written next to the query file */
+	snprintf(tail, sizeof tail, "bot_positions_query_file = %s\n", strrchr(q, '/') + 1);
+	CU_ASSERT_EQUAL_FATAL(load_db_tail(tail), 0);
+	CU_ASSERT_STRING_EQUAL(conf->bot_query, "SELECT symbol, exchange, side, quantity, entry_price, status\n"
+						"FROM positions -- the bot's table\n"
+						"WHERE status IN ('active', 'open')");
+	wd_conf_free(conf);
+	/* absolute works too; both keys at once is an error naming both */
+	snprintf(tail, sizeof tail, "bot_positions_query = SELECT 1\nbot_positions_query_file = %s\n", q);
+	CU_ASSERT_NOT_EQUAL(load_db_tail(tail), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not both"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":28:"));
+	unlink(q);
+	CU_ASSERT_NOT_EQUAL(load_db_tail(tail + strlen("bot_positions_query = SELECT 1\n")), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot open"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":27:"));
+	free(q);
+	char *empty = tu_write_temp(" ;\n", 0644);
+	snprintf(tail, sizeof tail, "bot_positions_query_file = %s\n", empty);
+	CU_ASSERT_NOT_EQUAL(load_db_tail(tail), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "empty"));
+	unlink(empty);
+	free(empty);
+}
+
+static void test_config_live_statuses_and_sqlite_bot_dsn(void)
+{
+	set_env();
+	CU_ASSERT_EQUAL_FATAL(load_text(good), 0);
+	CU_ASSERT_STRING_EQUAL(conf->bot_live_statuses, "active,open,pending,opening");
+	CU_ASSERT(wd_status_in_list(conf->bot_live_statuses, " Pending "));
+	CU_ASSERT(!wd_status_in_list(conf->bot_live_statuses, "closed"));
+	CU_ASSERT(!wd_status_in_list(conf->bot_live_statuses, "pen"));
+	wd_conf_free(conf);
+	CU_ASSERT_EQUAL_FATAL(load_db_tail("bot_live_statuses = open, Running\n"
+					   "bot_dsn = sqlite://bot/tradesv3.sqlite\n"),
+			      0);
+	CU_ASSERT(wd_status_in_list(conf->bot_live_statuses, "running"));
+	CU_ASSERT(!wd_status_in_list(conf->bot_live_statuses, "active"));
+	/* relative to the config file's directory */
+	CU_ASSERT_PTR_NOT_NULL(strstr(conf->bot_dsn, "sqlite:///"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(conf->bot_dsn, "/bot/tradesv3.sqlite"));
+	wd_conf_free(conf);
+	CU_ASSERT_EQUAL_FATAL(load_db_tail("bot_dsn = sqlite:///var/lib/ft/tradesv3.sqlite\n"), 0);
+	CU_ASSERT_STRING_EQUAL(conf->bot_dsn, "sqlite:///var/lib/ft/tradesv3.sqlite");
+	wd_conf_free(conf);
+	CU_ASSERT_NOT_EQUAL(load_db_tail("bot_live_statuses = open,,active\n"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "bot_live_statuses"));
+	CU_ASSERT_NOT_EQUAL(load_db_tail("bot_dsn = sqlite://\n"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "needs a file"));
+	CU_ASSERT_NOT_EQUAL(load_db_tail("dsn = sqlite:///tmp/x.sqlite\n"), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "must be PostgreSQL"));
+}
+
 static void test_config_example_files_are_valid(void)
 {
 	set_env();
@@ -255,6 +372,11 @@ void test_config_register(void)
 		{ "test_config_plain_transport_only_to_loopback", test_config_plain_transport_only_to_loopback },
 		{ "test_config_dsn_password_and_sslmode_rules", test_config_dsn_password_and_sslmode_rules },
 		{ "test_config_duration_units", test_config_duration_units },
+		{ "test_config_line_over_the_limit_names_its_line", test_config_line_over_the_limit_names_its_line },
+		{ "test_config_indented_continuation_is_an_error", test_config_indented_continuation_is_an_error },
+		{ "test_config_query_file_is_read_relative_to_the_config",
+		  test_config_query_file_is_read_relative_to_the_config },
+		{ "test_config_live_statuses_and_sqlite_bot_dsn", test_config_live_statuses_and_sqlite_bot_dsn },
 		{ "test_config_example_files_are_valid", test_config_example_files_are_valid },
 		{ NULL, NULL },
 	};

@@ -97,11 +97,36 @@ static void test_wd_params_database_and_bot_database(void)
 	free(c);
 }
 
+static void test_wd_params_bot_live_statuses_reach_the_core(void)
+{
+	struct wd_conf *c = conf();
+	struct rec_bot_row rows[4];
+	memset(rows, 0, sizeof rows);
+	snprintf(rows[0].status, sizeof rows[0].status, "active");
+	snprintf(rows[1].status, sizeof rows[1].status, "pending");
+	snprintf(rows[2].status, sizeof rows[2].status, "Running");
+	snprintf(rows[3].status, sizeof rows[3].status, "closed");
+	snprintf(c->bot_live_statuses, sizeof c->bot_live_statuses, "%s", WD_LIVE_STATUSES_DEFAULT);
+	CU_ASSERT_PTR_NULL(wd_bot_rows_for_core(c, rows, 4)); /* the core's own words: as they are */
+	snprintf(c->bot_live_statuses, sizeof c->bot_live_statuses, "active, running");
+	struct rec_bot_row *core = wd_bot_rows_for_core(c, rows, 4);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(core);
+	CU_ASSERT_TRUE(rec_bot_row_is_active(&core[0]));
+	CU_ASSERT_FALSE(rec_bot_row_is_live(&core[1])); /* pending is not listed */
+	CU_ASSERT_TRUE(rec_bot_row_is_live(&core[2]));  /* running is, as a position being opened */
+	CU_ASSERT_FALSE(rec_bot_row_is_active(&core[2]));
+	CU_ASSERT_FALSE(rec_bot_row_is_live(&core[3]));
+	CU_ASSERT_STRING_EQUAL(rows[1].status, "pending"); /* the caller's rows untouched */
+	free(core);
+	free(c);
+}
+
 void test_wd_params_register(void)
 {
 	static const struct tu_test tests[] = {
 		{ "test_wd_params_alerts_take_their_own_parameters", test_wd_params_alerts_take_their_own_parameters },
 		{ "test_wd_params_database_and_bot_database", test_wd_params_database_and_bot_database },
+		{ "test_wd_params_bot_live_statuses_reach_the_core", test_wd_params_bot_live_statuses_reach_the_core },
 		{ NULL, NULL },
 	};
 	tu_add_suite("wd_params", tests);
