@@ -162,7 +162,7 @@ char *alert_format_body(const struct rec_finding *f, enum alert_kind k, const st
 	}
 	if (*f->detail)
 		sb_printf(&b, "detail: %s\n", f->detail);
-	fmt_time(f->first_seen_ms, t1, sizeof t1);
+	fmt_time(f->first_seen_ms, t1, sizeof t1); /* parsed back by msg.c (threading) */
 	fmt_time(f->last_seen_ms, t2, sizeof t2);
 	sb_printf(&b, "first seen: %s, last seen: %s\n", t1, t2);
 	if (k != ALERT_RESOLVED) {
@@ -200,6 +200,11 @@ char *alert_format_health_body(const char *name, enum rec_severity sev, enum ale
 	sb_printf(&b, "%s%s vigil health: %s\n", k == ALERT_RESOLVED ? "RESOLVED: " : "", rec_severity_name(sev), name);
 	if (text && *text)
 		sb_printf(&b, "%s\n", text);
+	if (ctx && ctx->first_seen_ms > 0) {
+		char t1[64];
+		fmt_time(ctx->first_seen_ms, t1, sizeof t1); /* parsed back by msg.c (threading) */
+		sb_printf(&b, "first seen: %s\n", t1);
+	}
 	if (ctx && ctx->instance && *ctx->instance)
 		sb_printf(&b, "instance: %s\n", ctx->instance);
 	sb_printf(&b, "key: vigil:%s\n", name);

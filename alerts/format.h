@@ -15,6 +15,7 @@ struct alert_fmt_ctx {
 	const char *action;    /* what vigil did and its outcome, or NULL */
 	const char *instance;  /* vigil instance name, or NULL */
 	int64_t now_ms;
+	int64_t first_seen_ms; /* health: when the condition began (0 = not shown) */
 };
 
 /* Subject: "[vigil] CRITICAL BTCUSDT UNPROTECTED_POSITION (main)". */

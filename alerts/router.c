@@ -188,6 +188,7 @@ static void texts(struct alert_router *r, const struct rstate *s, enum alert_kin
 		.action = s->health ? NULL : s->text,
 		.instance = r->conf.instance,
 		.now_ms = now,
+		.first_seen_ms = s->health ? s->first_ms : 0,
 	};
 	if (s->health) {
 		alert_format_health_subject(s->hname, s->sev, k, subject, sl);
