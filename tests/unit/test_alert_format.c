@@ -64,6 +64,12 @@ static void test_alert_format_body_names_every_source_and_the_fix(void)
 	CU_ASSERT_STRING_EQUAL(subj, "[vigil] RESOLVED AVLUSDT UNPROTECTED_POSITION (main)");
 	b = alert_format_body(&f, ALERT_RESOLVED, &ctx);
 	CU_ASSERT_PTR_NULL(strstr(b, "fix:"));
+	/* what ended it, not the stale detail and source views */
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(b, "what changed: a stop now covers the whole position, or the position is closed"));
+	CU_ASSERT_PTR_NULL(strstr(b, "detail: "));
+	CU_ASSERT_PTR_NULL(strstr(b, "stream: "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b, "first seen: 2026-01-01 00:00:00 UTC"));
 	free(b);
 }
 
