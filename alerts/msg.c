@@ -44,12 +44,13 @@ static void part(const char **p, char *out, size_t outlen)
 /* "first seen: 2026-12-02 20:37:44 UTC" (format.c) -> ms; 0 = absent */
 static int64_t first_seen_from_body(const char *body)
 {
-	const char *p = body ? strstr(body, "first seen: ") : NULL;
+	/* at the start of a line: a detail text cannot fake it */
+	const char *p = body ? strstr(body, "\nfirst seen: ") : NULL;
 	if (!p)
 		return 0;
 	struct tm tm;
 	memset(&tm, 0, sizeof tm);
-	const char *e = strptime(p + 12, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	const char *e = strptime(p + 13, "%Y-%m-%d %H:%M:%S UTC", &tm);
 	if (!e)
 		return 0;
 	time_t t = timegm(&tm);

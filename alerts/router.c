@@ -303,7 +303,7 @@ static void remove_at(struct alert_router *r, size_t i)
 	r->st[i] = r->st[--r->nst];
 }
 
-/* Holds, repeats, escalation for one state. */
+/* Would c get its FIRING now (evaluate's rule)? */
 static bool firing_due(const struct alert_router *r, const struct rstate *c, int64_t now)
 {
 	if (c->held && !(c->acted && !c->alerted))
@@ -314,6 +314,7 @@ static bool firing_due(const struct alert_router *r, const struct rstate *c, int
 	return now >= due;
 }
 
+/* Is c's repeat due now? */
 static bool repeat_due(const struct alert_router *r, const struct rstate *c, int64_t now)
 {
 	return !c->held && c->alerted && c->sev <= c->alerted_sev && !c->acked && r->conf.repeat_interval_ms > 0 &&
@@ -373,6 +374,7 @@ static void group_sent(struct alert_router *r, const struct rstate *s, enum aler
 	r->ngrp = 0;
 }
 
+/* Holds, repeats, escalation for one state. */
 static int evaluate(struct alert_router *r, struct rstate *s, int64_t now)
 {
 	/* an action vigil took is told even while its finding is held */
