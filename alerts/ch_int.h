@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "alerts/channel.h"
+#include "alerts/format.h"
 
 struct alert_http_resp {
 	long code;              /* HTTP status, 0 = no answer */
@@ -33,5 +34,35 @@ static inline const char *alert_str(const char *s)
  * (err set, redacted). resp->body freed by the caller. */
 int alert_http_post_json(const struct alert_channel *ch, const char *url, const char *json,
 			 struct alert_http_resp *resp, char *err, size_t errlen);
+/* The same with extra request headers ("Name: value", NULL-terminated). */
+int alert_http_post_json_h(const struct alert_channel *ch, const char *url, const char *json,
+			   const char *const *headers, struct alert_http_resp *resp, char *err, size_t errlen);
+
+/* What a channel reads back from a stored message (msg.c). The outbox
+ * keeps text only; the key (rec_finding_make_key, or "vigil:<name>"), the
+ * subject (alert_format_subject) and the body's "first seen:" line
+ * (alert_format_body / alert_format_health_body) are vigil's own formats,
+ * so they are parsed back here rather than stored twice. Every string is
+ * free of control characters (CR/LF: safe in a mail header). */
+struct alert_meta {
+	enum alert_kind kind;
+	bool health; /* key "vigil:<name>" */
+	char account[64], exchange[32], symbol[REC_SYM_MAX];
+	char code[64];         /* finding code, or "vigil_<name>" */
+	char qualifier[32];    /* key suffix: LONG / SHORT / rest ... */
+	int64_t first_seen_ms; /* 0 = not in the body */
+};
+void alert_msg_meta(const struct alert_msg *m, struct alert_meta *out);
+/* Replaces control characters (CR, LF, ...) by spaces, in place. */
+void alert_hdr_clean(char *s);
+
+/* The whole RFC 5322 message ch (an SMTP channel) sends for m (ch_smtp.c). */
+char *alert_smtp_format(const struct alert_channel *ch, const struct alert_msg *m, int64_t now_ms);
+/* The Alertmanager-compatible webhook body for m (ch_webhook.c). */
+char *alert_webhook_body(const struct alert_msg *m, int64_t now_ms);
+/* Lower-case hex HMAC-SHA256 of data under key (ch_webhook.c). */
+void alert_hmac_sha256_hex(const char *key, const void *data, size_t len, char out[65]);
+/* First 16 hex digits of SHA-256(s) (ch_webhook.c). */
+void alert_hash16(const char *s, char out[17]);
 
 #endif

@@ -50,9 +50,7 @@ static void angle_addr(const char *s, char *out, size_t outlen)
 /* Header values must not break the header block (no CR/LF injection). */
 static void hdr_clean(char *s)
 {
-	for (; *s; s++)
-		if (*s == '\r' || *s == '\n')
-			*s = ' ';
+	alert_hdr_clean(s);
 }
 
 static void rfc2822_date(int64_t ms, char *out, size_t outlen)
@@ -83,17 +81,51 @@ static size_t rd(char *dst, size_t sz, size_t nm, void *arg)
 	return k;
 }
 
-/* The Message-ID depends on the outbox id alone: a message re-sent after
- * a crash between the server's 250 and the outbox's delivered mark (or a
- * retry after a lost answer) carries the same id, so mail clients and
- * archives that dedupe on Message-ID show it once. */
-static char *build_mail(const struct smtp *s, const struct alert_msg *m)
+/* Threading. The first message about a finding (FIRING) has a Message-ID
+ * derived from the finding key and its first-seen time alone:
+ * <vigil.f.HASH16.FIRSTSEEN_S@domain>; every later one (repeat, escalated,
+ * RESOLVED) has its own <vigil.f.HASH16.FIRSTSEEN_S.OUTBOXID@domain> and
+ * In-Reply-To / References naming the first, so clients show one thread
+ * per occurrence of a finding. Both depend only on stored facts: a message
+ * re-sent after a crash between the server's 250 and the outbox's
+ * delivered mark (or a retry after a lost answer) carries the same id, so
+ * mail clients and archives that dedupe on Message-ID show it once. A
+ * message whose first-seen time is unknown falls back to
+ * <vigil.outbox.ID@domain>, unthreaded. */
+static void thread_ids(const struct smtp *s, const struct alert_msg *m, const struct alert_meta *mt, char *own,
+		       size_t ol, char *first, size_t fl)
 {
-	char date[64], subj[ALERT_SUBJECT_MAX];
-	int64_t now = alert_now_ms();
+	first[0] = '\0';
+	if (mt->first_seen_ms <= 0) {
+		snprintf(own, ol, "<vigil.outbox.%lld@%s>", (long long)m->id, s->domain);
+		return;
+	}
+	char seed[REC_KEY_MAX + 32], h[17];
+	snprintf(seed, sizeof seed, "%s|%lld", m->key, (long long)(mt->first_seen_ms / 1000));
+	alert_hash16(seed, h);
+	snprintf(first, fl, "<vigil.f.%s.%lld@%s>", h, (long long)(mt->first_seen_ms / 1000), s->domain);
+	if (mt->kind == ALERT_FIRING) {
+		snprintf(own, ol, "%s", first);
+		first[0] = '\0';
+	} else {
+		snprintf(own, ol, "<vigil.f.%s.%lld.%lld@%s>", h, (long long)(mt->first_seen_ms / 1000),
+			 (long long)m->id, s->domain);
+	}
+}
+
+static char *build_mail(const struct smtp *s, const struct alert_msg *m, int64_t now)
+{
+	char date[64], subj[ALERT_SUBJECT_MAX], key[REC_KEY_MAX], own[400], first[400], reply[900] = "";
 	rfc2822_date(now, date, sizeof date);
 	snprintf(subj, sizeof subj, "%s", m->subject);
 	hdr_clean(subj);
+	snprintf(key, sizeof key, "%s", m->key);
+	hdr_clean(key);
+	struct alert_meta mt;
+	alert_msg_meta(m, &mt);
+	thread_ids(s, m, &mt, own, sizeof own, first, sizeof first);
+	if (first[0])
+		snprintf(reply, sizeof reply, "In-Reply-To: %s\r\nReferences: %s\r\n", first, first);
 	const char *body = m->body ? m->body : "";
 	size_t bl = strlen(body);
 	char *crlf = xmalloc(bl * 2 + 3);
@@ -112,15 +144,22 @@ static char *build_mail(const struct smtp *s, const struct alert_msg *m)
 			       "From: %s\r\n"
 			       "To: %s\r\n"
 			       "Subject: %s\r\n"
-			       "Message-ID: <vigil.outbox.%lld@%s>\r\n"
+			       "Message-ID: %s\r\n"
+			       "%s"
+			       "Auto-Submitted: auto-generated\r\n"
 			       "MIME-Version: 1.0\r\n"
 			       "Content-Type: text/plain; charset=utf-8\r\n"
 			       "Content-Transfer-Encoding: 8bit\r\n"
 			       "X-Vigil-Key: %s\r\n"
 			       "\r\n%s",
-			       date, s->from_hdr, s->to_hdr, subj, (long long)m->id, s->domain, m->key, crlf);
+			       date, s->from_hdr, s->to_hdr, subj, own, reply, key, crlf);
 	free(crlf);
 	return mail;
+}
+
+char *alert_smtp_format(const struct alert_channel *ch, const struct alert_msg *m, int64_t now_ms)
+{
+	return build_mail(ch->priv, m, now_ms);
 }
 
 static int smtp_send(struct alert_channel *ch, const struct alert_msg *m, struct alert_send_status *st)
@@ -132,7 +171,7 @@ static int smtp_send(struct alert_channel *ch, const struct alert_msg *m, struct
 		snprintf(st->err, sizeof st->err, "smtp: curl_easy_init failed");
 		return ALERT_SEND_RETRY;
 	}
-	char *mail = build_mail(s, m);
+	char *mail = build_mail(s, m, alert_now_ms());
 	struct src src = { mail, strlen(mail), 0 };
 	struct curl_slist *rcpt = NULL;
 	for (size_t i = 0; i < s->nrcpt; i++)

@@ -109,6 +109,12 @@ struct alert_channel *alert_net_channel_new(const char *name, enum rec_severity 
 int alert_http_post_json(const struct alert_channel *ch, const char *url, const char *json,
 			 struct alert_http_resp *resp, char *err, size_t errlen)
 {
+	return alert_http_post_json_h(ch, url, json, NULL, resp, err, errlen);
+}
+
+int alert_http_post_json_h(const struct alert_channel *ch, const char *url, const char *json,
+			   const char *const *headers, struct alert_http_resp *resp, char *err, size_t errlen)
+{
 	alert_curl_init();
 	memset(resp, 0, sizeof *resp);
 	CURL *c = curl_easy_init();
@@ -119,6 +125,8 @@ int alert_http_post_json(const struct alert_channel *ch, const char *url, const 
 	struct buf b = { 0 };
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 	h = curl_slist_append(h, "Expect:");
+	for (size_t i = 0; headers && headers[i]; i++)
+		h = curl_slist_append(h, headers[i]);
 	char ebuf[CURL_ERROR_SIZE] = "";
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_POST, 1L);

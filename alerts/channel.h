@@ -59,6 +59,7 @@ struct alert_smtp_params {
 struct alert_webhook_params {
 	const char *url;
 	enum rec_severity min_severity;
+	const char *secret; /* HMAC-SHA256 key for X-Vigil-Signature; NULL/"" = unsigned */
 };
 
 struct alert_channel_params {

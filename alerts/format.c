@@ -137,19 +137,100 @@ char *alert_format_fix(const struct rec_finding *f, const struct alert_fmt_ctx *
 	}
 }
 
+static bool is_position_code(enum rec_code c)
+{
+	switch (c) {
+	case REC_UNPROTECTED_POSITION:
+	case REC_UNDERSIZED_STOP:
+	case REC_WRONG_SIDE_STOP:
+	case REC_DUPLICATE_STOP:
+	case REC_ORPHAN_POSITION:
+	case REC_SIZE_MISMATCH:
+	case REC_SIDE_MISMATCH: return true;
+	default: return false;
+	}
+}
+
+static const char *generic_change(const struct rec_finding *f, char *buf, size_t bl)
+{
+	switch (f->code) {
+	case REC_UNPROTECTED_POSITION:
+	case REC_UNDERSIZED_STOP: return "a stop now covers the whole position, or the position is closed";
+	case REC_ORPHAN_POSITION: return "the position is closed, or the bot has a live row for it again";
+	case REC_ORPHAN_ORDER:
+	case REC_DUPLICATE_STOP:
+	case REC_WRONG_SIDE_STOP:
+		snprintf(buf, bl, "order %s gone (cancelled, filled or triggered) or no longer extra",
+			 *f->order_id ? f->order_id : "?");
+		return buf;
+	case REC_PHANTOM_POSITION: return "the bot's row is closed, or the exchange shows the position";
+	case REC_SIZE_MISMATCH:
+	case REC_SIDE_MISMATCH: return "the bot and the exchange agree again";
+	case REC_STREAM_DOWN:
+	case REC_STREAM_STALE: return "the stream delivers again";
+	case REC_SOURCE_UNREACHABLE: return "the source answers again";
+	case REC_CLOCK_SKEW: return "the clock is within the limit again";
+	default: return "no longer seen by the audit";
+	}
+}
+
+void alert_format_change(const struct rec_finding *f, const struct rec_finding *now, size_t n, const char *action,
+			 char *out, size_t outlen)
+{
+	char buf[256], other[160] = "";
+	const char *what = NULL;
+	bool flat = false;
+	size_t w = 0;
+	for (size_t i = 0; i < n && *f->symbol; i++) {
+		const struct rec_finding *g = &now[i];
+		if (strcmp(g->key, f->key) == 0 || strcmp(g->symbol, f->symbol) != 0 || g->pidx != f->pidx ||
+		    strcmp(g->account, f->account) != 0)
+			continue;
+		if (g->code == REC_ORPHAN_ORDER || g->code == REC_PHANTOM_POSITION)
+			flat = true;
+		if (g->code == REC_UNDERSIZED_STOP && f->code == REC_UNPROTECTED_POSITION)
+			what = "a stop now covers part of the position (now UNDERSIZED_STOP)";
+		else if (g->code == REC_UNPROTECTED_POSITION && f->code == REC_UNDERSIZED_STOP)
+			what = "the partial stop is gone (now UNPROTECTED_POSITION)";
+		int k = snprintf(other + w, sizeof other - w, "%s%s", w ? ", " : "", rec_code_name(g->code));
+		if (k > 0 && (size_t)k < sizeof other - w)
+			w += (size_t)k;
+	}
+	if (flat && is_position_code(f->code)) {
+		snprintf(buf, sizeof buf, "position closed (open now: %s)", other);
+		what = buf;
+	} else if (!what && w) {
+		char gen[128];
+		snprintf(buf, sizeof buf, "%s; open now on %s: %s", generic_change(f, gen, sizeof gen), f->symbol,
+			 other);
+		what = buf;
+	}
+	if (!what)
+		what = generic_change(f, buf, sizeof buf);
+	if (action && *action)
+		snprintf(out, outlen, "%s; after vigil's action: %s", what, action);
+	else
+		snprintf(out, outlen, "%s", what);
+}
+
 char *alert_format_body(const struct rec_finding *f, enum alert_kind k, const struct alert_fmt_ctx *ctx)
 {
 	struct sb b = { 0 };
 	char t1[64], t2[64], s[64], r[64], d[64];
-	if (k == ALERT_RESOLVED)
+	if (k == ALERT_RESOLVED) {
+		char ch[512];
+		if (!(ctx && ctx->change && *ctx->change))
+			alert_format_change(f, NULL, 0, NULL, ch, sizeof ch);
 		sb_printf(&b, "RESOLVED: %s is no longer seen.\n", rec_code_name(f->code));
-	else if (k == ALERT_ESCALATED)
+		sb_printf(&b, "what changed: %s\n", ctx && ctx->change && *ctx->change ? ctx->change : ch);
+	} else if (k == ALERT_ESCALATED)
 		sb_printf(&b, "ESCALATED: not acknowledged in time.\n");
 	sb_printf(&b, "%s %s\n", rec_severity_name(f->severity), rec_code_name(f->code));
 	sb_printf(&b, "account: %s (%s)\n", f->account, rec_exchange_name(f->exchange));
 	if (*f->symbol)
 		sb_printf(&b, "symbol: %s\n", f->symbol);
-	if (*f->symbol) {
+	/* RESOLVED does not repeat what the sources said back then (stale) */
+	if (*f->symbol && k != ALERT_RESOLVED) {
 		view_str(&f->stream, s, sizeof s);
 		view_str(&f->rest, r, sizeof r);
 		view_str(&f->db, d, sizeof d);
@@ -160,9 +241,9 @@ char *alert_format_body(const struct rec_finding *f, enum alert_kind k, const st
 		sb_printf(&b, "orders: stop qty %.8g%s%s%s\n", f->stop_qty, *f->order_id ? ", order " : "", f->order_id,
 			  f->order_is_algo ? " (algo)" : "");
 	}
-	if (*f->detail)
+	if (*f->detail && k != ALERT_RESOLVED)
 		sb_printf(&b, "detail: %s\n", f->detail);
-	fmt_time(f->first_seen_ms, t1, sizeof t1);
+	fmt_time(f->first_seen_ms, t1, sizeof t1); /* parsed back by msg.c (threading) */
 	fmt_time(f->last_seen_ms, t2, sizeof t2);
 	sb_printf(&b, "first seen: %s, last seen: %s\n", t1, t2);
 	if (k != ALERT_RESOLVED) {
@@ -200,6 +281,11 @@ char *alert_format_health_body(const char *name, enum rec_severity sev, enum ale
 	sb_printf(&b, "%s%s vigil health: %s\n", k == ALERT_RESOLVED ? "RESOLVED: " : "", rec_severity_name(sev), name);
 	if (text && *text)
 		sb_printf(&b, "%s\n", text);
+	if (ctx && ctx->first_seen_ms > 0) {
+		char t1[64];
+		fmt_time(ctx->first_seen_ms, t1, sizeof t1); /* parsed back by msg.c (threading) */
+		sb_printf(&b, "first seen: %s\n", t1);
+	}
 	if (ctx && ctx->instance && *ctx->instance)
 		sb_printf(&b, "instance: %s\n", ctx->instance);
 	sb_printf(&b, "key: vigil:%s\n", name);

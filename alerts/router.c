@@ -12,6 +12,8 @@
 #define RATE_WINDOW_MS 60000
 #define MAX_ROUTES 16
 
+#define MAX_GROUP 8 /* findings of one position in one message */
+
 struct rstate {
 	char key[REC_KEY_MAX];
 	char account[REC_ACCT_MAX];
@@ -57,6 +59,10 @@ struct alert_router {
 	alert_router_observer_fn obs;
 	void *obs_ud;
 	int64_t stream_grace_until;
+	const struct rec_finding *cur; /* the update's findings (for RESOLVED's "what changed") */
+	size_t ncur;
+	struct rstate *grp[MAX_GROUP]; /* the FIRING / repeat being sent carries these too */
+	size_t ngrp;
 };
 
 struct alert_router *alert_router_new(const struct alert_router_conf *conf, const struct alert_route *routes,
@@ -188,7 +194,13 @@ static void texts(struct alert_router *r, const struct rstate *s, enum alert_kin
 		.action = s->health ? NULL : s->text,
 		.instance = r->conf.instance,
 		.now_ms = now,
+		.first_seen_ms = s->health ? s->first_ms : 0,
 	};
+	char change[512] = "";
+	if (!s->health && k == ALERT_RESOLVED) {
+		alert_format_change(&s->f, r->cur, r->ncur, s->text, change, sizeof change);
+		ctx.change = change;
+	}
 	if (s->health) {
 		alert_format_health_subject(s->hname, s->sev, k, subject, sl);
 		*body = alert_format_health_body(s->hname, s->sev, k, s->text, &ctx);
@@ -196,6 +208,29 @@ static void texts(struct alert_router *r, const struct rstate *s, enum alert_kin
 		alert_format_subject(&s->f, k, subject, sl);
 		*body = alert_format_body(&s->f, k, &ctx);
 	}
+	if (!r->ngrp)
+		return;
+	/* related findings of the same position: one message, each key
+	 * still repeats, is acked and resolves on its own */
+	size_t used = strlen(subject);
+	for (size_t i = 0; i < r->ngrp && used + 1 < sl; i++) {
+		int w = snprintf(subject + used, sl - used, "%s%s", i ? ", " : " + ", rec_code_name(r->grp[i]->f.code));
+		if (w > 0)
+			used += (size_t)w < sl - used ? (size_t)w : sl - used - 1;
+	}
+	char *all = xasprintf("%s\nalso on this position (each resolves on its own):\n", *body);
+	for (size_t i = 0; i < r->ngrp; i++) {
+		const struct rstate *c = r->grp[i];
+		char *n = xasprintf("%s- %s %s: %s\n  key: %s\n%s%s%s", all, rec_severity_name(c->sev),
+				    rec_code_name(c->f.code), *c->f.detail ? c->f.detail : "-", c->key,
+				    c->text && *c->text ? "  vigil did: " : "", c->text ? c->text : "",
+				    c->text && *c->text ? "\n" : "");
+		free(all);
+		all = n;
+	}
+	free(*body);
+	*body = alert_redact_dup(all);
+	free(all);
 }
 
 /* Sends kind k of s to the routes chosen by the kind. Returns messages
@@ -268,6 +303,77 @@ static void remove_at(struct alert_router *r, size_t i)
 	r->st[i] = r->st[--r->nst];
 }
 
+/* Would c get its FIRING now (evaluate's rule)? */
+static bool firing_due(const struct alert_router *r, const struct rstate *c, int64_t now)
+{
+	if (c->held && !(c->acted && !c->alerted))
+		return false;
+	if (c->alerted && c->sev <= c->alerted_sev)
+		return false;
+	int64_t due = c->sev >= REC_SEV_CRITICAL || c->acted ? c->first_ms : c->first_ms + r->conf.warning_hold_ms;
+	return now >= due;
+}
+
+/* Is c's repeat due now? */
+static bool repeat_due(const struct alert_router *r, const struct rstate *c, int64_t now)
+{
+	return !c->held && c->alerted && c->sev <= c->alerted_sev && !c->acked && r->conf.repeat_interval_ms > 0 &&
+	       now >= c->last_sent_ms + r->conf.repeat_interval_ms;
+}
+
+/* The other findings of s's position (account, symbol, leg) due for kind k
+ * now go in s's message (r->grp). Returns false when one of them outranks
+ * s (higher severity, or equal and earlier in the list): that one sends the
+ * message and carries s. */
+static bool group_for(struct alert_router *r, struct rstate *s, enum alert_kind k, int64_t now)
+{
+	r->ngrp = 0;
+	if (s->health || !*s->f.symbol)
+		return true;
+	size_t si = 0;
+	for (size_t i = 0; i < r->nst; i++)
+		if (r->st[i] == s)
+			si = i;
+	for (size_t i = 0; i < r->nst; i++) {
+		struct rstate *c = r->st[i];
+		if (c == s || c->health || !c->seen || strcmp(c->account, s->account) != 0 ||
+		    strcmp(c->f.symbol, s->f.symbol) != 0 || c->f.pidx != s->f.pidx)
+			continue;
+		if (!(k == ALERT_FIRING ? firing_due(r, c, now) : repeat_due(r, c, now)))
+			continue;
+		if (c->sev > s->sev || (c->sev == s->sev && i < si)) {
+			r->ngrp = 0;
+			return false;
+		}
+		if (r->ngrp < MAX_GROUP)
+			r->grp[r->ngrp++] = c;
+	}
+	return true;
+}
+
+/* After a grouped message went out: the companions count as sent too. */
+static void group_sent(struct alert_router *r, const struct rstate *s, enum alert_kind k, int64_t now)
+{
+	for (size_t i = 0; i < r->ngrp; i++) {
+		struct rstate *c = r->grp[i];
+		c->sent_mask |= s->sent_mask;
+		c->last_sent_ms = now;
+		if (k == ALERT_FIRING) {
+			if (c->alerted && c->sev > c->alerted_sev) {
+				c->escalated = false;
+				c->acked = false;
+			}
+			c->alerted = true;
+			c->acted = false;
+			c->alerted_ms = now;
+			c->alerted_sev = c->sev;
+		}
+		if (r->obs)
+			r->obs(r->obs_ud, &c->f, k, now);
+	}
+	r->ngrp = 0;
+}
+
 /* Holds, repeats, escalation for one state. */
 static int evaluate(struct alert_router *r, struct rstate *s, int64_t now)
 {
@@ -286,17 +392,26 @@ static int evaluate(struct alert_router *r, struct rstate *s, int64_t now)
 			s->sev >= REC_SEV_CRITICAL || s->acted ? s->first_ms : s->first_ms + r->conf.warning_hold_ms;
 		if (now < due)
 			return 0;
-		if ((k = send_kind(r, s, ALERT_FIRING, now)) < 0)
+		if (!group_for(r, s, ALERT_FIRING, now))
+			return 0; /* a companion's message carries it */
+		if ((k = send_kind(r, s, ALERT_FIRING, now)) < 0) {
+			r->ngrp = 0;
 			return -1;
+		}
+		group_sent(r, s, ALERT_FIRING, now);
 		s->alerted = true;
 		s->acted = false;
 		s->alerted_ms = s->last_sent_ms = now;
 		s->alerted_sev = s->sev;
 		return k;
 	}
-	if (!s->acked && r->conf.repeat_interval_ms > 0 && now >= s->last_sent_ms + r->conf.repeat_interval_ms) {
-		if ((k = send_kind(r, s, ALERT_REPEAT, now)) < 0)
+	if (!s->acked && r->conf.repeat_interval_ms > 0 && now >= s->last_sent_ms + r->conf.repeat_interval_ms &&
+	    group_for(r, s, ALERT_REPEAT, now)) {
+		if ((k = send_kind(r, s, ALERT_REPEAT, now)) < 0) {
+			r->ngrp = 0;
 			return -1;
+		}
+		group_sent(r, s, ALERT_REPEAT, now);
 		s->last_sent_ms = now;
 		n += k;
 	}
@@ -437,6 +552,8 @@ int alert_router_update_acted(struct alert_router *r, const char *account, const
 	}
 	int total = 0, k;
 	r->enq_failed = 0;
+	r->cur = f;
+	r->ncur = n;
 	for (size_t i = 0; i < r->nst;) {
 		struct rstate *s = r->st[i];
 		if (s->health || strcmp(s->account, account) != 0 || s->seen) {
@@ -456,10 +573,15 @@ int alert_router_update_acted(struct alert_router *r, const char *account, const
 			i++;
 			continue;
 		}
-		if ((k = resolve_at(r, i, now_ms)) < 0)
+		if ((k = resolve_at(r, i, now_ms)) < 0) {
+			r->cur = NULL;
+			r->ncur = 0;
 			return -1;
+		}
 		total += k; /* remove_at moved the last state into slot i */
 	}
+	r->cur = NULL;
+	r->ncur = 0;
 	for (size_t i = 0; i < r->nst; i++) {
 		struct rstate *s = r->st[i];
 		if (s->health || strcmp(s->account, account) != 0)

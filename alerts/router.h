@@ -6,6 +6,12 @@
  *   if still present then (a flap inside the hold is never sent);
  * - repeated every repeat_interval while open, unless acknowledged;
  * - RESOLVED when it disappears from its account's list (only if alerted);
+ *   its text says what changed (alert_format_change), not the stale detail;
+ * - grouping: the findings of one position (account, symbol, leg) due for
+ *   FIRING (or a repeat) together go out as one message, sent by the most
+ *   severe (then the earliest); the others are listed in it and count as
+ *   alerted (observer called for each); ack, escalation and RESOLVED stay
+ *   per key;
  * - escalation: a critical not acknowledged escalate_after after its first
  *   alert is sent once more to the channels marked escalation (0 = off);
  * - inhibition: while the account has SOURCE_UNREACHABLE for the exchange

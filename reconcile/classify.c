@@ -606,13 +606,22 @@ static void judge_open(struct ctx *c, struct sym_ent *e, enum rec_pos_idx pidx, 
 		if (covered)
 			detail_add(f, "; a stop covers it");
 	}
+	/* one finding per leg: some stop quantity short of the size is
+	 * UNDERSIZED_STOP, no protecting stop at all UNPROTECTED_POSITION;
+	 * never both (the alert would say "undersized" and "no stop") */
 	if (!covered && held(c, REC_COND_UNPROT, e->sym, pidx, first, p->grace_open_ms)) {
-		struct rec_finding *f = add_finding(c, REC_UNPROTECTED_POSITION, e->sym, pidx);
+		bool partial = pr.stop_qty > 0;
+		struct rec_finding *f =
+			add_finding(c, partial ? REC_UNDERSIZED_STOP : REC_UNPROTECTED_POSITION, e->sym, pidx);
 		fill_views(c, f, e, pi, mg, live);
 		f->stop_qty = pr.stop_qty;
 		f->repairable = repairable;
-		detail_add(f, "no stop covers %.10g on the %s side (covering %.10g", mg->pos.size,
-			   rec_oside_name(closing), pr.stop_qty);
+		if (partial)
+			detail_add(f, "stops cover %.10g of %.10g on the %s side (", pr.stop_qty, mg->pos.size,
+				   rec_oside_name(closing));
+		else
+			detail_add(f, "no stop covers %.10g on the %s side (", mg->pos.size, rec_oside_name(closing));
+		detail_add(f, "%zu protecting stop(s)", pr.nstops);
 		if (pr.nunknown_side)
 			detail_add(f, "; %zu stop(s) with unknown side ignored", pr.nunknown_side);
 		if (pr.nlingering)
@@ -625,13 +634,6 @@ static void judge_open(struct ctx *c, struct sym_ent *e, enum rec_pos_idx pidx, 
 		if (pr.ntp)
 			detail_add(f, "; %zu take-profit(s) ignored", pr.ntp);
 		detail_add(f, ")");
-		if (pr.stop_qty > 0) {
-			struct rec_finding *u = add_finding(c, REC_UNDERSIZED_STOP, e->sym, pidx);
-			fill_views(c, u, e, pi, mg, live);
-			u->stop_qty = pr.stop_qty;
-			u->repairable = repairable;
-			detail_add(u, "stops cover %.10g of %.10g", pr.stop_qty, mg->pos.size);
-		}
 	}
 	if (pr.redundant && (f = order_finding(c, REC_COND_DUP, REC_DUPLICATE_STOP, e, pidx, mg, live, pr.redundant))) {
 		f->stop_qty = pr.stop_qty;

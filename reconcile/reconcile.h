@@ -51,8 +51,9 @@
  *   (anything that can open or add) are the bot's: never protection,
  *   never ORPHAN_ORDER, never cancelled. Take-profits are never stops and
  *   never DUPLICATE_STOP. Covered = any close-position/attached stop, or
- *   the covering quantities sum to the size. Partly covered =
- *   UNDERSIZED_STOP + UNPROTECTED_POSITION. An order with unknown side or
+ *   the covering quantities sum to the size. One finding per leg:
+ *   partly covered = UNDERSIZED_STOP only, no protecting stop at all =
+ *   UNPROTECTED_POSITION only (never both). An order with unknown side or
  *   direction never protects (rule 5). DUPLICATE_STOP = a full cover
  *   exists plus a plain stop order beside it (order_id names it; never a
  *   trailing stop). WRONG_SIDE_STOP = a reducing conditional stop whose

@@ -109,6 +109,8 @@ static const struct ck webhook_keys[] = {
 	{ "enabled", CK_BOOL, N(wd_conf, webhook_enabled), NULL, 0, 0 },
 	{ "url", CK_STR, S(wd_conf, webhook_url), NULL, 0, 0 },
 	{ "min_severity", CK_ENUM, N(wd_conf, webhook_min_severity), sev_names, 0, 0 },
+	{ "secret_env", CK_STR, S(wd_conf, webhook_secret_env), NULL, 0, 0 },
+	{ "secret_file", CK_STR, S(wd_conf, webhook_secret_file), NULL, 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 },
 };
 
@@ -551,6 +553,9 @@ static int check_required(struct wd_conf *c, const char *path, char *err, size_t
 		snprintf(err, errlen, "%s: [alerts.webhook] enabled but missing required key 'url'", path);
 		return -1;
 	}
+	if (c->webhook_enabled && load_secret(path, 0, "[alerts.webhook] secret", c->webhook_secret_env,
+					      c->webhook_secret_file, 0, &c->webhook_secret, err, errlen))
+		return -1;
 	return 0;
 }
 
@@ -794,6 +799,7 @@ void wd_conf_free(struct wd_conf *c)
 	free_secret(&c->db_password);
 	free_secret(&c->tg_token);
 	free_secret(&c->smtp_password);
+	free_secret(&c->webhook_secret);
 }
 
 const struct wd_account *wd_conf_account(const struct wd_conf *c, const char *name)

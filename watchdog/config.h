@@ -120,6 +120,9 @@ struct wd_conf {
 	bool webhook_enabled;
 	char webhook_url[WD_STR_MAX];
 	int webhook_min_severity;
+	/* HMAC-SHA256 key for X-Vigil-Signature (optional) */
+	char webhook_secret_env[WD_NAME_MAX], webhook_secret_file[WD_STR_MAX];
+	char *webhook_secret;
 
 	struct wd_account accounts[WD_MAX_ACCOUNTS];
 	size_t naccounts;

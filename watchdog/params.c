@@ -69,6 +69,7 @@ void wd_alert_channel_params(const struct wd_conf *c, struct alert_channel_param
 	p->webhook_enabled = c->webhook_enabled;
 	p->webhook.url = c->webhook_url;
 	p->webhook.min_severity = (enum rec_severity)c->webhook_min_severity;
+	p->webhook.secret = c->webhook_secret;
 }
 
 int wd_alert_channels_new(const struct wd_conf *c, struct alert_channel ***out, size_t *n, char *err, size_t errlen)

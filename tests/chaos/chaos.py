@@ -221,10 +221,13 @@ def tg_alerts(path):
         if r.get("status") != 200 or not str(r.get("path", "")).endswith("/sendMessage"):
             continue
         text = str(r.get("body", {}).get("text", ""))
-        m = KEY_RE.search(text)
-        if m:
+        # one message may carry several findings of one position (the
+        # router groups them): each "key: " line counts for its key
+        keys = KEY_RE.findall(text)
+        if keys:
             text = re.sub(r"^\(\d+/\d+\)\s*", "", text)
-            out.append((r["ts"], m.group(1), alert_kind(text)))
+            for k in keys:
+                out.append((r["ts"], k, alert_kind(text)))
     return out
 
 
@@ -244,9 +247,8 @@ def mail_alerts(maildir):
                     body += part.get_content()
                 except (LookupError, ValueError):
                     pass
-        m = KEY_RE.search(body)
-        if m:
-            out.append((st, m.group(1), alert_kind(str(msg.get("Subject", "")))))
+        for k in KEY_RE.findall(body):
+            out.append((st, k, alert_kind(str(msg.get("Subject", "")))))
     out.sort()
     return out
 

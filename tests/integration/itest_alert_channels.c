@@ -5,6 +5,8 @@
 #include <CUnit/CUnit.h>
 #include <dirent.h>
 #include <json-c/json.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "alerts/channel.h"
+#include "alerts/format.h"
 #include "alerts/notifier.h"
 #include "alerts/outbox_mem.h"
 #include "alerts/router.h"
@@ -465,6 +468,62 @@ static void itest_alert_telegram_errors_never_show_the_token(void)
 	env_stop(&e);
 }
 
+/* The webhook body is Alertmanager's (version 4): status, labels,
+ * annotations, startsAt/endsAt; X-Vigil-Signature is the HMAC-SHA256 of
+ * the exact body under the configured secret (checked here with OpenSSL
+ * directly). */
+static json_object *hook_last(struct env *e, int status)
+{
+	FILE *f = fopen(e->tglog, "r");
+	json_object *last = NULL;
+	if (!f)
+		return NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, f) > 0) {
+		json_object *o = json_tokener_parse(line), *v, *p;
+		if (o && json_object_object_get_ex(o, "status", &v) && json_object_get_int(v) == status &&
+		    json_object_object_get_ex(o, "path", &p) && !strncmp(json_object_get_string(p), "/hook", 5)) {
+			json_object_put(last);
+			last = o;
+		} else {
+			json_object_put(o);
+		}
+	}
+	free(line);
+	fclose(f);
+	return last;
+}
+
+static const char *jpath(json_object *o, const char *a, const char *b, const char *c)
+{
+	json_object *v = o;
+	const char *k[3] = { a, b, c };
+	for (int i = 0; i < 3 && k[i] && v; i++) {
+		if (json_object_is_type(v, json_type_array))
+			v = json_object_array_get_idx(v, 0);
+		if (!v || !json_object_object_get_ex(v, k[i], &v))
+			return NULL;
+	}
+	return v ? json_object_get_string(v) : NULL;
+}
+
+static void check_signature(json_object *rec, const char *secret)
+{
+	json_object *raw, *sig;
+	CU_ASSERT_TRUE_FATAL(json_object_object_get_ex(rec, "raw", &raw));
+	CU_ASSERT_TRUE_FATAL(json_object_object_get_ex(rec, "signature", &sig));
+	const char *body = json_object_get_string(raw);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int ml = 0;
+	HMAC(EVP_sha256(), secret, (int)strlen(secret), (const unsigned char *)body, strlen(body), md, &ml);
+	char want[80] = "sha256=";
+	for (unsigned i = 0; i < ml; i++)
+		snprintf(want + 7 + 2 * i, 3, "%02x", md[i]);
+	CU_ASSERT_EQUAL(ml, 32);
+	CU_ASSERT_STRING_EQUAL(json_object_get_string(sig), want);
+}
+
 static void itest_alert_webhook_posts_json_and_honours_retry_after(void)
 {
 	struct env e;
@@ -474,7 +533,8 @@ static void itest_alert_webhook_posts_json_and_honours_retry_after(void)
 	}
 	char url[64];
 	snprintf(url, sizeof url, "http://127.0.0.1:%d/hook", e.tg_port);
-	struct alert_webhook_params c = { .url = url, .min_severity = REC_SEV_WARNING };
+	const char *secret = "whsec-itest-0123456789";
+	struct alert_webhook_params c = { .url = url, .min_severity = REC_SEV_WARNING, .secret = secret };
 	char err[256];
 	struct alert_channel *wh = alert_ch_webhook_new(&c, err, sizeof err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(wh);
@@ -482,9 +542,10 @@ static void itest_alert_webhook_posts_json_and_honours_retry_after(void)
 	memset(&m, 0, sizeof m);
 	m.id = 7;
 	m.severity = REC_SEV_CRITICAL;
+	m.created_ms = 1767225700000LL;
 	snprintf(m.key, sizeof m.key, "main:binance:BTCUSDT:ORPHAN_POSITION");
-	snprintf(m.subject, sizeof m.subject, "[vigil] CRITICAL <x> & \"y\"");
-	m.body = (char *)"line1\nline2 <&>";
+	snprintf(m.subject, sizeof m.subject, "[vigil] CRITICAL BTCUSDT ORPHAN_POSITION (main) <x> & \"y\"");
+	m.body = (char *)"line1\nline2 <&>\nfirst seen: 2026-01-01 00:00:00 UTC, last seen: ?\n";
 	struct alert_send_status st;
 	char cmd[256];
 	snprintf(cmd, sizeof cmd,
@@ -496,15 +557,114 @@ static void itest_alert_webhook_posts_json_and_honours_retry_after(void)
 	CU_ASSERT_EQUAL(st.http_code, 429);
 	CU_ASSERT_EQUAL(st.retry_after_ms, 3000);
 	CU_ASSERT_EQUAL(wh->send(wh, &m, &st), ALERT_SEND_OK);
-	char *log = tu_read_file(e.tglog, NULL);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(log);
-	CU_ASSERT_PTR_NOT_NULL(strstr(log, "\"status\": 429"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(log, "\"status\": 200"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(log, "\"key\": \"main:binance:BTCUSDT:ORPHAN_POSITION\""));
-	CU_ASSERT_PTR_NOT_NULL(strstr(log, "\"severity\": \"critical\""));
-	CU_ASSERT_PTR_NOT_NULL(strstr(log, "\"text\": \"line1\\nline2 <&>\""));
-	free(log);
+	json_object *rec = hook_last(&e, 200), *b;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+	CU_ASSERT_TRUE_FATAL(json_object_object_get_ex(rec, "body", &b));
+	CU_ASSERT_STRING_EQUAL(jpath(b, "version", NULL, NULL), "4");
+	CU_ASSERT_STRING_EQUAL(jpath(b, "status", NULL, NULL), "firing");
+	CU_ASSERT_STRING_EQUAL(jpath(b, "alerts", "status", NULL), "firing");
+	CU_ASSERT_STRING_EQUAL(jpath(b, "alerts", "labels", "alertname"), "ORPHAN_POSITION");
+	CU_ASSERT_STRING_EQUAL(jpath(b, "alerts", "labels", "account"), "main");
+	CU_ASSERT_STRING_EQUAL(jpath(b, "alerts", "labels", "exchange"), "binance");
+	CU_ASSERT_STRING_EQUAL(jpath(b, "alerts", "labels", "symbol"), "BTCUSDT");
+	CU_ASSERT_STRING_EQUAL(jpath(b, "alerts", "labels", "severity"), "critical");
+	CU_ASSERT_STRING_EQUAL(jpath(b, "alerts", "annotations", "summary"),
+			       "[vigil] CRITICAL BTCUSDT ORPHAN_POSITION (main) <x> & \"y\"");
+	CU_ASSERT_PTR_NOT_NULL(strstr(jpath(b, "alerts", "annotations", "description"), "line1\nline2 <&>"));
+	CU_ASSERT_STRING_EQUAL(jpath(b, "alerts", "startsAt", NULL), "2026-01-01T00:00:00Z");
+	CU_ASSERT_STRING_EQUAL(jpath(b, "alerts", "endsAt", NULL), "0001-01-01T00:00:00Z");
+	CU_ASSERT_EQUAL(strlen(jpath(b, "alerts", "fingerprint", NULL)), 16);
+	check_signature(rec, secret);
+	json_object_put(rec);
+	/* RESOLVED: status resolved, endsAt set, same fingerprint */
+	snprintf(m.subject, sizeof m.subject, "[vigil] RESOLVED BTCUSDT ORPHAN_POSITION (main)");
+	m.id = 8;
+	CU_ASSERT_EQUAL(wh->send(wh, &m, &st), ALERT_SEND_OK);
+	rec = hook_last(&e, 200);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+	CU_ASSERT_TRUE_FATAL(json_object_object_get_ex(rec, "body", &b));
+	CU_ASSERT_STRING_EQUAL(jpath(b, "status", NULL, NULL), "resolved");
+	CU_ASSERT_STRING_EQUAL(jpath(b, "alerts", "status", NULL), "resolved");
+	CU_ASSERT_STRING_EQUAL(jpath(b, "alerts", "endsAt", NULL), "2026-01-01T00:01:40Z");
+	check_signature(rec, secret);
+	json_object_put(rec);
 	wh->destroy(wh);
+	/* no secret: no signature header */
+	c.secret = NULL;
+	wh = alert_ch_webhook_new(&c, err, sizeof err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(wh);
+	CU_ASSERT_EQUAL(wh->send(wh, &m, &st), ALERT_SEND_OK);
+	rec = hook_last(&e, 200);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
+	CU_ASSERT_STRING_EQUAL(jpath(rec, "signature", NULL, NULL), "");
+	json_object_put(rec);
+	wh->destroy(wh);
+	env_stop(&e);
+}
+
+/* FIRING, repeat and RESOLVED of one finding thread in the mailbox: the
+ * first Message-ID comes from the key and first-seen time, the later
+ * ones reply to it; every message is Auto-Submitted. */
+static void itest_alert_smtp_firing_repeat_resolved_thread(void)
+{
+	struct env e;
+	if (env_start(&e, 600000) != 0) {
+		env_stop(&e);
+		CU_FAIL_FATAL("cannot start the fake Telegram / SMTP sink");
+	}
+	struct alert_channel *smtp = alert_channel_find(e.chs, e.nchs, "smtp");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(smtp);
+	struct rec_finding f = mk("BTCUSDT", REC_UNPROTECTED_POSITION);
+	f.first_seen_ms = 1767225600000LL;
+	f.last_seen_ms = 1767225660000LL;
+	const enum alert_kind kinds[3] = { ALERT_FIRING, ALERT_REPEAT, ALERT_RESOLVED };
+	struct alert_send_status st;
+	for (int i = 0; i < 3; i++) {
+		struct alert_msg m;
+		memset(&m, 0, sizeof m);
+		m.id = 100 + i;
+		snprintf(m.channel, sizeof m.channel, "smtp");
+		snprintf(m.key, sizeof m.key, "%s", f.key);
+		m.severity = f.severity;
+		alert_format_subject(&f, kinds[i], m.subject, sizeof m.subject);
+		m.body = alert_format_body(&f, kinds[i], NULL);
+		CU_ASSERT_EQUAL(smtp->send(smtp, &m, &st), ALERT_SEND_OK);
+		free(m.body);
+	}
+	for (int i = 0; i < 300 && mail_count(&e, NULL) < 3; i++)
+		msleep(10);
+	CU_ASSERT_EQUAL(mail_count(&e, NULL), 3);
+	CU_ASSERT_EQUAL(mail_count(&e, "Auto-Submitted: auto-generated"), 3);
+	char first[160];
+	CU_ASSERT_EQUAL(mail_count(&e, "Message-ID: <vigil.f."), 3);
+	char d[400];
+	snprintf(d, sizeof d, "%s/new", e.maildir);
+	DIR *dir = opendir(d);
+	struct dirent *de;
+	first[0] = '\0';
+	while (dir && (de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char p[800];
+		snprintf(p, sizeof p, "%s/%s", d, de->d_name);
+		char *t = tu_read_file(p, NULL);
+		if (t && strstr(t, "Subject: [vigil] CRITICAL BTCUSDT") && !strstr(t, "In-Reply-To:")) {
+			const char *id = strstr(t, "Message-ID: ");
+			if (id)
+				snprintf(first, sizeof first, "%.*s", (int)strcspn(id + 12, "\r\n"), id + 12);
+		}
+		free(t);
+	}
+	if (dir)
+		closedir(dir);
+	CU_ASSERT_TRUE_FATAL(first[0] != '\0');
+	char want[400];
+	snprintf(want, sizeof want, "In-Reply-To: %s", first);
+	CU_ASSERT_EQUAL(mail_count(&e, want), 2);
+	snprintf(want, sizeof want, "References: %s", first);
+	CU_ASSERT_EQUAL(mail_count(&e, want), 2);
+	snprintf(want, sizeof want, "Message-ID: %s", first);
+	CU_ASSERT_EQUAL(mail_count(&e, want), 1);
 	env_stop(&e);
 }
 
@@ -560,6 +720,7 @@ void itest_alert_channels_register(void)
 		{ "itest_alert_smtp_resend_keeps_the_message_id", itest_alert_smtp_resend_keeps_the_message_id },
 		{ "itest_alert_webhook_posts_json_and_honours_retry_after",
 		  itest_alert_webhook_posts_json_and_honours_retry_after },
+		{ "itest_alert_smtp_firing_repeat_resolved_thread", itest_alert_smtp_firing_repeat_resolved_thread },
 		{ NULL, NULL },
 	};
 	tu_add_suite("alert_channels", tests);

@@ -1,10 +1,10 @@
 # Secrets never leak: vigil runs with distinctive fake secrets (API keys and
-# secrets, Telegram token, SMTP and database passwords) loaded from the
+# secrets, Telegram token, SMTP and database passwords, webhook HMAC key) loaded from the
 # environment and from 0600 files, through every path a secret could escape
 # by: check-config, audits against vigil-sim with valid keys, with wrong keys
 # (the exchange answers auth errors) and with an unreachable exchange, a
 # manual repair the exchange rejects, a Telegram endpoint that refuses the
-# token, an unreachable SMTP server and webhook, a database that is down (the
+# token, an unreachable SMTP server and (signing) webhook, a database that is down (the
 # journal and alerts go to the spool), status, findings, the daemon with
 # debug logging and its /metrics page. Then every byte vigil printed or
 # wrote (stdout, stderr, spool, any new file) is searched: zero hits for any
@@ -25,7 +25,8 @@ S_BAD_SEC=VGLSECRETbadSEC6d4f1b8e2a0c
 S_TG=VGLSECRETtg123456789:AAHtokenPart9x
 S_SMTP=VGLSECRETsmtpPASS2f7b0c
 S_DB=VGLSECRETdbPASS9e1a6d
-ALL=("$S_BN_KEY" "$S_BN_SEC" "$S_BB_KEY" "$S_BB_SEC" "$S_BAD_KEY" "$S_BAD_SEC" "$S_TG" "$S_SMTP" "$S_DB")
+S_WH=VGLSECRETwebhookHMAC4c8e2a
+ALL=("$S_BN_KEY" "$S_BN_SEC" "$S_BB_KEY" "$S_BB_SEC" "$S_BAD_KEY" "$S_BAD_SEC" "$S_TG" "$S_SMTP" "$S_DB" "$S_WH")
 
 SEC=$VIGIL_TMP/secrets OUT=$VIGIL_TMP/out
 mkdir -p "$SEC" "$OUT"
@@ -36,6 +37,7 @@ put bb_key "$S_BB_KEY"
 put bad_secret "$S_BAD_SEC"
 put smtp_pw "$S_SMTP"
 put db_pw "$S_DB"
+put webhook_secret "$S_WH"
 export VIGIL_S_BN_KEY=$S_BN_KEY VIGIL_S_BB_SECRET=$S_BB_SEC VIGIL_S_BAD_KEY=$S_BAD_KEY VIGIL_S_TG=$S_TG
 export VIGIL_S_DOWN_KEY=$S_BAD_KEY VIGIL_S_DOWN_SECRET=$S_BAD_SEC
 
@@ -93,6 +95,7 @@ min_severity = info
 enabled = true
 url = http://127.0.0.1:$DEAD/hook
 min_severity = info
+secret_file = $SEC/webhook_secret
 
 [account good-bn]
 exchange = binance

@@ -76,8 +76,10 @@ class H(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def record(self, path, token, status, body):
-        line = json.dumps({"ts": time.time(), "path": path, "token": token, "status": status, "body": body})
+    def record(self, path, token, status, body, extra=None):
+        rec = {"ts": time.time(), "path": path, "token": token, "status": status, "body": body}
+        rec.update(extra or {})
+        line = json.dumps(rec)
         with LOCK:
             with open(ARGS.log, "a") as f:
                 f.write(line + "\n")
@@ -112,11 +114,14 @@ class H(BaseHTTPRequestHandler):
                 body = json.loads(raw or b"{}")
             except ValueError:
                 body = {"raw": raw.decode(errors="replace")}
+            # the exact bytes and the signature header, to verify the HMAC
+            extra = {"raw": raw.decode(errors="replace"),
+                     "signature": self.headers.get("X-Vigil-Signature", "")}
             if fail:
-                self.record(self.path, "", status, body)
+                self.record(self.path, "", status, body, extra)
                 self.answer(status, {"ok": False}, {"Retry-After": str(retry_after)} if status == 429 else None)
             else:
-                self.record(self.path, "", 200, body)
+                self.record(self.path, "", 200, body, extra)
                 self.answer(200, {"ok": True})
             return
         m = re.match(r"^/bot([^/]+)/(\w+)$", self.path)

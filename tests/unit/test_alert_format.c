@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
+#include "alerts/ch_int.h"
 #include "alerts/channel.h"
 #include "alerts/format.h"
 #include "tests/support/testutil.h"
@@ -61,6 +64,12 @@ static void test_alert_format_body_names_every_source_and_the_fix(void)
 	CU_ASSERT_STRING_EQUAL(subj, "[vigil] RESOLVED AVLUSDT UNPROTECTED_POSITION (main)");
 	b = alert_format_body(&f, ALERT_RESOLVED, &ctx);
 	CU_ASSERT_PTR_NULL(strstr(b, "fix:"));
+	/* what ended it, not the stale detail and source views */
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(b, "what changed: a stop now covers the whole position, or the position is closed"));
+	CU_ASSERT_PTR_NULL(strstr(b, "detail: "));
+	CU_ASSERT_PTR_NULL(strstr(b, "stream: "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b, "first seen: 2026-01-01 00:00:00 UTC"));
 	free(b);
 }
 
@@ -230,6 +239,171 @@ static void test_alert_smtp_refuses_plain_smtp_to_a_remote_host(void)
 		ch->destroy(ch);
 }
 
+/* The header block of a built mail: every line up to the blank one. */
+static bool has_header_line(const char *mail, const char *line)
+{
+	const char *end = strstr(mail, "\r\n\r\n");
+	size_t n = strlen(line);
+	for (const char *p = mail; p && p < end; p = strstr(p, "\r\n"), p = p ? p + 2 : NULL)
+		if (!strncmp(p, line, n) && (p[n] == '\r' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+static bool header_starts(const char *mail, const char *name)
+{
+	const char *end = strstr(mail, "\r\n\r\n");
+	size_t n = strlen(name);
+	for (const char *p = mail; p && p < end; p = strstr(p, "\r\n"), p = p ? p + 2 : NULL)
+		if (!strncmp(p, name, n))
+			return true;
+	return false;
+}
+
+static char *mail_for(struct alert_channel *ch, const struct rec_finding *f, enum alert_kind k, int64_t id)
+{
+	struct alert_msg m;
+	memset(&m, 0, sizeof m);
+	m.id = id;
+	snprintf(m.key, sizeof m.key, "%s", f->key);
+	m.severity = f->severity;
+	alert_format_subject(f, k, m.subject, sizeof m.subject);
+	m.body = alert_format_body(f, k, NULL);
+	char *mail = alert_smtp_format(ch, &m, 1767225700000LL);
+	free(m.body);
+	return mail;
+}
+
+static void test_alert_smtp_threads_one_finding_and_headers_are_clean(void)
+{
+	struct alert_smtp_params p = { .url = "smtp://127.0.0.1:2525",
+				       .from = "vigil <vigil@example.test>",
+				       .to = "ops@example.test" };
+	char err[200];
+	struct alert_channel *ch = alert_ch_smtp_new(&p, err, sizeof err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ch);
+	struct rec_finding f = mk(REC_ORPHAN_ORDER, "BTCUSDT");
+	char *fire = mail_for(ch, &f, ALERT_FIRING, 11);
+	char *fire_again = mail_for(ch, &f, ALERT_FIRING, 12); /* re-sent, other outbox id */
+	char *rep = mail_for(ch, &f, ALERT_REPEAT, 13);
+	char *res = mail_for(ch, &f, ALERT_RESOLVED, 14);
+	const char *id = strstr(fire, "Message-ID: <vigil.f.");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(id);
+	char first[200];
+	snprintf(first, sizeof first, "%.*s", (int)strcspn(id + 12, "\r"), id + 12);
+	CU_ASSERT_PTR_NOT_NULL(strstr(first, ".1767225600@example.test>"));
+	/* stable: the FIRING id depends on the key and first-seen time only */
+	CU_ASSERT_PTR_NOT_NULL(strstr(fire_again, first));
+	CU_ASSERT_FALSE(header_starts(fire, "In-Reply-To:"));
+	CU_ASSERT_FALSE(header_starts(fire, "References:"));
+	char want[300];
+	const char *later[2] = { rep, res };
+	for (int i = 0; i < 2; i++) {
+		snprintf(want, sizeof want, "In-Reply-To: %s", first);
+		CU_ASSERT_TRUE(has_header_line(later[i], want));
+		snprintf(want, sizeof want, "References: %s", first);
+		CU_ASSERT_TRUE(has_header_line(later[i], want));
+		snprintf(want, sizeof want, "Message-ID: %s", first);
+		CU_ASSERT_FALSE(has_header_line(later[i], want)); /* its own id */
+		CU_ASSERT_TRUE(header_starts(later[i], "Message-ID: <vigil.f."));
+	}
+	const char *all[4] = { fire, fire_again, rep, res };
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_TRUE(has_header_line(all[i], "Auto-Submitted: auto-generated"));
+	free(fire);
+	free(fire_again);
+	free(rep);
+	free(res);
+
+	/* exchange-supplied text with CR/LF never starts a header line */
+	struct rec_finding bad = mk(REC_ORPHAN_ORDER, "EVIL\r\nBcc: x@evil.test\nX-A: 1");
+	char *m = mail_for(ch, &bad, ALERT_REPEAT, 15);
+	CU_ASSERT_FALSE(header_starts(m, "Bcc:"));
+	CU_ASSERT_FALSE(header_starts(m, "X-A:"));
+	CU_ASSERT_TRUE(header_starts(m, "X-Vigil-Key: main:bybit:EVIL  Bcc: x@evil.test X-A: 1:ORPHAN_ORDER"));
+	CU_ASSERT_TRUE(header_starts(m, "In-Reply-To: <vigil.f."));
+	free(m);
+
+	/* a message without a first-seen time: the outbox id, unthreaded */
+	struct alert_msg plain;
+	memset(&plain, 0, sizeof plain);
+	plain.id = 99;
+	snprintf(plain.key, sizeof plain.key, "main:bybit:BTCUSDT:ORPHAN_ORDER");
+	snprintf(plain.subject, sizeof plain.subject, "[vigil] WARNING (repeat) BTCUSDT ORPHAN_ORDER (main)");
+	plain.body = (char *)"key: main:bybit:BTCUSDT:ORPHAN_ORDER";
+	m = alert_smtp_format(ch, &plain, 1767225700000LL);
+	CU_ASSERT_TRUE(has_header_line(m, "Message-ID: <vigil.outbox.99@example.test>"));
+	CU_ASSERT_FALSE(header_starts(m, "In-Reply-To:"));
+	CU_ASSERT_TRUE(has_header_line(m, "Auto-Submitted: auto-generated"));
+	free(m);
+	ch->destroy(ch);
+}
+
+static const char *jget(json_object *o, const char *path)
+{
+	char buf[200];
+	snprintf(buf, sizeof buf, "%s", path);
+	json_object *v = o;
+	for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && v; k = strtok_r(NULL, ".", &save)) {
+		if (json_object_is_type(v, json_type_array))
+			v = json_object_array_get_idx(v, 0);
+		if (!v || !json_object_object_get_ex(v, k, &v))
+			return NULL;
+	}
+	return v ? json_object_get_string(v) : NULL;
+}
+
+static void test_alert_webhook_body_is_alertmanager_v4(void)
+{
+	struct rec_finding f = mk(REC_UNDERSIZED_STOP, "ETHUSDT");
+	struct alert_msg m;
+	memset(&m, 0, sizeof m);
+	m.id = 5;
+	m.created_ms = 1767229200000LL;
+	snprintf(m.key, sizeof m.key, "%.180s:LONG", f.key);
+	m.severity = f.severity;
+	alert_format_subject(&f, ALERT_FIRING, m.subject, sizeof m.subject);
+	m.body = alert_format_body(&f, ALERT_FIRING, NULL);
+	char *b = alert_webhook_body(&m, 1767229200000LL);
+	json_object *o = json_tokener_parse(b);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_STRING_EQUAL(jget(o, "version"), "4");
+	CU_ASSERT_STRING_EQUAL(jget(o, "status"), "firing");
+	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.status"), "firing");
+	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.labels.alertname"), "UNDERSIZED_STOP");
+	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.labels.account"), "main");
+	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.labels.exchange"), "bybit");
+	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.labels.symbol"), "ETHUSDT");
+	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.labels.severity"), "warning");
+	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.labels.qualifier"), "LONG");
+	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.annotations.summary"), m.subject);
+	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.annotations.description"), m.body);
+	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.startsAt"), "2026-01-01T00:00:00Z");
+	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.endsAt"), "0001-01-01T00:00:00Z");
+	CU_ASSERT_EQUAL(strlen(jget(o, "alerts.fingerprint")), 16);
+	char fp[17];
+	snprintf(fp, sizeof fp, "%s", jget(o, "alerts.fingerprint"));
+	json_object_put(o);
+	free(b);
+	free(m.body);
+	alert_format_subject(&f, ALERT_RESOLVED, m.subject, sizeof m.subject);
+	m.body = alert_format_body(&f, ALERT_RESOLVED, NULL);
+	b = alert_webhook_body(&m, 1767229200000LL);
+	o = json_tokener_parse(b);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_STRING_EQUAL(jget(o, "status"), "resolved");
+	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.status"), "resolved");
+	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.endsAt"), "2026-01-01T01:00:00Z");
+	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.fingerprint"), fp);
+	json_object_put(o);
+	free(b);
+	free(m.body);
+	/* RFC 4231 test case 2 */
+	char h[65];
+	alert_hmac_sha256_hex("Jefe", "what do ya want for nothing?", 28, h);
+	CU_ASSERT_STRING_EQUAL(h, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
 void test_alert_format_register(void)
 {
 	static const struct tu_test tests[] = {
@@ -247,6 +421,9 @@ void test_alert_format_register(void)
 		{ "test_alert_url_loopback_detection", test_alert_url_loopback_detection },
 		{ "test_alert_smtp_refuses_plain_smtp_to_a_remote_host",
 		  test_alert_smtp_refuses_plain_smtp_to_a_remote_host },
+		{ "test_alert_smtp_threads_one_finding_and_headers_are_clean",
+		  test_alert_smtp_threads_one_finding_and_headers_are_clean },
+		{ "test_alert_webhook_body_is_alertmanager_v4", test_alert_webhook_body_is_alertmanager_v4 },
 		{ NULL, NULL },
 	};
 	tu_add_suite("alert_format", tests);

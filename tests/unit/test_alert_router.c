@@ -334,9 +334,126 @@ static void test_alert_router_action_text_reaches_the_message(void)
 	fx_free(&x);
 }
 
+/* The RESOLVED body of a message found in m for channel "log". */
+static const char *resolved_body(const struct alert_msg *m, size_t n, const char *code)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(m[i].channel, "log") && strstr(m[i].subject, "RESOLVED") && strstr(m[i].subject, code))
+			return m[i].body;
+	return NULL;
+}
+
+/* RESOLVED says what changed, and not the stale detail of the FIRING. */
+static void test_alert_router_resolved_says_what_changed(void)
+{
+	struct fx x;
+	fx_init(&x, 0);
+	struct rec_finding f = mk("main", "BTCUSDT", REC_UNPROTECTED_POSITION);
+	snprintf(f.detail, sizeof f.detail, "no stop covers 30 on the SELL side");
+	CU_ASSERT_EQUAL(alert_router_update(x.r, "main", &f, 1, NULL, 0), 3);
+	CU_ASSERT_EQUAL(drain(&x, NULL), 3);
+	/* a partial stop appeared: UNDERSIZED_STOP now */
+	struct rec_finding u = mk("main", "BTCUSDT", REC_UNDERSIZED_STOP);
+	CU_ASSERT_TRUE(alert_router_update(x.r, "main", &u, 1, NULL, 1000) > 0);
+	struct alert_msg *m;
+	size_t n = drain(&x, &m);
+	const char *b = resolved_body(m, n, "UNPROTECTED_POSITION");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b, "what changed: a stop now covers part of the position (now UNDERSIZED_STOP)"));
+	CU_ASSERT_PTR_NULL(strstr(b, "no stop covers 30"));
+	CU_ASSERT_PTR_NULL(strstr(b, "stream: "));
+	alert_msgs_free(m, n);
+	fx_free(&x);
+
+	/* the position closed: its stop is left as an ORPHAN_ORDER */
+	fx_init(&x, 0);
+	struct rec_finding w = mk("main", "ETHUSDT", REC_WRONG_SIDE_STOP);
+	CU_ASSERT_EQUAL(alert_router_update(x.r, "main", &w, 1, NULL, 0), 3);
+	CU_ASSERT_EQUAL(drain(&x, NULL), 3);
+	struct rec_finding o = mk("main", "ETHUSDT", REC_ORPHAN_ORDER);
+	alert_router_update(x.r, "main", &o, 1, NULL, 1000);
+	n = drain(&x, &m);
+	b = resolved_body(m, n, "WRONG_SIDE_STOP");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b, "what changed: position closed (open now: ORPHAN_ORDER)"));
+	alert_msgs_free(m, n);
+	fx_free(&x);
+
+	/* an order gone, after vigil cancelled it */
+	fx_init(&x, 0);
+	struct rec_finding d = mk("main", "SOLUSDT", REC_DUPLICATE_STOP);
+	snprintf(d.order_id, sizeof d.order_id, "8812");
+	d.severity = REC_SEV_CRITICAL; /* alert at once */
+	const char *act[1] = { "cancel order 8812: ok (verified)" };
+	CU_ASSERT_EQUAL(alert_router_update(x.r, "main", &d, 1, act, 0), 3);
+	CU_ASSERT_EQUAL(drain(&x, NULL), 3);
+	alert_router_update(x.r, "main", NULL, 0, NULL, 1000);
+	n = drain(&x, &m);
+	b = resolved_body(m, n, "DUPLICATE_STOP");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_PTR_NOT_NULL(strstr(b, "what changed: order 8812 gone (cancelled, filled or triggered)"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b, "after vigil's action: cancel order 8812: ok (verified)"));
+	alert_msgs_free(m, n);
+	fx_free(&x);
+}
+
+/* One orphan position: ORPHAN_POSITION + UNPROTECTED_POSITION (+ a
+ * warning) of one leg are one message per channel; each key still
+ * resolves on its own, and repeats stay grouped. */
+static void test_alert_router_groups_findings_of_one_position(void)
+{
+	struct fx x;
+	fx_init(&x, 0);
+	struct rec_finding f[4] = { mk("main", "AVLUSDT", REC_ORPHAN_POSITION),
+				    mk("main", "AVLUSDT", REC_UNPROTECTED_POSITION),
+				    mk("main", "AVLUSDT", REC_SIZE_MISMATCH),
+				    mk("main", "XRPUSDT", REC_UNPROTECTED_POSITION) };
+	snprintf(f[1].detail, sizeof f[1].detail, "no stop covers 1.5");
+	/* critical ones at once: AVLUSDT in one message, XRPUSDT in its own */
+	CU_ASSERT_EQUAL(alert_router_update(x.r, "main", f, 4, NULL, 0), 6);
+	struct alert_msg *m;
+	size_t n = drain(&x, &m);
+	CU_ASSERT_EQUAL(count(m, n, "telegram", NULL), 2);
+	CU_ASSERT_EQUAL(count(m, n, "telegram", "CRITICAL AVLUSDT ORPHAN_POSITION (main) + UNPROTECTED_POSITION"), 1);
+	CU_ASSERT_EQUAL(count(m, n, "telegram", "CRITICAL XRPUSDT UNPROTECTED_POSITION (main)"), 1);
+	for (size_t i = 0; i < n; i++)
+		if (strstr(m[i].subject, "AVLUSDT")) {
+			CU_ASSERT_PTR_NOT_NULL(strstr(m[i].body, "also on this position"));
+			CU_ASSERT_PTR_NOT_NULL(
+				strstr(m[i].body, "- critical UNPROTECTED_POSITION: no stop covers 1.5"));
+			CU_ASSERT_PTR_NOT_NULL(strstr(m[i].body, "key: main:binance:AVLUSDT:UNPROTECTED_POSITION"));
+		}
+	alert_msgs_free(m, n);
+	CU_ASSERT_EQUAL(alert_router_is_alerted(x.r, "main:binance:AVLUSDT:UNPROTECTED_POSITION"), 1);
+	/* the warning waits for its hold and then goes alone (the others are out) */
+	CU_ASSERT_EQUAL(alert_router_update(x.r, "main", f, 4, NULL, MIN + 1), 2);
+	n = drain(&x, &m);
+	CU_ASSERT_EQUAL(count(m, n, "telegram", "WARNING AVLUSDT SIZE_MISMATCH (main)"), 1);
+	alert_msgs_free(m, n);
+	/* a repeat: one per position */
+	/* (escalations, past escalate_after, are per key: not counted here) */
+	CU_ASSERT_TRUE(alert_router_update(x.r, "main", f, 4, NULL, 30 * MIN + 10) >= 6);
+	n = drain(&x, &m);
+	CU_ASSERT_EQUAL(count(m, n, "telegram", NULL), 2);
+	CU_ASSERT_EQUAL(count(m, n, "telegram", "(repeat) AVLUSDT ORPHAN_POSITION (main) + UNPROTECTED_POSITION"), 1);
+	CU_ASSERT_EQUAL(count(m, n, "telegram", "(repeat) XRPUSDT"), 1);
+	alert_msgs_free(m, n);
+	/* a stop was placed: UNPROTECTED alone resolves */
+	struct rec_finding g[3] = { f[0], f[2], f[3] };
+	CU_ASSERT_EQUAL(alert_router_update(x.r, "main", g, 3, NULL, 30 * MIN + 20), 3);
+	n = drain(&x, &m);
+	CU_ASSERT_EQUAL(count(m, n, "telegram", "RESOLVED AVLUSDT UNPROTECTED_POSITION"), 1);
+	CU_ASSERT_EQUAL(count(m, n, "smtp", "RESOLVED AVLUSDT UNPROTECTED_POSITION"), 1);
+	alert_msgs_free(m, n);
+	fx_free(&x);
+}
+
 void test_alert_router_register(void)
 {
 	static const struct tu_test tests[] = {
+		{ "test_alert_router_resolved_says_what_changed", test_alert_router_resolved_says_what_changed },
+		{ "test_alert_router_groups_findings_of_one_position",
+		  test_alert_router_groups_findings_of_one_position },
 		{ "test_alert_router_critical_alerts_at_once_and_only_once",
 		  test_alert_router_critical_alerts_at_once_and_only_once },
 		{ "test_alert_router_warning_waits_for_hold_and_a_flap_is_never_sent",

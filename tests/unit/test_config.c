@@ -7,6 +7,7 @@
 
 #include "tests/support/testutil.h"
 #include "watchdog/config.h"
+#include "base/log.h"
 #include "base/xalloc.h"
 
 static const char *good = "[vigil]\n"
@@ -136,6 +137,28 @@ static void test_config_secret_env_unset_is_an_error(void)
 	unsetenv("VIGIL_T_SECRET");
 	CU_ASSERT_NOT_EQUAL(load_text(good), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "VIGIL_T_SECRET"));
+}
+
+/* [alerts.webhook] secret_env: loaded, handed to the channel, redacted. */
+static void test_config_webhook_secret_is_loaded_and_redacted(void)
+{
+	set_env();
+	setenv("VIGIL_T_WHSEC", "whsec-CCCC-1234", 1);
+	char *text = xasprintf("%s[alerts.webhook]\nenabled = true\nurl = http://127.0.0.1:9/hook\n"
+			       "secret_env = VIGIL_T_WHSEC\n",
+			       good);
+	CU_ASSERT_EQUAL_FATAL(load_text(text), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conf->webhook_secret);
+	CU_ASSERT_STRING_EQUAL(conf->webhook_secret, "whsec-CCCC-1234");
+	char line[128] = "sig key whsec-CCCC-1234 here";
+	log_redact(line, sizeof line);
+	CU_ASSERT_PTR_NULL(strstr(line, "whsec-CCCC"));
+	wd_conf_free(conf);
+	unsetenv("VIGIL_T_WHSEC");
+	CU_ASSERT_NOT_EQUAL(load_text(text), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "VIGIL_T_WHSEC"));
+	wd_conf_free(conf);
+	free(text);
 }
 
 static void test_config_secret_file_readable_by_others_is_refused(void)
@@ -366,6 +389,8 @@ void test_config_register(void)
 		{ "test_config_missing_required_key_is_an_error", test_config_missing_required_key_is_an_error },
 		{ "test_config_unknown_section_and_syntax_error", test_config_unknown_section_and_syntax_error },
 		{ "test_config_secret_env_unset_is_an_error", test_config_secret_env_unset_is_an_error },
+		{ "test_config_webhook_secret_is_loaded_and_redacted",
+		  test_config_webhook_secret_is_loaded_and_redacted },
 		{ "test_config_secret_file_readable_by_others_is_refused",
 		  test_config_secret_file_readable_by_others_is_refused },
 		{ "test_config_duplicate_account_is_an_error", test_config_duplicate_account_is_an_error },

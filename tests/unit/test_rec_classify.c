@@ -209,7 +209,8 @@ static const struct scen {
 } scen[] = {
 	{ "protected_close_position", s_protected_close_position, 0 },
 	{ "protected_by_two_partial_stops", s_protected_by_two_partial_stops, 0 },
-	{ "undersized", s_undersized, B(REC_UNDERSIZED_STOP) | B(REC_UNPROTECTED_POSITION) },
+	/* was UNDERSIZED_STOP | UNPROTECTED_POSITION: one leg, one finding now */
+	{ "undersized", s_undersized, B(REC_UNDERSIZED_STOP) },
 	{ "wrong_side_beside_good", s_wrong_side_beside_good, B(REC_WRONG_SIDE_STOP) },
 	{ "wrong_side_only", s_wrong_side_only, B(REC_WRONG_SIDE_STOP) | B(REC_UNPROTECTED_POSITION) },
 	{ "duplicate", s_duplicate, B(REC_DUPLICATE_STOP) },
@@ -303,6 +304,50 @@ static void test_undersized_stop_fields(void)
 	CU_ASSERT_DOUBLE_EQUAL(f->pos_size, 10, 1e-12);
 	CU_ASSERT_EQUAL(f->pos_side, REC_SIDE_SHORT);
 	CU_ASSERT_EQUAL(f->severity, REC_SEV_WARNING);
+	kit_free(k);
+}
+
+/* One finding per condition per leg: stops covering 20 of 30 are
+ * UNDERSIZED_STOP only (never also "no stop covers 30"); no stop at all
+ * is UNPROTECTED_POSITION only. */
+static size_t count_code(const struct kit *k, enum rec_code c)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < k->nf; i++)
+		n += k->f[i].code == c;
+	return n;
+}
+
+static void test_one_protection_finding_per_leg(void)
+{
+	struct kit *k = kit_new(REC_EX_BINANCE);
+	kit_rest(k, "ETHUSDT", REC_SIDE_LONG, 30);
+	kit_stop(k, "ETHUSDT", REC_SELL, 12);
+	kit_stop(k, "ETHUSDT", REC_SELL, 8);
+	kit_bot(k, "ETHUSDT", REC_SIDE_LONG, 30, "active");
+	kit_run(k, T);
+	kit_run(k, LATER);
+	CU_ASSERT_EQUAL(k->nf, 1);
+	CU_ASSERT_EQUAL(count_code(k, REC_UNDERSIZED_STOP), 1);
+	CU_ASSERT_EQUAL(count_code(k, REC_UNPROTECTED_POSITION), 0);
+	const struct rec_finding *f = kit_find(k, REC_UNDERSIZED_STOP, "ETHUSDT");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_DOUBLE_EQUAL(f->stop_qty, 20, 1e-12);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->detail, "stops cover 20 of 30"));
+	CU_ASSERT_PTR_NULL(strstr(f->detail, "no stop covers"));
+	kit_free(k);
+
+	k = kit_new(REC_EX_BINANCE);
+	kit_rest(k, "ETHUSDT", REC_SIDE_LONG, 30);
+	kit_bot(k, "ETHUSDT", REC_SIDE_LONG, 30, "active");
+	kit_run(k, T);
+	kit_run(k, LATER);
+	CU_ASSERT_EQUAL(k->nf, 1);
+	CU_ASSERT_EQUAL(count_code(k, REC_UNPROTECTED_POSITION), 1);
+	CU_ASSERT_EQUAL(count_code(k, REC_UNDERSIZED_STOP), 0);
+	f = kit_find(k, REC_UNPROTECTED_POSITION, "ETHUSDT");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_PTR_NOT_NULL(strstr(f->detail, "no stop covers 30"));
 	kit_free(k);
 }
 
@@ -438,6 +483,7 @@ void test_rec_classify_register(void)
 		{ "test_wrong_side_stop_names_the_order", test_wrong_side_stop_names_the_order },
 		{ "test_duplicate_stop_names_the_redundant_one", test_duplicate_stop_names_the_redundant_one },
 		{ "test_undersized_stop_fields", test_undersized_stop_fields },
+		{ "test_one_protection_finding_per_leg", test_one_protection_finding_per_leg },
 		{ "test_hedge_keys_carry_position_side", test_hedge_keys_carry_position_side },
 		{ "test_source_unreachable_one_key_per_source", test_source_unreachable_one_key_per_source },
 		{ "test_triggering_algo_lingering_is_unprotected", test_triggering_algo_lingering_is_unprotected },

@@ -2,7 +2,8 @@
  * - no repairable finding rests on a REST glitch / disputed view;
  * - no pos_size / pos_side ever comes from a DB row;
  * - every open position lacking a covering stop past grace yields
- *   UNPROTECTED_POSITION (and only those).
+ *   exactly one of UNPROTECTED_POSITION (no stop) / UNDERSIZED_STOP (some
+ *   stop quantity, short of the size), and only those.
  * The oracle below re-derives the exchange view independently. */
 #include <math.h>
 
@@ -224,7 +225,7 @@ static void test_random_invariants(void)
 				CU_ASSERT_PTR_NULL(g);
 				CU_ASSERT_NOT_EQUAL(v, -1);
 			}
-			if (f->code == REC_UNPROTECTED_POSITION) {
+			if (f->code == REC_UNPROTECTED_POSITION || f->code == REC_UNDERSIZED_STOP) {
 				CU_ASSERT_EQUAL(v, 1);
 				bool oc = oracle_covered(k, f->symbol, f->pidx, side, size, sl);
 				if (oc)
@@ -247,14 +248,17 @@ static void test_random_invariants(void)
 					if (oracle_covered(k, sym, (enum rec_pos_idx)pi, side, size, sl))
 						continue;
 					checked_unprot++;
-					bool found = false;
+					size_t nfound = 0;
 					for (size_t i = 0; i < k->nf; i++)
-						found |= k->f[i].code == REC_UNPROTECTED_POSITION &&
-							 strcmp(k->f[i].symbol, sym) == 0 && (int)k->f[i].pidx == pi;
+						nfound += (k->f[i].code == REC_UNPROTECTED_POSITION ||
+							   k->f[i].code == REC_UNDERSIZED_STOP) &&
+							  strcmp(k->f[i].symbol, sym) == 0 && (int)k->f[i].pidx == pi;
+					bool found = nfound == 1;
 					if (!found) {
 						fprintf(stderr,
-							"\n  scenario %d: %s pidx %d uncovered, no UNPROTECTED\n", n,
-							sym, pi);
+							"\n  scenario %d: %s pidx %d uncovered, not one "
+							"UNPROTECTED/UNDERSIZED\n",
+							n, sym, pi);
 						kit_dump(k);
 					}
 					CU_ASSERT_TRUE(found);
