@@ -201,7 +201,11 @@ static void plan_stop(struct pb *b, const struct rec_finding *f, enum rec_mode m
 	s->ref_price = ref;
 	s->a.trigger_price = rec_stop_price(f->pos_side, ref, b->pol->stop_loss_percent, in ? in->tick : 0);
 	if (f->pos_size > 0) {
-		s->a.qty = rec_round_qty(f->pos_size, in ? in->step : 0);
+		/* partly covered: only the uncovered rest (the engine re-checks it) */
+		double need = f->pos_size;
+		if (f->code == REC_UNDERSIZED_STOP && f->stop_qty > 0 && f->stop_qty < f->pos_size)
+			need = f->pos_size - f->stop_qty;
+		s->a.qty = rec_round_qty(need, in ? in->step : 0);
 	} else {
 		s->a.qty = 0;
 		s->a.close_position = true;
@@ -239,7 +243,7 @@ static void plan_cancel(struct pb *b, const struct rec_finding *f, enum rec_mode
 
 static bool needs_position(enum rec_code c)
 {
-	return c == REC_ORPHAN_POSITION || c == REC_UNPROTECTED_POSITION;
+	return c == REC_ORPHAN_POSITION || c == REC_UNPROTECTED_POSITION || c == REC_UNDERSIZED_STOP;
 }
 
 static void plan_one(struct pb *b, const struct rec_finding *f)
@@ -280,7 +284,9 @@ static void plan_one(struct pb *b, const struct rec_finding *f)
 		else
 			plan_stop(b, f, mode, why);
 		return;
-	case REC_UNPROTECTED_POSITION: plan_stop(b, f, mode, why); return;
+	/* partly covered: a top-up stop for the uncovered rest */
+	case REC_UNPROTECTED_POSITION:
+	case REC_UNDERSIZED_STOP: plan_stop(b, f, mode, why); return;
 	case REC_ORPHAN_ORDER:
 	case REC_DUPLICATE_STOP:
 	case REC_WRONG_SIDE_STOP:

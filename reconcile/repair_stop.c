@@ -32,8 +32,9 @@ static bool same_base(const char *cid, const char *ours)
  * position is covered already by the one protection rule (*found = the
  * stop that covers alone, if any), 0 = not covered, -1 error. */
 static int check_open(struct rec_engine *e, const struct rec_action *a, const struct rec_position *pos,
-		      struct rec_order *found, char *d, size_t dl)
+		      struct rec_order *found, double *stop_qty, char *d, size_t dl)
 {
+	*stop_qty = 0;
 	struct rec_order *o = NULL;
 	size_t n = 0;
 	if (rec_fresh_orders(&e->ctx, a->symbol, &o, &n, d, dl) != 0) {
@@ -50,6 +51,7 @@ static int check_open(struct rec_engine *e, const struct rec_action *a, const st
 	if (!r) {
 		struct rec_protection pr;
 		rec_fresh_protection(pos, o, n, &pr);
+		*stop_qty = pr.full ? 0 : pr.stop_qty;
 		if (rec_protection_covers(&pr, pos->size)) {
 			memset(found, 0, sizeof *found);
 			if (pr.keep)
@@ -159,7 +161,8 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 	double mark = p.mark_price;
 
 	struct rec_order have;
-	int cr = check_open(e, &a, &p, &have, d, sizeof d);
+	double stop_qty;
+	int cr = check_open(e, &a, &p, &have, &stop_qty, d, sizeof d);
 	if (cr < 0) {
 		rec_report_raise(e, r, s, REC_REPAIR_FAILED, "%s", d);
 		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "%s", d);
@@ -173,8 +176,14 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 	if (cr == 2)
 		return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "already protected by %s stop %s: nothing sent",
 					 rec_oside_name(have.side), have.id);
+	/* UNDERSIZED_STOP: a stop for what the fresh list leaves uncovered
+	 * (the bot's short stop stays; a full-size stop beside it would make
+	 * it a DUPLICATE_STOP that full mode cancels) */
+	double need = size;
+	if (s->f.code == REC_UNDERSIZED_STOP && !a.close_position && stop_qty > 0 && size > stop_qty)
+		need = size - stop_qty;
 	if (cr == 0) {
-		int lr = check_live(e, &a, size, &have, d, sizeof d);
+		int lr = check_live(e, &a, need, &have, d, sizeof d);
 		if (lr != 0)
 			return rec_engine_finish(e, r, &a, REC_OUT_SKIPPED, "%s", d);
 	}
@@ -194,7 +203,7 @@ enum rec_outcome rec_repair_stop(struct rec_engine *e, const struct rec_step *s,
 		return rec_engine_finish(e, r, &a, REC_OUT_FAILED, "no reference price: nothing sent");
 	}
 	if (!a.close_position && size > 0)
-		a.qty = rec_round_qty(size, in ? in->step : 0);
+		a.qty = rec_round_qty(need, in ? in->step : 0);
 	if (rec_engine_was_crossed(e, a.client_id, a.trigger_price)) {
 		rec_report_raise(e, r, s, REC_REPAIR_FAILED,
 				 "stop %g for %s was refused as already crossed; not retried blindly", a.trigger_price,

@@ -742,7 +742,10 @@ static int wd_bot_dsn_resolve(struct wd_conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: [database] bot_dsn: path too long", c->path);
 		return -1;
 	}
-	snprintf(c->bot_dsn, sizeof c->bot_dsn, "sqlite://%s", full);
+	/* length checked above; the check on snprintf's result tells the
+	 * compiler so too (format-truncation at -O1) */
+	if (snprintf(c->bot_dsn, sizeof c->bot_dsn, "sqlite://%s", full) >= (int)sizeof c->bot_dsn)
+		return -1;
 	return 0;
 }
 

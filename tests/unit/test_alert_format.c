@@ -374,7 +374,7 @@ static void test_alert_webhook_body_is_alertmanager_v4(void)
 	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.labels.account"), "main");
 	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.labels.exchange"), "bybit");
 	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.labels.symbol"), "ETHUSDT");
-	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.labels.severity"), "warning");
+	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.labels.severity"), "critical");
 	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.labels.qualifier"), "LONG");
 	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.annotations.summary"), m.subject);
 	CU_ASSERT_STRING_EQUAL(jget(o, "alerts.annotations.description"), m.body);

@@ -57,6 +57,25 @@ static void test_policy_protect_places_stop_never_closes(void)
 	rec_plan_free(&p);
 }
 
+static void test_policy_undersized_plans_top_up_for_the_rest(void)
+{
+	struct rec_policy a = acct(REC_MODE_PROTECT);
+	struct rec_finding f = rk_find(REC_UNDERSIZED_STOP, "ETHUSDT", REC_SIDE_LONG, 30, 2000, 2000);
+	f.stop_qty = 20;
+	struct rec_plan p;
+	rec_plan_build(&a, &f, 1, NULL, 0, RK_T0, &p);
+	CU_ASSERT_EQUAL_FATAL(p.n, 1);
+	CU_ASSERT_EQUAL(p.steps[0].a.kind, REC_ACT_PLACE_STOP);
+	CU_ASSERT_EQUAL(p.steps[0].a.order_side, REC_SELL);
+	CU_ASSERT_DOUBLE_EQUAL(p.steps[0].a.qty, 10, 1e-12);
+	CU_ASSERT_FALSE(p.steps[0].a.close_position);
+	rec_plan_free(&p);
+	a.mode = REC_MODE_OBSERVE;
+	rec_plan_build(&a, &f, 1, NULL, 0, RK_T0, &p);
+	CU_ASSERT_EQUAL(count(&p, REC_ACT_ALERT_ONLY), 1);
+	rec_plan_free(&p);
+}
+
 static void test_policy_full_closes_orphan_and_close_supersedes_stop(void)
 {
 	struct rec_policy a = acct(REC_MODE_FULL);
@@ -287,6 +306,7 @@ void test_policy_plan_register(void)
 	static const struct tu_test tests[] = {
 		{ "test_policy_observe_plans_alert_only", test_policy_observe_plans_alert_only },
 		{ "test_policy_protect_places_stop_never_closes", test_policy_protect_places_stop_never_closes },
+		{ "test_policy_undersized_plans_top_up_for_the_rest", test_policy_undersized_plans_top_up_for_the_rest },
 		{ "test_policy_full_closes_orphan_and_close_supersedes_stop",
 		  test_policy_full_closes_orphan_and_close_supersedes_stop },
 		{ "test_policy_full_orphan_action_protect_places_stop",

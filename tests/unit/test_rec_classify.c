@@ -303,7 +303,7 @@ static void test_undersized_stop_fields(void)
 	CU_ASSERT_DOUBLE_EQUAL(f->stop_qty, 4, 1e-12);
 	CU_ASSERT_DOUBLE_EQUAL(f->pos_size, 10, 1e-12);
 	CU_ASSERT_EQUAL(f->pos_side, REC_SIDE_SHORT);
-	CU_ASSERT_EQUAL(f->severity, REC_SEV_WARNING);
+	CU_ASSERT_EQUAL(f->severity, REC_SEV_CRITICAL);
 	kit_free(k);
 }
 

@@ -130,6 +130,36 @@ static void test_stop_existing_covering_stop_means_nothing_sent(void)
 	rk_free(k);
 }
 
+/* 20 of 30 covered by the bot's stop: vigil tops up the 10 left, from the
+ * fresh order list (the bot's stop grew to 25 since the audit: 5), and
+ * never touches the bot's stop; a full-size stop would have made the
+ * bot's a DUPLICATE_STOP */
+static void test_stop_undersized_tops_up_only_the_uncovered_rest(void)
+{
+	struct rk *k = rk_new(REC_MODE_FULL);
+	fake_set_position(k->x, "ETHUSDT", REC_SIDE_SHORT, 30, 2000, 2000);
+	struct rec_order o = { .symbol = "ETHUSDT",
+			       .side = REC_BUY,
+			       .kind = REC_OK_STOP_LOSS,
+			       .conditional = true,
+			       .reduce_only = true,
+			       .qty = 25,
+			       .trigger_price = 2100,
+			       .client_id = "bot-sl-7" };
+	fake_add_order(k->x, &o);
+	struct rec_finding f = rk_find(REC_UNDERSIZED_STOP, "ETHUSDT", REC_SIDE_SHORT, 30, 2000, 2000);
+	f.stop_qty = 20;
+	CU_ASSERT_EQUAL(rk_run(k, &f, 1), 0);
+	const struct fake_call *c = rk_last(k, "stop");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->side, REC_BUY);
+	CU_ASSERT_DOUBLE_EQUAL(c->qty, 5, 1e-12);
+	CU_ASSERT_EQUAL(rk_calls(k, "cancel", NULL), 0);
+	CU_ASSERT_EQUAL(fake_count_open(k->x, "ETHUSDT"), 2);
+	CU_ASSERT_EQUAL(rk_result(k, REC_ACT_PLACE_STOP)->a.outcome, REC_OUT_DONE);
+	rk_free(k);
+}
+
 static void test_stop_would_trigger_protect_raises_repair_failed_never_retries(void)
 {
 	struct rk *k = rk_new(REC_MODE_PROTECT);
@@ -352,6 +382,8 @@ void test_repair_stop_register(void)
 		  test_stop_sized_from_stream_despite_rest_empty_kavausdt },
 		{ "test_stop_existing_covering_stop_means_nothing_sent",
 		  test_stop_existing_covering_stop_means_nothing_sent },
+		{ "test_stop_undersized_tops_up_only_the_uncovered_rest",
+		  test_stop_undersized_tops_up_only_the_uncovered_rest },
 		{ "test_stop_would_trigger_protect_raises_repair_failed_never_retries",
 		  test_stop_would_trigger_protect_raises_repair_failed_never_retries },
 		{ "test_stop_would_trigger_full_closes_reduce_only_at_market",
