@@ -306,7 +306,8 @@ void test_policy_plan_register(void)
 	static const struct tu_test tests[] = {
 		{ "test_policy_observe_plans_alert_only", test_policy_observe_plans_alert_only },
 		{ "test_policy_protect_places_stop_never_closes", test_policy_protect_places_stop_never_closes },
-		{ "test_policy_undersized_plans_top_up_for_the_rest", test_policy_undersized_plans_top_up_for_the_rest },
+		{ "test_policy_undersized_plans_top_up_for_the_rest",
+		  test_policy_undersized_plans_top_up_for_the_rest },
 		{ "test_policy_full_closes_orphan_and_close_supersedes_stop",
 		  test_policy_full_closes_orphan_and_close_supersedes_stop },
 		{ "test_policy_full_orphan_action_protect_places_stop",
