@@ -288,7 +288,7 @@ static void build_index(struct ctx *c)
 	for (size_t i = 0; i < nb; i++) {
 		const struct rec_bot_row *r = &s->bot[i];
 		bi[i] = SIZE_MAX;
-		if (!rec_bot_row_matches_exchange(r, c->p) || !rec_bot_row_is_live(r))
+		if (!rec_bot_row_matches_exchange(r, c->p) || !rec_bot_row_is_live(r, c->p))
 			continue;
 		rec_symbol_normalize(r->symbol, c->bot_sym[i], sizeof c->bot_sym[i]);
 		struct sym_ent *e = sym_find(c, c->bot_sym[i], true);

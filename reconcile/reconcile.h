@@ -89,9 +89,14 @@ struct rec_params {
 	/* Appended (issue 14): the account's configured position mode; a
 	 * different mode reported by the exchange is CONFIG_DRIFT. */
 	bool hedge_mode;
+	/* Appended (issue 18): the status words meaning a live bot row,
+	 * comma-separated, case-insensitive ([database] bot_live_statuses). */
+	char bot_live_statuses[128];
 };
 
-/* 30 s / 30 s / 5 s / 60 s / 1 s, plain, "" (like watchdog/config.c). */
+/* 30 s / 30 s / 5 s / 60 s / 1 s, plain, "", REC_LIVE_STATUSES_DEFAULT
+ * (like watchdog/config.c). */
+#define REC_LIVE_STATUSES_DEFAULT "active,open,pending,opening"
 void rec_params_default(struct rec_params *p);
 
 /* Everything one audit knows about one account. All arrays are borrowed
@@ -241,9 +246,14 @@ void rec_symbol_normalize(const char *in, char *out, size_t outlen);
 int rec_symbol_to_style(const char *exch_sym, enum rec_symstyle style, char *out, size_t outlen);
 /* The bot row belongs to the params' bot_exchange (case-insensitive). */
 bool rec_bot_row_matches_exchange(const struct rec_bot_row *r, const struct rec_params *p);
-/* Status counts as a position the bot knows: active/open/pending/opening. */
-bool rec_bot_row_is_live(const struct rec_bot_row *r);
-/* Status says the bot believes the position is open: active/open. */
+/* Status is one of the params' bot_live_statuses: a position the bot
+ * knows (never an ORPHAN_POSITION); other rows are ignored. */
+bool rec_bot_row_is_live(const struct rec_bot_row *r, const struct rec_params *p);
+/* Among live rows: the bot believes the position open (active/open), as
+ * opposed to still opening it (any other live word). */
 bool rec_bot_row_is_active(const struct rec_bot_row *r);
+/* status (trimmed) is one of the comma-separated words of list
+ * (each trimmed; case-insensitive). */
+bool rec_status_in_list(const char *list, const char *status);
 
 #endif

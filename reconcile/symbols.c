@@ -16,6 +16,7 @@ void rec_params_default(struct rec_params *p)
 	p->stream_stale_ms = 60000;
 	p->clock_skew_limit_ms = 1000;
 	p->bot_symbol_style = REC_SYMSTYLE_PLAIN;
+	snprintf(p->bot_live_statuses, sizeof p->bot_live_statuses, "%s", REC_LIVE_STATUSES_DEFAULT);
 }
 
 void rec_symbol_normalize(const char *in, char *out, size_t outlen)
@@ -74,10 +75,33 @@ static bool status_in(const char *st, const char *const *set)
 	return false;
 }
 
-bool rec_bot_row_is_live(const struct rec_bot_row *r)
+bool rec_status_in_list(const char *list, const char *status)
 {
-	static const char *const live[] = { "active", "open", "pending", "opening", NULL };
-	return status_in(r->status, live);
+	size_t a = 0, n = strlen(status);
+	while (a < n && isspace((unsigned char)status[a]))
+		a++;
+	while (n > a && isspace((unsigned char)status[n - 1]))
+		n--;
+	for (const char *p = list; *p;) {
+		size_t w = strcspn(p, ",");
+		const char *q = p;
+		size_t m = w;
+		while (m && isspace((unsigned char)*q))
+			q++, m--;
+		while (m && isspace((unsigned char)q[m - 1]))
+			m--;
+		if (m == n - a && m && strncasecmp(q, status + a, m) == 0)
+			return true;
+		p += w;
+		if (*p == ',')
+			p++;
+	}
+	return false;
+}
+
+bool rec_bot_row_is_live(const struct rec_bot_row *r, const struct rec_params *p)
+{
+	return rec_status_in_list(p->bot_live_statuses, r->status);
 }
 
 bool rec_bot_row_is_active(const struct rec_bot_row *r)

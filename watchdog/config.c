@@ -476,7 +476,7 @@ static void conf_defaults(struct wd_conf *c)
 	snprintf(c->bot_query, sizeof c->bot_query, "%s",
 		 "SELECT symbol, exchange, side, quantity, entry_price, status, opened_at "
 		 "FROM positions WHERE status = 'active'");
-	snprintf(c->bot_live_statuses, sizeof c->bot_live_statuses, "%s", WD_LIVE_STATUSES_DEFAULT);
+	snprintf(c->bot_live_statuses, sizeof c->bot_live_statuses, "%s", REC_LIVE_STATUSES_DEFAULT);
 	c->db_connect_timeout_ms = 5000;
 	c->db_statement_timeout_ms = 5000;
 	c->repeat_interval_ms = 30 * 60000;
@@ -665,33 +665,14 @@ static int load_query_file(struct wd_conf *c, const char *path, char *err, size_
 	return 0;
 }
 
-bool wd_status_in_list(const char *list, const char *status)
-{
-	size_t a = 0, n = strlen(status);
-	while (a < n && isspace((unsigned char)status[a]))
-		a++;
-	while (n > a && isspace((unsigned char)status[n - 1]))
-		n--;
-	for (const char *p = list; *p;) {
-		size_t w = strcspn(p, ",");
-		const char *q = p;
-		size_t m = w;
-		while (m && isspace((unsigned char)*q))
-			q++, m--;
-		while (m && isspace((unsigned char)q[m - 1]))
-			m--;
-		if (m == n - a && m && strncasecmp(q, status + a, m) == 0)
-			return true;
-		p += w;
-		if (*p == ',')
-			p++;
-	}
-	return false;
-}
-
 static int check_statuses(const struct wd_conf *c, const char *path, char *err, size_t errlen)
 {
 	int words = 0;
+	if (strlen(c->bot_live_statuses) >= sizeof((struct rec_params *)0)->bot_live_statuses) {
+		snprintf(err, errlen, "%s: [database] bot_live_statuses: longer than %zu characters", path,
+			 sizeof((struct rec_params *)0)->bot_live_statuses - 1);
+		return -1;
+	}
 	for (const char *p = c->bot_live_statuses; *p;) {
 		size_t w = strcspn(p, ",");
 		size_t m = 0;

@@ -20,7 +20,6 @@
 #define WD_STR_MAX 512
 #define WD_QUERY_MAX 8192
 /* The bot statuses that mean "the bot knows this position" (no ORPHAN). */
-#define WD_LIVE_STATUSES_DEFAULT "active,open,pending,opening"
 
 /* Exchange, mode, orphan action, stop reference and symbol style are the
  * core's enums (rec_exchange, rec_mode, ...): the file parses into them. */
@@ -146,10 +145,6 @@ int wd_parse_duration_ms(const char *s, int64_t *out);
  * settings (an override naming no known finding code matches nothing and
  * is left out). */
 void wd_account_policy(const struct wd_account *a, struct rec_policy *out);
-
-/* status (trimmed) is one of the comma-separated words of list
- * (case-insensitive): bot_live_statuses. */
-bool wd_status_in_list(const char *list, const char *status);
 
 /* Reads a secret from a file that must not be group/other accessible.
  * Returns a new string (trailing newline stripped) or NULL with err set. */

@@ -71,20 +71,6 @@ void wd_engine_metrics_declare(void)
 			  "1 while the account's repair journal can be listed (0: nothing is sent)");
 }
 
-static void params_from_cfg(const struct wd_conf *c, const struct wd_account *a, struct rec_params *p)
-{
-	rec_params_default(p);
-	p->grace_open_ms = a->grace_open_ms;
-	p->grace_order_ms = a->grace_order_ms;
-	p->rest_lag_tolerance_ms = c->rest_lag_tolerance_ms;
-	p->stream_stale_ms = c->stream_stale_ms;
-	p->clock_skew_limit_ms = c->clock_skew_limit_ms;
-	p->bot_symbol_style = a->db_symbol_style;
-	snprintf(p->bot_exchange, sizeof p->bot_exchange, "%s",
-		 a->bot_exchange[0] ? a->bot_exchange : rec_exchange_name(a->exchange));
-	p->hedge_mode = a->hedge_mode;
-}
-
 static void rest_latency(void *ud, const char *method, const char *path, long http, int64_t elapsed_ms);
 
 static int acct_open(struct wd_engine *e, struct wd_acct_rt *r, char *err, size_t errlen)
@@ -114,7 +100,7 @@ static int acct_open(struct wd_engine *e, struct wd_acct_rt *r, char *err, size_
 		return -1;
 	}
 	r->mem = rec_memory_new();
-	params_from_cfg(e->conf, &r->cfg, &r->params);
+	wd_account_params(e->conf, &r->cfg, &r->params);
 	wd_account_policy(&r->cfg, &r->policy);
 	r->repair_lock = true;
 	return 0;
@@ -469,9 +455,7 @@ int wd_engine_audit_scope(struct wd_engine *e, size_t i, const struct wd_scope *
 		snprintf(s.orders_error, sizeof s.orders_error, "%s: %.200s",
 			 xch_rc_name((enum xch_rc)a->listing.ord_rc), a->listing.ord_err.msg);
 	s.bot_ok = a->bot_ok;
-	/* bot_live_statuses: the core judges a copy, status shows the rows */
-	struct rec_bot_row *bot_core = wd_bot_rows_for_core(e->conf, a->bot, a->nbot);
-	s.bot = bot_core ? bot_core : a->bot;
+	s.bot = a->bot;
 	s.nbot = a->nbot;
 	snprintf(s.bot_error, sizeof s.bot_error, "%s", a->bot_error);
 	s.clock_known = a->clock_known;
@@ -487,7 +471,6 @@ int wd_engine_audit_scope(struct wd_engine *e, size_t i, const struct wd_scope *
 		if (!e->conf->db_enabled)
 			drop_db_unreachable(a);
 	}
-	free(bot_core);
 	/* An audit that could not read the exchange over REST (and has no
 	 * usable stream to stand in) could not compare anything. */
 	bool stream_up = a->stream && a->stream->state == REC_SS_UP;

@@ -29,20 +29,21 @@ void wd_db_bot_params(const struct wd_conf *c, struct db_params *p)
 	p->read_only = true;
 }
 
-struct rec_bot_row *wd_bot_rows_for_core(const struct wd_conf *c, const struct rec_bot_row *rows, size_t n)
+void wd_account_params(const struct wd_conf *c, const struct wd_account *a, struct rec_params *p)
 {
-	struct rec_bot_row *out = NULL;
-	for (size_t i = 0; i < n; i++) {
-		bool want = wd_status_in_list(c->bot_live_statuses, rows[i].status);
-		if (want == rec_bot_row_is_live(&rows[i]))
-			continue;
-		if (!out) {
-			out = xmalloc(n * sizeof *out);
-			memcpy(out, rows, n * sizeof *out);
-		}
-		snprintf(out[i].status, sizeof out[i].status, "%s", want ? "pending" : "not-live");
-	}
-	return out;
+	rec_params_default(p);
+	p->grace_open_ms = a->grace_open_ms;
+	p->grace_order_ms = a->grace_order_ms;
+	p->rest_lag_tolerance_ms = c->rest_lag_tolerance_ms;
+	p->stream_stale_ms = c->stream_stale_ms;
+	p->clock_skew_limit_ms = c->clock_skew_limit_ms;
+	p->bot_symbol_style = a->db_symbol_style;
+	snprintf(p->bot_exchange, sizeof p->bot_exchange, "%s",
+		 a->bot_exchange[0] ? a->bot_exchange : rec_exchange_name(a->exchange));
+	p->hedge_mode = a->hedge_mode;
+	/* check-config refuses a longer list */
+	snprintf(p->bot_live_statuses, sizeof p->bot_live_statuses, "%.*s", (int)sizeof p->bot_live_statuses - 1,
+		 c->bot_live_statuses);
 }
 
 void wd_alert_channel_params(const struct wd_conf *c, struct alert_channel_params *p)

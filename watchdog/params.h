@@ -14,14 +14,9 @@
 void wd_db_params(const struct wd_conf *c, struct db_params *p);
 /* The bot's database (bot_dsn, read-only). */
 void wd_db_bot_params(const struct wd_conf *c, struct db_params *p);
-/* The bot rows as the core should judge them under [database]
- * bot_live_statuses. The core knows the words active, open (the bot
- * believes the position open) and pending, opening (the bot is opening
- * it): a row whose status is live by the config but not by the core is
- * given "pending" (or kept, if active/open), and one that is live for the
- * core but not listed is given "not-live". NULL when no row needs that
- * (the default list): use rows as they are. Otherwise a malloc'd copy. */
-struct rec_bot_row *wd_bot_rows_for_core(const struct wd_conf *c, const struct rec_bot_row *rows, size_t n);
+/* One account's classification parameters (graces, tolerances, the bot's
+ * symbol style, exchange and live statuses, the position mode). */
+void wd_account_params(const struct wd_conf *c, const struct wd_account *a, struct rec_params *p);
 
 /* The [alerts.*] sections; the strings point into c. */
 void wd_alert_channel_params(const struct wd_conf *c, struct alert_channel_params *p);

@@ -12,6 +12,7 @@
 #   6  breakout BUY STOP_MARKET on a flat symbol (full) -> not cancelled
 #   7  hedge legs protected by closing-side quantity stops -> audit 0, run sends nothing
 #   8  flip long -> short (full): leftover SELL stop cancelled, the short's BUY stop kept
+#   9  a stop covering 2 of 3 (full) -> a top-up stop for 1, the bot's stop kept
 #
 # Prints one "PASS name" / "FAIL name" line per check; exits 1 if any failed.
 set -uo pipefail
@@ -400,6 +401,25 @@ for a in "${ALL[@]}"; do
 		"len(cancels(cid='bot-sl-long'))==1 and not isopen('bot-sl-long')"
 	check "${NAME[$a]} flip: the short's BUY stop is never cancelled, the short is protected once by it, no vigil stop" "$a" \
 		"isopen('bot-sl-short') and not cancels(cid='bot-sl-short') and [e['client_id'] for e in cancels()]==['bot-sl-long'] and pc('BTCUSDT','$l')==['bot-sl-short'] and not vgl() and amt('BTCUSDT','$l')==-0.01"
+done
+vstop
+
+# ------------------------------------------------------------------ 9
+phase "a stop covering 2 of 3 (full): a top-up for the rest, the bot's stop kept"
+SYM=LTCUSDT
+for a in "${ALL[@]}"; do
+	bot "$a" '{"op":"open","symbol":"LTCUSDT","side":"BUY","qty":"3"}'
+	cond "$a" SELL STOP_MARKET 2 76 bot-sl-part "$(ro "$a")$(leg "$a" LONG)"
+	check "${NAME[$a]} the bot's stop covers 2 of the 3 (sim)" "$a" \
+		"float(P('LTCUSDT','$(legof "$a" LONG)')['protected_qty'])==2 and not P('LTCUSDT','$(legof "$a" LONG)')['full']"
+done
+vstart full "${ALL[@]}"
+wait_vigil_stop LTCUSDT "${ALL[@]}"
+sleep "$QUIET"
+for a in "${ALL[@]}"; do
+	l=$(legof "$a" LONG)
+	check "${NAME[$a]} undersized: one vigil SELL stop for the uncovered 1, the bot's stop never cancelled (full)" "$a" \
+		"len(vgl('LTCUSDT'))==1 and vgl()[0]['side']=='SELL' and float(vgl()[0]['qty'])==1 and isopen('bot-sl-part') and not cancels() and float(P('LTCUSDT','$l')['protected_qty'])==3"
 done
 vstop
 

@@ -334,15 +334,15 @@ static void test_config_live_statuses_and_sqlite_bot_dsn(void)
 	set_env();
 	CU_ASSERT_EQUAL_FATAL(load_text(good), 0);
 	CU_ASSERT_STRING_EQUAL(conf->bot_live_statuses, "active,open,pending,opening");
-	CU_ASSERT(wd_status_in_list(conf->bot_live_statuses, " Pending "));
-	CU_ASSERT(!wd_status_in_list(conf->bot_live_statuses, "closed"));
-	CU_ASSERT(!wd_status_in_list(conf->bot_live_statuses, "pen"));
+	CU_ASSERT(rec_status_in_list(conf->bot_live_statuses, " Pending "));
+	CU_ASSERT(!rec_status_in_list(conf->bot_live_statuses, "closed"));
+	CU_ASSERT(!rec_status_in_list(conf->bot_live_statuses, "pen"));
 	wd_conf_free(conf);
 	CU_ASSERT_EQUAL_FATAL(load_db_tail("bot_live_statuses = open, Running\n"
 					   "bot_dsn = sqlite://bot/tradesv3.sqlite\n"),
 			      0);
-	CU_ASSERT(wd_status_in_list(conf->bot_live_statuses, "running"));
-	CU_ASSERT(!wd_status_in_list(conf->bot_live_statuses, "active"));
+	CU_ASSERT(rec_status_in_list(conf->bot_live_statuses, "running"));
+	CU_ASSERT(!rec_status_in_list(conf->bot_live_statuses, "active"));
 	/* relative to the config file's directory */
 	CU_ASSERT_PTR_NOT_NULL(strstr(conf->bot_dsn, "sqlite:///"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(conf->bot_dsn, "/bot/tradesv3.sqlite"));
@@ -352,6 +352,12 @@ static void test_config_live_statuses_and_sqlite_bot_dsn(void)
 	wd_conf_free(conf);
 	CU_ASSERT_NOT_EQUAL(load_db_tail("bot_live_statuses = open,,active\n"), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "bot_live_statuses"));
+	char longlist[200];
+	snprintf(longlist, sizeof longlist, "bot_live_statuses = %s\n",
+		 "a1,a2,a3,a4,a5,a6,a7,a8,a9,b1,b2,b3,b4,b5,b6,b7,b8,b9,c1,c2,c3,c4,c5,c6,c7,c8,c9,"
+		 "d1,d2,d3,d4,d5,d6,d7,d8,d9,e1,e2,e3,e4,e5,e6,e7,e8,e9,f1");
+	CU_ASSERT_NOT_EQUAL(load_db_tail(longlist), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "longer than 127"));
 	CU_ASSERT_NOT_EQUAL(load_db_tail("bot_dsn = sqlite://\n"), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "needs a file"));
 	CU_ASSERT_NOT_EQUAL(load_db_tail("dsn = sqlite:///tmp/x.sqlite\n"), 0);

@@ -50,10 +50,10 @@ static void test_bot_rows_filtered_by_exchange_and_status(void)
 	snprintf(r.status, sizeof r.status, " ACTIVE ");
 	CU_ASSERT_TRUE(rec_bot_row_is_active(&r));
 	snprintf(r.status, sizeof r.status, "pending");
-	CU_ASSERT_TRUE(rec_bot_row_is_live(&r));
+	CU_ASSERT_TRUE(rec_bot_row_is_live(&r, &p));
 	CU_ASSERT_FALSE(rec_bot_row_is_active(&r));
 	snprintf(r.status, sizeof r.status, "closed");
-	CU_ASSERT_FALSE(rec_bot_row_is_live(&r));
+	CU_ASSERT_FALSE(rec_bot_row_is_live(&r, &p));
 }
 
 /* A ccxt-style bot row matches the exchange's symbol; another exchange's

@@ -106,18 +106,20 @@ static void test_wd_params_bot_live_statuses_reach_the_core(void)
 	snprintf(rows[1].status, sizeof rows[1].status, "pending");
 	snprintf(rows[2].status, sizeof rows[2].status, "Running");
 	snprintf(rows[3].status, sizeof rows[3].status, "closed");
-	snprintf(c->bot_live_statuses, sizeof c->bot_live_statuses, "%s", WD_LIVE_STATUSES_DEFAULT);
-	CU_ASSERT_PTR_NULL(wd_bot_rows_for_core(c, rows, 4)); /* the core's own words: as they are */
+	struct rec_params p;
+	snprintf(c->bot_live_statuses, sizeof c->bot_live_statuses, "%s", REC_LIVE_STATUSES_DEFAULT);
+	wd_account_params(c, &c->accounts[0], &p);
+	CU_ASSERT_TRUE(rec_bot_row_is_live(&rows[0], &p));
+	CU_ASSERT_TRUE(rec_bot_row_is_live(&rows[1], &p));
+	CU_ASSERT_FALSE(rec_bot_row_is_live(&rows[2], &p));
 	snprintf(c->bot_live_statuses, sizeof c->bot_live_statuses, "active, running");
-	struct rec_bot_row *core = wd_bot_rows_for_core(c, rows, 4);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(core);
-	CU_ASSERT_TRUE(rec_bot_row_is_active(&core[0]));
-	CU_ASSERT_FALSE(rec_bot_row_is_live(&core[1])); /* pending is not listed */
-	CU_ASSERT_TRUE(rec_bot_row_is_live(&core[2]));  /* running is, as a position being opened */
-	CU_ASSERT_FALSE(rec_bot_row_is_active(&core[2]));
-	CU_ASSERT_FALSE(rec_bot_row_is_live(&core[3]));
-	CU_ASSERT_STRING_EQUAL(rows[1].status, "pending"); /* the caller's rows untouched */
-	free(core);
+	wd_account_params(c, &c->accounts[0], &p);
+	CU_ASSERT_TRUE(rec_bot_row_is_live(&rows[0], &p));
+	CU_ASSERT_TRUE(rec_bot_row_is_active(&rows[0]));
+	CU_ASSERT_FALSE(rec_bot_row_is_live(&rows[1], &p)); /* pending is not listed */
+	CU_ASSERT_TRUE(rec_bot_row_is_live(&rows[2], &p));  /* running is, as a position being opened */
+	CU_ASSERT_FALSE(rec_bot_row_is_active(&rows[2]));
+	CU_ASSERT_FALSE(rec_bot_row_is_live(&rows[3], &p));
 	free(c);
 }
 
