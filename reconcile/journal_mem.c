@@ -1,6 +1,11 @@
-/* In-memory journal: a growing array of actions; ids are 1-based indexes. */
+/* In-memory journal: an array of actions in intent order. Ids count up
+ * from 1 and are never reused; a database-less daemon runs for months, so
+ * past REC_JOURNAL_MEM_KEEP records the oldest finished ones are dropped
+ * (unfinished ones — PENDING, UNKNOWN — are always kept: recovery needs
+ * them). */
 #include "reconcile/journal_mem.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +15,7 @@
 struct jm {
 	struct rec_action *a;
 	size_t n, cap;
+	int64_t next_id;
 	int fail_next;
 	int fail_list; /* the next n unfinished() calls fail */
 	int64_t (*now_ms)(void *ud);
@@ -21,6 +27,34 @@ static int64_t jm_now(struct jm *m)
 	return m->now_ms ? m->now_ms(m->ud) : 0;
 }
 
+static bool finished(const struct rec_action *a)
+{
+	return a->outcome != REC_OUT_PENDING && a->outcome != REC_OUT_UNKNOWN;
+}
+
+/* Drop the oldest finished records down to half the limit (amortized:
+ * one pass per KEEP/2 intents). */
+static void prune(struct jm *m)
+{
+	size_t drop = m->n - REC_JOURNAL_MEM_KEEP / 2, w = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		if (drop && finished(&m->a[i])) {
+			drop--;
+			continue;
+		}
+		m->a[w++] = m->a[i];
+	}
+	m->n = w;
+}
+
+static struct rec_action *by_id(struct jm *m, int64_t id)
+{
+	for (size_t i = m->n; i-- > 0;)
+		if (m->a[i].id == id)
+			return &m->a[i];
+	return NULL;
+}
+
 static int jm_intent(struct rec_journal *j, struct rec_action *a)
 {
 	struct jm *m = j->priv;
@@ -28,11 +62,13 @@ static int jm_intent(struct rec_journal *j, struct rec_action *a)
 		m->fail_next--;
 		return -1;
 	}
+	if (m->n >= REC_JOURNAL_MEM_KEEP)
+		prune(m);
 	if (m->n == m->cap) {
 		m->cap = m->cap ? m->cap * 2 : 16;
 		m->a = xrealloc(m->a, m->cap * sizeof *m->a);
 	}
-	a->id = (int64_t)m->n + 1;
+	a->id = ++m->next_id;
 	a->outcome = REC_OUT_PENDING;
 	a->outcome_detail[0] = '\0';
 	a->intent_ms = jm_now(m);
@@ -44,9 +80,9 @@ static int jm_intent(struct rec_journal *j, struct rec_action *a)
 static int jm_outcome(struct rec_journal *j, int64_t id, enum rec_outcome o, const char *order_id, const char *detail)
 {
 	struct jm *m = j->priv;
-	if (id < 1 || (size_t)id > m->n)
+	struct rec_action *a = by_id(m, id);
+	if (!a)
 		return -1;
-	struct rec_action *a = &m->a[id - 1];
 	a->outcome = o;
 	if (order_id && order_id[0])
 		snprintf(a->order_id, sizeof a->order_id, "%s", order_id);
@@ -65,8 +101,7 @@ static int jm_unfinished(struct rec_journal *j, const char *account, struct rec_
 		return -1;
 	}
 	for (size_t i = 0; i < m->n; i++) {
-		if ((m->a[i].outcome != REC_OUT_PENDING && m->a[i].outcome != REC_OUT_UNKNOWN) ||
-		    strcmp(m->a[i].account, account) != 0)
+		if (finished(&m->a[i]) || strcmp(m->a[i].account, account) != 0)
 			continue;
 		*out = xrealloc(*out, (*n + 1) * sizeof **out);
 		(*out)[(*n)++] = m->a[i];

@@ -5,9 +5,13 @@
 #define REC_JOURNAL_MEM_H
 #include "reconcile/journal.h"
 
+/* Records kept: past this, the oldest finished ones are dropped. */
+#define REC_JOURNAL_MEM_KEEP 1024
+
 /* Free with j->ops->destroy(j). now_ms may be NULL (times stay 0). */
 struct rec_journal *rec_journal_mem_new(int64_t (*now_ms)(void *ud), void *ud);
-/* Every record, in intent order (borrowed: valid until the next write). */
+/* Every record kept, in intent order (borrowed: valid until the next
+ * write). */
 const struct rec_action *rec_journal_mem_all(struct rec_journal *j, size_t *n);
 /* Test hook: the next n unfinished() calls fail (-1): an unreadable journal. */
 void rec_journal_mem_fail_list(struct rec_journal *j, int n);

@@ -14,6 +14,11 @@
   simctl.py churn PORT KEY PERIOD_MS SECS   the bot's churn: a LIMIT order
       placed and cancelled every PERIOD_MS on KEY (prints the count)
   simctl.py proc PID                   "cpu_s rss_kib hwm_kib" of a process
+  simctl.py soak-churn PORT SECS KEY...   accounts KEY (bybit when the key
+      holds "bb", secret bench-secret) on 50 symbols; one event a second per
+      account for SECS s: a position on a rotating set of 50 symbols opened, and
+      closed 1-6 s later (some outlive the soak's 3 s grace: a stop is
+      placed for them); prints "events refused"
   simctl.py push PORT RATE SECS KEY... RATE events/s in total for SECS s,
       round-robin over the accounts: alternately open / close a small
       position (each is one order -> stream events on that account)
@@ -137,6 +142,45 @@ def push(port, rate, secs, keys):
     print(sent, bad, "%.2f" % (time.monotonic() - t0))
 
 
+def soak_churn(port, secs, keys):
+    syms = [{"symbol": sym(i), "mark": "100", "tick": "0.01", "step": "0.001", "min_qty": "0.001"}
+            for i in range(50)]
+    accts = [{"exchange": "bybit" if "bb" in k else "binance", "key": k, "secret": SECRET,
+              "balance": "10000000", "symbols": [x["symbol"] for x in syms]} for k in keys]
+    r = call(port, "POST", "/_sim/scenario", {"symbols": syms, "accounts": accts})
+    if not isinstance(r, dict) or not r.get("ok"):
+        sys.exit("soak-churn: vigil-sim refused the scenario: %s" % r)
+    t0 = time.monotonic()
+    k = sent = bad = 0
+    open_until = {}  # (key, symbol) -> close time
+    while time.monotonic() - t0 < secs:
+        d = t0 + k - time.monotonic()
+        if d > 0:
+            time.sleep(d)
+        now = time.monotonic()
+        for (key, s), t in list(open_until.items()):
+            if t <= now:
+                r = call(port, "POST", "/_sim/step", {"account": key, "op": "close", "symbol": s})
+                del open_until[(key, s)]
+                sent, bad = (sent + 1, bad) if r.get("ok") else (sent, bad + 1)
+        for key in keys:
+            s = sym(k % 50)
+            if (key, s) in open_until:
+                continue
+            side = "BUY" if k % 2 else "SELL"
+            r = call(port, "POST", "/_sim/step", {"account": key, "op": "open", "symbol": s, "side": side,
+                                                  "qty": "1"})
+            if r.get("ok"):
+                open_until[(key, s)] = now + 1 + (k * 7) % 6
+                sent += 1
+            else:
+                bad += 1
+        k += 1
+    for (key, s) in open_until:
+        call(port, "POST", "/_sim/step", {"account": key, "op": "close", "symbol": s})
+    print(sent, bad)
+
+
 def churn(port, key, period_ms, secs):
     """The bot's churn: place and cancel a far-off LIMIT order every
     period_ms through the control API (so every REST request the sim counts
@@ -186,6 +230,8 @@ def main():
         churn(a[1], a[2], float(a[3]), float(a[4]))
     elif len(a) == 2 and a[0] == "proc":
         proc(a[1])
+    elif len(a) >= 4 and a[0] == "soak-churn":
+        soak_churn(a[1], float(a[2]), a[3:])
     elif len(a) >= 5 and a[0] == "push":
         push(a[1], float(a[2]), float(a[3]), a[4:])
     else:
