@@ -277,6 +277,7 @@ int wd_daemon_run(const struct wd_daemon_opts *o)
 	wd_metric_declare("vigil_deadman_pings_total", WD_MT_COUNTER, "dead-man pings sent");
 	wd_metric_add("vigil_reloads_total", "", 0);
 	wd_metric_add("vigil_reload_failures_total", "", 0);
+	wd_metric_add("vigil_deadman_pings_total", "", 0);
 	wd_metric_set("vigil_up", "", 1);
 	char metrics_listen[WD_NAME_MAX];
 	snprintf(metrics_listen, sizeof metrics_listen, "%s", c->metrics_listen);

@@ -48,13 +48,15 @@ void wd_engine_metrics_declare(void)
 	wd_metric_declare("vigil_alerts_queued", WD_MT_GAUGE, "alerts waiting in the outbox by channel");
 	wd_metric_declare("vigil_stream_up", WD_MT_GAUGE, "1 when the private stream is connected");
 	wd_metric_declare("vigil_stream_message_age_seconds", WD_MT_GAUGE, "seconds since the stream's last message");
-	wd_metric_declare("vigil_stream_reconnects_total", WD_MT_GAUGE, "stream reconnects");
+	wd_metric_declare("vigil_stream_reconnects_total", WD_MT_COUNTER, "stream reconnects");
 	wd_metric_declare("vigil_stream_events_total", WD_MT_COUNTER, "stream events that woke the engine");
 	wd_metric_declare("vigil_rest_latency_seconds", WD_MT_HISTOGRAM, "exchange REST latency per endpoint");
 	wd_metric_declare("vigil_rest_errors_total", WD_MT_COUNTER, "exchange REST errors by kind");
-	wd_metric_declare("vigil_rest_requests", WD_MT_GAUGE, "REST requests sent by the adapter");
-	wd_metric_declare("vigil_ratelimit_used_weight", WD_MT_GAUGE, "Binance X-MBX-USED-WEIGHT-1M (-1 unknown)");
-	wd_metric_declare("vigil_ratelimit_remaining", WD_MT_GAUGE, "Bybit X-Bapi-Limit-Status (-1 unknown)");
+	wd_metric_declare("vigil_rest_requests_total", WD_MT_COUNTER, "REST requests sent by the adapter");
+	wd_metric_declare("vigil_ratelimit_used_weight", WD_MT_GAUGE,
+			  "Binance X-MBX-USED-WEIGHT-1M (absent until an answer carried it)");
+	wd_metric_declare("vigil_ratelimit_remaining", WD_MT_GAUGE,
+			  "Bybit X-Bapi-Limit-Status (absent until an answer carried it)");
 	wd_metric_declare("vigil_clock_skew_seconds", WD_MT_GAUGE, "exchange server time minus local time");
 	wd_metric_declare("vigil_repair_lock_held", WD_MT_GAUGE,
 			  "1 when this instance holds the account's repair lock");
@@ -72,6 +74,41 @@ void wd_engine_metrics_declare(void)
 }
 
 static void rest_latency(void *ud, const char *method, const char *path, long http, int64_t elapsed_ms);
+
+/* Every counter and gauge of an account with a fixed label set exists
+ * from the start, at 0: a rate() or an absent() alert works before the
+ * first event. */
+static void account_metrics_init(const struct wd_acct_rt *r)
+{
+	char pre[128], lbl[256];
+	snprintf(pre, sizeof pre, "account=\"%s\"", r->cfg.name);
+	static const char *const counters[] = {
+		"vigil_audits_total",
+		"vigil_audits_targeted_total",
+		"vigil_audits_failed_total",
+		"vigil_stream_events_total",
+		"vigil_rest_requests_total",
+		"vigil_budget_held_total",
+		"vigil_budget_rate_limited_total",
+	};
+	for (size_t i = 0; i < sizeof counters / sizeof *counters; i++)
+		wd_metric_add(counters[i], pre, 0);
+	if (r->cfg.ws_url[0])
+		wd_metric_add("vigil_stream_reconnects_total", pre, 0);
+	for (int c = 0; c < REC_CODE_COUNT; c++) {
+		snprintf(lbl, sizeof lbl, "%s,code=\"%s\",severity=\"%s\"", pre, rec_code_name((enum rec_code)c),
+			 rec_severity_name(rec_code_default_severity((enum rec_code)c)));
+		wd_metric_add("vigil_findings_open", lbl, 0);
+		snprintf(lbl, sizeof lbl, "%s,code=\"%s\"", pre, rec_code_name((enum rec_code)c));
+		wd_metric_add("vigil_findings_resolved_total", lbl, 0);
+	}
+	for (int k = REC_ACT_PLACE_STOP; k <= REC_ACT_ALERT_ONLY; k++)
+		for (int o = REC_OUT_PENDING; o <= REC_OUT_UNKNOWN; o++) {
+			snprintf(lbl, sizeof lbl, "%s,kind=\"%s\",outcome=\"%s\"", pre,
+				 rec_action_kind_name((enum rec_action_kind)k), rec_outcome_name((enum rec_outcome)o));
+			wd_metric_add("vigil_actions_total", lbl, 0);
+		}
+}
 
 static int acct_open(struct wd_engine *e, struct wd_acct_rt *r, char *err, size_t errlen)
 {
@@ -100,6 +137,7 @@ static int acct_open(struct wd_engine *e, struct wd_acct_rt *r, char *err, size_
 		return -1;
 	}
 	r->mem = rec_memory_new();
+	account_metrics_init(r);
 	wd_account_params(e->conf, &r->cfg, &r->params);
 	wd_account_policy(&r->cfg, &r->policy);
 	r->repair_lock = true;
@@ -336,13 +374,19 @@ static void source_metrics(struct wd_acct_rt *r, const struct wd_audit *a, int64
 	snprintf(lbl, sizeof lbl, "account=\"%s\"", r->cfg.name);
 	if (a->stream) {
 		wd_metric_set("vigil_stream_up", lbl, a->stream->state == REC_SS_UP ? 1 : 0);
-		double age = a->stream->last_msg_ms ? (double)(now_wall - a->stream->last_msg_ms) / 1000.0 : -1;
-		wd_metric_set("vigil_stream_message_age_seconds", lbl, age);
+		if (a->stream->last_msg_ms)
+			wd_metric_set("vigil_stream_message_age_seconds", lbl,
+				      (double)(now_wall - a->stream->last_msg_ms) / 1000.0);
+		else
+			wd_metric_unset("vigil_stream_message_age_seconds", lbl); /* no message yet */
 		wd_metric_set("vigil_stream_reconnects_total", lbl, (double)a->stream->reconnects);
 	}
-	wd_metric_set("vigil_ratelimit_used_weight", lbl, r->x->limits.used_weight_1m);
-	wd_metric_set("vigil_ratelimit_remaining", lbl, r->x->limits.limit_status);
-	wd_metric_set("vigil_rest_requests", lbl, (double)r->x->limits.requests);
+	/* unknown (no answer carried the header yet): absent, never -1 */
+	if (r->x->limits.used_weight_1m >= 0)
+		wd_metric_set("vigil_ratelimit_used_weight", lbl, r->x->limits.used_weight_1m);
+	if (r->x->limits.limit_status >= 0)
+		wd_metric_set("vigil_ratelimit_remaining", lbl, r->x->limits.limit_status);
+	wd_metric_set("vigil_rest_requests_total", lbl, (double)r->x->limits.requests);
 	wd_metric_set("vigil_repair_lock_held", lbl, r->repair_lock ? 1 : 0);
 }
 

@@ -210,6 +210,7 @@ int wd_alerts_open(struct wd_engine *e, char *err, size_t errlen)
 		char lbl[64];
 		snprintf(lbl, sizeof lbl, "channel=\"%s\"", al->chs[i]->name);
 		wd_metric_add("vigil_alerts_delivered_total", lbl, 0);
+		wd_metric_add("vigil_alerts_failed_total", lbl, 0);
 	}
 	if (e->conf->db_enabled) {
 		struct db_params p;

@@ -111,6 +111,21 @@ void wd_metric_observe(const char *name, const char *labels, double v)
 	pthread_mutex_unlock(&mu);
 }
 
+void wd_metric_unset(const char *name, const char *labels)
+{
+	if (!labels)
+		labels = "";
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; i < nseries; i++)
+		if (strcmp(series[i].name, name) == 0 && strcmp(series[i].labels, labels) == 0) {
+			free(series[i].name);
+			free(series[i].labels);
+			series[i] = series[--nseries];
+			break;
+		}
+	pthread_mutex_unlock(&mu);
+}
+
 void wd_metric_zero(const char *name, const char *label_prefix)
 {
 	size_t pl = label_prefix ? strlen(label_prefix) : 0;
@@ -166,14 +181,26 @@ static const char *type_name(enum wd_mtype t)
 	return t == WD_MT_COUNTER ? "counter" : t == WD_MT_GAUGE ? "gauge" : "histogram";
 }
 
+/* Exact: integers as integers (up to 2^53), others in the shortest form
+ * that reads back as the same double (a timestamp keeps its milliseconds;
+ * "%.6g" once printed 1.79622e+09, 52 minutes off). */
 static void fmt_num(FILE *f, double v)
 {
-	if (isinf(v))
+	if (isnan(v)) {
+		fputs("NaN", f);
+	} else if (isinf(v)) {
 		fputs(v > 0 ? "+Inf" : "-Inf", f);
-	else if (v == floor(v) && fabs(v) < 1e15)
+	} else if (v == floor(v) && fabs(v) <= 9007199254740992.0) {
 		fprintf(f, "%.0f", v);
-	else
-		fprintf(f, "%.6g", v);
+	} else {
+		char b[40];
+		for (int prec = 15; prec <= 17; prec++) {
+			snprintf(b, sizeof b, "%.*g", prec, v);
+			if (strtod(b, NULL) == v)
+				break;
+		}
+		fputs(b, f);
+	}
 }
 
 static void render_hist(FILE *f, const struct wd_series *s)

@@ -24,6 +24,9 @@ void wd_metric_add(const char *name, const char *labels, double v);
 void wd_metric_set(const char *name, const char *labels, double v);
 /* histogram observation (seconds); fixed buckets 5ms .. 10s */
 void wd_metric_observe(const char *name, const char *labels, double v);
+/* Removes one series (a value that became unknown: absent, never a
+ * sentinel such as -1). */
+void wd_metric_unset(const char *name, const char *labels);
 /* Sets to 0 every series of name whose labels start with prefix (gauges
  * that are recomputed per audit: open findings of an account). */
 void wd_metric_zero(const char *name, const char *label_prefix);

@@ -30,6 +30,25 @@ static void test_wd_metrics_counter_gauge_and_types_render(void)
 	wd_metrics_reset();
 }
 
+static void test_wd_metrics_values_print_exactly_and_unset_removes(void)
+{
+	wd_metrics_reset();
+	wd_metric_set("vigil_last_audit_timestamp_seconds", "account=\"a\"", 1796251234.567);
+	wd_metric_set("big", "", 123456789012345.0);
+	wd_metric_set("tenth", "", 0.1);
+	wd_metric_set("gone", "account=\"a\"", 7);
+	wd_metric_unset("gone", "account=\"a\"");
+	char *t = wd_metrics_render();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "vigil_last_audit_timestamp_seconds{account=\"a\"} 1796251234.567\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "big 123456789012345\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "tenth 0.1\n"));
+	CU_ASSERT_PTR_NULL(strstr(t, "gone"));
+	CU_ASSERT_PTR_NULL(strstr(t, "e+"));
+	free(t);
+	wd_metrics_reset();
+}
+
 static void test_wd_metrics_zero_clears_only_matching_prefix(void)
 {
 	wd_metrics_reset();
@@ -149,6 +168,8 @@ void test_wd_metrics_register(void)
 {
 	static const struct tu_test tests[] = {
 		{ "test_wd_metrics_counter_gauge_and_types_render", test_wd_metrics_counter_gauge_and_types_render },
+		{ "test_wd_metrics_values_print_exactly_and_unset_removes",
+		  test_wd_metrics_values_print_exactly_and_unset_removes },
 		{ "test_wd_metrics_zero_clears_only_matching_prefix",
 		  test_wd_metrics_zero_clears_only_matching_prefix },
 		{ "test_wd_metrics_histogram_buckets_are_cumulative",
