@@ -6,7 +6,7 @@
 #include "reconcile/journal.h"
 
 /* Records kept: past this, the oldest finished ones are dropped. */
-#define REC_JOURNAL_MEM_KEEP 1024
+#define REC_JOURNAL_MEM_KEEP 256
 
 /* Free with j->ops->destroy(j). now_ms may be NULL (times stay 0). */
 struct rec_journal *rec_journal_mem_new(int64_t (*now_ms)(void *ud), void *ud);

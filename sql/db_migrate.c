@@ -199,6 +199,30 @@ static int apply_one(struct db_conn *c, const char *dir, const struct mig *m, st
 	return rc;
 }
 
+int db_migrate_version(struct db_conn *c, int *version, struct db_err *e)
+{
+	*version = 0;
+	PGresult *r;
+	/* db_conn_schema is the quoted identifier, as to_regclass reads it */
+	char *rel = xasprintf("%s.schema_version", db_conn_schema(c));
+	const char *p[] = { rel };
+	int rc = db_exec(c, "SELECT to_regclass($1) IS NOT NULL", 1, p, &r, e);
+	free(rel);
+	if (rc)
+		return rc;
+	bool have = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	if (!have)
+		return DB_OK;
+	rc = db_exec(c, "SELECT coalesce(max(version), 0) FROM %S.schema_version", 0, NULL, &r, e);
+	if (rc)
+		return rc;
+	if (PQntuples(r) == 1)
+		*version = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return DB_OK;
+}
+
 int db_migrate_run(struct db_conn *c, const char *dir, struct db_migrate_result *r,
 		   void (*progress)(const char *file, void *ctx), void *ctx, struct db_err *e)
 {

@@ -13,6 +13,14 @@
  * path into dir; -1 if none. */
 int db_migrate_find_dir(char *dir, size_t cap);
 
+/* The schema version this binary needs: the highest sql/NNN_*.sql
+ * (test_db_schema_version_is_the_highest_migration keeps them in step). */
+#define DB_SCHEMA_VERSION 3
+
+/* The highest migration applied to the connection's schema (0: none, no
+ * schema_version table). DB_OK or a DB_E* code with e set. */
+int db_migrate_version(struct db_conn *c, int *version, struct db_err *e);
+
 /* Parses "NNN_name.sql" -> version NNN (>0); -1 if the name does not match. */
 int db_migrate_parse_name(const char *file, int *version);
 

@@ -1,6 +1,7 @@
 #include "watchdog/cli.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,21 +13,47 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 
+#define O_CONF "  -c, --config FILE   the configuration (default: $VIGIL_CONFIG)\n"
+#define O_ACCT "  -a, --account A     only account A\n"
+#define O_JSON "  --json              one JSON document on stdout (README: JSON output)\n"
+#define O_LISTEN "  --listen DURATION   listen to the private stream this long first (default 2s)\n"
+#define O_GRACE "  --grace DURATION    grace for new positions and orders (default: the config's)\n"
+#define O_DRY "  -n, --dry-run       plan and print, send nothing\n"
+#define O_YES "  -y, --yes           do it without asking\n"
+#define O_HELP "  -h, --help          this text\n"
+
 static const struct wd_cmd commands[] = {
-	{ "run", "-c FILE", "run the sidecar daemon (streams, audits, repairs, alerts)", cmd_run },
-	{ "audit", "-c FILE [--account A] [--json]",
-	  "one full audit; exit 0 ok, 1 warning, 2 critical, 3 could not audit", cmd_audit },
-	{ "status", "-c FILE [--account A]", "per symbol: what stream, REST, orders and DB say", cmd_status },
+	{ "run", "-c FILE", "run the sidecar daemon (streams, audits, repairs, alerts)", cmd_run,
+	  O_CONF "  -q, --quiet         no live account lines on stdout\n" O_HELP
+		 "signals: SIGHUP re-reads the configuration, SIGTERM / SIGINT stop cleanly\n" },
+	{ "audit", "-c FILE [--account A] [--json] [-t SECONDS]",
+	  "one full audit; exit 0 ok, 1 warning, 2 critical, 3 could not audit", cmd_audit,
+	  O_CONF O_ACCT O_JSON O_LISTEN O_GRACE
+	  "  -t, --timeout SECS  give up after SECS seconds: UNKNOWN, exit 3\n" O_HELP
+	  "output: a Nagios plugin's (first line: verdict | performance data; details after it)\n" },
+	{ "status", "-c FILE [--account A]", "per symbol: what stream, REST, orders and DB say", cmd_status,
+	  O_CONF O_ACCT O_JSON O_LISTEN O_GRACE O_HELP },
 	{ "repair", "-c FILE sl|close|cancel|cancel-orphans ... [--dry-run] [--yes]",
-	  "manual repairs, planned and verified like the daemon's", cmd_repair },
-	{ "findings", "-c FILE [--open]", "list stored findings", cmd_findings },
-	{ "ack", "-c FILE KEY", "silence repeats of one finding until it resolves", cmd_ack },
-	{ "db", "-c FILE migrate", "apply vigil's schema migrations", cmd_db },
-	{ "alert", "-c FILE test", "send a test message to every configured channel", cmd_alert },
+	  "manual repairs, planned and verified like the daemon's", cmd_repair,
+	  "  sl SYMBOL           place a stop-loss for the position on SYMBOL\n"
+	  "  close SYMBOL        close the position on SYMBOL (reduce-only market)\n"
+	  "  cancel ORDER_ID     cancel one order vigil judges orphaned or duplicate\n"
+	  "  cancel-orphans      cancel every ORPHAN_ORDER of the account\n" O_CONF O_ACCT
+	  "  --price P           sl: trigger price P\n"
+	  "  --percent X         sl: trigger X % off the reference price\n" O_DRY O_YES O_HELP },
+	{ "findings", "-c FILE [--open]", "list stored findings", cmd_findings,
+	  O_CONF O_ACCT "  --open              open findings only\n" O_JSON O_HELP },
+	{ "ack", "-c FILE KEY", "silence repeats of one finding until it resolves", cmd_ack,
+	  O_CONF O_DRY O_YES O_HELP },
+	{ "db", "-c FILE migrate", "apply vigil's schema migrations", cmd_db,
+	  O_CONF "  --sql-dir DIR       the migration files (default: the installed ones)\n" O_HELP },
+	{ "alert", "-c FILE test", "send a test message to every configured channel", cmd_alert, O_CONF O_HELP },
 	{ "check-config", "[--connect] FILE", "validate a configuration file; --connect also runs the bot query once",
-	  cmd_check_config },
-	{ "version", "", "print the version", cmd_version },
-	{ "help", "", "this text", cmd_help },
+	  cmd_check_config,
+	  "  --connect           also connect to the bot's database and run its query once\n" O_HELP
+	  "exit: 0 valid, 78 invalid, 65 the bot query lacks a column, 69 database unreachable\n" },
+	{ "version", "", "print the version", cmd_version, O_HELP },
+	{ "help", "", "this text", cmd_help, "" },
 };
 
 static void print_usage(FILE *f)
@@ -157,6 +184,27 @@ int cmd_check_config(int argc, char **argv)
 	return rc;
 }
 
+/* -h / --help anywhere before a "--": the command's own help, exit 0 */
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return false;
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return true;
+	}
+	return false;
+}
+
+static int print_command_help(const struct wd_cmd *c)
+{
+	printf("usage: vigil %s%s%s\n\n%s\n", c->name, c->args[0] ? " " : "", c->args, c->help);
+	if (c->options[0])
+		printf("\noptions:\n%s", c->options);
+	printf("\nsee vigil(8) and vigil.conf(5)\n");
+	return EX_OK_;
+}
+
 int cli_main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -169,6 +217,8 @@ int cli_main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		if (strcmp(commands[i].name, name) != 0)
 			continue;
+		if (wants_help(argc - 1, argv + 1))
+			return print_command_help(&commands[i]);
 		return commands[i].run(argc - 1, argv + 1);
 	}
 	return cli_usage("unknown command '%s'", name);

@@ -19,6 +19,7 @@ struct wd_cmd {
 	const char *args;
 	const char *help;
 	int (*run)(int argc, char **argv); /* argv[0] is the command name */
+	const char *options;               /* `vigil NAME --help`: one option per line */
 };
 
 /* Prints usage to stderr and returns EX_USAGE_. */

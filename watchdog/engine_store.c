@@ -19,6 +19,7 @@
 #include "sql/db_conn.h"
 #include "sql/db_ha.h"
 #include "sql/db_journal.h"
+#include "sql/db_migrate.h"
 #include "sql/db_store.h"
 #include "watchdog/version.h"
 #include "watchdog/params.h"
@@ -42,6 +43,47 @@ static int64_t journal_now(void *ud)
 	return wd_wall_ms();
 }
 
+/* vigil's schema against the one this binary needs, when the database
+ * answers (an outage at start is handled like any other). The daemon
+ * migrates it itself (db_migrate_run holds an advisory lock: instances
+ * starting together apply each file once); a one-shot command refuses
+ * with one error naming the command, never a query failing per audit. */
+static int schema_check(struct wd_engine *e, struct db_conn *c, char *err, size_t errlen)
+{
+	struct db_err de;
+	memset(&de, 0, sizeof de);
+	if (db_conn_ensure(c, &de) != DB_OK)
+		return 0;
+	int v = 0;
+	if (db_migrate_version(c, &v, &de) != DB_OK) {
+		snprintf(err, errlen, "database: %s", de.msg);
+		return -1;
+	}
+	if (v >= DB_SCHEMA_VERSION)
+		return 0;
+	if (e->opts.kind != WD_ENG_DAEMON) {
+		snprintf(err, errlen,
+			 "database schema %s is at version %d, this vigil needs %d: run `vigil db -c %s migrate`",
+			 db_conn_schema(c), v, DB_SCHEMA_VERSION, e->conf->path);
+		return -1;
+	}
+	char dir[1024];
+	if (db_migrate_find_dir(dir, sizeof dir) != 0) {
+		snprintf(err, errlen,
+			 "database schema %s is at version %d, this vigil needs %d, and no migrations were found "
+			 "(set VIGIL_SQL_DIR, or run `vigil db -c %s migrate --sql-dir DIR`)",
+			 db_conn_schema(c), v, DB_SCHEMA_VERSION, e->conf->path);
+		return -1;
+	}
+	struct db_migrate_result res;
+	if (db_migrate_run(c, dir, &res, NULL, NULL, &de) != DB_OK) {
+		snprintf(err, errlen, "database schema: migrating from version %d failed: %s", v, de.msg);
+		return -1;
+	}
+	log_info("db", "schema %s migrated at start: %d file(s) applied from %s", db_conn_schema(c), res.applied, dir);
+	return 0;
+}
+
 int wd_store_open(struct wd_engine *e, char *err, size_t errlen)
 {
 	e->store = NULL;
@@ -63,6 +105,8 @@ int wd_store_open(struct wd_engine *e, char *err, size_t errlen)
 		snprintf(err, errlen, "database: %s", de.msg);
 		goto fail;
 	}
+	if (schema_check(e, s->conn, err, errlen) != 0)
+		goto fail;
 	if (!e->journal && e->opts.kind != WD_ENG_ONESHOT) {
 		char spool[WD_STR_MAX + 32];
 		snprintf(spool, sizeof spool, "%s/journal.spool", e->conf->spool_dir);
