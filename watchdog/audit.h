@@ -19,7 +19,11 @@ int wd_audit_exit_code(const struct wd_audit *a, size_t n);
 const char *wd_audit_exit_name(int code);
 
 void wd_findings_print_table(FILE *f, const struct rec_finding *fs, size_t n, bool with_account);
-void wd_audit_print_table(FILE *f, const struct wd_audit *a, size_t n);
+/* The Nagios plugin line (Nagios Plugin Development Guidelines): status,
+ * a summary and performance data on the first line,
+ *   VIGIL CRITICAL - 2 critical, 1 warning on 2 accounts | critical=2;;;0 ...
+ * then the per-account details. elapsed_ms: the whole command's time. */
+void wd_audit_print_table(FILE *f, const struct wd_audit *a, size_t n, int64_t elapsed_ms);
 
 /* JSON output of `vigil audit --json` and `vigil status --json`, field by
  * field in README "JSON output". Data, not display strings: sizes and

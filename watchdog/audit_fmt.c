@@ -100,8 +100,42 @@ void wd_findings_print_table(FILE *f, const struct rec_finding *fs, size_t n, bo
 	}
 }
 
-void wd_audit_print_table(FILE *f, const struct wd_audit *a, size_t n)
+static void nagios_line(FILE *f, const struct wd_audit *a, size_t n, int64_t elapsed_ms)
 {
+	size_t crit = 0, warn = 0, info = 0, unaudited = 0;
+	const char *first_error = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!a[i].audited) {
+			unaudited++;
+			if (!first_error)
+				first_error = a[i].error;
+		}
+		for (size_t k = 0; k < a[i].nfindings; k++) {
+			enum rec_severity s = a[i].findings[k].severity;
+			crit += s == REC_SEV_CRITICAL;
+			warn += s == REC_SEV_WARNING;
+			info += s == REC_SEV_INFO;
+		}
+	}
+	int code = wd_audit_exit_code(a, n);
+	fprintf(f, "VIGIL %s - %zu critical, %zu warning on %zu account%s", wd_audit_exit_name(code), crit, warn, n,
+		n == 1 ? "" : "s");
+	if (unaudited) {
+		/* the status line stays one line with one '|' */
+		char why[160];
+		snprintf(why, sizeof why, "%s", first_error && *first_error ? first_error : "no account");
+		for (char *p = why; *p; p++)
+			if (*p == '|' || (unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = ' ';
+		fprintf(f, "; %zu not audited (%s)", unaudited, why);
+	}
+	fprintf(f, " | critical=%zu;;;0 warning=%zu;;;0 info=%zu;;;0 unaudited=%zu;;;0 audit_ms=%lldms;;;0\n", crit,
+		warn, info, unaudited, (long long)elapsed_ms);
+}
+
+void wd_audit_print_table(FILE *f, const struct wd_audit *a, size_t n, int64_t elapsed_ms)
+{
+	nagios_line(f, a, n, elapsed_ms);
 	for (size_t i = 0; i < n; i++) {
 		const struct wd_audit *x = &a[i];
 		fprintf(f, "%s (%s, %s): ", x->account, rec_exchange_name(x->exchange), rec_mode_name(x->mode));
@@ -118,8 +152,6 @@ void wd_audit_print_table(FILE *f, const struct wd_audit *a, size_t n)
 				rec_outcome_name(ac->outcome), ac->outcome_detail);
 		}
 	}
-	int code = wd_audit_exit_code(a, n);
-	fprintf(f, "vigil audit: %s\n", wd_audit_exit_name(code));
 }
 
 /* ---- JSON (README "JSON output"): data, not display strings ---- */

@@ -27,7 +27,7 @@ static const struct optdef defs[] = {
 	{ "--dry-run", "-n", WD_OPT_DRY, false },  { "--open", NULL, WD_OPT_OPEN, false },
 	{ "--price", NULL, WD_OPT_PRICE, true },   { "--percent", NULL, WD_OPT_PERCENT, true },
 	{ "--listen", NULL, WD_OPT_LISTEN, true }, { "--quiet", "-q", WD_OPT_QUIET, false },
-	{ "--grace", NULL, WD_OPT_GRACE, true },
+	{ "--grace", NULL, WD_OPT_GRACE, true },   { "--timeout", "-t", WD_OPT_TIMEOUT, true },
 };
 
 static int parse_pos_double(const char *v, double *out)
@@ -64,6 +64,14 @@ static int apply(struct wd_cmdopts *o, unsigned bit, const char *name, const cha
 		if (wd_parse_duration_ms(v, &o->grace_ms) != 0 || o->grace_ms > 86400000)
 			goto bad;
 		break;
+	case WD_OPT_TIMEOUT: {
+		char *end;
+		long t = strtol(v, &end, 10);
+		if (end == v || *end || v[0] < '0' || v[0] > '9' || t < 1 || t > 3600)
+			goto bad;
+		o->timeout_s = (int)t;
+		break;
+	}
 	case WD_OPT_LISTEN:
 		if (wd_parse_duration_ms(v, &o->listen_ms) != 0 || o->listen_ms > 600000)
 			goto bad;

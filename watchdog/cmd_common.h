@@ -10,17 +10,18 @@
 #include "watchdog/config.h"
 
 enum {
-	WD_OPT_CONF = 1 << 0,    /* -c FILE, --config FILE */
-	WD_OPT_ACCOUNT = 1 << 1, /* --account A */
-	WD_OPT_JSON = 1 << 2,    /* --json */
-	WD_OPT_YES = 1 << 3,     /* --yes, -y */
-	WD_OPT_DRY = 1 << 4,     /* --dry-run, -n */
-	WD_OPT_OPEN = 1 << 5,    /* --open */
-	WD_OPT_PRICE = 1 << 6,   /* --price P */
-	WD_OPT_PERCENT = 1 << 7, /* --percent X */
-	WD_OPT_LISTEN = 1 << 8,  /* --listen DURATION */
-	WD_OPT_QUIET = 1 << 9,   /* --quiet, -q */
-	WD_OPT_GRACE = 1 << 10,  /* --grace DURATION (one-shot grace override) */
+	WD_OPT_CONF = 1 << 0,     /* -c FILE, --config FILE */
+	WD_OPT_ACCOUNT = 1 << 1,  /* --account A */
+	WD_OPT_JSON = 1 << 2,     /* --json */
+	WD_OPT_YES = 1 << 3,      /* --yes, -y */
+	WD_OPT_DRY = 1 << 4,      /* --dry-run, -n */
+	WD_OPT_OPEN = 1 << 5,     /* --open */
+	WD_OPT_PRICE = 1 << 6,    /* --price P */
+	WD_OPT_PERCENT = 1 << 7,  /* --percent X */
+	WD_OPT_LISTEN = 1 << 8,   /* --listen DURATION */
+	WD_OPT_QUIET = 1 << 9,    /* --quiet, -q */
+	WD_OPT_GRACE = 1 << 10,   /* --grace DURATION (one-shot grace override) */
+	WD_OPT_TIMEOUT = 1 << 11, /* -t SECONDS, --timeout SECONDS (whole seconds, 1-3600) */
 };
 
 #define WD_MAX_POS 8
@@ -33,6 +34,7 @@ struct wd_cmdopts {
 	double price, percent;
 	int64_t listen_ms; /* default 2000 */
 	int64_t grace_ms;  /* -1 = the config's grace_open / grace_order */
+	int timeout_s;     /* 0 = none */
 	int npos;
 	const char *pos[WD_MAX_POS];
 };

@@ -124,7 +124,7 @@ PY
 if [ $AUDIT_OK = 1 ]; then
 	note "REST cost per audit"
 	rest_cost vigil "${VIGIL_CMD[@]}"
-	grep -q '^vigil audit: ' "$VIGIL_TMP/vigil.run" || { note "vigil audit failed: $(tail -3 "$VIGIL_TMP/vigil.run")"; BROKEN=1; }
+	grep -q '^VIGIL ' "$VIGIL_TMP/vigil.run" || { note "vigil audit failed: $(tail -3 "$VIGIL_TMP/vigil.run")"; BROKEN=1; }
 	rest_cost floor "${FLOOR_CMD[@]}"
 	if [ $HAVE_CCXT = 1 ]; then
 		rest_cost ccxt "${CCXT_CMD[@]}" norl

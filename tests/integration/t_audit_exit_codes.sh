@@ -12,7 +12,7 @@ audit() { "$V" audit -c "$CONF" --listen 300ms "$@" >"$VIGIL_TMP/audit.out" 2>"$
 
 # OK: flat account, nothing open
 rc=$(audit); [ "$rc" = 0 ] || fail "clean account: want 0, got $rc: $(cat "$VIGIL_TMP/audit.out" "$VIGIL_TMP/audit.err")"
-grep -q 'vigil audit: OK' "$VIGIL_TMP/audit.out" || fail "OK line"
+head -1 "$VIGIL_TMP/audit.out" | grep -q '^VIGIL OK - 0 critical, 0 warning on 1 account | critical=0;;;0 ' || fail "Nagios status line: $(head -1 "$VIGIL_TMP/audit.out")"
 
 # warning: a stop left behind with no position (ORPHAN_ORDER)
 sim_post /_sim/step '{"op":"order","exchange":"binance","symbol":"ETHUSDT","type":"STOP_MARKET","side":"SELL","trigger":"2900","close_position":true}' >/dev/null
@@ -43,6 +43,25 @@ grep -q 'COULD NOT AUDIT' "$VIGIL_TMP/audit.out" || fail "unreachable not explai
 # the exchange answers 5xx to every position call: could not audit either
 sim_post /_sim/fault '{"type":"http_status","exchange":"binance","status":503}' >/dev/null
 rc=$(audit); [ "$rc" = 2 ] || [ "$rc" = 3 ] || fail "503: want 3 (or 2 from stream facts), got $rc"
+sim_post /_sim/reset '{}' >/dev/null
+
+# -t SECONDS: an exchange that answers after 4 s; the plugin gives up at
+# 1 s with UNKNOWN (exit 3) and a status line, text and --json alike
+sim_post /_sim/fault '{"type":"slow","exchange":"binance","ms":4000}' >/dev/null
+for fmt in text json; do
+	t0=$(date +%s%N)
+	if [ $fmt = json ]; then rc=$(audit -t 1 --json); else rc=$(audit -t 1); fi
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ "$rc" = 3 ] || fail "-t 1 ($fmt): want 3, got $rc: $(cat "$VIGIL_TMP/audit.out")"
+	[ $ms -lt 2500 ] || fail "-t 1 ($fmt) took $ms ms"
+	if [ $fmt = json ]; then
+		python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["exit_code"]==3 and "timed out" in j["error"], j' \
+			"$VIGIL_TMP/audit.out" || fail "-t --json: $(cat "$VIGIL_TMP/audit.out")"
+	else
+		head -1 "$VIGIL_TMP/audit.out" | grep -q '^VIGIL UNKNOWN - timed out after 1 s (-t 1) | ' ||
+			fail "-t status line: $(cat "$VIGIL_TMP/audit.out")"
+	fi
+done
 sim_post /_sim/reset '{}' >/dev/null
 
 # config and usage errors are 3 too (Nagios UNKNOWN), never 64/78

@@ -151,11 +151,31 @@ static void test_wd_cli_audit_json_and_table_name_every_finding(void)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	wd_audit_print_table(f, &a, 1);
+	wd_audit_print_table(f, &a, 1, 18);
 	fclose(f);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "ORPHAN_POSITION"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "L 308"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "vigil audit: CRITICAL"));
+	/* a Nagios plugin's status line first: verdict, summary, perfdata */
+	CU_ASSERT_NSTRING_EQUAL(
+		buf,
+		"VIGIL CRITICAL - 2 critical, 0 warning on 1 account | critical=2;;;0 warning=0;;;0 "
+		"info=0;;;0 unaudited=0;;;0 audit_ms=18ms;;;0\n",
+		strlen("VIGIL CRITICAL - 2 critical, 0 warning on 1 account | critical=2;;;0 warning=0;;;0 "
+		       "info=0;;;0 unaudited=0;;;0 audit_ms=18ms;;;0\n"));
+	free(buf);
+	/* an account not audited: UNKNOWN, its error on the status line,
+	 * kept to one line with one '|' */
+	a.audited = false;
+	a.nfindings = 0;
+	snprintf(a.error, sizeof a.error, "exchange unreachable: a|b\nc");
+	f = open_memstream(&buf, &len);
+	wd_audit_print_table(f, &a, 1, 5);
+	fclose(f);
+	CU_ASSERT_NSTRING_EQUAL(
+		buf,
+		"VIGIL UNKNOWN - 0 critical, 0 warning on 1 account; 1 not audited (exchange unreachable: a b c) | ",
+		strlen("VIGIL UNKNOWN - 0 critical, 0 warning on 1 account; 1 not audited (exchange unreachable: a b "
+		       "c) | "));
 	free(buf);
 }
 
