@@ -67,6 +67,12 @@ struct rec_journal_ops {
 	/* Unfinished intents (outcome PENDING or UNKNOWN) of an account, oldest first;
 	 * malloc'd array owned by the caller. */
 	int (*unfinished)(struct rec_journal *j, const char *account, struct rec_action **out, size_t *n);
+	/* Stops placed and verified (PLACE_STOP, DONE, with an order id) whose
+	 * outcome is at or after since_ms, oldest first; malloc'd. A restart
+	 * asks the exchange about each by id before placing another: the
+	 * open-order listing may lag, and a new stream never saw them. */
+	int (*recent_stops)(struct rec_journal *j, const char *account, int64_t since_ms, struct rec_action **out,
+			    size_t *n);
 	void (*destroy)(struct rec_journal *j);
 };
 

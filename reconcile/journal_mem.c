@@ -109,6 +109,23 @@ static int jm_unfinished(struct rec_journal *j, const char *account, struct rec_
 	return 0;
 }
 
+static int jm_recent_stops(struct rec_journal *j, const char *account, int64_t since_ms, struct rec_action **out,
+			   size_t *n)
+{
+	struct jm *m = j->priv;
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct rec_action *a = &m->a[i];
+		if (a->kind != REC_ACT_PLACE_STOP || a->outcome != REC_OUT_DONE || !a->order_id[0] ||
+		    a->outcome_ms < since_ms || strcmp(a->account, account) != 0)
+			continue;
+		*out = xrealloc(*out, (*n + 1) * sizeof **out);
+		(*out)[(*n)++] = *a;
+	}
+	return 0;
+}
+
 static void jm_destroy(struct rec_journal *j)
 {
 	struct jm *m = j->priv;
@@ -121,6 +138,7 @@ static const struct rec_journal_ops jm_ops = {
 	.intent = jm_intent,
 	.outcome = jm_outcome,
 	.unfinished = jm_unfinished,
+	.recent_stops = jm_recent_stops,
 	.destroy = jm_destroy,
 };
 

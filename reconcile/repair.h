@@ -50,6 +50,7 @@ struct rec_engine {
 	struct rec_journal *j;                             /* borrowed */
 	bool dry_run;                                      /* plan only: nothing sent, nothing journaled */
 	bool recovered;                                    /* journal checked against the exchange */
+	bool recent_loaded;                                /* the journal's recent DONE stops are in live[] */
 	char blocked[REC_ENGINE_MAX_BLOCKED][REC_SYM_MAX]; /* unresolved intents */
 	size_t nblocked;
 	struct xch_instrument *ins; /* lazily loaded tick/step table */

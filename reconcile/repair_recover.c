@@ -88,6 +88,36 @@ static enum rec_outcome resolve(struct rec_engine *e, struct rec_action *a, char
 	return REC_OUT_PENDING;
 }
 
+/* How far back a restart remembers the stops it placed (REST lag and a
+ * new stream hide them for seconds; minutes is plenty). */
+#define RECENT_STOPS_MS (10 * 60 * 1000)
+
+/* Once per engine: the stops an earlier process placed and verified go
+ * into live[], so a stop that the lagging open-order listing does not show
+ * yet is asked for by id before another is sent (check_live). */
+static int load_recent_stops(struct rec_engine *e)
+{
+	if (e->recent_loaded || !e->j->ops->recent_stops)
+		return 0;
+	struct rec_action *s = NULL;
+	size_t n = 0;
+	if (e->j->ops->recent_stops(e->j, e->pol->account, rec_now(e->ctx.clk) - RECENT_STOPS_MS, &s, &n) != 0) {
+		free(s);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		rec_engine_live_add(e, &s[i]);
+		if (s[i].client_id[0])
+			rec_engine_attempt(e, s[i].client_id); /* never reuse its client id */
+	}
+	if (n)
+		log_info("repair", "account=%s %zu recent stop(s) from the journal checked by id before any new one",
+			 e->pol->account, n);
+	free(s);
+	e->recent_loaded = true;
+	return 0;
+}
+
 int rec_engine_recover(struct rec_engine *e, struct rec_report *r)
 {
 	struct rec_action *u = NULL;
@@ -95,6 +125,13 @@ int rec_engine_recover(struct rec_engine *e, struct rec_report *r)
 	e->nblocked = 0;
 	if (e->j->ops->unfinished(e->j, e->pol->account, &u, &n) != 0) {
 		log_error("repair", "account=%s journal unreadable: nothing will be sent", e->pol->account);
+		free(u);
+		e->journal_unreadable = true;
+		return -1;
+	}
+	if (load_recent_stops(e) != 0) {
+		log_error("repair", "account=%s journal unreadable (recent stops): nothing will be sent",
+			  e->pol->account);
 		free(u);
 		e->journal_unreadable = true;
 		return -1;

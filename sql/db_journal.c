@@ -185,26 +185,14 @@ static void cpy(char *dst, size_t cap, const char *s)
 	snprintf(dst, cap, "%s", s ? s : "");
 }
 
-static int j_unfinished(struct rec_journal *j, const char *account, struct rec_action **out, size_t *n)
+#define ACTION_COLS                                                                        \
+	"id, kind, account, exchange, symbol, position_side, pidx, order_side, qty,"       \
+	" close_position, trigger_price, client_id, order_id, order_is_algo, finding_key," \
+	" reason, " DB_TS2MS("intent_at") ", outcome, " DB_TS2MS("outcome_at")
+
+/* SELECT ACTION_COLS ... rows -> actions (malloc'd). */
+static struct rec_action *rows_to_actions(PGresult *r, size_t *n)
 {
-	*out = NULL;
-	*n = 0;
-	struct db_err e = { 0 };
-	int rc = db_journal_flush(j, &e);
-	PGresult *r = NULL;
-	if (rc == DB_OK) {
-		const char *p[] = { account };
-		rc = db_exec(P(j)->c,
-			     "SELECT id, kind, account, exchange, symbol, position_side, pidx, order_side, qty,"
-			     " close_position, trigger_price, client_id, order_id, order_is_algo, finding_key,"
-			     " reason, " DB_TS2MS("intent_at") ", outcome FROM %S.actions"
-							       " WHERE account = $1 AND outcome IN (0, 4) ORDER BY seq",
-			     1, p, &r, &e);
-	}
-	if (rc) {
-		log_warn("db", "journal unfinished check impossible err=\"%s\"", e.msg);
-		return rc;
-	}
 	int rows = PQntuples(r);
 	struct rec_action *a = rows ? xcalloc((size_t)rows, sizeof *a) : NULL;
 	for (int i = 0; i < rows; i++) {
@@ -225,11 +213,62 @@ static int j_unfinished(struct rec_journal *j, const char *account, struct rec_a
 		cpy(a[i].finding_key, sizeof a[i].finding_key, PQgetvalue(r, i, 14));
 		cpy(a[i].reason, sizeof a[i].reason, PQgetvalue(r, i, 15));
 		a[i].intent_ms = strtoll(PQgetvalue(r, i, 16), NULL, 10);
-		a[i].outcome = atoi(PQgetvalue(r, i, 17)) == REC_OUT_UNKNOWN ? REC_OUT_UNKNOWN : REC_OUT_PENDING;
+		a[i].outcome = (enum rec_outcome)atoi(PQgetvalue(r, i, 17));
+		a[i].outcome_ms = strtoll(PQgetvalue(r, i, 18), NULL, 10);
 	}
-	PQclear(r);
-	*out = a;
 	*n = (size_t)rows;
+	return a;
+}
+
+static int j_unfinished(struct rec_journal *j, const char *account, struct rec_action **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	struct db_err e = { 0 };
+	int rc = db_journal_flush(j, &e);
+	PGresult *r = NULL;
+	if (rc == DB_OK) {
+		const char *p[] = { account };
+		rc = db_exec(P(j)->c,
+			     "SELECT " ACTION_COLS
+			     " FROM %S.actions WHERE account = $1 AND outcome IN (0, 4) ORDER BY seq",
+			     1, p, &r, &e);
+	}
+	if (rc) {
+		log_warn("db", "journal unfinished check impossible err=\"%s\"", e.msg);
+		return rc;
+	}
+	*out = rows_to_actions(r, n);
+	PQclear(r);
+	for (size_t i = 0; i < *n; i++)
+		if ((*out)[i].outcome != REC_OUT_UNKNOWN)
+			(*out)[i].outcome = REC_OUT_PENDING;
+	return 0;
+}
+
+static int j_recent_stops(struct rec_journal *j, const char *account, int64_t since_ms, struct rec_action **out,
+			  size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	struct db_err e = { 0 };
+	int rc = db_journal_flush(j, &e);
+	PGresult *r = NULL;
+	if (rc == DB_OK) {
+		char since[32];
+		snprintf(since, sizeof since, "%lld", (long long)since_ms);
+		const char *p[] = { account, since };
+		rc = db_exec(P(j)->c,
+			     "SELECT " ACTION_COLS " FROM %S.actions WHERE account = $1 AND kind = 0 AND outcome = 1"
+			     " AND order_id <> '' AND outcome_at >= " DB_MS2TS("$2") " ORDER BY seq",
+			     2, p, &r, &e);
+	}
+	if (rc) {
+		log_warn("db", "journal recent stops unreadable err=\"%s\"", e.msg);
+		return rc;
+	}
+	*out = rows_to_actions(r, n);
+	PQclear(r);
 	return 0;
 }
 
@@ -250,6 +289,7 @@ static const struct rec_journal_ops db_journal_ops = {
 	.intent = j_intent,
 	.outcome = j_outcome,
 	.unfinished = j_unfinished,
+	.recent_stops = j_recent_stops,
 	.destroy = j_destroy,
 };
 

@@ -208,6 +208,19 @@ static void test_db_journal_intent_outcome_and_unfinished(void)
 	CU_ASSERT_EQUAL(j->ops->unfinished(j, "other", &u, &n), 0);
 	CU_ASSERT_EQUAL(n, 0);
 	free(u);
+	/* the DONE stop is remembered for a restart (by id), the pending one
+	 * and older ones are not */
+	CU_ASSERT_EQUAL(j->ops->recent_stops(j, "main", wd_wall_ms() - 60000, &u, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(u[0].id, a.id);
+	CU_ASSERT_STRING_EQUAL(u[0].order_id, "8812");
+	CU_ASSERT_STRING_EQUAL(u[0].client_id, "vgl-1");
+	CU_ASSERT_EQUAL(u[0].outcome, REC_OUT_DONE);
+	CU_ASSERT(u[0].outcome_ms > 0);
+	free(u);
+	CU_ASSERT_EQUAL(j->ops->recent_stops(j, "main", wd_wall_ms() + 3600000, &u, &n), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	free(u);
 	char *q = xasprintf("SELECT count(*) FROM vigil.actions WHERE id = %lld AND outcome = 1 AND order_id = '8812'"
 			    " AND answer = 'FILLED' AND outcome_at IS NOT NULL AND request->>'client_id' = 'vgl-1'",
 			    (long long)a.id);

@@ -82,6 +82,71 @@ static void test_recovered_stop_not_duplicated_while_rest_lags(void)
 	lag_free(k);
 }
 
+/* The fault matrix's worst cell: the stop placed, verified and journaled
+ * DONE, the process killed 50 ms later, restarted while REST lags: the
+ * new engine learns the stop from the journal's DONE record and asks for
+ * it by id, so no second stop is sent. */
+static void test_done_stop_not_duplicated_after_kill_while_rest_lags(void)
+{
+	struct rk *k = lag_rk(REC_MODE_PROTECT);
+	struct rec_finding f1 = unprotected(RK_T0 - 60000);
+	CU_ASSERT_EQUAL(rk_run(k, &f1, 1), 0);
+	CU_ASSERT_EQUAL_FATAL(rk_calls(k, "stop", NULL), 1);
+	CU_ASSERT_EQUAL(rk_result(k, REC_ACT_PLACE_STOP)->a.outcome, REC_OUT_DONE);
+	lag_on = true;
+	rk_restart(k); /* a new engine on the same journal: live[] is empty */
+	struct rec_finding f2 = unprotected(RK_T0 + 1000);
+	CU_ASSERT_EQUAL(rk_run(k, &f2, 1), 0);
+	CU_ASSERT_EQUAL(rk_calls(k, "stop", NULL), 1);
+	CU_ASSERT(rk_calls(k, "get_order", NULL) >= 1); /* asked by id */
+	CU_ASSERT_EQUAL(rk_result(k, REC_ACT_PLACE_STOP)->a.outcome, REC_OUT_SKIPPED);
+	CU_ASSERT_EQUAL(fake_count_open(k->x, "KAVAUSDT"), 1);
+	lag_free(k);
+}
+
+/* A flip leaves the bot's old BUY stop beside a LONG (WRONG_SIDE_STOP:
+ * reduce-only on the wrong side, it protects nothing) and the LONG has no
+ * stop. The plan places first and cancels second (policy.c kind_rank),
+ * each step journaled: killed between the two, the restarted process
+ * (REST lagging) sends no second stop, never cancels the one protecting
+ * stop, and finishes the cancel once the exchange shows the wrong one. */
+static void test_wrong_side_replacement_killed_between_steps(void)
+{
+	struct rk *k = lag_rk(REC_MODE_FULL);
+	struct rec_order w = { .symbol = "KAVAUSDT",
+			       .side = REC_BUY,
+			       .kind = REC_OK_STOP_LOSS,
+			       .conditional = true,
+			       .reduce_only = true,
+			       .qty = 62.9,
+			       .trigger_price = 0.55,
+			       .client_id = "bot-sl-old" };
+	fake_add_order(k->x, &w);
+	const struct rec_order *wo = fake_find_order(k->x, NULL, "bot-sl-old");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(wo);
+	struct rec_finding f[2] = { unprotected(RK_T0 - 60000),
+				    rk_find(REC_WRONG_SIDE_STOP, "KAVAUSDT", REC_SIDE_LONG, 62.9, 0.5, 0.5) };
+	snprintf(f[1].order_id, sizeof f[1].order_id, "%s", wo->id);
+	f[1].order_is_algo = wo->is_algo;
+	/* step 1 done (the stop placed and journaled DONE), then killed */
+	CU_ASSERT_EQUAL(rk_run(k, &f[0], 1), 0);
+	CU_ASSERT_EQUAL_FATAL(rk_calls(k, "stop", NULL), 1);
+	lag_on = true;
+	rk_restart(k);
+	CU_ASSERT_EQUAL(rk_run(k, f, 2), 0);
+	CU_ASSERT_EQUAL(rk_calls(k, "stop", NULL), 1);   /* no second protecting stop */
+	CU_ASSERT_EQUAL(rk_calls(k, "cancel", NULL), 0); /* not listed: not confirmed, not sent */
+	/* REST caught up: the wrong-side stop goes, vigil's stays */
+	lag_on = false;
+	CU_ASSERT_EQUAL(rk_run(k, f, 2), 0);
+	CU_ASSERT_EQUAL(rk_calls(k, "stop", NULL), 1);
+	CU_ASSERT_EQUAL(rk_calls(k, "cancel", NULL), 1);
+	CU_ASSERT_EQUAL(fake_count_open(k->x, "KAVAUSDT"), 1);
+	const struct rec_order *left = fake_find_order(k->x, NULL, "bot-sl-old");
+	CU_ASSERT(!left || rec_order_dead(left->status));
+	lag_free(k);
+}
+
 /* Once the exchange says the known stop is gone, it no longer counts. */
 static void test_known_stop_forgotten_when_exchange_says_gone(void)
 {
@@ -173,6 +238,10 @@ void test_repair_restart_register(void)
 	static const struct tu_test tests[] = {
 		{ "test_recovered_stop_not_duplicated_while_rest_lags",
 		  test_recovered_stop_not_duplicated_while_rest_lags },
+		{ "test_done_stop_not_duplicated_after_kill_while_rest_lags",
+		  test_done_stop_not_duplicated_after_kill_while_rest_lags },
+		{ "test_wrong_side_replacement_killed_between_steps",
+		  test_wrong_side_replacement_killed_between_steps },
 		{ "test_known_stop_forgotten_when_exchange_says_gone",
 		  test_known_stop_forgotten_when_exchange_says_gone },
 		{ "test_verified_stop_counts_while_rest_lags", test_verified_stop_counts_while_rest_lags },
