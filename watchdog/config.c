@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "sql/db_bot.h"
+#include "watchdog/metrics.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 
@@ -152,7 +153,28 @@ struct parse_state {
 	size_t errlen;
 	int failed;
 	struct wd_account *acct; /* current [account NAME] */
+	struct seen_key {
+		char *sk; /* "section\nkey" */
+		int line;
+	} * seen;
+	size_t nseen;
 };
+
+/* A key given twice in one section is an error (inih would let the last
+ * one win silently). */
+static int seen_before(struct parse_state *ps, const char *section, const char *key)
+{
+	char *sk = xasprintf("%s\n%s", section, key);
+	for (size_t i = 0; i < ps->nseen; i++)
+		if (strcmp(ps->seen[i].sk, sk) == 0) {
+			free(sk);
+			return ps->seen[i].line;
+		}
+	ps->seen = xrealloc(ps->seen, (ps->nseen + 1) * sizeof *ps->seen);
+	ps->seen[ps->nseen].sk = sk;
+	ps->seen[ps->nseen++].line = ps->line;
+	return 0;
+}
 
 static int fail(struct parse_state *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(struct parse_state *ps, const char *fmt, ...)
@@ -170,12 +192,20 @@ static int fail(struct parse_state *ps, const char *fmt, ...)
 	return 0; /* inih: stop */
 }
 
+/* Decimal only: digits with at most one '.', then a unit (strtod alone
+ * would take 0x10, 1e3, inf, +5 and leading blanks). */
 int wd_parse_duration_ms(const char *s, int64_t *out)
 {
+	const char *q = s;
+	int digits = 0, dots = 0;
+	for (; isdigit((unsigned char)*q) || *q == '.'; q++)
+		*q == '.' ? dots++ : digits++;
+	if (!digits || dots > 1)
+		return -1;
 	char *end;
 	errno = 0;
 	double v = strtod(s, &end);
-	if (end == s || errno || v < 0 || !isfinite(v))
+	if (end != q || errno || v < 0 || !isfinite(v))
 		return -1;
 	while (*end == ' ')
 		end++;
@@ -294,8 +324,11 @@ static int on_account_override(struct parse_state *ps, const char *key, const ch
 {
 	struct wd_account *a = ps->acct;
 	const char *code = key + strlen("override.");
+	enum rec_code known;
 	if (*code == '\0' || strlen(code) >= sizeof a->overrides[0].code)
 		return fail(ps, "[account %s] %s: bad finding code", a->name, key);
+	if (rec_code_parse(code, &known) != 0)
+		return fail(ps, "[account %s] %s: unknown finding code '%s'", a->name, key, code);
 	if (a->noverrides >= WD_MAX_OVERRIDES)
 		return fail(ps, "[account %s] %s: too many overrides (max %d)", a->name, key, WD_MAX_OVERRIDES);
 	struct wd_override *o = &a->overrides[a->noverrides];
@@ -329,6 +362,9 @@ static int on_kv(void *user, const char *section, const char *key, const char *v
 	if (key == NULL) { /* new section (INI_CALL_HANDLER_ON_NEW_SECTION builds) */
 		return 1;
 	}
+	int first = seen_before(ps, section, key);
+	if (first)
+		return fail(ps, "[%s] %s: given twice (first at line %d)", section, key, first);
 	if (strcmp(section, "vigil") == 0)
 		return apply_table(ps, vigil_keys, c, section, key, value);
 	if (strcmp(section, "database") == 0) {
@@ -573,6 +609,8 @@ static int prescan(const char *path, FILE *f, char *err, size_t errlen)
 	ssize_t len;
 	int no = 0, rc = 0;
 	bool after_key = false; /* inih would take an indented line as a continuation */
+	struct seen_key *sec = NULL;
+	size_t nsec = 0;
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		no++;
 		size_t n = (size_t)len;
@@ -593,6 +631,24 @@ static int prescan(const char *path, FILE *f, char *err, size_t errlen)
 			continue;
 		if (*p == '[') {
 			after_key = false;
+			const char *close = strchr(p, ']');
+			if (close && strncmp(p, "[account ", 9) != 0) {
+				char *name = xasprintf("%.*s", (int)(close - p - 1), p + 1);
+				size_t i = 0;
+				while (i < nsec && strcmp(sec[i].sk, name) != 0)
+					i++;
+				if (i < nsec) {
+					snprintf(err, errlen,
+						 "%s:%d: [%s] repeated (first at line %d); one section each", path, no,
+						 name, sec[i].line);
+					free(name);
+					rc = -1;
+					break;
+				}
+				sec = xrealloc(sec, (nsec + 1) * sizeof *sec);
+				sec[nsec].sk = name;
+				sec[nsec++].line = no;
+			}
 			continue;
 		}
 		if (p > line && after_key) {
@@ -606,6 +662,9 @@ static int prescan(const char *path, FILE *f, char *err, size_t errlen)
 		after_key = true;
 	}
 	free(line);
+	for (size_t i = 0; i < nsec; i++)
+		free(sec[i].sk);
+	free(sec);
 	return rc;
 }
 
@@ -748,12 +807,23 @@ int wd_conf_load(const char *path, struct wd_conf *c, char *err, size_t errlen)
 	rewind(ps.f);
 	int r = ini_parse_stream(line_reader, &ps, on_kv, &ps);
 	fclose(ps.f);
+	for (size_t i = 0; i < ps.nseen; i++)
+		free(ps.seen[i].sk);
+	free(ps.seen);
 	if (ps.failed)
 		goto fail;
 	if (r != 0) {
 		snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)", path,
 			 r > 0 ? r : ps.line);
 		goto fail;
+	}
+	if (c->metrics_listen[0]) {
+		char host[64], why[256];
+		int port;
+		if (wd_parse_listen(c->metrics_listen, host, sizeof host, &port, why, sizeof why) != 0) {
+			snprintf(err, errlen, "%s: [vigil] %s (loopback HOST:PORT, port 0-65535)", path, why);
+			goto fail;
+		}
 	}
 	if (load_query_file(c, path, err, errlen) || check_statuses(c, path, err, errlen) ||
 	    wd_bot_dsn_resolve(c, err, errlen) || check_required(c, path, err, errlen) ||

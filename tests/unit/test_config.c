@@ -241,11 +241,18 @@ static void test_config_duration_units(void)
 	CU_ASSERT_NOT_EQUAL(wd_parse_duration_ms("3 days", &ms), 0);
 }
 
-/* good + a [database] tail (the [database] section is reopened; inih allows it). */
+/* good with its [database] section moved to the end and tail added to it:
+ * the section header is line 26, the tail starts at line 27 (a section
+ * given twice is an error). good's enabled / dsn follow the tail unless
+ * the tail sets them. */
 static int load_db_tail(const char *tail)
 {
+	const char *db = strstr(good, "[database]\n");
+	const char *al = strstr(good, "[alerts]\n");
 	char text[16384];
-	snprintf(text, sizeof text, "%s[database]\n%s", good, tail);
+	snprintf(text, sizeof text, "%.*s;\n;\n;\n%s[database]\n%s%s%s", (int)(db - good), good, al, tail,
+		 strstr(tail, "enabled =") ? "" : "enabled = true\n",
+		 strstr(tail, "\ndsn =") || !strncmp(tail, "dsn =", 5) ? "" : "dsn = host=/tmp dbname=bot\n");
 	return load_text(text);
 }
 
@@ -364,6 +371,44 @@ static void test_config_live_statuses_and_sqlite_bot_dsn(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "must be PostgreSQL"));
 }
 
+/* Typos are errors on their line, never silently merged or ignored. */
+static void test_config_typos_duplicates_and_bad_listen_are_errors(void)
+{
+	set_env();
+	char text[8192];
+	snprintf(text, sizeof text, "%soverride.ORPHAN_POSTION = observe\n", good);
+	CU_ASSERT_NOT_EQUAL(load_text(text), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":26:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown finding code 'ORPHAN_POSTION'"));
+	snprintf(text, sizeof text, "%smode = full\n", good); /* [account by1] has no mode: fine */
+	CU_ASSERT_EQUAL(load_text(text), 0);
+	wd_conf_free(conf);
+	snprintf(text, sizeof text, "%smode = full\nmode = observe\n", good);
+	CU_ASSERT_NOT_EQUAL(load_text(text), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":27:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "given twice (first at line 26)"));
+	snprintf(text, sizeof text, "%s[vigil]\nlog_level = info\n", good);
+	CU_ASSERT_NOT_EQUAL(load_text(text), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":26: [vigil] repeated (first at line 1)"));
+	const char *bad_listen[] = { "0.0.0.0:9464", "127.0.0.1:99999", "10.0.0.1:9464", "127.0.0.1:" };
+	for (size_t i = 0; i < sizeof bad_listen / sizeof *bad_listen; i++) {
+		char g[4096];
+		snprintf(g, sizeof g, "%s", good);
+		char *m = strstr(g, "127.0.0.1:9999");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+		snprintf(text, sizeof text, "%.*s%s%s", (int)(m - g), g, bad_listen[i], m + strlen("127.0.0.1:9999"));
+		CU_ASSERT_NOT_EQUAL(load_text(text), 0);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "metrics_listen"));
+	}
+	int64_t ms;
+	CU_ASSERT_EQUAL(wd_parse_duration_ms("1.5s", &ms), 0);
+	CU_ASSERT_EQUAL(ms, 1500);
+	CU_ASSERT_EQUAL(wd_parse_duration_ms("250ms", &ms), 0);
+	const char *bad_dur[] = { "0x10s", "1e3s", "+5s", "inf", "nan", ".s", "1..2s", "-1s", " 5s", "" };
+	for (size_t i = 0; i < sizeof bad_dur / sizeof *bad_dur; i++)
+		CU_ASSERT_NOT_EQUAL(wd_parse_duration_ms(bad_dur[i], &ms), 0);
+}
+
 static void test_config_example_files_are_valid(void)
 {
 	set_env();
@@ -408,6 +453,8 @@ void test_config_register(void)
 		{ "test_config_query_file_is_read_relative_to_the_config",
 		  test_config_query_file_is_read_relative_to_the_config },
 		{ "test_config_live_statuses_and_sqlite_bot_dsn", test_config_live_statuses_and_sqlite_bot_dsn },
+		{ "test_config_typos_duplicates_and_bad_listen_are_errors",
+		  test_config_typos_duplicates_and_bad_listen_are_errors },
 		{ "test_config_example_files_are_valid", test_config_example_files_are_valid },
 		{ NULL, NULL },
 	};
