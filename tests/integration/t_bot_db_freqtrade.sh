@@ -59,13 +59,15 @@ sim_post /_sim/step '{"op":"open","exchange":"binance","symbol":"LTCUSDT","side"
 conf() {
 	local file=$1 bot=$2; shift 2
 	write_conf "$file" observe
+	echo "db_symbol_style = ccxt" >>"$file" # the account is the last section
+	# into write_conf's [database] section (a section given twice is an error)
 	{
-		echo "db_symbol_style = ccxt"
-		echo "[database]"
 		echo "bot_dsn = $bot"
 		echo "bot_positions_query_file = freqtrade.sql" # relative to the config file
 		printf '%s\n' "$@"
-	} >>"$file"
+	} >"$file.db"
+	awk -v extra="$file.db" '{ print } /^\[database\]$/ { while ((getline l < extra) > 0) print l }' "$file" >"$file.new" &&
+		mv "$file.new" "$file" && rm -f "$file.db"
 }
 codes() { python3 -c '
 import json,sys
