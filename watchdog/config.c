@@ -143,6 +143,40 @@ static const struct ck account_keys[] = {
 	{ NULL, 0, 0, 0, NULL, 0, 0 },
 };
 
+/* Names already given in a file, with their line: a key given twice in
+ * one section, or a section given twice, is an error (inih would merge
+ * them, the last value winning silently). */
+struct seen {
+	struct seen_name {
+		char *name;
+		int line;
+	} * v;
+	size_t n;
+};
+
+/* Takes name (malloc'd). The line it was first given at, or 0 (then
+ * recorded at line). */
+static int seen_add(struct seen *s, char *name, int line)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i].name, name) == 0) {
+			free(name);
+			return s->v[i].line;
+		}
+	s->v = xrealloc(s->v, (s->n + 1) * sizeof *s->v);
+	s->v[s->n].name = name;
+	s->v[s->n++].line = line;
+	return 0;
+}
+
+static void seen_free(struct seen *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].name);
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
 struct parse_state {
 	struct wd_conf *c;
 	const char *path;
@@ -153,28 +187,8 @@ struct parse_state {
 	size_t errlen;
 	int failed;
 	struct wd_account *acct; /* current [account NAME] */
-	struct seen_key {
-		char *sk; /* "section\nkey" */
-		int line;
-	} * seen;
-	size_t nseen;
+	struct seen seen;        /* "section\nkey" of every key given */
 };
-
-/* A key given twice in one section is an error (inih would let the last
- * one win silently). */
-static int seen_before(struct parse_state *ps, const char *section, const char *key)
-{
-	char *sk = xasprintf("%s\n%s", section, key);
-	for (size_t i = 0; i < ps->nseen; i++)
-		if (strcmp(ps->seen[i].sk, sk) == 0) {
-			free(sk);
-			return ps->seen[i].line;
-		}
-	ps->seen = xrealloc(ps->seen, (ps->nseen + 1) * sizeof *ps->seen);
-	ps->seen[ps->nseen].sk = sk;
-	ps->seen[ps->nseen++].line = ps->line;
-	return 0;
-}
 
 static int fail(struct parse_state *ps, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(struct parse_state *ps, const char *fmt, ...)
@@ -362,7 +376,7 @@ static int on_kv(void *user, const char *section, const char *key, const char *v
 	if (key == NULL) { /* new section (INI_CALL_HANDLER_ON_NEW_SECTION builds) */
 		return 1;
 	}
-	int first = seen_before(ps, section, key);
+	int first = seen_add(&ps->seen, xasprintf("%s\n%s", section, key), ps->line);
 	if (first)
 		return fail(ps, "[%s] %s: given twice (first at line %d)", section, key, first);
 	if (strcmp(section, "vigil") == 0)
@@ -609,8 +623,7 @@ static int prescan(const char *path, FILE *f, char *err, size_t errlen)
 	ssize_t len;
 	int no = 0, rc = 0;
 	bool after_key = false; /* inih would take an indented line as a continuation */
-	struct seen_key *sec = NULL;
-	size_t nsec = 0;
+	struct seen sec = { 0 };
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		no++;
 		size_t n = (size_t)len;
@@ -633,21 +646,15 @@ static int prescan(const char *path, FILE *f, char *err, size_t errlen)
 			after_key = false;
 			const char *close = strchr(p, ']');
 			if (close && strncmp(p, "[account ", 9) != 0) {
-				char *name = xasprintf("%.*s", (int)(close - p - 1), p + 1);
-				size_t i = 0;
-				while (i < nsec && strcmp(sec[i].sk, name) != 0)
-					i++;
-				if (i < nsec) {
+				int name_len = (int)(close - p - 1);
+				int first = seen_add(&sec, xasprintf("%.*s", name_len, p + 1), no);
+				if (first) {
 					snprintf(err, errlen,
-						 "%s:%d: [%s] repeated (first at line %d); one section each", path, no,
-						 name, sec[i].line);
-					free(name);
+						 "%s:%d: [%.*s] repeated (first at line %d); one section each", path,
+						 no, name_len, p + 1, first);
 					rc = -1;
 					break;
 				}
-				sec = xrealloc(sec, (nsec + 1) * sizeof *sec);
-				sec[nsec].sk = name;
-				sec[nsec++].line = no;
 			}
 			continue;
 		}
@@ -662,9 +669,7 @@ static int prescan(const char *path, FILE *f, char *err, size_t errlen)
 		after_key = true;
 	}
 	free(line);
-	for (size_t i = 0; i < nsec; i++)
-		free(sec[i].sk);
-	free(sec);
+	seen_free(&sec);
 	return rc;
 }
 
@@ -807,9 +812,7 @@ int wd_conf_load(const char *path, struct wd_conf *c, char *err, size_t errlen)
 	rewind(ps.f);
 	int r = ini_parse_stream(line_reader, &ps, on_kv, &ps);
 	fclose(ps.f);
-	for (size_t i = 0; i < ps.nseen; i++)
-		free(ps.seen[i].sk);
-	free(ps.seen);
+	seen_free(&ps.seen);
 	if (ps.failed)
 		goto fail;
 	if (r != 0) {
