@@ -17,8 +17,21 @@ struct chstate {
 	int fails;             /* consecutive failures */
 };
 
+/* A message that was delivered but could not be marked so (the outbox's
+ * storage refused): it is never sent again by this process; the mark is
+ * retried no faster than the channel's backoff. */
+struct unmarked {
+	int64_t id;
+	int64_t next_try_ms;
+	int tries;
+};
+
+#define UNMARKED_MAX 4096
+
 struct alert_notifier {
 	struct alert_outbox *ob;
+	struct unmarked *um;
+	size_t num;
 	struct chstate *cs;
 	size_t ncs;
 	struct alert_notifier_conf conf;
@@ -91,6 +104,46 @@ static int64_t backoff(struct alert_notifier *nt, int fails, int64_t retry_after
 	return d > 0 ? d : 1;
 }
 
+static struct unmarked *unmarked_find(struct alert_notifier *nt, int64_t id)
+{
+	for (size_t i = 0; i < nt->num; i++)
+		if (nt->um[i].id == id)
+			return &nt->um[i];
+	return NULL;
+}
+
+static void unmarked_add(struct alert_notifier *nt, int64_t id, int64_t now_ms)
+{
+	if (nt->num == UNMARKED_MAX) {
+		/* the oldest may be sent once more: duplicates over silence */
+		log_error("alert", "outbox: %d delivered messages cannot be marked; id=%lld may be sent again",
+			  UNMARKED_MAX, (long long)nt->um[0].id);
+		memmove(nt->um, nt->um + 1, (nt->num - 1) * sizeof *nt->um);
+		nt->num--;
+	}
+	nt->um = xrealloc(nt->um, (nt->num + 1) * sizeof *nt->um);
+	nt->um[nt->num++] = (struct unmarked){ id, now_ms + backoff(nt, 1, 0), 1 };
+}
+
+/* A due message this process already delivered: retry its mark when its
+ * time comes; never send it again. true when m was such a message. */
+static bool retry_unmarked(struct alert_notifier *nt, const struct alert_msg *m, int64_t now_ms)
+{
+	struct unmarked *u = unmarked_find(nt, m->id);
+	if (!u)
+		return false;
+	if (u->next_try_ms > now_ms)
+		return true;
+	if (nt->ob->ops->delivered(nt->ob, m->id, now_ms) == 0) {
+		log_info("alert", "outbox: id=%lld marked delivered after %d tries", (long long)m->id, u->tries);
+		*u = nt->um[--nt->num];
+		return true;
+	}
+	u->tries++;
+	u->next_try_ms = now_ms + backoff(nt, u->tries, 0);
+	return true;
+}
+
 int alert_notifier_step(struct alert_notifier *nt, int64_t now_ms)
 {
 	struct alert_msg *m;
@@ -101,6 +154,8 @@ int alert_notifier_step(struct alert_notifier *nt, int64_t now_ms)
 	}
 	int delivered = 0;
 	for (size_t i = 0; i < n; i++) {
+		if (retry_unmarked(nt, &m[i], now_ms))
+			continue;
 		struct chstate *cs = chan(nt, m[i].channel);
 		if (!cs) {
 			/* e.g. a channel disabled since it was queued: keep it, rarely retried */
@@ -122,8 +177,12 @@ int alert_notifier_step(struct alert_notifier *nt, int64_t now_ms)
 			nt->on_delivery(nt->on_delivery_ud, cs->ch, &m[i], rc == ALERT_SEND_OK, &st);
 		if (rc == ALERT_SEND_OK) {
 			cs->fails = 0;
-			if (nt->ob->ops->delivered(nt->ob, m[i].id, now_ms) != 0)
-				log_error("alert", "outbox: cannot mark id=%lld delivered", (long long)m[i].id);
+			if (nt->ob->ops->delivered(nt->ob, m[i].id, now_ms) != 0) {
+				log_error("alert", "outbox: cannot mark id=%lld delivered; it is not sent again",
+					  (long long)m[i].id);
+				unmarked_add(nt, m[i].id, now_ms);
+				continue; /* not counted: the loop waits its poll before the next pass */
+			}
 			delivered++;
 			continue;
 		}
@@ -213,6 +272,7 @@ void alert_notifier_free(struct alert_notifier *nt)
 	alert_notifier_stop(nt, 0);
 	pthread_mutex_destroy(&nt->mu);
 	pthread_cond_destroy(&nt->cv);
+	free(nt->um);
 	free(nt->cs);
 	free(nt);
 }

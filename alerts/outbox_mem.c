@@ -14,6 +14,8 @@ struct mem_box {
 	size_t n, cap;
 	int64_t seq;
 	int fail_next;
+	int fail_marks;
+	int marks_tried;
 };
 
 static struct alert_msg copy_msg(const struct alert_msg *m)
@@ -87,6 +89,11 @@ static int mem_delivered(struct alert_outbox *o, int64_t id, int64_t now_ms)
 	pthread_mutex_lock(&b->mu);
 	struct alert_msg *m = find_locked(b, id);
 	int rc = -1;
+	b->marks_tried++;
+	if (b->fail_marks > 0) {
+		b->fail_marks--;
+		m = NULL;
+	}
 	if (m && !m->delivered_ms) {
 		m->delivered_ms = now_ms > 0 ? now_ms : 1;
 		compact_locked(b);
@@ -160,4 +167,15 @@ void alert_outbox_mem_fail_next(struct alert_outbox *o, int n)
 	pthread_mutex_lock(&b->mu);
 	b->fail_next = n;
 	pthread_mutex_unlock(&b->mu);
+}
+
+int alert_outbox_mem_fail_marks(struct alert_outbox *o, int n)
+{
+	struct mem_box *b = o->priv;
+	pthread_mutex_lock(&b->mu);
+	if (n >= 0)
+		b->fail_marks = n;
+	int tried = b->marks_tried;
+	pthread_mutex_unlock(&b->mu);
+	return tried;
 }

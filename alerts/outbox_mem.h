@@ -7,5 +7,8 @@
 struct alert_outbox *alert_outbox_mem_new(void);
 /* Test hook: the next n enqueues fail (-1). */
 void alert_outbox_mem_fail_next(struct alert_outbox *o, int n);
+/* Test hook: the next n "delivered" marks fail (as a full disk would make
+ * them), n < 0 leaves the count; returns how many marks were tried so far. */
+int alert_outbox_mem_fail_marks(struct alert_outbox *o, int n);
 
 #endif

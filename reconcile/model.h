@@ -193,6 +193,7 @@ enum rec_code {
 	REC_OUTCOME_UNKNOWN,    /* an action was sent and no answer says what happened */
 	REC_JOURNAL_UNREADABLE, /* unfinished intents cannot be listed: nothing is sent */
 	REC_RATE_LIMITED,       /* the exchange limited / banned the IP: nothing is sent */
+	REC_STORAGE_FULL,       /* the spool cannot be written (ENOSPC / EFBIG) while the database is away */
 	REC_CODE_COUNT
 };
 

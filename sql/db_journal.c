@@ -111,9 +111,11 @@ struct db_conn *db_journal_conn(struct rec_journal *j)
 }
 
 /* Database first when it answers and nothing older waits in the spool
- * (order matters); otherwise the spool. */
+ * (order matters); otherwise the spool. hold: the record may wait in
+ * memory when the disk refuses it (an outcome: the action already
+ * happened); an intent may not (nothing is sent without it on disk). */
 static int write_or_spool(struct rec_journal *j, const char *line,
-			  int (*direct)(struct rec_journal *, void *, struct db_err *), void *arg)
+			  int (*direct)(struct rec_journal *, void *, struct db_err *), void *arg, bool hold)
 {
 	struct db_err e = { 0 };
 	int rc = db_journal_flush(j, &e);
@@ -126,7 +128,7 @@ static int write_or_spool(struct rec_journal *j, const char *line,
 		log_error("db", "journal write failed err=\"%s\"", e.msg);
 		return -1;
 	}
-	if (db_spool_append(&P(j)->sp, line)) {
+	if (db_spool_append(&P(j)->sp, line, hold) < 0) {
 		log_error("db", "journal spool write failed spool=%s", P(j)->sp.path);
 		return -1;
 	}
@@ -154,7 +156,7 @@ static int j_intent(struct rec_journal *j, struct rec_action *a)
 	a->outcome = REC_OUT_PENDING;
 	char *line = db_spool_fmt_intent(a);
 	struct intent_arg ia = { a, line };
-	int rc = write_or_spool(j, line, direct_intent, &ia);
+	int rc = write_or_spool(j, line, direct_intent, &ia, false);
 	free(line);
 	return rc;
 }
@@ -175,7 +177,7 @@ static int j_outcome(struct rec_journal *j, int64_t id, enum rec_outcome o, cons
 {
 	struct outcome_arg oa = { id, wd_wall_ms(), o, order_id ? order_id : "", detail ? detail : "" };
 	char *line = db_spool_fmt_outcome(id, o, oa.order_id, oa.detail, oa.ms);
-	int rc = write_or_spool(j, line, direct_outcome, &oa);
+	int rc = write_or_spool(j, line, direct_outcome, &oa, true);
 	free(line);
 	return rc;
 }

@@ -188,7 +188,7 @@ static int write_or_spool(struct alert_outbox *o, const char *line,
 		log_error("db", "outbox write failed err=\"%s\"", e.msg);
 		return -1;
 	}
-	if (db_spool_append(&p->sp, line)) {
+	if (db_spool_append(&p->sp, line, true) < 0) {
 		log_error("db", "outbox spool write failed spool=%s", p->sp.path);
 		return -1;
 	}

@@ -8,7 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <stdatomic.h>
+#include <zlib.h>
+
 #include "base/buf.h"
+#include "base/clock_now.h"
+#include "base/log.h"
 #include "base/xalloc.h"
 
 static int mkdir_p(const char *dir)
@@ -50,6 +55,63 @@ static char *read_all(int fd, size_t *len)
 	return buf_take(&b, len);
 }
 
+/* A record line on disk: 8 hex digits of the CRC-32 of the payload, one
+ * space, the payload. A line glued from a torn write and the next record,
+ * or damaged in any other way, fails its checksum and is dropped with a
+ * log line instead of being replayed as something else. Lines that start
+ * with '{' are records of the first format (no checksum) and are read as
+ * before. */
+#define SPOOL_CRC_LEN 9
+#define SPOOL_HOLD_MAX 20000 /* records kept in memory while the disk refuses */
+
+static unsigned long payload_crc(const char *p, size_t n)
+{
+	return crc32(crc32(0L, Z_NULL, 0), (const Bytef *)p, (uInt)n);
+}
+
+/* The payload of one stored line, or NULL (and why) when it is damaged. */
+static char *line_payload(const char *p, size_t n, const char **why)
+{
+	if (n > 0 && p[0] == '{')
+		return xstrndup(p, n);
+	if (n < SPOOL_CRC_LEN || p[SPOOL_CRC_LEN - 1] != ' ') {
+		*why = "no checksum";
+		return NULL;
+	}
+	char hex[9];
+	memcpy(hex, p, 8);
+	hex[8] = '\0';
+	char *end;
+	unsigned long want = strtoul(hex, &end, 16);
+	if (*end || payload_crc(p + SPOOL_CRC_LEN, n - SPOOL_CRC_LEN) != want) {
+		*why = "checksum mismatch (a torn or damaged write)";
+		return NULL;
+	}
+	return xstrndup(p + SPOOL_CRC_LEN, n - SPOOL_CRC_LEN);
+}
+
+/* Process-wide: the last spool write failed (errno) and since when. */
+static _Atomic int storage_errno;
+static _Atomic int64_t storage_fail_ms;
+
+static void storage_note(int err)
+{
+	if (!err) {
+		atomic_store(&storage_errno, 0);
+		return;
+	}
+	if (atomic_exchange(&storage_errno, err) == 0)
+		atomic_store(&storage_fail_ms, wd_wall_ms());
+}
+
+int db_spool_storage_error(int64_t *since_ms)
+{
+	int err = atomic_load(&storage_errno);
+	if (err && since_ms)
+		*since_ms = atomic_load(&storage_fail_ms);
+	return err;
+}
+
 int db_spool_open(struct db_spool *s, const char *path, char *err, size_t errlen)
 {
 	memset(s, 0, sizeof *s);
@@ -82,11 +144,14 @@ int db_spool_open(struct db_spool *s, const char *path, char *err, size_t errlen
 	size_t keep = len;
 	while (keep > 0 && buf[keep - 1] != '\n')
 		keep--;
-	if (keep != len && (ftruncate(s->fd, (off_t)keep) || fsync(s->fd))) {
-		snprintf(err, errlen, "cannot repair spool %s: %s", path, strerror(errno));
-		free(buf);
-		db_spool_close(s);
-		return -1;
+	if (keep != len) {
+		log_warn("db", "spool %s: dropped a torn last record (%zu bytes, a write cut short)", path, len - keep);
+		if (ftruncate(s->fd, (off_t)keep) || fsync(s->fd)) {
+			snprintf(err, errlen, "cannot repair spool %s: %s", path, strerror(errno));
+			free(buf);
+			db_spool_close(s);
+			return -1;
+		}
 	}
 	for (size_t i = 0; i < keep; i++)
 		s->count += buf[i] == '\n';
@@ -102,33 +167,91 @@ void db_spool_close(struct db_spool *s)
 	free(s->path);
 	s->path = NULL;
 	s->count = 0;
+	db_spool_lines_free(s->held, s->nheld);
+	s->held = NULL;
+	s->nheld = 0;
 }
 
-int db_spool_append(struct db_spool *s, const char *line)
+/* Appends one whole stored line, or nothing: a short or failed write is
+ * cut back to where the file ended, so no half record stays behind to be
+ * glued to the next one. 0, or -1 with errno set. */
+static int write_record(struct db_spool *s, const char *line)
 {
-	if (s->fd < 0 || strchr(line, '\n'))
-		return -1;
 	size_t n = strlen(line);
-	char *buf = xmalloc(n + 1);
-	memcpy(buf, line, n);
-	buf[n] = '\n';
-	/* one write() of the whole line: O_APPEND keeps it contiguous */
+	char *buf = xasprintf("%08lx %s\n", payload_crc(line, n), line);
+	size_t len = strlen(buf);
+	struct stat st;
+	if (fstat(s->fd, &st)) {
+		free(buf);
+		return -1;
+	}
 	size_t off = 0;
-	while (off < n + 1) {
-		ssize_t w = write(s->fd, buf + off, n + 1 - off);
+	int err = 0;
+	while (off < len) {
+		ssize_t w = write(s->fd, buf + off, len - off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			free(buf);
-			return -1;
+			err = w < 0 ? errno : ENOSPC;
+			break;
 		}
 		off += (size_t)w;
 	}
 	free(buf);
-	if (fsync(s->fd))
+	if (!err && fsync(s->fd))
+		err = errno;
+	if (err) {
+		if (off > 0 && ftruncate(s->fd, st.st_size) == 0)
+			(void)fsync(s->fd);
+		errno = err;
 		return -1;
-	s->count++;
+	}
 	return 0;
+}
+
+/* Records held in memory go to the file first, in order. */
+static int write_held(struct db_spool *s)
+{
+	size_t i = 0;
+	while (i < s->nheld && write_record(s, s->held[i]) == 0)
+		i++;
+	if (i == 0)
+		return s->nheld ? -1 : 0;
+	int err = errno;
+	for (size_t k = 0; k < i; k++)
+		free(s->held[k]);
+	memmove(s->held, s->held + i, (s->nheld - i) * sizeof *s->held);
+	s->nheld -= i;
+	if (s->nheld == 0)
+		log_info("db", "spool %s: records held in memory are on disk again", s->path);
+	errno = err;
+	return s->nheld ? -1 : 0;
+}
+
+int db_spool_append(struct db_spool *s, const char *line, bool hold)
+{
+	if (s->fd < 0 || strchr(line, '\n'))
+		return -1;
+	int rc = write_held(s) == 0 ? write_record(s, line) : -1;
+	int err = rc ? errno : 0;
+	storage_note(err);
+	if (rc == 0) {
+		s->count++;
+		return 0;
+	}
+	if (!hold || s->nheld >= SPOOL_HOLD_MAX) {
+		log_error("db", "spool %s: cannot write a record: %s%s", s->path, strerror(err),
+			  hold ? " (memory hold full: record refused)" : "");
+		errno = err;
+		return -1;
+	}
+	if (s->nheld == 0)
+		log_error("db", "spool %s: cannot write: %s; records are held in memory until it can", s->path,
+			  strerror(err));
+	s->held = xrealloc(s->held, (s->nheld + 1) * sizeof *s->held);
+	s->held[s->nheld++] = xstrdup(line);
+	s->count++;
+	return 1;
 }
 
 int db_spool_read(struct db_spool *s, char ***lines, size_t *n)
@@ -140,15 +263,26 @@ int db_spool_read(struct db_spool *s, char ***lines, size_t *n)
 	if (!buf)
 		return -1;
 	char **out = NULL;
-	size_t cnt = 0;
+	size_t cnt = 0, lineno = 0;
 	char *p = buf;
-	for (char *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+	for (char *nl; (nl = memchr(p, '\n', len - (size_t)(p - buf))); p = nl + 1) {
+		lineno++;
 		if (nl == p)
 			continue;
-		out = xrealloc(out, (cnt + 1) * sizeof *out);
-		out[cnt++] = xstrndup(p, (size_t)(nl - p));
+		const char *why = "";
+		char *pl = line_payload(p, (size_t)(nl - p), &why);
+		if (!pl) {
+			log_error("db", "spool %s: record %zu dropped: %s", s->path, lineno, why);
+			continue;
+		}
+		out = xrealloc(out, (cnt + s->nheld + 1) * sizeof *out);
+		out[cnt++] = pl;
 	}
 	free(buf);
+	for (size_t i = 0; i < s->nheld; i++) {
+		out = xrealloc(out, (cnt + 1) * sizeof *out);
+		out[cnt++] = xstrdup(s->held[i]);
+	}
 	*lines = out;
 	*n = cnt;
 	return 0;
@@ -158,6 +292,9 @@ int db_spool_clear(struct db_spool *s)
 {
 	if (s->fd < 0 || ftruncate(s->fd, 0) || fsync(s->fd))
 		return -1;
+	db_spool_lines_free(s->held, s->nheld);
+	s->held = NULL;
+	s->nheld = 0;
 	s->count = 0;
 	return 0;
 }

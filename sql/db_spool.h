@@ -6,10 +6,19 @@
  * is truncated. A crash between commit and truncate replays again, which
  * the keys make harmless: every record lands exactly once.
  *
- * A torn last line (crash mid-write) is cut off when the file is opened. */
+ * Every record is all-or-nothing: written with its CRC-32 in one append,
+ * fsync'd, and cut back off the file if the write fails (ENOSPC, EFBIG);
+ * a torn last line (crash mid-write) is cut off when the file is opened,
+ * and a damaged line fails its checksum and is dropped with a log line,
+ * never merged with the next. When the disk refuses, records that may be
+ * held (alerts, outcomes, marks) wait in memory, in order, and go to the
+ * file before anything newer; an intent (which must be durable before its
+ * action is sent) is refused instead. */
 #ifndef DB_SPOOL_H
 #define DB_SPOOL_H
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <json-c/json.h>
 
@@ -19,20 +28,28 @@
 struct db_spool {
 	char *path;
 	int fd;
-	size_t count; /* records in the file */
+	size_t count; /* records in the file and held in memory */
+	char **held;  /* records the disk refused, oldest first */
+	size_t nheld;
 };
 
 /* Opens (creating, mode 0600) the file, creating its directory if missing.
  * 0, or -1 with err set. */
 int db_spool_open(struct db_spool *s, const char *path, char *err, size_t errlen);
 void db_spool_close(struct db_spool *s);
-/* Appends line (no newline inside) + '\n' and fsyncs. 0 or -1. */
-int db_spool_append(struct db_spool *s, const char *line);
-/* Every complete line, in order (caller frees each and the array). */
+/* Appends line (no newline inside) as one record and fsyncs: 0. When the
+ * disk refuses (errno kept): with hold, the record waits in memory and 1
+ * is returned (accepted, not yet durable); without, -1. */
+int db_spool_append(struct db_spool *s, const char *line, bool hold);
+/* Every intact record's payload, in order, then the held ones (caller
+ * frees each and the array). Damaged lines are logged and skipped. */
 int db_spool_read(struct db_spool *s, char ***lines, size_t *n);
 /* Empties the file (after a successful replay). */
 int db_spool_clear(struct db_spool *s);
 void db_spool_lines_free(char **lines, size_t n);
+/* The errno of the last spool write of this process that failed, if no
+ * write succeeded since (since_ms: when it failed); 0 when storage is fine. */
+int db_spool_storage_error(int64_t *since_ms);
 
 /* ---- record format (pure) ----
  * {"v":1,"t":"intent", "id":..., every rec_action field by name}

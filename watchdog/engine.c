@@ -524,6 +524,7 @@ int wd_engine_audit_scope(struct wd_engine *e, size_t i, const struct wd_scope *
 		snprintf(a->error, sizeof a->error, "open orders unreadable: %.200s", s.orders_error);
 	a->audited = a->error[0] == '\0';
 	wd_budget_audit(r, a);
+	wd_storage_audit(e, r, a);
 
 	if (a->audited && !e->opts.no_repair) {
 		/* the HA lock is only needed by an account that may send

@@ -157,6 +157,9 @@ void wd_budget_pace(const struct wd_engine *e, size_t i, int64_t *full_gap_ms, i
 /* After an audit: RATE_LIMITED while the budget is stopped by the
  * exchange (critical on a ban), and the budget's metrics. */
 void wd_budget_audit(struct wd_acct_rt *r, struct wd_audit *a);
+/* After an audit: STORAGE_FULL while the spool cannot be written (the
+ * database is away and the disk refuses): no intent can be journaled. */
+void wd_storage_audit(struct wd_engine *e, struct wd_acct_rt *r, struct wd_audit *a);
 /* Runs one manual step (cmd_repair) through the repair engine: journal,
  * send, verify. Results are appended to a. Returns 0 done, 1 failed,
  * 2 skipped (dry run), -1 refused before sending (detail says why). */

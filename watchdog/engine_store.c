@@ -10,6 +10,7 @@
  * view becomes SOURCE_UNREACHABLE and writes are retried next audit. */
 #include "watchdog/engine.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "sql/db_ha.h"
 #include "sql/db_journal.h"
 #include "sql/db_migrate.h"
+#include "sql/db_spool.h"
 #include "sql/db_store.h"
 #include "watchdog/version.h"
 #include "watchdog/params.h"
@@ -445,4 +447,23 @@ void wd_store_repair_unlock(struct wd_engine *e, size_t i)
 	db_ha_release(s->ha[i], &de);
 	s->ha_last[i] = -1;
 	log_info("store", "account=%s repair lock released (mode observe: nothing to repair)", e->acct[i].cfg.name);
+}
+
+void wd_storage_audit(struct wd_engine *e, struct wd_acct_rt *r, struct wd_audit *a)
+{
+	int64_t since = 0;
+	int err = e->store ? db_spool_storage_error(&since) : 0;
+	if (!err)
+		return;
+	struct rec_finding about, f;
+	memset(&about, 0, sizeof about);
+	snprintf(about.account, sizeof about.account, "%s", r->cfg.name);
+	about.exchange = r->x ? r->x->cfg.exchange : REC_EX_BINANCE;
+	rec_raise(&f, &about, REC_STORAGE_FULL, wd_wall_ms(),
+		  "the spool in %s cannot be written since %lld s (%s) while the database is away: no new repair "
+		  "can be journaled, so none is sent; alerts wait in memory",
+		  e->conf->spool_dir, (long long)((wd_wall_ms() - since) / 1000),
+		  err == ENOSPC ? "disk full" : err == EFBIG ? "file-size limit" : strerror(err));
+	f.repairable = false;
+	wd_audit_add_finding(a, &f);
 }

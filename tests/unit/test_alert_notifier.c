@@ -119,6 +119,35 @@ static void test_alert_notifier_marks_delivered_only_after_acceptance(void)
 	o->ops->destroy(o);
 }
 
+/* The full-disk storm: a message sent but not markable as delivered was
+ * sent 13,800 times in 20 s. Now it is sent once; the mark is retried at
+ * the backoff pace (not every pass) and lands when storage returns. */
+static void test_alert_notifier_unmarkable_delivery_is_sent_once_and_mark_retried_slowly(void)
+{
+	struct alert_outbox *o = alert_outbox_mem_new();
+	struct script s = { 0 };
+	struct alert_channel *ch = fake_ch("telegram", &s);
+	struct alert_notifier_conf nc = { .backoff_base_ms = 1000, .backoff_max_ms = 8000 };
+	struct alert_notifier *nt = alert_notifier_new(o, &ch, 1, &nc);
+	put(o, "telegram", "a", 0);
+	alert_outbox_mem_fail_marks(o, 1000000);
+	int64_t t = 0;
+	for (int i = 0; i < 20000; i++, t += 1) /* 20 s of passes, one per ms */
+		CU_ASSERT_EQUAL(alert_notifier_step(nt, t), 0);
+	CU_ASSERT_EQUAL(s.nsent, 1);
+	int tried = alert_outbox_mem_fail_marks(o, -1);
+	CU_ASSERT(tried >= 2 && tried <= 8); /* 1 s, 2 s, 4 s, 8 s… backoff, +-20 % */
+	CU_ASSERT_EQUAL(o->ops->pending(o, ""), 1);
+	alert_outbox_mem_fail_marks(o, 0); /* storage is back */
+	for (int i = 0; i < 20; i++, t += 1000)
+		alert_notifier_step(nt, t);
+	CU_ASSERT_EQUAL(o->ops->pending(o, ""), 0);
+	CU_ASSERT_EQUAL(s.nsent, 1);
+	alert_notifier_free(nt);
+	ch->destroy(ch);
+	o->ops->destroy(o);
+}
+
 struct tally {
 	int ok, failed;
 	char last_channel[ALERT_CHANNEL_MAX];
@@ -251,6 +280,8 @@ void test_alert_notifier_register(void)
 {
 	static const struct tu_test tests[] = {
 		{ "test_alert_outbox_mem_keeps_order_and_due_times", test_alert_outbox_mem_keeps_order_and_due_times },
+		{ "test_alert_notifier_unmarkable_delivery_is_sent_once_and_mark_retried_slowly",
+		  test_alert_notifier_unmarkable_delivery_is_sent_once_and_mark_retried_slowly },
 		{ "test_alert_notifier_marks_delivered_only_after_acceptance",
 		  test_alert_notifier_marks_delivered_only_after_acceptance },
 		{ "test_alert_notifier_delivery_observer_sees_every_send",

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -148,9 +151,9 @@ static void test_db_spool_append_read_clear_keeps_order(void)
 	char err[256];
 	CU_ASSERT_EQUAL_FATAL(db_spool_open(&s, p, err, sizeof err), 0);
 	CU_ASSERT_EQUAL(s.count, 0);
-	CU_ASSERT_EQUAL(db_spool_append(&s, "{\"a\":1}"), 0);
-	CU_ASSERT_EQUAL(db_spool_append(&s, "{\"a\":2}"), 0);
-	CU_ASSERT_EQUAL(db_spool_append(&s, "bad\nline"), -1); /* never two lines */
+	CU_ASSERT_EQUAL(db_spool_append(&s, "{\"a\":1}", false), 0);
+	CU_ASSERT_EQUAL(db_spool_append(&s, "{\"a\":2}", false), 0);
+	CU_ASSERT_EQUAL(db_spool_append(&s, "bad\nline", false), -1); /* never two lines */
 	CU_ASSERT_EQUAL(s.count, 2);
 	struct stat st;
 	CU_ASSERT_EQUAL(stat(p, &st), 0);
@@ -181,7 +184,7 @@ static void test_db_spool_torn_last_line_is_cut_on_open(void)
 	struct db_spool s;
 	char err[256];
 	CU_ASSERT_EQUAL_FATAL(db_spool_open(&s, p, err, sizeof err), 0);
-	CU_ASSERT_EQUAL(db_spool_append(&s, "{\"a\":1}"), 0);
+	CU_ASSERT_EQUAL(db_spool_append(&s, "{\"a\":1}", false), 0);
 	db_spool_close(&s);
 	int fd = open(p, O_WRONLY | O_APPEND);
 	CU_ASSERT_FATAL(fd >= 0);
@@ -189,12 +192,98 @@ static void test_db_spool_torn_last_line_is_cut_on_open(void)
 	close(fd);
 	CU_ASSERT_EQUAL_FATAL(db_spool_open(&s, p, err, sizeof err), 0);
 	CU_ASSERT_EQUAL(s.count, 1);
-	CU_ASSERT_EQUAL(db_spool_append(&s, "{\"a\":3}"), 0);
+	CU_ASSERT_EQUAL(db_spool_append(&s, "{\"a\":3}", false), 0);
 	char **lines;
 	size_t n;
 	CU_ASSERT_EQUAL(db_spool_read(&s, &lines, &n), 0);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	CU_ASSERT_STRING_EQUAL(lines[1], "{\"a\":3}");
+	db_spool_lines_free(lines, n);
+	db_spool_close(&s);
+	rm_path(p);
+}
+
+static off_t file_size(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 ? st.st_size : -1;
+}
+
+/* A full disk (here a file-size limit: the write stops short, then EFBIG):
+ * the half-written record is cut back off, an alert-like record waits in
+ * memory, an intent is refused, and when space returns everything is on
+ * disk in the order it was accepted; nothing glued, nothing lost. */
+static void test_db_spool_full_disk_cuts_half_records_and_holds_the_rest_in_order(void)
+{
+	char *p = tmp_path();
+	struct db_spool s;
+	char err[256];
+	CU_ASSERT_EQUAL_FATAL(db_spool_open(&s, p, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(db_spool_append(&s, "{\"a\":1}", false), 0);
+	off_t before = file_size(p);
+	struct rlimit old, lim;
+	CU_ASSERT_EQUAL_FATAL(getrlimit(RLIMIT_FSIZE, &old), 0);
+	void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = (rlim_t)before + 5; /* room for 5 bytes of the next record */
+	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	CU_ASSERT_EQUAL(db_spool_append(&s, "{\"a\":2}", true), 1); /* held */
+	CU_ASSERT_EQUAL(file_size(p), before);                     /* the 5 bytes were cut */
+	CU_ASSERT_EQUAL(db_spool_append(&s, "{\"intent\":1}", false), -1);
+	CU_ASSERT_EQUAL(db_spool_append(&s, "{\"a\":3}", true), 1);
+	int64_t since = 0;
+	CU_ASSERT_EQUAL(db_spool_storage_error(&since), EFBIG);
+	CU_ASSERT(since > 0);
+	CU_ASSERT_EQUAL(s.count, 3);
+	char **lines;
+	size_t n;
+	CU_ASSERT_EQUAL(db_spool_read(&s, &lines, &n), 0); /* held ones are read too */
+	CU_ASSERT_EQUAL(n, 3);
+	db_spool_lines_free(lines, n);
+	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, prev);
+	CU_ASSERT_EQUAL(db_spool_append(&s, "{\"a\":4}", true), 0);
+	CU_ASSERT_EQUAL(db_spool_storage_error(NULL), 0);
+	CU_ASSERT_EQUAL(s.nheld, 0);
+	db_spool_close(&s);
+	CU_ASSERT_EQUAL_FATAL(db_spool_open(&s, p, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(s.count, 4);
+	CU_ASSERT_EQUAL(db_spool_read(&s, &lines, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	for (size_t i = 0; i < n; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "{\"a\":%zu}", i + 1);
+		CU_ASSERT_STRING_EQUAL(lines[i], want);
+	}
+	db_spool_lines_free(lines, n);
+	db_spool_close(&s);
+	rm_path(p);
+}
+
+/* A line damaged on disk (here: the start of a torn record glued to a
+ * whole one, as an old vigil could leave) fails its checksum and is
+ * dropped, never replayed as a merged record. */
+static void test_db_spool_glued_or_damaged_line_is_dropped_by_its_checksum(void)
+{
+	char *p = tmp_path();
+	struct db_spool s;
+	char err[256];
+	CU_ASSERT_EQUAL_FATAL(db_spool_open(&s, p, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(db_spool_append(&s, "{\"a\":1}", false), 0);
+	db_spool_close(&s);
+	int fd = open(p, O_WRONLY | O_APPEND);
+	CU_ASSERT_FATAL(fd >= 0);
+	const char *bad = "0badc0de {\"a\":2}\n1234abcd {\"a\":{\"a\":3}\n";
+	CU_ASSERT_EQUAL(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
+	close(fd);
+	CU_ASSERT_EQUAL_FATAL(db_spool_open(&s, p, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(db_spool_append(&s, "{\"a\":4}", false), 0);
+	char **lines;
+	size_t n;
+	CU_ASSERT_EQUAL(db_spool_read(&s, &lines, &n), 0);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_STRING_EQUAL(lines[0], "{\"a\":1}");
+	CU_ASSERT_STRING_EQUAL(lines[1], "{\"a\":4}");
 	db_spool_lines_free(lines, n);
 	db_spool_close(&s);
 	rm_path(p);
@@ -289,6 +378,10 @@ void test_db_spool_register(void)
 		{ "test_db_spool_append_read_clear_keeps_order", test_db_spool_append_read_clear_keeps_order },
 		{ "test_db_spool_torn_last_line_is_cut_on_open", test_db_spool_torn_last_line_is_cut_on_open },
 		{ "test_db_spool_open_fails_on_unwritable_dir", test_db_spool_open_fails_on_unwritable_dir },
+		{ "test_db_spool_full_disk_cuts_half_records_and_holds_the_rest_in_order",
+		  test_db_spool_full_disk_cuts_half_records_and_holds_the_rest_in_order },
+		{ "test_db_spool_glued_or_damaged_line_is_dropped_by_its_checksum",
+		  test_db_spool_glued_or_damaged_line_is_dropped_by_its_checksum },
 		{ "test_db_migrate_names_need_three_digits_and_sql", test_db_migrate_names_need_three_digits_and_sql },
 		{ "test_db_ident_accepts_only_plain_lowercase_names",
 		  test_db_ident_accepts_only_plain_lowercase_names },
