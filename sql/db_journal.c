@@ -121,8 +121,10 @@ static int write_or_spool(struct rec_journal *j, const char *line,
 	int rc = db_journal_flush(j, &e);
 	if (rc == DB_OK) {
 		rc = direct(j, arg, &e);
-		if (rc == DB_OK)
+		if (rc == DB_OK) {
+			db_spool_storage_ok();
 			return 0;
+		}
 	}
 	if (rc != DB_EUNREACH) {
 		log_error("db", "journal write failed err=\"%s\"", e.msg);

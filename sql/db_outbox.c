@@ -181,8 +181,10 @@ static int write_or_spool(struct alert_outbox *o, const char *line,
 	int rc = flush_locked(p, &e);
 	if (rc == DB_OK) {
 		rc = rc_direct_fn(o, arg, &e);
-		if (rc == DB_OK)
+		if (rc == DB_OK) {
+			db_spool_storage_ok();
 			return 0;
+		}
 	}
 	if (rc != DB_EUNREACH) {
 		log_error("db", "outbox write failed err=\"%s\"", e.msg);

@@ -104,6 +104,11 @@ static void storage_note(int err)
 		atomic_store(&storage_fail_ms, wd_wall_ms());
 }
 
+void db_spool_storage_ok(void)
+{
+	storage_note(0);
+}
+
 int db_spool_storage_error(int64_t *since_ms)
 {
 	int err = atomic_load(&storage_errno);

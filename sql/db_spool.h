@@ -50,6 +50,9 @@ void db_spool_lines_free(char **lines, size_t n);
 /* The errno of the last spool write of this process that failed, if no
  * write succeeded since (since_ms: when it failed); 0 when storage is fine. */
 int db_spool_storage_error(int64_t *since_ms);
+/* A record went to the database directly: durability does not hang on the
+ * spool any more, whatever its disk says. */
+void db_spool_storage_ok(void);
 
 /* ---- record format (pure) ----
  * {"v":1,"t":"intent", "id":..., every rec_action field by name}

@@ -39,6 +39,7 @@ import glob
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -57,6 +58,7 @@ BUILD = os.path.abspath(os.environ.get("VIGIL_BUILD", os.path.join(ROOT, "build"
 GRACE = 1.5          # grace_open = grace_order
 AUDIT = 0.5          # audit_interval
 SLACK = 1.0          # alert delivery + scheduling slack
+PACE_MAX = 40        # alert messages per channel in one cell
 QUIET = 2.5          # watch this long after everything is met (duplicates)
 TG_TOKEN = "123:chaos-token-abcdef"
 KEYS = {"binance": ("sim-binance-key", "sim-binance-secret"),
@@ -78,6 +80,7 @@ REDUCED = [
     ("crossed", "none"), ("crossed", "slow"), ("crossed", "418"), ("crossed", "db-restart"),
     ("orphan", "restart"), ("BASUSDT", "ws-drop"),
     ("SKLUSDT", "429"), ("unprotected", "sigkill"),
+    ("unprotected", "disk-full"), ("orphan", "fsize"),
 ]
 
 PG_BIN = None
@@ -188,6 +191,28 @@ def stop_proc(p, secs=3.0):
         p.kill()
         p.wait()
         return None
+
+
+def copy_stream(src, dst):
+    for chunk in iter(lambda: src.read1(4096), b""):
+        dst.write(chunk.decode("utf-8", "replace"))
+        dst.flush()
+
+
+def full_tmpfs(path, kb):
+    """A tiny tmpfs at path, filled to the last byte (a full spool disk)."""
+    os.makedirs(path, exist_ok=True)
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%dk,mode=0700" % kb, "tmpfs", path],
+                       capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError("mount tmpfs (needs root): " + r.stderr.strip())
+    try:
+        with open(os.path.join(path, "filler"), "wb") as f:
+            while True:
+                f.write(b"x" * 4096)
+                f.flush()
+    except OSError:
+        pass
 
 
 # ---------------------------------------------------------------- alerts
@@ -310,10 +335,22 @@ class Cell:
         self.vigil_runs += 1
         env = self.env()
         n = self.vigil_runs
-        self.procs["vigil"] = subprocess.Popen([BUILD + "/vigil", "run", "-c", self.conf],
-                                               stdout=open("%s/vigil.%d.out" % (self.dir, n), "w"),
-                                               stderr=open("%s/vigil.%d.log" % (self.dir, n), "w"), env=env,
-                                               cwd=ROOT)
+        out = open("%s/vigil.%d.out" % (self.dir, n), "w")
+        err = open("%s/vigil.%d.log" % (self.dir, n), "w")
+        fsize = self.col.get("fsize_kb")
+        if not fsize:
+            self.procs["vigil"] = subprocess.Popen([BUILD + "/vigil", "run", "-c", self.conf], stdout=out,
+                                                   stderr=err, env=env, cwd=ROOT)
+        else:
+            # a file-size limit (ulimit -f) on every file vigil writes; its
+            # output goes through pipes (not files) so only the spool feels it
+            def limit():
+                resource.setrlimit(resource.RLIMIT_FSIZE, (fsize * 1024, fsize * 1024))
+            p = subprocess.Popen([BUILD + "/vigil", "run", "-c", self.conf], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, env=env, cwd=ROOT, preexec_fn=limit)
+            for src, dst in ((p.stdout, out), (p.stderr, err)):
+                threading.Thread(target=copy_stream, args=(src, dst), daemon=True).start()
+            self.procs["vigil"] = p
         log = "%s/vigil.%d.log" % (self.dir, n)
         end = time.time() + 10
         while time.time() < end:
@@ -403,6 +440,9 @@ request_limit = 1000000
             psql(self.shared.dsn("postgres"), "CREATE DATABASE %s" % self.dbname)
             dsn = self.shared.dsn(self.dbname)
         self.dsn = dsn
+        if self.col.get("spool_full_kb"):
+            self.mounted = os.path.join(self.dir, "spool")
+            full_tmpfs(self.mounted, self.col["spool_full_kb"])
         psql(dsn, file=ROOT + "/sql/sample_bot_schema.sql")
         psql(dsn, "DELETE FROM positions")
         self.write_conf(dsn)
@@ -425,6 +465,8 @@ request_limit = 1000000
                     self.fail("alive", "vigil exit %s after SIGTERM" % rc)
         for name in list(self.procs):
             stop_proc(self.procs.pop(name))
+        if getattr(self, "mounted", None):
+            subprocess.run(["umount", "-l", self.mounted], capture_output=True)
         if self.cluster:
             self.cluster.destroy()
         elif getattr(self, "dbname", None):
@@ -585,8 +627,12 @@ request_limit = 1000000
                     self.fail("sim", "control API: %s" % e)
                     break
                 if i >= len(ev) and met_at is None:
-                    got = {k for _, k, kind in tg_alerts(self.dir + "/tg.jsonl") if kind == "firing"}
+                    tga = tg_alerts(self.dir + "/tg.jsonl")
+                    got = {k for _, k, kind in tga if kind == "firing"}
+                    healed = {k for _, k, kind in tga if kind == "resolved"}
+                    health = ["%s:%s::%s" % (self.account, self.exchange, c) for c in self.col.get("expect_health", [])]
                     if all(k in got for k in self.expected()) and self.final_ok(st) is None and \
+                            all(k in healed for k in health) and \
                             (not self.col.get("kill_on_repair") or self.killed_at is not None):
                         met_at = now
                 if met_at is not None and self.col.get("term_restart") and self.restarted_at is None:
@@ -700,6 +746,18 @@ request_limit = 1000000
                 if last.get(k) == kind:
                     self.fail("once", "%s: %s twice in a row for %s" % (chan, kind, k))
                 last[k] = kind
+        # alerts keep their pace whatever storage does: a cell sends a few
+        # dozen messages per channel at most (the full-disk storm: 13,800)
+        for chan, al in (("telegram", tg), ("mail", mail)):
+            if len(al) > PACE_MAX:
+                self.fail("pace", "%s: %d alert messages in one cell (at most %d)" % (chan, len(al), PACE_MAX))
+        for code in self.col.get("expect_health", []):
+            k = "%s:%s::%s" % (self.account, self.exchange, code)
+            kinds = [kind for _, kk, kind in tg if kk == k]
+            if "firing" not in kinds:
+                self.fail("found", "%s never alerted (health)" % code)
+            elif "resolved" not in kinds:
+                self.fail("found", "%s never resolved once storage was back" % code)
         bound_base = self.col.get("blocks_until", 0)
         for f in row["expect"]["findings"]:
             k = "%s:%s:%s:%s" % (self.account, self.exchange, sym, f["code"])
