@@ -4,14 +4,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/clock_now.h"
 #include "base/log.h"
 #include "base/xalloc.h"
 
 struct db_ha {
 	struct db_conn *c;
 	char *account;
+	char *holder;
 	char k1[16], k2[16];
+	char lease_s[48]; /* lease as an interval for SQL, e.g. "60.000 seconds" */
+	int64_t lease_ms;
+	int64_t lease_until;   /* wd_mono_ms(): repairs allowed until then without the database */
 	bool held;
+	bool waiting_logged;
 };
 
 void db_ha_keys(const char *account, int32_t *k1, int32_t *k2)
@@ -27,7 +33,8 @@ void db_ha_keys(const char *account, int32_t *k1, int32_t *k2)
 	*k2 = (int32_t)h;
 }
 
-struct db_ha *db_ha_new(const struct db_params *p, const char *account, struct db_err *e)
+struct db_ha *db_ha_new(const struct db_params *p, const char *account, const char *holder, int64_t lease_ms,
+			struct db_err *e)
 {
 	struct db_params hp = *p;
 	snprintf(hp.app_name, sizeof hp.app_name, "vigil-ha");
@@ -37,6 +44,10 @@ struct db_ha *db_ha_new(const struct db_params *p, const char *account, struct d
 	struct db_ha *h = xcalloc(1, sizeof *h);
 	h->c = c;
 	h->account = xstrdup(account);
+	h->holder = xstrdup(holder && *holder ? holder : "vigil");
+	h->lease_ms = lease_ms > 0 ? lease_ms : 0;
+	snprintf(h->lease_s, sizeof h->lease_s, "%lld.%03lld seconds", (long long)(h->lease_ms / 1000),
+		 (long long)(h->lease_ms % 1000));
 	int32_t a, b;
 	db_ha_keys(account, &a, &b);
 	snprintf(h->k1, sizeof h->k1, "%d", a);
@@ -48,8 +59,15 @@ void db_ha_free(struct db_ha *h)
 {
 	if (!h)
 		return;
+	if (h->held) {
+		/* a clean stop hands the lease back (a crash leaves it to expire) */
+		struct db_err e;
+		memset(&e, 0, sizeof e);
+		(void)db_ha_release(h, &e);
+	}
 	db_conn_free(h->c); /* closing the session frees the lock */
 	free(h->account);
+	free(h->holder);
 	free(h);
 }
 
@@ -58,7 +76,75 @@ bool db_ha_held(const struct db_ha *h)
 	return h->held;
 }
 
+static int lock_step(struct db_ha *h, struct db_err *e);
+
+int64_t db_ha_lease_left(const struct db_ha *h)
+{
+	int64_t left = h->lease_until - wd_mono_ms();
+	return left > 0 ? left : 0;
+}
+
+/* With the lock held: renew this instance's lease row, or find it another
+ * instance's still-live lease. 1 renewed, 0 another's lease, <0 error. */
+static int renew_lease(struct db_ha *h, int64_t sent_ms, struct db_err *e)
+{
+	const char *p[] = { h->account, h->holder, h->lease_s };
+	PGresult *r = NULL;
+	int rc = db_exec(h->c,
+			 "INSERT INTO %S.repair_lease AS l (account, holder, renewed_at) VALUES ($1, $2, now())"
+			 " ON CONFLICT (account) DO UPDATE SET holder = $2, renewed_at = now()"
+			 " WHERE l.holder = $2 OR l.renewed_at < now() - $3::interval RETURNING holder",
+			 3, p, &r, e);
+	if (rc)
+		return rc;
+	bool ours = PQntuples(r) == 1;
+	PQclear(r);
+	if (ours) {
+		h->lease_until = sent_ms + h->lease_ms;
+		if (h->waiting_logged)
+			log_info("ha", "account=%s lease taken over: this instance repairs", h->account);
+		h->waiting_logged = false;
+		return 1;
+	}
+	h->lease_until = 0;
+	if (!h->waiting_logged) {
+		rc = db_exec(h->c,
+			     "SELECT holder, ceil(extract(epoch FROM renewed_at + $2::interval - now()))::int8"
+			     " FROM %S.repair_lease WHERE account = $1",
+			     2, (const char *[]){ h->account, h->lease_s }, &r, e);
+		if (rc == DB_OK && PQntuples(r) == 1)
+			log_warn("ha",
+				 "account=%s lock taken, but instance '%s' may still be repairing on its lease (%s s "
+				 "left): observing until it expires",
+				 h->account, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
+		PQclear(r);
+		h->waiting_logged = true;
+	}
+	return 0;
+}
+
+/* The database could not be asked: repair on the lease while it lasts. */
+static int on_lease(struct db_ha *h, int rc)
+{
+	if (rc == DB_EUNREACH && h->lease_until > wd_mono_ms())
+		return DB_HA_LEASE;
+	return rc;
+}
+
 int db_ha_try_acquire(struct db_ha *h, struct db_err *e)
+{
+	int64_t sent = wd_mono_ms();
+	int rc = lock_step(h, e);
+	if (rc == 1) {
+		rc = renew_lease(h, sent, e);
+		if (rc < 0 && rc != DB_EUNREACH)
+			log_warn("ha", "lease not renewed account=%s err=\"%s\"", h->account, e ? e->msg : "");
+	}
+	return on_lease(h, rc);
+}
+
+/* The advisory lock alone: 1 held, 0 another session holds it, <0 error. */
+static int lock_step(struct db_ha *h, struct db_err *e)
 {
 	const char *p[] = { h->k1, h->k2 };
 	PGresult *r;
@@ -95,9 +181,14 @@ int db_ha_try_acquire(struct db_ha *h, struct db_err *e)
 
 int db_ha_release(struct db_ha *h, struct db_err *e)
 {
+	h->lease_until = 0;
 	if (!h->held)
 		return DB_OK;
 	h->held = false;
+	/* the lease goes first, so a standby may take over at once */
+	int rc = db_exec(h->c, "DELETE FROM %S.repair_lease WHERE account = $1 AND holder = $2", 2,
+			 (const char *[]){ h->account, h->holder }, NULL, e);
 	const char *p[] = { h->k1, h->k2 };
-	return db_exec(h->c, "SELECT pg_advisory_unlock($1::int4, $2::int4)", 2, p, NULL, e);
+	int rc2 = db_exec(h->c, "SELECT pg_advisory_unlock($1::int4, $2::int4)", 2, p, NULL, e);
+	return rc ? rc : rc2;
 }

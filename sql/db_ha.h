@@ -3,7 +3,17 @@
  * connection of its own, so it frees when the holder's process dies (the
  * server sees the socket close) or its connection is lost; nothing here is
  * home-made consensus. Call db_ha_try_acquire() every audit: it takes the
- * lock when free and re-checks a held one (a lost connection = lost lock). */
+ * lock when free and re-checks a held one (a lost connection = lost lock).
+ *
+ * The lease (a database outage must not stop protection): the holder also
+ * renews a row in repair_lease every call. When the database cannot be
+ * reached, the instance that held the lock keeps repairing until lease_ms
+ * after the moment it sent its last successful renewal (its own monotonic
+ * clock: no clock comparison between hosts). An instance that takes the
+ * lock repairs only if the row names it, or once the row's lease expired
+ * on the database's clock — so a standby never acts while a holder cut off
+ * from the database may still be acting. Instances need distinct holder
+ * names (the config's instance). */
 #ifndef DB_HA_H
 #define DB_HA_H
 #include <stdbool.h>
@@ -13,12 +23,19 @@
 
 struct db_ha;
 
-struct db_ha *db_ha_new(const struct db_params *p, const char *account, struct db_err *e);
+struct db_ha *db_ha_new(const struct db_params *p, const char *account, const char *holder, int64_t lease_ms,
+			struct db_err *e);
 void db_ha_free(struct db_ha *h); /* releases (closes the session) */
 
-/* 1 = this instance holds the lock, 0 = another does, DB_EUNREACH/DB_ESQL
- * (negative) = unknown: act as an observer. */
+/* 1 = this instance holds the lock and the lease, DB_HA_LEASE = the
+ * database is unreachable but this instance's lease still runs: it may
+ * repair, 0 = another instance holds the lock or a live lease (observe),
+ * DB_EUNREACH/DB_ESQL (negative) = unknown: act as an observer. e is set
+ * for DB_HA_LEASE too (why the database could not be asked). */
+#define DB_HA_LEASE 2
 int db_ha_try_acquire(struct db_ha *h, struct db_err *e);
+/* ms of lease left on this instance's clock (0 when none). */
+int64_t db_ha_lease_left(const struct db_ha *h);
 int db_ha_release(struct db_ha *h, struct db_err *e);
 bool db_ha_held(const struct db_ha *h); /* as of the last call */
 

@@ -68,6 +68,8 @@ static const struct ck db_keys[] = {
 	{ "bot_live_statuses", CK_STR, S(wd_conf, bot_live_statuses), NULL, 0, 0 },
 	{ "connect_timeout", CK_DURATION, N(wd_conf, db_connect_timeout_ms), NULL, 100, 600000 },
 	{ "statement_timeout", CK_DURATION, N(wd_conf, db_statement_timeout_ms), NULL, 100, 600000 },
+	{ "repair_lease", CK_DURATION, N(wd_conf, repair_lease_ms), NULL, 1000, 3600000 },
+	{ "single_instance", CK_BOOL, N(wd_conf, single_instance), NULL, 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 },
 };
 
@@ -529,6 +531,7 @@ static void conf_defaults(struct wd_conf *c)
 	snprintf(c->bot_live_statuses, sizeof c->bot_live_statuses, "%s", REC_LIVE_STATUSES_DEFAULT);
 	c->db_connect_timeout_ms = 5000;
 	c->db_statement_timeout_ms = 5000;
+	c->repair_lease_ms = 60000;
 	c->repeat_interval_ms = 30 * 60000;
 	c->warning_hold_ms = 60000;
 	c->escalate_after_ms = 15 * 60000;

@@ -89,6 +89,8 @@ struct wd_conf {
 	char bot_live_statuses[WD_STR_MAX];      /* comma-separated, case-insensitive */
 	int64_t db_connect_timeout_ms;
 	int64_t db_statement_timeout_ms;
+	int64_t repair_lease_ms; /* HA: the holder repairs this long into a database outage */
+	bool single_instance;    /* no HA lock: repairs never wait for the database */
 	/* [alerts] */
 	int64_t repeat_interval_ms;
 	int64_t warning_hold_ms;

@@ -32,7 +32,8 @@ struct wd_store {
 	struct db_conn *conn; /* vigil's schema: findings, runs, heartbeats */
 	struct db_conn *bot;  /* the bot's database, read-only */
 	struct db_ha **ha;    /* per account */
-	signed char *ha_last; /* last lock state logged: -1 none, 0, 1, 2 = database unreachable */
+	bool own_journal;     /* e->journal is the database journal opened here */
+	signed char *ha_last; /* last lock state logged: -1 none, 0, 1, 2 = database unreachable, 3 = on lease */
 	size_t nha;
 	bool down_logged;
 	uint64_t *cond_hash; /* per account: the conditions last saved (0 = none) */
@@ -117,14 +118,15 @@ int wd_store_open(struct wd_engine *e, char *err, size_t errlen)
 			snprintf(err, errlen, "journal: %s", de.msg);
 			goto fail;
 		}
+		s->own_journal = true;
 	}
-	if (e->opts.kind == WD_ENG_DAEMON || e->opts.kind == WD_ENG_MANUAL) {
+	if ((e->opts.kind == WD_ENG_DAEMON || e->opts.kind == WD_ENG_MANUAL) && !e->conf->single_instance) {
 		s->ha = xcalloc(e->n ? e->n : 1, sizeof *s->ha);
 		s->ha_last = xmalloc(e->n ? e->n : 1);
 		memset(s->ha_last, -1, e->n ? e->n : 1);
 		s->nha = e->n;
 		for (size_t i = 0; i < e->n; i++) {
-			s->ha[i] = db_ha_new(&p, e->acct[i].cfg.name, &de);
+			s->ha[i] = db_ha_new(&p, e->acct[i].cfg.name, e->conf->instance, e->conf->repair_lease_ms, &de);
 			if (!s->ha[i]) {
 				snprintf(err, errlen, "HA lock: %s", de.msg);
 				goto fail;
@@ -358,6 +360,12 @@ void wd_store_audit(struct wd_engine *e, size_t i, const struct wd_audit *a)
 		log_db(s, "audit record", &de);
 		return;
 	}
+	if (s->own_journal && db_journal_spooled(e->journal) > 0) {
+		/* what was journaled during the outage goes in now, not at
+		 * the next repair (which may be days away) */
+		if (db_journal_flush(e->journal, &de) != DB_OK)
+			log_db(s, "journal spool replay", &de);
+	}
 	if (s->down_logged)
 		log_info("store", "database reachable again");
 	s->down_logged = false;
@@ -373,6 +381,16 @@ bool wd_store_repair_lock(struct wd_engine *e, size_t i)
 	struct db_err de;
 	memset(&de, 0, sizeof de);
 	int rc = db_ha_try_acquire(s->ha[i], &de);
+	if (rc == DB_HA_LEASE) {
+		/* logged once per outage; the lease's end is logged when it comes */
+		if (s->ha_last[i] != 3)
+			log_warn("store",
+				 "account=%s database unreachable (%s): repairing on this instance's lease for %lld s "
+				 "more",
+				 e->acct[i].cfg.name, de.msg, (long long)(db_ha_lease_left(s->ha[i]) / 1000));
+		s->ha_last[i] = 3;
+		return true;
+	}
 	bool now = rc == 1;
 	signed char state = rc < 0 ? 2 : (signed char)now;
 	if (s->ha_last[i] != state)
@@ -414,7 +432,7 @@ void wd_store_adopt(struct wd_engine *e, struct wd_engine *old)
 		struct db_err de;
 		memset(&de, 0, sizeof de);
 		wd_db_params(e->conf, &p);
-		ha[i] = db_ha_new(&p, e->acct[i].cfg.name, &de);
+		ha[i] = db_ha_new(&p, e->acct[i].cfg.name, e->conf->instance, e->conf->repair_lease_ms, &de);
 		if (!ha[i])
 			log_error("store", "account=%s HA lock: %s", e->acct[i].cfg.name, de.msg);
 	}

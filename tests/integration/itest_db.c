@@ -411,7 +411,7 @@ static void test_db_findings_upsert_resolve_list_ack(void)
 }
 
 /* A child process takes the lock, reports, then waits to be killed. */
-static pid_t spawn_holder(const struct db_params *p, const char *account, int *got)
+static pid_t spawn_holder(const struct db_params *p, const char *account, const char *holder, int *got)
 {
 	int fds[2];
 	if (pipe(fds))
@@ -420,7 +420,7 @@ static pid_t spawn_holder(const struct db_params *p, const char *account, int *g
 	if (pid == 0) {
 		close(fds[0]);
 		struct db_err e = { 0 };
-		struct db_ha *h = db_ha_new(p, account, &e);
+		struct db_ha *h = db_ha_new(p, account, holder, 800, &e);
 		char c = (h && db_ha_try_acquire(h, &e) == 1) ? '1' : '0';
 		if (write(fds[1], &c, 1) != 1)
 			_exit(3);
@@ -437,42 +437,62 @@ static pid_t spawn_holder(const struct db_params *p, const char *account, int *g
 static void test_db_ha_only_one_holder_and_takeover_after_kill9(void)
 {
 	struct idb d;
-	if (idb_create(&d))
+	if (idb_create_migrated(&d))
 		return;
 	struct db_params p;
 	idb_params(&d, &p);
 	struct db_err e = { 0 };
 	int child_got = 0;
-	pid_t pid = spawn_holder(&p, "main", &child_got);
+	pid_t pid = spawn_holder(&p, "main", "child", &child_got);
 	CU_ASSERT_FATAL(pid > 0);
 	CU_ASSERT_TRUE(child_got);
-	struct db_ha *a = db_ha_new(&p, "main", &e), *b = db_ha_new(&p, "main", &e), *other = db_ha_new(&p, "by1", &e);
+	struct db_ha *a = db_ha_new(&p, "main", "a", 800, &e), *b = db_ha_new(&p, "main", "b", 800, &e),
+		     *other = db_ha_new(&p, "by1", "a", 800, &e);
 	CU_ASSERT_EQUAL(db_ha_try_acquire(a, &e), 0); /* the other process holds it */
 	CU_ASSERT_EQUAL(db_ha_try_acquire(b, &e), 0);
 	CU_ASSERT_EQUAL(db_ha_try_acquire(other, &e), 1); /* another account is independent */
-	/* holder dies without a goodbye; audits every 500 ms must take over
-	 * within two intervals */
-	const int64_t interval = 500;
+	/* holder dies without a goodbye; its lease (800 ms) may still let it
+	 * act from a partitioned host, so the lock alone is not enough: audits
+	 * every 500 ms take over after the lease, within two intervals */
+	const int64_t interval = 500, lease = 800;
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	int64_t t0 = wd_mono_ms(), took = -1;
-	while (wd_mono_ms() - t0 <= 2 * interval) {
+	while (wd_mono_ms() - t0 <= lease + 2 * interval) {
 		if (db_ha_try_acquire(a, &e) == 1) {
 			took = wd_mono_ms() - t0;
 			break;
 		}
 		usleep(50 * 1000);
 	}
-	CU_ASSERT_TRUE(took >= 0 && took <= 2 * interval);
+	CU_ASSERT_TRUE(took >= lease - 300 && took <= lease + 2 * interval);
 	CU_ASSERT_TRUE(db_ha_held(a));
 	CU_ASSERT_EQUAL(db_ha_try_acquire(a, &e), 1); /* re-check of a held lock */
 	CU_ASSERT_EQUAL(db_ha_try_acquire(b, &e), 0); /* still only one */
-	CU_ASSERT_EQUAL(db_ha_release(a, &e), 0);
+	CU_ASSERT_EQUAL(db_ha_release(a, &e), 0); /* a clean release hands the lease back at once */
 	CU_ASSERT_FALSE(db_ha_held(a));
 	CU_ASSERT_EQUAL(db_ha_try_acquire(b, &e), 1);
 	db_ha_free(a);
 	db_ha_free(b);
 	db_ha_free(other);
+	/* the same instance restarted after a kill needs no wait: the lease is its own */
+	pid = spawn_holder(&p, "main", "child", &child_got);
+	CU_ASSERT_TRUE(child_got);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	struct db_ha *again = db_ha_new(&p, "main", "child", 800, &e);
+	t0 = wd_mono_ms();
+	took = -1;
+	while (wd_mono_ms() - t0 <= 2 * interval) {
+		if (db_ha_try_acquire(again, &e) == 1) {
+			took = wd_mono_ms() - t0;
+			break;
+		}
+		usleep(50 * 1000);
+	}
+	CU_ASSERT_TRUE(took >= 0 && took <= 2 * interval);
+	CU_ASSERT_TRUE(db_ha_lease_left(again) > 0);
+	db_ha_free(again);
 	idb_drop(&d);
 }
 
@@ -645,11 +665,11 @@ static void test_db_sql_injection_through_texts_is_inert(void)
 	CU_ASSERT_EQUAL(db_conditions_save(d.c, "main", NULL, 0, &e), 0);
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM vigil.conditions WHERE account = 'main'"), 0);
 	CU_ASSERT_EQUAL(db_heartbeat(d.c, "i'); DROP TABLE vigil.heartbeats; --", evil_acct, 1000, "v", &e), 0);
-	struct db_ha *h = db_ha_new(&p, "main'); SELECT pg_advisory_unlock_all(); --", &e);
+	struct db_ha *h = db_ha_new(&p, "main'); SELECT pg_advisory_unlock_all(); --", "i'); DROP TABLE x; --", 1000, &e);
 	CU_ASSERT_EQUAL(db_ha_try_acquire(h, &e), 1);
 	db_ha_free(h);
 	/* everything still there, texts stored verbatim */
-	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM pg_tables WHERE schemaname = 'vigil'"), 7);
+	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM pg_tables WHERE schemaname = 'vigil'"), 8);
 	CU_ASSERT_EQUAL(
 		idb_count(&d, "SELECT count(*) FROM vigil.findings WHERE symbol = 'X'';DROP TABLE vigil.actions;--'"),
 		1);
@@ -667,7 +687,7 @@ static void test_db_sql_injection_through_texts_is_inert(void)
 	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 78);
 	unlink(conf);
 	free(conf);
-	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM pg_tables WHERE schemaname = 'vigil'"), 7);
+	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM pg_tables WHERE schemaname = 'vigil'"), 8);
 	idb_spool_rm(js);
 	idb_spool_rm(os);
 	idb_drop(&d);

@@ -52,6 +52,7 @@ write_conf() {
 		[ -z "${VIGIL_EXTRA:-}" ] || printf '%s\n' "$VIGIL_EXTRA"
 		echo "[database]"
 		if [ -n "${DB_DSN:-}" ]; then echo "enabled = true"; echo "dsn = $DB_DSN"; else echo "enabled = false"; fi
+		[ -z "${DB_EXTRA:-}" ] || printf '%s\n' "$DB_EXTRA"
 		echo "[alerts]"
 		echo "repeat_interval = 1h"
 		echo "warning_hold = 0s"
