@@ -38,6 +38,7 @@ import email.policy
 import glob
 import json
 import os
+import random
 import re
 import resource
 import shutil
@@ -81,6 +82,7 @@ REDUCED = [
     ("orphan", "restart"), ("BASUSDT", "ws-drop"),
     ("SKLUSDT", "429"), ("unprotected", "sigkill"),
     ("unprotected", "disk-full"), ("orphan", "fsize"),
+    ("orphan", "sigkill-rand"), ("AVLUSDT", "sigkill-rand"),
 ]
 
 PG_BIN = None
@@ -307,6 +309,7 @@ class Cell:
         self.notes = []
         self.max_stops = 0
         self.killed_at = None
+        self.rng = random.Random(seed)
         self.vigil_runs = 0
         self.pg_down = False
         self.pending_sql = []
@@ -546,11 +549,17 @@ request_limit = 1000000
                 log = []
             for e in log:
                 if e.get("method") in ("POST", "DELETE") and "listenKey" not in e.get("path", ""):
+                    # a random moment from the request on: before or after
+                    # its answer, the verification, the journal's outcome
+                    delay = self.rng.uniform(0, self.col.get("kill_delay_max", 0))
+                    if delay:
+                        time.sleep(delay)
                     with self.vigil_lock:
                         self.procs["vigil"].send_signal(signal.SIGKILL)
                         self.procs["vigil"].wait()
                         self.killed_at = self.t()
-                        self.notes.append("SIGKILL at t=%.2f after %s %s" % (self.killed_at, e["method"], e["path"]))
+                        self.notes.append("SIGKILL at t=%.2f, %.0f ms after %s %s" % (
+                            self.killed_at, delay * 1000, e["method"], e["path"]))
                         time.sleep(self.col.get("restart_after", 0.3))
                         self.start_vigil()
                     return
@@ -809,6 +818,7 @@ def main():
     ap.add_argument("--only", default="", help="ROW/COL[,ROW/COL...] (either may be *)")
     ap.add_argument("--jobs", type=int, default=int(os.environ.get("VIGIL_CHAOS_JOBS", "4")))
     ap.add_argument("--keep", action="store_true", help="keep the cells' directories")
+    ap.add_argument("--repeat", type=int, default=1, help="run every cell this many times (own seeds)")
     a = ap.parse_args()
     rows, cols = load()
     rnames, cnames = [r["name"] for r in rows], [c["name"] for c in cols]
@@ -843,13 +853,13 @@ def main():
     try:
         with cf.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
             futs = []
-            for n, (r, c) in enumerate(cells):
+            for n, (r, c) in enumerate(cells * max(1, a.repeat)):
                 d = os.path.join(top, "%02d-%s-%s" % (n, r, re.sub(r"[^A-Za-z0-9-]", "_", c)))
                 os.makedirs(d)
                 futs.append(pool.submit(Cell(rowd[r], cold[c], shared, d, 100 + n).run))
             for fu in cf.as_completed(futs):
                 cell = fu.result()
-                results[(cell.row["name"], cell.col["name"])] = cell
+                results.setdefault((cell.row["name"], cell.col["name"]), []).append(cell)
                 print("%s %-24s %5.1fs  %s" % ("PASS" if not cell.errors else "FAIL", cell.name, cell.secs,
                                                "; ".join(cell.notes)), flush=True)
                 for e in cell.errors:
@@ -875,12 +885,15 @@ def main():
             continue
         cells_s = []
         for c in used_c:
-            cell = results.get((r, c))
-            s = "." if cell is None else ("ok" if not cell.errors else "FAIL")
+            runs = results.get((r, c))
+            bad = sum(1 for x in runs or [] if x.errors)
+            s = "." if runs is None else ("ok" if not bad else "FAIL") if len(runs) == 1 else \
+                ("%d ok" % len(runs) if not bad else "%d/%d FAIL" % (bad, len(runs)))
             cells_s.append(s.rjust(max(4, len(c))))
         print(r.ljust(w) + " ".join(cells_s))
-    nfail = sum(1 for c in results.values() if c.errors)
-    print("\n%d/%d cells passed in %.0fs" % (len(results) - nfail, len(results), time.time() - t0))
+    allc = [x for runs in results.values() for x in runs]
+    nfail = sum(1 for c in allc if c.errors)
+    print("\n%d/%d cells passed in %.0fs" % (len(allc) - nfail, len(allc), time.time() - t0))
     if nfail == 0 and not a.keep:
         shutil.rmtree(top, ignore_errors=True)
     else:
