@@ -15,7 +15,7 @@ struct db_ha {
 	char k1[16], k2[16];
 	char lease_s[48]; /* lease as an interval for SQL, e.g. "60.000 seconds" */
 	int64_t lease_ms;
-	int64_t lease_until;   /* wd_mono_ms(): repairs allowed until then without the database */
+	int64_t lease_until; /* wd_mono_ms(): repairs allowed until then without the database */
 	bool held;
 	bool waiting_logged;
 };

@@ -6,83 +6,33 @@
 #include "watchdog/config.h"
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "sql/db_bot.h"
+#include "watchdog/config_url.h"
 
-/* Is the host part of a URL or conninfo host loopback? */
-static int host_is_loopback(const char *h, size_t n)
-{
-	if (n == 9 && strncasecmp(h, "localhost", 9) == 0)
-		return 1;
-	if (n == 5 && strncmp(h, "[::1]", 5) == 0)
-		return 1;
-	if (n == 3 && strncmp(h, "::1", 3) == 0)
-		return 1;
-	if (n >= 4 && strncmp(h, "127.", 4) == 0) {
-		for (size_t i = 4; i < n; i++)
-			if (!((h[i] >= '0' && h[i] <= '9') || h[i] == '.'))
-				return 0;
-		return 1;
-	}
-	return 0;
-}
-
-/* Splits "scheme://host[:port][/...]". Returns 0 on success. */
-static int url_parts(const char *url, char *scheme, size_t slen, const char **host, size_t *hlen)
-{
-	const char *p = strstr(url, "://");
-	if (!p || (size_t)(p - url) >= slen)
-		return -1;
-	memcpy(scheme, url, (size_t)(p - url));
-	scheme[p - url] = '\0';
-	const char *h = p + 3;
-	const char *at = strpbrk(h, "@/");
-	if (at && *at == '@')
-		h = at + 1; /* userinfo */
-	size_t n;
-	if (*h == '[') {
-		const char *e = strchr(h, ']');
-		if (!e)
-			return -1;
-		n = (size_t)(e - h) + 1;
-	} else {
-		n = strcspn(h, ":/?#");
-	}
-	if (n == 0)
-		return -1;
-	*host = h;
-	*hlen = n;
-	return 0;
-}
-
-/* secure: the scheme that is always fine; plain: allowed to loopback only. */
 static int check_url(const char *where, const char *key, const char *url, const char *secure, const char *plain,
 		     char *err, size_t errlen)
 {
-	char scheme[16];
-	const char *host;
-	size_t hlen;
-	if (url_parts(url, scheme, sizeof scheme, &host, &hlen) != 0) {
-		snprintf(err, errlen, "%s %s: '%s' is not a URL (scheme://host...)", where, key, url);
-		return -1;
-	}
-	if (strcasecmp(scheme, secure) == 0)
+	char why[400];
+	if (wd_url_check(url, secure, plain, why, sizeof why) == 0)
 		return 0;
-	if (plain && strcasecmp(scheme, plain) == 0) {
-		if (host_is_loopback(host, hlen))
-			return 0;
-		snprintf(err, errlen, "%s %s: %s:// sends without TLS; only loopback may use it — use %s://", where,
-			 key, plain, secure);
-		return -1;
-	}
-	snprintf(err, errlen, "%s %s: scheme must be %s://%s%s", where, key, secure,
-		 plain ? " (or, to loopback only, " : "", plain ? plain : "");
-	if (plain)
-		strncat(err, "://)", errlen - strlen(err) - 1);
+	snprintf(err, errlen, "%s %s: %s", where, key, why);
 	return -1;
+}
+
+/* One host of a conninfo host list (not NUL-terminated). */
+static bool conn_host_is_loopback(const char *h, size_t n)
+{
+	char buf[256];
+	if (n >= sizeof buf)
+		return false;
+	memcpy(buf, h, n);
+	buf[n] = '\0';
+	return wd_host_is_loopback(buf);
 }
 
 /* A libpq conninfo: no password inside it; a verifying sslmode for any
@@ -124,7 +74,7 @@ static int check_dsn(const char *path, const char *key, const char *dsn, char *e
 		/* a comma-separated list; a leading '/' is a unix socket directory */
 		for (const char *h = hosts; *h;) {
 			size_t n = strcspn(h, ",");
-			if (n > 0 && h[0] != '/' && !host_is_loopback(h, n))
+			if (n > 0 && h[0] != '/' && !conn_host_is_loopback(h, n))
 				remote = 1;
 			h += n;
 			if (*h == ',')
@@ -163,17 +113,23 @@ int wd_conf_check_transport(const struct wd_conf *c, char *err, size_t errlen)
 		if (check_url(where, "url", c->webhook_url, "https", "http", err, errlen))
 			return -1;
 	}
+	if (*c->deadman_url) {
+		snprintf(where, sizeof where, "%s: [vigil]", c->path);
+		if (check_url(where, "deadman_url", c->deadman_url, "https", "http", err, errlen))
+			return -1;
+	}
 	if (c->smtp_enabled) {
-		char scheme[16];
-		const char *host;
-		size_t hlen;
-		if (url_parts(c->smtp_url, scheme, sizeof scheme, &host, &hlen) != 0 ||
-		    (strcasecmp(scheme, "smtp") != 0 && strcasecmp(scheme, "smtps") != 0)) {
+		char scheme[16], host[256], why[300];
+		if (wd_url_split(c->smtp_url, scheme, sizeof scheme, host, sizeof host, why, sizeof why) != 0) {
+			snprintf(err, errlen, "%s: [alerts.smtp] url: %s", c->path, why);
+			return -1;
+		}
+		if (strcmp(scheme, "smtp") != 0 && strcmp(scheme, "smtps") != 0) {
 			snprintf(err, errlen,
 				 "%s: [alerts.smtp] url: must be smtp://host[:port] or smtps://host[:port]", c->path);
 			return -1;
 		}
-		if (strcasecmp(scheme, "smtp") == 0 && !c->smtp_require_starttls && !host_is_loopback(host, hlen)) {
+		if (strcmp(scheme, "smtp") == 0 && !c->smtp_require_starttls && !wd_host_is_loopback(host)) {
 			snprintf(err, errlen,
 				 "%s: [alerts.smtp] require_starttls = false sends mail (and the login) in clear; "
 				 "only a loopback relay may do that",

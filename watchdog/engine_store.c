@@ -481,7 +481,9 @@ void wd_storage_audit(struct wd_engine *e, struct wd_acct_rt *r, struct wd_audit
 		  "the spool in %s cannot be written since %lld s (%s) while the database is away: no new repair "
 		  "can be journaled, so none is sent; alerts wait in memory",
 		  e->conf->spool_dir, (long long)((wd_wall_ms() - since) / 1000),
-		  err == ENOSPC ? "disk full" : err == EFBIG ? "file-size limit" : strerror(err));
+		  err == ENOSPC  ? "disk full"
+		  : err == EFBIG ? "file-size limit"
+				 : strerror(err));
 	f.repairable = false;
 	wd_audit_add_finding(a, &f);
 }

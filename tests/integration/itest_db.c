@@ -469,7 +469,7 @@ static void test_db_ha_only_one_holder_and_takeover_after_kill9(void)
 	CU_ASSERT_TRUE(db_ha_held(a));
 	CU_ASSERT_EQUAL(db_ha_try_acquire(a, &e), 1); /* re-check of a held lock */
 	CU_ASSERT_EQUAL(db_ha_try_acquire(b, &e), 0); /* still only one */
-	CU_ASSERT_EQUAL(db_ha_release(a, &e), 0); /* a clean release hands the lease back at once */
+	CU_ASSERT_EQUAL(db_ha_release(a, &e), 0);     /* a clean release hands the lease back at once */
 	CU_ASSERT_FALSE(db_ha_held(a));
 	CU_ASSERT_EQUAL(db_ha_try_acquire(b, &e), 1);
 	db_ha_free(a);
@@ -665,7 +665,8 @@ static void test_db_sql_injection_through_texts_is_inert(void)
 	CU_ASSERT_EQUAL(db_conditions_save(d.c, "main", NULL, 0, &e), 0);
 	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM vigil.conditions WHERE account = 'main'"), 0);
 	CU_ASSERT_EQUAL(db_heartbeat(d.c, "i'); DROP TABLE vigil.heartbeats; --", evil_acct, 1000, "v", &e), 0);
-	struct db_ha *h = db_ha_new(&p, "main'); SELECT pg_advisory_unlock_all(); --", "i'); DROP TABLE x; --", 1000, &e);
+	struct db_ha *h =
+		db_ha_new(&p, "main'); SELECT pg_advisory_unlock_all(); --", "i'); DROP TABLE x; --", 1000, &e);
 	CU_ASSERT_EQUAL(db_ha_try_acquire(h, &e), 1);
 	db_ha_free(h);
 	/* everything still there, texts stored verbatim */

@@ -228,7 +228,7 @@ static void test_db_spool_full_disk_cuts_half_records_and_holds_the_rest_in_orde
 	lim.rlim_cur = (rlim_t)before + 5; /* room for 5 bytes of the next record */
 	CU_ASSERT_EQUAL_FATAL(setrlimit(RLIMIT_FSIZE, &lim), 0);
 	CU_ASSERT_EQUAL(db_spool_append(&s, "{\"a\":2}", true), 1); /* held */
-	CU_ASSERT_EQUAL(file_size(p), before);                     /* the 5 bytes were cut */
+	CU_ASSERT_EQUAL(file_size(p), before);                      /* the 5 bytes were cut */
 	CU_ASSERT_EQUAL(db_spool_append(&s, "{\"intent\":1}", false), -1);
 	CU_ASSERT_EQUAL(db_spool_append(&s, "{\"a\":3}", true), 1);
 	int64_t since = 0;
