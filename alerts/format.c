@@ -129,9 +129,10 @@ char *alert_format_fix(const struct rec_finding *f, const struct alert_fmt_ctx *
 				 " (vigil status -c %s --account %s)",
 				 cf, f->account);
 	case REC_STORAGE_FULL:
-		return xasprintf("free space in the spool directory (or raise the file-size limit); until then no new "
-				 "repair is journaled, so none is sent, and alerts wait in memory (vigil db -c %s status)",
-				 cf);
+		return xasprintf(
+			"free space in the spool directory (or raise the file-size limit); until then no new "
+			"repair is journaled, so none is sent, and alerts wait in memory (vigil db -c %s status)",
+			cf);
 	case REC_CONFIG_DRIFT:
 		return xasprintf("set hedge_mode in [account %s] of %s to the exchange's position mode; repairs stay "
 				 "off until then",
