@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "base/log.h"
+#include "base/text_clean.h"
 #include "base/xalloc.h"
 
 char *alert_redact_dup(const char *s)
@@ -80,54 +81,50 @@ static void fmt_time(int64_t ms, char *out, size_t outlen)
 	strftime(out, outlen, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
-char *alert_format_fix(const struct rec_finding *f, const struct alert_fmt_ctx *ctx)
+/* cf, acct, sym, oid: already shell-quoted (sym may be "") */
+static char *fix_text(const struct rec_finding *f, const char *cf, const char *acct, const char *sym, const char *oid,
+		      double pct)
 {
-	const char *cf = ctx && ctx->conf_path && *ctx->conf_path ? ctx->conf_path : "/etc/vigil/vigil.conf";
-	double pct = ctx && ctx->stop_percent > 0 ? ctx->stop_percent : 2.0;
-	char base[768];
-	snprintf(base, sizeof base, "vigil repair -c %s --account %s", cf, f->account);
-	const char *sym = f->symbol;
+	char base[1024];
+	snprintf(base, sizeof base, "vigil repair -c %s --account %s", cf, acct);
 	switch (f->code) {
 	case REC_UNPROTECTED_POSITION:
 	case REC_UNDERSIZED_STOP: return xasprintf("%s sl %s --percent %g", base, sym, pct);
 	case REC_ORPHAN_POSITION:
 		return xasprintf("%s close %s\n(or keep it and protect it: %s sl %s --percent %g)", base, sym, base,
 				 sym, pct);
-	case REC_WRONG_SIDE_STOP:
-		return xasprintf("%s cancel %s\n%s sl %s --percent %g", base, *f->order_id ? f->order_id : "ORDER_ID",
-				 base, sym, pct);
+	case REC_WRONG_SIDE_STOP: return xasprintf("%s cancel %s\n%s sl %s --percent %g", base, oid, base, sym, pct);
 	case REC_ORPHAN_ORDER:
-	case REC_DUPLICATE_STOP: return xasprintf("%s cancel %s", base, *f->order_id ? f->order_id : "ORDER_ID");
+	case REC_DUPLICATE_STOP: return xasprintf("%s cancel %s", base, oid);
 	case REC_CLOSE_UNVERIFIED:
 	case REC_UNKNOWN_SIDE:
 	case REC_SIZE_MISMATCH:
 	case REC_SIDE_MISMATCH:
 	case REC_REPAIR_FAILED:
-		return xasprintf("vigil status -c %s --account %s   (check, then e.g. %s close %s)", cf, f->account,
-				 base, *sym ? sym : "SYMBOL");
+		return xasprintf("vigil status -c %s --account %s   (check, then e.g. %s close %s)", cf, acct, base,
+				 *sym ? sym : "SYMBOL");
 	case REC_PHANTOM_POSITION:
 		return xasprintf("no exchange action: the exchange is flat; mark the bot's row for %s closed\n"
 				 "vigil status -c %s --account %s",
-				 sym, cf, f->account);
+				 sym, cf, acct);
 	case REC_STREAM_DOWN:
 	case REC_STREAM_STALE:
 	case REC_SOURCE_UNREACHABLE:
-		return xasprintf("check the network / credentials, then: vigil status -c %s --account %s", cf,
-				 f->account);
+		return xasprintf("check the network / credentials, then: vigil status -c %s --account %s", cf, acct);
 	case REC_OUTCOME_UNKNOWN:
 		return xasprintf("vigil status -c %s --account %s   (look the vgl- order up on the exchange before "
 				 "acting by hand;"
 				 " vigil resolves it by client id before sending anything new for %s)",
-				 cf, f->account, *sym ? sym : "the account");
+				 cf, acct, *sym ? sym : "the account");
 	case REC_JOURNAL_UNREADABLE:
 		return xasprintf("check the database (vigil db -c %s status) and the spool directory; nothing is sent "
 				 "for %s until the journal can be read",
-				 cf, f->account);
+				 cf, acct);
 	case REC_RATE_LIMITED:
 		return xasprintf("vigil holds every request of this IP back until the exchange allows; check the bot's "
 				 "request rate"
 				 " (vigil status -c %s --account %s)",
-				 cf, f->account);
+				 cf, acct);
 	case REC_STORAGE_FULL:
 		return xasprintf(
 			"free space in the spool directory (or raise the file-size limit); until then no new "
@@ -136,10 +133,27 @@ char *alert_format_fix(const struct rec_finding *f, const struct alert_fmt_ctx *
 	case REC_CONFIG_DRIFT:
 		return xasprintf("set hedge_mode in [account %s] of %s to the exchange's position mode; repairs stay "
 				 "off until then",
-				 f->account, cf);
+				 acct, cf);
 	case REC_CLOCK_SKEW: return xstrdup("sync the host clock (chronyc tracking / timedatectl)");
 	default: return NULL;
 	}
+}
+
+/* Every name in a suggested command comes from the exchange or the
+ * config: each is shell-quoted, so a symbol like `$(touch x)` is text. */
+char *alert_format_fix(const struct rec_finding *f, const struct alert_fmt_ctx *ctx)
+{
+	const char *conf = ctx && ctx->conf_path && *ctx->conf_path ? ctx->conf_path : "/etc/vigil/vigil.conf";
+	double pct = ctx && ctx->stop_percent > 0 ? ctx->stop_percent : 2.0;
+	char *cf = tc_shell_arg(conf), *acct = tc_shell_arg(f->account);
+	char *sym = *f->symbol ? tc_shell_arg(f->symbol) : xstrdup("");
+	char *oid = *f->order_id ? tc_shell_arg(f->order_id) : xstrdup("ORDER_ID");
+	char *r = fix_text(f, cf, acct, sym, oid, pct);
+	free(cf);
+	free(acct);
+	free(sym);
+	free(oid);
+	return r;
 }
 
 static bool is_position_code(enum rec_code c)

@@ -25,6 +25,12 @@ void log_secret_clear(void);
 /* Replaces registered secrets in buf (NUL-terminated, capacity cap) in place. */
 void log_redact(char *buf, size_t cap);
 
+/* Repeated lines: one call site (format string) writes at most 20 lines
+ * in 10 s; the rest are counted and summed up in one line ("repeated N
+ * more times in 10 s") when its window ends, or at exit. Control bytes
+ * from the arguments are written as \xNN, newlines as spaces. */
+void log_flush_repeats(void);
+
 void log_emit(enum log_level lvl, const char *component, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #define log_error(comp, ...) log_emit(LOG_LVL_ERROR, comp, __VA_ARGS__)

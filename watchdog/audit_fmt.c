@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "watchdog/sched.h"
+#include "base/text_clean.h"
 #include "base/xalloc.h"
 
 int wd_audit_worst(const struct wd_audit *a)
@@ -95,8 +96,10 @@ void wd_findings_print_table(FILE *f, const struct rec_finding *fs, size_t n, bo
 			fprintf(f, "  %-14s ", x->account);
 		else
 			fprintf(f, "  ");
+		char sym[4 * REC_SYM_MAX + 8], det[4 * sizeof x->detail + 8];
 		fprintf(f, "%-8s %-20s %-12s %-10s %-10s %-10s %-5s %s\n", rec_severity_name(x->severity),
-			rec_code_name(x->code), x->symbol[0] ? x->symbol : "-", s, r, d, age, x->detail);
+			rec_code_name(x->code), x->symbol[0] ? tc_controls(sym, sizeof sym, x->symbol) : "-", s, r, d,
+			age, tc_controls(det, sizeof det, x->detail));
 	}
 }
 
@@ -138,18 +141,21 @@ void wd_audit_print_table(FILE *f, const struct wd_audit *a, size_t n, int64_t e
 	nagios_line(f, a, n, elapsed_ms);
 	for (size_t i = 0; i < n; i++) {
 		const struct wd_audit *x = &a[i];
+		char err[4 * sizeof x->error + 8];
 		fprintf(f, "%s (%s, %s): ", x->account, rec_exchange_name(x->exchange), rec_mode_name(x->mode));
 		if (!x->audited)
-			fprintf(f, "COULD NOT AUDIT: %s\n", x->error);
+			fprintf(f, "COULD NOT AUDIT: %s\n", tc_controls(err, sizeof err, x->error));
 		else
 			fprintf(f, "audited in %lld ms: %zu finding%s\n", (long long)x->duration_ms, x->nfindings,
 				x->nfindings == 1 ? "" : "s");
 		wd_findings_print_table(f, x->findings, x->nfindings, false);
 		for (size_t k = 0; k < x->nactions; k++) {
 			const struct rec_action *ac = &x->actions[k];
+			char sym[4 * REC_SYM_MAX + 8], det[4 * sizeof ac->outcome_detail + 8];
 			fprintf(f, "  action: %s %s %s qty=%g trigger=%g -> %s %s\n", rec_action_kind_name(ac->kind),
-				ac->symbol, rec_oside_name(ac->order_side), ac->qty, ac->trigger_price,
-				rec_outcome_name(ac->outcome), ac->outcome_detail);
+				tc_controls(sym, sizeof sym, ac->symbol), rec_oside_name(ac->order_side), ac->qty,
+				ac->trigger_price, rec_outcome_name(ac->outcome),
+				tc_controls(det, sizeof det, ac->outcome_detail));
 		}
 	}
 }
