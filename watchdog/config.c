@@ -441,78 +441,6 @@ static char *line_reader(char *buf, int n, void *stream)
 	return r;
 }
 
-char *wd_read_secret_file(const char *path, char *err, size_t errlen)
-{
-	struct stat st;
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "cannot open secret file %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "secret file %s is not a regular file", path);
-		fclose(f);
-		return NULL;
-	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		snprintf(err, errlen, "secret file %s is accessible by group or others (mode %03o); run: chmod 600 %s",
-			 path, (unsigned)(st.st_mode & 0777), path);
-		fclose(f);
-		return NULL;
-	}
-	char buf[4096];
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	if (n == 0) {
-		snprintf(err, errlen, "secret file %s is empty", path);
-		return NULL;
-	}
-	char *s = xstrdup(buf);
-	explicit_bzero(buf, sizeof buf);
-	return s;
-}
-
-/* Loads one secret named by an env var or a file. required: error if neither. */
-static int load_secret(const char *path, int line, const char *what, const char *env, const char *file, int required,
-		       char **out, char *err, size_t errlen)
-{
-	*out = NULL;
-	char at[600];
-	if (line > 0)
-		snprintf(at, sizeof at, "%s:%d", path, line);
-	else
-		snprintf(at, sizeof at, "%s", path);
-	path = at;
-	if (*env && *file) {
-		snprintf(err, errlen, "%s: %s: set either the _env or the _file key, not both", path, what);
-		return -1;
-	}
-	if (*env) {
-		const char *v = getenv(env);
-		if (!v || !*v) {
-			snprintf(err, errlen, "%s: %s: environment variable %s is not set", path, what, env);
-			return -1;
-		}
-		*out = xstrdup(v);
-	} else if (*file) {
-		char e2[400];
-		*out = wd_read_secret_file(file, e2, sizeof e2);
-		if (!*out) {
-			snprintf(err, errlen, "%s: %s: %s", path, what, e2);
-			return -1;
-		}
-	} else if (required) {
-		snprintf(err, errlen, "%s: %s: missing required key (%s_env or %s_file)", path, what, what, what);
-		return -1;
-	}
-	if (*out)
-		log_secret_add(*out);
-	return 0;
-}
-
 static void conf_defaults(struct wd_conf *c)
 {
 	c->log_level = LOG_LVL_INFO;
@@ -567,10 +495,10 @@ static int check_required(struct wd_conf *c, const char *path, char *err, size_t
 		}
 		if (!*a->bot_exchange)
 			snprintf(a->bot_exchange, sizeof a->bot_exchange, "%s", rec_exchange_name(a->exchange));
-		if (load_secret(path, a->line, "api_key", a->api_key_env, a->api_key_file, 1, &a->api_key, err,
-				errlen) ||
-		    load_secret(path, a->line, "api_secret", a->api_secret_env, a->api_secret_file, 1, &a->api_secret,
-				err, errlen))
+		if (wd_load_secret(path, a->line, "api_key", a->api_key_env, a->api_key_file, 1, &a->api_key, err,
+				   errlen) ||
+		    wd_load_secret(path, a->line, "api_secret", a->api_secret_env, a->api_secret_file, 1,
+				   &a->api_secret, err, errlen))
 			return -1;
 	}
 	if (c->db_enabled && !*c->db_dsn) {
@@ -579,8 +507,8 @@ static int check_required(struct wd_conf *c, const char *path, char *err, size_t
 	}
 	if (!*c->bot_dsn)
 		snprintf(c->bot_dsn, sizeof c->bot_dsn, "%s", c->db_dsn);
-	if (load_secret(path, 0, "[database] password", c->db_password_env, c->db_password_file, 0, &c->db_password,
-			err, errlen))
+	if (wd_load_secret(path, 0, "[database] password", c->db_password_env, c->db_password_file, 0, &c->db_password,
+			   err, errlen))
 		return -1;
 	if (c->tg_enabled) {
 		if (!*c->tg_chat_ids) {
@@ -588,8 +516,8 @@ static int check_required(struct wd_conf *c, const char *path, char *err, size_t
 				 path);
 			return -1;
 		}
-		if (load_secret(path, 0, "[alerts.telegram] token", c->tg_token_env, c->tg_token_file, 1, &c->tg_token,
-				err, errlen))
+		if (wd_load_secret(path, 0, "[alerts.telegram] token", c->tg_token_env, c->tg_token_file, 1,
+				   &c->tg_token, err, errlen))
 			return -1;
 	}
 	if (c->smtp_enabled) {
@@ -598,16 +526,16 @@ static int check_required(struct wd_conf *c, const char *path, char *err, size_t
 				 path);
 			return -1;
 		}
-		if (load_secret(path, 0, "[alerts.smtp] password", c->smtp_password_env, c->smtp_password_file, 0,
-				&c->smtp_password, err, errlen))
+		if (wd_load_secret(path, 0, "[alerts.smtp] password", c->smtp_password_env, c->smtp_password_file, 0,
+				   &c->smtp_password, err, errlen))
 			return -1;
 	}
 	if (c->webhook_enabled && !*c->webhook_url) {
 		snprintf(err, errlen, "%s: [alerts.webhook] enabled but missing required key 'url'", path);
 		return -1;
 	}
-	if (c->webhook_enabled && load_secret(path, 0, "[alerts.webhook] secret", c->webhook_secret_env,
-					      c->webhook_secret_file, 0, &c->webhook_secret, err, errlen))
+	if (c->webhook_enabled && wd_load_secret(path, 0, "[alerts.webhook] secret", c->webhook_secret_env,
+						 c->webhook_secret_file, 0, &c->webhook_secret, err, errlen))
 		return -1;
 	return 0;
 }

@@ -148,8 +148,17 @@ int wd_parse_duration_ms(const char *s, int64_t *out);
  * is left out). */
 void wd_account_policy(const struct wd_account *a, struct rec_policy *out);
 
-/* Reads a secret from a file that must not be group/other accessible.
- * Returns a new string (trailing newline stripped) or NULL with err set. */
+/* Secrets (config_secret.c). Reads a secret file: no symlink, never
+ * blocks, a regular file of root or vigil's user, mode 0600 or stricter,
+ * at most 4096 bytes, one line (one trailing newline dropped). Returns a
+ * new string or NULL with err set (never the content). */
 char *wd_read_secret_file(const char *path, char *err, size_t errlen);
+/* Loads one secret named by an env var or a file (path:line for errors);
+ * required: an error if neither is set. 0, or -1 with err set. */
+int wd_load_secret(const char *path, int line, const char *what, const char *env, const char *file, int required,
+		   char **out, char *err, size_t errlen);
+/* From now on, an environment secret read is removed from the environment
+ * (kept privately for reloads). The vigil program turns it on. */
+void wd_secret_env_scrub(bool on);
 
 #endif
