@@ -48,7 +48,8 @@ typedef void (*wd_health_fn)(void *ud, int *status, char *buf, size_t buflen);
 
 struct wd_httpd;
 
-/* Starts serving on listen ("127.0.0.1:9464", port 0 = any free port).
+/* Starts serving on listen ("127.0.0.1:9464", "[::1]:9464", port 0 = any
+ * free port): many clients at once, each with a 2 s deadline.
  * Refuses non-loopback addresses. Returns NULL with err set on failure. */
 struct wd_httpd *wd_httpd_start(const char *listen, wd_health_fn health, void *ud, char *err, size_t errlen);
 /* The port actually bound. */
@@ -56,8 +57,8 @@ int wd_httpd_port(const struct wd_httpd *h);
 /* Stops the thread, closes the socket, frees h (NULL is a no-op). */
 void wd_httpd_stop(struct wd_httpd *h);
 
-/* Splits "host:port"; host must be a loopback IPv4 address or
- * "localhost". Returns 0, -1 with err set. */
+/* Splits "host:port" or "[::1]:port"; host must be a loopback IPv4
+ * address, ::1 or "localhost" (host comes back without brackets). Returns 0, -1 with err set. */
 int wd_parse_listen(const char *listen, char *host, size_t hostlen, int *port, char *err, size_t errlen);
 
 #endif
