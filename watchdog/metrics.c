@@ -233,7 +233,8 @@ char *wd_metrics_render(void)
 		return xstrdup("");
 	pthread_mutex_lock(&mu);
 	struct wd_series *copy = xmalloc((nseries ? nseries : 1) * sizeof *copy);
-	memcpy(copy, series, nseries * sizeof *copy);
+	if (nseries)
+		memcpy(copy, series, nseries * sizeof *copy);
 	qsort(copy, nseries, sizeof *copy, series_cmp);
 	const char *last = NULL;
 	for (size_t i = 0; i < nseries; i++) {
