@@ -12,6 +12,7 @@
 #include "watchdog/cmd_common.h"
 #include "watchdog/engine.h"
 #include "watchdog/sched.h"
+#include "base/text_clean.h"
 #include "base/clock_now.h"
 #include "base/xalloc.h"
 
@@ -154,8 +155,9 @@ static void print_account(const struct wd_audit *a, struct sym_row *rows, size_t
 	       rec_mode_name(a->mode), st,
 	       a->listing.pos_rc == XCH_OK ? "ok" : xch_rc_name((enum xch_rc)a->listing.pos_rc),
 	       a->bot_ok ? "ok" : a->bot_error);
+	char text[4 * sizeof a->error + 8];
 	if (!a->audited)
-		printf("  could not audit: %s\n", a->error);
+		printf("  could not audit: %s\n", tc_controls(text, sizeof text, a->error));
 	if (n == 0) {
 		printf("  no positions, orders or bot rows\n");
 	} else {
@@ -163,9 +165,11 @@ static void print_account(const struct wd_audit *a, struct sym_row *rows, size_t
 		       "PROTECTION", "FINDINGS");
 		for (size_t i = 0; i < n; i++) {
 			const struct sym_row *r = &rows[i];
-			printf("  %-12s %-12s %-12s %-6d %-22s %-26s %s\n", r->sym, r->stream[0] ? r->stream : "-",
-			       r->rest[0] ? r->rest : "-", r->orders, r->db[0] ? r->db : "-",
-			       r->prot[0] ? r->prot : "none", r->findings[0] ? r->findings : "-");
+			char sym[4 * sizeof r->sym + 8];
+			printf("  %-12s %-12s %-12s %-6d %-22s %-26s %s\n", tc_controls(sym, sizeof sym, r->sym),
+			       r->stream[0] ? r->stream : "-", r->rest[0] ? r->rest : "-", r->orders,
+			       r->db[0] ? r->db : "-", r->prot[0] ? r->prot : "none",
+			       r->findings[0] ? r->findings : "-");
 		}
 	}
 	size_t acct_level = 0;
@@ -176,7 +180,8 @@ static void print_account(const struct wd_audit *a, struct sym_row *rows, size_t
 		for (size_t i = 0; i < a->nfindings; i++)
 			if (!a->findings[i].symbol[0])
 				printf("    %-8s %-20s %s\n", rec_severity_name(a->findings[i].severity),
-				       rec_code_name(a->findings[i].code), a->findings[i].detail);
+				       rec_code_name(a->findings[i].code),
+				       tc_controls(text, sizeof text, a->findings[i].detail));
 	}
 }
 
