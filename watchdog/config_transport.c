@@ -11,77 +11,27 @@
 #include <strings.h>
 
 #include "sql/db_bot.h"
+#include "watchdog/config_url.h"
 
-/* Is the host part of a URL or conninfo host loopback? */
-static int host_is_loopback(const char *h, size_t n)
+/* One URL key: "FILE:LINE: SECTION KEY: why". line 0 (a default value)
+ * names the file only. plain_remote_msg: the wording for plain-to-remote
+ * (SMTP says which key to change), NULL for the generic one. */
+static int url_key(const char *path, int line, const char *sect, const char *key, const char *url,
+		   const struct wd_url_rule *r, const char *plain_remote_msg, char *err, size_t errlen)
 {
-	if (n == 9 && strncasecmp(h, "localhost", 9) == 0)
-		return 1;
-	if (n == 5 && strncmp(h, "[::1]", 5) == 0)
-		return 1;
-	if (n == 3 && strncmp(h, "::1", 3) == 0)
-		return 1;
-	if (n >= 4 && strncmp(h, "127.", 4) == 0) {
-		for (size_t i = 4; i < n; i++)
-			if (!((h[i] >= '0' && h[i] <= '9') || h[i] == '.'))
-				return 0;
-		return 1;
-	}
-	return 0;
-}
-
-/* Splits "scheme://host[:port][/...]". Returns 0 on success. */
-static int url_parts(const char *url, char *scheme, size_t slen, const char **host, size_t *hlen)
-{
-	const char *p = strstr(url, "://");
-	if (!p || (size_t)(p - url) >= slen)
-		return -1;
-	memcpy(scheme, url, (size_t)(p - url));
-	scheme[p - url] = '\0';
-	const char *h = p + 3;
-	const char *at = strpbrk(h, "@/");
-	if (at && *at == '@')
-		h = at + 1; /* userinfo */
-	size_t n;
-	if (*h == '[') {
-		const char *e = strchr(h, ']');
-		if (!e)
-			return -1;
-		n = (size_t)(e - h) + 1;
-	} else {
-		n = strcspn(h, ":/?#");
-	}
-	if (n == 0)
-		return -1;
-	*host = h;
-	*hlen = n;
-	return 0;
-}
-
-/* secure: the scheme that is always fine; plain: allowed to loopback only. */
-static int check_url(const char *where, const char *key, const char *url, const char *secure, const char *plain,
-		     char *err, size_t errlen)
-{
-	char scheme[16];
-	const char *host;
-	size_t hlen;
-	if (url_parts(url, scheme, sizeof scheme, &host, &hlen) != 0) {
-		snprintf(err, errlen, "%s %s: '%s' is not a URL (scheme://host...)", where, key, url);
-		return -1;
-	}
-	if (strcasecmp(scheme, secure) == 0)
+	char why[WD_STR_MAX + 256];
+	enum wd_url_verdict v = wd_url_check(url, r, why, sizeof why);
+	if (v == WD_URL_OK)
 		return 0;
-	if (plain && strcasecmp(scheme, plain) == 0) {
-		if (host_is_loopback(host, hlen))
-			return 0;
-		snprintf(err, errlen, "%s %s: %s:// sends without TLS; only loopback may use it — use %s://", where,
-			 key, plain, secure);
-		return -1;
-	}
-	snprintf(err, errlen, "%s %s: scheme must be %s://%s%s", where, key, secure,
-		 plain ? " (or, to loopback only, " : "", plain ? plain : "");
-	if (plain)
-		strncat(err, "://)", errlen - strlen(err) - 1);
+	char at[WD_STR_MAX + 16];
+	if (line > 0)
+		snprintf(at, sizeof at, "%s:%d", path, line);
+	else
+		snprintf(at, sizeof at, "%s", path);
+	if (v == WD_URL_PLAIN_REMOTE && plain_remote_msg)
+		snprintf(err, errlen, "%s: %s %s: %s", at, sect, key, plain_remote_msg);
+	else
+		snprintf(err, errlen, "%s: %s %s: %s", at, sect, key, why);
 	return -1;
 }
 
@@ -124,7 +74,7 @@ static int check_dsn(const char *path, const char *key, const char *dsn, char *e
 		/* a comma-separated list; a leading '/' is a unix socket directory */
 		for (const char *h = hosts; *h;) {
 			size_t n = strcspn(h, ",");
-			if (n > 0 && h[0] != '/' && !host_is_loopback(h, n))
+			if (n > 0 && h[0] != '/' && !wd_host_is_loopback(h, n))
 				remote = 1;
 			h += n;
 			if (*h == ',')
@@ -143,43 +93,42 @@ out:
 	return rc;
 }
 
+/* Base URLs (vigil appends a path) take no ?query; the webhook and the
+ * dead-man ping are used as written. */
+static const struct wd_url_rule rest_rule = { "https", "http", false, true };
+static const struct wd_url_rule ws_rule = { "wss", "ws", false, true };
+static const struct wd_url_rule page_rule = { "https", "http", false, false };
+
 int wd_conf_check_transport(const struct wd_conf *c, char *err, size_t errlen)
 {
-	char where[WD_STR_MAX + 96];
 	for (size_t i = 0; i < c->naccounts; i++) {
 		const struct wd_account *a = &c->accounts[i];
-		snprintf(where, sizeof where, "%s:%d: [account %s]", c->path, a->line, a->name);
-		if (check_url(where, "rest_url", a->rest_url, "https", "http", err, errlen) ||
-		    check_url(where, "ws_url", a->ws_url, "wss", "ws", err, errlen))
+		char sect[WD_NAME_MAX + 16];
+		snprintf(sect, sizeof sect, "[account %s]", a->name);
+		if (url_key(c->path, a->rest_url_line ? a->rest_url_line : a->line, sect, "rest_url", a->rest_url,
+			    &rest_rule, NULL, err, errlen) ||
+		    url_key(c->path, a->ws_url_line ? a->ws_url_line : a->line, sect, "ws_url", a->ws_url, &ws_rule,
+			    NULL, err, errlen))
 			return -1;
 	}
-	if (c->tg_enabled) {
-		snprintf(where, sizeof where, "%s: [alerts.telegram]", c->path);
-		if (check_url(where, "api_url", c->tg_api_url, "https", "http", err, errlen))
-			return -1;
-	}
-	if (c->webhook_enabled) {
-		snprintf(where, sizeof where, "%s: [alerts.webhook]", c->path);
-		if (check_url(where, "url", c->webhook_url, "https", "http", err, errlen))
-			return -1;
-	}
+	if (c->deadman_url[0] && url_key(c->path, c->deadman_url_line, "[vigil]", "deadman_url", c->deadman_url,
+					 &page_rule, NULL, err, errlen))
+		return -1;
+	/* the bot token goes into the path: a base URL, like rest_url */
+	if (c->tg_enabled && url_key(c->path, c->tg_api_url_line, "[alerts.telegram]", "api_url", c->tg_api_url,
+				     &rest_rule, NULL, err, errlen))
+		return -1;
+	if (c->webhook_enabled && url_key(c->path, c->webhook_url_line, "[alerts.webhook]", "url", c->webhook_url,
+					  &page_rule, NULL, err, errlen))
+		return -1;
 	if (c->smtp_enabled) {
-		char scheme[16];
-		const char *host;
-		size_t hlen;
-		if (url_parts(c->smtp_url, scheme, sizeof scheme, &host, &hlen) != 0 ||
-		    (strcasecmp(scheme, "smtp") != 0 && strcasecmp(scheme, "smtps") != 0)) {
-			snprintf(err, errlen,
-				 "%s: [alerts.smtp] url: must be smtp://host[:port] or smtps://host[:port]", c->path);
+		/* smtp:// with require_starttls gets its TLS from STARTTLS */
+		const struct wd_url_rule smtp_rule = { "smtps", "smtp", c->smtp_require_starttls, true };
+		if (url_key(c->path, c->smtp_url_line, "[alerts.smtp]", "url", c->smtp_url, &smtp_rule,
+			    "require_starttls = false sends mail (and the login) in clear; only a loopback relay "
+			    "may do that",
+			    err, errlen))
 			return -1;
-		}
-		if (strcasecmp(scheme, "smtp") == 0 && !c->smtp_require_starttls && !host_is_loopback(host, hlen)) {
-			snprintf(err, errlen,
-				 "%s: [alerts.smtp] require_starttls = false sends mail (and the login) in clear; "
-				 "only a loopback relay may do that",
-				 c->path);
-			return -1;
-		}
 	}
 	if (c->db_enabled) {
 		if (check_dsn(c->path, "dsn", c->db_dsn, err, errlen) ||
