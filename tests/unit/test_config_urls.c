@@ -285,20 +285,30 @@ static void test_telegram_api_url_follows_the_rule(void)
 	free(p);
 }
 
-/* The line named is the one of the account whose URL is wrong, not the
- * line of a key in the account before it. */
-static void test_second_account_url_error_names_its_own_line(void)
+/* The line named is the one the wrong URL is on: the next account's
+ * rest_url (its first key, read before the new account is current) does
+ * not move it. */
+static void test_account_url_error_names_its_own_line(void)
 {
 	setenv("VIGIL_TU_KEY", "tu-key-value", 1);
 	const char *text = "[account a]\nexchange = binance\napi_key_env = VIGIL_TU_KEY\n"
-			   "api_secret_env = VIGIL_TU_KEY\nrest_url = http://127.0.0.1:1\nws_url = ws://127.0.0.1:1\n"
-			   "[account b]\nws_url = ws://127.0.0.1:2\nexchange = bybit\napi_key_env = VIGIL_TU_KEY\n"
-			   "api_secret_env = VIGIL_TU_KEY\nrest_url = http://2130706433:1\n";
+			   "api_secret_env = VIGIL_TU_KEY\nrest_url = http://2130706433:1\nws_url = ws://127.0.0.1:1\n"
+			   "[account b]\nrest_url = http://127.0.0.1:2\nexchange = bybit\napi_key_env = VIGIL_TU_KEY\n"
+			   "api_secret_env = VIGIL_TU_KEY\nws_url = ws://0x7f000001:2\n";
 	char *p = tu_write_temp(text, 0600);
 	if (!conf)
 		conf = xcalloc(1, sizeof *conf);
 	CU_ASSERT_NOT_EQUAL(wd_conf_load(p, conf, err, sizeof err), 0);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":12: [account b] rest_url"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":5: [account a] rest_url"));
+	unlink(p);
+	free(p);
+	/* account a fixed: now b's ws_url, on line 12 */
+	char *fixed = xasprintf("%.*shttp://127.0.0.1:1%s", (int)(strstr(text, "http://2130706433:1") - text), text,
+				strstr(text, "http://2130706433:1") + strlen("http://2130706433:1"));
+	p = tu_write_temp(fixed, 0600);
+	free(fixed);
+	CU_ASSERT_NOT_EQUAL(wd_conf_load(p, conf, err, sizeof err), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, ":12: [account b] ws_url"));
 	unlink(p);
 	free(p);
 }
@@ -371,8 +381,7 @@ void test_config_urls_register(void)
 		{ "test_unparsable_url_with_a_password_is_not_quoted",
 		  test_unparsable_url_with_a_password_is_not_quoted },
 		{ "test_telegram_api_url_follows_the_rule", test_telegram_api_url_follows_the_rule },
-		{ "test_second_account_url_error_names_its_own_line",
-		  test_second_account_url_error_names_its_own_line },
+		{ "test_account_url_error_names_its_own_line", test_account_url_error_names_its_own_line },
 		{ "test_loopback_host_predicate_and_the_dsn", test_loopback_host_predicate_and_the_dsn },
 		{ NULL, NULL },
 	};
