@@ -8,7 +8,6 @@
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "sql/db_bot.h"
 #include "watchdog/config_url.h"
@@ -71,7 +70,8 @@ static int check_dsn(const char *path, const char *key, const char *dsn, char *e
 	const char *hosts = hostaddr ? hostaddr : host;
 	int remote = 0;
 	if (hosts) {
-		/* a comma-separated list; a leading '/' is a unix socket directory */
+		/* a comma-separated list; a leading '/' is a unix socket directory.
+		 * Loopback is the URL rule's: 127.1 or 127.0.0.1.x is remote. */
 		for (const char *h = hosts; *h;) {
 			size_t n = strcspn(h, ",");
 			if (n > 0 && h[0] != '/' && !wd_host_is_loopback(h, n))
