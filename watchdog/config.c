@@ -369,6 +369,28 @@ static int valid_name(const char *s)
 	return 1;
 }
 
+/* Where a URL key was set: config_transport.c names file:line in its
+ * messages. acct: the current account (NULL outside [account NAME]). */
+static void note_url_line(struct parse_state *ps, struct wd_account *acct, const char *section, const char *key)
+{
+	struct wd_conf *c = ps->c;
+	int *at = NULL;
+	if (strcmp(section, "vigil") == 0 && strcmp(key, "deadman_url") == 0)
+		at = &c->deadman_url_line;
+	else if (strcmp(section, "alerts.telegram") == 0 && strcmp(key, "api_url") == 0)
+		at = &c->tg_api_url_line;
+	else if (strcmp(section, "alerts.smtp") == 0 && strcmp(key, "url") == 0)
+		at = &c->smtp_url_line;
+	else if (strcmp(section, "alerts.webhook") == 0 && strcmp(key, "url") == 0)
+		at = &c->webhook_url_line;
+	else if (acct && strcmp(key, "rest_url") == 0)
+		at = &acct->rest_url_line;
+	else if (acct && strcmp(key, "ws_url") == 0)
+		at = &acct->ws_url_line;
+	if (at)
+		*at = ps->line;
+}
+
 static int on_kv(void *user, const char *section, const char *key, const char *value)
 {
 	struct parse_state *ps = user;
@@ -381,6 +403,7 @@ static int on_kv(void *user, const char *section, const char *key, const char *v
 	int first = seen_add(&ps->seen, xasprintf("%s\n%s", section, key), ps->line);
 	if (first)
 		return fail(ps, "[%s] %s: given twice (first at line %d)", section, key, first);
+	note_url_line(ps, NULL, section, key);
 	if (strcmp(section, "vigil") == 0)
 		return apply_table(ps, vigil_keys, c, section, key, value);
 	if (strcmp(section, "database") == 0) {
@@ -420,6 +443,7 @@ static int on_kv(void *user, const char *section, const char *key, const char *v
 		}
 		if (strncmp(key, "override.", 9) == 0)
 			return on_account_override(ps, key, value);
+		note_url_line(ps, ps->acct, section, key);
 		return apply_table(ps, account_keys, ps->acct, section, key, value);
 	}
 	return fail(ps, "unknown section [%s] (key '%s')", section, key);

@@ -38,6 +38,7 @@ struct wd_account {
 	enum rec_exchange exchange;
 	char rest_url[WD_STR_MAX];
 	char ws_url[WD_STR_MAX];
+	int rest_url_line, ws_url_line; /* where set, for messages (0 = not) */
 	char api_key_env[WD_NAME_MAX], api_key_file[WD_STR_MAX];
 	char api_secret_env[WD_NAME_MAX], api_secret_file[WD_STR_MAX];
 	char *api_key, *api_secret; /* loaded secrets (owned) */
@@ -73,6 +74,8 @@ struct wd_conf {
 	char instance[WD_NAME_MAX];
 	char spool_dir[WD_STR_MAX];
 	char deadman_url[WD_STR_MAX];
+	/* lines the URL keys were set at, for messages (0 = default) */
+	int deadman_url_line, tg_api_url_line, smtp_url_line, webhook_url_line;
 	int64_t stream_stale_ms;
 	int64_t rest_lag_tolerance_ms;
 	int64_t clock_skew_limit_ms;

@@ -6,33 +6,32 @@
 #include "watchdog/config.h"
 
 #include <libpq-fe.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "sql/db_bot.h"
 #include "watchdog/config_url.h"
 
-static int check_url(const char *where, const char *key, const char *url, const char *secure, const char *plain,
-		     char *err, size_t errlen)
+/* One URL key: "FILE:LINE: SECTION KEY: why". line 0 (a default value)
+ * names the file only. plain_remote_msg: the wording for plain-to-remote
+ * (SMTP says which key to change), NULL for the generic one. */
+static int url_key(const char *path, int line, const char *sect, const char *key, const char *url,
+		   const struct wd_url_rule *r, const char *plain_remote_msg, char *err, size_t errlen)
 {
-	char why[400];
-	if (wd_url_check(url, secure, plain, why, sizeof why) == 0)
+	char why[WD_STR_MAX + 256];
+	enum wd_url_verdict v = wd_url_check(url, r, why, sizeof why);
+	if (v == WD_URL_OK)
 		return 0;
-	snprintf(err, errlen, "%s %s: %s", where, key, why);
+	char at[WD_STR_MAX + 16];
+	if (line > 0)
+		snprintf(at, sizeof at, "%s:%d", path, line);
+	else
+		snprintf(at, sizeof at, "%s", path);
+	if (v == WD_URL_PLAIN_REMOTE && plain_remote_msg)
+		snprintf(err, errlen, "%s: %s %s: %s", at, sect, key, plain_remote_msg);
+	else
+		snprintf(err, errlen, "%s: %s %s: %s", at, sect, key, why);
 	return -1;
-}
-
-/* One host of a conninfo host list (not NUL-terminated). */
-static bool conn_host_is_loopback(const char *h, size_t n)
-{
-	char buf[256];
-	if (n >= sizeof buf)
-		return false;
-	memcpy(buf, h, n);
-	buf[n] = '\0';
-	return wd_host_is_loopback(buf);
 }
 
 /* A libpq conninfo: no password inside it; a verifying sslmode for any
@@ -71,10 +70,11 @@ static int check_dsn(const char *path, const char *key, const char *dsn, char *e
 	const char *hosts = hostaddr ? hostaddr : host;
 	int remote = 0;
 	if (hosts) {
-		/* a comma-separated list; a leading '/' is a unix socket directory */
+		/* a comma-separated list; a leading '/' is a unix socket directory.
+		 * Loopback is the URL rule's: 127.1 or 127.0.0.1.x is remote. */
 		for (const char *h = hosts; *h;) {
 			size_t n = strcspn(h, ",");
-			if (n > 0 && h[0] != '/' && !conn_host_is_loopback(h, n))
+			if (n > 0 && h[0] != '/' && !wd_host_is_loopback(h, n))
 				remote = 1;
 			h += n;
 			if (*h == ',')
@@ -93,49 +93,42 @@ out:
 	return rc;
 }
 
+/* Base URLs (vigil appends a path) take no ?query; the webhook and the
+ * dead-man ping are used as written. */
+static const struct wd_url_rule rest_rule = { "https", "http", false, true };
+static const struct wd_url_rule ws_rule = { "wss", "ws", false, true };
+static const struct wd_url_rule page_rule = { "https", "http", false, false };
+
 int wd_conf_check_transport(const struct wd_conf *c, char *err, size_t errlen)
 {
-	char where[WD_STR_MAX + 96];
 	for (size_t i = 0; i < c->naccounts; i++) {
 		const struct wd_account *a = &c->accounts[i];
-		snprintf(where, sizeof where, "%s:%d: [account %s]", c->path, a->line, a->name);
-		if (check_url(where, "rest_url", a->rest_url, "https", "http", err, errlen) ||
-		    check_url(where, "ws_url", a->ws_url, "wss", "ws", err, errlen))
+		char sect[WD_NAME_MAX + 16];
+		snprintf(sect, sizeof sect, "[account %s]", a->name);
+		if (url_key(c->path, a->rest_url_line ? a->rest_url_line : a->line, sect, "rest_url", a->rest_url,
+			    &rest_rule, NULL, err, errlen) ||
+		    url_key(c->path, a->ws_url_line ? a->ws_url_line : a->line, sect, "ws_url", a->ws_url, &ws_rule,
+			    NULL, err, errlen))
 			return -1;
 	}
-	if (c->tg_enabled) {
-		snprintf(where, sizeof where, "%s: [alerts.telegram]", c->path);
-		if (check_url(where, "api_url", c->tg_api_url, "https", "http", err, errlen))
-			return -1;
-	}
-	if (c->webhook_enabled) {
-		snprintf(where, sizeof where, "%s: [alerts.webhook]", c->path);
-		if (check_url(where, "url", c->webhook_url, "https", "http", err, errlen))
-			return -1;
-	}
-	if (*c->deadman_url) {
-		snprintf(where, sizeof where, "%s: [vigil]", c->path);
-		if (check_url(where, "deadman_url", c->deadman_url, "https", "http", err, errlen))
-			return -1;
-	}
+	if (c->deadman_url[0] && url_key(c->path, c->deadman_url_line, "[vigil]", "deadman_url", c->deadman_url,
+					 &page_rule, NULL, err, errlen))
+		return -1;
+	/* the bot token goes into the path: a base URL, like rest_url */
+	if (c->tg_enabled && url_key(c->path, c->tg_api_url_line, "[alerts.telegram]", "api_url", c->tg_api_url,
+				     &rest_rule, NULL, err, errlen))
+		return -1;
+	if (c->webhook_enabled && url_key(c->path, c->webhook_url_line, "[alerts.webhook]", "url", c->webhook_url,
+					  &page_rule, NULL, err, errlen))
+		return -1;
 	if (c->smtp_enabled) {
-		char scheme[16], host[256], why[300];
-		if (wd_url_split(c->smtp_url, scheme, sizeof scheme, host, sizeof host, why, sizeof why) != 0) {
-			snprintf(err, errlen, "%s: [alerts.smtp] url: %s", c->path, why);
+		/* smtp:// with require_starttls gets its TLS from STARTTLS */
+		const struct wd_url_rule smtp_rule = { "smtps", "smtp", c->smtp_require_starttls, true };
+		if (url_key(c->path, c->smtp_url_line, "[alerts.smtp]", "url", c->smtp_url, &smtp_rule,
+			    "require_starttls = false sends mail (and the login) in clear; only a loopback relay "
+			    "may do that",
+			    err, errlen))
 			return -1;
-		}
-		if (strcmp(scheme, "smtp") != 0 && strcmp(scheme, "smtps") != 0) {
-			snprintf(err, errlen,
-				 "%s: [alerts.smtp] url: must be smtp://host[:port] or smtps://host[:port]", c->path);
-			return -1;
-		}
-		if (strcmp(scheme, "smtp") == 0 && !c->smtp_require_starttls && !wd_host_is_loopback(host)) {
-			snprintf(err, errlen,
-				 "%s: [alerts.smtp] require_starttls = false sends mail (and the login) in clear; "
-				 "only a loopback relay may do that",
-				 c->path);
-			return -1;
-		}
 	}
 	if (c->db_enabled) {
 		if (check_dsn(c->path, "dsn", c->db_dsn, err, errlen) ||

@@ -1,119 +1,143 @@
-/* URL checks for the transport rule, on libcurl's own URL parser: the host
- * judged is the host libcurl connects to, never a hand-split guess
- * (`http://evil.example.com#@127.0.0.1/` is evil.example.com). Userinfo and
- * fragments are refused outright: secrets belong in _env / _file keys, and
- * with neither present every parser (libcurl for REST, libwebsockets for
- * the stream) reads the same host. */
+/* URL checks on libcurl's own parser (curl_url). Hand-splitting a URL at
+ * '@' or '#' is how "http://evil.example.com#@127.0.0.1/" passed as
+ * loopback: libcurl reads the host as evil.example.com. Here the host is
+ * the one libcurl parsed, and for a plain (non-TLS) URL it must also be
+ * written exactly as libcurl reads it, so libwebsockets' own URL splitter
+ * (ws_url) and the resolver cannot read another host out of it. */
 #include "watchdog/config_url.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-/* 127.a.b.c in plain dotted decimal (no leading zeros, each 0-255): the
- * one spelling of IPv4 loopback accepted. 2130706433, 0x7f.1, 0177.0.0.1
- * and 127.1 are read differently by different resolvers. */
-static bool dotted_127(const char *h)
+/* 127.A.B.C: four decimal parts 0-255, no leading zeros, first 127. */
+static bool canonical_127(const char *h, size_t n)
 {
-	int parts = 0;
-	for (const char *p = h; *p;) {
-		if (*p < '0' || *p > '9')
-			return false;
-		if (*p == '0' && p[1] >= '0' && p[1] <= '9')
-			return false; /* leading zero: octal to some */
-		long v = 0;
-		int digits = 0;
-		while (*p >= '0' && *p <= '9' && digits < 4) {
-			v = v * 10 + (*p++ - '0');
-			digits++;
+	size_t i = 0;
+	for (int part = 0; part < 4; part++) {
+		size_t d = 0;
+		unsigned v = 0;
+		while (i + d < n && d < 4 && h[i + d] >= '0' && h[i + d] <= '9') {
+			v = v * 10 + (unsigned)(h[i + d] - '0');
+			d++;
 		}
-		if (v > 255 || (parts == 0 && v != 127))
+		if (d == 0 || d > 3 || v > 255 || (d > 1 && h[i] == '0') || (part == 0 && v != 127))
 			return false;
-		parts++;
-		if (*p == '.' && parts < 4 && p[1])
-			p++;
-		else if (*p)
-			return false;
+		i += d;
+		if (part < 3) {
+			if (i >= n || h[i] != '.')
+				return false;
+			i++;
+		}
 	}
-	return parts == 4;
+	return i == n;
 }
 
-bool wd_host_is_loopback(const char *h)
+bool wd_host_is_loopback(const char *h, size_t n)
 {
-	return strcasecmp(h, "localhost") == 0 || strcmp(h, "[::1]") == 0 || strcmp(h, "::1") == 0 || dotted_127(h);
+	if (n == 9 && strncasecmp(h, "localhost", 9) == 0)
+		return true;
+	if ((n == 3 && memcmp(h, "::1", 3) == 0) || (n == 5 && memcmp(h, "[::1]", 5) == 0))
+		return true;
+	return canonical_127(h, n);
 }
 
-int wd_url_split(const char *url, char *scheme, size_t slen, char *host, size_t hlen, char *why, size_t wlen)
+/* Is the part present (even empty, as in "http://:@host/")? */
+static bool has_part(CURLU *u, CURLUPart what)
 {
+	char *v = NULL;
+	CURLUcode rc = curl_url_get(u, what, &v, 0);
+	curl_free(v);
+	return rc == CURLUE_OK;
+}
+
+/* The authority as written ("host[:port]", after "scheme://") is exactly
+ * libcurl's host and port: no other spelling (2130706433, 127.1, %31..,
+ * an empty ":" port, a zone id) can then mean something else elsewhere. */
+static bool written_as_parsed(CURLU *u, const char *auth, size_t alen, const char *host)
+{
+	char *port = NULL;
+	char want[300];
+	if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK)
+		snprintf(want, sizeof want, "%s:%s", host, port);
+	else
+		snprintf(want, sizeof want, "%s", host);
+	curl_free(port);
+	return strlen(want) == alen && strncasecmp(want, auth, alen) == 0;
+}
+
+enum wd_url_verdict wd_url_check(const char *url, const struct wd_url_rule *r, char *why, size_t whylen)
+{
+	enum wd_url_verdict v = WD_URL_BAD;
+	char *scheme = NULL, *host = NULL;
 	CURLU *u = curl_url();
 	if (!u) {
-		snprintf(why, wlen, "out of memory");
-		return -1;
+		snprintf(why, whylen, "out of memory parsing the URL");
+		return WD_URL_BAD;
 	}
-	int rc = -1;
-	char *sch = NULL, *hst = NULL, *part = NULL;
-	CURLUcode uc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
-	if (uc != CURLUE_OK) {
-		snprintf(why, wlen, "not a URL (%s)", curl_url_strerror(uc));
+	/* NON_SUPPORT_SCHEME: this libcurl (7.88) knows no ws:// or wss:// */
+	CURLUcode rc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
+	if (rc != CURLUE_OK) {
+		snprintf(why, whylen, "not a URL (%s); expected %s://HOST[:PORT][/PATH]", curl_url_strerror(rc),
+			 r->tls);
 		goto out;
 	}
-	if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PASSWORD, &part, 0) == CURLUE_OK) {
-		snprintf(why, wlen, "a user or password inside the URL is refused (use the _env / _file keys)");
+	/* First, so that no message below can quote a password. */
+	if (has_part(u, CURLUPART_USER) || has_part(u, CURLUPART_PASSWORD) || has_part(u, CURLUPART_OPTIONS)) {
+		snprintf(why, whylen,
+			 "carries user:password@ (userinfo); remove it (secrets belong in the _env or _file keys)");
 		goto out;
 	}
-	if (curl_url_get(u, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK) {
-		snprintf(why, wlen, "a '#' fragment has no meaning here and is refused");
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK || curl_url_get(u, CURLUPART_HOST, &host, 0)) {
+		snprintf(why, whylen, "not a URL (no scheme or host); expected %s://HOST[:PORT][/PATH]", r->tls);
 		goto out;
 	}
-	if (curl_url_get(u, CURLUPART_SCHEME, &sch, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &hst, 0) != CURLUE_OK || !*hst) {
-		snprintf(why, wlen, "no scheme://host");
+	/* libcurl lowercases the scheme and takes 1 or 3 slashes; the stream
+	 * code compares the scheme as written ("WSS://" would not be TLS) */
+	size_t sl = strlen(scheme);
+	if (strncmp(url, scheme, sl) != 0 || strncmp(url + sl, "://", 3) != 0 || url[sl + 3] == '/') {
+		snprintf(why, whylen, "write the scheme in lowercase followed by two slashes: %s://HOST...", scheme);
 		goto out;
 	}
-	/* the authority must spell the host as libcurl read it: a normalised
-	 * address (0x7f.1 -> 127.0.0.1) is one some other parser reads apart */
-	const char *auth = strstr(url, "://");
-	size_t n = strlen(hst);
-	if (!auth || strncasecmp(auth + 3, hst, n) != 0 || (auth[3 + n] && !strchr(":/?", auth[3 + n]))) {
-		snprintf(why, wlen, "the host is not written plainly (libcurl reads it as %s)", hst);
+	const char *auth = url + sl + 3;
+	size_t alen = strcspn(auth, "/?#");
+	if (memchr(auth, '@', alen)) {
+		snprintf(why, whylen, "carries userinfo (an '@' before the host); remove it");
 		goto out;
 	}
-	if (strlen(sch) >= slen || n >= hlen) {
-		snprintf(why, wlen, "scheme or host too long");
+	if (strchr(url, '#') || has_part(u, CURLUPART_FRAGMENT)) {
+		snprintf(why, whylen, "has a #fragment, which means nothing here; remove it");
 		goto out;
 	}
-	for (size_t i = 0; sch[i]; i++)
-		scheme[i] = (char)(sch[i] >= 'A' && sch[i] <= 'Z' ? sch[i] + 32 : sch[i]);
-	scheme[strlen(sch)] = '\0';
-	memcpy(host, hst, n + 1);
-	rc = 0;
+	if (r->no_query && (strchr(url, '?') || has_part(u, CURLUPART_QUERY))) {
+		snprintf(why, whylen, "has a ?query; vigil appends paths to this URL, give the base only");
+		goto out;
+	}
+	if (strcmp(scheme, r->tls) == 0) {
+		v = WD_URL_OK;
+		goto out;
+	}
+	if (!r->plain || strcmp(scheme, r->plain) != 0) {
+		if (r->plain)
+			snprintf(why, whylen, "scheme must be %s:// (or, to loopback only, %s://), not %s://", r->tls,
+				 r->plain, scheme);
+		else
+			snprintf(why, whylen, "scheme must be %s://, not %s://", r->tls, scheme);
+		goto out;
+	}
+	if (r->plain_anywhere || (written_as_parsed(u, auth, alen, host) && wd_host_is_loopback(host, strlen(host)))) {
+		v = WD_URL_OK;
+		goto out;
+	}
+	snprintf(why, whylen,
+		 "%s:// sends without TLS; only loopback (127.A.B.C, [::1] or localhost, written plainly) may use "
+		 "it, and '%.*s' is not; use %s://",
+		 r->plain, (int)alen, auth, r->tls);
+	v = WD_URL_PLAIN_REMOTE;
 out:
-	curl_free(part);
-	curl_free(sch);
-	curl_free(hst);
+	curl_free(scheme);
+	curl_free(host);
 	curl_url_cleanup(u);
-	return rc;
-}
-
-int wd_url_check(const char *url, const char *secure, const char *plain, char *why, size_t wlen)
-{
-	char scheme[16], host[256];
-	if (wd_url_split(url, scheme, sizeof scheme, host, sizeof host, why, wlen) != 0)
-		return -1;
-	if (strcmp(scheme, secure) == 0)
-		return 0;
-	if (plain && strcmp(scheme, plain) == 0) {
-		if (wd_host_is_loopback(host))
-			return 0;
-		snprintf(why, wlen,
-			 "%s:// to %s sends without TLS; only loopback (127.0.0.1, [::1], localhost) may — use %s://",
-			 plain, host, secure);
-		return -1;
-	}
-	snprintf(why, wlen, "scheme must be %s://%s%s%s", secure, plain ? " (or, to loopback only, " : "",
-		 plain ? plain : "", plain ? "://)" : "");
-	return -1;
+	return v;
 }

@@ -1,17 +1,36 @@
-/* URL checks for the config's transport rule (config_url.c). */
+/* One rule for every URL in the config (rest_url, ws_url, the alert
+ * channels' URLs, deadman_url): parsed by libcurl's URL API, never by hand,
+ * so the host vigil judges is the host libcurl connects to. */
 #ifndef WD_CONFIG_URL_H
 #define WD_CONFIG_URL_H
 #include <stdbool.h>
 #include <stddef.h>
 
-/* localhost, [::1] / ::1, or 127.a.b.c in plain dotted decimal. */
-bool wd_host_is_loopback(const char *host);
-/* Parses url with libcurl's URL API: scheme (lower case) and host as
- * libcurl will connect to them. Refuses userinfo, fragments and hosts not
- * written as libcurl reads them. 0, or -1 with why set. */
-int wd_url_split(const char *url, char *scheme, size_t slen, char *host, size_t hlen, char *why, size_t wlen);
-/* secure: the scheme that is always fine; plain: allowed to loopback only
- * (NULL: never). 0, or -1 with why set. */
-int wd_url_check(const char *url, const char *secure, const char *plain, char *why, size_t wlen);
+struct wd_url_rule {
+	const char *tls;     /* the scheme that is always fine: "https", "wss", "smtps" */
+	const char *plain;   /* the scheme allowed to loopback only: "http", "ws", "smtp" */
+	bool plain_anywhere; /* smtp with require_starttls: STARTTLS supplies the TLS */
+	bool no_query;       /* vigil appends a path to it (a base URL): no ?query */
+};
+
+enum wd_url_verdict {
+	WD_URL_OK = 0,
+	WD_URL_BAD = -1,          /* not acceptable as written; why says what */
+	WD_URL_PLAIN_REMOTE = -2, /* the plain scheme to a host that is not loopback */
+};
+
+/* Checks url against rule. why (on failure) names what is wrong and never
+ * holds the URL's userinfo (it may be a password): only the scheme and the
+ * host are quoted. Refused whatever the scheme: userinfo (user:pass@),
+ * a #fragment, a scheme not written "scheme://" in lowercase, a ?query when
+ * rule->no_query. The plain scheme is allowed only to a host
+ * wd_host_is_loopback accepts, written exactly as libcurl reads it. */
+enum wd_url_verdict wd_url_check(const char *url, const struct wd_url_rule *rule, char *why, size_t whylen);
+
+/* localhost (any case), ::1 / [::1], or 127.A.B.C in canonical dotted
+ * decimal (0-255, no leading zeros). Other spellings of 127/8 (2130706433,
+ * 0x7f.0.0.1, 0177.0.0.1, 127.1) and ::ffff:127.0.0.1 are not loopback:
+ * resolvers disagree on them. */
+bool wd_host_is_loopback(const char *h, size_t n);
 
 #endif
