@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -311,9 +312,17 @@ int wd_daemon_run(const struct wd_daemon_opts *o)
 	log_info("daemon", "vigil %s running: %zu account%s, audit every %lld ms, pid %d", VIGIL_VERSION, d->eng->n,
 		 d->eng->n == 1 ? "" : "s", (long long)atomic_load(&d->interval_ms), (int)getpid());
 
+	int64_t trimmed = wd_mono_ms();
 	for (;;) {
 		struct timespec ts = { .tv_sec = 1, .tv_nsec = 0 };
 		int sig = sigtimedwait(&set, NULL, &ts);
+		if (wd_mono_ms() - trimmed >= 60000) {
+			/* hand freed pages back: detections copy large caches, and
+			 * the holes glibc keeps between live blocks otherwise show
+			 * as RSS that grows with uptime (tests/bench soak) */
+			malloc_trim(0);
+			trimmed = wd_mono_ms();
+		}
 		if (sig == SIGHUP) {
 			reload(d);
 		} else if (sig == SIGTERM || sig == SIGINT) {
