@@ -14,7 +14,7 @@
  * too), the answer must be taken within HTTPD_WRITE_MS (a client that
  * never reads is dropped; writes wait on POLLOUT, never block). At most
  * HTTPD_CONN_MAX connections: a new one evicts the oldest still sending
- * its request, so a fresh probe always gets a slot. A head over
+ * its request (see evict_rank), so a fresh probe always gets a slot. A head over
  * HTTPD_REQ_MAX bytes gets 431. After an answer the write side is shut
  * and the input drained briefly, so unread request bytes do not turn the
  * close into a reset that loses the answer. Connection: close after every
@@ -44,6 +44,7 @@
 #define HTTPD_WRITE_MS 2000
 #define HTTPD_DRAIN_MS 500
 #define HTTPD_CONN_MAX 64
+#define HTTPD_ACCEPT_BATCH 16
 /* accept() out of fds: stop accepting this long instead of spinning on a
  * listen socket that stays readable */
 #define HTTPD_BACKOFF_MS 100
@@ -53,7 +54,7 @@ enum conn_state { C_READ = 0, C_WRITE, C_DRAIN };
 struct conn {
 	int fd; /* -1 = free slot */
 	enum conn_state st;
-	int64_t accepted_ms;
+	uint64_t seq; /* accept order (ms clocks tie in a burst) */
 	int64_t deadline_ms;
 	size_t len;
 	char req[HTTPD_REQ_MAX + 1];
@@ -71,6 +72,7 @@ struct wd_httpd {
 	void *ud;
 	struct conn conns[HTTPD_CONN_MAX];
 	int64_t backoff_until_ms;
+	uint64_t next_seq;
 };
 
 /* Port: decimal digits only (no sign, space or hex), 0-65535. */
@@ -252,8 +254,15 @@ static void on_writable(struct conn *c)
 	c->deadline_ms = now_ms() + HTTPD_DRAIN_MS;
 }
 
-/* A free slot, or the one freed by evicting the oldest connection still
- * reading its request (else the oldest of all). */
+/* Which connection a full table gives up first: one that has its answer
+ * and only waits for the client's close, then one still sending its
+ * request, last one being answered; the oldest of a kind. */
+static int evict_rank(const struct conn *c)
+{
+	return c->st == C_DRAIN ? 0 : c->st == C_READ ? 1 : 2;
+}
+
+/* A free slot, or the one freed by evicting per evict_rank. */
 static struct conn *conn_slot(struct wd_httpd *h)
 {
 	struct conn *victim = NULL;
@@ -261,9 +270,8 @@ static struct conn *conn_slot(struct wd_httpd *h)
 		struct conn *c = &h->conns[i];
 		if (c->fd < 0)
 			return c;
-		bool better = !victim || (c->st == C_READ && victim->st != C_READ) ||
-			      ((c->st == C_READ) == (victim->st == C_READ) && c->accepted_ms < victim->accepted_ms);
-		if (better)
+		if (!victim || evict_rank(c) < evict_rank(victim) ||
+		    (evict_rank(c) == evict_rank(victim) && c->seq < victim->seq))
 			victim = c;
 	}
 	log_debug("metrics", "connection limit %d: dropping the oldest", HTTPD_CONN_MAX);
@@ -271,9 +279,11 @@ static struct conn *conn_slot(struct wd_httpd *h)
 	return victim;
 }
 
-static void accept_all(struct wd_httpd *h)
+/* Takes at most a batch per turn: in a burst, requests that already
+ * arrived are answered before later arrivals evict them. */
+static void accept_some(struct wd_httpd *h)
 {
-	for (;;) {
+	for (int i = 0; i < HTTPD_ACCEPT_BATCH; i++) {
 		int fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
@@ -287,8 +297,8 @@ static void accept_all(struct wd_httpd *h)
 		c->st = C_READ;
 		c->len = 0;
 		c->req[0] = '\0';
-		c->accepted_ms = now_ms();
-		c->deadline_ms = c->accepted_ms + HTTPD_REQ_MS;
+		c->seq = h->next_seq++;
+		c->deadline_ms = now_ms() + HTTPD_REQ_MS;
 	}
 }
 
@@ -339,7 +349,7 @@ static void *httpd_main(void *arg)
 		/* after serving: a full table evicts, and the loop above still
 		 * held pointers into it */
 		if (p[1].revents & POLLIN)
-			accept_all(h);
+			accept_some(h);
 	}
 	for (int i = 0; i < HTTPD_CONN_MAX; i++)
 		conn_close(&h->conns[i]);

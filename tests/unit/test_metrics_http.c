@@ -267,6 +267,31 @@ static void test_metrics_http_200_connections_at_once_leave_no_fd_behind(void)
 	wd_httpd_stop(h);
 }
 
+static void test_metrics_http_full_table_drops_the_oldest_waiting_client(void)
+{
+	struct wd_httpd *h = start("127.0.0.1:0");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	int port = wd_httpd_port(h);
+	enum { CAP = 64 };
+	int c[CAP + 1];
+	for (int i = 0; i < CAP; i++) {
+		c[i] = dial(port, false, 0);
+		CU_ASSERT_FATAL(c[i] >= 0);
+	}
+	sleep_ms(200); /* all 64 accepted, in order */
+	c[CAP] = dial(port, false, 0);
+	CU_ASSERT_FATAL(c[CAP] >= 0);
+	/* the 65th pushes out the first, and only the first */
+	CU_ASSERT(ms_until_closed(c[0], mono_ms(), 1000) >= 0);
+	int open = 0;
+	for (int i = 1; i <= CAP; i++)
+		open += still_open(c[i]);
+	CU_ASSERT_EQUAL(open, CAP);
+	for (int i = 0; i <= CAP; i++)
+		close(c[i]);
+	wd_httpd_stop(h);
+}
+
 static void test_metrics_http_oversized_request_head_gets_431(void)
 {
 	struct wd_httpd *h = start("127.0.0.1:0");
@@ -388,6 +413,8 @@ void test_metrics_http_register(void)
 		  test_metrics_http_trickling_client_is_cut_off_at_request_deadline },
 		{ "test_metrics_http_200_connections_at_once_leave_no_fd_behind",
 		  test_metrics_http_200_connections_at_once_leave_no_fd_behind },
+		{ "test_metrics_http_full_table_drops_the_oldest_waiting_client",
+		  test_metrics_http_full_table_drops_the_oldest_waiting_client },
 		{ "test_metrics_http_oversized_request_head_gets_431",
 		  test_metrics_http_oversized_request_head_gets_431 },
 		{ "test_metrics_http_client_that_never_reads_does_not_block_healthz",
