@@ -13,8 +13,10 @@
  * HTTPD_REQ_MS of accept (a client trickling a byte a second is cut off
  * too), the answer must be taken within HTTPD_WRITE_MS (a client that
  * never reads is dropped; writes wait on POLLOUT, never block). At most
- * HTTPD_CONN_MAX connections: a new one evicts the oldest still sending
- * its request (see evict_rank), so a fresh probe always gets a slot. A head over
+ * HTTPD_CONN_MAX connections: a new one evicts an old one (evict_rank:
+ * one already answered, else the oldest still sending its request), so a
+ * fresh probe always gets a slot; accepts come in batches so requests
+ * already in are answered before a burst evicts them. A head over
  * HTTPD_REQ_MAX bytes gets 431. After an answer the write side is shut
  * and the input drained briefly, so unread request bytes do not turn the
  * close into a reset that loses the answer. Connection: close after every
@@ -331,8 +333,10 @@ static void *httpd_main(void *arg)
 		}
 		int timeout = next < 0 ? -1 : (int)(next > now ? next - now : 0);
 		int r = poll(p, (nfds_t)n, timeout);
-		if (r < 0 && errno != EINTR)
+		if (r < 0 && errno != EINTR) {
+			log_error("metrics", "poll: %s; /metrics and /healthz stop answering", strerror(errno));
 			break;
+		}
 		if (r <= 0)
 			continue;
 		if (p[0].revents)
