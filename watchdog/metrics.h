@@ -6,9 +6,11 @@
  * families are declared once with wd_metric_declare() so /metrics carries
  * HELP and TYPE lines; undeclared names render as untyped.
  *
- * The HTTP server (metrics_http.c) is a small plain-socket server in its
- * own thread, bound to a loopback address only: it answers GET /metrics,
- * GET /healthz (the daemon's health callback) and 404 otherwise. */
+ * The HTTP server (metrics_http.c) is a small plain-socket poll() loop in
+ * its own thread, bound to a loopback address only: it answers GET
+ * /metrics, GET /healthz (the daemon's health callback) and 404 otherwise,
+ * to many clients at once; each request must arrive within 2 s of accept,
+ * so slow clients cannot delay a health probe. */
 #ifndef WD_METRICS_H
 #define WD_METRICS_H
 #include <stdbool.h>
@@ -49,8 +51,7 @@ typedef void (*wd_health_fn)(void *ud, int *status, char *buf, size_t buflen);
 struct wd_httpd;
 
 /* Starts serving on listen ("127.0.0.1:9464", "[::1]:9464", port 0 = any
- * free port): many clients at once, each with a 2 s deadline.
- * Refuses non-loopback addresses. Returns NULL with err set on failure. */
+ * free port). Refuses non-loopback addresses. Returns NULL with err set on failure. */
 struct wd_httpd *wd_httpd_start(const char *listen, wd_health_fn health, void *ud, char *err, size_t errlen);
 /* The port actually bound. */
 int wd_httpd_port(const struct wd_httpd *h);
@@ -58,7 +59,9 @@ int wd_httpd_port(const struct wd_httpd *h);
 void wd_httpd_stop(struct wd_httpd *h);
 
 /* Splits "host:port" or "[::1]:port"; host must be a loopback IPv4
- * address, ::1 or "localhost" (host comes back without brackets). Returns 0, -1 with err set. */
+ * address (127/8), "localhost" (written back as 127.0.0.1) or ::1 in
+ * brackets (written back without them). The port is decimal digits,
+ * 0-65535. Returns 0, -1 with err set. */
 int wd_parse_listen(const char *listen, char *host, size_t hostlen, int *port, char *err, size_t errlen);
 
 #endif
