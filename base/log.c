@@ -169,7 +169,7 @@ static void summary_locked(struct rl_slot *s, int64_t now)
 			span = LOG_RL_WINDOW_MS; /* the drops all fell inside the window */
 		char msg[LOG_RL_LAST + 128];
 		snprintf(msg, sizeof msg, "repeated %llu more times in %lld s (shown %u), last: %s", s->dropped,
-			 (long long)((span + 999) / 1000), s->shown, s->last);
+			 (long long)(span < 1000 ? 1 : (span + 999) / 1000), s->shown, s->last);
 		write_locked(s->lvl, s->comp, msg);
 	}
 	memset(s, 0, sizeof *s);
