@@ -2,11 +2,16 @@
  * inputs: what comes out must be safe for its sink and keep ordinary text,
  * UTF-8 included, as it was. */
 #include <CUnit/CUnit.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
+#include "alerts/ch_int.h"
+#include "alerts/channel.h"
+#include "alerts/format.h"
 #include "base/text_clean.h"
 #include "tests/support/testutil.h"
 
@@ -223,6 +228,187 @@ static void test_tc_shell_quote_round_trips_through_sh(void)
 	free(q);
 }
 
+/* ---- through the real sinks ---- */
+
+static struct rec_finding hostile(enum rec_code code, const char *sym, const char *oid, const char *detail)
+{
+	struct rec_finding f;
+	memset(&f, 0, sizeof f);
+	f.code = code;
+	f.severity = REC_SEV_CRITICAL;
+	snprintf(f.account, sizeof f.account, "main");
+	f.exchange = REC_EX_BINANCE;
+	snprintf(f.symbol, sizeof f.symbol, "%s", sym);
+	snprintf(f.order_id, sizeof f.order_id, "%s", oid);
+	snprintf(f.detail, sizeof f.detail, "%s", detail);
+	rec_finding_make_key(&f);
+	f.first_seen_ms = 1767225600000LL;
+	f.last_seen_ms = 1767225660000LL;
+	f.repairable = true;
+	return f;
+}
+
+/* Runs a script in sh (cwd dir) with vigil() printing its arguments one a
+ * line in brackets; returns what it printed (malloc'd). */
+static char *run_fix(const char *dir, const char *cmds)
+{
+	char script[300];
+	snprintf(script, sizeof script, "%s/fix.sh", dir);
+	FILE *f = fopen(script, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fprintf(f, "vigil() { printf '[%%s]\\n' \"$@\"; }\n%s\n", cmds);
+	fclose(f);
+	char cmd[700];
+	snprintf(cmd, sizeof cmd, "cd %s && sh fix.sh 2>/dev/null", dir);
+	FILE *p = popen(cmd, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	char *out = calloc(1, 8192);
+	size_t n = fread(out, 1, 8191, p);
+	out[n] = '\0';
+	pclose(p);
+	unlink(script);
+	return out;
+}
+
+/* The command part of each line that holds one: from "vigil " up to a
+ * ")" or "   (" that closes the surrounding prose. */
+static void command_lines(char *fix, char *cmds, size_t cap)
+{
+	cmds[0] = '\0';
+	for (char *line = strtok(fix, "\n"); line; line = strtok(NULL, "\n")) {
+		char *v = strstr(line, "vigil ");
+		if (!v)
+			continue;
+		size_t n = strlen(v);
+		char *e = strstr(v, "   (");
+		if (e)
+			n = (size_t)(e - v);
+		else if (!strncmp(line, "(or", 3))
+			n = strlen(v) - 1; /* the closing ")" */
+		size_t l = strlen(cmds);
+		snprintf(cmds + l, cap - l, "%.*s\n", (int)n, v);
+		char *eg = e ? strstr(e, "e.g. vigil ") : NULL; /* "(check, then e.g. CMD)" */
+		if (eg) {
+			l = strlen(cmds);
+			snprintf(cmds + l, cap - l, "%.*s\n", (int)strlen(eg + 5) - 1, eg + 5);
+		}
+	}
+}
+
+static void test_fix_command_with_hostile_symbol_and_order_id_runs_nothing(void)
+{
+	char dir[] = "/tmp/vigil-fix-XXXXXX";
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	const char *sym = "X$(touch p)`touch q`'";
+	const char *oid = "1;touch r #";
+	struct alert_fmt_ctx ctx = { .conf_path = "/etc/vigil/my vigil.conf", .stop_percent = 2 };
+	enum rec_code codes[] = { REC_ORPHAN_POSITION, REC_WRONG_SIDE_STOP, REC_UNPROTECTED_POSITION,
+				  REC_SIZE_MISMATCH };
+	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+		struct rec_finding f = hostile(codes[i], sym, oid, "");
+		char *fix = alert_format_fix(&f, &ctx);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(fix);
+		CU_ASSERT_PTR_NOT_NULL(strstr(fix, "'X$(touch p)`touch q`'\\''" "'"));
+		char cmds[2048];
+		command_lines(fix, cmds, sizeof cmds);
+		CU_ASSERT(strlen(cmds) > 0);
+		char *out = run_fix(dir, cmds);
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, "[/etc/vigil/my vigil.conf]\n"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, "[X$(touch p)`touch q`']\n"));
+		if (codes[i] == REC_WRONG_SIDE_STOP)
+			CU_ASSERT_PTR_NOT_NULL(strstr(out, "[1;touch r #]\n"));
+		free(out);
+		free(fix);
+	}
+	char path[300];
+	const char *files[] = { "p", "q", "r" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		CU_ASSERT_EQUAL(access(path, F_OK), -1); /* nothing ran */
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static void test_body_detail_cannot_add_lines_or_controls(void)
+{
+	struct rec_finding f = hostile(REC_ORPHAN_ORDER, "EV\r\nX-Injected: yes", "9\x1b[2J",
+				       "ok\nfirst seen: 2001-01-01 00:00:00 UTC\nfix:\nrm -rf /");
+	struct alert_fmt_ctx ctx = { .action = "rejected: \x1b[31mbad\nvigil did: all fine" };
+	char *b = alert_format_body(&f, ALERT_FIRING, &ctx);
+	size_t first_seen = 0, fix = 0;
+	for (const char *p = b; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		first_seen += !strncmp(p, "first seen:", 11);
+		fix += !strncmp(p, "fix:", 4);
+		CU_ASSERT(strncmp(p, "rm -rf", 6) != 0);
+		CU_ASSERT(strncmp(p, "X-Injected", 10) != 0);
+		CU_ASSERT(strncmp(p, "vigil did: all fine", 19) != 0);
+	}
+	CU_ASSERT_EQUAL(first_seen, 1);
+	CU_ASSERT_EQUAL(fix, 1);
+	for (const char *p = b; *p; p++)
+		CU_ASSERT(*p == '\n' || (unsigned char)*p >= 0x20);
+	free(b);
+}
+
+static void test_telegram_text_has_no_controls_and_is_html_escaped(void)
+{
+	char **parts = NULL;
+	size_t n = 0;
+	alert_tg_build("[vigil] <b>EV\r\n\x1b[31m", "sym: a<i>&\x1b[31m\r\nnext\x7f", 4096, &parts, &n);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(parts[0], "<b>[vigil] &lt;b&gt;EV"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(parts[0], "sym: a&lt;i&gt;&amp;\xef\xbf\xbd[31m\xef\xbf\xbd\nnext"));
+	for (const char *p = parts[0]; *p; p++)
+		CU_ASSERT(*p == '\n' || ((unsigned char)*p >= 0x20 && *p != 0x7f));
+	alert_tg_parts_free(parts, n);
+}
+
+/* true when a line of the header block starts with name */
+static bool header_line(const char *mail, const char *name)
+{
+	const char *end = strstr(mail, "\r\n\r\n");
+	for (const char *p = mail; p && p < end; p = strstr(p, "\r\n"), p = p ? p + 2 : NULL)
+		if (!strncasecmp(p, name, strlen(name)))
+			return true;
+	return false;
+}
+
+static void test_smtp_mail_with_hostile_symbol_adds_no_header(void)
+{
+	struct alert_smtp_params p = { .url = "smtp://127.0.0.1:2525", .from = "vigil <v@example.test>",
+				       .to = "ops@example.test" };
+	char err[200];
+	struct alert_channel *ch = alert_ch_smtp_new(&p, err, sizeof err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ch);
+	const char *syms[] = { "EV\r\nX-Injected: yes", "EV\nX-Injected: yes", "EV\rX-Injected: yes",
+			       "\xe5\xb8\x81\r\nX-Injected: yes" };
+	for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
+		struct rec_finding f = hostile(REC_ORPHAN_POSITION, syms[i], "", "d\r\nX-Injected: body");
+		struct alert_msg m;
+		memset(&m, 0, sizeof m);
+		m.id = 1;
+		snprintf(m.key, sizeof m.key, "%s", f.key);
+		snprintf(m.subject, sizeof m.subject, "[vigil] CRITICAL %s", f.symbol); /* raw, as a caller might */
+		m.body = alert_format_body(&f, ALERT_FIRING, NULL);
+		char *mail = alert_smtp_format(ch, &m, 1767225700000LL);
+		CU_ASSERT_FALSE(header_line(mail, "X-Injected"));
+		CU_ASSERT_TRUE(header_line(mail, "X-Vigil-Key: "));
+		/* every CR is followed by LF and every LF preceded by CR; no other control */
+		for (const char *q = mail; *q; q++) {
+			bool ok = *q == '\r'	 ? q[1] == '\n'
+				  : *q == '\n' ? q > mail && q[-1] == '\r'
+						: (unsigned char)*q >= 0x20 && *q != 0x7f;
+			CU_ASSERT(ok);
+		}
+		/* no body line starts like a header either */
+		CU_ASSERT_PTR_NULL(strstr(mail, "\r\nX-Injected"));
+		free(mail);
+		free(m.body);
+	}
+	ch->destroy(ch);
+}
+
 void test_text_clean_register(void)
 {
 	static const struct tu_test tests[] = {
@@ -239,4 +425,14 @@ void test_text_clean_register(void)
 		{ NULL, NULL },
 	};
 	tu_add_suite("text_clean", tests);
+	static const struct tu_test sinks[] = {
+		{ "test_fix_command_with_hostile_symbol_and_order_id_runs_nothing",
+		  test_fix_command_with_hostile_symbol_and_order_id_runs_nothing },
+		{ "test_body_detail_cannot_add_lines_or_controls", test_body_detail_cannot_add_lines_or_controls },
+		{ "test_telegram_text_has_no_controls_and_is_html_escaped",
+		  test_telegram_text_has_no_controls_and_is_html_escaped },
+		{ "test_smtp_mail_with_hostile_symbol_adds_no_header", test_smtp_mail_with_hostile_symbol_adds_no_header },
+		{ NULL, NULL },
+	};
+	tu_add_suite("text_clean_sinks", sinks);
 }
