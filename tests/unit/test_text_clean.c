@@ -14,6 +14,7 @@
 #include "alerts/format.h"
 #include "base/text_clean.h"
 #include "tests/support/testutil.h"
+#include "watchdog/audit.h"
 
 struct pair {
 	const char *in, *want;
@@ -409,6 +410,25 @@ static void test_smtp_mail_with_hostile_symbol_adds_no_header(void)
 	ch->destroy(ch);
 }
 
+static void test_findings_table_shows_exchange_text_escaped_on_one_line(void)
+{
+	struct rec_finding f = hostile(REC_ORPHAN_ORDER, "\x1b[31mEV\r", "1", "a\nb\x1b]0;t\x07");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	wd_findings_print_table(m, &f, 1, true);
+	fclose(m);
+	size_t lines = 0;
+	for (const char *p = buf; *p; p++) {
+		lines += *p == '\n';
+		CU_ASSERT(*p == '\n' || ((unsigned char)*p >= 0x20 && *p != 0x7f));
+	}
+	CU_ASSERT_EQUAL(lines, 2); /* the heading and the one finding */
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "\\x1b[31mEV\\r"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "a\\nb\\x1b]0;t\\x07\n"));
+	free(buf);
+}
+
 void test_text_clean_register(void)
 {
 	static const struct tu_test tests[] = {
@@ -432,6 +452,8 @@ void test_text_clean_register(void)
 		{ "test_telegram_text_has_no_controls_and_is_html_escaped",
 		  test_telegram_text_has_no_controls_and_is_html_escaped },
 		{ "test_smtp_mail_with_hostile_symbol_adds_no_header", test_smtp_mail_with_hostile_symbol_adds_no_header },
+		{ "test_findings_table_shows_exchange_text_escaped_on_one_line",
+		  test_findings_table_shows_exchange_text_escaped_on_one_line },
 		{ NULL, NULL },
 	};
 	tu_add_suite("text_clean_sinks", sinks);
