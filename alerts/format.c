@@ -117,7 +117,9 @@ char *alert_format_fix(const struct rec_finding *f, const struct alert_fmt_ctx *
 		r = xasprintf("%s close %s\n(or keep it and protect it: %s sl %s --percent %g)", base, sym, base, sym,
 			      pct);
 		break;
-	case REC_WRONG_SIDE_STOP: r = xasprintf("%s cancel %s\n%s sl %s --percent %g", base, oid, base, sym, pct); break;
+	case REC_WRONG_SIDE_STOP:
+		r = xasprintf("%s cancel %s\n%s sl %s --percent %g", base, oid, base, sym, pct);
+		break;
 	case REC_ORPHAN_ORDER:
 	case REC_DUPLICATE_STOP: r = xasprintf("%s cancel %s", base, oid); break;
 	case REC_CLOSE_UNVERIFIED:
@@ -247,6 +249,27 @@ void alert_format_change(const struct rec_finding *f, const struct rec_finding *
 		snprintf(out, outlen, "%s", what);
 }
 
+/* vigil's action text may be several lines (one per step) and quotes the
+ * exchange's answers: controls out, and every line after the first
+ * indented, so no line of it can pass for one of the body's own
+ * ("first seen:", which threading reads back, or "fix:"). */
+static char *indented(const char *s)
+{
+	char *t = tc_text(s, true);
+	size_t nl = 0;
+	for (const char *p = t; *p; p++)
+		nl += *p == '\n';
+	char *out = xmalloc(strlen(t) + 2 * nl + 1), *w = out;
+	for (const char *p = t; *p; p++) {
+		*w++ = *p;
+		if (*p == '\n' && p[1])
+			*w++ = ' ', *w++ = ' ';
+	}
+	*w = '\0';
+	free(t);
+	return out;
+}
+
 char *alert_format_body(const struct rec_finding *f0, enum alert_kind k, const struct alert_fmt_ctx *ctx0)
 {
 	/* outside texts become single lines: a detail "x\nfirst seen: ..." or
@@ -255,7 +278,7 @@ char *alert_format_body(const struct rec_finding *f0, enum alert_kind k, const s
 	clean_finding(f0, &g);
 	struct alert_fmt_ctx cc = ctx0 ? *ctx0 : (struct alert_fmt_ctx){ 0 };
 	const struct alert_fmt_ctx *ctx = ctx0 ? &cc : NULL;
-	char *action = cc.action ? tc_text(cc.action, false) : NULL;
+	char *action = cc.action ? indented(cc.action) : NULL;
 	char *change = cc.change ? tc_text(cc.change, false) : NULL;
 	char *inst = cc.instance ? tc_text(cc.instance, false) : NULL;
 	cc.action = action, cc.change = change, cc.instance = inst;
@@ -301,7 +324,7 @@ char *alert_format_body(const struct rec_finding *f0, enum alert_kind k, const s
 			free(fix);
 		}
 		char *cf = tc_shell_quote(ctx && ctx->conf_path && *ctx->conf_path ? ctx->conf_path
-										  : "/etc/vigil/vigil.conf");
+										   : "/etc/vigil/vigil.conf");
 		char *key = tc_shell_quote(f0->key);
 		sb_printf(&b, "silence repeats: vigil ack -c %s %s\n", cf, key);
 		free(cf);

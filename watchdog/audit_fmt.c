@@ -158,9 +158,9 @@ void wd_audit_print_table(FILE *f, const struct wd_audit *a, size_t n, int64_t e
 		for (size_t k = 0; k < x->nactions; k++) {
 			const struct rec_action *ac = &x->actions[k];
 			char *sym = tc_line_dup(ac->symbol), *det = tc_line_dup(ac->outcome_detail);
-			fprintf(f, "  action: %s %s %s qty=%g trigger=%g -> %s %s\n", rec_action_kind_name(ac->kind), sym,
-				rec_oside_name(ac->order_side), ac->qty, ac->trigger_price, rec_outcome_name(ac->outcome),
-				det);
+			fprintf(f, "  action: %s %s %s qty=%g trigger=%g -> %s %s\n", rec_action_kind_name(ac->kind),
+				sym, rec_oside_name(ac->order_side), ac->qty, ac->trigger_price,
+				rec_outcome_name(ac->outcome), det);
 			free(sym);
 			free(det);
 		}

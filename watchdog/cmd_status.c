@@ -169,9 +169,10 @@ static void print_account(const struct wd_audit *a, struct sym_row *rows, size_t
 		for (size_t i = 0; i < n; i++) {
 			const struct sym_row *r = &rows[i];
 			char sym[4 * sizeof r->sym], db[4 * sizeof r->db];
-			printf("  %-12s %-12s %-12s %-6d %-22s %-26s %s\n", TL(sym, r->sym), r->stream[0] ? r->stream : "-",
-			       r->rest[0] ? r->rest : "-", r->orders, r->db[0] ? TL(db, r->db) : "-",
-			       r->prot[0] ? r->prot : "none", r->findings[0] ? r->findings : "-");
+			printf("  %-12s %-12s %-12s %-6d %-22s %-26s %s\n", TL(sym, r->sym),
+			       r->stream[0] ? r->stream : "-", r->rest[0] ? r->rest : "-", r->orders,
+			       r->db[0] ? TL(db, r->db) : "-", r->prot[0] ? r->prot : "none",
+			       r->findings[0] ? r->findings : "-");
 		}
 	}
 	size_t acct_level = 0;

@@ -82,7 +82,7 @@ static void test_log_window_end_writes_the_count_then_lets_lines_through(void)
 	const char *after = strstr(out, "bad message #100 ignored\n");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sum);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(after);
-	CU_ASSERT(sum < after); /* the count comes first, then the new window's line */
+	CU_ASSERT(sum < after);                     /* the count comes first, then the new window's line */
 	CU_ASSERT_EQUAL(count(out, "repeated"), 1); /* the new window dropped nothing */
 	free(out);
 }
@@ -194,7 +194,8 @@ void test_log_repeat_register(void)
 		  test_log_window_end_writes_the_count_then_lets_lines_through },
 		{ "test_log_an_ended_window_is_counted_on_another_cause_call",
 		  test_log_an_ended_window_is_counted_on_another_cause_call },
-		{ "test_log_two_call_sites_do_not_suppress_each_other", test_log_two_call_sites_do_not_suppress_each_other },
+		{ "test_log_two_call_sites_do_not_suppress_each_other",
+		  test_log_two_call_sites_do_not_suppress_each_other },
 		{ "test_log_one_accounts_flood_does_not_hide_another_account",
 		  test_log_one_accounts_flood_does_not_hide_another_account },
 		{ "test_log_summary_is_redacted_and_escaped", test_log_summary_is_redacted_and_escaped },

@@ -31,10 +31,14 @@ static void test_tc_line_escapes_controls_and_keeps_utf8(void)
 		{ "bell\a", "bell\\x07" },
 		{ "$(touch /tmp/x) `id` a'b", "$(touch /tmp/x) `id` a'b" }, /* harmless on a terminal */
 		{ "\xe5\xb8\x81\xe5\xae\x89USDT", "\xe5\xb8\x81\xe5\xae\x89USDT" },
-		{ "c1:\xc2\x9b" "31m", "c1:\\xc2\\x9b31m" },   /* 8-bit CSI as UTF-8 */
+		{ "c1:\xc2\x9b"
+		  "31m",
+		  "c1:\\xc2\\x9b31m" },                      /* 8-bit CSI as UTF-8 */
 		{ "bad\xff\xc0\xaf", "bad\\xff\\xc0\\xaf" }, /* not UTF-8, overlong '/' */
 		{ "cut\xe5\xb8", "cut\\xe5\\xb8" },
-		{ "rlo\xe2\x80\xae" "cod", "rlo\\u202ecod" },
+		{ "rlo\xe2\x80\xae"
+		  "cod",
+		  "rlo\\u202ecod" },
 		{ "", "" },
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
@@ -309,7 +313,8 @@ static void test_fix_command_with_hostile_symbol_and_order_id_runs_nothing(void)
 		struct rec_finding f = hostile(codes[i], sym, oid, "");
 		char *fix = alert_format_fix(&f, &ctx);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(fix);
-		CU_ASSERT_PTR_NOT_NULL(strstr(fix, "'X$(touch p)`touch q`'\\''" "'"));
+		CU_ASSERT_PTR_NOT_NULL(strstr(fix, "'X$(touch p)`touch q`'\\''"
+						   "'"));
 		char cmds[2048];
 		command_lines(fix, cmds, sizeof cmds);
 		CU_ASSERT(strlen(cmds) > 0);
@@ -377,7 +382,8 @@ static bool header_line(const char *mail, const char *name)
 
 static void test_smtp_mail_with_hostile_symbol_adds_no_header(void)
 {
-	struct alert_smtp_params p = { .url = "smtp://127.0.0.1:2525", .from = "vigil <v@example.test>",
+	struct alert_smtp_params p = { .url = "smtp://127.0.0.1:2525",
+				       .from = "vigil <v@example.test>",
 				       .to = "ops@example.test" };
 	char err[200];
 	struct alert_channel *ch = alert_ch_smtp_new(&p, err, sizeof err);
@@ -397,9 +403,9 @@ static void test_smtp_mail_with_hostile_symbol_adds_no_header(void)
 		CU_ASSERT_TRUE(header_line(mail, "X-Vigil-Key: "));
 		/* every CR is followed by LF and every LF preceded by CR; no other control */
 		for (const char *q = mail; *q; q++) {
-			bool ok = *q == '\r'	 ? q[1] == '\n'
+			bool ok = *q == '\r'   ? q[1] == '\n'
 				  : *q == '\n' ? q > mail && q[-1] == '\r'
-						: (unsigned char)*q >= 0x20 && *q != 0x7f;
+					       : (unsigned char)*q >= 0x20 && *q != 0x7f;
 			CU_ASSERT(ok);
 		}
 		/* no body line starts like a header either */
@@ -451,7 +457,8 @@ void test_text_clean_register(void)
 		{ "test_body_detail_cannot_add_lines_or_controls", test_body_detail_cannot_add_lines_or_controls },
 		{ "test_telegram_text_has_no_controls_and_is_html_escaped",
 		  test_telegram_text_has_no_controls_and_is_html_escaped },
-		{ "test_smtp_mail_with_hostile_symbol_adds_no_header", test_smtp_mail_with_hostile_symbol_adds_no_header },
+		{ "test_smtp_mail_with_hostile_symbol_adds_no_header",
+		  test_smtp_mail_with_hostile_symbol_adds_no_header },
 		{ "test_findings_table_shows_exchange_text_escaped_on_one_line",
 		  test_findings_table_shows_exchange_text_escaped_on_one_line },
 		{ NULL, NULL },
