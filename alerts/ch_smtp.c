@@ -12,6 +12,7 @@
 #include "alerts/ch_int.h"
 #include "alerts/channel.h"
 #include "base/log.h"
+#include "base/text_clean.h"
 #include "base/xalloc.h"
 
 #define SMTP_MAX_RCPT 16
@@ -47,7 +48,8 @@ static void angle_addr(const char *s, char *out, size_t outlen)
 	snprintf(out, outlen, "<%.*s>", (int)n, s);
 }
 
-/* Header values must not break the header block (no CR/LF injection). */
+/* Configured addresses must not break the header block (no CR/LF
+ * injection); texts from findings go through tc_header() instead. */
 static void hdr_clean(char *s)
 {
 	alert_hdr_clean(s);
@@ -113,47 +115,66 @@ static void thread_ids(const struct smtp *s, const struct alert_msg *m, const st
 	}
 }
 
+#define BODY_LINE_MAX 990 /* SMTP allows 998 octets a line; leave room */
+
+/* The body as CRLF lines: controls out (tc_text), and a line longer than
+ * SMTP allows is broken at a character boundary. */
+static char *body_crlf(const char *body0)
+{
+	char *body = tc_text(body0 ? body0 : "", true);
+	size_t bl = strlen(body);
+	char *crlf = xmalloc(bl * 2 + bl / BODY_LINE_MAX * 2 + 3);
+	size_t w = 0, col = 0;
+	for (size_t i = 0; i < bl; i++) {
+		if (body[i] == '\n') {
+			crlf[w++] = '\r', crlf[w++] = '\n';
+			col = 0;
+			continue;
+		}
+		if (col >= BODY_LINE_MAX && ((unsigned char)body[i] & 0xC0) != 0x80) {
+			crlf[w++] = '\r', crlf[w++] = '\n';
+			col = 0;
+		}
+		crlf[w++] = body[i];
+		col++;
+	}
+	crlf[w++] = '\r';
+	crlf[w++] = '\n';
+	crlf[w] = '\0';
+	free(body);
+	return crlf;
+}
+
 static char *build_mail(const struct smtp *s, const struct alert_msg *m, int64_t now)
 {
-	char date[64], subj[ALERT_SUBJECT_MAX], key[REC_KEY_MAX], own[400], first[400], reply[900] = "";
+	char date[64], own[400], first[400], reply[900] = "";
 	rfc2822_date(now, date, sizeof date);
-	snprintf(subj, sizeof subj, "%s", m->subject);
-	hdr_clean(subj);
-	snprintf(key, sizeof key, "%s", m->key);
-	hdr_clean(key);
+	/* the subject and the key name exchange symbols: one field each,
+	 * whatever they hold (folded, RFC 2047 for non-ASCII) */
+	char *subj = tc_header("Subject", m->subject);
+	char *key = tc_header("X-Vigil-Key", m->key);
 	struct alert_meta mt;
 	alert_msg_meta(m, &mt);
 	thread_ids(s, m, &mt, own, sizeof own, first, sizeof first);
 	if (first[0])
 		snprintf(reply, sizeof reply, "In-Reply-To: %s\r\nReferences: %s\r\n", first, first);
-	const char *body = m->body ? m->body : "";
-	size_t bl = strlen(body);
-	char *crlf = xmalloc(bl * 2 + 3);
-	size_t w = 0;
-	for (size_t i = 0; i < bl; i++) {
-		if (body[i] == '\r')
-			continue;
-		if (body[i] == '\n')
-			crlf[w++] = '\r';
-		crlf[w++] = body[i];
-	}
-	crlf[w++] = '\r';
-	crlf[w++] = '\n';
-	crlf[w] = '\0';
+	char *crlf = body_crlf(m->body);
 	char *mail = xasprintf("Date: %s\r\n"
 			       "From: %s\r\n"
 			       "To: %s\r\n"
-			       "Subject: %s\r\n"
+			       "%s"
 			       "Message-ID: %s\r\n"
 			       "%s"
 			       "Auto-Submitted: auto-generated\r\n"
 			       "MIME-Version: 1.0\r\n"
 			       "Content-Type: text/plain; charset=utf-8\r\n"
 			       "Content-Transfer-Encoding: 8bit\r\n"
-			       "X-Vigil-Key: %s\r\n"
+			       "%s"
 			       "\r\n%s",
 			       date, s->from_hdr, s->to_hdr, subj, own, reply, key, crlf);
 	free(crlf);
+	free(subj);
+	free(key);
 	return mail;
 }
 

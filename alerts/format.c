@@ -29,8 +29,22 @@ static const char *kind_word(enum alert_kind k, enum rec_severity sev)
 	return sev == REC_SEV_CRITICAL ? "CRITICAL" : sev == REC_SEV_WARNING ? "WARNING" : "INFO";
 }
 
-void alert_format_subject(const struct rec_finding *f, enum alert_kind k, char *out, size_t outlen)
+/* A copy of f whose texts from outside (symbol, ids, detail; the account
+ * and key for good measure) are single-line and free of controls. */
+static void clean_finding(const struct rec_finding *f, struct rec_finding *g)
 {
+	*g = *f;
+	tc_text_to(f->symbol, g->symbol, sizeof g->symbol, false);
+	tc_text_to(f->account, g->account, sizeof g->account, false);
+	tc_text_to(f->key, g->key, sizeof g->key, false);
+	tc_text_to(f->order_id, g->order_id, sizeof g->order_id, false);
+	tc_text_to(f->detail, g->detail, sizeof g->detail, false);
+}
+
+void alert_format_subject(const struct rec_finding *f0, enum alert_kind k, char *out, size_t outlen)
+{
+	struct rec_finding g, *f = &g;
+	clean_finding(f0, &g);
 	snprintf(out, outlen, "[vigil] %s%s%s %s %s (%s)", k == ALERT_ESCALATED ? "ESCALATED " : "",
 		 kind_word(k, f->severity), k == ALERT_REPEAT ? " (repeat)" : "", *f->symbol ? f->symbol : "-",
 		 rec_code_name(f->code), f->account);
@@ -81,78 +95,86 @@ static void fmt_time(int64_t ms, char *out, size_t outlen)
 	strftime(out, outlen, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
-/* cf, acct, sym, oid: already shell-quoted (sym may be "") */
-static char *fix_text(const struct rec_finding *f, const char *cf, const char *acct, const char *sym, const char *oid,
-		      double pct)
+/* Every argument taken from a finding or the configuration is quoted
+ * (tc_shell_quote): a symbol "X$(touch /tmp/p)" must stay one inert word
+ * when the line is pasted into a shell. */
+char *alert_format_fix(const struct rec_finding *f, const struct alert_fmt_ctx *ctx)
 {
+	double pct = ctx && ctx->stop_percent > 0 ? ctx->stop_percent : 2.0;
+	char *cf = tc_shell_quote(ctx && ctx->conf_path && *ctx->conf_path ? ctx->conf_path : "/etc/vigil/vigil.conf");
+	char *acct = tc_shell_quote(f->account);
+	char *sym = tc_shell_quote(f->symbol);
+	char *oid = *f->order_id ? tc_shell_quote(f->order_id) : xstrdup("ORDER_ID");
+	/* the account-level texts name the symbol in prose, not as an argument */
+	char *psym = tc_text(*f->symbol ? f->symbol : "", false);
 	char base[1024];
 	snprintf(base, sizeof base, "vigil repair -c %s --account %s", cf, acct);
+	char *r = NULL;
 	switch (f->code) {
 	case REC_UNPROTECTED_POSITION:
-	case REC_UNDERSIZED_STOP: return xasprintf("%s sl %s --percent %g", base, sym, pct);
+	case REC_UNDERSIZED_STOP: r = xasprintf("%s sl %s --percent %g", base, sym, pct); break;
 	case REC_ORPHAN_POSITION:
-		return xasprintf("%s close %s\n(or keep it and protect it: %s sl %s --percent %g)", base, sym, base,
-				 sym, pct);
-	case REC_WRONG_SIDE_STOP: return xasprintf("%s cancel %s\n%s sl %s --percent %g", base, oid, base, sym, pct);
+		r = xasprintf("%s close %s\n(or keep it and protect it: %s sl %s --percent %g)", base, sym, base, sym,
+			      pct);
+		break;
+	case REC_WRONG_SIDE_STOP:
+		r = xasprintf("%s cancel %s\n%s sl %s --percent %g", base, oid, base, sym, pct);
+		break;
 	case REC_ORPHAN_ORDER:
-	case REC_DUPLICATE_STOP: return xasprintf("%s cancel %s", base, oid);
+	case REC_DUPLICATE_STOP: r = xasprintf("%s cancel %s", base, oid); break;
 	case REC_CLOSE_UNVERIFIED:
 	case REC_UNKNOWN_SIDE:
 	case REC_SIZE_MISMATCH:
 	case REC_SIDE_MISMATCH:
 	case REC_REPAIR_FAILED:
-		return xasprintf("vigil status -c %s --account %s   (check, then e.g. %s close %s)", cf, acct, base,
-				 *sym ? sym : "SYMBOL");
+		r = xasprintf("vigil status -c %s --account %s   (check, then e.g. %s close %s)", cf, acct, base,
+			      *f->symbol ? sym : "SYMBOL");
+		break;
 	case REC_PHANTOM_POSITION:
-		return xasprintf("no exchange action: the exchange is flat; mark the bot's row for %s closed\n"
-				 "vigil status -c %s --account %s",
-				 sym, cf, acct);
+		r = xasprintf("no exchange action: the exchange is flat; mark the bot's row for %s closed\n"
+			      "vigil status -c %s --account %s",
+			      psym, cf, acct);
+		break;
 	case REC_STREAM_DOWN:
 	case REC_STREAM_STALE:
 	case REC_SOURCE_UNREACHABLE:
-		return xasprintf("check the network / credentials, then: vigil status -c %s --account %s", cf, acct);
+		r = xasprintf("check the network / credentials, then: vigil status -c %s --account %s", cf, acct);
+		break;
 	case REC_OUTCOME_UNKNOWN:
-		return xasprintf("vigil status -c %s --account %s   (look the vgl- order up on the exchange before "
-				 "acting by hand;"
-				 " vigil resolves it by client id before sending anything new for %s)",
-				 cf, acct, *sym ? sym : "the account");
+		r = xasprintf("vigil status -c %s --account %s   (look the vgl- order up on the exchange before "
+			      "acting by hand;"
+			      " vigil resolves it by client id before sending anything new for %s)",
+			      cf, acct, *psym ? psym : "the account");
+		break;
 	case REC_JOURNAL_UNREADABLE:
-		return xasprintf("check the database (vigil db -c %s status) and the spool directory; nothing is sent "
-				 "for %s until the journal can be read",
-				 cf, acct);
+		r = xasprintf("check the database (vigil db -c %s status) and the spool directory; nothing is sent "
+			      "for %s until the journal can be read",
+			      cf, acct);
+		break;
 	case REC_RATE_LIMITED:
-		return xasprintf("vigil holds every request of this IP back until the exchange allows; check the bot's "
-				 "request rate"
-				 " (vigil status -c %s --account %s)",
-				 cf, acct);
+		r = xasprintf("vigil holds every request of this IP back until the exchange allows; check the bot's "
+			      "request rate"
+			      " (vigil status -c %s --account %s)",
+			      cf, acct);
+		break;
 	case REC_STORAGE_FULL:
-		return xasprintf(
-			"free space in the spool directory (or raise the file-size limit); until then no new "
-			"repair is journaled, so none is sent, and alerts wait in memory (vigil db -c %s status)",
-			cf);
+		r = xasprintf("free space in the spool directory (or raise the file-size limit); until then no new "
+			      "repair is journaled, so none is sent, and alerts wait in memory (vigil db -c %s status)",
+			      cf);
+		break;
 	case REC_CONFIG_DRIFT:
-		return xasprintf("set hedge_mode in [account %s] of %s to the exchange's position mode; repairs stay "
-				 "off until then",
-				 acct, cf);
-	case REC_CLOCK_SKEW: return xstrdup("sync the host clock (chronyc tracking / timedatectl)");
-	default: return NULL;
+		r = xasprintf("set hedge_mode in [account %s] of %s to the exchange's position mode; repairs stay "
+			      "off until then",
+			      acct, cf);
+		break;
+	case REC_CLOCK_SKEW: r = xstrdup("sync the host clock (chronyc tracking / timedatectl)"); break;
+	default: break;
 	}
-}
-
-/* Every name in a suggested command comes from the exchange or the
- * config: each is shell-quoted, so a symbol like `$(touch x)` is text. */
-char *alert_format_fix(const struct rec_finding *f, const struct alert_fmt_ctx *ctx)
-{
-	const char *conf = ctx && ctx->conf_path && *ctx->conf_path ? ctx->conf_path : "/etc/vigil/vigil.conf";
-	double pct = ctx && ctx->stop_percent > 0 ? ctx->stop_percent : 2.0;
-	char *cf = tc_shell_arg(conf), *acct = tc_shell_arg(f->account);
-	char *sym = *f->symbol ? tc_shell_arg(f->symbol) : xstrdup("");
-	char *oid = *f->order_id ? tc_shell_arg(f->order_id) : xstrdup("ORDER_ID");
-	char *r = fix_text(f, cf, acct, sym, oid, pct);
 	free(cf);
 	free(acct);
 	free(sym);
 	free(oid);
+	free(psym);
 	return r;
 }
 
@@ -232,8 +254,39 @@ void alert_format_change(const struct rec_finding *f, const struct rec_finding *
 		snprintf(out, outlen, "%s", what);
 }
 
-char *alert_format_body(const struct rec_finding *f, enum alert_kind k, const struct alert_fmt_ctx *ctx)
+/* vigil's action text may be several lines (one per step) and quotes the
+ * exchange's answers: controls out, and every line after the first
+ * indented, so no line of it can pass for one of the body's own
+ * ("first seen:", which threading reads back, or "fix:"). */
+static char *indented(const char *s)
 {
+	char *t = tc_text(s, true);
+	size_t nl = 0;
+	for (const char *p = t; *p; p++)
+		nl += *p == '\n';
+	char *out = xmalloc(strlen(t) + 2 * nl + 1), *w = out;
+	for (const char *p = t; *p; p++) {
+		*w++ = *p;
+		if (*p == '\n' && p[1])
+			*w++ = ' ', *w++ = ' ';
+	}
+	*w = '\0';
+	free(t);
+	return out;
+}
+
+char *alert_format_body(const struct rec_finding *f0, enum alert_kind k, const struct alert_fmt_ctx *ctx0)
+{
+	/* outside texts become single lines: a detail "x\nfirst seen: ..." or
+	 * "x\nfix:\n..." must not add a line of its own */
+	struct rec_finding g, *f = &g;
+	clean_finding(f0, &g);
+	struct alert_fmt_ctx cc = ctx0 ? *ctx0 : (struct alert_fmt_ctx){ 0 };
+	const struct alert_fmt_ctx *ctx = ctx0 ? &cc : NULL;
+	char *action = cc.action ? indented(cc.action) : NULL;
+	char *change = cc.change ? tc_text(cc.change, false) : NULL;
+	char *inst = cc.instance ? tc_text(cc.instance, false) : NULL;
+	cc.action = action, cc.change = change, cc.instance = inst;
 	struct sb b = { 0 };
 	char t1[64], t2[64], s[64], r[64], d[64];
 	if (k == ALERT_RESOLVED) {
@@ -270,19 +323,26 @@ char *alert_format_body(const struct rec_finding *f, enum alert_kind k, const st
 			  ctx && ctx->action && *ctx->action ? ctx->action : "nothing (alert only)");
 		if (!f->repairable && *f->symbol)
 			sb_printf(&b, "not repaired automatically: the evidence is disputed\n");
-		char *fix = alert_format_fix(f, ctx);
+		char *fix = alert_format_fix(f0, ctx);
 		if (fix) {
 			sb_printf(&b, "fix:\n%s\n", fix);
 			free(fix);
 		}
-		const char *cf = ctx && ctx->conf_path && *ctx->conf_path ? ctx->conf_path : "/etc/vigil/vigil.conf";
-		sb_printf(&b, "silence repeats: vigil ack -c %s %s\n", cf, f->key);
+		char *cf = tc_shell_quote(ctx && ctx->conf_path && *ctx->conf_path ? ctx->conf_path
+										   : "/etc/vigil/vigil.conf");
+		char *key = tc_shell_quote(f0->key);
+		sb_printf(&b, "silence repeats: vigil ack -c %s %s\n", cf, key);
+		free(cf);
+		free(key);
 	}
 	sb_printf(&b, "key: %s\n", f->key);
 	if (ctx && ctx->instance && *ctx->instance)
 		sb_printf(&b, "instance: %s\n", ctx->instance);
 	char *out = alert_redact_dup(b.p ? b.p : "");
 	free(b.p);
+	free(action);
+	free(change);
+	free(inst);
 	return out;
 }
 
@@ -298,8 +358,12 @@ char *alert_format_health_body(const char *name, enum rec_severity sev, enum ale
 {
 	struct sb b = { 0 };
 	sb_printf(&b, "%s%s vigil health: %s\n", k == ALERT_RESOLVED ? "RESOLVED: " : "", rec_severity_name(sev), name);
-	if (text && *text)
-		sb_printf(&b, "%s\n", text);
+	if (text && *text) {
+		/* may quote an exchange's error text: its controls go, lines stay */
+		char *t = tc_text(text, true);
+		sb_printf(&b, "%s\n", t);
+		free(t);
+	}
 	if (ctx && ctx->first_seen_ms > 0) {
 		char t1[64];
 		fmt_time(ctx->first_seen_ms, t1, sizeof t1); /* parsed back by msg.c (threading) */

@@ -6,6 +6,7 @@
 
 #include "alerts/channel.h"
 #include "base/buf.h"
+#include "base/text_clean.h"
 #include "base/xalloc.h"
 
 static size_t esc_len(unsigned char c)
@@ -53,12 +54,12 @@ static size_t u8len(const unsigned char *s, size_t left)
 
 #define PREFIX_RESERVE 24 /* "(i/n) " with room to spare */
 
-int alert_tg_build(const char *subject, const char *body, size_t limit, char ***parts, size_t *n)
+int alert_tg_build(const char *subject0, const char *body0, size_t limit, char ***parts, size_t *n)
 {
-	if (!subject)
-		subject = "";
-	if (!body)
-		body = "";
+	/* controls out first (the subject is one line, the body keeps its
+	 * own newlines), then HTML escaping for parse_mode=HTML */
+	char *subject = tc_text(subject0 ? subject0 : "", false);
+	char *body = tc_text(body0 ? body0 : "", true);
 	char *subj = alert_tg_escape(subject);
 	size_t head = strlen(subj) + strlen("<b></b>\n\n");
 	size_t blen = strlen(body);
@@ -108,6 +109,8 @@ int alert_tg_build(const char *subject, const char *body, size_t limit, char ***
 	}
 	buf_free(&ends);
 	free(subj);
+	free(subject);
+	free(body);
 	*parts = out;
 	*n = nb;
 	return 0;

@@ -4,7 +4,17 @@
  * Redaction: every string registered with log_secret_add() is replaced by
  * "[redacted]" in every line this module writes, and in any buffer passed to
  * log_redact() (alerts and error texts go through it too). Register secrets
- * as soon as they are loaded. */
+ * as soon as they are loaded.
+ *
+ * Every message is written as one line without terminal controls: text
+ * from outside (exchange symbols, ids, error texts) goes through tc_line()
+ * (base/text_clean.h), so a newline shows as "\n" and ESC as "\x1b".
+ *
+ * Repeats: one cause (a call site's format string, plus the message's
+ * "account=" value) writes at most 5 lines per 10 s; the rest are counted
+ * and summed up in one line "repeated N more times in S s (shown 5), last:
+ * ..." once the window is over (on the next log call, log_flush(), a
+ * stream change, or at exit). */
 #ifndef WD_LOG_H
 #define WD_LOG_H
 #include <stddef.h>
@@ -16,7 +26,13 @@ extern int log_verbosity; /* messages above this level are dropped */
 
 void log_set_level(enum log_level lvl);
 int log_level_parse(const char *s, enum log_level *out); /* 0 ok, -1 bad */
-void log_set_stream(FILE *f);                            /* NULL = stderr */
+void log_set_stream(FILE *f);                            /* NULL = stderr; flushes counts first */
+struct rec_clock;
+/* The clock of the repeat windows (tests); NULL = CLOCK_MONOTONIC. */
+void log_set_clock(const struct rec_clock *c);
+/* Writes every pending "repeated N times" line now (and forgets the
+ * windows). Also runs at exit. */
+void log_flush(void);
 
 /* Registers a secret (copied). Empty strings and strings shorter than 4
  * characters are ignored (too likely to match ordinary text). */

@@ -5,6 +5,7 @@
 #include "watchdog/audit.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -92,14 +93,17 @@ void wd_findings_print_table(FILE *f, const struct rec_finding *fs, size_t n, bo
 		view_str(r, sizeof r, &x->rest);
 		view_str(d, sizeof d, &x->db);
 		age_str(age, sizeof age, x->first_seen_ms);
+		/* symbol and detail come from the exchange: no terminal controls */
+		char acct[4 * REC_ACCT_MAX], sym[4 * REC_SYM_MAX], det[4 * REC_DETAIL_MAX];
+		tc_line(x->account, acct, sizeof acct);
+		tc_line(x->symbol[0] ? x->symbol : "-", sym, sizeof sym);
+		tc_line(x->detail, det, sizeof det);
 		if (with_account)
-			fprintf(f, "  %-14s ", x->account);
+			fprintf(f, "  %-14s ", acct);
 		else
 			fprintf(f, "  ");
-		char sym[4 * REC_SYM_MAX + 8], det[4 * sizeof x->detail + 8];
 		fprintf(f, "%-8s %-20s %-12s %-10s %-10s %-10s %-5s %s\n", rec_severity_name(x->severity),
-			rec_code_name(x->code), x->symbol[0] ? tc_controls(sym, sizeof sym, x->symbol) : "-", s, r, d,
-			age, tc_controls(det, sizeof det, x->detail));
+			rec_code_name(x->code), sym, s, r, d, age, det);
 	}
 }
 
@@ -141,21 +145,24 @@ void wd_audit_print_table(FILE *f, const struct wd_audit *a, size_t n, int64_t e
 	nagios_line(f, a, n, elapsed_ms);
 	for (size_t i = 0; i < n; i++) {
 		const struct wd_audit *x = &a[i];
-		char err[4 * sizeof x->error + 8];
-		fprintf(f, "%s (%s, %s): ", x->account, rec_exchange_name(x->exchange), rec_mode_name(x->mode));
+		char *acct = tc_line_dup(x->account), *err = tc_line_dup(x->error);
+		fprintf(f, "%s (%s, %s): ", acct, rec_exchange_name(x->exchange), rec_mode_name(x->mode));
 		if (!x->audited)
-			fprintf(f, "COULD NOT AUDIT: %s\n", tc_controls(err, sizeof err, x->error));
+			fprintf(f, "COULD NOT AUDIT: %s\n", err);
 		else
 			fprintf(f, "audited in %lld ms: %zu finding%s\n", (long long)x->duration_ms, x->nfindings,
 				x->nfindings == 1 ? "" : "s");
+		free(acct);
+		free(err);
 		wd_findings_print_table(f, x->findings, x->nfindings, false);
 		for (size_t k = 0; k < x->nactions; k++) {
 			const struct rec_action *ac = &x->actions[k];
-			char sym[4 * REC_SYM_MAX + 8], det[4 * sizeof ac->outcome_detail + 8];
+			char *sym = tc_line_dup(ac->symbol), *det = tc_line_dup(ac->outcome_detail);
 			fprintf(f, "  action: %s %s %s qty=%g trigger=%g -> %s %s\n", rec_action_kind_name(ac->kind),
-				tc_controls(sym, sizeof sym, ac->symbol), rec_oside_name(ac->order_side), ac->qty,
-				ac->trigger_price, rec_outcome_name(ac->outcome),
-				tc_controls(det, sizeof det, ac->outcome_detail));
+				sym, rec_oside_name(ac->order_side), ac->qty, ac->trigger_price,
+				rec_outcome_name(ac->outcome), det);
+			free(sym);
+			free(det);
 		}
 	}
 }

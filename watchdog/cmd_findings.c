@@ -103,15 +103,18 @@ int cmd_findings(int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			char b1[32], b2[32];
 			const struct db_finding_row *r = &rows[i];
-			char sym[4 * sizeof r->symbol + 8], key[4 * sizeof r->key + 8];
+			/* stored from the exchange: no terminal controls on screen */
+			char *acct = tc_line_dup(r->account), *sym = tc_line_dup(r->symbol[0] ? r->symbol : "-");
+			char *key = tc_line_dup(r->key);
 			printf("%-8s %-8s %-20s %-14s %-12s %-21s %-21s %s\n",
 			       r->resolved_ms ? "resolved"
 			       : r->acked     ? "acked"
 					      : "open",
-			       rec_severity_name((enum rec_severity)r->severity), r->code_name, r->account,
-			       r->symbol[0] ? tc_controls(sym, sizeof sym, r->symbol) : "-",
-			       ts(r->first_seen_ms, b1, sizeof b1), ts(r->resolved_ms, b2, sizeof b2),
-			       tc_controls(key, sizeof key, r->key));
+			       rec_severity_name((enum rec_severity)r->severity), r->code_name, acct, sym,
+			       ts(r->first_seen_ms, b1, sizeof b1), ts(r->resolved_ms, b2, sizeof b2), key);
+			free(acct);
+			free(sym);
+			free(key);
 		}
 	}
 	free(rows);

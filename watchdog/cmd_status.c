@@ -12,8 +12,8 @@
 #include "watchdog/cmd_common.h"
 #include "watchdog/engine.h"
 #include "watchdog/sched.h"
-#include "base/text_clean.h"
 #include "base/clock_now.h"
+#include "base/text_clean.h"
 #include "base/xalloc.h"
 
 #define STATUS_MAX_SYMS 512
@@ -138,8 +138,12 @@ static size_t build_rows(const struct wd_audit *a, const struct rec_params *prm,
 	return n;
 }
 
+/* Text from the exchange or the bot's DB, made safe for a terminal. */
+#define TL(buf, s) (tc_line((s), (buf), sizeof(buf)), (buf))
+
 static void print_account(const struct wd_audit *a, struct sym_row *rows, size_t n)
 {
+	char e1[1024], e2[1024];
 	char st[96] = "no stream";
 	if (a->stream)
 		snprintf(st, sizeof st, "stream %s (last message %s)",
@@ -151,13 +155,12 @@ static void print_account(const struct wd_audit *a, struct sym_row *rows, size_t
 		size_t l = strlen(st) - 1;
 		snprintf(st + l, sizeof st - l, "%.1fs ago)", (double)(wd_wall_ms() - a->stream->last_msg_ms) / 1000.0);
 	}
-	printf("%s (%s, mode %s): %s; REST %s; DB %s\n", a->account, rec_exchange_name(a->exchange),
+	printf("%s (%s, mode %s): %s; REST %s; DB %s\n", TL(e1, a->account), rec_exchange_name(a->exchange),
 	       rec_mode_name(a->mode), st,
 	       a->listing.pos_rc == XCH_OK ? "ok" : xch_rc_name((enum xch_rc)a->listing.pos_rc),
-	       a->bot_ok ? "ok" : a->bot_error);
-	char text[4 * sizeof a->error + 8];
+	       a->bot_ok ? "ok" : TL(e2, a->bot_error));
 	if (!a->audited)
-		printf("  could not audit: %s\n", tc_controls(text, sizeof text, a->error));
+		printf("  could not audit: %s\n", TL(e1, a->error));
 	if (n == 0) {
 		printf("  no positions, orders or bot rows\n");
 	} else {
@@ -165,10 +168,10 @@ static void print_account(const struct wd_audit *a, struct sym_row *rows, size_t
 		       "PROTECTION", "FINDINGS");
 		for (size_t i = 0; i < n; i++) {
 			const struct sym_row *r = &rows[i];
-			char sym[4 * sizeof r->sym + 8];
-			printf("  %-12s %-12s %-12s %-6d %-22s %-26s %s\n", tc_controls(sym, sizeof sym, r->sym),
+			char sym[4 * sizeof r->sym], db[4 * sizeof r->db];
+			printf("  %-12s %-12s %-12s %-6d %-22s %-26s %s\n", TL(sym, r->sym),
 			       r->stream[0] ? r->stream : "-", r->rest[0] ? r->rest : "-", r->orders,
-			       r->db[0] ? r->db : "-", r->prot[0] ? r->prot : "none",
+			       r->db[0] ? TL(db, r->db) : "-", r->prot[0] ? r->prot : "none",
 			       r->findings[0] ? r->findings : "-");
 		}
 	}
@@ -180,8 +183,7 @@ static void print_account(const struct wd_audit *a, struct sym_row *rows, size_t
 		for (size_t i = 0; i < a->nfindings; i++)
 			if (!a->findings[i].symbol[0])
 				printf("    %-8s %-20s %s\n", rec_severity_name(a->findings[i].severity),
-				       rec_code_name(a->findings[i].code),
-				       tc_controls(text, sizeof text, a->findings[i].detail));
+				       rec_code_name(a->findings[i].code), TL(e1, a->findings[i].detail));
 	}
 }
 

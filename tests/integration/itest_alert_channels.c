@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -668,6 +669,53 @@ static void itest_alert_smtp_firing_repeat_resolved_thread(void)
 	env_stop(&e);
 }
 
+/* An exchange symbol holding CR/LF reaches the real mailbox without adding
+ * a header: the sink's parser sees X-Vigil-Key and Subject as one field
+ * each, and no X-Injected field at all. */
+static void itest_alert_smtp_symbol_with_crlf_adds_no_header(void)
+{
+	struct env e;
+	if (env_start(&e, 600000) != 0) {
+		env_stop(&e);
+		CU_FAIL_FATAL("cannot start the fake Telegram / SMTP sink");
+	}
+	struct alert_channel *smtp = alert_channel_find(e.chs, e.nchs, "smtp");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(smtp);
+	struct rec_finding f = mk("EV\r\nX-Injected: yes", REC_UNPROTECTED_POSITION);
+	snprintf(f.detail, sizeof f.detail, "x\r\nX-Injected: body");
+	struct alert_msg m;
+	memset(&m, 0, sizeof m);
+	m.id = 300;
+	snprintf(m.channel, sizeof m.channel, "smtp");
+	snprintf(m.key, sizeof m.key, "%s", f.key);
+	m.severity = f.severity;
+	alert_format_subject(&f, ALERT_FIRING, m.subject, sizeof m.subject);
+	m.body = alert_format_body(&f, ALERT_FIRING, NULL);
+	struct alert_send_status st;
+	CU_ASSERT_EQUAL(smtp->send(smtp, &m, &st), ALERT_SEND_OK);
+	free(m.body);
+	for (int i = 0; i < 300 && mail_count(&e, NULL) < 1; i++)
+		msleep(10);
+	char *t = mail_first(&e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	/* the header block ends at the first empty line (the sink may store LF) */
+	const char *end = strstr(t, "\n\n");
+	const char *end_crlf = strstr(t, "\r\n\r\n");
+	if (!end || (end_crlf && end_crlf < end))
+		end = end_crlf;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(end);
+	int injected = 0, key = 0;
+	for (const char *p = t; p && p < end; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		injected += !strncasecmp(p, "X-Injected", 10);
+		key += !strncmp(p, "X-Vigil-Key: main:", 18);
+	}
+	CU_ASSERT_EQUAL(injected, 0);
+	CU_ASSERT_EQUAL(key, 1);
+	CU_ASSERT_EQUAL(mail_count(&e, "\nX-Injected"), 0); /* not in the body either */
+	free(t);
+	env_stop(&e);
+}
+
 /* At-least-once: a message sent again after a crash between the server's
  * answer and the outbox's delivered mark carries the same Message-ID
  * (from the outbox id), so mail clients show it once. */
@@ -721,6 +769,8 @@ void itest_alert_channels_register(void)
 		{ "itest_alert_webhook_posts_json_and_honours_retry_after",
 		  itest_alert_webhook_posts_json_and_honours_retry_after },
 		{ "itest_alert_smtp_firing_repeat_resolved_thread", itest_alert_smtp_firing_repeat_resolved_thread },
+		{ "itest_alert_smtp_symbol_with_crlf_adds_no_header",
+		  itest_alert_smtp_symbol_with_crlf_adds_no_header },
 		{ NULL, NULL },
 	};
 	tu_add_suite("alert_channels", tests);
