@@ -7,7 +7,7 @@
 
 FUZZ_BUILD ?= build/fuzz
 FUZZ_CC    ?= clang
-PKGS       := libcurl libwebsockets json-c libpq openssl inih sqlite3
+PKGS       := libcurl libwebsockets json-c libpq openssl inih sqlite3 zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS))
 SAN        := -fsanitize=address,undefined -fno-sanitize-recover=all
