@@ -139,6 +139,10 @@ struct rec_bot_row {
  * of the model so the adapters keep it without calling the core. */
 #define REC_STREAM_MAX_POS 1024
 #define REC_STREAM_MAX_ORD 2048
+/* From this many entries on, a new order reuses the slot of one finished
+ * at least REC_STREAM_FINISHED_KEEP_MS before it (exchange time). */
+#define REC_STREAM_REUSE_FROM 128
+#define REC_STREAM_FINISHED_KEEP_MS (5 * 60 * 1000)
 
 enum rec_stream_state { REC_SS_DOWN = 0, REC_SS_CONNECTING, REC_SS_UP };
 

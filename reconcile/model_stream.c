@@ -91,6 +91,24 @@ static bool order_done(const struct rec_order *o)
 	}
 }
 
+/* A finished order long enough ago that no late update can still concern
+ * it: its slot is reused before the list grows, so the list stays as long
+ * as the recent orders need (a daemon's memory stays flat under churn
+ * instead of touching a new page of the 2048 slots every few orders). */
+static struct rec_order *stale_finished(struct rec_stream_cache *c, int64_t now_ms)
+{
+	if (c->nord < REC_STREAM_REUSE_FROM || now_ms <= 0)
+		return NULL;
+	struct rec_order *best = NULL;
+	for (size_t i = 0; i < c->nord && i < REC_STREAM_MAX_ORD; i++) {
+		struct rec_order *o = &c->ord[i];
+		if (order_done(o) && o->update_ms > 0 && now_ms - o->update_ms >= REC_STREAM_FINISHED_KEEP_MS &&
+		    (!best || o->update_ms < best->update_ms))
+			best = o;
+	}
+	return best;
+}
+
 int rec_stream_apply_order(struct rec_stream_cache *c, const struct rec_order *ord)
 {
 	if (!c || !ord || !ord->id[0])
@@ -109,6 +127,8 @@ int rec_stream_apply_order(struct rec_stream_cache *c, const struct rec_order *o
 		if (!merged.symbol[0])
 			memcpy(merged.symbol, cur->symbol, sizeof merged.symbol);
 		*cur = merged;
+	} else if ((cur = stale_finished(c, ord->update_ms))) {
+		*cur = *ord;
 	} else {
 		if (c->nord >= REC_STREAM_MAX_ORD) {
 			/* full: reuse the oldest finished order; open ones stay */

@@ -122,6 +122,45 @@ static void test_stream_order_latest_state_wins(void)
 	free(c);
 }
 
+/* Under churn the order list must not grow toward its 2048 slots (every
+ * new slot is a new page of RSS): a new order takes the slot of one that
+ * finished more than 5 minutes before; recent and open ones are kept. */
+static void test_stream_churn_reuses_long_finished_order_slots(void)
+{
+	struct rec_stream_cache *c = cache();
+	struct rec_order o;
+	memset(&o, 0, sizeof o);
+	snprintf(o.symbol, sizeof o.symbol, "BTCUSDT");
+	o.side = REC_SELL;
+	const int64_t t0 = 1000000;
+	for (int i = 0; i < REC_STREAM_REUSE_FROM; i++) {
+		snprintf(o.id, sizeof o.id, "old-%d", i);
+		o.status = i == 0 ? REC_OST_NEW : REC_OST_CANCELED; /* old-0 is still open */
+		o.update_ms = t0 + i;
+		CU_ASSERT_EQUAL(rec_stream_apply_order(c, &o), 0);
+	}
+	size_t n = c->nord;
+	/* one minute later: nothing is old enough, the list grows */
+	snprintf(o.id, sizeof o.id, "new-1");
+	o.status = REC_OST_NEW;
+	o.update_ms = t0 + 60000;
+	CU_ASSERT_EQUAL(rec_stream_apply_order(c, &o), 0);
+	CU_ASSERT_EQUAL(c->nord, n + 1);
+	/* six minutes later: the oldest finished slot (old-1) is taken; the
+	 * open old-0 and the recent new-1 stay */
+	for (int k = 0; k < 50; k++) {
+		snprintf(o.id, sizeof o.id, "churn-%d", k);
+		o.update_ms = t0 + 360000 + k;
+		CU_ASSERT_EQUAL(rec_stream_apply_order(c, &o), 0);
+	}
+	CU_ASSERT_EQUAL(c->nord, n + 1);
+	CU_ASSERT_PTR_NULL(rec_stream_find_order(c, "old-1", false));
+	CU_ASSERT_PTR_NOT_NULL(rec_stream_find_order(c, "old-0", false));
+	CU_ASSERT_PTR_NOT_NULL(rec_stream_find_order(c, "new-1", false));
+	CU_ASSERT_PTR_NOT_NULL(rec_stream_find_order(c, "churn-49", false));
+	free(c);
+}
+
 void test_rec_stream_register(void)
 {
 	static const struct tu_test tests[] = {
@@ -131,6 +170,8 @@ void test_rec_stream_register(void)
 		{ "test_stream_hedge_sides_are_separate", test_stream_hedge_sides_are_separate },
 		{ "test_stream_full_reuses_flat_entries_only", test_stream_full_reuses_flat_entries_only },
 		{ "test_stream_order_latest_state_wins", test_stream_order_latest_state_wins },
+		{ "test_stream_churn_reuses_long_finished_order_slots",
+		  test_stream_churn_reuses_long_finished_order_slots },
 		{ NULL, NULL },
 	};
 	tu_add_suite("rec_stream", tests);
