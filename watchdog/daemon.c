@@ -297,7 +297,12 @@ int wd_daemon_run(const struct wd_daemon_opts *o)
 			rc = EX_UNAVAILABLE_;
 			goto out;
 		}
-		log_info("daemon", "metrics on http://127.0.0.1:%d/metrics", wd_httpd_port(h));
+		char mhost[64] = "127.0.0.1", perr[160];
+		int mport;
+		if (wd_parse_listen(metrics_listen, mhost, sizeof mhost, &mport, perr, sizeof perr) != 0)
+			snprintf(mhost, sizeof mhost, "127.0.0.1");
+		log_info("daemon", "metrics on http://%s%s%s:%d/metrics", strchr(mhost, ':') ? "[" : "", mhost,
+			 strchr(mhost, ':') ? "]" : "", wd_httpd_port(h));
 	}
 	for (size_t i = 0; i < d->eng->n; i++)
 		wd_engine_recover(d->eng, i);
