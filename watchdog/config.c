@@ -8,6 +8,8 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -465,6 +467,26 @@ static char *line_reader(char *buf, int n, void *stream)
 	return r;
 }
 
+/* Opens a file to read without ever blocking on it (a FIFO put where the
+ * config or a query file was once hung SIGHUP and with it SIGTERM): only a
+ * regular file is opened; errno EINVAL otherwise. */
+static FILE *fopen_regular(const char *p)
+{
+	int fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f)
+		close(fd);
+	return f;
+}
+
 static void conf_defaults(struct wd_conf *c)
 {
 	c->log_level = LOG_LVL_INFO;
@@ -651,10 +673,10 @@ static int load_query_file(struct wd_conf *c, const char *path, char *err, size_
 	}
 	char full[WD_STR_MAX * 2];
 	resolve_relative(path, c->bot_query_file, full, sizeof full);
-	FILE *f = fopen(full, "r");
+	FILE *f = fopen_regular(full);
 	if (!f) {
 		snprintf(err, errlen, "%s:%d: [database] bot_positions_query_file: cannot open %s: %s", path,
-			 c->bot_query_file_line, full, strerror(errno));
+			 c->bot_query_file_line, full, errno == EINVAL ? "not a regular file" : strerror(errno));
 		return -1;
 	}
 	size_t n = fread(c->bot_query, 1, sizeof c->bot_query, f);
@@ -755,9 +777,10 @@ int wd_conf_load(const char *path, struct wd_conf *c, char *err, size_t errlen)
 	conf_defaults(c);
 	snprintf(c->path, sizeof c->path, "%s", path);
 	struct parse_state ps = { .c = c, .path = path, .err = err, .errlen = errlen };
-	ps.f = fopen(path, "r");
+	ps.f = fopen_regular(path);
 	if (!ps.f) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+			 errno == EINVAL ? "not a regular file" : strerror(errno));
 		return -1;
 	}
 	if (prescan(path, ps.f, err, errlen) != 0) {

@@ -1,7 +1,8 @@
 # Secret files and environment secrets in a running daemon: the API key
 # read from the environment is not left in /proc/PID/environ; a secret
 # file replaced by a FIFO makes a SIGHUP reload fail at once with a clear
-# message (it once hung the main thread, SIGTERM ignored), the daemon runs
+# message (it once hung the main thread, SIGTERM ignored) — so does the
+# config file itself replaced by a FIFO — the daemon runs
 # on and stops promptly on SIGTERM; a symlinked secret file is refused at
 # start (exit 78). No core dump: RLIMIT_CORE is 0 in the running process.
 set -uo pipefail
@@ -44,6 +45,12 @@ kill -HUP $VPID
 wait_until 5 grep -q 'reload refused: .*not a regular file' "$VIGIL_TMP/vigil.log" ||
 	fail "FIFO secret on reload: $(tail -3 "$VIGIL_TMP/vigil.log")"
 kill -0 $VPID 2>/dev/null || fail "the daemon died on a bad reload"
+# the config file itself replaced by a FIFO: the same (never a blocked open)
+mv "$CONF" "$CONF.bak"
+mkfifo -m 600 "$CONF"
+kill -HUP $VPID
+wait_until 5 eval 'test "$(grep -c "reload refused: .*not a regular file" "$VIGIL_TMP/vigil.log")" -ge 2' ||
+	fail "FIFO config on reload: $(tail -3 "$VIGIL_TMP/vigil.log")"
 t0=$(date +%s%N)
 kill -TERM $VPID
 for _ in $(seq 100); do kill -0 $VPID 2>/dev/null || break; sleep 0.05; done
