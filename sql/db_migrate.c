@@ -55,10 +55,10 @@ int db_migrate_find_dir(char *dir, size_t cap)
 		snprintf(dir, cap, "%s", env);
 		return dir_has_migrations(dir) ? 0 : -1;
 	}
-	if (dir_has_migrations("sql")) {
-		snprintf(dir, cap, "sql");
-		return 0;
-	}
+	/* Next to the binary only, never the working directory: an installed
+	 * vigil started where some other sql/ lies must not migrate from it.
+	 * Installed first (BINDIR/../share/vigil/sql), then the source tree's
+	 * (build/vigil, build/san/...). */
 	char exe[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
 	if (n > 0) {
@@ -66,11 +66,14 @@ int db_migrate_find_dir(char *dir, size_t cap)
 		char *slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';
-			const char *rel[] = { "../sql", "../share/vigil/sql", "../../sql" };
+			const char *rel[] = { "../share/vigil/sql", "../sql", "../../sql" };
 			for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
-				snprintf(dir, cap, "%s/%s", exe, rel[i]);
-				if (dir_has_migrations(dir))
+				char cand[PATH_MAX + 32], real[PATH_MAX];
+				snprintf(cand, sizeof cand, "%s/%s", exe, rel[i]);
+				if (dir_has_migrations(cand) && realpath(cand, real)) {
+					snprintf(dir, cap, "%s", real);
 					return 0;
+				}
 			}
 		}
 	}

@@ -8,9 +8,9 @@
 
 #include "sql/db_conn.h"
 
-/* Where the .sql files are: $VIGIL_SQL_DIR, ./sql, <exe dir>/../sql,
- * <exe dir>/../share/vigil/sql (the first holding 001_*.sql). Writes the
- * path into dir; -1 if none. */
+/* Where the .sql files are: $VIGIL_SQL_DIR, else <exe dir>/../share/vigil/sql
+ * (installed), <exe dir>/../sql, <exe dir>/../../sql (the source tree): the
+ * first holding NNN_*.sql. Writes the path into dir; -1 if none. */
 int db_migrate_find_dir(char *dir, size_t cap);
 
 /* The schema version this binary needs: the highest sql/NNN_*.sql

@@ -88,9 +88,9 @@ int cmd_db(int argc, char **argv)
 		goto out;
 	}
 	if (res.applied == 0)
-		printf("schema %s up to date (%d migrations)\n", p.schema, res.already);
+		printf("schema %s up to date (%d migrations, %s)\n", p.schema, res.already, dir);
 	else
-		printf("schema %s: %d applied, %d already present\n", p.schema, res.applied, res.already);
+		printf("schema %s: %d applied, %d already present (%s)\n", p.schema, res.applied, res.already, dir);
 out:
 	db_conn_free(db);
 	wd_conf_free(c);

@@ -81,3 +81,27 @@ metrics_port() {
 }
 # metric SERIES: the value of one series ("name" or "name{labels}"), "" if absent.
 metric() { curl -fsS "http://127.0.0.1:$MPORT/metrics" | awk -v n="$1" '$1 == n { v = $2 } END { print v }'; }
+
+# in_scratch_system "$0" "$@": runs the calling script again in a private
+# mount namespace where /etc, /var/lib and /usr/local are overlays (writes go
+# to $VIGIL_SCRATCH_DIR/*/up, the host's files stay as they are), so a test
+# can `make install`, create the vigil user and run commands as cron would,
+# on the real paths. Returns in the inner run; the outer one exits with the
+# inner's status once the namespace and its mounts are gone, and its own
+# cleanup removes the overlays' directories.
+in_scratch_system() {
+	local script=$1 d; shift
+	if [ -z "${VIGIL_SCRATCH_DIR:-}" ]; then
+		[ "$(id -u)" -eq 0 ] || fail "needs root (a mount namespace with overlays)"
+		VIGIL_SCRATCH_DIR=$VIGIL_TMP/scratch unshare --mount --propagation private bash "$script" "$@"
+		exit $?
+	fi
+	for d in /etc /var/lib /usr/local; do
+		local o; o=$(scratch_upper "$d")/..
+		mkdir -p "$o/up" "$o/work"
+		mount -t overlay overlay -o "lowerdir=$d,upperdir=$o/up,workdir=$o/work" "$d" ||
+			fail "overlay on $d"
+	done
+}
+# scratch_upper DIR: where the scratch system's writes under DIR went.
+scratch_upper() { echo "$VIGIL_SCRATCH_DIR/${1//\//_}/up"; }
