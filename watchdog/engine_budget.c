@@ -86,7 +86,11 @@ void wd_budget_audit(struct wd_acct_rt *r, struct wd_audit *a)
 	snprintf(lbl, sizeof lbl, "account=\"%s\"", r->cfg.name);
 	wd_metric_set("vigil_budget_used", lbl, st.own);
 	wd_metric_set("vigil_budget_limit", lbl, st.limit);
-	wd_metric_set("vigil_budget_exchange_used", lbl, st.reported);
+	/* unknown (-1) until the exchange reported its count: absent, never a sentinel */
+	if (st.reported >= 0)
+		wd_metric_set("vigil_budget_exchange_used", lbl, st.reported);
+	else
+		wd_metric_unset("vigil_budget_exchange_used", lbl);
 	wd_metric_set("vigil_budget_stopped", lbl, st.stopped_until > now ? 1 : 0);
 	wd_metric_set("vigil_budget_held_total", lbl, (double)st.denied);
 	wd_metric_set("vigil_budget_rate_limited_total", lbl, (double)st.limited);
