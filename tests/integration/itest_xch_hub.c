@@ -160,9 +160,10 @@ static void itest_hub_hanging_listen_key_does_not_stall_other_streams(void)
 	CU_ASSERT_TRUE_FATAL(many_start_sim(&m));
 	/* account 0's listenKey POST answers after 3 s (its request timeout is
 	 * 1.5 s): it keeps one REST worker busy the whole time */
-	CU_ASSERT_TRUE_FATAL(kit_post_ok(&m.k, "/_sim/fault",
-					 "{\"type\":\"slow\",\"exchange\":\"binance\",\"endpoint\":\"/fapi/v1/listenKey\","
-					 "\"account\":\"hub-key-0\",\"ms\":3000}"));
+	CU_ASSERT_TRUE_FATAL(
+		kit_post_ok(&m.k, "/_sim/fault",
+			    "{\"type\":\"slow\",\"exchange\":\"binance\",\"endpoint\":\"/fapi/v1/listenKey\","
+			    "\"account\":\"hub-key-0\",\"ms\":3000}"));
 	struct xch_err err;
 	m.x[0] = kit_adapter(&m.k, ex_of(0), m.keys[0], m.secrets[0]);
 	CU_ASSERT_EQUAL_FATAL(m.x[0]->ops->stream_start(m.x[0], &err), XCH_OK);
