@@ -1,6 +1,7 @@
 /* Binance USD-M user data stream (docs/exchange-facts.md 1.9).
  *
- * DESIGN: runs in the adapter's stream thread. Each (re)connect POSTs
+ * DESIGN: runs on the stream hub's service thread; the listenKey calls run
+ * on its workers (prepare, keepalive_work). Each (re)connect POSTs
  * /fapi/v1/listenKey (returns the account's active key, extended, or a new
  * one) and connects to ws_url + "/private/ws/" + key. The key is kept alive
  * with PUT every 30 minutes and is never DELETEd: a bot on the same account
@@ -22,7 +23,7 @@
 
 #define COMP "binance-stream"
 
-/* USER_STREAM call from the stream thread (own curl handle). */
+/* USER_STREAM call from a hub worker (the stream's own curl handle). */
 static int key_call(struct xch_stream *s, const char *method, struct xch_err *err)
 {
 	struct xch_req r;
@@ -121,6 +122,32 @@ static void bn_message(struct xch_stream *s, const char *msg, size_t len, int64_
 	bn_event_free(&ev);
 }
 
+/* The keep-alive PUT runs on a hub worker (blocking REST must not stall
+ * the other streams); its answer is handled back on the service thread. */
+static void keepalive_work(struct xch_stream *s)
+{
+	memset(&s->job_err, 0, sizeof s->job_err);
+	s->job_rc = key_call(s, "PUT", &s->job_err);
+	s->listenkey_puts++;
+}
+
+static void keepalive_done(struct xch_stream *s)
+{
+	if (s->job_rc == XCH_OK)
+		return;
+	log_warn(COMP, "account=%s listenKey keep-alive failed: %s code=%ld", s->x->cfg.account, xch_rc_name(s->job_rc),
+		 s->job_err.code);
+	if (s->job_err.code == -1125) {
+		/* the key is gone: reconnect with a new one */
+		s->listen_key[0] = '\0';
+		xch_stream_drop(s);
+	} else {
+		/* transient: try again soon rather than in 30 minutes */
+		int64_t again = s->tune.keepalive_ms > 60000 ? 60000 : s->tune.keepalive_ms / 2;
+		s->key_ms = wd_mono_ms() - s->tune.keepalive_ms + again;
+	}
+}
+
 static void bn_tick(struct xch_stream *s, int64_t now)
 {
 	if (s->established && s->tune.rotate_ms > 0 && now - s->opened_mono_ms >= s->tune.rotate_ms) {
@@ -137,23 +164,8 @@ static void bn_tick(struct xch_stream *s, int64_t now)
 	}
 	if (!s->listen_key[0] || now - s->key_ms < s->tune.keepalive_ms)
 		return;
-	struct xch_err err = { 0 };
-	int rc = key_call(s, "PUT", &err);
-	s->listenkey_puts++;
 	s->key_ms = now;
-	if (rc == XCH_OK)
-		return;
-	log_warn(COMP, "account=%s listenKey keep-alive failed: %s code=%ld", s->x->cfg.account, xch_rc_name(rc),
-		 err.code);
-	if (err.code == -1125) {
-		/* the key is gone: reconnect with a new one */
-		s->listen_key[0] = '\0';
-		xch_stream_drop(s);
-	} else {
-		/* transient: try again soon rather than in 30 minutes */
-		int64_t again = s->tune.keepalive_ms > 60000 ? 60000 : s->tune.keepalive_ms / 2;
-		s->key_ms = now - s->tune.keepalive_ms + again;
-	}
+	xch_stream_defer(s, keepalive_work, keepalive_done);
 }
 
 const struct xch_stream_proto bn_stream_proto = {

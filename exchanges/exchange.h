@@ -14,6 +14,7 @@
  * owned by the caller (free()); on error *out is NULL and *n is 0. */
 #ifndef XCH_EXCHANGE_H
 #define XCH_EXCHANGE_H
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -62,6 +63,11 @@ struct xch_config {
 	 * exchange's defaults (exchanges/xch_budget.h). */
 	char egress[64];
 	struct xch_budget_cfg budget;
+	/* Appended (issue 21): a CA bundle for REST and stream TLS ("" = the
+	 * system store; verification is never off) and a proxy
+	 * (http://host:port = HTTP CONNECT, socks5h://host:port; "" = none). */
+	char ca_file[PATH_MAX];
+	char proxy[512];
 };
 
 /* Every adapter starts with this header; the private part follows. */

@@ -2,8 +2,9 @@
  * tests may include this header; the rest of vigil must not).
  *
  * struct xch_priv hangs off struct xch.priv for both real adapters. The
- * engine thread owns `http`; the stream thread owns everything in
- * struct xch_stream except the cache, which is shared under `mu`. */
+ * engine thread owns `http`; the hub's service thread (one for all streams,
+ * xch_ws.c) owns everything in struct xch_stream except the cache, which is
+ * shared under `mu`, and what a deferred job may touch while it runs. */
 #ifndef XCH_INT_H
 #define XCH_INT_H
 #include <json-c/json.h>
@@ -32,13 +33,16 @@ struct xch_stream;
 /* What an adapter plugs into the generic WebSocket client (xch_ws.c).
  * All hooks run in the stream thread. */
 struct xch_stream_proto {
-	/* Builds the URL to connect to (may do blocking REST, e.g. the Binance
-	 * listenKey). Returns 0, or -1 to retry later with backoff. */
+	/* Builds the URL to connect to. Runs on a hub worker thread, never the
+	 * service thread, so it may do blocking REST (the Binance listenKey)
+	 * on the stream's own http; it must touch nothing but the stream's
+	 * adapter REST state. Returns 0, or -1 to retry later with backoff. */
 	int (*prepare)(struct xch_stream *s, char *url, size_t cap);
 	void (*on_open)(struct xch_stream *s);
 	/* One complete text message. */
 	void (*on_message)(struct xch_stream *s, const char *msg, size_t len, int64_t recv_ns);
-	/* Called every tick (s->tick_ms) while the thread runs. */
+	/* Called every tick (tune.tick_ms) while the stream is attached, except
+	 * while its deferred job runs. */
 	void (*on_tick)(struct xch_stream *s, int64_t mono_ms);
 	void (*on_close)(struct xch_stream *s);
 };
@@ -60,11 +64,25 @@ struct xch_stream {
 	struct xch *x;
 	const struct xch_stream_proto *proto;
 	struct xch_stream_tuning tune;
-	/* thread */
-	pthread_t thr;
-	bool thr_started;
+	/* the hub (xch_ws.c): one lws context and service thread for every
+	 * stream, a small fixed pool of workers for the blocking REST calls */
 	atomic_bool stop;
-	struct lws_context *ctx;
+	struct lws_context *ctx;      /* the hub's */
+	struct lws_vhost *vh;         /* the hub's vhost for this stream's ca_file + proxy */
+	struct xch_stream *link_next; /* hub queues: to attach / to detach */
+	struct xch_stream *live_next; /* hub: attached streams (service thread) */
+	struct xch_stream *job_next;  /* hub: jobs queued / done */
+	bool dying;                   /* detaching (service thread) */
+	bool detached;                /* the hub let go of it (hub mutex) */
+	int64_t next_tick_ms;
+	/* one deferred job at a time: work on a worker, done on the service
+	 * thread (xch_stream_defer); while busy the stream's tick is skipped */
+	bool job_busy;
+	void (*job_work)(struct xch_stream *s);
+	void (*job_done)(struct xch_stream *s);
+	int job_rc;
+	struct xch_err job_err;
+	char job_url[1200];
 	struct lws *wsi;
 	bool conn_active; /* a connection is being made or is up */
 	bool established;
@@ -73,7 +91,6 @@ struct xch_stream {
 	int retry;            /* consecutive failures */
 	unsigned rng;
 	lws_sorted_usec_list_t sul_connect;
-	lws_sorted_usec_list_t sul_tick;
 	/* outbound text messages (stream thread only) */
 	char *outq[XCH_OUTQ_MAX];
 	size_t noutq;
@@ -130,6 +147,12 @@ void xch_stream_stop(struct xch *x);
 void xch_stream_send(struct xch_stream *s, char *msg_take); /* queues (takes ownership) */
 void xch_stream_drop(struct xch_stream *s);                 /* close + reconnect */
 void xch_stream_ws_ping(struct xch_stream *s);              /* protocol-level ping */
+/* Runs work(s) on a hub worker (blocking REST allowed; it may write only
+ * job_rc, job_err and the adapter's REST state), then done(s) on the
+ * service thread. One job per stream at a time: false if one is running. */
+bool xch_stream_defer(struct xch_stream *s, void (*work)(struct xch_stream *), void (*done)(struct xch_stream *));
+/* Threads the hub runs now (service + workers; 0 without streams): tests. */
+int xch_stream_hub_threads(void);
 /* Applies under the cache lock; *_many forms call on_event afterwards. */
 void xch_stream_lock(struct xch_stream *s);
 void xch_stream_unlock(struct xch_stream *s);

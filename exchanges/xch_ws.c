@@ -1,16 +1,23 @@
 /* The private-stream WebSocket client shared by both adapters.
  *
- * DESIGN: one libwebsockets context and one service thread per adapter
- * (lws is single-threaded per context; docs/style.md L1). Everything lws is
- * touched only from that thread; other threads only set `stop` and call
- * lws_cancel_service(). The adapter plugs in through struct
- * xch_stream_proto: it builds the URL (Binance fetches a listenKey first),
+ * DESIGN: one hub carries every account's stream: one libwebsockets context
+ * and one service thread for all of them (lws is single-threaded per
+ * context; docs/style.md L1), plus a fixed pool of HUB_WORKERS threads for
+ * the blocking REST an adapter needs (the Binance listenKey POST and PUT),
+ * so a slow REST answer never stalls the other streams. Threads and
+ * contexts do not grow with accounts. Everything lws is touched only from
+ * the service thread; other threads queue a stream to attach or detach
+ * under the hub mutex and wake it with lws_cancel_service(). Streams that
+ * share a ca_file and proxy share one lws vhost (one TLS client context).
+ * The adapter plugs in through struct xch_stream_proto: it builds the URL,
  * queues auth / subscribe messages on open, parses each complete message and
- * does its housekeeping on a 200 ms tick (keep-alives, pings, rotation).
+ * does its housekeeping on a tick (keep-alives, pings, rotation).
  * Reconnects use exponential backoff with jitter and never spin. Messages
  * arrive in fragments: they are accumulated up to a cap, and a message over
  * the cap drops the connection (docs/style.md P8). */
 #include <inttypes.h>
+#include <stdio.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,7 +109,110 @@ void xch_stream_ws_ping(struct xch_stream *s)
 	}
 }
 
-static void connect_cb(lws_sorted_usec_list_t *sul);
+#define HUB_WORKERS 2
+#define HUB_VHOSTS 16
+
+static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);
+static const struct lws_protocols protocols[] = { { "vigil-xch", ws_cb, 0, 65536, 0, NULL, 0 },
+						  { NULL, NULL, 0, 0, 0, NULL, 0 } };
+
+static struct hub {
+	pthread_mutex_t life; /* serialises stream start / stop (and the hub's own) */
+	pthread_mutex_t mu;   /* the queues, `detached`, `refs` */
+	pthread_cond_t detached_cv;
+	pthread_cond_t work_cv;
+	int refs; /* streams started and not stopped */
+	int threads;
+	struct lws_context *ctx;
+	pthread_t service, workers[HUB_WORKERS];
+	atomic_bool stop;
+	bool workers_stop;
+	struct xch_stream *adds, *dels;           /* to the service thread */
+	struct xch_stream *jobs_head, *jobs_tail; /* to the workers */
+	struct xch_stream *dones;                 /* from the workers */
+	/* service thread only (and the creator before it runs) */
+	struct xch_stream *live;
+	struct hub_vh {
+		char ca_file[PATH_MAX];
+		char proxy[512];
+		struct lws_vhost *vh;
+	} vhs[HUB_VHOSTS];
+	size_t nvh;
+	lws_sorted_usec_list_t sul_tick;
+	int64_t tick_ms;
+} hub = {
+	.life = PTHREAD_MUTEX_INITIALIZER,
+	.mu = PTHREAD_MUTEX_INITIALIZER,
+	.detached_cv = PTHREAD_COND_INITIALIZER,
+	.work_cv = PTHREAD_COND_INITIALIZER,
+};
+
+int xch_stream_hub_threads(void)
+{
+	pthread_mutex_lock(&hub.mu);
+	int n = hub.threads;
+	pthread_mutex_unlock(&hub.mu);
+	return n;
+}
+
+static void wake(void)
+{
+	if (hub.ctx)
+		lws_cancel_service(hub.ctx);
+}
+
+bool xch_stream_defer(struct xch_stream *s, void (*work)(struct xch_stream *), void (*done)(struct xch_stream *))
+{
+	if (s->job_busy)
+		return false;
+	s->job_busy = true;
+	s->job_work = work;
+	s->job_done = done;
+	s->job_next = NULL;
+	pthread_mutex_lock(&hub.mu);
+	if (hub.jobs_tail)
+		hub.jobs_tail->job_next = s;
+	else
+		hub.jobs_head = s;
+	hub.jobs_tail = s;
+	pthread_cond_signal(&hub.work_cv);
+	pthread_mutex_unlock(&hub.mu);
+	return true;
+}
+
+static void *worker_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&hub.mu);
+	for (;;) {
+		while (!hub.jobs_head && !hub.workers_stop)
+			pthread_cond_wait(&hub.work_cv, &hub.mu);
+		if (!hub.jobs_head)
+			break; /* stopping, and nothing left: every job is done */
+		struct xch_stream *s = hub.jobs_head;
+		hub.jobs_head = s->job_next;
+		if (!hub.jobs_head)
+			hub.jobs_tail = NULL;
+		pthread_mutex_unlock(&hub.mu);
+		s->job_work(s);
+		pthread_mutex_lock(&hub.mu);
+		s->job_next = hub.dones;
+		hub.dones = s;
+		wake();
+	}
+	pthread_mutex_unlock(&hub.mu);
+	return NULL;
+}
+
+/* The stream is no longer the hub's: its stopper may free it. Nothing may
+ * touch s after this. */
+static void finish_detach(struct xch_stream *s)
+{
+	pthread_mutex_lock(&hub.mu);
+	s->detached = true;
+	pthread_cond_broadcast(&hub.detached_cv);
+	pthread_mutex_unlock(&hub.mu);
+}
 
 static void set_state(struct xch_stream *s, enum rec_stream_state st)
 {
@@ -113,9 +223,11 @@ static void set_state(struct xch_stream *s, enum rec_stream_state st)
 	pthread_mutex_unlock(&s->mu);
 }
 
+static void connect_cb(lws_sorted_usec_list_t *sul);
+
 static void schedule_retry(struct xch_stream *s)
 {
-	if (atomic_load(&s->stop))
+	if (atomic_load(&s->stop) || s->dying)
 		return;
 	int64_t d = s->tune.backoff_min_ms;
 	for (int i = 0; i < s->retry && d < s->tune.backoff_max_ms; i++)
@@ -129,11 +241,15 @@ static void schedule_retry(struct xch_stream *s)
 		d = 1;
 	s->retry++;
 	set_state(s, REC_SS_DOWN);
-	lws_sul_schedule(s->ctx, 0, &s->sul_connect, connect_cb, (lws_usec_t)d * LWS_US_PER_MS);
+	lws_sul_schedule(hub.ctx, 0, &s->sul_connect, connect_cb, (lws_usec_t)d * LWS_US_PER_MS);
 }
 
-static void conn_lost(struct xch_stream *s, const char *why)
+/* The connection on wsi is gone (or never came up). Last use of s when the
+ * stream is being detached. */
+static void conn_lost(struct xch_stream *s, struct lws *wsi, const char *why)
 {
+	if (wsi)
+		lws_set_opaque_user_data(wsi, NULL); /* later callbacks of wsi: not ours */
 	if (!s->conn_active)
 		return;
 	s->conn_active = false;
@@ -146,21 +262,20 @@ static void conn_lost(struct xch_stream *s, const char *why)
 	set_state(s, REC_SS_DOWN);
 	if (s->proto->on_close)
 		s->proto->on_close(s);
-	schedule_retry(s);
+	if (s->dying)
+		finish_detach(s);
+	else
+		schedule_retry(s);
 }
 
-static void connect_cb(lws_sorted_usec_list_t *sul)
+static void do_connect(struct xch_stream *s, const char *url)
 {
-	struct xch_stream *s = lws_container_of(sul, struct xch_stream, sul_connect);
-	char url[sizeof s->conn_work];
 	char *p;
 	const char *prot = NULL, *ads = NULL, *path = NULL;
 	int port = 0;
 
-	if (atomic_load(&s->stop) || s->conn_active)
-		return;
-	set_state(s, REC_SS_CONNECTING);
-	if (s->proto->prepare(s, url, sizeof url) != 0) {
+	if (!s->vh) {
+		log_error(COMP, "account=%s no stream vhost (ca_file or proxy refused)", s->x->cfg.account);
 		schedule_retry(s);
 		return;
 	}
@@ -177,7 +292,8 @@ static void connect_cb(lws_sorted_usec_list_t *sul)
 
 	struct lws_client_connect_info i;
 	memset(&i, 0, sizeof i);
-	i.context = s->ctx;
+	i.context = hub.ctx;
+	i.vhost = s->vh;
 	i.address = ads;
 	i.port = port;
 	i.path = s->conn_path;
@@ -185,6 +301,7 @@ static void connect_cb(lws_sorted_usec_list_t *sul)
 	i.origin = ads;
 	i.protocol = NULL;
 	i.local_protocol_name = "vigil-xch";
+	i.opaque_user_data = s;
 	if (strcmp(prot, "wss") == 0 || strcmp(prot, "https") == 0)
 		i.ssl_connection = LCCSCF_USE_SSL; /* full verification, always */
 	s->conn_active = true;
@@ -201,12 +318,33 @@ static void connect_cb(lws_sorted_usec_list_t *sul)
 		s->wsi = w;
 }
 
-static void tick_cb(lws_sorted_usec_list_t *sul)
+static void prepare_work(struct xch_stream *s)
 {
-	struct xch_stream *s = lws_container_of(sul, struct xch_stream, sul_tick);
-	if (atomic_load(&s->stop))
+	s->job_rc = s->proto->prepare(s, s->job_url, sizeof s->job_url);
+}
+
+static void prepare_done(struct xch_stream *s)
+{
+	if (atomic_load(&s->stop) || s->conn_active)
 		return;
-	int64_t now = wd_mono_ms();
+	if (s->job_rc != 0)
+		schedule_retry(s);
+	else
+		do_connect(s, s->job_url);
+}
+
+static void connect_cb(lws_sorted_usec_list_t *sul)
+{
+	struct xch_stream *s = lws_container_of(sul, struct xch_stream, sul_connect);
+	if (atomic_load(&s->stop) || s->dying || s->conn_active)
+		return;
+	set_state(s, REC_SS_CONNECTING);
+	if (!xch_stream_defer(s, prepare_work, prepare_done)) /* a keep-alive still running */
+		lws_sul_schedule(hub.ctx, 0, &s->sul_connect, connect_cb, 50 * LWS_US_PER_MS);
+}
+
+static void tick_one(struct xch_stream *s, int64_t now)
+{
 	if (s->established && s->tune.stale_ms > 0 && now - s->last_rx_mono_ms > s->tune.stale_ms) {
 		log_warn(COMP, "account=%s stream silent for %" PRId64 " ms, reconnecting", s->x->cfg.account,
 			 now - s->last_rx_mono_ms);
@@ -219,7 +357,139 @@ static void tick_cb(lws_sorted_usec_list_t *sul)
 		s->proto->on_tick(s, now);
 	if (s->wsi && s->established && s->noutq)
 		lws_callback_on_writable(s->wsi);
-	lws_sul_schedule(s->ctx, 0, &s->sul_tick, tick_cb, (lws_usec_t)s->tune.tick_ms * LWS_US_PER_MS);
+}
+
+/* One timer for every stream: a stream's tick comes due every
+ * tune.tick_ms, checked at the hub's pace (the smallest tick_ms). */
+static void hub_tick_cb(lws_sorted_usec_list_t *sul)
+{
+	(void)sul;
+	int64_t now = wd_mono_ms();
+	for (struct xch_stream *s = hub.live; s; s = s->live_next) {
+		if (s->job_busy || now < s->next_tick_ms)
+			continue;
+		s->next_tick_ms = now + s->tune.tick_ms;
+		tick_one(s, now);
+	}
+	lws_sul_schedule(hub.ctx, 0, &hub.sul_tick, hub_tick_cb, (lws_usec_t)hub.tick_ms * LWS_US_PER_MS);
+}
+
+static struct lws_vhost *vhost_create(const char *ca_file, const char *proxy)
+{
+	struct lws_context_creation_info vi;
+	char name[32];
+	memset(&vi, 0, sizeof vi);
+	snprintf(name, sizeof name, "vigil-%zu", hub.nvh);
+	vi.vhost_name = name;
+	vi.port = CONTEXT_PORT_NO_LISTEN;
+	vi.protocols = protocols;
+	vi.gid = -1;
+	vi.uid = -1;
+	vi.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	if (ca_file[0])
+		vi.client_ssl_ca_filepath = ca_file;
+	struct lws_vhost *vh = lws_create_vhost(hub.ctx, &vi);
+	if (!vh)
+		return NULL;
+	if (proxy[0]) {
+		/* http://host:port only: this libwebsockets has no SOCKS5 (the
+		 * configuration refuses socks5h:// for streams) */
+		const char *hp = strncmp(proxy, "http://", 7) == 0 ? proxy + 7 : NULL;
+		char buf[512];
+		snprintf(buf, sizeof buf, "%s", hp ? hp : "");
+		char *slash = strchr(buf, '/');
+		if (slash)
+			*slash = '\0';
+		if (!hp || lws_set_proxy(vh, buf) != 0) {
+			log_error(COMP, "stream proxy %s not usable", proxy);
+			return NULL; /* the vhost stays with the context, unused */
+		}
+	}
+	return vh;
+}
+
+/* The vhost for a stream's ca_file + proxy (made once per pair). */
+static struct lws_vhost *vhost_for(const struct xch_config *c)
+{
+	for (size_t i = 0; i < hub.nvh; i++)
+		if (!strcmp(hub.vhs[i].ca_file, c->ca_file) && !strcmp(hub.vhs[i].proxy, c->proxy))
+			return hub.vhs[i].vh;
+	if (hub.nvh == HUB_VHOSTS) {
+		log_error(COMP, "account=%s more than %d distinct ca_file / proxy pairs", c->account, HUB_VHOSTS);
+		return NULL;
+	}
+	struct hub_vh *v = &hub.vhs[hub.nvh];
+	snprintf(v->ca_file, sizeof v->ca_file, "%s", c->ca_file);
+	snprintf(v->proxy, sizeof v->proxy, "%s", c->proxy);
+	v->vh = vhost_create(v->ca_file, v->proxy);
+	hub.nvh++; /* a failed pair is remembered too: it fails the same way again */
+	return v->vh;
+}
+
+static void attach(struct xch_stream *s, int64_t now)
+{
+	s->vh = vhost_for(&s->x->cfg);
+	s->live_next = hub.live;
+	hub.live = s;
+	s->next_tick_ms = now + s->tune.tick_ms;
+	if (s->tune.tick_ms < hub.tick_ms) {
+		hub.tick_ms = s->tune.tick_ms;
+		lws_sul_schedule(hub.ctx, 0, &hub.sul_tick, hub_tick_cb, (lws_usec_t)hub.tick_ms * LWS_US_PER_MS);
+	}
+	lws_sul_schedule(hub.ctx, 0, &s->sul_connect, connect_cb, 1);
+}
+
+static void begin_detach(struct xch_stream *s)
+{
+	s->dying = true;
+	for (struct xch_stream **pp = &hub.live; *pp; pp = &(*pp)->live_next)
+		if (*pp == s) {
+			*pp = s->live_next;
+			break;
+		}
+	lws_sul_cancel(&s->sul_connect);
+	if (s->job_busy)
+		return; /* finished when its job is done */
+	if (s->conn_active && s->wsi) {
+		/* closed on lws' next pass; conn_lost finishes the detach */
+		lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+		return;
+	}
+	finish_detach(s);
+}
+
+/* Runs on the service thread when woken: streams to attach, finished
+ * jobs, streams to detach (in that order). */
+static void drain(void)
+{
+	pthread_mutex_lock(&hub.mu);
+	struct xch_stream *adds = hub.adds, *dels = hub.dels, *dones = hub.dones;
+	hub.adds = hub.dels = hub.dones = NULL;
+	pthread_mutex_unlock(&hub.mu);
+	int64_t now = wd_mono_ms();
+	while (adds) {
+		struct xch_stream *s = adds;
+		adds = s->link_next;
+		attach(s, now);
+	}
+	while (dones) {
+		struct xch_stream *s = dones;
+		dones = s->job_next;
+		s->job_busy = false;
+		if (s->dying) {
+			if (s->conn_active && s->wsi)
+				lws_set_timeout(s->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+			else
+				finish_detach(s);
+		} else if (s->job_done) {
+			s->job_done(s);
+		}
+	}
+	while (dels) {
+		struct xch_stream *s = dels;
+		dels = s->link_next;
+		begin_detach(s);
+	}
 }
 
 static void deliver(struct xch_stream *s)
@@ -236,9 +506,12 @@ static void deliver(struct xch_stream *s)
 
 static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
-	struct lws_context *ctx = lws_get_context(wsi);
-	struct xch_stream *s = ctx ? lws_context_user(ctx) : NULL;
 	(void)user;
+	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
+		drain(); /* once per vhost: the second finds the queues empty */
+		return 0;
+	}
+	struct xch_stream *s = wsi ? lws_get_opaque_user_data(wsi) : NULL;
 	if (!s)
 		return 0;
 
@@ -278,9 +551,7 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 			buf_reset(&s->rx);
 			return -1;
 		}
-		{
-			buf_add(&s->rx, in, len);
-		}
+		buf_add(&s->rx, in, len);
 		if (lws_is_final_fragment(wsi))
 			deliver(s);
 		break;
@@ -326,33 +597,97 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 	}
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		log_info(COMP, "account=%s stream connect failed: %s", s->x->cfg.account, in ? (const char *)in : "?");
-		conn_lost(s, "connect error");
+		conn_lost(s, wsi, "connect error");
 		break;
-	case LWS_CALLBACK_CLIENT_CLOSED:
-		if (wsi == s->wsi)
-			conn_lost(s, "closed");
-		break;
-	case LWS_CALLBACK_WSI_DESTROY:
-		if (wsi == s->wsi)
-			conn_lost(s, "destroyed");
-		break;
+	case LWS_CALLBACK_CLIENT_CLOSED: conn_lost(s, wsi, "closed"); break;
+	case LWS_CALLBACK_WSI_DESTROY: conn_lost(s, wsi, "destroyed"); break;
 	default: break;
 	}
 	return 0;
 }
 
-static const struct lws_protocols protocols[] = { { "vigil-xch", ws_cb, 0, 65536, 0, NULL, 0 },
-						  { NULL, NULL, 0, 0, 0, NULL, 0 } };
-
-static void *thread_main(void *arg)
+static void *service_main(void *arg)
 {
-	struct xch_stream *s = arg;
-	lws_sul_schedule(s->ctx, 0, &s->sul_connect, connect_cb, 1);
-	lws_sul_schedule(s->ctx, 0, &s->sul_tick, tick_cb, (lws_usec_t)s->tune.tick_ms * LWS_US_PER_MS);
-	while (!atomic_load(&s->stop))
-		if (lws_service(s->ctx, 0) < 0)
+	(void)arg;
+	drain(); /* streams queued before the thread ran */
+	while (!atomic_load(&hub.stop))
+		if (lws_service(hub.ctx, 0) < 0)
 			break;
 	return NULL;
+}
+
+static void hub_stop_threads(int nworkers, bool service)
+{
+	pthread_mutex_lock(&hub.mu);
+	hub.workers_stop = true;
+	pthread_cond_broadcast(&hub.work_cv);
+	pthread_mutex_unlock(&hub.mu);
+	for (int i = 0; i < nworkers; i++)
+		pthread_join(hub.workers[i], NULL);
+	if (service) {
+		atomic_store(&hub.stop, true);
+		lws_cancel_service(hub.ctx);
+		pthread_join(hub.service, NULL);
+	}
+	lws_context_destroy(hub.ctx);
+	pthread_mutex_lock(&hub.mu);
+	hub.ctx = NULL;
+	hub.threads = 0;
+	pthread_mutex_unlock(&hub.mu);
+}
+
+/* Creates the context, its first vhost and the threads (hub.life held). */
+static int hub_open(void)
+{
+	struct lws_context_creation_info info;
+	memset(&info, 0, sizeof info);
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = protocols;
+	info.gid = -1;
+	info.uid = -1;
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS | LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	info.count_threads = 1;
+	/* every stream's socket in one table: as many as the process may open,
+	 * within reason (lws sizes the table up front) */
+	struct rlimit rl;
+	unsigned fds = 4096;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < fds)
+		fds = (unsigned)rl.rlim_cur;
+	info.fd_limit_per_thread = fds;
+	hub.ctx = lws_create_context(&info);
+	if (!hub.ctx)
+		return -1;
+	atomic_store(&hub.stop, false);
+	hub.workers_stop = false;
+	hub.live = NULL;
+	hub.nvh = 0;
+	memset(hub.vhs, 0, sizeof hub.vhs);
+	memset(&hub.sul_tick, 0, sizeof hub.sul_tick); /* was linked into the last context */
+	hub.tick_ms = 200;
+	/* the default vhost (system CA store, no proxy): EVENT_WAIT_CANCELLED
+	 * reaches the protocol through it even before any stream attached */
+	struct xch_config none;
+	memset(&none, 0, sizeof none);
+	snprintf(none.account, sizeof none.account, "-");
+	if (!vhost_for(&none)) {
+		lws_context_destroy(hub.ctx);
+		hub.ctx = NULL;
+		return -1;
+	}
+	/* before the service thread runs: lws is not to be touched from two threads */
+	lws_sul_schedule(hub.ctx, 0, &hub.sul_tick, hub_tick_cb, (lws_usec_t)hub.tick_ms * LWS_US_PER_MS);
+	int nw = 0;
+	for (; nw < HUB_WORKERS; nw++)
+		if (pthread_create(&hub.workers[nw], NULL, worker_main, NULL) != 0)
+			break;
+	if (nw < HUB_WORKERS || pthread_create(&hub.service, NULL, service_main, NULL) != 0) {
+		hub_stop_threads(nw, false);
+		return -1;
+	}
+	pthread_mutex_lock(&hub.mu);
+	hub.threads = 1 + HUB_WORKERS;
+	pthread_mutex_unlock(&hub.mu);
+	return 0;
 }
 
 static void stream_free(struct xch_stream *s)
@@ -390,30 +725,25 @@ int xch_stream_start(struct xch *x, const struct xch_stream_proto *proto, struct
 	if (s->http)
 		xch_http_set_budget(s->http, x->budget, x->cfg.exchange); /* listenKey calls count too */
 	atomic_init(&s->stop, false);
+	if (!s->http) {
+		stream_free(s);
+		return xch_err_set(err, XCH_NETWORK, 0, 0, "stream REST client creation failed");
+	}
 
-	struct lws_context_creation_info info;
-	memset(&info, 0, sizeof info);
-	info.port = CONTEXT_PORT_NO_LISTEN;
-	info.protocols = protocols;
-	info.user = s;
-	info.gid = -1;
-	info.uid = -1;
-	info.fd_limit_per_thread = 64;
-	if (strncmp(x->cfg.ws_url, "wss:", 4) == 0)
-		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-	s->ctx = lws_create_context(&info);
-	if (!s->ctx || !s->http) {
-		if (s->ctx)
-			lws_context_destroy(s->ctx);
+	pthread_mutex_lock(&hub.life);
+	if (hub.refs == 0 && hub_open() != 0) {
+		pthread_mutex_unlock(&hub.life);
 		stream_free(s);
 		return xch_err_set(err, XCH_NETWORK, 0, 0, "stream context creation failed");
 	}
-	if (pthread_create(&s->thr, NULL, thread_main, s) != 0) {
-		lws_context_destroy(s->ctx);
-		stream_free(s);
-		return xch_err_set(err, XCH_NETWORK, 0, 0, "stream thread creation failed");
-	}
-	s->thr_started = true;
+	s->ctx = hub.ctx;
+	pthread_mutex_lock(&hub.mu);
+	hub.refs++;
+	s->link_next = hub.adds;
+	hub.adds = s;
+	pthread_mutex_unlock(&hub.mu);
+	wake();
+	pthread_mutex_unlock(&hub.life);
 	p->stream = s;
 	return XCH_OK;
 }
@@ -424,11 +754,30 @@ void xch_stream_stop(struct xch *x)
 	if (!p || !p->stream)
 		return;
 	struct xch_stream *s = p->stream;
+	pthread_mutex_lock(&hub.life);
 	atomic_store(&s->stop, true);
-	lws_cancel_service(s->ctx);
-	if (s->thr_started)
-		pthread_join(s->thr, NULL);
-	lws_context_destroy(s->ctx); /* closes the connection; callbacks see stop */
+	pthread_mutex_lock(&hub.mu);
+	bool queued = false;
+	for (struct xch_stream **pp = &hub.adds; *pp; pp = &(*pp)->link_next)
+		if (*pp == s) { /* never attached: nothing of lws to undo */
+			*pp = s->link_next;
+			queued = true;
+			break;
+		}
+	if (queued) {
+		s->detached = true;
+	} else {
+		s->link_next = hub.dels;
+		hub.dels = s;
+		wake();
+	}
+	while (!s->detached)
+		pthread_cond_wait(&hub.detached_cv, &hub.mu);
+	int left = --hub.refs;
+	pthread_mutex_unlock(&hub.mu);
+	if (left == 0)
+		hub_stop_threads(HUB_WORKERS, true); /* the last stream: the hub goes too */
+	pthread_mutex_unlock(&hub.life);
 	p->stream = NULL;
 	stream_free(s);
 }

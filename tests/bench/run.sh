@@ -51,6 +51,14 @@ if [ -x "$B/bench_classify" ]; then "$B/bench_classify" | figs || BROKEN=1; else
 note "detection latency: $DETECT_N events per exchange"
 VIGIL_BUILD=$B "$B/bench_detect" "$DETECT_N" | grep -v '_outbox_pending' | figs || BROKEN=1
 
+# ---- 2b. many accounts on one stream hub (in process), over TLS when the
+# sim serves it: 200 accounts, idle, then 500 position steps a second ----
+if [ "$QUICK" = 1 ]; then HUB_IDLE=5 HUB_LOAD=5; else HUB_IDLE=10 HUB_LOAD=20; fi
+HUB_TLS=
+if "$B/vigil-sim" --help 2>&1 | grep -q -- '--tls-dir'; then HUB_TLS=$VIGIL_TMP/hub-tls; mkdir -p "$HUB_TLS"; fi
+note "stream hub: 200 accounts${HUB_TLS:+ over TLS}"
+BENCH_TLS_DIR=$HUB_TLS VIGIL_BUILD=$B "$B/bench_hub" 200 "$HUB_IDLE" 500 "$HUB_LOAD" | figs || BROKEN=1
+
 # ---- 3. one-shot audit cost, REST cost ----
 note "one-shot audit: setup"
 start_sim sim_audit || exit 1
@@ -303,6 +311,12 @@ r = g("daemon_peak_rss_mib")
 t("daemon_rss<16MiB", None if r is None else r < 16, "%s MiB" % r)
 i = g("daemon_idle_cpu_pct")
 t("daemon_idle_cpu<0.5%", None if i is None else i < 0.5, "%s %% of a core" % i)
+hr, hc, ht, hp = g("hub_200acct_rss_kib"), g("hub_200acct_idle_cpu_pct"), g("hub_200acct_threads_added"), g("hub_200acct_detect_p99")
+tls = "TLS" if g("hub_200acct_tls") else "plain ws"
+t("hub_200acct_rss<64MiB", None if hr is None else hr < 64 * 1024, "%s KiB, %s" % (hr, tls))
+t("hub_200acct_idle_cpu<2%", None if hc is None else hc < 2, "%s %% of a core" % hc)
+t("hub_200acct_threads_const", None if ht is None else ht == 3, "%s threads for 200 streams" % ht)
+t("hub_200acct_detect_p99<1ms", None if hp is None else hp < 1, "p99 %s ms at 500 steps/s" % hp)
 cl = g("classify_1000sym_5000ord_p99")
 t("classify<5ms", None if cl is None else cl < 5, "p99 %s ms" % cl)
 PY
