@@ -268,7 +268,7 @@ int main(int argc, char **argv)
 
 	/* the sim, with every account */
 	char **sargv = xcalloc((size_t)(2 * nacct + 8), sizeof *sargv);
-	char (*spec)[96] = xcalloc((size_t)nacct, sizeof *spec);
+	char(*spec)[96] = xcalloc((size_t)nacct, sizeof *spec);
 	int n = 0;
 	sargv[n++] = (char *)tu_build_path("vigil-sim");
 	sargv[n++] = "--port";
@@ -370,7 +370,8 @@ int main(int argc, char **argv)
 			atomic_fetch_add(&a->gen, 1);
 			atomic_store(&a->armed, true);
 			snprintf(js, sizeof js,
-				 "{\"op\":\"open\",\"account\":\"%s\",\"symbol\":\"" SYM "\",\"side\":\"BUY\",\"qty\":\"0.1\"}",
+				 "{\"op\":\"open\",\"account\":\"%s\",\"symbol\":\"" SYM
+				 "\",\"side\":\"BUY\",\"qty\":\"0.1\"}",
 				 a->key);
 			opens++;
 		} else {
