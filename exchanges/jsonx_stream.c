@@ -52,7 +52,7 @@ struct xch_jstream {
 	size_t lvl; /* 0..npath; npath = the array */
 	struct js_level lv[XCH_JSTREAM_MAX_PATH + 1];
 	struct json_tokener *tok[XCH_JSTREAM_MAX_PATH + 1]; /* values one level below lv[i] */
-	struct json_object *placeholder;                   /* borrowed: held by the tree */
+	struct json_object *placeholder;                    /* borrowed: held by the tree */
 	size_t count;
 	struct buf pre;
 };
