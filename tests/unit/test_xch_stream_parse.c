@@ -109,8 +109,8 @@ static bool bn_same(enum bn_list_kind k, const char *b, size_t n, size_t step)
 	bool same = t.rc == s.rc && !strcmp(t.msg, s.msg) && t.n == s.n &&
 		    (t.n == 0 || (t.v && s.v && memcmp(t.v, s.v, t.n * el) == 0));
 	if (!same)
-		fprintf(stderr, "kind %d step %zu: tree rc %d n %zu \"%s\", streamed rc %d n %zu \"%s\"\n", (int)k, step,
-			t.rc, t.n, t.msg, s.rc, s.n, s.msg);
+		fprintf(stderr, "kind %d step %zu: tree rc %d n %zu \"%s\", streamed rc %d n %zu \"%s\"\n", (int)k,
+			step, t.rc, t.n, t.msg, s.rc, s.n, s.msg);
 	free(t.v);
 	free(s.v);
 	return same;
@@ -177,8 +177,8 @@ static char *repeat_elem(const char *rel, size_t copies, size_t *len)
 static void test_bn_parse_streamed_listing_equals_tree_parse(void)
 {
 	each_fixture("binance", bn_same_all_steps);
-	const char *big[] = { "binance/position-risk-v3-oneway-long-btcusdt.json", "binance/open-order-limit-gtx-ltcusdt.json",
-			      "binance/open-algo-orders-doc.json" };
+	const char *big[] = { "binance/position-risk-v3-oneway-long-btcusdt.json",
+			      "binance/open-order-limit-gtx-ltcusdt.json", "binance/open-algo-orders-doc.json" };
 	for (size_t i = 0; i < 3; i++) {
 		size_t n;
 		char *b = repeat_elem(big[i], i ? 300 : 200, &n);
@@ -244,7 +244,8 @@ static void test_stream_depth_limit_is_xch_json_parse_s(void)
  * when the cut falls in trailing blanks). */
 static void test_stream_truncated_answers_give_the_same_error(void)
 {
-	const char *files[] = { "binance/open-algo-orders-doc.json", "binance/position-risk-v3-oneway-long-btcusdt.json",
+	const char *files[] = { "binance/open-algo-orders-doc.json",
+				"binance/position-risk-v3-oneway-long-btcusdt.json",
 				"binance/open-order-limit-gtx-ltcusdt.json" };
 	for (size_t f = 0; f < 3; f++) {
 		size_t n;
@@ -281,8 +282,8 @@ static void bb_finish(struct json_object *root, struct json_object *res, int rc,
 	r->rc = rc;
 	if (rc == XCH_OK) {
 		if (positions)
-			r->rc = bb_list_take_positions(s, res, 42, &r->pos, &r->n, &r->page_n, r->cursor, sizeof r->cursor,
-						       e);
+			r->rc = bb_list_take_positions(s, res, 42, &r->pos, &r->n, &r->page_n, r->cursor,
+						       sizeof r->cursor, e);
 		else
 			r->rc = bb_list_take_orders(s, res, &r->ord, &r->n, &r->page_n, r->cursor, sizeof r->cursor, e);
 	}
@@ -328,7 +329,8 @@ static bool bb_same(bool positions, const char *b, size_t n, size_t step)
 		    !strcmp(t.cursor, s.cursor) && (t.n == 0 || memcmp(tv, sv, t.n * el) == 0);
 	if (!same)
 		fprintf(stderr, "bybit %s step %zu: tree rc %d n %zu/%zu \"%s\", streamed rc %d n %zu/%zu \"%s\"\n",
-			positions ? "positions" : "orders", step, t.rc, t.n, t.page_n, t.msg, s.rc, s.n, s.page_n, s.msg);
+			positions ? "positions" : "orders", step, t.rc, t.n, t.page_n, t.msg, s.rc, s.n, s.page_n,
+			s.msg);
 	free(t.pos);
 	free(t.ord);
 	free(s.pos);
@@ -356,12 +358,14 @@ static void test_bb_parse_streamed_listing_equals_tree_parse(void)
 		"{\"retCode\":0,\"result\":[]}",
 		"{\"retCode\":0,\"result\":null}",
 		"{\"result\":{\"list\":[{\"orderId\":\"1\"}]},\"retCode\":0}",
-		"{\"result\":{\"list\":[{\"orderId\":\"1\"}],\"nextPageCursor\":\"c1\"},\"retCode\":0,\"retMsg\":\"OK\"}",
+		"{\"result\":{\"list\":[{\"orderId\":\"1\"}],\"nextPageCursor\":\"c1\"},\"retCode\":0,\"retMsg\":"
+		"\"OK\"}",
 		"{\"retCode\":0,\"result\":{\"list\":[{\"orderId\":\"1\"}]},\"result\":{\"list\":[]}}",
 		"{\"retCode\":0,\"result\":{\"list\":[{\"orderId\":\"1\"}],\"list\":5}}",
 		"{\"retCode\":0,\"result\":{\"list\":[{\"orderId\":\"1\"}]},\"result\":5}",
 		"{\"retCode\":0,\"result\":{\"list\":[{\"orderId\":\"1\"},{\"symbol\":\"X\"}]}}",
-		"{\"retCode\":0,\"result\":{\"list\":[{\"symbol\":\"A\",\"size\":\"1\",\"side\":\"Buy\"},{\"symbol\":\"B\","
+		"{\"retCode\":0,\"result\":{\"list\":[{\"symbol\":\"A\",\"size\":\"1\",\"side\":\"Buy\"},{\"symbol\":"
+		"\"B\","
 		"\"size\":\"0\",\"side\":\"\"}]}}",
 		"{\"retCode\":10006,\"retMsg\":\"Too many visits!\",\"result\":{\"list\":[{\"orderId\":\"1\"}]}}",
 		"{\"retCode\":0,\"result\":{\"list\":[{\"orderId\":\"1\"}]},}",
@@ -464,8 +468,8 @@ static void srv_stop(struct srv *s)
 
 /* One GET of an openAlgoOrders answer through xch_http with a sink: the
  * transport rc, then bn_check_answer, then the sink's verdict. */
-static int http_listing(const char *status, const char *body, size_t send_len, size_t cap, bool *streamed,
-			size_t *n, struct xch_err *e)
+static int http_listing(const char *status, const char *body, size_t send_len, size_t cap, bool *streamed, size_t *n,
+			struct xch_err *e)
 {
 	struct srv s;
 	srv_start(&s, status, body, send_len);
@@ -539,10 +543,13 @@ static void test_stream_http_answers_behave_as_before(void)
 void test_xch_stream_parse_register(void)
 {
 	static const struct tu_test tests[] = {
-		{ "test_bn_parse_streamed_listing_equals_tree_parse", test_bn_parse_streamed_listing_equals_tree_parse },
-		{ "test_bb_parse_streamed_listing_equals_tree_parse", test_bb_parse_streamed_listing_equals_tree_parse },
+		{ "test_bn_parse_streamed_listing_equals_tree_parse",
+		  test_bn_parse_streamed_listing_equals_tree_parse },
+		{ "test_bb_parse_streamed_listing_equals_tree_parse",
+		  test_bb_parse_streamed_listing_equals_tree_parse },
 		{ "test_stream_depth_limit_is_xch_json_parse_s", test_stream_depth_limit_is_xch_json_parse_s },
-		{ "test_stream_truncated_answers_give_the_same_error", test_stream_truncated_answers_give_the_same_error },
+		{ "test_stream_truncated_answers_give_the_same_error",
+		  test_stream_truncated_answers_give_the_same_error },
 		{ "test_stream_http_answers_behave_as_before", test_stream_http_answers_behave_as_before },
 		{ NULL, NULL },
 	};
