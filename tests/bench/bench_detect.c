@@ -360,9 +360,12 @@ static void run_exchange(enum rec_exchange ex, int nev, struct res *R)
 		free(f);
 		if (enq_ns)
 			R->b[R->nb++] = (enq_ns - t0) / 1e6;
-		/* (c): REST confirms, then protect places the stop */
+		/* (c): REST confirms, then protect places the stop (a full
+		 * audit: the whole listing, the whole account) */
 		struct xch_listing l;
 		xch_fetch_listing(x, &l);
+		s.scope = NULL;
+		s.nscope = 0;
 		s.now_ms = wall_ms();
 		s.rest_pos_ok = l.pos_rc == XCH_OK;
 		s.rest_pos = l.pos;
