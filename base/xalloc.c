@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static void oom(void)
+_Noreturn void xalloc_oom(void)
 {
 	static const char msg[] = "vigil: out of memory\n";
 	ssize_t r = write(2, msg, sizeof msg - 1);
@@ -18,7 +18,7 @@ void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 	if (!p)
-		oom();
+		xalloc_oom();
 	return p;
 }
 
@@ -26,7 +26,7 @@ void *xcalloc(size_t n, size_t sz)
 {
 	void *p = calloc(n ? n : 1, sz ? sz : 1);
 	if (!p)
-		oom();
+		xalloc_oom();
 	return p;
 }
 
@@ -34,7 +34,7 @@ void *xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);
 	if (!q)
-		oom();
+		xalloc_oom();
 	return q;
 }
 
@@ -42,7 +42,7 @@ char *xstrdup(const char *s)
 {
 	char *p = strdup(s ? s : "");
 	if (!p)
-		oom();
+		xalloc_oom();
 	return p;
 }
 
@@ -50,7 +50,7 @@ char *xstrndup(const char *s, size_t n)
 {
 	char *p = strndup(s ? s : "", n);
 	if (!p)
-		oom();
+		xalloc_oom();
 	return p;
 }
 
@@ -62,6 +62,6 @@ char *xasprintf(const char *fmt, ...)
 	int r = vasprintf(&out, fmt, ap);
 	va_end(ap);
 	if (r < 0)
-		oom();
+		xalloc_oom();
 	return out;
 }

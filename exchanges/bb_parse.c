@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "exchanges/jsonx.h"
+#include "exchanges/jsonx_stream.h"
 #include "exchanges/xch_int.h"
 #include "base/xalloc.h"
 
@@ -44,11 +45,9 @@ int bb_map_retcode(long code)
 	}
 }
 
-int bb_check_answer(long http, const char *body, size_t len, int64_t reset_ms, int64_t now_ms,
-		    struct json_object **rootp, struct json_object **resultp, struct xch_err *err)
+/* The HTTP status part of the check: an rc, or -1 when the envelope decides. */
+static int status_rc(long http, struct xch_err *err)
 {
-	*rootp = NULL;
-	*resultp = NULL;
 	if (err)
 		err->http = (int)http;
 	if (http == 403) {
@@ -70,8 +69,13 @@ int bb_check_answer(long http, const char *body, size_t len, int64_t reset_ms, i
 		return xch_err_set(err, XCH_AUTH, 401, 0, "bybit http 401");
 	if (http != 200)
 		return xch_err_set(err, XCH_REJECTED, (int)http, 0, "bybit http %ld", http);
+	return -1;
+}
 
-	struct json_object *root = xch_json_parse(body, len);
+/* The envelope's part; root (taken) NULL = the body was not one JSON value. */
+static int envelope_rc(long http, struct json_object *root, int64_t reset_ms, int64_t now_ms,
+		       struct json_object **rootp, struct json_object **resultp, struct xch_err *err)
+{
 	int64_t code;
 	if (!root || !xch_json_i64(root, "retCode", &code)) {
 		if (root)
@@ -99,6 +103,31 @@ int bb_check_answer(long http, const char *body, size_t len, int64_t reset_ms, i
 	*rootp = root;
 	*resultp = res;
 	return XCH_OK;
+}
+
+int bb_check_answer(long http, const char *body, size_t len, int64_t reset_ms, int64_t now_ms,
+		    struct json_object **rootp, struct json_object **resultp, struct xch_err *err)
+{
+	*rootp = NULL;
+	*resultp = NULL;
+	int rc = status_rc(http, err);
+	if (rc >= 0)
+		return rc;
+	return envelope_rc(http, xch_json_parse(body, len), reset_ms, now_ms, rootp, resultp, err);
+}
+
+int bb_check_answer_root(long http, struct json_object *root, int64_t reset_ms, int64_t now_ms,
+			 struct json_object **rootp, struct json_object **resultp, struct xch_err *err)
+{
+	*rootp = NULL;
+	*resultp = NULL;
+	int rc = status_rc(http, err);
+	if (rc >= 0) {
+		if (root)
+			json_object_put(root);
+		return rc;
+	}
+	return envelope_rc(http, root, reset_ms, now_ms, rootp, resultp, err);
 }
 
 int bb_parse_server_time(struct json_object *root, int64_t *ms)
@@ -367,6 +396,124 @@ int bb_parse_orders(struct json_object *result, struct rec_order **v, size_t *n,
 		(*n)++;
 	}
 	return XCH_OK;
+}
+
+/* ---- streamed listings ---- */
+
+static const char *const list_path[2] = { "result", "list" };
+
+struct bb_list_sink {
+	bool positions;
+	struct xch_jstream *js;
+	struct rec_position *pos;
+	struct rec_order *ord;
+	size_t n, cap;
+	bool bad; /* an element was unusable: the rest is not converted */
+};
+
+static void sink_elem(void *ud, struct json_object *e)
+{
+	struct bb_list_sink *s = ud;
+	if (s->bad)
+		return;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		if (s->positions)
+			s->pos = xrealloc(s->pos, s->cap * sizeof *s->pos);
+		else
+			s->ord = xrealloc(s->ord, s->cap * sizeof *s->ord);
+	}
+	if (s->positions) {
+		bool open;
+		if (!bb_position_from(e, 0, REC_SRC_REST, &s->pos[s->n], &open))
+			s->bad = true;
+		else if (open)
+			s->n++;
+	} else if (!bb_order_from(e, REC_SRC_REST, &s->ord[s->n])) {
+		s->bad = true;
+	} else {
+		s->n++;
+	}
+}
+
+static void sink_reset(void *ud)
+{
+	struct bb_list_sink *s = ud;
+	s->n = 0;
+	s->bad = false;
+}
+
+struct bb_list_sink *bb_list_sink_new(bool positions)
+{
+	struct bb_list_sink *s = xcalloc(1, sizeof *s);
+	s->positions = positions;
+	s->js = xch_jstream_new(list_path, 2, sink_elem, sink_reset, s);
+	return s;
+}
+
+void bb_list_sink_free(struct bb_list_sink *s)
+{
+	if (!s)
+		return;
+	xch_jstream_free(s->js);
+	free(s->pos);
+	free(s->ord);
+	free(s);
+}
+
+struct xch_jstream *bb_list_sink_stream(struct bb_list_sink *s)
+{
+	return s->js;
+}
+
+/* result.list is the stream's placeholder: the page is in the sink. */
+static bool sink_has_page(struct bb_list_sink *s, struct json_object *result)
+{
+	struct json_object *list = xch_json_array(result, "list");
+	return s && list && list == xch_jstream_placeholder(s->js);
+}
+
+/* Appends the sink's rows as bb_parse_positions / bb_parse_orders append
+ * result.list: the good rows before an unusable one, then the error. */
+static int sink_page(struct bb_list_sink *s, struct json_object *result, void **v, size_t *n, size_t elem,
+		     size_t *page_n, char *cursor, size_t ccap, const char *row, struct xch_err *err)
+{
+	struct json_object *list;
+	int rc = page_common(result, &list, page_n, cursor, ccap, err);
+	if (rc != XCH_OK)
+		return rc;
+	*page_n = xch_jstream_count(s->js);
+	if (s->n) {
+		*v = xrealloc(*v, (*n + s->n) * elem);
+		memcpy((char *)*v + *n * elem, s->positions ? (void *)s->pos : (void *)s->ord, s->n * elem);
+		*n += s->n;
+	}
+	s->n = 0;
+	return s->bad ? malformed(err, row) : XCH_OK;
+}
+
+int bb_list_take_positions(struct bb_list_sink *s, struct json_object *result, int64_t seen_ms, struct rec_position **v,
+			   size_t *n, size_t *page_n, char *cursor, size_t ccap, struct xch_err *err)
+{
+	if (!sink_has_page(s, result))
+		return bb_parse_positions(result, seen_ms, v, n, page_n, cursor, ccap, err);
+	for (size_t i = 0; i < s->n; i++)
+		s->pos[i].seen_ms = seen_ms;
+	void *p = *v;
+	int rc = sink_page(s, result, &p, n, sizeof **v, page_n, cursor, ccap, "position row", err);
+	*v = p;
+	return rc;
+}
+
+int bb_list_take_orders(struct bb_list_sink *s, struct json_object *result, struct rec_order **v, size_t *n,
+			size_t *page_n, char *cursor, size_t ccap, struct xch_err *err)
+{
+	if (!sink_has_page(s, result))
+		return bb_parse_orders(result, v, n, page_n, cursor, ccap, err);
+	void *p = *v;
+	int rc = sink_page(s, result, &p, n, sizeof **v, page_n, cursor, ccap, "order without id", err);
+	*v = p;
+	return rc;
 }
 
 static bool same_price(double a, double b)

@@ -15,6 +15,10 @@
 int bb_check_answer(long http, const char *body, size_t len, int64_t reset_ms, int64_t now_ms,
 		    struct json_object **root, struct json_object **result, struct xch_err *err);
 int bb_map_retcode(long code);
+/* The same check on an answer already parsed (root taken; NULL = the body
+ * was not one JSON value): a streamed listing's envelope. */
+int bb_check_answer_root(long http, struct json_object *root, int64_t reset_ms, int64_t now_ms,
+			 struct json_object **rootp, struct json_object **resultp, struct xch_err *err);
 
 int bb_parse_server_time(struct json_object *root, int64_t *ms);
 
@@ -34,6 +38,26 @@ int bb_parse_positions(struct json_object *result, int64_t seen_ms, struct rec_p
 		       char *cursor, size_t ccap, struct xch_err *err);
 int bb_parse_orders(struct json_object *result, struct rec_order **v, size_t *n, size_t *page_n, char *cursor,
 		    size_t ccap, struct xch_err *err);
+/* Streamed listings (issue 21): position/list and order/realtime parsed
+ * as they arrive. A sink converts each element of result.list to the
+ * model as json-c finishes it (exchanges/jsonx_stream.h); attach
+ * bb_list_sink_stream() to the request (xch_req.stream). When the request
+ * says streamed, xch_jstream_finish() gives the envelope (result.list
+ * empty; NULL if the body was not one JSON value) for
+ * bb_check_answer_root(). The _take functions then do exactly what
+ * bb_parse_positions / bb_parse_orders do on the whole answer's result
+ * (same rows appended, same codes and messages), from the sink when
+ * result.list is its placeholder, else from result itself. s may be
+ * NULL. A sink is reused by each run. */
+struct bb_list_sink;
+struct xch_jstream;
+struct bb_list_sink *bb_list_sink_new(bool positions);
+void bb_list_sink_free(struct bb_list_sink *s);
+struct xch_jstream *bb_list_sink_stream(struct bb_list_sink *s);
+int bb_list_take_positions(struct bb_list_sink *s, struct json_object *result, int64_t seen_ms, struct rec_position **v,
+			   size_t *n, size_t *page_n, char *cursor, size_t ccap, struct xch_err *err);
+int bb_list_take_orders(struct bb_list_sink *s, struct json_object *result, struct rec_order **v, size_t *n,
+			size_t *page_n, char *cursor, size_t ccap, struct xch_err *err);
 /* Adds the synthesized position stops, unless order/realtime already lists
  * the same stop (a Full-mode StopLoss order at that trigger): one
  * protection must not look like two. */

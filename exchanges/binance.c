@@ -178,7 +178,7 @@ static int bn_positions(struct xch *x, struct rec_position **out, size_t *n, str
 
 /* Parallel run of signed GETs with one re-sync + retry on -1021. */
 static void run_signed(struct xch *x, struct xch_req *r, const char *const *paths, size_t n, const char *params,
-		       int *rc, struct xch_err *errs)
+		       struct bn_list_sink *const *sinks, int *rc, struct xch_err *errs)
 {
 	struct xch_priv *p = xch_priv_of(x);
 	struct xch_req *rp[XCH_HTTP_MAX_PAR] = { 0 };
@@ -186,6 +186,7 @@ static void run_signed(struct xch *x, struct xch_req *r, const char *const *path
 	 * own calls (a cron audit), and a -1021 below re-syncs and retries. */
 	for (size_t i = 0; i < n; i++) {
 		bn_req_build(x, &r[i], "GET", paths[i], params, true);
+		r[i].stream = sinks ? bn_list_sink_stream(sinks[i]) : NULL;
 		rp[i] = &r[i];
 	}
 	xch_http_run(p->http, rp, n);
@@ -205,6 +206,7 @@ static void run_signed(struct xch *x, struct xch_req *r, const char *const *path
 			continue;
 		xch_req_clear(&r[i]);
 		bn_req_build(x, &r[i], "GET", paths[i], params, true);
+		r[i].stream = sinks ? bn_list_sink_stream(sinks[i]) : NULL;
 		rp[k++] = &r[i];
 	}
 	xch_http_run(p->http, rp, k);
@@ -215,14 +217,15 @@ static void run_signed(struct xch *x, struct xch_req *r, const char *const *path
 		}
 }
 
-static int merge_orders(struct xch_req *reg, struct xch_req *alg, struct rec_order **out, size_t *n,
-			struct xch_err *err)
+/* reg / alg were streamed into sreg / salg (or not: bn_list_take_orders). */
+static int merge_orders(struct xch_req *reg, struct xch_req *alg, struct bn_list_sink *sreg, struct bn_list_sink *salg,
+			struct rec_order **out, size_t *n, struct xch_err *err)
 {
 	struct rec_order *a = NULL, *b = NULL;
 	size_t na = 0, nb = 0;
-	int rc = bn_parse_orders(reg->resp, reg->resp_len, &a, &na, err);
+	int rc = bn_list_take_orders(sreg, reg->streamed, reg->resp, reg->resp_len, &a, &na, err);
 	if (rc == XCH_OK)
-		rc = bn_parse_algo_orders(alg->resp, alg->resp_len, &b, &nb, err);
+		rc = bn_list_take_orders(salg, alg->streamed, alg->resp, alg->resp_len, &b, &nb, err);
 	if (rc != XCH_OK) {
 		free(a);
 		free(b);
@@ -260,16 +263,19 @@ static int open_orders_q(struct xch *x, const char *params, struct rec_order **o
 	*out = NULL;
 	*n = 0;
 	clear_err(err);
-	run_signed(x, r, listing_paths + 1, 2, params, rc, e);
+	struct bn_list_sink *sk[2] = { bn_list_sink_new(BN_LIST_ORDERS), bn_list_sink_new(BN_LIST_ALGO_ORDERS) };
+	run_signed(x, r, listing_paths + 1, 2, params, sk, rc, e);
 	int res = rc[0] != XCH_OK ? rc[0] : rc[1];
 	if (res != XCH_OK) {
 		if (err)
 			*err = rc[0] != XCH_OK ? e[0] : e[1];
 	} else {
-		res = merge_orders(&r[0], &r[1], out, n, err);
+		res = merge_orders(&r[0], &r[1], sk[0], sk[1], out, n, err);
 	}
 	xch_req_clear(&r[0]);
 	xch_req_clear(&r[1]);
+	bn_list_sink_free(sk[0]);
+	bn_list_sink_free(sk[1]);
 	return res;
 }
 
@@ -295,21 +301,27 @@ static int listing_q(struct xch *x, const char *params, struct xch_listing *l)
 	struct xch_err e[3] = { { 0 } };
 	int rc[3];
 	memset(l, 0, sizeof *l);
-	run_signed(x, r, listing_paths, 3, params, rc, e);
+	/* each element becomes the model as it arrives (issue 21) */
+	struct bn_list_sink *sk[3] = { bn_list_sink_new(BN_LIST_POSITIONS), bn_list_sink_new(BN_LIST_ORDERS),
+				       bn_list_sink_new(BN_LIST_ALGO_ORDERS) };
+	run_signed(x, r, listing_paths, 3, params, sk, rc, e);
 	int64_t now = wd_wall_ms();
 
 	l->pos_rc = rc[0];
 	l->pos_err = e[0];
 	if (rc[0] == XCH_OK)
-		l->pos_rc = bn_parse_positions(r[0].resp, r[0].resp_len, now, &l->pos, &l->npos, &l->pos_err);
+		l->pos_rc = bn_list_take_positions(sk[0], r[0].streamed, r[0].resp, r[0].resp_len, now, &l->pos,
+						   &l->npos, &l->pos_err);
 
 	l->ord_rc = rc[1] != XCH_OK ? rc[1] : rc[2];
 	l->ord_err = rc[1] != XCH_OK ? e[1] : e[2];
 	if (l->ord_rc == XCH_OK)
-		l->ord_rc = merge_orders(&r[1], &r[2], &l->ord, &l->nord, &l->ord_err);
+		l->ord_rc = merge_orders(&r[1], &r[2], sk[1], sk[2], &l->ord, &l->nord, &l->ord_err);
 	l->fetched_ms = now;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 3; i++) {
 		xch_req_clear(&r[i]);
+		bn_list_sink_free(sk[i]);
+	}
 	return l->pos_rc != XCH_OK ? l->pos_rc : l->ord_rc;
 }
 

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "exchanges/jsonx.h"
+#include "exchanges/jsonx_stream.h"
 #include "exchanges/xch_int.h"
 #include "base/xalloc.h"
 
@@ -565,6 +566,130 @@ int bn_parse_instruments(const char *body, size_t len, struct xch_instrument **o
 	json_object_put(root);
 	*out = v;
 	*n = k;
+	return XCH_OK;
+}
+
+/* ---- streamed listings ---- */
+
+struct bn_list_sink {
+	enum bn_list_kind kind;
+	struct xch_jstream *js;
+	struct rec_position *pos;
+	struct rec_order *ord;
+	size_t n, cap;
+	bool bad; /* an element was unusable: the rest is not converted */
+};
+
+/* One element, converted and let go at once (jsonx_stream frees it). */
+static void sink_elem(void *ud, struct json_object *e)
+{
+	struct bn_list_sink *s = ud;
+	if (s->bad)
+		return;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 64;
+		if (s->kind == BN_LIST_POSITIONS)
+			s->pos = xrealloc(s->pos, s->cap * sizeof *s->pos);
+		else
+			s->ord = xrealloc(s->ord, s->cap * sizeof *s->ord);
+	}
+	if (s->kind == BN_LIST_POSITIONS) {
+		bool open;
+		if (!position_from(e, 0, &s->pos[s->n], &open))
+			s->bad = true;
+		else if (open)
+			s->n++;
+	} else if (!rest_order_from(e, s->kind == BN_LIST_ALGO_ORDERS, &s->ord[s->n])) {
+		s->bad = true;
+	} else {
+		s->n++;
+	}
+}
+
+static void sink_reset(void *ud)
+{
+	struct bn_list_sink *s = ud;
+	s->n = 0;
+	s->bad = false;
+}
+
+struct bn_list_sink *bn_list_sink_new(enum bn_list_kind kind)
+{
+	struct bn_list_sink *s = xcalloc(1, sizeof *s);
+	s->kind = kind;
+	s->js = xch_jstream_new(NULL, 0, sink_elem, sink_reset, s);
+	return s;
+}
+
+void bn_list_sink_free(struct bn_list_sink *s)
+{
+	if (!s)
+		return;
+	xch_jstream_free(s->js);
+	free(s->pos);
+	free(s->ord);
+	free(s);
+}
+
+struct xch_jstream *bn_list_sink_stream(struct bn_list_sink *s)
+{
+	return s->js;
+}
+
+/* The streamed answer's verdict, in the order the tree parsers decide:
+ * not one JSON value, then an unusable element. */
+static int sink_verdict(struct bn_list_sink *s, const char *what, const char *row, struct xch_err *err)
+{
+	struct json_object *root = xch_jstream_finish(s->js);
+	/* the stream only takes a top-level array, whose placeholder is root */
+	bool ok = root && root == xch_jstream_placeholder(s->js);
+	if (root)
+		json_object_put(root);
+	if (!ok)
+		return malformed(err, what);
+	if (s->bad)
+		return malformed(err, row);
+	return XCH_OK;
+}
+
+int bn_list_take_positions(struct bn_list_sink *s, bool streamed, const char *body, size_t len, int64_t seen_ms,
+			   struct rec_position **out, size_t *n, struct xch_err *err)
+{
+	if (!s || !streamed)
+		return bn_parse_positions(body, len, seen_ms, out, n, err);
+	*out = NULL;
+	*n = 0;
+	int rc = sink_verdict(s, "positions", "position row", err);
+	if (rc != XCH_OK || s->n == 0) {
+		s->n = 0;
+		return rc;
+	}
+	for (size_t i = 0; i < s->n; i++)
+		s->pos[i].seen_ms = seen_ms;
+	*out = s->n == s->cap ? s->pos : xrealloc(s->pos, s->n * sizeof *s->pos);
+	*n = s->n;
+	s->pos = NULL;
+	s->n = s->cap = 0;
+	return XCH_OK;
+}
+
+int bn_list_take_orders(struct bn_list_sink *s, bool streamed, const char *body, size_t len, struct rec_order **out,
+			size_t *n, struct xch_err *err)
+{
+	bool algo = s && s->kind == BN_LIST_ALGO_ORDERS;
+	if (!s || !streamed)
+		return parse_order_array(body, len, algo, out, n, err);
+	*out = NULL;
+	*n = 0;
+	int rc = sink_verdict(s, algo ? "open algo orders" : "open orders", "order without id", err);
+	if (rc != XCH_OK || s->n == 0) {
+		s->n = 0;
+		return rc;
+	}
+	*out = s->n == s->cap ? s->ord : xrealloc(s->ord, s->n * sizeof *s->ord);
+	*n = s->n;
+	s->ord = NULL;
+	s->n = s->cap = 0;
 	return XCH_OK;
 }
 

@@ -31,6 +31,26 @@ int bn_parse_position_mode(const char *body, size_t len, enum rec_pos_mode *out,
 int bn_parse_ack(const char *body, size_t len, bool algo, struct xch_ack *ack, struct xch_err *err);
 int bn_parse_instruments(const char *body, size_t len, struct xch_instrument **out, size_t *n, struct xch_err *err);
 
+/* Streamed listings (issue 21): positionRisk, openOrders and
+ * openAlgoOrders parsed as they arrive. A sink converts each element of
+ * the answer's top-level array to the model as json-c finishes it
+ * (exchanges/jsonx_stream.h); attach bn_list_sink_stream() to the request
+ * (xch_req.stream). The _take functions then give exactly what
+ * bn_parse_positions / bn_parse_orders / bn_parse_algo_orders give on the
+ * whole body, same codes and messages: from the sink when the request says
+ * streamed, else by those parsers from body (an answer the stream
+ * declined, e.g. an error object). A sink is reused by each run. */
+enum bn_list_kind { BN_LIST_POSITIONS, BN_LIST_ORDERS, BN_LIST_ALGO_ORDERS };
+struct bn_list_sink;
+struct xch_jstream;
+struct bn_list_sink *bn_list_sink_new(enum bn_list_kind kind);
+void bn_list_sink_free(struct bn_list_sink *s);
+struct xch_jstream *bn_list_sink_stream(struct bn_list_sink *s);
+int bn_list_take_positions(struct bn_list_sink *s, bool streamed, const char *body, size_t len, int64_t seen_ms,
+			   struct rec_position **out, size_t *n, struct xch_err *err);
+int bn_list_take_orders(struct bn_list_sink *s, bool streamed, const char *body, size_t len, struct rec_order **out,
+			size_t *n, struct xch_err *err);
+
 /* One user-stream message. */
 enum bn_event_kind { BN_EV_OTHER = 0, BN_EV_ACCOUNT, BN_EV_ORDER, BN_EV_ALGO, BN_EV_KEY_EXPIRED };
 struct bn_event {

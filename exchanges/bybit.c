@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "exchanges/bb_parse.h"
+#include "exchanges/jsonx_stream.h"
 #include "exchanges/bb_rest.h"
 #include "exchanges/jsonx.h"
 #include "exchanges/sign.h"
@@ -81,7 +82,12 @@ int bb_req_finish(struct xch *x, struct xch_req *r, struct json_object **root, s
 	int rc = xch_http_transport_rc(r, err);
 	if (rc != XCH_OK)
 		return rc;
-	rc = bb_check_answer(r->status, r->resp, r->resp_len, r->limit_reset_ms, wd_wall_ms(), root, result, err);
+	if (r->streamed) /* a listing parsed as it arrived: its envelope */
+		rc = bb_check_answer_root(r->status, xch_jstream_finish(r->stream), r->limit_reset_ms, wd_wall_ms(),
+					  root, result, err);
+	else
+		rc = bb_check_answer(r->status, r->resp, r->resp_len, r->limit_reset_ms, wd_wall_ms(), root, result,
+				     err);
 	xch_budget_answer(x, r, rc, err); /* retCode 10006 / 10018 come with HTTP 200 */
 	return rc;
 }
@@ -252,11 +258,13 @@ struct bb_job {
 	int pages;
 };
 
-static int parse_page(enum bb_list k, struct json_object *res, int64_t now, struct bb_acc *a, struct xch_err *err)
+static int parse_page(enum bb_list k, struct bb_list_sink *sk, struct json_object *res, int64_t now, struct bb_acc *a,
+		      struct xch_err *err)
 {
 	if (k == BB_LIST_POS)
-		return bb_parse_positions(res, now, &a->pos, &a->npos, &a->page_n, a->cursor, sizeof a->cursor, err);
-	return bb_parse_orders(res, &a->ord, &a->nord, &a->page_n, a->cursor, sizeof a->cursor, err);
+		return bb_list_take_positions(sk, res, now, &a->pos, &a->npos, &a->page_n, a->cursor, sizeof a->cursor,
+					      err);
+	return bb_list_take_orders(sk, res, &a->ord, &a->nord, &a->page_n, a->cursor, sizeof a->cursor, err);
 }
 
 static bool more_pages(const struct bb_job *j)
@@ -284,13 +292,17 @@ static void run_round(struct xch *x, struct bb_job *const *jv, size_t n)
 	struct xch_req r[BB_MAX_JOBS];
 	struct xch_req *rp[BB_MAX_JOBS];
 	struct bb_job *todo[BB_MAX_JOBS];
+	struct bb_list_sink *sk[BB_MAX_JOBS];
 	size_t k = n;
 	memcpy(todo, jv, n * sizeof *todo);
+	for (size_t i = 0; i < n; i++) /* each page's rows become the model as they arrive (issue 21) */
+		sk[i] = bb_list_sink_new(jv[i]->kind == BB_LIST_POS);
 	for (int attempt = 0; attempt < 2 && k > 0; attempt++) {
 		for (size_t i = 0; i < k; i++) {
 			char *q = list_query(todo[i]->kind, todo[i]->coin, todo[i]->symbol, todo[i]->acc.cursor);
 			bb_req_build(x, &r[i], "GET", list_path(todo[i]->kind), q, true);
 			free(q);
+			r[i].stream = bb_list_sink_stream(sk[i]);
 			rp[i] = &r[i];
 		}
 		xch_http_run(p->http, rp, k);
@@ -302,20 +314,27 @@ static void run_round(struct xch *x, struct bb_job *const *jv, size_t n)
 			memset(&j->err, 0, sizeof j->err);
 			j->rc = bb_req_finish(x, &r[i], &root, &res, &j->err);
 			if (j->rc == XCH_OK) {
-				j->rc = parse_page(j->kind, res, now, &j->acc, &j->err);
+				j->rc = parse_page(j->kind, sk[i], res, now, &j->acc, &j->err);
 				j->pages++;
 			}
 			if (root)
 				json_object_put(root);
 			xch_req_clear(&r[i]);
-			if (j->rc == XCH_TIMESTAMP)
+			if (j->rc == XCH_TIMESTAMP) {
+				/* the sink goes with its job */
+				struct bb_list_sink *t = sk[skewed];
+				sk[skewed] = sk[i];
+				sk[i] = t;
 				todo[skewed++] = j;
+			}
 		}
 		k = skewed;
 		struct xch_err e = { 0 };
 		if (k > 0 && (attempt > 0 || sync_clock(x, &e) != XCH_OK))
 			break;
 	}
+	for (size_t i = 0; i < n; i++)
+		bb_list_sink_free(sk[i]);
 }
 
 /* Every page of jobs[0..n): first pages in parallel, then the further

@@ -85,6 +85,14 @@ struct xch {
  * (positions, orders) fails as a whole when any symbol's part fails. */
 int xch_fetch_listing_of(struct xch *x, const char (*sym)[REC_SYM_MAX], size_t n, struct xch_listing *out);
 
+/* The stream cache as xch_stream_copy gives it, but of symbols sym[0..n)
+ * only (n == 0: all of it): what the targeted check of those symbols reads
+ * (issue 21). The header (state, times, reconnects) is copied whole; of
+ * the entries only the symbols' positions and orders, in cache order, so
+ * a detection copies a few entries instead of up to 2048 orders (680 KiB)
+ * under the stream thread's lock. 0, or -1 if the adapter has no stream. */
+int xch_stream_copy_of(struct xch *x, const char (*sym)[REC_SYM_MAX], size_t n, struct rec_stream_cache *out);
+
 /* Creates the adapter for cfg->exchange ("binance" / "bybit"). NULL with
  * err set if the config is unusable. Free with xch_free(). */
 struct xch *xch_new(const struct xch_config *cfg, struct xch_err *err);

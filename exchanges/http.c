@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "exchanges/jsonx_stream.h"
 #include "exchanges/xch_budget.h"
 #include "base/buf.h"
 #include "base/log.h"
@@ -99,7 +100,11 @@ void xch_req_clear(struct xch_req *r)
 
 struct xfer {
 	struct xch_req *r;
+	CURL *easy;
 	size_t cap;
+	size_t got;      /* answer bytes so far, streamed or not */
+	bool decided;    /* whether the answer goes to r->stream */
+	bool to_stream;  /* decided: it does (status 200, not declined) */
 	struct buf body; /* handed to r->resp when the run ends */
 };
 
@@ -107,9 +112,27 @@ static size_t on_body(char *p, size_t sz, size_t nm, void *ud)
 {
 	struct xfer *t = ud;
 	size_t n = sz * nm;
-	if (t->body.len + n > t->cap) {
+	if (t->got + n > t->cap) {
 		t->r->toobig = true;
 		return 0; /* aborts with CURLE_WRITE_ERROR */
+	}
+	t->got += n;
+	if (t->r->stream && !t->decided) {
+		/* the status line and headers are in: only a 200 is a listing */
+		long st = 0;
+		curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &st);
+		t->decided = true;
+		t->to_stream = st == 200;
+	}
+	if (t->to_stream) {
+		if (xch_jstream_feed(t->r->stream, p, n))
+			return n;
+		/* not a listing (an error object): kept whole, as without a stream */
+		t->to_stream = false;
+		size_t pl = 0;
+		const char *pre = xch_jstream_pre(t->r->stream, &pl);
+		buf_add(&t->body, pre, pl);
+		return n;
 	}
 	buf_add(&t->body, p, n);
 	return n;
@@ -227,6 +250,9 @@ void xch_http_run(struct xch_http *h, struct xch_req *const *reqs, size_t n)
 		r->limit_status = -1;
 		r->limit = -1;
 		r->limit_reset_ms = 0;
+		r->streamed = false;
+		if (r->stream)
+			xch_jstream_restart(r->stream);
 		t[i] = (struct xfer){ .r = r, .cap = h->max_body };
 		r->held = false;
 		r->held_why = NULL;
@@ -247,6 +273,7 @@ void xch_http_run(struct xch_http *h, struct xch_req *const *reqs, size_t n)
 			r->curl_rc = CURLE_OUT_OF_MEMORY;
 			continue;
 		}
+		t[i].easy = h->easy[i];
 		setup(h, h->easy[i], &t[i]);
 		curl_easy_setopt(h->easy[i], CURLOPT_PRIVATE, &t[i]);
 		r->sent_ms = wd_wall_ms();
@@ -273,6 +300,15 @@ void xch_http_run(struct xch_http *h, struct xch_req *const *reqs, size_t n)
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (t[i].to_stream && xch_jstream_taken(reqs[i]->stream)) {
+			reqs[i]->streamed = true;
+		} else if (t[i].to_stream) {
+			/* white space only (or nothing): the usual parse says why */
+			size_t pl = 0;
+			const char *pre = xch_jstream_pre(reqs[i]->stream, &pl);
+			if (pl)
+				buf_add(&t[i].body, pre, pl);
+		}
 		if (t[i].body.p) /* no answer bytes: resp stays NULL */
 			reqs[i]->resp = buf_take(&t[i].body, &reqs[i]->resp_len);
 		if (!h->easy[i] || reqs[i]->held)

@@ -45,6 +45,14 @@ struct xch_req {
 	int weight;
 	bool held;
 	const char *held_why;
+	/* Appended (issue 21): a listing parsed as it arrives. With stream
+	 * set (borrowed), a 200 answer whose first byte opens the stream's
+	 * path goes to it chunk by chunk instead of resp: streamed is then
+	 * true and resp NULL (xch_jstream_finish gives the result). Any
+	 * other answer (an error status, an error object) is in resp as
+	 * without a stream. The size cap counts every byte either way. */
+	struct xch_jstream *stream;
+	bool streamed;
 };
 
 /* connect/total timeouts in ms (0 = 5 s / 10 s), max_body 0 = 8 MiB. */

@@ -233,3 +233,58 @@ int xch_real_stream_copy(struct xch *x, struct rec_stream_cache *out)
 	pthread_mutex_unlock(&s->mu);
 	return 0;
 }
+
+static bool sym_in(const char (*sym)[REC_SYM_MAX], size_t n, const char *symbol)
+{
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(sym[k], symbol) == 0)
+			return true;
+	return false;
+}
+
+/* The entries of out not of sym[0..n) dropped, the order kept. */
+static void keep_symbols(struct rec_stream_cache *out, const char (*sym)[REC_SYM_MAX], size_t n)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < out->npos; i++)
+		if (sym_in(sym, n, out->pos[i].symbol))
+			out->pos[w++] = out->pos[i];
+	out->npos = w;
+	w = 0;
+	for (size_t i = 0; i < out->nord; i++)
+		if (sym_in(sym, n, out->ord[i].symbol))
+			out->ord[w++] = out->ord[i];
+	out->nord = w;
+}
+
+int xch_stream_copy_of(struct xch *x, const char (*sym)[REC_SYM_MAX], size_t n, struct rec_stream_cache *out)
+{
+	if (n == 0 || !x || x->ops->stream_copy != xch_real_stream_copy) {
+		/* everything, or an adapter of its own (the fake): copy, then keep */
+		int rc = xch_stream_copy(x, out);
+		if (rc == 0 && n)
+			keep_symbols(out, sym, n);
+		return rc;
+	}
+	struct xch_priv *p = xch_priv_of(x);
+	if (!p || !p->stream)
+		return -1;
+	struct xch_stream *s = p->stream;
+	pthread_mutex_lock(&s->mu);
+	const struct rec_stream_cache *c = s->cache;
+	out->state = c->state;
+	out->connected_ms = c->connected_ms;
+	out->last_msg_ms = c->last_msg_ms;
+	out->last_event_ms = c->last_event_ms;
+	out->reconnects = c->reconnects;
+	out->npos = 0;
+	for (size_t i = 0; i < c->npos; i++)
+		if (sym_in(sym, n, c->pos[i].symbol))
+			out->pos[out->npos++] = c->pos[i];
+	out->nord = 0;
+	for (size_t i = 0; i < c->nord; i++)
+		if (sym_in(sym, n, c->ord[i].symbol))
+			out->ord[out->nord++] = c->ord[i];
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}

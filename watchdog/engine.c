@@ -462,7 +462,7 @@ int wd_engine_audit_scope(struct wd_engine *e, size_t i, const struct wd_scope *
 	 * than the stream facts we compare them with. */
 	if (r->streaming) {
 		a->stream = xmalloc(sizeof *a->stream);
-		if (xch_stream_copy(r->x, a->stream) != 0) {
+		if (xch_stream_copy_of(r->x, (const char(*)[REC_SYM_MAX])a->scope.sym, a->scope.n, a->stream) != 0) {
 			free(a->stream);
 			a->stream = NULL;
 		} else if (a->stream->state == REC_SS_UP && a->stream->last_msg_ms < a->stream->connected_ms) {

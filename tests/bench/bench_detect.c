@@ -267,6 +267,7 @@ static void run_exchange(enum rec_exchange ex, int nev, struct res *R)
 	alert_router_set_wakeup(ar, on_enqueue, NULL);
 
 	struct rec_stream_cache *sc = xmalloc(sizeof *sc);
+	static const char scope[1][REC_SYM_MAX] = { SYM };
 	struct xch_listing base;
 	memset(&base, 0, sizeof base);
 	if (x->ops->stream_start(x, &xe) != XCH_OK) {
@@ -313,7 +314,7 @@ static void run_exchange(enum rec_exchange ex, int nev, struct res *R)
 			uint64_t now_seq = ev_wait(&q, seen);
 			if (now_seq == seen)
 				break; /* 3 s without an event */
-			if (xch_stream_copy(x, sc) == 0 && sym_open(sc))
+			if (xch_stream_copy_of(x, scope, 1, sc) == 0 && sym_open(sc))
 				t0 = ev_first(&q, seen, now_seq);
 			else
 				seen = now_seq;
@@ -322,9 +323,13 @@ static void run_exchange(enum rec_exchange ex, int nev, struct res *R)
 			R->missed++;
 			goto cleanup;
 		}
-		/* (a): classify on the stream + the last REST listing */
+		/* (a): classify on the stream + the last REST listing: the
+		 * daemon's targeted check of the symbol the frame was about
+		 * (wd_engine_audit_scope), so only its entries were copied */
 		struct rec_snapshot s;
 		memset(&s, 0, sizeof s);
+		s.scope = scope;
+		s.nscope = 1;
 		snprintf(s.account, sizeof s.account, "%s", pol.account);
 		s.exchange = ex;
 		s.now_ms = wall_ms();
@@ -355,9 +360,12 @@ static void run_exchange(enum rec_exchange ex, int nev, struct res *R)
 		free(f);
 		if (enq_ns)
 			R->b[R->nb++] = (enq_ns - t0) / 1e6;
-		/* (c): REST confirms, then protect places the stop */
+		/* (c): REST confirms, then protect places the stop (a full
+		 * audit: the whole listing, the whole account) */
 		struct xch_listing l;
 		xch_fetch_listing(x, &l);
+		s.scope = NULL;
+		s.nscope = 0;
 		s.now_ms = wall_ms();
 		s.rest_pos_ok = l.pos_rc == XCH_OK;
 		s.rest_pos = l.pos;

@@ -46,6 +46,8 @@ fig "machine_load1_start $(cut -d' ' -f1 /proc/loadavg) load"
 # ---- 1. classification throughput (reconcile core's benchmark) ----
 note "classification"
 if [ -x "$B/bench_classify" ]; then "$B/bench_classify" | figs || BROKEN=1; else note "no $B/bench_classify"; fi
+# listing parsers: tree vs streamed, heap and time (issue 21)
+if [ -x "$B/bench_parse" ]; then "$B/bench_parse" | figs || BROKEN=1; else note "no $B/bench_parse"; fi
 
 # ---- 2. detection latency (in process) ----
 note "detection latency: $DETECT_N events per exchange"
@@ -305,6 +307,8 @@ t("detect_c_p99<rtt+5ms", None if c is None or rt is None else c < rt + 5, "p99 
 w, m = g("audit_ccxt_over_vigil_wall"), g("audit_ccxt_over_vigil_rss")
 t("audit_wall>=10x_ccxt", None if w is None else w >= 10, "%sx (ccxt without its throttle)" % w)
 t("audit_rss>=15x_ccxt", None if m is None else m >= 15, "%sx" % m)
+sp, ob = g("parse_stream_peak_kib"), g("parse_one_object_kib")
+t("parse_stream_peak<=4x_object", None if sp is None or not ob else sp <= 4 * ob, "%s KiB, one object %s KiB" % (sp, ob))
 fl = g("audit_vigil_over_floor_wall")
 t("audit_wall<=1.5x_floor", None if fl is None else fl <= 1.5, "%sx" % fl)
 r = g("daemon_peak_rss_mib")
