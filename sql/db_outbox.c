@@ -305,7 +305,7 @@ static int due_locked(struct opriv *p, int64_t now_ms, size_t max, struct alert_
 					   " OR claimed_by = $3) ORDER BY seq LIMIT $2::int8 FOR UPDATE SKIP LOCKED),"
 					   " u AS (UPDATE %S.alert_outbox o SET claimed_by = $3, claimed_until = now() "
 					   "+ " OUTBOX_CLAIM " FROM c WHERE o.id = c.id RETURNING o.id, o.channel, "
-							     "o.key, o.severity, o.subject, o.body,"
+					   "o.key, o.severity, o.subject, o.body,"
 					   " o.attempts, " DB_TS2MS("o.created_at") ", " DB_TS2MS(
 						   "o.next_attempt_at") ", o.seq)"
 									" SELECT * FROM u ORDER BY seq",
