@@ -151,8 +151,8 @@ static int cand_cmp(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-int db_shard_round(struct db_shard *s, const char *const *accounts, size_t n, bool *held, struct db_shard_round *out,
-		   struct db_err *e)
+int db_shard_round(struct db_shard *s, const char *const *accounts, size_t n, bool *held, bool may_claim,
+		   struct db_shard_round *out, struct db_err *e)
 {
 	memset(out, 0, sizeof *out);
 	int32_t *mine = NULL, *taken = NULL;
@@ -244,7 +244,7 @@ int db_shard_round(struct db_shard *s, const char *const *accounts, size_t n, bo
 	int fair = (int)((n + (size_t)live - 1) / (size_t)live);
 	out->fair = fair;
 	/* claims: free accounts, this instance's preferred first */
-	if (s->inst_locked && held_n < fair) {
+	if (s->inst_locked && may_claim && held_n < fair) {
 		if ((rc = locks_of(s, DB_SHARD_K_ACCOUNT, false, &taken, &ntaken, e))) {
 			free(others);
 			goto out;

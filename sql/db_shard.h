@@ -57,11 +57,13 @@ struct db_shard_round {
 };
 
 /* One round over accounts[0..n) (this instance's configured accounts);
- * held[i] in: what the caller believes it holds, out: what it holds. On
+ * held[i] in: what the caller believes it holds, out: what it holds.
+ * may_claim false: renew and count only (the daemon's first round, so
+ * instances starting together see each other before anyone claims). On
  * an error (database unreachable...) held is left as it was: the caller
  * keeps auditing what it had. */
-int db_shard_round(struct db_shard *s, const char *const *accounts, size_t n, bool *held, struct db_shard_round *out,
-		   struct db_err *e);
+int db_shard_round(struct db_shard *s, const char *const *accounts, size_t n, bool *held, bool may_claim,
+		   struct db_shard_round *out, struct db_err *e);
 /* Lets account go (unlocks its claim). */
 int db_shard_release(struct db_shard *s, const char *account, struct db_err *e);
 /* This instance's preference for account (higher = kept longer, claimed

@@ -23,8 +23,9 @@ struct wd_shard {
 	struct db_shard *db;
 	int64_t period_ms;
 	int64_t next_mono;
-	bool ok_once; /* a round succeeded since start */
-	bool blind;   /* no round ever succeeded: every account held, none claimed */
+	bool ok_once;    /* a round succeeded since start */
+	bool registered; /* the first round (row and instance lock, no claim) is done */
+	bool blind;      /* no round ever succeeded: every account held, none claimed */
 	bool err_logged;
 	int last_live, last_fair, last_held;
 };
@@ -172,7 +173,15 @@ void wd_shard_tick(struct wd_engine *e, bool force)
 	struct db_shard_round rd;
 	struct db_err de;
 	memset(&de, 0, sizeof de);
-	int rc = db_shard_round(sh->db, names, e->n, held, &rd, &de);
+	bool first = !sh->registered && !sh->blind;
+	int rc = db_shard_round(sh->db, names, e->n, held, !first, &rd, &de);
+	if (rc == DB_OK && first) {
+		/* instances starting together register first and claim one
+		 * short round later, having seen each other: no instance
+		 * takes all M accounts only to give most of them back */
+		sh->registered = true;
+		sh->next_mono = now + (sh->period_ms < 1000 ? sh->period_ms : 1000);
+	}
 	if (rc != DB_OK) {
 		if (!sh->err_logged)
 			log_warn("shard", "claim round failed (%s): %s",
@@ -200,6 +209,7 @@ void wd_shard_tick(struct wd_engine *e, bool force)
 	}
 	sh->err_logged = false;
 	sh->ok_once = true;
+	sh->registered = true;
 	bool was_blind = sh->blind;
 	sh->blind = false;
 	for (size_t i = 0; i < e->n; i++) {
