@@ -10,6 +10,10 @@
 #include "base/log.h"
 #include "base/xalloc.h"
 
+/* advisory locks are per database: another database on the cluster (a
+ * test's, another vigil's) may hold the same keys */
+#define DB_SHARD_HERE "database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+
 struct db_shard {
 	struct db_conn *c;
 	char *instance;
@@ -113,7 +117,8 @@ static int locks_of(struct db_shard *s, int32_t space, bool mine, int32_t **out,
 	*out = NULL;
 	*n = 0;
 	int rc = db_exec(s->c,
-			 "SELECT objid::int8 FROM pg_locks WHERE locktype = 'advisory' AND classid = ($1::int4)::oid"
+			 "SELECT objid::int8 FROM pg_locks WHERE locktype = 'advisory' AND " DB_SHARD_HERE
+			 " AND classid = ($1::int4)::oid"
 			 " AND objsubid = 2 AND granted AND ($2 = 'f' OR pid = pg_backend_pid())",
 			 2, (const char *[]){ k1, mine ? "t" : "f" }, &r, e);
 	if (rc)
@@ -220,7 +225,8 @@ int db_shard_round(struct db_shard *s, const char *const *accounts, size_t n, bo
 	snprintf(kin, sizeof kin, "%d", DB_SHARD_K_INSTANCE);
 	rc = db_exec(s->c,
 		     "SELECT i.instance, i.held FROM %S.instances i WHERE i.expires_at > now() AND EXISTS"
-		     " (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.classid = ($1::int4)::oid"
+		     " (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l." DB_SHARD_HERE
+		     " AND l.classid = ($1::int4)::oid"
 		     " AND l.objid = (i.lock_key)::oid AND l.objsubid = 2 AND l.granted)",
 		     1, (const char *[]){ kin }, &r, e);
 	if (rc)
@@ -319,11 +325,11 @@ int db_shard_holders(struct db_conn *c, const char *const *accounts, size_t n, c
 	char k1[16];
 	snprintf(k1, sizeof k1, "%d", DB_SHARD_K_ACCOUNT);
 	PGresult *r = NULL;
-	int rc = db_exec(
-		c,
-		"SELECT l.objid::int8, i.instance FROM pg_locks l JOIN %S.instances i ON i.backend_pid = l.pid"
-		" WHERE l.locktype = 'advisory' AND l.classid = ($1::int4)::oid AND l.objsubid = 2 AND l.granted",
-		1, (const char *[]){ k1 }, &r, e);
+	int rc = db_exec(c,
+			 "SELECT l.objid::int8, i.instance FROM pg_locks l JOIN %S.instances i ON i.backend_pid = l.pid"
+			 " WHERE l.locktype = 'advisory' AND l." DB_SHARD_HERE
+			 " AND l.classid = ($1::int4)::oid AND l.objsubid = 2 AND l.granted",
+			 1, (const char *[]){ k1 }, &r, e);
 	if (rc)
 		return rc;
 	for (int k = 0; k < PQntuples(r); k++) {

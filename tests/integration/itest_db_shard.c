@@ -205,6 +205,38 @@ static void test_db_shard_a_lost_session_loses_every_claim_and_the_repair_locks_
 	idb_drop(&d);
 }
 
+/* Advisory locks are per database: another database on the cluster with
+ * the same account and instance names (another deployment, a test) takes
+ * nothing from this one. */
+static void test_db_shard_another_database_with_the_same_names_is_independent(void)
+{
+	struct idb d1, d2;
+	if (idb_create_migrated(&d1))
+		return;
+	if (idb_create_migrated(&d2)) {
+		idb_drop(&d1);
+		return;
+	}
+	struct db_params p1, p2;
+	idb_params(&d1, &p1);
+	idb_params(&d2, &p2);
+	struct db_err e = { 0 };
+	struct db_shard *a = db_shard_new(&p1, "a", "t", 5000, &e), *b = db_shard_new(&p2, "a", "t", 5000, &e);
+	bool ha[NA] = { 0 }, hb[NA] = { 0 };
+	struct db_shard_round ra, rb;
+	two_rounds(a, ha, &ra);
+	two_rounds(b, hb, &rb);
+	CU_ASSERT_FALSE(rb.dup_name);
+	CU_ASSERT_EQUAL(ra.live, 1);
+	CU_ASSERT_EQUAL(rb.live, 1);
+	CU_ASSERT_EQUAL(count(ha), NA);
+	CU_ASSERT_EQUAL(count(hb), NA);
+	db_shard_free(a);
+	db_shard_free(b);
+	idb_drop(&d1);
+	idb_drop(&d2);
+}
+
 /* Two instances' notifiers on one outbox: a due message is handed to one
  * of them only; a failed attempt frees it for either. */
 static void test_db_shard_outbox_delivery_is_claimed_by_one_instance(void)
@@ -261,6 +293,8 @@ void itest_db_shard_register(void)
 		  test_db_shard_a_duplicate_instance_name_claims_nothing },
 		{ "test_db_shard_a_lost_session_loses_every_claim_and_the_repair_locks_on_it",
 		  test_db_shard_a_lost_session_loses_every_claim_and_the_repair_locks_on_it },
+		{ "test_db_shard_another_database_with_the_same_names_is_independent",
+		  test_db_shard_another_database_with_the_same_names_is_independent },
 		{ "test_db_shard_outbox_delivery_is_claimed_by_one_instance",
 		  test_db_shard_outbox_delivery_is_claimed_by_one_instance },
 		{ NULL, NULL },
