@@ -220,6 +220,23 @@ static void apply_acks(struct alert_keeper *kp, const char *account, int64_t now
 	free(keys);
 }
 
+void alert_keeper_forget(struct alert_keeper *kp, const char *account)
+{
+	for (size_t k = 0; k < kp->nseeded; k++)
+		if (!strcmp(kp->seeded[k], account)) {
+			memmove(kp->seeded[k], kp->seeded[kp->nseeded - 1], REC_ACCT_MAX);
+			kp->nseeded--;
+			break;
+		}
+	for (size_t k = 0; k < kp->nrestored;) {
+		if (!strcmp(kp->restored[k].f.account, account))
+			kp->restored[k] = kp->restored[--kp->nrestored];
+		else
+			k++;
+	}
+	alert_router_forget(kp->r, account);
+}
+
 void alert_keeper_before_repair(struct alert_keeper *k, const char *account, const struct rec_finding *f, size_t n,
 				int64_t now_ms)
 {

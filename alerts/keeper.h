@@ -84,6 +84,11 @@ struct alert_keeper;
 struct alert_keeper *alert_keeper_new(struct alert_router *r, const struct alert_state_loader *loader);
 void alert_keeper_free(struct alert_keeper *k);
 
+/* The account is no longer this instance's (sharding): its router state
+ * is dropped and, should it come back, seeded again from the store at its
+ * next update, as after a restart. */
+void alert_keeper_forget(struct alert_keeper *k, const char *account);
+
 /* Before the audit's repairs: records the findings whose FIRING is due. */
 void alert_keeper_before_repair(struct alert_keeper *k, const char *account, const struct rec_finding *f, size_t n,
 				int64_t now_ms);

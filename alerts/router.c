@@ -303,6 +303,16 @@ static void remove_at(struct alert_router *r, size_t i)
 	r->st[i] = r->st[--r->nst];
 }
 
+void alert_router_forget(struct alert_router *r, const char *account)
+{
+	for (size_t i = 0; i < r->nst;) {
+		if (!r->st[i]->health && !strcmp(r->st[i]->account, account))
+			remove_at(r, i);
+		else
+			i++;
+	}
+}
+
 /* Would c get its FIRING now (evaluate's rule)? */
 static bool firing_due(const struct alert_router *r, const struct rstate *c, int64_t now)
 {

@@ -91,6 +91,10 @@ void alert_router_set_wakeup(struct alert_router *r, void (*fn)(void *), void *a
  * the next update tries again). */
 int alert_router_update(struct alert_router *r, const char *account, const struct rec_finding *f, size_t n,
 			const char *const *actions, int64_t now_ms);
+/* Drops every finding state of account, sending nothing (sharding: the
+ * account went to another instance, whose router goes on from the stored
+ * alert state; RESOLVED and repeats are its to send). */
+void alert_router_forget(struct alert_router *r, const char *account);
 /* Re-evaluates holds, repeats and escalations without new findings (the
  * daemon calls it between audits). */
 int alert_router_tick(struct alert_router *r, int64_t now_ms);

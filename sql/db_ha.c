@@ -18,6 +18,7 @@ struct db_ha {
 	int64_t lease_until; /* wd_mono_ms(): repairs allowed until then without the database */
 	bool held;
 	bool waiting_logged;
+	bool own_conn; /* false: the session is borrowed (db_ha_new_on) */
 };
 
 void db_ha_keys(const char *account, int32_t *k1, int32_t *k2)
@@ -41,6 +42,13 @@ struct db_ha *db_ha_new(const struct db_params *p, const char *account, const ch
 	struct db_conn *c = db_conn_new(&hp, e);
 	if (!c)
 		return NULL;
+	struct db_ha *h = db_ha_new_on(c, account, holder, lease_ms);
+	h->own_conn = true;
+	return h;
+}
+
+struct db_ha *db_ha_new_on(struct db_conn *c, const char *account, const char *holder, int64_t lease_ms)
+{
 	struct db_ha *h = xcalloc(1, sizeof *h);
 	h->c = c;
 	h->account = xstrdup(account);
@@ -65,10 +73,19 @@ void db_ha_free(struct db_ha *h)
 		memset(&e, 0, sizeof e);
 		(void)db_ha_release(h, &e);
 	}
-	db_conn_free(h->c); /* closing the session frees the lock */
+	if (h->own_conn)
+		db_conn_free(h->c); /* closing the session frees the lock */
 	free(h->account);
 	free(h->holder);
 	free(h);
+}
+
+void db_ha_forget(struct db_ha *h)
+{
+	if (h->held)
+		log_warn("ha", "account=%s repair lock dropped (the account is no longer this instance's)", h->account);
+	h->held = false;
+	h->lease_until = 0;
 }
 
 bool db_ha_held(const struct db_ha *h)

@@ -25,7 +25,15 @@ struct db_ha;
 
 struct db_ha *db_ha_new(const struct db_params *p, const char *account, const char *holder, int64_t lease_ms,
 			struct db_err *e);
-void db_ha_free(struct db_ha *h); /* releases (closes the session) */
+/* The same on a session the caller owns (borrowed: it must outlive h),
+ * so one daemon holds every account's lock on one connection (sharding,
+ * sql/db_shard.h). Used by one thread at a time, like the connection. */
+struct db_ha *db_ha_new_on(struct db_conn *c, const char *account, const char *holder, int64_t lease_ms);
+void db_ha_free(struct db_ha *h); /* releases (closes the session if its own) */
+/* The lock was lost without this instance letting it go (its session
+ * ended, the account was taken): forget it, nothing sent; the lease row
+ * is left to expire, as after a crash. */
+void db_ha_forget(struct db_ha *h);
 
 /* 1 = this instance holds the lock and the lease, DB_HA_LEASE = the
  * database is unreachable but this instance's lease still runs: it may

@@ -15,7 +15,7 @@ int db_migrate_find_dir(char *dir, size_t cap);
 
 /* The schema version this binary needs: the highest sql/NNN_*.sql
  * (test_db_schema_version_is_the_highest_migration keeps them in step). */
-#define DB_SCHEMA_VERSION 4
+#define DB_SCHEMA_VERSION 5
 
 /* The highest migration applied to the connection's schema (0: none, no
  * schema_version table). DB_OK or a DB_E* code with e set. */

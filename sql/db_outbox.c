@@ -4,11 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sql/db_replay.h"
 #include "sql/db_spool.h"
 #include "base/log.h"
 #include "base/xalloc.h"
+
+/* how long a notifier holds the due rows it took */
+#define OUTBOX_CLAIM "interval '30 seconds'"
 
 /* One libpq connection serves one thread at a time, and the router
  * (engine thread) enqueues while the notifier drains from its own: every
@@ -20,6 +24,7 @@ struct opriv {
 	/* messages enqueued into the spool, as the spool says they stand now */
 	struct alert_msg *mem;
 	size_t nmem;
+	char claimer[96]; /* who claims due rows (db_outbox_set_claimer) */
 };
 
 #define P(o) ((struct opriv *)(o)->priv)
@@ -90,7 +95,7 @@ static int mark_failed(struct db_conn *c, int64_t id, int64_t next_ms, const cha
 	const char *p[] = { sid, sn, why ? why : "", sf };
 	return db_exec(c,
 		       "UPDATE %S.alert_outbox SET attempts = attempts + 1, next_attempt_at = " DB_MS2TS(
-			       "$2") ", last_error = $3, last_fail_id = $4::int8"
+			       "$2") ", last_error = $3, last_fail_id = $4::int8, claimed_until = NULL"
 				     " WHERE id = $1::int8 AND delivered_at IS NULL"
 				     " AND last_fail_id IS DISTINCT FROM $4::int8",
 		       4, p, NULL, e);
@@ -288,15 +293,23 @@ static int due_locked(struct opriv *p, int64_t now_ms, size_t max, struct alert_
 		char snow[24], smax[24];
 		snprintf(snow, sizeof snow, "%lld", (long long)now_ms);
 		snprintf(smax, sizeof smax, "%zu", max);
-		const char *pv[] = { snow, smax };
+		/* claimed for OUTBOX_CLAIM: another instance's notifier skips
+		 * what this one is sending (SKIP LOCKED against a concurrent
+		 * claim), and takes it over once the claim ran out (its
+		 * holder died before the mark) */
+		const char *pv[] = { snow, smax, p->claimer };
 		rc = db_exec(p->c,
-			     "SELECT id, channel, key, severity, subject, body, attempts, " DB_TS2MS(
-				     "created_at") ", " DB_TS2MS("next_attempt_at") " FROM %S.alert_outbox"
-										    " WHERE delivered_at IS NULL AND "
-										    "next_attempt_at <= " DB_MS2TS(
-											    "$1") " ORDER BY seq LIMIT "
-												  "$2::int8",
-			     2, pv, &r, &e);
+			     "WITH c AS (SELECT id FROM %S.alert_outbox WHERE delivered_at IS NULL"
+			     " AND next_attempt_at <= " DB_MS2TS(
+				     "$1") " AND (claimed_until IS NULL OR claimed_until < now()"
+					   " OR claimed_by = $3) ORDER BY seq LIMIT $2::int8 FOR UPDATE SKIP LOCKED),"
+					   " u AS (UPDATE %S.alert_outbox o SET claimed_by = $3, claimed_until = now() "
+					   "+ " OUTBOX_CLAIM " FROM c WHERE o.id = c.id RETURNING o.id, o.channel, "
+					   "o.key, o.severity, o.subject, o.body,"
+					   " o.attempts, " DB_TS2MS("o.created_at") ", " DB_TS2MS(
+						   "o.next_attempt_at") ", o.seq)"
+									" SELECT * FROM u ORDER BY seq",
+			     3, pv, &r, &e);
 	}
 	if (rc == DB_OK && r && PQnfields(r) < 9) {
 		log_error("db", "outbox due: unexpected answer (%d columns)", PQnfields(r));
@@ -410,6 +423,14 @@ static const struct alert_outbox_ops db_outbox_ops = {
 	.destroy = o_destroy,
 };
 
+void db_outbox_set_claimer(struct alert_outbox *o, const char *name)
+{
+	struct opriv *p = P(o);
+	pthread_mutex_lock(&p->mu);
+	snprintf(p->claimer, sizeof p->claimer, "%s", name);
+	pthread_mutex_unlock(&p->mu);
+}
+
 struct alert_outbox *db_outbox_new(const struct db_params *pp, const char *spool_path, struct db_err *e)
 {
 	struct db_conn *c = db_conn_new(pp, e);
@@ -418,6 +439,7 @@ struct alert_outbox *db_outbox_new(const struct db_params *pp, const char *spool
 	struct opriv *p = xcalloc(1, sizeof *p);
 	pthread_mutex_init(&p->mu, NULL);
 	p->c = c;
+	snprintf(p->claimer, sizeof p->claimer, "pid-%d", (int)getpid());
 	char err[256];
 	if (db_spool_open(&p->sp, spool_path, err, sizeof err)) {
 		db_err_set(e, DB_ECONFIG, "%s", err);

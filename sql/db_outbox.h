@@ -14,6 +14,10 @@
 #include "sql/db_conn.h"
 
 struct alert_outbox *db_outbox_new(const struct db_params *p, const char *spool_path, struct db_err *e);
+/* The name due rows are claimed under (the instance; default "pid-N"):
+ * a notifier takes the due messages for 30 s, so notifiers of several
+ * instances never send one message twice (005_shard.sql). */
+void db_outbox_set_claimer(struct alert_outbox *o, const char *name);
 size_t db_outbox_spooled(struct alert_outbox *o);
 int db_outbox_flush(struct alert_outbox *o, struct db_err *e);
 struct db_conn *db_outbox_conn(struct alert_outbox *o);

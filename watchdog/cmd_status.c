@@ -141,7 +141,9 @@ static size_t build_rows(const struct wd_audit *a, const struct rec_params *prm,
 /* Text from the exchange or the bot's DB, made safe for a terminal. */
 #define TL(buf, s) (tc_line((s), (buf), sizeof(buf)), (buf))
 
-static void print_account(const struct wd_audit *a, struct sym_row *rows, size_t n)
+/* holder: the instance auditing the account (sharding), NULL = not
+ * known (no database, single_instance), "" = none holds it now. */
+static void print_account(const struct wd_audit *a, struct sym_row *rows, size_t n, const char *holder)
 {
 	char e1[1024], e2[1024];
 	char st[96] = "no stream";
@@ -159,6 +161,8 @@ static void print_account(const struct wd_audit *a, struct sym_row *rows, size_t
 	       rec_mode_name(a->mode), st,
 	       a->listing.pos_rc == XCH_OK ? "ok" : xch_rc_name((enum xch_rc)a->listing.pos_rc),
 	       a->bot_ok ? "ok" : TL(e2, a->bot_error));
+	if (holder)
+		printf("  held by instance: %s\n", holder[0] ? TL(e1, holder) : "none (no instance audits it now)");
 	if (!a->audited)
 		printf("  could not audit: %s\n", TL(e1, a->error));
 	if (n == 0) {
@@ -294,10 +298,14 @@ static struct json_object *row_json(const struct wd_audit *a, const struct sym_r
 	return o;
 }
 
-static struct json_object *account_json(const struct wd_audit *a, struct sym_row *rows, size_t n, int64_t now_ms)
+static struct json_object *account_json(const struct wd_audit *a, struct sym_row *rows, size_t n, int64_t now_ms,
+					const char *holder)
 {
 	struct json_object *o = json_object_new_object();
 	json_object_object_add(o, "account", json_object_new_string(a->account));
+	/* the instance whose claim covers the account; null: none, or no
+	 * sharding (no database, single_instance) */
+	json_object_object_add(o, "held_by", holder && holder[0] ? json_object_new_string(holder) : NULL);
 	json_object_object_add(o, "exchange", json_object_new_string(rec_exchange_name(a->exchange)));
 	json_object_object_add(o, "mode", json_object_new_string(rec_mode_name(a->mode)));
 	json_object_object_add(o, "audited", json_object_new_boolean(a->audited));
@@ -377,6 +385,8 @@ int cmd_status(int argc, char **argv)
 	struct wd_audit *a = NULL;
 	size_t n = 0;
 	wd_audit_run_all(e, o.listen_ms, &a, &n);
+	char(*holder)[64] = xcalloc(e->n ? e->n : 1, sizeof *holder);
+	bool holders = wd_store_holders(e, holder) == 0;
 	int64_t now_ms = wd_wall_ms();
 	struct sym_row *rows = xcalloc(STATUS_MAX_SYMS, sizeof *rows);
 	struct json_object *accts = o.json ? json_object_new_array() : NULL;
@@ -384,9 +394,9 @@ int cmd_status(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		size_t nr = build_rows(&a[i], &e->acct[i].params, rows);
 		if (accts)
-			json_object_array_add(accts, account_json(&a[i], rows, nr, now_ms));
+			json_object_array_add(accts, account_json(&a[i], rows, nr, now_ms, holders ? holder[i] : NULL));
 		else
-			print_account(&a[i], rows, nr);
+			print_account(&a[i], rows, nr, holders ? holder[i] : NULL);
 		if (!a[i].audited)
 			rc = EX_UNAVAILABLE_;
 		wd_audit_free(&a[i]);
@@ -399,6 +409,7 @@ int cmd_status(int argc, char **argv)
 		wd_json_print(stdout, root);
 	}
 	free(rows);
+	free(holder);
 	free(a);
 	wd_engine_free(e);
 	return rc;

@@ -102,6 +102,14 @@ static void on_audit(void *ud, const struct wd_audit *a)
 		deadman_ping(d->deadman);
 }
 
+/* A standby (a claim round worked, no account is this instance's) is
+ * healthy without audits. */
+static void on_standby(void *ud)
+{
+	struct wd_daemon *d = ud;
+	atomic_store(&d->last_ok_mono, wd_mono_ms());
+}
+
 static struct wd_engine *engine_create(struct wd_daemon *d, struct wd_conf *c, char *err, size_t errlen)
 {
 	struct wd_engine_opts eo;
@@ -113,6 +121,7 @@ static struct wd_engine *engine_create(struct wd_daemon *d, struct wd_conf *c, c
 		return NULL;
 	e->on_audit = on_audit;
 	e->on_audit_ud = d;
+	e->on_standby = on_standby;
 	snprintf(d->deadman, sizeof d->deadman, "%s", c->deadman_url);
 	atomic_store(&d->interval_ms, c->audit_interval_ms);
 	return e;
@@ -146,6 +155,7 @@ static void apply_reload(struct wd_daemon *d, struct wd_conf *c)
 	if (db_was != old->conf->db_enabled || strcmp(c->db_dsn, old->conf->db_dsn) != 0)
 		log_warn("daemon", "[database] changes take effect on restart");
 	e->opts.no_alerts = old->opts.no_alerts;
+	wd_shard_adopt(e, old); /* first: the adopted repair locks use its session */
 	wd_store_adopt(e, old);
 	e->alerts = old->alerts;
 	old->alerts = NULL;
@@ -164,6 +174,7 @@ static void apply_reload(struct wd_daemon *d, struct wd_conf *c)
 	}
 	e->on_audit = on_audit;
 	e->on_audit_ud = d;
+	e->on_standby = on_standby;
 	snprintf(d->deadman, sizeof d->deadman, "%s", c->deadman_url);
 	atomic_store(&d->interval_ms, c->audit_interval_ms);
 	d->eng = e;
@@ -185,6 +196,7 @@ static void *engine_main(void *arg)
 		if (c)
 			apply_reload(d, c);
 		struct wd_engine *e = d->eng;
+		wd_shard_tick(e, false);
 		pthread_mutex_lock(&e->mu);
 		int64_t wait;
 		int i = wd_sched_next(&e->sched, wd_mono_ms(), &wait);
@@ -304,7 +316,10 @@ int wd_daemon_run(const struct wd_daemon_opts *o)
 		log_info("daemon", "metrics on http://%s%s%s:%d/metrics", strchr(mhost, ':') ? "[" : "", mhost,
 			 strchr(mhost, ':') ? "]" : "", wd_httpd_port(h));
 	}
-	for (size_t i = 0; i < d->eng->n; i++)
+	/* the first claim round decides which accounts are this instance's
+	 * (each one it takes has its journal checked then) */
+	wd_shard_tick(d->eng, true);
+	for (size_t i = 0; i < d->eng->n && !d->eng->shard; i++)
 		wd_engine_recover(d->eng, i);
 	wd_engine_streams_start(d->eng);
 	wd_alerts_start_notifier(d->eng);

@@ -141,6 +141,7 @@ static int acct_open(struct wd_engine *e, struct wd_acct_rt *r, char *err, size_
 	wd_account_params(e->conf, &r->cfg, &r->params);
 	wd_account_policy(&r->cfg, &r->policy);
 	r->repair_lock = true;
+	r->held = true; /* wd_shard_open turns it off when instances share the accounts */
 	return 0;
 }
 
@@ -190,6 +191,8 @@ int wd_engine_new(struct wd_conf *conf, const struct wd_engine_opts *o, struct w
 	if (!o->no_alerts && wd_alerts_open(e, err, errlen) != 0)
 		goto fail;
 	wd_sched_init(&e->sched, e->n, conf->audit_interval_ms, conf->audit_debounce_ms, wd_mono_ms());
+	for (size_t i = 0; i < e->n; i++)
+		wd_sched_set_off(&e->sched, i, !e->acct[i].held, wd_mono_ms());
 	for (size_t i = 0; i < e->n; i++) {
 		int64_t gap, sym_gap;
 		wd_budget_pace(e, i, &gap, &sym_gap);
@@ -221,6 +224,7 @@ void wd_engine_free(struct wd_engine *e)
 		rec_memory_free(r->mem);
 	}
 	wd_store_close(e);
+	wd_shard_close(e); /* after the repair locks on its session */
 	if (e->journal && e->journal->ops->destroy)
 		e->journal->ops->destroy(e->journal);
 	wd_sched_free(&e->sched);
@@ -256,34 +260,41 @@ void wd_engine_on_event(void *ud, const char *symbol, int64_t recv_ns)
 	pthread_mutex_unlock(&e->mu);
 }
 
+void wd_engine_stream_start(struct wd_engine *e, size_t i)
+{
+	struct wd_acct_rt *r = &e->acct[i];
+	if (r->streaming || !r->held || !r->x->ops->stream_start)
+		return;
+	struct xch_err xe;
+	memset(&xe, 0, sizeof xe);
+	if (r->x->ops->stream_start(r->x, &xe) != XCH_OK) {
+		log_warn("engine", "account=%s stream not started: %s (%s)", r->cfg.name, xe.msg, xch_rc_name(xe.rc));
+		return;
+	}
+	r->streaming = true;
+	log_info("engine", "account=%s stream started", r->cfg.name);
+}
+
+void wd_engine_stream_stop(struct wd_engine *e, size_t i)
+{
+	struct wd_acct_rt *r = &e->acct[i];
+	if (!r->streaming)
+		return;
+	if (r->x->ops->stream_stop)
+		r->x->ops->stream_stop(r->x);
+	r->streaming = false;
+}
+
 void wd_engine_streams_start(struct wd_engine *e)
 {
-	for (size_t i = 0; i < e->n; i++) {
-		struct wd_acct_rt *r = &e->acct[i];
-		if (r->streaming || !r->x->ops->stream_start)
-			continue;
-		struct xch_err xe;
-		memset(&xe, 0, sizeof xe);
-		if (r->x->ops->stream_start(r->x, &xe) != XCH_OK) {
-			log_warn("engine", "account=%s stream not started: %s (%s)", r->cfg.name, xe.msg,
-				 xch_rc_name(xe.rc));
-			continue;
-		}
-		r->streaming = true;
-		log_info("engine", "account=%s stream started", r->cfg.name);
-	}
+	for (size_t i = 0; i < e->n; i++)
+		wd_engine_stream_start(e, i); /* only the accounts this instance holds */
 }
 
 void wd_engine_streams_stop(struct wd_engine *e)
 {
-	for (size_t i = 0; i < e->n; i++) {
-		struct wd_acct_rt *r = &e->acct[i];
-		if (!r->streaming)
-			continue;
-		if (r->x->ops->stream_stop)
-			r->x->ops->stream_stop(r->x);
-		r->streaming = false;
-	}
+	for (size_t i = 0; i < e->n; i++)
+		wd_engine_stream_stop(e, i);
 }
 
 /* The adapter reports every REST round trip (engine or stream thread). */

@@ -29,6 +29,9 @@
 
 struct wd_engine;
 struct wd_store;
+struct wd_shard;
+struct db_conn;
+struct db_params;
 struct wd_alerts;
 struct wd_repair;
 struct rec_step;
@@ -74,6 +77,7 @@ struct wd_acct_rt {
 	struct rec_policy policy; /* what policy and repair act by (wd_account_policy) */
 	struct wd_repair *rep;    /* repair engine (engine_repair.c), lazily made */
 	bool streaming;
+	bool held;        /* sharding: this instance audits the account (engine_shard.c) */
 	bool repair_lock; /* HA: this instance may repair this account */
 	uint64_t audits, failures;
 	int64_t last_ok_wall_ms;
@@ -103,6 +107,7 @@ struct wd_engine {
 	struct rec_journal *journal;
 	struct wd_store *store;   /* NULL = no database */
 	struct wd_alerts *alerts; /* NULL = alerts off */
+	struct wd_shard *shard;   /* NULL = this instance holds every account */
 	/* daemon loop state */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -112,6 +117,9 @@ struct wd_engine {
 	atomic_uint_fast64_t audits_ok;
 	void (*on_audit)(void *ud, const struct wd_audit *a); /* optional hook */
 	void *on_audit_ud;
+	/* after a successful claim round that left this instance holding no
+	 * account (a standby is healthy without audits); optional */
+	void (*on_standby)(void *ud);
 };
 
 /* Creates the engine: one adapter per enabled account (only_account if
@@ -134,6 +142,9 @@ int wd_engine_audit(struct wd_engine *e, size_t i, struct wd_audit *out);
 int wd_engine_audit_scope(struct wd_engine *e, size_t i, const struct wd_scope *scope, struct wd_audit *out);
 /* Index of an account by name, or -1. */
 int wd_engine_find(const struct wd_engine *e, const char *name);
+/* Starts / stops one account's private stream. */
+void wd_engine_stream_start(struct wd_engine *e, size_t i);
+void wd_engine_stream_stop(struct wd_engine *e, size_t i);
 /* Stream callback (any thread). */
 void wd_engine_on_event(void *ud, const char *symbol, int64_t recv_ns);
 /* Declares every metric family vigil exports. */
@@ -194,6 +205,32 @@ bool wd_store_repair_lock(struct wd_engine *e, size_t i);
 /* Why the last wd_store_repair_lock() answered false, for messages. */
 const char *wd_store_lock_refusal(const struct wd_engine *e, size_t i);
 
+/* ---- engine_shard.c: accounts sharded across instances (sql/db_shard.h) ---- */
+/* The daemon with a database and without single_instance: made by
+ * wd_store_open; every account starts off (not held). */
+int wd_shard_open(struct wd_engine *e, const struct db_params *p, char *err, size_t errlen);
+void wd_shard_close(struct wd_engine *e);
+/* The session the repair locks share with the claims. */
+struct db_conn *wd_shard_conn(struct wd_engine *e);
+/* A claim round when due (every audit_interval / 2; force: now). Engine
+ * thread. Takes and lets go of accounts: streams, scheduler, memory and
+ * alert state follow. Until a round succeeds (the database unreachable
+ * since start) every account is held, as without sharding. */
+void wd_shard_tick(struct wd_engine *e, bool force);
+/* Reload: e takes old's shard and each account's claim by name; claims of
+ * accounts no longer configured are let go. */
+void wd_shard_adopt(struct wd_engine *e, struct wd_engine *old);
+/* For `vigil status`: which instance holds each account (holder[i] "" =
+ * none or unknown). -1 when there is no database or it cannot say. */
+int wd_store_holders(struct wd_engine *e, char (*holder)[64]);
+/* engine_store.c, for the shard: replays the journal spool now (an
+ * instance whose accounts went elsewhere during an outage audits nothing
+ * that would otherwise trigger it). */
+void wd_store_flush_spool(struct wd_engine *e);
+/* engine_store.c, for the shard: account i's repair lock let go (its
+ * lease handed back) or, when the session that held it ended, forgotten. */
+void wd_store_repair_release(struct wd_engine *e, size_t i, bool voluntary);
+
 /* ---- engine_alert.c ---- */
 int wd_alerts_open(struct wd_engine *e, char *err, size_t errlen);
 void wd_alerts_close(struct wd_engine *e, int64_t flush_ms);
@@ -203,6 +240,9 @@ void wd_alerts_route(struct wd_engine *e, size_t i, const struct wd_audit *a);
  * (the alerts themselves are queued by wd_alerts_route after the repair,
  * with its outcome). */
 void wd_alerts_before_repair(struct wd_engine *e, size_t i, const struct wd_audit *a);
+/* Account i went to another instance: its router state is dropped (and
+ * seeded again from the store if it comes back). */
+void wd_alerts_forget(struct wd_engine *e, size_t i);
 /* Delivers due outbox messages (notifier thread body; returns count). */
 void wd_alerts_start_notifier(struct wd_engine *e);
 /* Holds, repeats and escalations between audits (engine thread). */

@@ -91,6 +91,7 @@ static int st_load(void *ud, const char *account, struct alert_stored **out, siz
 	for (size_t k = 0; k < nst; k++) {
 		struct rec_finding *f = &v[k].f;
 		snprintf(f->key, sizeof f->key, "%s", st[k].row.key);
+		snprintf(f->account, sizeof f->account, "%s", account);
 		f->code = (enum rec_code)st[k].row.code;
 		f->severity = (enum rec_severity)st[k].row.severity;
 		snprintf(f->symbol, sizeof f->symbol, "%s", st[k].row.symbol);
@@ -224,6 +225,7 @@ int wd_alerts_open(struct wd_engine *e, char *err, size_t errlen)
 			snprintf(err, errlen, "alert outbox: %s", de.msg);
 			goto fail;
 		}
+		db_outbox_set_claimer(al->outbox, e->conf->instance);
 		al->acks = db_conn_new(&p, &de);
 	} else {
 		al->outbox = alert_outbox_mem_new();
@@ -352,6 +354,13 @@ void wd_alerts_route(struct wd_engine *e, size_t i, const struct wd_audit *a)
 		free((char *)acts[j].text);
 	free(acts);
 	queue_metrics(al);
+}
+
+void wd_alerts_forget(struct wd_engine *e, size_t i)
+{
+	struct wd_alerts *al = e->alerts;
+	if (al)
+		alert_keeper_forget(al->keeper, e->acct[i].cfg.name);
 }
 
 /* Between audits: holds, repeats, escalations. */

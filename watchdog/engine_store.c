@@ -21,6 +21,7 @@
 #include "sql/db_ha.h"
 #include "sql/db_journal.h"
 #include "sql/db_migrate.h"
+#include "sql/db_shard.h"
 #include "sql/db_spool.h"
 #include "sql/db_store.h"
 #include "watchdog/version.h"
@@ -120,13 +121,21 @@ int wd_store_open(struct wd_engine *e, char *err, size_t errlen)
 		}
 		s->own_journal = true;
 	}
+	if (e->opts.kind == WD_ENG_DAEMON && !e->conf->single_instance && !e->shard &&
+	    wd_shard_open(e, &p, err, errlen) != 0)
+		goto fail;
 	if ((e->opts.kind == WD_ENG_DAEMON || e->opts.kind == WD_ENG_MANUAL) && !e->conf->single_instance) {
 		s->ha = xcalloc(e->n ? e->n : 1, sizeof *s->ha);
 		s->ha_last = xmalloc(e->n ? e->n : 1);
 		memset(s->ha_last, -1, e->n ? e->n : 1);
 		s->nha = e->n;
 		for (size_t i = 0; i < e->n; i++) {
-			s->ha[i] = db_ha_new(&p, e->acct[i].cfg.name, e->conf->instance, e->conf->repair_lease_ms, &de);
+			/* the daemon's repair locks share the shard's session:
+			 * one connection per instance, whatever the accounts */
+			s->ha[i] = e->shard ? db_ha_new_on(wd_shard_conn(e), e->acct[i].cfg.name, e->conf->instance,
+							   e->conf->repair_lease_ms)
+					    : db_ha_new(&p, e->acct[i].cfg.name, e->conf->instance,
+							e->conf->repair_lease_ms, &de);
 			if (!s->ha[i]) {
 				snprintf(err, errlen, "HA lock: %s", de.msg);
 				goto fail;
@@ -432,7 +441,9 @@ void wd_store_adopt(struct wd_engine *e, struct wd_engine *old)
 		struct db_err de;
 		memset(&de, 0, sizeof de);
 		wd_db_params(e->conf, &p);
-		ha[i] = db_ha_new(&p, e->acct[i].cfg.name, e->conf->instance, e->conf->repair_lease_ms, &de);
+		ha[i] = e->shard ? db_ha_new_on(wd_shard_conn(e), e->acct[i].cfg.name, e->conf->instance,
+						e->conf->repair_lease_ms)
+				 : db_ha_new(&p, e->acct[i].cfg.name, e->conf->instance, e->conf->repair_lease_ms, &de);
 		if (!ha[i])
 			log_error("store", "account=%s HA lock: %s", e->acct[i].cfg.name, de.msg);
 	}
@@ -465,6 +476,51 @@ void wd_store_repair_unlock(struct wd_engine *e, size_t i)
 	db_ha_release(s->ha[i], &de);
 	s->ha_last[i] = -1;
 	log_info("store", "account=%s repair lock released (mode observe: nothing to repair)", e->acct[i].cfg.name);
+}
+
+void wd_store_repair_release(struct wd_engine *e, size_t i, bool voluntary)
+{
+	struct wd_store *s = e->store;
+	if (!s || !s->ha || i >= s->nha || !s->ha[i])
+		return;
+	if (voluntary) {
+		/* the lease goes back with the lock: the next holder repairs at once */
+		struct db_err de;
+		memset(&de, 0, sizeof de);
+		if (db_ha_held(s->ha[i]) && db_ha_release(s->ha[i], &de) != DB_OK)
+			log_warn("store", "account=%s repair lock release: %s", e->acct[i].cfg.name, de.msg);
+	} else {
+		db_ha_forget(s->ha[i]);
+	}
+	s->ha_last[i] = -1;
+}
+
+void wd_store_flush_spool(struct wd_engine *e)
+{
+	struct wd_store *s = e->store;
+	if (!s || !s->own_journal || db_journal_spooled(e->journal) == 0)
+		return;
+	struct db_err de;
+	memset(&de, 0, sizeof de);
+	if (db_journal_flush(e->journal, &de) != DB_OK)
+		log_db(s, "journal spool replay", &de);
+}
+
+int wd_store_holders(struct wd_engine *e, char (*holder)[64])
+{
+	struct wd_store *s = e->store;
+	for (size_t i = 0; i < e->n; i++)
+		holder[i][0] = '\0';
+	if (!s || e->conf->single_instance)
+		return -1;
+	const char **names = xcalloc(e->n ? e->n : 1, sizeof *names);
+	for (size_t i = 0; i < e->n; i++)
+		names[i] = e->acct[i].cfg.name;
+	struct db_err de;
+	memset(&de, 0, sizeof de);
+	int rc = db_shard_holders(s->conn, names, e->n, holder, &de);
+	free(names);
+	return rc == DB_OK ? 0 : -1;
 }
 
 void wd_storage_audit(struct wd_engine *e, struct wd_acct_rt *r, struct wd_audit *a)

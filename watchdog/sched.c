@@ -54,6 +54,8 @@ void wd_sched_event(struct wd_sched *s, size_t i, int64_t now, const char *symbo
 	if (i >= s->n)
 		return;
 	struct wd_sched_slot *sl = &s->slot[i];
+	if (sl->off)
+		return; /* a stream stopping after a release */
 	sl->events++;
 	add_symbol(sl, symbol, now + s->debounce_ms);
 	if (sl->event_due_ms == 0)
@@ -96,7 +98,7 @@ int wd_sched_next(const struct wd_sched *s, int64_t now, int64_t *wait_ms)
 	int best = -1;
 	int64_t best_due = 0;
 	for (size_t i = 0; i < s->n; i++) {
-		if (s->slot[i].running)
+		if (s->slot[i].running || s->slot[i].off)
 			continue;
 		int64_t d = slot_due(&s->slot[i]);
 		if (best < 0 || d < best_due) {
@@ -114,6 +116,24 @@ int wd_sched_next(const struct wd_sched *s, int64_t now, int64_t *wait_ms)
 	}
 	*wait_ms = best_due - now;
 	return -1;
+}
+
+void wd_sched_set_off(struct wd_sched *s, size_t i, bool off, int64_t now)
+{
+	if (i >= s->n || s->slot[i].off == off)
+		return;
+	struct wd_sched_slot *sl = &s->slot[i];
+	sl->off = off;
+	sl->pending.n = 0;
+	sl->pending_all = false;
+	sl->event_due_ms = 0;
+	if (!off) {
+		/* the budget's gap counts from this instance's own last full
+		 * listing, which may be long ago or never: due now */
+		sl->next_ms = now;
+		sl->full_started = false;
+		sl->started = false;
+	}
 }
 
 void wd_sched_start(struct wd_sched *s, size_t i, int64_t now, struct wd_scope *scope)

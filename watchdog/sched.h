@@ -35,6 +35,7 @@ struct wd_sched_slot {
 	int64_t next_ms;      /* periodic deadline */
 	int64_t event_due_ms; /* 0 = no event pending */
 	bool running;
+	bool off;           /* not this instance's account (sharding): never due */
 	uint64_t events;    /* stream events seen (for metrics) */
 	int64_t min_gap_ms; /* request budget: full audits start at least this far apart */
 	int64_t sym_gap_ms; /* ... and targeted checks this far apart per symbol */
@@ -74,6 +75,10 @@ int wd_sched_next(const struct wd_sched *s, int64_t now, int64_t *wait_ms);
  * covers: the pending symbols for a targeted check, n = 0 for a full
  * audit. */
 void wd_sched_start(struct wd_sched *s, size_t i, int64_t now, struct wd_scope *scope);
+/* Sharding: an account another instance holds is off (never due, its
+ * events dropped); turned on again it is due at once, its pending events
+ * and pacing forgotten (a takeover audits the whole account first). */
+void wd_sched_set_off(struct wd_sched *s, size_t i, bool off, int64_t now);
 /* Audit of i finished at now: after a full audit, the next periodic one is
  * interval_ms later (a targeted check does not postpone it). */
 void wd_sched_done(struct wd_sched *s, size_t i, int64_t now);

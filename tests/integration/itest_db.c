@@ -670,7 +670,7 @@ static void test_db_sql_injection_through_texts_is_inert(void)
 	CU_ASSERT_EQUAL(db_ha_try_acquire(h, &e), 1);
 	db_ha_free(h);
 	/* everything still there, texts stored verbatim */
-	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM pg_tables WHERE schemaname = 'vigil'"), 8);
+	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM pg_tables WHERE schemaname = 'vigil'"), 9);
 	CU_ASSERT_EQUAL(
 		idb_count(&d, "SELECT count(*) FROM vigil.findings WHERE symbol = 'X'';DROP TABLE vigil.actions;--'"),
 		1);
@@ -688,7 +688,7 @@ static void test_db_sql_injection_through_texts_is_inert(void)
 	CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 78);
 	unlink(conf);
 	free(conf);
-	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM pg_tables WHERE schemaname = 'vigil'"), 8);
+	CU_ASSERT_EQUAL(idb_count(&d, "SELECT count(*) FROM pg_tables WHERE schemaname = 'vigil'"), 9);
 	idb_spool_rm(js);
 	idb_spool_rm(os);
 	idb_drop(&d);
