@@ -14,6 +14,7 @@
  * owned by the caller (free()); on error *out is NULL and *n is 0. */
 #ifndef XCH_EXCHANGE_H
 #define XCH_EXCHANGE_H
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -62,6 +63,14 @@ struct xch_config {
 	 * exchange's defaults (exchanges/xch_budget.h). */
 	char egress[64];
 	struct xch_budget_cfg budget;
+	/* Appended (issue 21): ca_file = the CA certificates (PEM) that
+	 * verify the exchange's TLS certificate instead of the system's
+	 * bundle (a private CA, a TLS-inspecting proxy); "" = the system's.
+	 * Verification itself is never optional. proxy = "http://HOST:PORT"
+	 * (HTTP CONNECT) or "socks5h://HOST:PORT" for REST and the stream,
+	 * "" = none; no credentials in it (the config refuses userinfo). */
+	char ca_file[PATH_MAX];
+	char proxy[512];
 };
 
 /* Every adapter starts with this header; the private part follows. */

@@ -11,6 +11,7 @@
  * arrive in fragments: they are accumulated up to a cap, and a message over
  * the cap drops the connection (docs/style.md P8). */
 #include <inttypes.h>
+#include <openssl/x509.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -324,8 +325,21 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 			lws_callback_on_writable(wsi);
 		break;
 	}
+	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+		/* only noted (lws' own words are "connect SSL err 1"): returning
+		 * 0 leaves OpenSSL's verdict as it is */
+		if (!len && user)
+			snprintf(s->tls_err, sizeof s->tls_err, "%s",
+				 X509_verify_cert_error_string(X509_STORE_CTX_get_error((X509_STORE_CTX *)user)));
+		break;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		log_info(COMP, "account=%s stream connect failed: %s", s->x->cfg.account, in ? (const char *)in : "?");
+		if (s->tls_err[0])
+			log_warn(COMP, "account=%s stream connect failed: TLS certificate verification failed: %s",
+				 s->x->cfg.account, s->tls_err);
+		else
+			log_info(COMP, "account=%s stream connect failed: %s", s->x->cfg.account,
+				 in ? (const char *)in : "?");
+		s->tls_err[0] = '\0';
 		conn_lost(s, "connect error");
 		break;
 	case LWS_CALLBACK_CLIENT_CLOSED:
@@ -387,8 +401,10 @@ int xch_stream_start(struct xch *x, const struct xch_stream_proto *proto, struct
 	pthread_mutex_init(&s->mu, NULL);
 	s->cache = xcalloc(1, sizeof *s->cache);
 	s->http = xch_http_new(x->cfg.connect_timeout_ms, x->cfg.request_timeout_ms, 64 * 1024);
-	if (s->http)
+	if (s->http) {
 		xch_http_set_budget(s->http, x->budget, x->cfg.exchange); /* listenKey calls count too */
+		xch_http_set_transport(s->http, x->cfg.ca_file, x->cfg.proxy);
+	}
 	atomic_init(&s->stop, false);
 
 	struct lws_context_creation_info info;
@@ -401,6 +417,23 @@ int xch_stream_start(struct xch *x, const struct xch_stream_proto *proto, struct
 	info.fd_limit_per_thread = 64;
 	if (strncmp(x->cfg.ws_url, "wss:", 4) == 0)
 		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	/* issue 21: the account's CA file replaces the system's bundle (the
+	 * peer is verified either way), and its proxy: http:// = CONNECT
+	 * (lws takes "http://HOST:PORT" as it is), socks5h:// = SOCKS5 when
+	 * lws was built with it (the config refuses it otherwise) */
+	if (x->cfg.ca_file[0])
+		info.client_ssl_ca_filepath = x->cfg.ca_file;
+	if (strncmp(x->cfg.proxy, "http://", 7) == 0) {
+		info.http_proxy_address = x->cfg.proxy;
+	} else if (strncmp(x->cfg.proxy, "socks5h://", 10) == 0) {
+#if defined(LWS_WITH_SOCKS5)
+		info.socks_proxy_address = x->cfg.proxy + 10;
+#else
+		stream_free(s);
+		return xch_err_set(err, XCH_REJECTED, 0, 0,
+				   "proxy socks5h:// for the stream: this libwebsockets has no SOCKS5 support");
+#endif
+	}
 	s->ctx = lws_create_context(&info);
 	if (!s->ctx || !s->http) {
 		if (s->ctx)
