@@ -32,7 +32,7 @@ printf '%s\n' "${vars[@]}" | grep -q '^PATH=.*/usr/bin' || fail "cron PATH lacks
 
 # the operator's setup: config 0640 root:vigil, secrets in vigil-owned 0600 files
 pg_start >/dev/null || fail "postgres"
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0); [ -n "$SIM_PORT" ] || fail "vigil-sim"
+SIM_PORT=$(sim_start); [ -n "$SIM_PORT" ] || fail "vigil-sim"
 # the bot's table, holding the LTCUSDT long the test opens below (so that
 # position is the bot's, and unprotected)
 "$VIGIL_PG_BIN/psql" "$DATABASE_URL" -q -v ON_ERROR_STOP=1 -c "CREATE TABLE positions (symbol text, exchange text,
