@@ -38,6 +38,7 @@ oo() { sim_curl -fsS "$(sim_url)/_sim/counters?account=sim-binance-key" |
 # 1 + 2: 20 s of churn; at 5 s an unprotected position appears
 w0=$(weight)
 read -r oc0 ow0 <<<"$(oo)"
+[ "$VIGIL_T_TLS" != 1 ] || export VIGIL_SIM_CA=$SIM_CA
 python3 tests/bench/simctl.py churn "$SIM_PORT" sim-binance-key 100 20 >"$VIGIL_TMP/churn.out" &
 CHURN=$!
 sleep 5
