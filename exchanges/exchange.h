@@ -63,9 +63,12 @@ struct xch_config {
 	 * exchange's defaults (exchanges/xch_budget.h). */
 	char egress[64];
 	struct xch_budget_cfg budget;
-	/* Appended (issue 21): a CA bundle for REST and stream TLS ("" = the
-	 * system store; verification is never off) and a proxy
-	 * (http://host:port = HTTP CONNECT, socks5h://host:port; "" = none). */
+	/* Appended (issue 21): ca_file = the CA certificates (PEM) that
+	 * verify the exchange's TLS certificate instead of the system's
+	 * bundle (a private CA, a TLS-inspecting proxy); "" = the system's.
+	 * Verification itself is never optional. proxy = "http://HOST:PORT"
+	 * (HTTP CONNECT) or "socks5h://HOST:PORT" for REST and the stream,
+	 * "" = none; no credentials in it (the config refuses userinfo). */
 	char ca_file[PATH_MAX];
 	char proxy[512];
 };

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,9 @@ struct xch_http {
 	size_t max_body;
 	struct xch_budget *budget; /* borrowed; NULL = none */
 	enum rec_exchange ex;
-	int prio; /* enum xch_prio */
+	int prio;               /* enum xch_prio */
+	char ca_file[PATH_MAX]; /* "" = the system's bundle */
+	char proxy[512];        /* "" = none */
 };
 
 void xch_http_set_budget(struct xch_http *h, struct xch_budget *b, enum rec_exchange ex)
@@ -40,6 +43,12 @@ void xch_http_set_budget(struct xch_http *h, struct xch_budget *b, enum rec_exch
 void xch_http_set_prio(struct xch_http *h, int prio)
 {
 	h->prio = prio;
+}
+
+void xch_http_set_transport(struct xch_http *h, const char *ca_file, const char *proxy)
+{
+	snprintf(h->ca_file, sizeof h->ca_file, "%s", ca_file ? ca_file : "");
+	snprintf(h->proxy, sizeof h->proxy, "%s", proxy ? proxy : "");
 }
 
 /* Feeds the budget one answer: the exchange's count, and a rate limit or
@@ -213,6 +222,18 @@ static void setup(struct xch_http *h, CURL *c, struct xfer *t)
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "vigil/1");
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+	r->curl_msg[0] = '\0';
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_msg);
+	/* CAINFO replaces the system's bundle; peer and host are verified
+	 * either way (libcurl's defaults, never turned off) */
+	if (h->ca_file[0])
+		curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+	if (h->proxy[0]) {
+		curl_easy_setopt(c, CURLOPT_PROXY, h->proxy);
+		/* through an HTTP proxy always a CONNECT tunnel: TLS stays end to
+		 * end, the proxy sees no request (and no signature) */
+		curl_easy_setopt(c, CURLOPT_HTTPPROXYTUNNEL, 1L);
+	}
 	if (r->hdrs)
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, r->hdrs);
 	/* libcurl silently resends a request whose reused connection turns
@@ -253,6 +274,7 @@ void xch_http_run(struct xch_http *h, struct xch_req *const *reqs, size_t n)
 		r->streamed = false;
 		if (r->stream)
 			xch_jstream_restart(r->stream);
+		r->curl_msg[0] = '\0';
 		t[i] = (struct xfer){ .r = r, .cap = h->max_body };
 		r->held = false;
 		r->held_why = NULL;
@@ -340,7 +362,14 @@ int xch_http_transport_rc(const struct xch_req *r, struct xch_err *err)
 	case CURLE_OPERATION_TIMEDOUT: err->rc = XCH_TIMEOUT; break;
 	default: err->rc = XCH_NETWORK; break;
 	}
-	snprintf(err->msg, sizeof err->msg, "transport: %s", curl_easy_strerror(r->curl_rc));
+	const char *what = curl_easy_strerror(r->curl_rc);
+	/* libcurl's buffer names the cause ("SSL certificate problem: ...") */
+	if (r->curl_msg[0] && strcmp(r->curl_msg, what) != 0) {
+		/* cut to fit (the result checked: format-truncation) */
+		if (snprintf(err->msg, sizeof err->msg, "transport: %s: %s", what, r->curl_msg) >= (int)sizeof err->msg)
+			err->msg[sizeof err->msg - 1] = '\0';
+	} else
+		snprintf(err->msg, sizeof err->msg, "transport: %s", what);
 	return err->rc;
 }
 

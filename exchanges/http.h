@@ -53,6 +53,10 @@ struct xch_req {
 	 * without a stream. The size cap counts every byte either way. */
 	struct xch_jstream *stream;
 	bool streamed;
+	/* Appended (issue 21): libcurl's own words for a transport failure
+	 * (CURLOPT_ERRORBUFFER), e.g. "SSL certificate problem: unable to get
+	 * local issuer certificate"; "" none. */
+	char curl_msg[CURL_ERROR_SIZE];
 };
 
 /* connect/total timeouts in ms (0 = 5 s / 10 s), max_body 0 = 8 MiB. */
@@ -65,6 +69,9 @@ enum xch_prio;
 void xch_http_set_budget(struct xch_http *h, struct xch_budget *b, enum rec_exchange ex);
 /* What the requests made from now on are for (default audit). */
 void xch_http_set_prio(struct xch_http *h, int prio);
+/* TLS trust and proxy of every request of h (both copied; "" or NULL =
+ * the system's CA bundle / no proxy). See struct xch_config. */
+void xch_http_set_transport(struct xch_http *h, const char *ca_file, const char *proxy);
 
 /* Runs n (<= XCH_HTTP_MAX_PAR) requests in parallel and waits for all.
  * Fills each request's answer part. Never fails as a whole. */

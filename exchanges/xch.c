@@ -124,6 +124,7 @@ struct xch *xch_base_new(const struct xch_ops *ops, const struct xch_config *cfg
 	xch_stream_tuning_default(&p->tune);
 	x->budget = xch_budget_get(cfg->exchange, cfg->egress, cfg->budget.limit > 0 ? &cfg->budget : NULL);
 	xch_http_set_budget(p->http, x->budget, cfg->exchange);
+	xch_http_set_transport(p->http, cfg->ca_file, cfg->proxy);
 	return x;
 }
 

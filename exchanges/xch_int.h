@@ -107,6 +107,7 @@ struct xch_stream {
 	int64_t last_ping_ms;  /* mono */
 	int64_t last_rx_mono_ms;
 	int64_t opened_mono_ms;
+	char tls_err[128];        /* why OpenSSL refused the peer's certificate ("" none) */
 	uint64_t listenkey_posts; /* counters for tests */
 	uint64_t listenkey_puts;
 	/* shared with readers */

@@ -16,6 +16,7 @@
  * arrive in fragments: they are accumulated up to a cap, and a message over
  * the cap drops the connection (docs/style.md P8). */
 #include <inttypes.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <stdlib.h>
@@ -506,7 +507,6 @@ static void deliver(struct xch_stream *s)
 
 static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
-	(void)user;
 	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
 		drain(); /* once per vhost: the second finds the queues empty */
 		return 0;
@@ -595,8 +595,21 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 			lws_callback_on_writable(wsi);
 		break;
 	}
+	case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+		/* only noted (lws' own words are "connect SSL err 1"): returning
+		 * 0 leaves OpenSSL's verdict as it is */
+		if (!len && user)
+			snprintf(s->tls_err, sizeof s->tls_err, "%s",
+				 X509_verify_cert_error_string(X509_STORE_CTX_get_error((X509_STORE_CTX *)user)));
+		break;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-		log_info(COMP, "account=%s stream connect failed: %s", s->x->cfg.account, in ? (const char *)in : "?");
+		if (s->tls_err[0])
+			log_warn(COMP, "account=%s stream connect failed: TLS certificate verification failed: %s",
+				 s->x->cfg.account, s->tls_err);
+		else
+			log_info(COMP, "account=%s stream connect failed: %s", s->x->cfg.account,
+				 in ? (const char *)in : "?");
+		s->tls_err[0] = '\0';
 		conn_lost(s, wsi, "connect error");
 		break;
 	case LWS_CALLBACK_CLIENT_CLOSED: conn_lost(s, wsi, "closed"); break;
@@ -708,6 +721,10 @@ int xch_stream_start(struct xch *x, const struct xch_stream_proto *proto, struct
 		return XCH_OK;
 	if (!x->cfg.ws_url[0])
 		return xch_err_set(err, XCH_REJECTED, 0, 0, "ws_url missing");
+	if (x->cfg.proxy[0] && strncmp(x->cfg.proxy, "http://", 7) != 0)
+		return xch_err_set(err, XCH_REJECTED, 0, 0,
+				   "proxy %.16s... for the stream: this libwebsockets has no SOCKS5 support (use http://)",
+				   x->cfg.proxy);
 	pthread_once(&lws_once, lws_global_setup);
 
 	struct xch_stream *s = xcalloc(1, sizeof *s);
@@ -722,8 +739,10 @@ int xch_stream_start(struct xch *x, const struct xch_stream_proto *proto, struct
 	pthread_mutex_init(&s->mu, NULL);
 	s->cache = xcalloc(1, sizeof *s->cache);
 	s->http = xch_http_new(x->cfg.connect_timeout_ms, x->cfg.request_timeout_ms, 64 * 1024);
-	if (s->http)
+	if (s->http) {
 		xch_http_set_budget(s->http, x->budget, x->cfg.exchange); /* listenKey calls count too */
+		xch_http_set_transport(s->http, x->cfg.ca_file, x->cfg.proxy);
+	}
 	atomic_init(&s->stop, false);
 	if (!s->http) {
 		stream_free(s);

@@ -2,7 +2,8 @@
 # make demo: vigil against vigil-sim, with no keys and no internet.
 # A throwaway PostgreSQL with the sample bot schema, vigil-sim replaying the
 # seed incidents (etc/demo-scenario.json), `vigil run` in protect mode with
-# the log alert channel; prints a live account of what vigil saw, decided
+# the log alert channel, all over TLS (the sim generates a test CA, vigil
+# trusts it with [vigil] ca_file); prints a live account of what vigil saw, decided
 # and did, then `vigil status` and `vigil audit`, and cleans everything up.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -24,17 +25,20 @@ pg_start >/dev/null || exit 1
 "$PSQL" "$DATABASE_URL" -c "SELECT symbol, exchange, side, quantity, status FROM positions ORDER BY id" | sed 's/^/  /'
 
 hr "2. vigil-sim (fake Binance USD-M + Bybit v5 on loopback)"
-"$SIM" --port 0 >"$VIGIL_TMP/sim.out" 2>"$VIGIL_TMP/sim.log" &
+CA=$VIGIL_TMP/sim-tls/ca.pem
+"$SIM" --port 0 --tls-dir "$VIGIL_TMP/sim-tls" >"$VIGIL_TMP/sim.out" 2>"$VIGIL_TMP/sim.log" &
 VIGIL_BG_PIDS[sim]=$!
 for ((i = 0; i < 100; i++)); do grep -q '^port=' "$VIGIL_TMP/sim.out" 2>/dev/null && break; sleep 0.05; done
 SIM_PORT=$(sed -n 's/^port=//p' "$VIGIL_TMP/sim.out")
 [ -n "$SIM_PORT" ] || { echo "demo: vigil-sim did not start"; cat "$VIGIL_TMP/sim.log"; exit 1; }
-echo "  vigil-sim on 127.0.0.1:$SIM_PORT"
+echo "  vigil-sim on https://127.0.0.1:$SIM_PORT and wss:// (test CA $CA)"
 
 export VIGIL_DEMO_BINANCE_KEY=sim-binance-key VIGIL_DEMO_BINANCE_SECRET=sim-binance-secret
 export VIGIL_DEMO_BYBIT_KEY=sim-bybit-key VIGIL_DEMO_BYBIT_SECRET=sim-bybit-secret
 CONF=$VIGIL_TMP/demo.conf
-sed -e "s/127\.0\.0\.1:18080/127.0.0.1:$SIM_PORT/" \
+sed -e "s|http://127\.0\.0\.1:18080|https://127.0.0.1:$SIM_PORT|" \
+    -e "s|ws://127\.0\.0\.1:18080|wss://127.0.0.1:$SIM_PORT|" \
+    -e "s|^\[vigil\]$|[vigil]\nca_file = $CA|" \
     -e "s|^dsn = .*|dsn = $DATABASE_URL|" \
     -e "s|^spool_dir = .*|spool_dir = $VIGIL_TMP/spool|" etc/demo.conf >"$CONF"
 "$V" db migrate -c "$CONF" >/dev/null || { echo "demo: vigil db migrate failed"; exit 1; }
@@ -57,7 +61,7 @@ VIGIL_BG_PIDS[vigil]=$!
 for ((i = 0; i < 100; i++)); do grep -q 'metrics on' "$VIGIL_TMP/vigil.log" 2>/dev/null && break; sleep 0.05; done
 METRICS=$(sed -n 's|.*metrics on \(http://[^ ]*\).*|\1|p' "$VIGIL_TMP/vigil.log" | head -1)
 sleep 2 # streams connect
-curl -fsS -X POST --data-binary @etc/demo-scenario.json "http://127.0.0.1:$SIM_PORT/_sim/scenario" >/dev/null ||
+curl --cacert "$CA" -fsS -X POST --data-binary @etc/demo-scenario.json "https://127.0.0.1:$SIM_PORT/_sim/scenario" >/dev/null ||
 	{ echo "demo: could not load the scenario"; exit 1; }
 echo "  scenario loaded at $(date +%T); following vigil for ${DEMO_SECS}s"
 tail -n +1 -f "$VIGIL_TMP/vigil.out" --pid=$$ 2>/dev/null | sed 's/^/  | /' &
@@ -68,7 +72,7 @@ kill "$TAIL" 2>/dev/null; wait "$TAIL" 2>/dev/null
 hr "4. what the exchange now holds (vigil-sim /_sim/state stops)"
 kill -0 "${VIGIL_BG_PIDS[sim]}" 2>/dev/null || { echo "  vigil-sim exited early; its log:"; tail -20 "$VIGIL_TMP/sim.log"; exit 1; }
 for key in sim-binance-key sim-bybit-key; do
-	curl -fsS "http://127.0.0.1:$SIM_PORT/_sim/state?account=$key" | python3 -c '
+	curl --cacert "$CA" -fsS "https://127.0.0.1:$SIM_PORT/_sim/state?account=$key" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
 pos = {p["symbol"]: p for p in s["positions"]}

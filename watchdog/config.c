@@ -5,6 +5,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -55,6 +57,7 @@ static const struct ck vigil_keys[] = {
 	{ "stream_stale_after", CK_DURATION, N(wd_conf, stream_stale_ms), NULL, 1000, 86400000 },
 	{ "rest_lag_tolerance", CK_DURATION, N(wd_conf, rest_lag_tolerance_ms), NULL, 0, 600000 },
 	{ "clock_skew_limit", CK_DURATION, N(wd_conf, clock_skew_limit_ms), NULL, 1, 600000 },
+	{ "ca_file", CK_STR, S(wd_conf, ca_file), NULL, 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 },
 };
 
@@ -144,6 +147,8 @@ static const struct ck account_keys[] = {
 	{ "request_limit", CK_INT, N(wd_account, request_limit), NULL, 0, 100000000 },
 	{ "request_share", CK_DOUBLE, N(wd_account, request_share), NULL, 1, 100 },
 	{ "request_ceiling", CK_INT, N(wd_account, request_ceiling), NULL, 0, 100000000 },
+	{ "ca_file", CK_STR, S(wd_account, ca_file), NULL, 0, 0 },
+	{ "proxy", CK_STR, S(wd_account, proxy), NULL, 0, 0 },
 	{ NULL, 0, 0, 0, NULL, 0, 0 },
 };
 
@@ -389,6 +394,12 @@ static void note_url_line(struct parse_state *ps, struct wd_account *acct, const
 		at = &acct->rest_url_line;
 	else if (acct && strcmp(key, "ws_url") == 0)
 		at = &acct->ws_url_line;
+	else if (acct && strcmp(key, "proxy") == 0)
+		at = &acct->proxy_line;
+	else if (acct && strcmp(key, "ca_file") == 0)
+		at = &acct->ca_file_line;
+	else if (!acct && strcmp(section, "vigil") == 0 && strcmp(key, "ca_file") == 0)
+		at = &c->ca_file_line;
 	if (at)
 		*at = ps->line;
 }
@@ -706,6 +717,57 @@ static int load_query_file(struct wd_conf *c, const char *path, char *err, size_
 	return 0;
 }
 
+/* One ca_file key: resolved against the config file's directory in place,
+ * then it must be a readable regular file holding at least one PEM
+ * certificate, so a wrong path is a config error naming the line, not a
+ * TLS failure at the first connection. */
+static int ca_file_check(const char *path, int line, const char *sect, char *ca, size_t cap, char *err, size_t errlen)
+{
+	char full[WD_STR_MAX * 2];
+	resolve_relative(path, ca, full, sizeof full);
+	if (strlen(full) >= cap) {
+		snprintf(err, errlen, "%s:%d: %s ca_file: path too long", path, line, sect);
+		return -1;
+	}
+	snprintf(ca, cap, "%s", full);
+	FILE *f = fopen_regular(ca);
+	if (!f) {
+		snprintf(err, errlen, "%s:%d: %s ca_file: cannot open %s: %s", path, line, sect, ca,
+			 errno == EINVAL ? "not a regular file" : strerror(errno));
+		return -1;
+	}
+	X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	ERR_clear_error();
+	if (!x) {
+		snprintf(err, errlen, "%s:%d: %s ca_file: %s holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
+			 path, line, sect, ca);
+		return -1;
+	}
+	X509_free(x);
+	return 0;
+}
+
+/* [vigil] ca_file, then each account's (the account's wins). */
+static int load_ca_files(struct wd_conf *c, const char *path, char *err, size_t errlen)
+{
+	if (c->ca_file[0] &&
+	    ca_file_check(path, c->ca_file_line, "[vigil]", c->ca_file, sizeof c->ca_file, err, errlen))
+		return -1;
+	for (size_t i = 0; i < c->naccounts; i++) {
+		struct wd_account *a = &c->accounts[i];
+		char sect[WD_NAME_MAX + 16];
+		snprintf(sect, sizeof sect, "[account %s]", a->name);
+		if (a->ca_file[0]) {
+			if (ca_file_check(path, a->ca_file_line, sect, a->ca_file, sizeof a->ca_file, err, errlen))
+				return -1;
+		} else {
+			snprintf(a->ca_file, sizeof a->ca_file, "%s", c->ca_file);
+		}
+	}
+	return 0;
+}
+
 static int check_statuses(const struct wd_conf *c, const char *path, char *err, size_t errlen)
 {
 	int words = 0;
@@ -806,9 +868,9 @@ int wd_conf_load(const char *path, struct wd_conf *c, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	if (load_query_file(c, path, err, errlen) || check_statuses(c, path, err, errlen) ||
-	    wd_bot_dsn_resolve(c, err, errlen) || check_required(c, path, err, errlen) ||
-	    wd_conf_check_transport(c, err, errlen))
+	if (load_query_file(c, path, err, errlen) || load_ca_files(c, path, err, errlen) ||
+	    check_statuses(c, path, err, errlen) || wd_bot_dsn_resolve(c, err, errlen) ||
+	    check_required(c, path, err, errlen) || wd_conf_check_transport(c, err, errlen))
 		goto fail;
 	return 0;
 fail:

@@ -62,6 +62,14 @@ struct wd_account {
 	int request_ceiling;  /* absolute cap on vigil's use per window (0 = none) */
 	struct wd_override overrides[WD_MAX_OVERRIDES];
 	size_t noverrides;
+	/* TLS trust and proxy (issue 21). ca_file: as given, then resolved
+	 * at load (relative = to the config file; [vigil] ca_file when the
+	 * account has none); "" = the system's bundle. proxy: http://HOST:PORT
+	 * or socks5h://HOST:PORT, "" = none. Lines for messages (0 = not set
+	 * in this section). */
+	char ca_file[WD_STR_MAX];
+	char proxy[WD_STR_MAX];
+	int ca_file_line, proxy_line;
 };
 
 struct wd_conf {
@@ -79,6 +87,8 @@ struct wd_conf {
 	int64_t stream_stale_ms;
 	int64_t rest_lag_tolerance_ms;
 	int64_t clock_skew_limit_ms;
+	char ca_file[WD_STR_MAX]; /* every account's, unless it names its own (issue 21) */
+	int ca_file_line;
 	/* [database] */
 	bool db_enabled;
 	char db_dsn[WD_STR_MAX];

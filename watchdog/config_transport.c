@@ -6,6 +6,7 @@
 #include "watchdog/config.h"
 
 #include <libpq-fe.h>
+#include <lws_config.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -99,6 +100,38 @@ static const struct wd_url_rule rest_rule = { "https", "http", false, true };
 static const struct wd_url_rule ws_rule = { "wss", "ws", false, true };
 static const struct wd_url_rule page_rule = { "https", "http", false, false };
 
+/* [account] proxy: the URL rule, SOCKS5 only where the stream can use it
+ * too, and a remote proxy only for TLS exchange URLs (a plain http:// /
+ * ws:// URL, loopback only, would cross the network to the proxy in
+ * clear). */
+static int check_proxy(const char *path, const struct wd_account *a, const char *sect, char *err, size_t errlen)
+{
+	char why[WD_STR_MAX + 256];
+	bool loop = false;
+	int line = a->proxy_line ? a->proxy_line : a->line;
+	if (wd_proxy_check(a->proxy, &loop, why, sizeof why) != WD_URL_OK) {
+		snprintf(err, errlen, "%s:%d: %s proxy: %s", path, line, sect, why);
+		return -1;
+	}
+#if !defined(LWS_WITH_SOCKS5)
+	if (strncmp(a->proxy, "socks5h://", 10) == 0) {
+		snprintf(err, errlen,
+			 "%s:%d: %s proxy: socks5h:// cannot carry the stream: this libwebsockets was built without "
+			 "SOCKS5 (LWS_WITH_SOCKS5); use an http:// (CONNECT) proxy",
+			 path, line, sect);
+		return -1;
+	}
+#endif
+	if (!loop && (strncmp(a->rest_url, "https://", 8) != 0 || strncmp(a->ws_url, "wss://", 6) != 0)) {
+		snprintf(err, errlen,
+			 "%s:%d: %s proxy: a proxy that is not on loopback needs https:// and wss:// exchange URLs "
+			 "(plain ones would reach it in clear)",
+			 path, line, sect);
+		return -1;
+	}
+	return 0;
+}
+
 int wd_conf_check_transport(const struct wd_conf *c, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < c->naccounts; i++) {
@@ -109,6 +142,8 @@ int wd_conf_check_transport(const struct wd_conf *c, char *err, size_t errlen)
 			    &rest_rule, NULL, err, errlen) ||
 		    url_key(c->path, a->ws_url_line ? a->ws_url_line : a->line, sect, "ws_url", a->ws_url, &ws_rule,
 			    NULL, err, errlen))
+			return -1;
+		if (a->proxy[0] && check_proxy(c->path, a, sect, err, errlen))
 			return -1;
 	}
 	if (c->deadman_url[0] && url_key(c->path, c->deadman_url_line, "[vigil]", "deadman_url", c->deadman_url,

@@ -141,3 +141,48 @@ out:
 	curl_url_cleanup(u);
 	return v;
 }
+
+enum wd_url_verdict wd_proxy_check(const char *url, bool *loopback, char *why, size_t whylen)
+{
+	const char *scheme = strncmp(url, "http://", 7) == 0       ? "http"
+			     : strncmp(url, "socks5h://", 10) == 0 ? "socks5h"
+								   : NULL;
+	*loopback = false;
+	if (!scheme) {
+		snprintf(why, whylen,
+			 "must be http://HOST:PORT (HTTP CONNECT) or socks5h://HOST:PORT (SOCKS5, names resolved by "
+			 "the proxy)");
+		return WD_URL_BAD;
+	}
+	const char *auth = url + strlen(scheme) + 3;
+	size_t alen = strcspn(auth, "/?#");
+	if (memchr(auth, '@', alen)) {
+		snprintf(why, whylen,
+			 "carries user:password@; a proxy that needs a login is not supported (its password would "
+			 "sit in the file)");
+		return WD_URL_BAD;
+	}
+	const struct wd_url_rule r = { scheme, NULL, false, true };
+	enum wd_url_verdict v = wd_url_check(url, &r, why, whylen);
+	if (v != WD_URL_OK)
+		return v;
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, *path = NULL;
+	v = WD_URL_BAD;
+	if (!u || curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		snprintf(why, whylen, "not a URL; expected %s://HOST:PORT", scheme);
+	} else if (curl_url_get(u, CURLUPART_PORT, &port, 0) != CURLUE_OK) {
+		snprintf(why, whylen, "no port; write %s://HOST:PORT", scheme);
+	} else if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && strcmp(path, "/") != 0) {
+		snprintf(why, whylen, "has a path; a proxy is %s://HOST:PORT only", scheme);
+	} else {
+		*loopback = written_as_parsed(u, auth, alen, host) && wd_host_is_loopback(host, strlen(host));
+		v = WD_URL_OK;
+	}
+	curl_free(host);
+	curl_free(port);
+	curl_free(path);
+	curl_url_cleanup(u);
+	return v;
+}

@@ -33,4 +33,13 @@ enum wd_url_verdict wd_url_check(const char *url, const struct wd_url_rule *rule
  * resolvers disagree on them. */
 bool wd_host_is_loopback(const char *h, size_t n);
 
+/* A proxy URL (issue 21): http://HOST:PORT (HTTP CONNECT) or
+ * socks5h://HOST:PORT (SOCKS5, the proxy resolves the name), to any host
+ * (the tunnel keeps TLS end to end), with an explicit port, no path,
+ * ?query or #fragment, and no user:password@ (a proxy login would be a
+ * secret in the file: not supported). *loopback says whether the proxy
+ * host is loopback (wd_host_is_loopback). WD_URL_OK or WD_URL_BAD with
+ * why set (never quoting userinfo). */
+enum wd_url_verdict wd_proxy_check(const char *url, bool *loopback, char *why, size_t whylen);
+
 #endif

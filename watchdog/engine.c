@@ -129,6 +129,10 @@ static int acct_open(struct wd_engine *e, struct wd_acct_rt *r, char *err, size_
 	xc.on_rest = rest_latency;
 	xc.on_rest_ud = r;
 	wd_budget_config(&r->cfg, &xc);
+	/* issue 21: TLS trust (resolved at load, [vigil] ca_file inherited)
+	 * and proxy, for REST and the stream alike */
+	snprintf(xc.ca_file, sizeof xc.ca_file, "%s", r->cfg.ca_file);
+	snprintf(xc.proxy, sizeof xc.proxy, "%s", r->cfg.proxy);
 	struct xch_err xe;
 	memset(&xe, 0, sizeof xe);
 	r->x = xch_new(&xc, &xe);

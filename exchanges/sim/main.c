@@ -20,7 +20,7 @@ static void on_signal(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: vigil-sim [--port N] [--scenario FILE] [--seed N]\n"
+	fprintf(stderr, "usage: vigil-sim [--port N] [--tls-dir DIR] [--scenario FILE] [--seed N]\n"
 			"                 [--account EXCH:KEY:SECRET[:BALANCE[:hedge]]]... [--log-level L]\n"
 			"                 [--binance-weight-limit N] [--binance-ban-after N] [--binance-ban-ms MS]\n"
 			"                 [--bybit-ip-limit N] [--bybit-ban-ms MS] [--bybit-uid-limits]\n");
@@ -47,12 +47,13 @@ int main(int argc, char **argv)
 {
 	int port = 0, bound = 0;
 	unsigned long long seed = 1;
-	const char *scenario = NULL;
+	const char *scenario = NULL, *tls_dir = NULL;
+	struct sim_tls tls;
 	struct sim_world *w;
 	struct sim_server *srv;
 	struct json_object *sc = NULL;
 	struct sigaction sa;
-	char err[200];
+	char err[600];
 	/* rate-limit switches (README "Rate limits"), applied after the scenario */
 	static const char *const lim_flags[][2] = {
 		{ "--binance-weight-limit", "binance_weight_1m" },
@@ -70,6 +71,8 @@ int main(int argc, char **argv)
 
 		if (!strcmp(a, "--port") && v) {
 			port = atoi(v), i++;
+		} else if (!strcmp(a, "--tls-dir") && v) {
+			tls_dir = v, i++;
 		} else if (!strcmp(a, "--scenario") && v) {
 			scenario = v, i++;
 		} else if (!strcmp(a, "--seed") && v) {
@@ -129,7 +132,14 @@ int main(int argc, char **argv)
 			return 66;
 		}
 	}
-	srv = sim_server_new(w, port, &bound);
+	if (tls_dir && sim_tls_prepare(tls_dir, &tls, err, sizeof err) < 0) {
+		fprintf(stderr, "vigil-sim: %s\n", err);
+		json_object_put(sc);
+		json_object_put(lim);
+		sim_world_free(w);
+		return 73; /* EX_CANTCREAT */
+	}
+	srv = sim_server_new(w, port, tls_dir ? &tls : NULL, &bound);
 	if (!srv) {
 		fprintf(stderr, "vigil-sim: cannot listen on 127.0.0.1:%d\n", port);
 		json_object_put(sc);
@@ -160,7 +170,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	printf("port=%d\n", bound);
 	fflush(stdout);
-	log_info("sim", "listening port=%d accounts=%d symbols=%d", bound, w->nacct, w->nsym);
+	log_info("sim", "listening port=%d accounts=%d symbols=%d%s%s", bound, w->nacct, w->nsym,
+		 tls_dir ? " tls=" : "", tls_dir ? (tls.generated ? "generated" : "given") : "");
 	/* lws_service < 0 means lws gave up on a connection it could not
 	 * service; a sim that quietly exits mid-test is worse than one that
 	 * logs and keeps serving, so only a run of failures ends the loop. */

@@ -438,9 +438,20 @@ struct json_object *sim_state_json(struct sim_world *w, struct sim_account *a);
 /* Protection per open position leg, by the exchange's own semantics. */
 struct json_object *sim_protection_json(struct sim_world *w, struct sim_account *a, struct json_object *stops);
 
+/* sim_tls.c: --tls-dir DIR. Uses DIR's server.pem / server.key when both
+ * are there, else (DIR empty of all three) generates a test CA (ca.pem)
+ * and a server certificate for IP:127.0.0.1 / DNS:localhost signed by it.
+ * 0, or -1 with err set. */
+struct sim_tls {
+	char ca[4096], cert[4096], key[4096];
+	int generated; /* 1: made now; 0: the directory's own */
+};
+int sim_tls_prepare(const char *dir, struct sim_tls *t, char *err, size_t errlen);
+
 /* sim_server.c */
 struct sim_server;
-struct sim_server *sim_server_new(struct sim_world *w, int port, int *bound);
+/* tls NULL: plain HTTP / WebSocket; else HTTPS / WSS on the same port. */
+struct sim_server *sim_server_new(struct sim_world *w, int port, const struct sim_tls *tls, int *bound);
 int sim_server_service(struct sim_server *s); /* one lws_service; <0 = stop */
 void sim_server_free(struct sim_server *s);
 void sim_server_disconnect(struct sim_world *w, struct sim_account *a); /* NULL = all */

@@ -612,7 +612,7 @@ static void tick_cb(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(s->ctx, 0, &s->tick, tick_cb, 100 * LWS_US_PER_MS);
 }
 
-struct sim_server *sim_server_new(struct sim_world *w, int port, int *bound)
+struct sim_server *sim_server_new(struct sim_world *w, int port, const struct sim_tls *tls, int *bound)
 {
 	struct lws_context_creation_info info;
 	struct sim_server *s = xcalloc(1, sizeof *s);
@@ -626,6 +626,16 @@ struct sim_server *sim_server_new(struct sim_world *w, int port, int *bound)
 	info.fd_limit_per_thread = 1024;
 	info.max_http_header_data = 16384;
 	info.timeout_secs = 30;
+	if (tls) {
+		/* every connection on the port is TLS: REST, streams and /_sim/ */
+		info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+		info.ssl_cert_filepath = tls->cert;
+		info.ssl_private_key_filepath = tls->key;
+		/* HTTP/1.1 only: with h2 (ALPN) lws 4.1 hands over no custom
+		 * request headers (X-MBX-APIKEY, X-BAPI-*), and the body framing
+		 * below is HTTP/1.1's */
+		info.alpn = "http/1.1";
+	}
 	s->w = w;
 	s->ctx = lws_create_context(&info);
 	if (!s->ctx) {

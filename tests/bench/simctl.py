@@ -27,17 +27,25 @@ All traffic goes to 127.0.0.1.
 import json
 import sys
 import time
+import os
+import ssl
 import urllib.error
 import urllib.request
 
 SECRET = "bench-secret"
 
 
+# VIGIL_SIM_CA=FILE: the sim runs with --tls-dir; https, trusting FILE
+SIM_CA = os.environ.get("VIGIL_SIM_CA", "")
+SIM_TLS = ssl.create_default_context(cafile=SIM_CA) if SIM_CA else None
+
+
 def call(port, method, path, obj=None):
     data = json.dumps(obj).encode() if obj is not None else None
-    rq = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path), data=data, method=method)
+    scheme = "https" if SIM_TLS else "http"
+    rq = urllib.request.Request("%s://127.0.0.1:%s%s" % (scheme, port, path), data=data, method=method)
     try:
-        with urllib.request.urlopen(rq, timeout=10) as r:
+        with urllib.request.urlopen(rq, timeout=10, context=SIM_TLS) as r:
             return json.loads(r.read() or b"null")
     except urllib.error.HTTPError as e:
         body = e.read()

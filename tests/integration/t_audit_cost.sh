@@ -7,10 +7,10 @@ cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/integration/wd_lib.sh
 
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0); [ -n "$SIM_PORT" ] || fail "vigil-sim"
+SIM_PORT=$(sim_start); [ -n "$SIM_PORT" ] || fail "vigil-sim"
 CONF=$VIGIL_TMP/a.conf
 GRACE=5m write_conf "$CONF" observe
-counters() { curl -fsS "http://127.0.0.1:$SIM_PORT/_sim/counters?account=${1:-sim-binance-key}"; }
+counters() { sim_curl -fsS "$(sim_url)/_sim/counters?account=${1:-sim-binance-key}"; }
 
 "$V" audit -c "$CONF" --listen 0s >"$VIGIL_TMP/audit.out" 2>&1; rc=$?
 [ "$rc" = 0 ] || fail "clean account: want 0, got $rc: $(cat "$VIGIL_TMP/audit.out")"
@@ -28,12 +28,13 @@ cat >"$VIGIL_TMP/bb.conf" <<CONF
 log_level = info
 metrics_listen = 127.0.0.1:0
 spool_dir = $VIGIL_TMP/spool
+$(sim_ca_line)
 [database]
 enabled = false
 [account t-bybit]
 exchange = bybit
-rest_url = http://127.0.0.1:$SIM_PORT
-ws_url = ws://127.0.0.1:$SIM_PORT/v5/private
+rest_url = $(sim_url)
+ws_url = $(sim_ws_url)/v5/private
 api_key_env = VIGIL_T_BB_KEY
 api_secret_env = VIGIL_T_BB_SECRET
 mode = observe

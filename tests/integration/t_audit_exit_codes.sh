@@ -5,7 +5,7 @@ cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/integration/wd_lib.sh
 
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0); [ -n "$SIM_PORT" ] || fail "vigil-sim"
+SIM_PORT=$(sim_start); [ -n "$SIM_PORT" ] || fail "vigil-sim"
 CONF=$VIGIL_TMP/a.conf
 GRACE=0s write_conf "$CONF" observe
 audit() { "$V" audit -c "$CONF" --listen 300ms "$@" >"$VIGIL_TMP/audit.out" 2>"$VIGIL_TMP/audit.err"; echo $?; }

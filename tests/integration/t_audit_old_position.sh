@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/integration/wd_lib.sh
 
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0); [ -n "$SIM_PORT" ] || fail "vigil-sim"
+SIM_PORT=$(sim_start); [ -n "$SIM_PORT" ] || fail "vigil-sim"
 CONF=$VIGIL_TMP/a.conf
 GRACE=5m write_conf "$CONF" observe
 audit() { "$V" audit -c "$CONF" --listen 0s --json "$@" >"$VIGIL_TMP/audit.out" 2>"$VIGIL_TMP/audit.err"; echo $?; }
@@ -20,7 +20,7 @@ print(" ".join(sorted("%s:%s" % (f["code"], f["symbol"]) for a in j["accounts"] 
 # a position opened "an hour ago": the sim stamps updateTime with its clock
 sim_post /_sim/fault '{"type":"clock_offset","exchange":"binance","ms":-3600000}' >/dev/null || fail "fault"
 sim_post /_sim/step '{"op":"open","exchange":"binance","symbol":"LTCUSDT","side":"BUY","qty":"1"}' >/dev/null || fail "open old"
-curl -fsS -X DELETE "http://127.0.0.1:$SIM_PORT/_sim/faults" >/dev/null || fail "clear faults"
+sim_curl -fsS -X DELETE "$(sim_url)/_sim/faults" >/dev/null || fail "clear faults"
 # and one opened now
 sim_post /_sim/step '{"op":"open","exchange":"binance","symbol":"ETHUSDT","side":"SELL","qty":"1"}' >/dev/null || fail "open new"
 

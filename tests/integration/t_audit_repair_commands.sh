@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/integration/wd_lib.sh
 
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0); [ -n "$SIM_PORT" ] || fail "vigil-sim"
+SIM_PORT=$(sim_start); [ -n "$SIM_PORT" ] || fail "vigil-sim"
 CONF=$VIGIL_TMP/r.conf
 write_conf "$CONF" observe
 sim_post /_sim/step '{"op":"open","exchange":"binance","symbol":"LTCUSDT","side":"BUY","qty":"1"}' >/dev/null

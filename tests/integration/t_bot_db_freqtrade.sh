@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 pg_start >/dev/null || fail "postgres"
 DB_DSN=$DATABASE_URL
 PSQL=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/psql
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0); [ -n "$SIM_PORT" ] || fail "vigil-sim"
+SIM_PORT=$(sim_start); [ -n "$SIM_PORT" ] || fail "vigil-sim"
 
 # Freqtrade's columns (a subset of its trades table), one open long the
 # exchange also has, one open short it does not, one closed trade.

@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/integration/wd_lib.sh
 
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0 --binance-weight-limit 2400); [ -n "$SIM_PORT" ] || fail "vigil-sim"
+SIM_PORT=$(sim_start --binance-weight-limit 2400); [ -n "$SIM_PORT" ] || fail "vigil-sim"
 CONF=$VIGIL_TMP/budget.conf
 # vigil's side: the documented limit (request_limit 0), the default share
 REQUEST_LIMIT=0 AUDIT_INTERVAL=5s GRACE=1s write_conf "$CONF" protect
@@ -26,18 +26,19 @@ MPORT=$(metrics_port "$VIGIL_TMP/vigil.log")
 wait_until 10 grep -q 'stream connected' "$VIGIL_TMP/vigil.log" || fail "stream"
 grep -q 'audits spaced' "$VIGIL_TMP/vigil.log" || fail "the pace was not derived from the budget: $(head -20 "$VIGIL_TMP/vigil.log")"
 
-weight() { curl -fsS "http://127.0.0.1:$SIM_PORT/_sim/counters?account=sim-binance-key" |
+weight() { sim_curl -fsS "$(sim_url)/_sim/counters?account=sim-binance-key" |
 	python3 -c 'import json,sys; print(json.load(sys.stdin).get("weight", 0))'; }
-limited() { curl -fsS "http://127.0.0.1:$SIM_PORT/_sim/counters?account=sim-binance-key" |
+limited() { sim_curl -fsS "$(sim_url)/_sim/counters?account=sim-binance-key" |
 	python3 -c 'import json,sys; c=json.load(sys.stdin)["endpoints"]; print(sum(v.get("limited", 0) for v in c.values()))'; }
 
 # GET /fapi/v1/openOrders: requests and weight so far
-oo() { curl -fsS "http://127.0.0.1:$SIM_PORT/_sim/counters?account=sim-binance-key" |
+oo() { sim_curl -fsS "$(sim_url)/_sim/counters?account=sim-binance-key" |
 	python3 -c 'import json,sys; e=json.load(sys.stdin)["endpoints"].get("GET /fapi/v1/openOrders", {}); print(e.get("count", 0), e.get("weight", 0))'; }
 
 # 1 + 2: 20 s of churn; at 5 s an unprotected position appears
 w0=$(weight)
 read -r oc0 ow0 <<<"$(oo)"
+[ "$VIGIL_T_TLS" != 1 ] || export VIGIL_SIM_CA=$SIM_CA
 python3 tests/bench/simctl.py churn "$SIM_PORT" sim-binance-key 100 20 >"$VIGIL_TMP/churn.out" &
 CHURN=$!
 sleep 5
@@ -48,7 +49,7 @@ w1=$(weight)
 orders=$(cat "$VIGIL_TMP/churn.out")
 [ "${orders:-0}" -ge 150 ] || fail "the churn did not run: $orders orders"
 python3 -c "import sys; w=($w1-$w0)*60/20.0; print('vigil weight/min under churn: %.0f' % w); sys.exit(0 if w <= 480 else 1)" ||
-	fail "vigil exceeded its share of the IP's limit: $(curl -fsS "http://127.0.0.1:$SIM_PORT/_sim/counters?account=sim-binance-key")"
+	fail "vigil exceeded its share of the IP's limit: $(sim_curl -fsS "$(sim_url)/_sim/counters?account=sim-binance-key")"
 [ "$(limited)" = 0 ] || fail "the sim had to refuse vigil's requests: $(limited)"
 read -r oc1 ow1 <<<"$(oo)"
 # n requests of weight 40 (full) or 1 (symbol=): full = (w - n) / 39
@@ -70,7 +71,7 @@ wait_until 40 has_stop LTCUSDT || fail "no stop for LTCUSDT within the budget: $
 echo "PASS churn: vigil inside its share, stop placed"
 
 # 3: a 418 ban with Retry-After 6 s
-reqs() { curl -fsS "http://127.0.0.1:$SIM_PORT/_sim/counters?account=sim-binance-key" |
+reqs() { sim_curl -fsS "$(sim_url)/_sim/counters?account=sim-binance-key" |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])'; }
 sim_post /_sim/fault '{"type":"rate_limit","exchange":"binance","status":418,"retry_after":8,"until_ms":16000}' >/dev/null || fail "fault"
 # wake vigil: an event makes it audit now, and the audit meets the ban

@@ -10,7 +10,7 @@ pg_start >/dev/null || fail "postgres"
 DB_DSN=$DATABASE_URL
 PSQL=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/psql
 "$PSQL" "$DB_DSN" -q -v ON_ERROR_STOP=1 -f sql/sample_bot_schema.sql >/dev/null || fail "bot schema"
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0); [ -n "$SIM_PORT" ] || fail "vigil-sim"
+SIM_PORT=$(sim_start); [ -n "$SIM_PORT" ] || fail "vigil-sim"
 INSTANCE=a DB_DSN=$DB_DSN write_conf "$VIGIL_TMP/a.conf" protect
 INSTANCE=b DB_DSN=$DB_DSN write_conf "$VIGIL_TMP/b.conf" protect
 sed -i "s|^spool_dir = .*|spool_dir = $VIGIL_TMP/spool-b|" "$VIGIL_TMP/b.conf"

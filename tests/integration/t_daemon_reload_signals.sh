@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 "$V" run -c /nonexistent.conf >/dev/null 2>&1; rc=$?; [ $rc = 78 ] || fail "missing config: want 78, got $rc"
 "$V" run -c x --json >/dev/null 2>&1; rc=$?; [ $rc = 64 ] || fail "unknown option: want 64, got $rc"
 
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0); [ -n "$SIM_PORT" ] || fail "vigil-sim"
+SIM_PORT=$(sim_start); [ -n "$SIM_PORT" ] || fail "vigil-sim"
 # a healthchecks-style dead-man endpoint: any HTTP server that answers GET /
 mkdir -p "$VIGIL_TMP/www"
 DM_PORT=$(free_port)

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 . tests/integration/wd_lib.sh
 command -v valgrind >/dev/null || { echo "valgrind not installed: skipped"; exit 0; }
 
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0); [ -n "$SIM_PORT" ] || fail "vigil-sim"
+SIM_PORT=$(sim_start); [ -n "$SIM_PORT" ] || fail "vigil-sim"
 CONF=$VIGIL_TMP/v.conf
 GRACE=0s AUDIT_INTERVAL=300ms write_conf "$CONF" protect
 valgrind -q --error-exitcode=9 --leak-check=full --show-leak-kinds=definite,indirect \

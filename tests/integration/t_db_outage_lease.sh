@@ -12,7 +12,7 @@ cd "$(dirname "$0")/../.."
 
 pg_start >/dev/null || fail "postgres"
 DB_DSN="$DATABASE_URL connect_timeout=1"
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0); [ -n "$SIM_PORT" ] || fail "vigil-sim"
+SIM_PORT=$(sim_start); [ -n "$SIM_PORT" ] || fail "vigil-sim"
 DB_EXTRA="connect_timeout = 1s
 repair_lease = 20s"
 INSTANCE=a DB_DSN=$DB_DSN DB_EXTRA=$DB_EXTRA write_conf "$VIGIL_TMP/a.conf" protect

@@ -62,7 +62,7 @@ done
 
 # the packaged binary finds the packaged migrations
 pg_start >/dev/null || fail "postgres"
-DB_DSN=$DATABASE_URL SIM_PORT=1 write_conf "$VIGIL_TMP/v.conf" observe
+VIGIL_T_TLS=0 DB_DSN=$DATABASE_URL SIM_PORT=1 write_conf "$VIGIL_TMP/v.conf" observe
 (cd / && env -u VIGIL_SQL_DIR "$R/usr/bin/vigil" db -c "$VIGIL_TMP/v.conf" migrate) >"$VIGIL_TMP/migrate.out" 2>&1 ||
 	fail "packaged migrate: $(cat "$VIGIL_TMP/migrate.out")"
 grep -q "($R/usr/share/vigil/sql)" "$VIGIL_TMP/migrate.out" || fail "migrated from elsewhere: $(tail -1 "$VIGIL_TMP/migrate.out")"

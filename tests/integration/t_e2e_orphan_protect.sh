@@ -12,7 +12,7 @@ pg_start >/dev/null || fail "postgres"
 DB_DSN=$DATABASE_URL
 PSQL=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/psql
 "$PSQL" "$DB_DSN" -q -v ON_ERROR_STOP=1 -f sql/sample_bot_schema.sql >/dev/null || fail "bot schema"
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0); [ -n "$SIM_PORT" ] || fail "vigil-sim"
+SIM_PORT=$(sim_start); [ -n "$SIM_PORT" ] || fail "vigil-sim"
 TG_PORT=$(start_port tg python3 tests/support/fake_telegram.py --port 0 --log "$VIGIL_TMP/tg.jsonl" --token 123:e2e-token-abcdef)
 [ -n "$TG_PORT" ] || fail "fake telegram"
 

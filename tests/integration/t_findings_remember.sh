@@ -14,7 +14,7 @@ DB_DSN=$DATABASE_URL
 PSQL=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/psql
 sql() { "$PSQL" "$DB_DSN" -qtAX -v ON_ERROR_STOP=1 -c "$1"; }
 "$PSQL" "$DB_DSN" -q -v ON_ERROR_STOP=1 -f sql/sample_bot_schema.sql >/dev/null || fail "bot schema"
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0); [ -n "$SIM_PORT" ] || fail "vigil-sim"
+SIM_PORT=$(sim_start); [ -n "$SIM_PORT" ] || fail "vigil-sim"
 CONF=$VIGIL_TMP/remember.conf
 GRACE=4s DB_DSN=$DB_DSN write_conf "$CONF" observe
 "$V" db migrate -c "$CONF" >/dev/null || fail "migrate"

@@ -14,7 +14,7 @@ pg_start >/dev/null || fail "postgres"
 DB_DSN=$DATABASE_URL
 PSQL=$VIGIL_PG_BIN/psql
 "$PSQL" "$DB_DSN" -q -v ON_ERROR_STOP=1 -f sql/sample_bot_schema.sql >/dev/null || fail "bot schema"
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0); [ -n "$SIM_PORT" ] || fail "vigil-sim"
+SIM_PORT=$(sim_start); [ -n "$SIM_PORT" ] || fail "vigil-sim"
 CONF=$VIGIL_TMP/j.conf
 GRACE=500ms write_conf "$CONF" protect
 "$V" db migrate -c "$CONF" >/dev/null || fail "migrate"

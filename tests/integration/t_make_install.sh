@@ -45,7 +45,7 @@ for spec in "/var/lib/vigil 700 vigil vigil" "/var/lib/vigil/spool 700 vigil vig
 done
 # the installed binary migrates from the installed sql/, wherever it is run from
 pg_start >/dev/null || fail "postgres"
-DB_DSN=$DATABASE_URL SIM_PORT=1 write_conf "$VIGIL_TMP/v.conf" observe
+VIGIL_T_TLS=0 DB_DSN=$DATABASE_URL SIM_PORT=1 write_conf "$VIGIL_TMP/v.conf" observe
 mkdir -p "$VIGIL_TMP/elsewhere/sql" && echo "this is no migration" >"$VIGIL_TMP/elsewhere/sql/001_bogus.sql"
 (cd "$VIGIL_TMP/elsewhere" && env -u VIGIL_SQL_DIR /usr/local/bin/vigil db -c "$VIGIL_TMP/v.conf" migrate) >"$VIGIL_TMP/migrate.out" 2>&1 ||
 	fail "installed migrate: $(cat "$VIGIL_TMP/migrate.out")"

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 command -v promtool >/dev/null || fail "promtool missing (make deps installs the prometheus package)"
 pg_start >/dev/null || fail "postgres"
 DB_DSN=$DATABASE_URL
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0)
+SIM_PORT=$(sim_start)
 [ -n "$SIM_PORT" ] || fail "vigil-sim"
 CONF=$VIGIL_TMP/m.conf
 write_conf "$CONF" protect

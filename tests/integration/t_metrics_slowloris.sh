@@ -7,7 +7,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/integration/wd_lib.sh
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0)
+SIM_PORT=$(sim_start)
 [ -n "$SIM_PORT" ] || fail "vigil-sim"
 CONF=$VIGIL_TMP/m.conf
 write_conf "$CONF" observe

@@ -19,6 +19,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/integration/wd_lib.sh
+VIGIL_T_TLS=0 # still plain HTTP / WebSocket (issue 21 switched the write_conf scripts)
 
 GRACE=1s          # grace_open = grace_order
 QUIET=3.5         # >= 3 x grace, a few audits

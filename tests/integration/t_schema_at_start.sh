@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 . tests/integration/wd_lib.sh
 pg_start >/dev/null || fail "postgres"
 DB_DSN=$DATABASE_URL
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0)
+SIM_PORT=$(sim_start)
 [ -n "$SIM_PORT" ] || fail "vigil-sim"
 CONF=$VIGIL_TMP/s.conf
 write_conf "$CONF" observe

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/integration/wd_lib.sh
 
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0); [ -n "$SIM_PORT" ] || fail "vigil-sim"
+SIM_PORT=$(sim_start); [ -n "$SIM_PORT" ] || fail "vigil-sim"
 SEC=$VIGIL_TMP/secret
 (umask 077; printf '%s\n' "$VIGIL_T_BN_SECRET" >"$SEC")
 CONF=$VIGIL_TMP/s.conf

@@ -15,6 +15,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 . tests/integration/wd_lib.sh
+VIGIL_T_TLS=0 # still plain HTTP / WebSocket (issue 21 switched the write_conf scripts)
 
 S_BN_KEY=VGLSECRETbnKEY7f3c91d2e4a8b6
 S_BN_SEC=VGLSECRETbnSEC0a91e44c7d3b2f

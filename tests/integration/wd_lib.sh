@@ -23,8 +23,31 @@ start_port() {
 	sed -n 's/^port=//p' "$VIGIL_TMP/$name.out" | head -1
 }
 
-sim_post() { curl -fsS -X POST --data-binary "$2" "http://127.0.0.1:$SIM_PORT$1"; }
-sim_state() { curl -fsS "http://127.0.0.1:$SIM_PORT/_sim/state?account=${1:-sim-binance-key}"; }
+# TLS by default (issue 21): sim_start runs vigil-sim with --tls-dir (one
+# generated test CA per script, $SIM_CA), and write_conf, sim_url, sim_ws_url,
+# sim_curl, sim_post and sim_state speak https:// / wss:// with that CA.
+# VIGIL_T_TLS=0 runs them plain (http:// / ws://), as before.
+VIGIL_T_TLS=${VIGIL_T_TLS:-1}
+SIM_TLS_DIR=$VIGIL_TMP/sim-tls
+SIM_CA=$SIM_TLS_DIR/ca.pem
+# sim_start [vigil-sim options]: starts the sim (background "sim") on a free
+# port and prints the port.
+sim_start() {
+	if [ "$VIGIL_T_TLS" = 1 ]; then
+		start_port sim "$B/vigil-sim" --port 0 --tls-dir "$SIM_TLS_DIR" "$@"
+	else
+		start_port sim "$B/vigil-sim" --port 0 "$@"
+	fi
+}
+# sim_url [PORT] / sim_ws_url [PORT]: the sim's REST / stream base URL.
+sim_url() { if [ "$VIGIL_T_TLS" = 1 ]; then echo "https://127.0.0.1:${1:-$SIM_PORT}"; else echo "http://127.0.0.1:${1:-$SIM_PORT}"; fi; }
+sim_ws_url() { if [ "$VIGIL_T_TLS" = 1 ]; then echo "wss://127.0.0.1:${1:-$SIM_PORT}"; else echo "ws://127.0.0.1:${1:-$SIM_PORT}"; fi; }
+# sim_ca_line: the config line that trusts the sim's CA ("" when plain).
+sim_ca_line() { [ "$VIGIL_T_TLS" != 1 ] || echo "ca_file = $SIM_CA"; }
+# sim_curl ARGS...: curl that trusts the sim's CA (when TLS); URLs from sim_url.
+sim_curl() { if [ "$VIGIL_T_TLS" = 1 ]; then curl --cacert "$SIM_CA" "$@"; else curl "$@"; fi; }
+sim_post() { sim_curl -fsS -X POST --data-binary "$2" "$(sim_url)$1"; }
+sim_state() { sim_curl -fsS "$(sim_url)/_sim/state?account=${1:-sim-binance-key}"; }
 
 # wait_until SECS CMD...: retries CMD every 0.2 s until it succeeds.
 wait_until() {
@@ -36,8 +59,10 @@ wait_until() {
 	return 1
 }
 
-# conf FILE MODE [extra vigil-section lines...]: one Binance account on the
-# sim, no database unless DB_DSN is set, alerts as the ALERTS variable says.
+# write_conf FILE MODE: one Binance account on the sim (TLS with the sim's CA
+# as [vigil] ca_file unless VIGIL_T_TLS=0), no database unless DB_DSN is set,
+# alerts as the ALERTS variable says, VIGIL_EXTRA / DB_EXTRA / ACCOUNT_EXTRA
+# lines appended to their sections.
 write_conf() {
 	local file=$1 mode=$2
 	{
@@ -49,6 +74,7 @@ write_conf() {
 		echo "instance = ${INSTANCE:-t}"
 		echo "spool_dir = $VIGIL_TMP/spool"
 		echo "rest_lag_tolerance = 1s"
+		sim_ca_line
 		[ -z "${VIGIL_EXTRA:-}" ] || printf '%s\n' "$VIGIL_EXTRA"
 		echo "[database]"
 		if [ -n "${DB_DSN:-}" ]; then echo "enabled = true"; echo "dsn = $DB_DSN"; else echo "enabled = false"; fi
@@ -59,8 +85,8 @@ write_conf() {
 		printf '%s\n' "${ALERTS:-}"
 		echo "[account t-binance]"
 		echo "exchange = binance"
-		echo "rest_url = http://127.0.0.1:${REST_PORT:-$SIM_PORT}"
-		echo "ws_url = ws://127.0.0.1:${REST_PORT:-$SIM_PORT}"
+		echo "rest_url = $(sim_url "${REST_PORT:-$SIM_PORT}")"
+		echo "ws_url = $(sim_ws_url "${REST_PORT:-$SIM_PORT}")"
 		echo "api_key_env = VIGIL_T_BN_KEY"
 		echo "api_secret_env = VIGIL_T_BN_SECRET"
 		echo "mode = $mode"
@@ -72,6 +98,7 @@ write_conf() {
 		# not be paced by the real 2400/min budget (tests of the budget
 		# set REQUEST_LIMIT themselves)
 		echo "request_limit = ${REQUEST_LIMIT:-1000000}"
+		[ -z "${ACCOUNT_EXTRA:-}" ] || printf '%s\n' "$ACCOUNT_EXTRA"
 	} >"$file"
 }
 
