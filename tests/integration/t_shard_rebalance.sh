@@ -28,7 +28,7 @@ for ((k = 1; k <= N; k++)); do
 	acct_args+=(--account "binance:key$id:secret$id")
 	export "VIGIL_SK$id=key$id" "VIGIL_SS$id=secret$id"
 done
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0 "${acct_args[@]}"); [ -n "$SIM_PORT" ] || fail "vigil-sim"
+SIM_PORT=$(sim_start "${acct_args[@]}"); [ -n "$SIM_PORT" ] || fail "vigil-sim"
 TG_PORT=$(start_port tg python3 tests/support/fake_telegram.py --port 0 --log "$VIGIL_TMP/tg.jsonl" --token 123:shard-token)
 [ -n "$TG_PORT" ] || fail "fake telegram"
 export VIGIL_T_TG_TOKEN=123:shard-token
@@ -42,6 +42,7 @@ conf() { # conf INSTANCE
 		echo "metrics_listen = 127.0.0.1:0"
 		echo "instance = $1"
 		echo "spool_dir = $VIGIL_TMP/spool-$1"
+		sim_ca_line
 		echo "[database]"
 		echo "enabled = true"
 		echo "dsn = $DB_DSN"
@@ -58,8 +59,8 @@ conf() { # conf INSTANCE
 			id=$(printf '%02d' "$k")
 			echo "[account s$id]"
 			echo "exchange = binance"
-			echo "rest_url = http://127.0.0.1:$SIM_PORT"
-			echo "ws_url = ws://127.0.0.1:$SIM_PORT"
+			echo "rest_url = $(sim_url)"
+			echo "ws_url = $(sim_ws_url)"
 			echo "api_key_env = VIGIL_SK$id"
 			echo "api_secret_env = VIGIL_SS$id"
 			echo "mode = observe"
@@ -88,6 +89,14 @@ for i in a b c; do
 	VIGIL_BG_PIDS[$i]=$!
 done
 wait_until 20 split_is 10 10 10 || fail "no 10/10/10 split: a=$(held_by a) b=$(held_by b) c=$(held_by c)"
+# and every held account's stream up: the stream hub opens them one
+# listenKey POST at a time per worker, so the last ones may trail the claim
+connected() { cat "$VIGIL_TMP"/[abc].log | grep -c 'stream connected'; }
+settled() { # no new stream for 1 s, at least one per account
+	local n; n=$(connected); sleep 1; [ "$n" -ge 30 ] && [ "$(connected)" = "$n" ]
+}
+wait_until 20 settled || fail "streams did not settle: $(connected) connections"
+split_is 10 10 10 || fail "the split moved while streams came up: a=$(held_by a) b=$(held_by b) c=$(held_by c)"
 T_SPLIT=$(now_ms)
 echo "split 10/10/10 after $((T_SPLIT - T0)) ms"
 
@@ -139,8 +148,8 @@ bg_stop b
 	FROM vigil.audit_runs ORDER BY account, started_at" >"$VIGIL_TMP/runs.txt" || fail "audit_runs"
 for ((k = 1; k <= N; k++)); do
 	id=$(printf '%02d' "$k")
-	curl -fsS "http://127.0.0.1:$SIM_PORT/_sim/log?account=key$id" >"$VIGIL_TMP/log-s$id.json" || fail "sim log"
-	curl -fsS "http://127.0.0.1:$SIM_PORT/_sim/counters?account=key$id" >"$VIGIL_TMP/counters-s$id.json" || fail "counters"
+	sim_curl -fsS "$(sim_url)/_sim/log?account=key$id" >"$VIGIL_TMP/log-s$id.json" || fail "sim log"
+	sim_curl -fsS "$(sim_url)/_sim/counters?account=key$id" >"$VIGIL_TMP/counters-s$id.json" || fail "counters"
 done
 python3 - "$VIGIL_TMP" "$T_SPLIT" "$T_KILL" "$T_END" "$IV_MS" "${C_ACCTS[*]}" "${POS[*]}" <<'EOF' || fail "measurements"
 import collections, json, sys
