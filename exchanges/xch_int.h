@@ -27,6 +27,10 @@ void xch_budget_answer(struct xch *x, const struct xch_req *r, int rc, const str
 
 #define XCH_CAP_WS_MSG (4u * 1024 * 1024)
 #define XCH_OUTQ_MAX 16
+/* the stream hub's REST workers (listenKey POST / PUT): streams come up this
+ * many at a time; the hub runs 1 + XCH_HUB_WORKERS threads for any number
+ * of accounts */
+#define XCH_HUB_WORKERS 4
 
 struct xch_stream;
 

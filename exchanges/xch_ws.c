@@ -110,7 +110,7 @@ void xch_stream_ws_ping(struct xch_stream *s)
 	}
 }
 
-#define HUB_WORKERS 2
+#define HUB_WORKERS XCH_HUB_WORKERS
 #define HUB_VHOSTS 16
 
 static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len);

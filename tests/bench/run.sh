@@ -319,7 +319,7 @@ hr, hc, ht, hp = g("hub_200acct_rss_kib"), g("hub_200acct_idle_cpu_pct"), g("hub
 tls = "TLS" if g("hub_200acct_tls") else "plain ws"
 t("hub_200acct_rss<64MiB", None if hr is None else hr < 64 * 1024, "%s KiB, %s" % (hr, tls))
 t("hub_200acct_idle_cpu<2%", None if hc is None else hc < 2, "%s %% of a core" % hc)
-t("hub_200acct_threads_const", None if ht is None else ht == 3, "%s threads for 200 streams" % ht)
+t("hub_200acct_threads_const", None if ht is None else ht == 5, "%s threads for 200 streams (1 service + 4 REST workers)" % ht)
 t("hub_200acct_detect_p99<1ms", None if hp is None else hp < 1, "p99 %s ms at 500 steps/s" % hp)
 cl = g("classify_1000sym_5000ord_p99")
 t("classify<5ms", None if cl is None else cl < 5, "p99 %s ms" % cl)

@@ -9,6 +9,7 @@
 #include "tests/integration/itest_xch_kit.h"
 
 #define NACCT 24 /* 12 Binance, 12 Bybit */
+#define HUB_THREADS (1 + XCH_HUB_WORKERS)
 
 static int tasks(void)
 {
@@ -103,11 +104,11 @@ static void itest_hub_threads_do_not_grow_with_accounts(void)
 		snprintf(m.x[i]->cfg.account, sizeof m.x[i]->cfg.account, "hub-%d", i);
 		CU_ASSERT_EQUAL_FATAL(m.x[i]->ops->stream_start(m.x[i], &err), XCH_OK);
 		if (i == 0) /* one stream: the hub's service thread and its workers */
-			CU_ASSERT_EQUAL(xch_stream_hub_threads(), 3);
+			CU_ASSERT_EQUAL(xch_stream_hub_threads(), HUB_THREADS);
 	}
 	CU_ASSERT_TRUE(wait_all_up(&m, 0, NACCT, 10000) >= 0);
-	CU_ASSERT_EQUAL(xch_stream_hub_threads(), 3);
-	CU_ASSERT_EQUAL(tasks() - before, 3); /* 24 streams, still 3 threads */
+	CU_ASSERT_EQUAL(xch_stream_hub_threads(), HUB_THREADS);
+	CU_ASSERT_EQUAL(tasks() - before, HUB_THREADS); /* 24 streams, still 5 threads */
 
 	/* a fill on account 5 (Bybit) and one on account 6 (Binance): each
 	 * lands in its own cache only */
@@ -136,14 +137,14 @@ static void itest_hub_threads_do_not_grow_with_accounts(void)
 	}
 	for (int i = 1; i < NACCT; i += 2)
 		CU_ASSERT_TRUE(up(m.x[i], m.sc));
-	CU_ASSERT_EQUAL(xch_stream_hub_threads(), 3);
+	CU_ASSERT_EQUAL(xch_stream_hub_threads(), HUB_THREADS);
 	/* and come back */
 	for (int i = 0; i < NACCT; i += 2) {
 		m.x[i] = kit_adapter(&m.k, ex_of(i), m.keys[i], m.secrets[i]);
 		CU_ASSERT_EQUAL_FATAL(m.x[i]->ops->stream_start(m.x[i], &err), XCH_OK);
 	}
 	CU_ASSERT_TRUE(wait_all_up(&m, 0, NACCT, 10000) >= 0);
-	CU_ASSERT_EQUAL(tasks() - before, 3);
+	CU_ASSERT_EQUAL(tasks() - before, HUB_THREADS);
 
 	for (int i = 0; i < NACCT; i++) {
 		xch_free(m.x[i]);
@@ -159,7 +160,8 @@ static void itest_hub_hanging_listen_key_does_not_stall_other_streams(void)
 	struct many m;
 	CU_ASSERT_TRUE_FATAL(many_start_sim(&m));
 	/* account 0's listenKey POST answers after 3 s (its request timeout is
-	 * 1.5 s): it keeps one REST worker busy the whole time */
+	 * 1.5 s): it keeps one REST worker busy the whole time; the others
+	 * share the rest */
 	CU_ASSERT_TRUE_FATAL(
 		kit_post_ok(&m.k, "/_sim/fault",
 			    "{\"type\":\"slow\",\"exchange\":\"binance\",\"endpoint\":\"/fapi/v1/listenKey\","
