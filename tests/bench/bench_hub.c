@@ -17,8 +17,9 @@
  *                              spread over the accounts (open, then close,
  *                              round-robin): from recv_ns of the first frame
  *                              after an open step to UNPROTECTED_POSITION
- *                              (cache copied, rec_classify on the stream,
- *                              the bot's row present, grace 0)
+ *                              (the symbol's cache entries copied and a
+ *                              scoped rec_classify, as the daemon's targeted
+ *                              check does; the bot's row present, grace 0)
  * Prints "name value unit" lines. */
 #include <curl/curl.h>
 #include <dirent.h>
@@ -195,6 +196,7 @@ static void *detector(void *arg)
 	rec_params_default(&prm);
 	prm.grace_open_ms = prm.grace_order_ms = 0;
 	struct rec_memory *mem = rec_memory_new();
+	const char sym[REC_SYM_MAX] = SYM;
 	for (;;) {
 		pthread_mutex_lock(&Q.mu);
 		while (Q.tail == Q.head && !atomic_load(&stop_detector))
@@ -206,7 +208,10 @@ static void *detector(void *arg)
 		int gen = Q.gen[Q.tail % RING];
 		struct acct *a = &A[Q.idx[Q.tail++ % RING]];
 		pthread_mutex_unlock(&Q.mu);
-		if (!atomic_load(&a->armed) || gen != atomic_load(&a->gen) || xch_stream_copy(a->x, sc) != 0)
+		/* the daemon's targeted check of the event's symbol: that
+		 * symbol's entries copied, not the whole cache */
+		if (!atomic_load(&a->armed) || gen != atomic_load(&a->gen) ||
+		    xch_stream_copy_of(a->x, &sym, 1, sc) != 0)
 			continue;
 		const struct rec_position *p = rec_stream_find_position(sc, SYM, REC_PIDX_BOTH);
 		if (!p || p->size <= 0)
@@ -231,6 +236,8 @@ static void *detector(void *arg)
 		s.bot_ok = true;
 		s.bot = &row;
 		s.nbot = 1;
+		s.scope = &sym;
+		s.nscope = 1;
 		struct rec_finding *f = NULL;
 		size_t nf = 0;
 		rec_classify(&s, &prm, mem, &f, &nf);
