@@ -722,9 +722,10 @@ int xch_stream_start(struct xch *x, const struct xch_stream_proto *proto, struct
 	if (!x->cfg.ws_url[0])
 		return xch_err_set(err, XCH_REJECTED, 0, 0, "ws_url missing");
 	if (x->cfg.proxy[0] && strncmp(x->cfg.proxy, "http://", 7) != 0)
-		return xch_err_set(err, XCH_REJECTED, 0, 0,
-				   "proxy %.16s... for the stream: this libwebsockets has no SOCKS5 support (use http://)",
-				   x->cfg.proxy);
+		return xch_err_set(
+			err, XCH_REJECTED, 0, 0,
+			"proxy %.16s... for the stream: this libwebsockets has no SOCKS5 support (use http://)",
+			x->cfg.proxy);
 	pthread_once(&lws_once, lws_global_setup);
 
 	struct xch_stream *s = xcalloc(1, sizeof *s);
