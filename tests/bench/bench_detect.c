@@ -19,7 +19,8 @@
  *       moment place_stop returns the ack (the adapter's ops are wrapped).
  * Then the position is closed and the stop cancelled through the control
  * API and the next round starts once the stream shows it flat.
- *   bench_detect [EVENTS_PER_EXCHANGE]   (default 1000; vigil-sim spawned)
+ *   bench_detect [EVENTS_PER_EXCHANGE]   (default 1000; vigil-sim spawned;
+ *   BENCH_TLS_DIR=DIR: the sim over https / wss, its CA DIR/ca.pem)
  * Prints "name value unit" lines. */
 #include <curl/curl.h>
 #include <math.h>
@@ -45,6 +46,8 @@
 #define RING 256
 
 static int sim_port;
+static const char *tls_dir; /* BENCH_TLS_DIR: the sim over https / wss with its test CA */
+static char ca_path[1024];
 
 static int64_t mono_ns(void)
 {
@@ -124,7 +127,7 @@ static size_t drop(char *p, size_t sz, size_t n, void *ud)
 static int sim_step(const char *json)
 {
 	char url[128];
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/_sim/step", sim_port);
+	snprintf(url, sizeof url, "%s://127.0.0.1:%d/_sim/step", tls_dir ? "https" : "http", sim_port);
 	CURL *c = curl_easy_init();
 	struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
 	curl_easy_setopt(c, CURLOPT_URL, url);
@@ -132,6 +135,8 @@ static int sim_step(const char *json)
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, drop);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+	if (tls_dir)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca_path);
 	CURLcode rc = curl_easy_perform(c);
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
@@ -220,8 +225,11 @@ static void run_exchange(enum rec_exchange ex, int nev, struct res *R)
 	memset(&xc, 0, sizeof xc);
 	xc.exchange = ex;
 	snprintf(xc.account, sizeof xc.account, "bench-%s", name);
-	snprintf(xc.rest_url, sizeof xc.rest_url, "http://127.0.0.1:%d", sim_port);
-	snprintf(xc.ws_url, sizeof xc.ws_url, "ws://127.0.0.1:%d%s", sim_port, ex == REC_EX_BYBIT ? "/v5/private" : "");
+	snprintf(xc.rest_url, sizeof xc.rest_url, "%s://127.0.0.1:%d", tls_dir ? "https" : "http", sim_port);
+	snprintf(xc.ws_url, sizeof xc.ws_url, "%s://127.0.0.1:%d%s", tls_dir ? "wss" : "ws", sim_port,
+		 ex == REC_EX_BYBIT ? "/v5/private" : "");
+	if (tls_dir)
+		snprintf(xc.ca_file, sizeof xc.ca_file, "%s", ca_path);
 	xc.api_key = key;
 	xc.api_secret = secret;
 	xc.recv_window_ms = 5000;
@@ -445,8 +453,16 @@ int main(int argc, char **argv)
 		nev = 1000;
 	log_set_level(LOG_LVL_ERROR);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	pid_t sim =
-		tu_spawn_server((char *[]){ (char *)tu_build_path("vigil-sim"), "--port", "0", NULL }, &sim_port, 5000);
+	tls_dir = getenv("BENCH_TLS_DIR");
+	if (tls_dir && !*tls_dir)
+		tls_dir = NULL;
+	if (tls_dir)
+		snprintf(ca_path, sizeof ca_path, "%s/ca.pem", tls_dir);
+	pid_t sim = tls_dir ? tu_spawn_server((char *[]){ (char *)tu_build_path("vigil-sim"), "--port", "0",
+							  "--tls-dir", (char *)tls_dir, NULL },
+					      &sim_port, 5000)
+			    : tu_spawn_server((char *[]){ (char *)tu_build_path("vigil-sim"), "--port", "0", NULL },
+					      &sim_port, 5000);
 	if (sim < 0) {
 		fprintf(stderr, "bench_detect: could not start vigil-sim\n");
 		return 1;

@@ -4,7 +4,7 @@
  * parses nothing. run.sh times this whole process like `vigil audit`.
  * Its own signing (HMAC-SHA256 via OpenSSL), written from the exchange
  * docs: shares nothing with the adapters or the sim.
- *   bench_floor http://127.0.0.1:PORT KEY SECRET
+ *   bench_floor http[s]://127.0.0.1:PORT KEY SECRET   (BENCH_CA=FILE for https)
  * Prints "floor_bytes N" on stdout; exit 1 if a request failed. */
 #include <curl/curl.h>
 #include <openssl/evp.h>
@@ -65,6 +65,8 @@ int main(int argc, char **argv)
 		curl_easy_setopt(e[i], CURLOPT_WRITEFUNCTION, sink);
 		curl_easy_setopt(e[i], CURLOPT_WRITEDATA, &got[i]);
 		curl_easy_setopt(e[i], CURLOPT_TIMEOUT_MS, 10000L);
+		if (getenv("BENCH_CA")) /* https: the sim's test CA, verified like vigil's */
+			curl_easy_setopt(e[i], CURLOPT_CAINFO, getenv("BENCH_CA"));
 		curl_multi_add_handle(m, e[i]);
 	}
 	int running = 1;

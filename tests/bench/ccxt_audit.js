@@ -4,15 +4,16 @@
 // orders, compares them with the bot's rows (a JSON file standing in for the
 // DB query) and prints what it found. Defaults kept except what the sim
 // needs (docs: docs/exchange-facts.md Part 3).
-//   node ccxt_audit.js http://127.0.0.1:PORT KEY SECRET ROWS.json [norl]
+//   node ccxt_audit.js http[s]://127.0.0.1:PORT KEY SECRET ROWS.json [norl]
+//   (https: NODE_EXTRA_CA_CERTS=the sim's CA, so node verifies it)
 // norl: enableRateLimit false. With ccxt's default client-side throttle the
 // weight-40 openOrders calls wait 2 s each; norl is the best case.
 'use strict';
 const fs = require('fs');
 const ccxt = require('ccxt');
 const [base, key, secret, rowsPath, mode] = process.argv.slice(2);
-if (!base || !base.startsWith('http://127.0.0.1:') || !rowsPath) {
-  console.error('usage: ccxt_audit.js http://127.0.0.1:PORT KEY SECRET ROWS.json');
+if (!base || !/^https?:\/\/127\.0\.0\.1:/.test(base) || !rowsPath) {
+  console.error('usage: ccxt_audit.js http[s]://127.0.0.1:PORT KEY SECRET ROWS.json');
   process.exit(2);
 }
 

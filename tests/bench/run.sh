@@ -23,10 +23,21 @@ else
 	DETECT_N=1000 ROUNDS=11 CCXT_RL_ROUNDS=3 IDLE_S=20 LOAD_S=60
 fi
 
+# Everything over TLS, as real deployments run: vigil-sim serves https:// and
+# wss:// with a test CA it generates (BENCH_TLS=0 for plain http / ws).
+TLS_DIR=$VIGIL_TMP/sim-tls
+if [ "${BENCH_TLS:-1}" = 1 ] && "$B/vigil-sim" --help 2>&1 | grep -q -- '--tls-dir'; then
+	mkdir -p "$TLS_DIR"
+	SIM_TLS_ARGS=(--tls-dir "$TLS_DIR") HTTP=https WS=wss CA_LINE="ca_file = $TLS_DIR/ca.pem"
+	export VIGIL_SIM_CA=$TLS_DIR/ca.pem BENCH_CA=$TLS_DIR/ca.pem NODE_EXTRA_CA_CERTS=$TLS_DIR/ca.pem
+else
+	SIM_TLS_ARGS=() HTTP=http WS=ws CA_LINE= TLS_DIR=
+fi
+
 # start_sim NAME: a fresh vigil-sim; sets SIM_PORT
 start_sim() {
 	bg_stop "$1"
-	"$B/vigil-sim" --port 0 >"$VIGIL_TMP/$1.out" 2>"$VIGIL_TMP/$1.log" &
+	"$B/vigil-sim" --port 0 "${SIM_TLS_ARGS[@]}" >"$VIGIL_TMP/$1.out" 2>"$VIGIL_TMP/$1.log" &
 	VIGIL_BG_PIDS[$1]=$!
 	local i
 	for ((i = 0; i < 100; i++)); do
@@ -40,6 +51,7 @@ start_sim() {
 fig "machine_nproc $(nproc) cores"
 echo "# machine: $(nproc) x $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(uname -sr)" | figs
 fig "bench_quick $QUICK flag"
+fig "bench_tls $([ -n "$TLS_DIR" ] && echo 1 || echo 0) flag"
 # other work on the machine shows in the tails (p99/max): say how busy it was
 fig "machine_load1_start $(cut -d' ' -f1 /proc/loadavg) load"
 
@@ -51,15 +63,13 @@ if [ -x "$B/bench_parse" ]; then "$B/bench_parse" | figs || BROKEN=1; else note 
 
 # ---- 2. detection latency (in process) ----
 note "detection latency: $DETECT_N events per exchange"
-VIGIL_BUILD=$B "$B/bench_detect" "$DETECT_N" | grep -v '_outbox_pending' | figs || BROKEN=1
+BENCH_TLS_DIR=$TLS_DIR VIGIL_BUILD=$B "$B/bench_detect" "$DETECT_N" | grep -v '_outbox_pending' | figs || BROKEN=1
 
 # ---- 2b. many accounts on one stream hub (in process), over TLS when the
 # sim serves it: 200 accounts, idle, then 500 position steps a second ----
 if [ "$QUICK" = 1 ]; then HUB_IDLE=5 HUB_LOAD=5; else HUB_IDLE=10 HUB_LOAD=20; fi
-HUB_TLS=
-if "$B/vigil-sim" --help 2>&1 | grep -q -- '--tls-dir'; then HUB_TLS=$VIGIL_TMP/hub-tls; mkdir -p "$HUB_TLS"; fi
-note "stream hub: 200 accounts${HUB_TLS:+ over TLS}"
-BENCH_TLS_DIR=$HUB_TLS VIGIL_BUILD=$B "$B/bench_hub" 200 "$HUB_IDLE" 500 "$HUB_LOAD" | figs || BROKEN=1
+note "stream hub: 200 accounts${TLS_DIR:+ over TLS}"
+BENCH_TLS_DIR=$TLS_DIR VIGIL_BUILD=$B "$B/bench_hub" 200 "$HUB_IDLE" 500 "$HUB_LOAD" | figs || BROKEN=1
 
 # ---- 3. one-shot audit cost, REST cost ----
 note "one-shot audit: setup"
@@ -84,12 +94,13 @@ cat >"$ACONF" <<EOF
 log_level = warn
 instance = bench
 spool_dir = $VIGIL_TMP/spool
+$CA_LINE
 [database]
 enabled = false
 [account bench]
 exchange = binance
-rest_url = http://127.0.0.1:$SIM_PORT
-ws_url = ws://127.0.0.1:$SIM_PORT
+rest_url = $HTTP://127.0.0.1:$SIM_PORT
+ws_url = $WS://127.0.0.1:$SIM_PORT
 api_key_env = BENCH_AUDIT_KEY
 api_secret_env = BENCH_AUDIT_SECRET
 mode = observe
@@ -97,7 +108,7 @@ grace_open = 0s
 grace_order = 0s
 EOF
 VIGIL_CMD=("$B/vigil" audit -c "$ACONF" --listen 0s)
-FLOOR_CMD=("$B/bench_floor" "http://127.0.0.1:$SIM_PORT" bench-audit-key bench-secret)
+FLOOR_CMD=("$B/bench_floor" "$HTTP://127.0.0.1:$SIM_PORT" bench-audit-key bench-secret)
 
 HAVE_CCXT=0
 if [ -d tests/bench/node_modules/ccxt ]; then
@@ -109,7 +120,7 @@ elif command -v npm >/dev/null && command -v node >/dev/null; then
 else
 	note "no node/npm: the ccxt baseline is skipped"
 fi
-CCXT_CMD=(node tests/bench/ccxt_audit.js "http://127.0.0.1:$SIM_PORT" bench-audit-key bench-secret "$VIGIL_TMP/rows.json")
+CCXT_CMD=(node tests/bench/ccxt_audit.js "$HTTP://127.0.0.1:$SIM_PORT" bench-audit-key bench-secret "$VIGIL_TMP/rows.json")
 
 # rest_cost NAME CMD...: requests and Binance weight of one run, from the
 # sim's counters (delta around the run)
@@ -168,6 +179,7 @@ DCONF=$VIGIL_TMP/daemon.conf
 	echo "metrics_listen = 127.0.0.1:0"
 	echo "instance = bench"
 	echo "spool_dir = $VIGIL_TMP/dspool"
+	echo "$CA_LINE"
 	echo "[database]"
 	echo "enabled = false"
 	for k in $KEYS; do
@@ -175,10 +187,10 @@ DCONF=$VIGIL_TMP/daemon.conf
 		export "$v=$k"
 		echo "[account ${k#bench-}]" # named apart from the key: keys are redacted in logs
 		case $k in
-		bench-bn-*) echo "exchange = binance"; echo "ws_url = ws://127.0.0.1:$SIM_PORT" ;;
-		*) echo "exchange = bybit"; echo "ws_url = ws://127.0.0.1:$SIM_PORT/v5/private" ;;
+		bench-bn-*) echo "exchange = binance"; echo "ws_url = $WS://127.0.0.1:$SIM_PORT" ;;
+		*) echo "exchange = bybit"; echo "ws_url = $WS://127.0.0.1:$SIM_PORT/v5/private" ;;
 		esac
-		echo "rest_url = http://127.0.0.1:$SIM_PORT"
+		echo "rest_url = $HTTP://127.0.0.1:$SIM_PORT"
 		echo "api_key_env = $v"
 		echo "api_secret_env = BENCH_SECRET"
 		echo "mode = observe"
@@ -239,12 +251,13 @@ if start_sim sim_budget; then
 		echo "metrics_listen = 127.0.0.1:0"
 		echo "instance = bench-budget"
 		echo "spool_dir = $VIGIL_TMP/bspool"
+		echo "$CA_LINE"
 		echo "[database]"
 		echo "enabled = false"
 		echo "[account churn]"
 		echo "exchange = binance"
-		echo "rest_url = http://127.0.0.1:$SIM_PORT"
-		echo "ws_url = ws://127.0.0.1:$SIM_PORT"
+		echo "rest_url = $HTTP://127.0.0.1:$SIM_PORT"
+		echo "ws_url = $WS://127.0.0.1:$SIM_PORT"
 		echo "api_key_env = BENCH_BN_KEY"
 		echo "api_secret_env = BENCH_BN_SECRET"
 		echo "mode = observe"
