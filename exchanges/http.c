@@ -228,8 +228,10 @@ static void setup(struct xch_http *h, CURL *c, struct xfer *t)
 	 * either way (libcurl's defaults, never turned off) */
 	if (h->ca_file[0])
 		curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+	/* the proxy key is the only proxy: "" keeps libcurl off the
+	 * environment's http_proxy / https_proxy / all_proxy */
+	curl_easy_setopt(c, CURLOPT_PROXY, h->proxy[0] ? h->proxy : "");
 	if (h->proxy[0]) {
-		curl_easy_setopt(c, CURLOPT_PROXY, h->proxy);
 		/* through an HTTP proxy always a CONNECT tunnel: TLS stays end to
 		 * end, the proxy sees no request (and no signature) */
 		curl_easy_setopt(c, CURLOPT_HTTPPROXYTUNNEL, 1L);

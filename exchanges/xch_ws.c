@@ -56,13 +56,27 @@ static void *plain_realloc(void *p, size_t n, const char *reason)
 	return realloc(p, n);
 }
 
+/* lws' own error lines go through vigil's log (its format, its secret
+ * redaction, its rate limit per cause), not straight to stderr. The line
+ * about the empty http_proxy_address is ours (vhost_create) and dropped. */
+static void lws_emit(int level, const char *line)
+{
+	(void)level;
+	if (strstr(line, "http_proxy needs to be ads:port"))
+		return;
+	const char *m = strstr(line, "] ");
+	m = m ? m + 2 : line;
+	size_t n = strcspn(m, "\r\n");
+	log_warn(COMP, "libwebsockets: %.*s", (int)n, m);
+}
+
 static pthread_once_t lws_once = PTHREAD_ONCE_INIT;
 static void lws_global_setup(void)
 {
 	/* lws' default allocator updates a global counter without a lock,
 	 * which races between contexts in two threads (docs/style.md L2). */
 	lws_set_allocator(plain_realloc);
-	lws_set_log_level(LLL_ERR, NULL);
+	lws_set_log_level(LLL_ERR, lws_emit);
 }
 
 void xch_stream_lock(struct xch_stream *s)
@@ -389,6 +403,9 @@ static struct lws_vhost *vhost_create(const char *ca_file, const char *proxy)
 	vi.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
 	if (ca_file[0])
 		vi.client_ssl_ca_filepath = ca_file;
+	/* the proxy key is the only proxy: without one, lws would take the
+	 * environment's http_proxy (ignoring no_proxy) for every stream */
+	vi.http_proxy_address = "";
 	struct lws_vhost *vh = lws_create_vhost(hub.ctx, &vi);
 	if (!vh)
 		return NULL;

@@ -186,12 +186,41 @@ static void itest_hub_hanging_listen_key_does_not_stall_other_streams(void)
 	many_stop(&m);
 }
 
+/* The configuration's proxy key is the only proxy: an http_proxy /
+ * https_proxy / all_proxy in the environment (pointing at a closed port
+ * here) neither routes nor breaks the stream or REST. */
+static void itest_hub_environment_proxy_is_ignored(void)
+{
+	struct many m;
+	CU_ASSERT_TRUE_FATAL(many_start_sim(&m));
+	static const char *vars[] = { "http_proxy", "https_proxy", "all_proxy", "HTTPS_PROXY", "ALL_PROXY" };
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+		setenv(vars[i], "http://127.0.0.1:1", 1);
+	struct xch_err err;
+	for (int i = 0; i < 2; i++) {
+		m.x[i] = kit_adapter(&m.k, ex_of(i), m.keys[i], m.secrets[i]);
+		CU_ASSERT_EQUAL_FATAL(m.x[i]->ops->stream_start(m.x[i], &err), XCH_OK);
+	}
+	CU_ASSERT_TRUE(wait_all_up(&m, 0, 2, 5000) >= 0);
+	for (int i = 0; i < 2; i++) {
+		struct xch_listing l;
+		memset(&l, 0, sizeof l);
+		CU_ASSERT_EQUAL(xch_fetch_listing(m.x[i], &l), 0);
+		CU_ASSERT_EQUAL(l.pos_rc, XCH_OK);
+		xch_listing_free(&l);
+	}
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+		unsetenv(vars[i]);
+	many_stop(&m);
+}
+
 void itest_xch_hub_register(void)
 {
 	static const struct tu_test tests[] = {
 		{ "itest_hub_threads_do_not_grow_with_accounts", itest_hub_threads_do_not_grow_with_accounts },
 		{ "itest_hub_hanging_listen_key_does_not_stall_other_streams",
 		  itest_hub_hanging_listen_key_does_not_stall_other_streams },
+		{ "itest_hub_environment_proxy_is_ignored", itest_hub_environment_proxy_is_ignored },
 		{ NULL, NULL },
 	};
 	tu_add_suite("xch_hub", tests);
