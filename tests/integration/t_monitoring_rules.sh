@@ -58,7 +58,7 @@ $REFS dashboard "$DASH" || fail "dashboard structure"
 # 3. against a running daemon
 pg_start >/dev/null || fail "postgres"
 DB_DSN=$DATABASE_URL
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0)
+SIM_PORT=$(sim_start)
 [ -n "$SIM_PORT" ] || fail "vigil-sim"
 CONF=$VIGIL_TMP/m.conf
 write_conf "$CONF" protect
