@@ -112,6 +112,10 @@ struct wd_engine {
 	atomic_uint_fast64_t audits_ok;
 	void (*on_audit)(void *ud, const struct wd_audit *a); /* optional hook */
 	void *on_audit_ud;
+	/* Appended (issue 23): optional, called by wd_engine_on_event (stream
+	 * threads) with the account's index; must be quick. */
+	void (*on_stream_event)(void *ud, size_t idx, const char *symbol);
+	void *on_stream_event_ud;
 };
 
 /* Creates the engine: one adapter per enabled account (only_account if
