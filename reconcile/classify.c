@@ -192,63 +192,15 @@ static void set_order(struct rec_finding *f, const struct rec_order *o)
 	f->order_is_algo = o->is_algo;
 }
 
-/* ---- effective open orders: REST list, updated by newer stream states ---- */
-
-static int ord_cmp(const void *a, const void *b)
-{
-	const struct rec_order *x = *(const struct rec_order *const *)a, *y = *(const struct rec_order *const *)b;
-	if (x->is_algo != y->is_algo)
-		return x->is_algo ? 1 : -1;
-	return strcmp(x->id, y->id);
-}
+/* ---- effective open orders: rec_effective_orders (orders_eff.c) ---- */
 
 static void build_orders(struct ctx *c)
 {
-	const struct rec_snapshot *s = c->s;
-	const struct rec_stream_cache *sc = s->stream;
-	size_t ns = (c->stream_fresh && sc) ? (sc->nord < REC_STREAM_MAX_ORD ? sc->nord : REC_STREAM_MAX_ORD) : 0;
-	if (!s->orders_ok)
-		return; /* open orders unknown: stream alone is incomplete */
-	c->ord = xmalloc((s->norders + ns + 1) * sizeof *c->ord);
-	for (size_t i = 0; i < s->norders; i++)
-		c->ord[i] = &s->orders[i];
-	size_t nrest = s->norders;
-	qsort(c->ord, nrest, sizeof *c->ord, ord_cmp);
-	size_t n = nrest, nmerged = 0;
-	c->ord_merged = xmalloc((ns + 1) * sizeof *c->ord_merged);
-	/* exchange time of the REST listing minus the lag window */
-	int64_t horizon = s->rest_fetched_ms + (s->clock_known ? s->clock_offset_ms : 0) - c->p->rest_lag_tolerance_ms;
-	for (size_t i = 0; i < ns; i++) {
-		const struct rec_order *so = &sc->ord[i];
-		const struct rec_order *key = so;
-		const struct rec_order **hit = bsearch(&key, c->ord, nrest, sizeof *c->ord, ord_cmp);
-		if (hit) {
-			if (so->update_ms && (*hit)->update_ms && so->update_ms > (*hit)->update_ms) {
-				/* newer state (cancelled, filled, moved); a sparse stream
-				 * update (Binance ALGO_UPDATE has no activation price)
-				 * keeps the facts only REST stated */
-				struct rec_order *m = &c->ord_merged[nmerged++];
-				*m = *so;
-				if (m->activate_price <= 0)
-					m->activate_price = (*hit)->activate_price;
-				if (m->activated == REC_TRI_UNKNOWN)
-					m->activated = (*hit)->activated;
-				if (m->trigger_dir == REC_TRIG_UNKNOWN)
-					m->trigger_dir = (*hit)->trigger_dir;
-				if (!m->settle[0])
-					memcpy(m->settle, (*hit)->settle, sizeof m->settle);
-				*hit = m;
-			}
-		} else if (rec_order_is_active(so) && so->update_ms >= horizon && so->side != REC_OSIDE_UNKNOWN) {
-			/* placed so recently that REST may not list it yet */
-			c->ord[n++] = so;
-		}
-	}
-	size_t w = 0;
-	for (size_t i = 0; i < n; i++)
-		if (rec_order_is_active(c->ord[i]))
-			c->ord[w++] = c->ord[i];
-	c->nord = w;
+	struct rec_eff_orders eo;
+	rec_effective_orders(c->s, c->p, c->stream_fresh, &eo);
+	c->ord = eo.ord;
+	c->nord = eo.n;
+	c->ord_merged = eo.merged;
 }
 
 /* ---- the index ---- */

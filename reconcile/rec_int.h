@@ -76,4 +76,17 @@ void rec_protection_eval(const struct rec_position *pos, enum rec_oside closing,
 /* Full size covered on the closing side. */
 bool rec_protection_covers(const struct rec_protection *pr, double size);
 
+/* ---- orders_eff.c: the open orders a snapshot's judgement uses ---- */
+struct rec_eff_orders {
+	const struct rec_order **ord; /* into s->orders, s->stream->ord or merged */
+	size_t n;
+	struct rec_order *merged; /* stream states completed from REST */
+};
+/* The REST listing with newer stream states applied, plus stream-only
+ * open orders younger than the lag window (only when stream_fresh); all
+ * empty when !s->orders_ok. Free with rec_eff_orders_free. */
+void rec_effective_orders(const struct rec_snapshot *s, const struct rec_params *p, bool stream_fresh,
+			  struct rec_eff_orders *out);
+void rec_eff_orders_free(struct rec_eff_orders *e);
+
 #endif

@@ -122,6 +122,15 @@ static const struct ck webhook_keys[] = {
 	{ NULL, 0, 0, 0, NULL, 0, 0 },
 };
 
+static const struct ck api_keys[] = {
+	{ "listen", CK_STR, S(wd_conf, api.listen), NULL, 0, 0 },
+	{ "token_file", CK_STR, S(wd_conf, api.token_file), NULL, 0, 0 },
+	{ "socket_mode", CK_STR, S(wd_conf, api.socket_mode), NULL, 0, 0 },
+	{ "socket_group", CK_STR, S(wd_conf, api.socket_group), NULL, 0, 0 },
+	{ "max_connections", CK_INT, N(wd_conf, api.max_connections), NULL, 1, 1024 },
+	{ NULL, 0, 0, 0, NULL, 0, 0 },
+};
+
 static const struct ck account_keys[] = {
 	{ "enabled", CK_BOOL, N(wd_account, enabled), NULL, 0, 0 },
 	{ "exchange", CK_ENUM, N(wd_account, exchange), ex_names, 0, 0 },
@@ -434,6 +443,8 @@ static int on_kv(void *user, const char *section, const char *key, const char *v
 		return apply_table(ps, smtp_keys, c, section, key, value);
 	if (strcmp(section, "alerts.webhook") == 0)
 		return apply_table(ps, webhook_keys, c, section, key, value);
+	if (strcmp(section, "api") == 0)
+		return apply_table(ps, api_keys, c, section, key, value);
 	if (strncmp(section, "account ", 8) == 0) {
 		const char *name = section + 8;
 		while (*name == ' ')
@@ -528,6 +539,9 @@ static void conf_defaults(struct wd_conf *c)
 	c->smtp_rate_per_minute = 10;
 	c->smtp_escalation = true;
 	c->webhook_min_severity = WD_SEV_WARNING;
+	snprintf(c->api.socket_mode, sizeof c->api.socket_mode, "0660");
+	c->api.max_connections = 32;
+	c->api.gid = -1;
 }
 
 static int check_required(struct wd_conf *c, const char *path, char *err, size_t errlen)
@@ -870,7 +884,8 @@ int wd_conf_load(const char *path, struct wd_conf *c, char *err, size_t errlen)
 	}
 	if (load_query_file(c, path, err, errlen) || load_ca_files(c, path, err, errlen) ||
 	    check_statuses(c, path, err, errlen) || wd_bot_dsn_resolve(c, err, errlen) ||
-	    check_required(c, path, err, errlen) || wd_conf_check_transport(c, err, errlen))
+	    check_required(c, path, err, errlen) || wd_conf_check_transport(c, err, errlen) ||
+	    wd_conf_check_api(c, err, errlen))
 		goto fail;
 	return 0;
 fail:
@@ -897,6 +912,7 @@ void wd_conf_free(struct wd_conf *c)
 	free_secret(&c->tg_token);
 	free_secret(&c->smtp_password);
 	free_secret(&c->webhook_secret);
+	free_secret(&c->api.token);
 }
 
 const struct wd_account *wd_conf_account(const struct wd_conf *c, const char *name)

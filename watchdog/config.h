@@ -72,6 +72,20 @@ struct wd_account {
 	int ca_file_line, proxy_line;
 };
 
+/* [api] (issue 23): the bot's local query API (watchdog/api.c). */
+struct wd_api_conf {
+	char listen[WD_STR_MAX]; /* "" = off; "unix:/ABS/PATH" or a loopback HOST:PORT */
+	char token_file[WD_STR_MAX];
+	char socket_mode[8];            /* octal, "0660" */
+	char socket_group[WD_NAME_MAX]; /* "" = the daemon's group */
+	int max_connections;
+	/* resolved by wd_conf_check_api (config_api.c) */
+	bool is_unix;
+	unsigned mode; /* socket file mode */
+	long long gid; /* -1 = leave the group */
+	char *token;   /* the bearer token (secret, owned) */
+};
+
 struct wd_conf {
 	char path[WD_STR_MAX];
 	/* [vigil] */
@@ -140,6 +154,8 @@ struct wd_conf {
 
 	struct wd_account accounts[WD_MAX_ACCOUNTS];
 	size_t naccounts;
+	/* Appended (issue 23). */
+	struct wd_api_conf api;
 };
 
 /* Parses path into *c (zeroed first, defaults applied), loads the secrets it
@@ -150,6 +166,9 @@ int wd_conf_load(const char *path, struct wd_conf *c, char *err, size_t errlen);
  * every non-loopback URL and database host, no password inside a DSN.
  * Called by wd_conf_load; 0 or -1 with err set. */
 int wd_conf_check_transport(const struct wd_conf *c, char *err, size_t errlen);
+/* [api] checks (config_api.c): the listen form, the socket's mode and
+ * group, and the bearer token, required on TCP. 0 or -1 with err set. */
+int wd_conf_check_api(struct wd_conf *c, char *err, size_t errlen);
 /* Frees the loaded secrets. */
 void wd_conf_free(struct wd_conf *c);
 /* Finds an account by name, or NULL. */

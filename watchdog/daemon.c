@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "watchdog/api.h"
 #include "watchdog/cli.h"
 #include "watchdog/cmd_common.h"
 #include "watchdog/engine.h"
@@ -38,6 +39,7 @@ struct wd_daemon {
 	atomic_int_fast64_t started_mono;
 	atomic_uint_fast64_t reloads;
 	char deadman[WD_STR_MAX]; /* engine thread only */
+	struct wd_api *api;       /* [api] listen (NULL = off) */
 };
 
 static void health(void *ud, int *status, char *buf, size_t n)
@@ -95,6 +97,7 @@ static void deadman_ping(const char *url)
 static void on_audit(void *ud, const struct wd_audit *a)
 {
 	struct wd_daemon *d = ud;
+	wd_api_publish(d->api, d->eng, a); /* the engine thread: d->eng is a's engine */
 	if (!a->audited)
 		return;
 	atomic_store(&d->last_ok_mono, wd_mono_ms());
@@ -175,8 +178,11 @@ static void apply_reload(struct wd_daemon *d, struct wd_conf *c)
 	e->on_audit = on_audit;
 	e->on_audit_ud = d;
 	e->on_standby = on_standby;
+	e->on_stream_event = wd_api_on_event;
+	e->on_stream_event_ud = d->api;
 	snprintf(d->deadman, sizeof d->deadman, "%s", c->deadman_url);
 	atomic_store(&d->interval_ms, c->audit_interval_ms);
+	wd_api_attach(d->api, e); /* before the old engine's adapters go */
 	d->eng = e;
 	wd_engine_free(old);
 	wd_engine_streams_start(e);
@@ -316,6 +322,19 @@ int wd_daemon_run(const struct wd_daemon_opts *o)
 		log_info("daemon", "metrics on http://%s%s%s:%d/metrics", strchr(mhost, ':') ? "[" : "", mhost,
 			 strchr(mhost, ':') ? "]" : "", wd_httpd_port(h));
 	}
+	if (d->eng->conf->api.listen[0]) {
+		d->api = wd_api_start(&d->eng->conf->api, err, sizeof err);
+		if (!d->api) {
+			log_error("daemon", "%s", err);
+			fprintf(stderr, "vigil: %s\n", err);
+			rc = EX_UNAVAILABLE_;
+			goto out;
+		}
+		wd_api_attach(d->api, d->eng);
+		d->eng->on_stream_event = wd_api_on_event;
+		d->eng->on_stream_event_ud = d->api;
+		log_info("daemon", "api on %s (read-only)", wd_api_where(d->api));
+	}
 	/* the first claim round decides which accounts are this instance's
 	 * (each one it takes has its journal checked then) */
 	wd_shard_tick(d->eng, true);
@@ -355,6 +374,8 @@ out:
 	atomic_store(&d->stop, true);
 	if (thr_started)
 		pthread_join(thr, NULL);
+	wd_api_stop(d->api); /* waiters answered, threads joined, socket removed */
+	d->api = NULL;
 	if (d->eng) {
 		wd_engine_streams_stop(d->eng);
 		wd_alerts_close(d->eng, d->opts.flush_ms);

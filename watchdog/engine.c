@@ -262,6 +262,8 @@ void wd_engine_on_event(void *ud, const char *symbol, int64_t recv_ns)
 	wd_sched_event(&e->sched, r->idx, wd_mono_ms(), symbol);
 	pthread_cond_signal(&e->cv);
 	pthread_mutex_unlock(&e->mu);
+	if (e->on_stream_event)
+		e->on_stream_event(e->on_stream_event_ud, r->idx, symbol);
 }
 
 void wd_engine_stream_start(struct wd_engine *e, size_t i)

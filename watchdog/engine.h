@@ -120,6 +120,10 @@ struct wd_engine {
 	/* after a successful claim round that left this instance holding no
 	 * account (a standby is healthy without audits); optional */
 	void (*on_standby)(void *ud);
+	/* Appended (issue 23): optional, called by wd_engine_on_event (stream
+	 * threads) with the account's index; must be quick. */
+	void (*on_stream_event)(void *ud, size_t idx, const char *symbol);
+	void *on_stream_event_ud;
 };
 
 /* Creates the engine: one adapter per enabled account (only_account if

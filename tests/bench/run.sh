@@ -232,6 +232,29 @@ fi
 bg_stop daemon
 bg_stop sim_daemon
 
+# ---- 5b. the bot's query API (issue 23): stream frame -> await answer,
+# and the daemon's CPU / RSS idle vs 100 requests/s ----
+note "query API: await latency, cost at 100 requests/s"
+if start_sim sim_api; then
+	export BENCH_BN_KEY=sim-binance-key BENCH_BN_SECRET=sim-binance-secret
+	APICONF=$VIGIL_TMP/api.conf
+	APISOCK=$VIGIL_TMP/api.sock
+	printf '%s\n' "[vigil]" "log_level = warn" "audit_interval = 5s" "audit_debounce = 250ms" \
+		"metrics_listen = 127.0.0.1:0" "spool_dir = $VIGIL_TMP/aspool" "[database]" "enabled = false" \
+		"[api]" "listen = unix:$APISOCK" "[account t-binance]" "exchange = binance" \
+		"rest_url = http://127.0.0.1:$SIM_PORT" "ws_url = ws://127.0.0.1:$SIM_PORT" \
+		"api_key_env = BENCH_BN_KEY" "api_secret_env = BENCH_BN_SECRET" "request_limit = 1000000" >"$APICONF"
+	"$B/vigil" run -c "$APICONF" --quiet >"$VIGIL_TMP/api-daemon.log" 2>&1 &
+	VIGIL_BG_PIDS[api_daemon]=$!
+	for ((i = 0; i < 100; i++)); do [ -S "$APISOCK" ] && break; sleep 0.05; done
+	sleep 2 # stream up, first audit done
+	if [ "$QUICK" = 1 ]; then API_ROUNDS=40 API_IDLE=5 API_LOAD=10; else API_ROUNDS=200 API_IDLE=10 API_LOAD=30; fi
+	python3 tests/bench/bench_api.py "$APISOCK" "$SIM_PORT" "${VIGIL_BG_PIDS[api_daemon]}" "$API_ROUNDS" \
+		"$API_IDLE" "$API_LOAD" 100 | figs || BROKEN=1
+	bg_stop api_daemon
+	bg_stop sim_api
+fi
+
 # ---- 6. request budget under the bot's churn (issue 15) ----
 # One Binance account with the documented limit (2400 weight / min, vigil's
 # share 20 % = 480): the bot places and cancels an order every 200 ms, then

@@ -21,7 +21,7 @@ FCFLAGS    := -g -O1 -fno-omit-frame-pointer -std=c11 -D_GNU_SOURCE -I. $(PKG_CF
 # symbol means a parser grew a dependency: add its file here.
 # The simulator's own library = exchanges/sim/*.c but its main.
 LIB_SRC := $(wildcard $(addsuffix /*.c,reconcile exchanges alerts sql)) \
-	watchdog/config.c watchdog/config_transport.c watchdog/config_url.c watchdog/config_secret.c watchdog/metrics_http.c watchdog/metrics.c \
+	watchdog/config.c watchdog/config_transport.c watchdog/config_url.c watchdog/config_secret.c watchdog/config_api.c watchdog/metrics_http.c watchdog/metrics.c \
 	$(wildcard base/*.c)
 SIM_SRC := $(filter-out exchanges/sim/main.c,$(wildcard exchanges/sim/*.c))
 TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))

@@ -36,7 +36,7 @@ for k in $keys $(sed -nE 's/^;?([a-z_]+) =.*/\1/p' etc/vigil.conf.example | sort
 	grep -qw -- "$k" <<<"$conf" || fail "vigil.conf(5) lacks the key $k"
 	grep -qE "^;?$k =" etc/vigil.conf.example || fail "etc/vigil.conf.example lacks the key $k"
 done
-for s in vigil database alerts alerts.telegram alerts.smtp alerts.webhook 'account NAME'; do
+for s in vigil database alerts alerts.telegram alerts.smtp alerts.webhook api 'account NAME'; do
 	grep -qF "SECTION [$s]" <<<"$conf" || fail "vigil.conf(5) lacks the section [$s]"
 done
 echo ok
