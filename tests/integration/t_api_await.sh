@@ -21,7 +21,7 @@ cd "$(dirname "$0")/../.."
 . tests/lib.sh
 . tests/integration/wd_lib.sh
 
-SIM_PORT=$(start_port sim "$B/vigil-sim" --port 0); [ -n "$SIM_PORT" ] || fail "vigil-sim"
+SIM_PORT=$(sim_start); [ -n "$SIM_PORT" ] || fail "vigil-sim"
 SOCKDIR=$(mktemp -d /tmp/vigil-api.XXXXXX)
 chmod 0711 "$SOCKDIR"
 SOCK=$SOCKDIR/api.sock
@@ -82,9 +82,9 @@ wait_until 10 eval 'api /v1/accounts | sed "\$d" | jq_py "assert d[\"accounts\"]
 
 # ---- the issue's test: REST lags 4 s; await answers from the stream ----
 sim_post /_sim/fault '{"type":"rest_lag","exchange":"binance","ms":4000}' >/dev/null || fail "rest_lag fault"
-python3 - "$SOCK" "$SIM_PORT" >"$VIGIL_TMP/await.json" <<'PY' || fail "await under REST lag: $(cat "$VIGIL_TMP/await.json")"
+python3 - "$SOCK" "$(sim_url)" "$([ "$VIGIL_T_TLS" = 1 ] && echo "$SIM_CA")" >"$VIGIL_TMP/await.json" <<'PY' || fail "await under REST lag: $(cat "$VIGIL_TMP/await.json")"
 import http.client, json, socket, sys, threading, time, urllib.request
-sock, sim = sys.argv[1], sys.argv[2]
+sock, sim, ca = sys.argv[1], sys.argv[2], sys.argv[3]
 class U(http.client.HTTPConnection):
     def connect(self):
         self.sock = socket.socket(socket.AF_UNIX); self.sock.settimeout(40); self.sock.connect(sock)
@@ -97,8 +97,10 @@ t = threading.Thread(target=waiter); t.start()
 time.sleep(0.4)                     # the await is waiting before the bot opens
 step = {"op": "open", "exchange": "binance", "symbol": "AVLUSDT", "side": "BUY", "qty": "4000"}
 t0 = time.monotonic()
-urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:%s/_sim/step" % sim,
-    data=json.dumps(step).encode(), method="POST"), timeout=5).read()
+import ssl
+urllib.request.urlopen(urllib.request.Request(sim + "/_sim/step",
+    data=json.dumps(step).encode(), method="POST"), timeout=5,
+    context=ssl.create_default_context(cafile=ca) if ca else None).read()
 t1 = time.monotonic()
 t.join(15)
 d = res["doc"]; p = d["position"]
