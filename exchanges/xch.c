@@ -213,6 +213,16 @@ void xch_base_free(struct xch *x)
 	free(x);
 }
 
+/* The cache's header: state, times, reconnects (the entries apart). */
+static void copy_header(struct rec_stream_cache *out, const struct rec_stream_cache *c)
+{
+	out->state = c->state;
+	out->connected_ms = c->connected_ms;
+	out->last_msg_ms = c->last_msg_ms;
+	out->last_event_ms = c->last_event_ms;
+	out->reconnects = c->reconnects;
+}
+
 int xch_real_stream_copy(struct xch *x, struct rec_stream_cache *out)
 {
 	struct xch_priv *p = xch_priv_of(x);
@@ -222,11 +232,7 @@ int xch_real_stream_copy(struct xch *x, struct rec_stream_cache *out)
 	pthread_mutex_lock(&s->mu);
 	const struct rec_stream_cache *c = s->cache;
 	/* only the used parts: the arrays are large */
-	out->state = c->state;
-	out->connected_ms = c->connected_ms;
-	out->last_msg_ms = c->last_msg_ms;
-	out->last_event_ms = c->last_event_ms;
-	out->reconnects = c->reconnects;
+	copy_header(out, c);
 	out->npos = c->npos;
 	memcpy(out->pos, c->pos, c->npos * sizeof c->pos[0]);
 	out->nord = c->nord;
@@ -273,11 +279,7 @@ int xch_stream_copy_of(struct xch *x, const char (*sym)[REC_SYM_MAX], size_t n, 
 	struct xch_stream *s = p->stream;
 	pthread_mutex_lock(&s->mu);
 	const struct rec_stream_cache *c = s->cache;
-	out->state = c->state;
-	out->connected_ms = c->connected_ms;
-	out->last_msg_ms = c->last_msg_ms;
-	out->last_event_ms = c->last_event_ms;
-	out->reconnects = c->reconnects;
+	copy_header(out, c);
 	out->npos = 0;
 	for (size_t i = 0; i < c->npos; i++)
 		if (sym_in(sym, n, c->pos[i].symbol))

@@ -49,20 +49,6 @@ static int sim_port;
 static const char *tls_dir; /* BENCH_TLS_DIR: the sim over https / wss with its test CA */
 static char ca_path[1024];
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- stream events (stream thread -> bench thread) ---- */
 
 struct evq {
@@ -156,9 +142,9 @@ static struct wrap wraps[2];
 static int wrapped_place_stop(struct xch *x, const struct xch_stop_req *req, struct xch_ack *ack, struct xch_err *err)
 {
 	struct wrap *w = &wraps[x->cfg.exchange == REC_EX_BYBIT];
-	w->sent_ns = mono_ns();
+	w->sent_ns = tu_mono_ns();
 	int rc = w->orig->place_stop(x, req, ack, err);
-	w->ack_ns = mono_ns();
+	w->ack_ns = tu_mono_ns();
 	w->rc = rc;
 	return rc;
 }
@@ -170,7 +156,7 @@ static void on_enqueue(void *arg)
 {
 	(void)arg;
 	if (!enq_ns)
-		enq_ns = mono_ns();
+		enq_ns = tu_mono_ns();
 }
 
 static int cmpd(const void *a, const void *b)
@@ -348,7 +334,7 @@ static void run_exchange(enum rec_exchange ex, int nev, struct res *R)
 		s.nscope = 1;
 		snprintf(s.account, sizeof s.account, "%s", pol.account);
 		s.exchange = ex;
-		s.now_ms = wall_ms();
+		s.now_ms = tu_wall_ms();
 		s.stream = sc;
 		s.rest_pos_ok = base.pos_rc == XCH_OK;
 		s.rest_pos = base.pos;
@@ -363,7 +349,7 @@ static void run_exchange(enum rec_exchange ex, int nev, struct res *R)
 		struct rec_finding *f = NULL;
 		size_t nf = 0;
 		rec_classify(&s, &prm, mem, &f, &nf);
-		int64_t ta = mono_ns();
+		int64_t ta = tu_mono_ns();
 		if (!find_unprotected(f, nf)) {
 			R->missed++;
 			free(f);
@@ -382,7 +368,7 @@ static void run_exchange(enum rec_exchange ex, int nev, struct res *R)
 		xch_fetch_listing(x, &l);
 		s.scope = NULL;
 		s.nscope = 0;
-		s.now_ms = wall_ms();
+		s.now_ms = tu_wall_ms();
 		s.rest_pos_ok = l.pos_rc == XCH_OK;
 		s.rest_pos = l.pos;
 		s.nrest_pos = l.npos;
@@ -422,7 +408,7 @@ cleanup:
 		memset(&s, 0, sizeof s);
 		snprintf(s.account, sizeof s.account, "%s", pol.account);
 		s.exchange = ex;
-		s.now_ms = wall_ms();
+		s.now_ms = tu_wall_ms();
 		s.stream = sc;
 		s.rest_pos_ok = s.orders_ok = s.bot_ok = true;
 		s.rest_fetched_ms = s.now_ms;

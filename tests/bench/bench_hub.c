@@ -45,20 +45,6 @@
 static int sim_port;
 static const char *tls_dir;
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(int64_t ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
@@ -229,7 +215,7 @@ static void *detector(void *arg)
 		memset(&s, 0, sizeof s);
 		snprintf(s.account, sizeof s.account, "%s", a->x->cfg.account);
 		s.exchange = a->x->cfg.exchange;
-		s.now_ms = wall_ms();
+		s.now_ms = tu_wall_ms();
 		s.stream = sc;
 		s.rest_pos_ok = s.orders_ok = true; /* an empty listing from before the fill */
 		s.rest_fetched_ms = s.now_ms - 1000;
@@ -241,7 +227,7 @@ static void *detector(void *arg)
 		struct rec_finding *f = NULL;
 		size_t nf = 0;
 		rec_classify(&s, &prm, mem, &f, &nf);
-		int64_t t = mono_ns();
+		int64_t t = tu_mono_ns();
 		for (size_t i = 0; i < nf; i++)
 			if (f[i].code == REC_UNPROTECTED_POSITION && !strcmp(f[i].symbol, SYM)) {
 				int n = atomic_fetch_add(&nlat, 1);
@@ -299,7 +285,7 @@ int main(int argc, char **argv)
 	}
 
 	int threads0 = threads();
-	int64_t t0 = mono_ns();
+	int64_t t0 = tu_mono_ns();
 	for (int i = 0; i < nacct; i++) {
 		struct acct *a = &A[i];
 		struct xch_config c;
@@ -342,7 +328,7 @@ int main(int argc, char **argv)
 			sleep_ms(10);
 	}
 	free(sc);
-	double connect_s = (mono_ns() - t0) / 1e9;
+	double connect_s = (tu_mono_ns() - t0) / 1e9;
 	printf("hub_%dacct_tls %d bool\n", nacct, tls_dir != NULL);
 	printf("hub_%dacct_streams_up %d streams\n", nacct, up);
 	printf("hub_%dacct_connect_s %.2f s\n", nacct, connect_s);
@@ -352,9 +338,9 @@ int main(int argc, char **argv)
 
 	sleep_ms(1000); /* settle: the connect work is done */
 	double c0 = cpu_s();
-	int64_t w0 = mono_ns();
+	int64_t w0 = tu_mono_ns();
 	sleep_ms((int64_t)idle_s * 1000);
-	printf("hub_%dacct_idle_cpu_pct %.2f %%\n", nacct, 100.0 * (cpu_s() - c0) / ((mono_ns() - w0) / 1e9));
+	printf("hub_%dacct_idle_cpu_pct %.2f %%\n", nacct, 100.0 * (cpu_s() - c0) / ((tu_mono_ns() - w0) / 1e9));
 	fflush(stdout);
 
 	/* load: rate steps a second, round-robin over the accounts */
@@ -365,9 +351,9 @@ int main(int argc, char **argv)
 	struct curl_slist *h;
 	CURL *c = sim_handle(&h);
 	int total = rate * load_s, opens = 0, failed = 0;
-	int64_t start = mono_ns(), gap = 1000000000LL / rate;
+	int64_t start = tu_mono_ns(), gap = 1000000000LL / rate;
 	for (int k = 0; k < total; k++) {
-		int64_t due = start + k * gap, now = mono_ns();
+		int64_t due = start + k * gap, now = tu_mono_ns();
 		if (due > now)
 			sleep_ms((due - now) / 1000000);
 		struct acct *a = &A[k % nacct];
@@ -390,7 +376,7 @@ int main(int argc, char **argv)
 		else
 			a->open = !a->open;
 	}
-	double achieved = total / ((mono_ns() - start) / 1e9);
+	double achieved = total / ((tu_mono_ns() - start) / 1e9);
 	sleep_ms(1000);
 	atomic_store(&stop_detector, true);
 	pthread_mutex_lock(&Q.mu);

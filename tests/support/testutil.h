@@ -2,6 +2,7 @@
 #ifndef TESTUTIL_H
 #define TESTUTIL_H
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Adds a suite with its tests; tests is a NULL-name-terminated array. */
@@ -30,6 +31,10 @@ const char *tu_fixture(const char *rel);
 pid_t tu_spawn_server(char *const argv[], int *port, int timeout_ms);
 /* SIGTERM, wait up to 3 s, then SIGKILL. Returns the exit status or -1. */
 int tu_stop_server(pid_t pid);
+
+/* Clocks for tests and benchmarks: monotonic ns, wall-clock ms. */
+int64_t tu_mono_ns(void);
+int64_t tu_wall_ms(void);
 
 /* Path of a build output (vigil, vigil-sim): $VIGIL_BUILD or "build". */
 const char *tu_build_path(const char *name);
