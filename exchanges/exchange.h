@@ -96,6 +96,16 @@ int xch_fetch_listing_of(struct xch *x, const char (*sym)[REC_SYM_MAX], size_t n
  * under the stream thread's lock. 0, or -1 if the adapter has no stream. */
 int xch_stream_copy_of(struct xch *x, const char (*sym)[REC_SYM_MAX], size_t n, struct rec_stream_cache *out);
 
+/* The stream's state alone, without its entries: what the metrics read
+ * between audits (a connection that comes up or drops shows at once, not
+ * at the next audit). 0, or -1 if the adapter has no stream. */
+struct xch_stream_status {
+	enum rec_stream_state state;
+	int64_t last_msg_ms; /* 0 = no message yet */
+	uint64_t reconnects;
+};
+int xch_stream_status(struct xch *x, struct xch_stream_status *out);
+
 /* Creates the adapter for cfg->exchange ("binance" / "bybit"). NULL with
  * err set if the config is unusable. Free with xch_free(). */
 struct xch *xch_new(const struct xch_config *cfg, struct xch_err *err);

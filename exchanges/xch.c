@@ -264,6 +264,31 @@ static void keep_symbols(struct rec_stream_cache *out, const char (*sym)[REC_SYM
 	out->nord = w;
 }
 
+int xch_stream_status(struct xch *x, struct xch_stream_status *out)
+{
+	struct rec_stream_cache *c;
+	if (!x || x->ops->stream_copy != xch_real_stream_copy) {
+		/* an adapter of its own (the fake): a whole copy, tests only */
+		if (!x || !x->ops->stream_copy)
+			return -1;
+		c = xmalloc(sizeof *c);
+		int rc = x->ops->stream_copy(x, c);
+		if (rc == 0)
+			*out = (struct xch_stream_status){ c->state, c->last_msg_ms, c->reconnects };
+		free(c);
+		return rc;
+	}
+	struct xch_priv *p = xch_priv_of(x);
+	if (!p || !p->stream)
+		return -1;
+	struct xch_stream *s = p->stream;
+	pthread_mutex_lock(&s->mu);
+	c = s->cache;
+	*out = (struct xch_stream_status){ c->state, c->last_msg_ms, c->reconnects };
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
 int xch_stream_copy_of(struct xch *x, const char (*sym)[REC_SYM_MAX], size_t n, struct rec_stream_cache *out)
 {
 	if (n == 0 || !x || x->ops->stream_copy != xch_real_stream_copy) {

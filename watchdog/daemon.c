@@ -27,6 +27,9 @@
 #include "base/xalloc.h"
 
 #define ENGINE_MAX_WAIT_MS 200
+/* the stream gauges between audits: a scrape sees a connection change
+ * within this, not at the next audit (which may be minutes away) */
+#define STREAM_METRICS_EVERY_MS 1000
 
 struct wd_daemon {
 	struct wd_daemon_opts opts;
@@ -194,6 +197,7 @@ static void apply_reload(struct wd_daemon *d, struct wd_conf *c)
 static void *engine_main(void *arg)
 {
 	struct wd_daemon *d = arg;
+	int64_t last_metrics_ms = 0;
 	while (!atomic_load(&d->stop)) {
 		pthread_mutex_lock(&d->mu);
 		struct wd_conf *c = d->pending;
@@ -209,6 +213,11 @@ static void *engine_main(void *arg)
 		if (i < 0) {
 			pthread_mutex_unlock(&e->mu);
 			wd_alerts_tick(e);
+			int64_t now = wd_mono_ms();
+			if (now - last_metrics_ms >= STREAM_METRICS_EVERY_MS) {
+				wd_engine_stream_metrics(e);
+				last_metrics_ms = now;
+			}
 			pthread_mutex_lock(&e->mu);
 			if (wait < 0 || wait > ENGINE_MAX_WAIT_MS)
 				wait = ENGINE_MAX_WAIT_MS;

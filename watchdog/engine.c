@@ -385,18 +385,37 @@ static void mode_check(struct wd_engine *e, struct wd_acct_rt *r)
 	}
 }
 
+static void stream_metrics(const char *lbl, const struct xch_stream_status *st, int64_t now_wall)
+{
+	wd_metric_set("vigil_stream_up", lbl, st->state == REC_SS_UP ? 1 : 0);
+	if (st->last_msg_ms)
+		wd_metric_set("vigil_stream_message_age_seconds", lbl, (double)(now_wall - st->last_msg_ms) / 1000.0);
+	else
+		wd_metric_unset("vigil_stream_message_age_seconds", lbl); /* no message yet */
+	wd_metric_set("vigil_stream_reconnects_total", lbl, (double)st->reconnects);
+}
+
+void wd_engine_stream_metrics(struct wd_engine *e)
+{
+	int64_t now = wd_wall_ms();
+	for (size_t i = 0; i < e->n; i++) {
+		struct wd_acct_rt *r = &e->acct[i];
+		struct xch_stream_status st;
+		if (!r->streaming || xch_stream_status(r->x, &st) != 0)
+			continue;
+		char lbl[128];
+		snprintf(lbl, sizeof lbl, "account=\"%s\"", r->cfg.name);
+		stream_metrics(lbl, &st, now);
+	}
+}
+
 static void source_metrics(struct wd_acct_rt *r, const struct wd_audit *a, int64_t now_wall)
 {
 	char lbl[128];
 	snprintf(lbl, sizeof lbl, "account=\"%s\"", r->cfg.name);
 	if (a->stream) {
-		wd_metric_set("vigil_stream_up", lbl, a->stream->state == REC_SS_UP ? 1 : 0);
-		if (a->stream->last_msg_ms)
-			wd_metric_set("vigil_stream_message_age_seconds", lbl,
-				      (double)(now_wall - a->stream->last_msg_ms) / 1000.0);
-		else
-			wd_metric_unset("vigil_stream_message_age_seconds", lbl); /* no message yet */
-		wd_metric_set("vigil_stream_reconnects_total", lbl, (double)a->stream->reconnects);
+		const struct xch_stream_status st = { a->stream->state, a->stream->last_msg_ms, a->stream->reconnects };
+		stream_metrics(lbl, &st, now_wall);
 	}
 	/* unknown (no answer carried the header yet): absent, never -1 */
 	if (r->x->limits.used_weight_1m >= 0)

@@ -136,6 +136,9 @@ void wd_engine_free(struct wd_engine *e);
 /* Starts every account's private stream; events wake the scheduler. */
 void wd_engine_streams_start(struct wd_engine *e);
 void wd_engine_streams_stop(struct wd_engine *e);
+/* The stream metrics (up, message age, reconnects) of every streaming
+ * account from the streams' state now, between audits (engine thread). */
+void wd_engine_stream_metrics(struct wd_engine *e);
 /* One full cycle for account i; fills *out (wd_audit_free it). Returns 0
  * if the account could be audited, -1 if not (out->error says why). */
 int wd_engine_audit(struct wd_engine *e, size_t i, struct wd_audit *out);

@@ -9,7 +9,7 @@
 2. the API's cost: the daemon's CPU and RSS idle for IDLE s, then under
    RATE requests/s (GET positions, protection, accounts in turn) for LOAD s.
 usage: bench_api.py SOCK SIM_PORT VIGIL_PID ROUNDS IDLE LOAD RATE"""
-import http.client, json, os, socket, sys, threading, time, urllib.request
+import http.client, json, os, socket, ssl, sys, threading, time, urllib.request
 
 sock, sim, pid = sys.argv[1], sys.argv[2], sys.argv[3]
 rounds, idle, load, rate = int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7])
@@ -22,9 +22,13 @@ def api(method, path, body=None):
     c = U("vigil"); c.request(method, path, json.dumps(body) if body is not None else None)
     r = c.getresponse(); d = json.loads(r.read()); c.close(); return r.status, d
 
+# VIGIL_SIM_CA=FILE: the sim serves https with that test CA
+SIM_CA = os.environ.get("VIGIL_SIM_CA", "")
+SIM_TLS = ssl.create_default_context(cafile=SIM_CA) if SIM_CA else None
+
 def step(d):
-    urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:%s/_sim/step" % sim,
-        data=json.dumps(d).encode(), method="POST"), timeout=5).read()
+    urllib.request.urlopen(urllib.request.Request("%s://127.0.0.1:%s/_sim/step" % ("https" if SIM_TLS else "http", sim),
+        data=json.dumps(d).encode(), method="POST"), timeout=5, context=SIM_TLS).read()
 
 def pct(v, p):
     v = sorted(v); return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]

@@ -15,8 +15,9 @@
  *   hub_<n>acct_detect_p50/p99/max, _count, _missed
  *                              under EVENTS_PER_S position steps a second,
  *                              spread over the accounts (open, then close,
- *                              round-robin): from recv_ns of the first frame
- *                              after an open step to UNPROTECTED_POSITION
+ *                              round-robin): from recv_ns of the frame after
+ *                              which the copied cache first shows the position
+ *                              open (as bench_detect's t0) to UNPROTECTED_POSITION
  *                              (the symbol's cache entries copied and a
  *                              scoped rec_classify, as the daemon's targeted
  *                              check does; the bot's row present, grace 0)
@@ -56,7 +57,6 @@ static void sleep_ms(int64_t ms)
 struct acct {
 	struct xch *x;
 	char key[32], secret[32];
-	atomic_int_fast64_t first_ns; /* recv_ns of the first frame after an open step, 0 = none yet */
 	atomic_bool armed;            /* an open step is out: watch for the position */
 	atomic_int gen;               /* which open step (events of an earlier one are stale) */
 	bool open;                    /* pusher's view */
@@ -70,19 +70,19 @@ static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int idx[RING], gen[RING];
+	int64_t recv_ns[RING];
 	uint64_t head, tail;
-} Q = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, { 0 }, { 0 }, 0, 0 };
+} Q = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
 
 static void on_event(void *ud, const char *symbol, int64_t recv_ns)
 {
 	struct acct *a = ud;
 	if (!atomic_load(&a->armed) || strcmp(symbol, SYM) != 0)
 		return;
-	int_fast64_t zero = 0;
-	atomic_compare_exchange_strong(&a->first_ns, &zero, recv_ns);
 	pthread_mutex_lock(&Q.mu);
 	if (Q.head - Q.tail < RING) {
 		Q.gen[Q.head % RING] = atomic_load(&a->gen);
+		Q.recv_ns[Q.head % RING] = recv_ns;
 		Q.idx[Q.head++ % RING] = (int)(a - A);
 	}
 	pthread_cond_signal(&Q.cv);
@@ -192,6 +192,7 @@ static void *detector(void *arg)
 			break;
 		}
 		int gen = Q.gen[Q.tail % RING];
+		int64_t recv_ns = Q.recv_ns[Q.tail % RING];
 		struct acct *a = &A[Q.idx[Q.tail++ % RING]];
 		pthread_mutex_unlock(&Q.mu);
 		/* the daemon's targeted check of the event's symbol: that
@@ -232,7 +233,7 @@ static void *detector(void *arg)
 			if (f[i].code == REC_UNPROTECTED_POSITION && !strcmp(f[i].symbol, SYM)) {
 				int n = atomic_fetch_add(&nlat, 1);
 				if (n < latcap)
-					lat[n] = (t - atomic_load(&a->first_ns)) / 1e6;
+					lat[n] = (t - recv_ns) / 1e6;
 				atomic_store(&a->armed, false);
 				break;
 			}
@@ -359,7 +360,6 @@ int main(int argc, char **argv)
 		struct acct *a = &A[k % nacct];
 		char js[256];
 		if (!a->open) {
-			atomic_store(&a->first_ns, 0);
 			atomic_fetch_add(&a->gen, 1);
 			atomic_store(&a->armed, true);
 			snprintf(js, sizeof js,

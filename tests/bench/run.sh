@@ -26,7 +26,9 @@ fi
 # Everything over TLS, as real deployments run: vigil-sim serves https:// and
 # wss:// with a test CA it generates (BENCH_TLS=0 for plain http / ws).
 TLS_DIR=$VIGIL_TMP/sim-tls
-if [ "${BENCH_TLS:-1}" = 1 ] && "$B/vigil-sim" --help 2>&1 | grep -q -- '--tls-dir'; then
+# (--help exits 64: read its text, not the pipeline's status under pipefail)
+SIM_USAGE=$("$B/vigil-sim" --help 2>&1)
+if [ "${BENCH_TLS:-1}" = 1 ] && [[ $SIM_USAGE == *--tls-dir* ]]; then
 	mkdir -p "$TLS_DIR"
 	SIM_TLS_ARGS=(--tls-dir "$TLS_DIR") HTTP=https WS=wss CA_LINE="ca_file = $TLS_DIR/ca.pem"
 	export VIGIL_SIM_CA=$TLS_DIR/ca.pem BENCH_CA=$TLS_DIR/ca.pem NODE_EXTRA_CA_CERTS=$TLS_DIR/ca.pem
@@ -240,9 +242,9 @@ if start_sim sim_api; then
 	APICONF=$VIGIL_TMP/api.conf
 	APISOCK=$VIGIL_TMP/api.sock
 	printf '%s\n' "[vigil]" "log_level = warn" "audit_interval = 5s" "audit_debounce = 250ms" \
-		"metrics_listen = 127.0.0.1:0" "spool_dir = $VIGIL_TMP/aspool" "[database]" "enabled = false" \
+		"metrics_listen = 127.0.0.1:0" "spool_dir = $VIGIL_TMP/aspool" "$CA_LINE" "[database]" "enabled = false" \
 		"[api]" "listen = unix:$APISOCK" "[account t-binance]" "exchange = binance" \
-		"rest_url = http://127.0.0.1:$SIM_PORT" "ws_url = ws://127.0.0.1:$SIM_PORT" \
+		"rest_url = $HTTP://127.0.0.1:$SIM_PORT" "ws_url = $WS://127.0.0.1:$SIM_PORT" \
 		"api_key_env = BENCH_BN_KEY" "api_secret_env = BENCH_BN_SECRET" "request_limit = 1000000" >"$APICONF"
 	"$B/vigil" run -c "$APICONF" --quiet >"$VIGIL_TMP/api-daemon.log" 2>&1 &
 	VIGIL_BG_PIDS[api_daemon]=$!
