@@ -40,8 +40,8 @@ static void hmac_hex(const char *secret, const char *msg, char out[65])
 
 int main(int argc, char **argv)
 {
-	if (argc != 4 || (strncmp(argv[1], "http://127.0.0.1:", 17) != 0 &&
-			  strncmp(argv[1], "https://127.0.0.1:", 18) != 0)) {
+	if (argc != 4 ||
+	    (strncmp(argv[1], "http://127.0.0.1:", 17) != 0 && strncmp(argv[1], "https://127.0.0.1:", 18) != 0)) {
 		fprintf(stderr, "usage: bench_floor http[s]://127.0.0.1:PORT KEY SECRET\n");
 		return 2;
 	}

@@ -57,9 +57,9 @@ static void sleep_ms(int64_t ms)
 struct acct {
 	struct xch *x;
 	char key[32], secret[32];
-	atomic_bool armed;            /* an open step is out: watch for the position */
-	atomic_int gen;               /* which open step (events of an earlier one are stale) */
-	bool open;                    /* pusher's view */
+	atomic_bool armed; /* an open step is out: watch for the position */
+	atomic_int gen;    /* which open step (events of an earlier one are stale) */
+	bool open;         /* pusher's view */
 };
 static struct acct A[MAXACCT];
 static int nacct;
