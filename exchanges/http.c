@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "exchanges/jsonx_stream.h"
+#include "exchanges/tls_store.h"
 #include "exchanges/xch_budget.h"
 #include "base/buf.h"
 #include "base/log.h"
@@ -224,10 +225,10 @@ static void setup(struct xch_http *h, CURL *c, struct xfer *t)
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	r->curl_msg[0] = '\0';
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_msg);
-	/* CAINFO replaces the system's bundle; peer and host are verified
-	 * either way (libcurl's defaults, never turned off) */
-	if (h->ca_file[0])
-		curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+	/* ca_file replaces the system's bundle, one shared store per file
+	 * (tls_store.h); peer and host are verified either way (libcurl's
+	 * defaults, never turned off) */
+	xch_tls_store_use(c, h->ca_file);
 	/* the proxy key is the only proxy: "" keeps libcurl off the
 	 * environment's http_proxy / https_proxy / all_proxy */
 	curl_easy_setopt(c, CURLOPT_PROXY, h->proxy[0] ? h->proxy : "");

@@ -172,6 +172,9 @@ int xch_budget_acquire(struct xch_budget *b, int w, enum xch_prio prio, int64_t 
 	} else if (prio == XCH_PRIO_REPAIR && used + w > cap) {
 		wait = next_bucket(b, now_ms);
 		reason = "vigil's share of the IP's limit is used, repair reserve included";
+	} else if (prio == XCH_PRIO_STREAM && used + w > audit_cap + (cap - audit_cap) / 2) {
+		wait = next_bucket(b, now_ms);
+		reason = "vigil's share of the IP's limit is used, the stream's half of the repair reserve included";
 	}
 	if (reason) {
 		b->denied++;

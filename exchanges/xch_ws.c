@@ -759,6 +759,7 @@ int xch_stream_start(struct xch *x, const struct xch_stream_proto *proto, struct
 	s->http = xch_http_new(x->cfg.connect_timeout_ms, x->cfg.request_timeout_ms, 64 * 1024);
 	if (s->http) {
 		xch_http_set_budget(s->http, x->budget, x->cfg.exchange); /* listenKey calls count too */
+		xch_http_set_prio(s->http, XCH_PRIO_STREAM);
 		xch_http_set_transport(s->http, x->cfg.ca_file, x->cfg.proxy);
 	}
 	atomic_init(&s->stop, false);

@@ -113,9 +113,12 @@ struct xch_ack {
 	bool is_algo;
 };
 
-/* What a request is for: audits and stream bookkeeping may wait; repairs
- * have their reserved slice. */
-enum xch_prio { XCH_PRIO_AUDIT = 0, XCH_PRIO_REPAIR = 1 };
+/* What a request is for: audits may wait; repairs have their reserved
+ * slice; the stream's own calls (Binance listenKey create / keep-alive,
+ * weight 1, a few an hour) may use half of that slice, so the first audits
+ * of many accounts behind one IP never keep their streams down for a
+ * window while the other half stays the repairs'. */
+enum xch_prio { XCH_PRIO_AUDIT = 0, XCH_PRIO_REPAIR = 1, XCH_PRIO_STREAM = 2 };
 
 /* An adapter (exchanges/exchange.h defines it). */
 struct xch;

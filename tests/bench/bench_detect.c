@@ -215,7 +215,8 @@ static void run_exchange(enum rec_exchange ex, int nev, struct res *R)
 	snprintf(xc.ws_url, sizeof xc.ws_url, "%s://127.0.0.1:%d%s", tls_dir ? "wss" : "ws", sim_port,
 		 ex == REC_EX_BYBIT ? "/v5/private" : "");
 	if (tls_dir)
-		snprintf(xc.ca_file, sizeof xc.ca_file, "%s", ca_path);
+		snprintf(xc.ca_file, sizeof xc.ca_file, "%s",
+			 getenv("BENCH_VIGIL_CA") ? getenv("BENCH_VIGIL_CA") : ca_path);
 	xc.api_key = key;
 	xc.api_secret = secret;
 	xc.recv_window_ms = 5000;

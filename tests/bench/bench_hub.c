@@ -5,7 +5,9 @@
  * ACCOUNTS adapters (half Binance, half Bybit) open their private streams
  * on the hub (exchanges/xch_ws.c). With BENCH_TLS_DIR set, vigil-sim is
  * started with --tls-dir DIR and every REST and stream URL is https:// /
- * wss:// with ca_file DIR/ca.pem. Figures:
+ * wss:// with ca_file DIR/ca.pem (BENCH_VIGIL_CA=FILE: that file instead;
+ * make bench gives the system's bundle plus the test CA, the size of trust
+ * a deployment has). Figures:
  *   hub_<n>acct_connect_s      start to every stream up
  *   hub_<n>acct_threads        threads of the process with every stream up
  *                              (the bench's own main thread included)
@@ -297,7 +299,9 @@ int main(int argc, char **argv)
 		base_url(c.ws_url, sizeof c.ws_url, "ws");
 		if (c.exchange == REC_EX_BYBIT)
 			strcat(c.ws_url, "/v5/private");
-		if (tls_dir)
+		if (tls_dir && getenv("BENCH_VIGIL_CA")) /* the trust a deployment has (run.sh) */
+			snprintf(c.ca_file, sizeof c.ca_file, "%s", getenv("BENCH_VIGIL_CA"));
+		else if (tls_dir)
 			snprintf(c.ca_file, sizeof c.ca_file, "%s/ca.pem", tls_dir);
 		c.api_key = a->key;
 		c.api_secret = a->secret;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "base/log.h"
+#include "exchanges/tls_store.h"
 
 static char tls_root[256];
 
@@ -115,6 +116,68 @@ static void itest_tls_rest_trusts_ca_file_and_refuses_another_ca(void)
 	kit_stop(&k);
 }
 
+/* path = a copy of src (a CA file no test has loaded yet) */
+static int copy_file(const char *src, const char *path)
+{
+	FILE *in = fopen(src, "rb"), *out = in ? fopen(path, "wb") : NULL;
+	char buf[4096];
+	size_t n;
+	int rc = in && out ? 0 : -1;
+	while (rc == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
+		rc = fwrite(buf, 1, n, out) == n ? 0 : -1;
+	if (in)
+		fclose(in);
+	if (out && fclose(out) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* Every account's REST connections share one certificate store per CA
+ * file (tls_store.h: libcurl alone made one per multi handle, 2.7 MiB per
+ * account with the system's bundle), and each connection still gets the
+ * store of its own account's file: a shared store never lends one
+ * account's trust to another. */
+static void itest_tls_rest_accounts_share_one_store_per_ca_file(void)
+{
+	struct kit k;
+	char good[320], other[320], good2[340], other2[340];
+	CU_ASSERT_EQUAL_FATAL(tls_start(&k, good, other, sizeof good), 0);
+	static int nth;
+	snprintf(good2, sizeof good2, "%s/shared-good-%d.pem", tls_root, ++nth);
+	snprintf(other2, sizeof other2, "%s/shared-other-%d.pem", tls_root, nth);
+	CU_ASSERT_EQUAL_FATAL(copy_file(good, good2), 0);
+	CU_ASSERT_EQUAL_FATAL(copy_file(other, other2), 0);
+	int n0 = xch_tls_store_count();
+	struct xch *xs[5];
+	for (int i = 0; i < 5; i++) {
+		/* four accounts trust good2, the fifth other2 */
+		xs[i] = tls_adapter(&k, REC_EX_BINANCE, i < 4 ? good2 : other2);
+		CU_ASSERT_TRUE_FATAL(xs[i] != NULL);
+		struct xch_listing l;
+		memset(&l, 0, sizeof l);
+		int rc = xch_fetch_listing(xs[i], &l);
+		if (i < 4) {
+			CU_ASSERT_EQUAL(rc, XCH_OK);
+			CU_ASSERT_EQUAL(xch_tls_store_count(), n0 + 1);
+		} else {
+			CU_ASSERT_EQUAL(rc, XCH_NETWORK);
+			CU_ASSERT_PTR_NOT_NULL(strstr(l.pos_err.msg, "SSL certificate problem"));
+			CU_ASSERT_EQUAL(xch_tls_store_count(), n0 + 2);
+		}
+		xch_listing_free(&l);
+	}
+	/* again, on connections that already exist and on new ones */
+	for (int i = 0; i < 5; i++) {
+		struct xch_listing l;
+		memset(&l, 0, sizeof l);
+		CU_ASSERT_EQUAL(xch_fetch_listing(xs[i], &l), i < 4 ? XCH_OK : XCH_NETWORK);
+		xch_listing_free(&l);
+		xch_free(xs[i]);
+	}
+	CU_ASSERT_EQUAL(xch_tls_store_count(), n0 + 2);
+	kit_stop(&k);
+}
+
 /* lws' own "E: SSL error: ..." lines would land in the middle of CUnit's
  * "Test: ... passed" line on stderr (and run.sh reads that line) */
 static void lws_quiet(int level, const char *line)
@@ -181,6 +244,8 @@ void itest_xch_tls_register(void)
 	static const struct tu_test tests[] = {
 		{ "itest_tls_rest_trusts_ca_file_and_refuses_another_ca",
 		  itest_tls_rest_trusts_ca_file_and_refuses_another_ca },
+		{ "itest_tls_rest_accounts_share_one_store_per_ca_file",
+		  itest_tls_rest_accounts_share_one_store_per_ca_file },
 		{ "itest_tls_stream_trusts_ca_file_and_refuses_another_ca",
 		  itest_tls_stream_trusts_ca_file_and_refuses_another_ca },
 		{ NULL, NULL },

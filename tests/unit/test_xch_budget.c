@@ -55,6 +55,30 @@ static void test_audits_stay_under_their_share_and_repairs_keep_a_slice(void)
 	xch_budget_put(b);
 }
 
+/* Five accounts' first audits fill the audits' 360: their streams' listenKey
+ * calls (weight 1) still go, up to half the repair reserve (360 + 60), and
+ * repairs keep the other half (up to 480). */
+static void test_stream_calls_go_when_audits_wait_and_leave_repairs_half_the_reserve(void)
+{
+	struct xch_budget *b = fresh("stream-prio");
+	for (int i = 0; i < 4; i++)
+		CU_ASSERT_EQUAL(xch_budget_acquire(b, 85, XCH_PRIO_AUDIT, T0 + i, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(xch_budget_acquire(b, 85, XCH_PRIO_AUDIT, T0 + 10, NULL, NULL), -1); /* 340 + 85 > 360 */
+	CU_ASSERT_EQUAL(xch_budget_acquire(b, 20, XCH_PRIO_AUDIT, T0 + 10, NULL, NULL), 0);  /* 360 */
+	CU_ASSERT_EQUAL(xch_budget_acquire(b, 1, XCH_PRIO_AUDIT, T0 + 11, NULL, NULL), -1);
+	int streams = 0;
+	for (int i = 0; i < 100; i++)
+		streams += xch_budget_acquire(b, 1, XCH_PRIO_STREAM, T0 + 20 + i, NULL, NULL) == 0;
+	CU_ASSERT_EQUAL(streams, 60);
+	const char *why = NULL;
+	CU_ASSERT_EQUAL(xch_budget_acquire(b, 1, XCH_PRIO_STREAM, T0 + 200, NULL, &why), -1);
+	CU_ASSERT_PTR_NOT_NULL(why);
+	/* the repairs' half is untouched: 60 more */
+	CU_ASSERT_EQUAL(xch_budget_acquire(b, 60, XCH_PRIO_REPAIR, T0 + 300, NULL, NULL), 0);
+	CU_ASSERT_EQUAL(xch_budget_acquire(b, 1, XCH_PRIO_REPAIR, T0 + 301, NULL, NULL), -1);
+	xch_budget_put(b);
+}
+
 /* The exchange says the IP (bot + vigil) used 2000 of 2400: past the
  * high-water mark audits stop until the minute turns; repairs do not. */
 static void test_high_water_mark_stops_audits_until_the_window_turns(void)
@@ -142,6 +166,8 @@ void test_xch_budget_register(void)
 	CU_add_test(s, "test_budget_is_shared_per_exchange_and_egress", test_budget_is_shared_per_exchange_and_egress);
 	CU_add_test(s, "test_audits_stay_under_their_share_and_repairs_keep_a_slice",
 		    test_audits_stay_under_their_share_and_repairs_keep_a_slice);
+	CU_add_test(s, "test_stream_calls_go_when_audits_wait_and_leave_repairs_half_the_reserve",
+		    test_stream_calls_go_when_audits_wait_and_leave_repairs_half_the_reserve);
 	CU_add_test(s, "test_high_water_mark_stops_audits_until_the_window_turns",
 		    test_high_water_mark_stops_audits_until_the_window_turns);
 	CU_add_test(s, "test_ban_stops_every_request_until_retry_after",

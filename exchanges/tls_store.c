@@ -1,0 +1,125 @@
+/* Shared certificate stores for the REST transport (see tls_store.h). */
+#include "exchanges/tls_store.h"
+
+#include <limits.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/log.h"
+
+#define STORES_MAX 16
+
+static struct {
+	pthread_mutex_t mu;
+	int n;
+	struct {
+		char ca_file[PATH_MAX]; /* "" = libcurl's default */
+		X509_STORE *st;         /* NULL: could not be loaded (said once) */
+	} s[STORES_MAX];
+} stores = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+/* libcurl's built-in bundle and directory (what CAINFO / CAPATH default
+ * to), read once from a scratch handle */
+static void curl_defaults(char *file, size_t fl, char *dir, size_t dl)
+{
+	file[0] = dir[0] = '\0';
+	CURL *c = curl_easy_init();
+	if (!c)
+		return;
+	char *f = NULL, *d = NULL;
+	if (curl_easy_getinfo(c, CURLINFO_CAINFO, &f) == CURLE_OK && f)
+		snprintf(file, fl, "%s", f);
+	if (curl_easy_getinfo(c, CURLINFO_CAPATH, &d) == CURLE_OK && d)
+		snprintf(dir, dl, "%s", d);
+	curl_easy_cleanup(c);
+}
+
+static X509_STORE *load(const char *ca_file)
+{
+	char file[PATH_MAX], dir[PATH_MAX] = "";
+	if (ca_file[0])
+		snprintf(file, sizeof file, "%s", ca_file);
+	else
+		curl_defaults(file, sizeof file, dir, sizeof dir);
+	X509_STORE *st = X509_STORE_new();
+	if (!st)
+		return NULL;
+	bool ok = false;
+	if (file[0])
+		ok |= X509_STORE_load_file(st, file) == 1;
+	if (dir[0])
+		ok |= X509_STORE_load_path(st, dir) == 1;
+	if (!ok) {
+		log_error("tls", "no trusted certificate could be loaded from %s%s%s", file[0] ? file : "(none)",
+			  dir[0] ? " / " : "", dir);
+		X509_STORE_free(st);
+		return NULL;
+	}
+	/* what libcurl sets on its own stores (7.68+): an intermediate in the
+	 * file may anchor a chain, trusted certificates are tried first */
+	X509_STORE_set_flags(st, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_TRUSTED_FIRST);
+	return st;
+}
+
+/* The store of ca_file, loaded on first use; NULL if it cannot be. */
+static X509_STORE *store_of(const char *ca_file)
+{
+	X509_STORE *st = NULL;
+	bool found = false;
+	pthread_mutex_lock(&stores.mu);
+	for (int i = 0; i < stores.n && !found; i++)
+		if (!strcmp(stores.s[i].ca_file, ca_file)) {
+			st = stores.s[i].st;
+			found = true;
+		}
+	if (!found && stores.n < STORES_MAX) {
+		st = load(ca_file);
+		snprintf(stores.s[stores.n].ca_file, sizeof stores.s[0].ca_file, "%s", ca_file);
+		stores.s[stores.n++].st = st;
+		found = true;
+	}
+	if (st && found)
+		X509_STORE_up_ref(st); /* the caller's reference; the table keeps its own */
+	pthread_mutex_unlock(&stores.mu);
+	if (!found)
+		st = load(ca_file); /* more files than slots: one per connection, as libcurl did */
+	return st;
+}
+
+static CURLcode on_ssl_ctx(CURL *c, void *ssl_ctx, void *ud)
+{
+	(void)c;
+	X509_STORE *st = store_of(ud);
+	if (!st)
+		return CURLE_SSL_CACERT_BADFILE;
+	SSL_CTX_set_cert_store(ssl_ctx, st); /* takes our reference, frees libcurl's empty store */
+	return CURLE_OK;
+}
+
+void xch_tls_store_use(CURL *c, const char *ca_file)
+{
+	if (curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) == CURLE_OK &&
+	    curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, (void *)ca_file) == CURLE_OK) {
+		/* nothing for libcurl to parse at each connection: the callback
+		 * brings the store (and a connection without it verifies nothing
+		 * and fails: the callback cannot be skipped) */
+		curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+		return;
+	}
+	curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, NULL);
+	if (ca_file[0])
+		curl_easy_setopt(c, CURLOPT_CAINFO, ca_file);
+}
+
+int xch_tls_store_count(void)
+{
+	pthread_mutex_lock(&stores.mu);
+	int n = stores.n;
+	pthread_mutex_unlock(&stores.mu);
+	return n;
+}
