@@ -1,6 +1,8 @@
 /* Shared certificate stores for the REST transport (see tls_store.h). */
 #include "exchanges/tls_store.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <limits.h>
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
@@ -19,6 +21,7 @@ static struct {
 	struct {
 		char ca_file[PATH_MAX]; /* "" = libcurl's default */
 		X509_STORE *st;         /* NULL: could not be loaded (said once) */
+		int uses;               /* TLS contexts given this store */
 	} s[STORES_MAX];
 } stores = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
@@ -38,30 +41,64 @@ static void curl_defaults(char *file, size_t fl, char *dir, size_t dl)
 	curl_easy_cleanup(c);
 }
 
-static X509_STORE *load(const char *ca_file)
+/* Does dir hold `openssl rehash` links (HHHHHHHH.N)? Without them a
+ * directory lookup finds nothing, and the bundle file is the trust. */
+static bool hashed_dir(const char *dir)
 {
-	char file[PATH_MAX], dir[PATH_MAX] = "";
-	if (ca_file[0])
-		snprintf(file, sizeof file, "%s", ca_file);
-	else
-		curl_defaults(file, sizeof file, dir, sizeof dir);
+	DIR *d = opendir(dir);
+	if (!d)
+		return false;
+	bool found = false;
+	struct dirent *e;
+	while (!found && (e = readdir(d)) != NULL) {
+		const char *n = e->d_name;
+		int i = 0;
+		while (i < 8 && isxdigit((unsigned char)n[i]))
+			i++;
+		found = i == 8 && n[8] == '.' && isdigit((unsigned char)n[9]);
+	}
+	closedir(d);
+	return found;
+}
+
+X509_STORE *xch_tls_store_load(const char *file, const char *dir)
+{
 	X509_STORE *st = X509_STORE_new();
 	if (!st)
 		return NULL;
 	bool ok = false;
-	if (file[0])
+	if (file && file[0])
 		ok |= X509_STORE_load_file(st, file) == 1;
-	if (dir[0])
+	if (dir && dir[0])
 		ok |= X509_STORE_load_path(st, dir) == 1;
 	if (!ok) {
-		log_error("tls", "no trusted certificate could be loaded from %s%s%s", file[0] ? file : "(none)",
-			  dir[0] ? " / " : "", dir);
 		X509_STORE_free(st);
 		return NULL;
 	}
 	/* what libcurl sets on its own stores (7.68+): an intermediate in the
 	 * file may anchor a chain, trusted certificates are tried first */
 	X509_STORE_set_flags(st, X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_TRUSTED_FIRST);
+	return st;
+}
+
+static X509_STORE *load(const char *ca_file)
+{
+	char file[PATH_MAX], dir[PATH_MAX] = "";
+	if (ca_file[0])
+		snprintf(file, sizeof file, "%s", ca_file);
+	else {
+		curl_defaults(file, sizeof file, dir, sizeof dir);
+		if (dir[0] && hashed_dir(dir))
+			file[0] = '\0'; /* the same certificates, read on demand */
+		else
+			dir[0] = '\0';
+	}
+	X509_STORE *st = xch_tls_store_load(file, dir);
+	if (!st)
+		log_error("tls", "no trusted certificate could be loaded from %s",
+			  file[0]  ? file
+			  : dir[0] ? dir
+				   : "(none)");
 	return st;
 }
 
@@ -82,12 +119,20 @@ static X509_STORE *store_of(const char *ca_file)
 		stores.s[stores.n++].st = st;
 		found = true;
 	}
+	for (int i = 0; i < stores.n && st; i++)
+		if (stores.s[i].st == st)
+			stores.s[i].uses++;
 	if (st && found)
 		X509_STORE_up_ref(st); /* the caller's reference; the table keeps its own */
 	pthread_mutex_unlock(&stores.mu);
 	if (!found)
 		st = load(ca_file); /* more files than slots: one per connection, as libcurl did */
 	return st;
+}
+
+X509_STORE *xch_tls_store_get(const char *ca_file)
+{
+	return store_of(ca_file);
 }
 
 static CURLcode on_ssl_ctx(CURL *c, void *ssl_ctx, void *ud)
@@ -120,6 +165,17 @@ int xch_tls_store_count(void)
 {
 	pthread_mutex_lock(&stores.mu);
 	int n = stores.n;
+	pthread_mutex_unlock(&stores.mu);
+	return n;
+}
+
+int xch_tls_store_uses(const char *ca_file)
+{
+	int n = 0;
+	pthread_mutex_lock(&stores.mu);
+	for (int i = 0; i < stores.n; i++)
+		if (!strcmp(stores.s[i].ca_file, ca_file))
+			n = stores.s[i].uses;
 	pthread_mutex_unlock(&stores.mu);
 	return n;
 }

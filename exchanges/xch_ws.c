@@ -8,7 +8,9 @@
  * contexts do not grow with accounts. Everything lws is touched only from
  * the service thread; other threads queue a stream to attach or detach
  * under the hub mutex and wake it with lws_cancel_service(). Streams that
- * share a ca_file and proxy share one lws vhost (one TLS client context).
+ * share a ca_file and proxy share one lws vhost (one TLS client context),
+ * and that context verifies with the REST transport's store of the same
+ * ca_file (tls_store.h), not with certificates of its own.
  * The adapter plugs in through struct xch_stream_proto: it builds the URL,
  * queues auth / subscribe messages on open, parses each complete message and
  * does its housekeeping on a tick (keep-alives, pings, rotation).
@@ -16,12 +18,14 @@
  * arrive in fragments: they are accumulated up to a cap, and a message over
  * the cap drops the connection (docs/style.md P8). */
 #include <inttypes.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "exchanges/tls_store.h"
 #include "exchanges/xch_int.h"
 #include "base/buf.h"
 #include "base/log.h"
@@ -389,6 +393,29 @@ static void hub_tick_cb(lws_sorted_usec_list_t *sul)
 	lws_sul_schedule(hub.ctx, 0, &hub.sul_tick, hub_tick_cb, (lws_usec_t)hub.tick_ms * LWS_US_PER_MS);
 }
 
+/* The vhost being created: its TLS client context is made, and handed to
+ * LOAD_EXTRA_CLIENT_VERIFY_CERTS, inside lws_create_vhost (service thread,
+ * or the creator before it runs) */
+static struct {
+	const char *ca_file;
+	bool trusted;
+} vh_creating;
+
+/* The context gets the shared store of the vhost's ca_file in place of
+ * whatever lws loaded (the ca_file again, or for none its compiled-in
+ * directory): one copy of the certificates, and streams trust exactly what
+ * REST trusts. */
+static void install_trust(SSL_CTX *ctx)
+{
+	if (!vh_creating.ca_file || !ctx)
+		return;
+	X509_STORE *st = xch_tls_store_get(vh_creating.ca_file);
+	if (!st)
+		return;
+	SSL_CTX_set_cert_store(ctx, st); /* takes our reference */
+	vh_creating.trusted = true;
+}
+
 static struct lws_vhost *vhost_create(const char *ca_file, const char *proxy)
 {
 	struct lws_context_creation_info vi;
@@ -400,15 +427,27 @@ static struct lws_vhost *vhost_create(const char *ca_file, const char *proxy)
 	vi.protocols = protocols;
 	vi.gid = -1;
 	vi.uid = -1;
-	vi.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+	/* not OpenSSL's default paths on top: the store installed below is
+	 * the whole trust */
+	vi.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+	/* still given: lws shares one client context between vhosts whose
+	 * settings hash alike, and the path keeps distinct files apart */
 	if (ca_file[0])
 		vi.client_ssl_ca_filepath = ca_file;
 	/* the proxy key is the only proxy: without one, lws would take the
 	 * environment's http_proxy (ignoring no_proxy) for every stream */
 	vi.http_proxy_address = "";
+	vh_creating.ca_file = ca_file;
+	vh_creating.trusted = false;
 	struct lws_vhost *vh = lws_create_vhost(hub.ctx, &vi);
+	bool trusted = vh_creating.trusted;
+	vh_creating.ca_file = NULL;
 	if (!vh)
 		return NULL;
+	if (!trusted) {
+		log_error(COMP, "no certificate store for streams from %s", ca_file[0] ? ca_file : "the default trust");
+		return NULL; /* the vhost stays with the context, unused */
+	}
 	if (proxy[0]) {
 		/* http://host:port only: this libwebsockets has no SOCKS5 (the
 		 * configuration refuses socks5h:// for streams) */
@@ -526,6 +565,10 @@ static int ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, 
 {
 	if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
 		drain(); /* once per vhost: the second finds the queues empty */
+		return 0;
+	}
+	if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS) {
+		install_trust(user);
 		return 0;
 	}
 	struct xch_stream *s = wsi ? lws_get_opaque_user_data(wsi) : NULL;

@@ -34,8 +34,9 @@ if [ "${BENCH_TLS:-1}" = 1 ] && [[ $SIM_USAGE == *--tls-dir* ]]; then
 	# trust is ~140 certificates, and its memory shows only at that size
 	# (trust.pem is made below, once the sim has made its CA)
 	SIM_TLS_ARGS=(--tls-dir "$TLS_DIR") HTTP=https WS=wss CA_LINE="ca_file = $TLS_DIR/trust.pem"
-	export VIGIL_SIM_CA=$TLS_DIR/ca.pem BENCH_CA=$TLS_DIR/ca.pem NODE_EXTRA_CA_CERTS=$TLS_DIR/ca.pem
-	export BENCH_VIGIL_CA=$TLS_DIR/trust.pem
+	# (node has its own roots built in: it is given the test CA alone)
+	export VIGIL_SIM_CA=$TLS_DIR/ca.pem NODE_EXTRA_CA_CERTS=$TLS_DIR/ca.pem
+	export BENCH_VIGIL_CA=$TLS_DIR/trust.pem BENCH_CA=$TLS_DIR/trust.pem
 else
 	SIM_TLS_ARGS=() HTTP=http WS=ws CA_LINE= TLS_DIR=
 fi

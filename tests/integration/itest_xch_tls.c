@@ -4,7 +4,12 @@
  * know the test CA) is refused with the verification failure named. */
 #include "tests/integration/itest_xch_kit.h"
 
+#include <openssl/pem.h>
+#include <openssl/x509_vfy.h>
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "exchanges/tls_store.h"
@@ -178,6 +183,85 @@ static void itest_tls_rest_accounts_share_one_store_per_ca_file(void)
 	kit_stop(&k);
 }
 
+/* The default trust on Debian is the hashed /etc/ssl/certs: a store on
+ * such a directory holds nothing until a chain asks, then only the
+ * certificate that chain needs (the bundle costs OpenSSL 3.0 ~45 ms and
+ * ~1.3 MiB to parse whole); a CA of the same name but another key verifies
+ * nothing. */
+static void link_hashed(const char *dir, const char *ca, const char *as)
+{
+	char dst[400], link[400];
+	snprintf(dst, sizeof dst, "%s/%s", dir, as);
+	CU_ASSERT_EQUAL_FATAL(copy_file(ca, dst), 0);
+	FILE *f = fopen(dst, "r");
+	CU_ASSERT_TRUE_FATAL(f != NULL);
+	X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	CU_ASSERT_TRUE_FATAL(x != NULL);
+	unsigned long h = X509_subject_name_hash(x);
+	X509_free(x);
+	int n = 0; /* `openssl rehash` numbers names that hash alike .0, .1, ... */
+	do
+		snprintf(link, sizeof link, "%s/%08lx.%d", dir, h, n);
+	while (symlink(as, link) != 0 && errno == EEXIST && ++n < 10);
+	CU_ASSERT_TRUE(n < 10);
+}
+
+static int verify_with(X509_STORE *st, const char *cert_file)
+{
+	FILE *f = fopen(cert_file, "r");
+	if (!f)
+		return -1;
+	X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	X509_STORE_CTX *c = X509_STORE_CTX_new();
+	int ok = x && c && X509_STORE_CTX_init(c, st, x, NULL) == 1 ? X509_verify_cert(c) : -1;
+	X509_STORE_CTX_free(c);
+	X509_free(x);
+	return ok;
+}
+
+static void itest_tls_hashed_directory_is_read_on_demand(void)
+{
+	struct kit k;
+	char good[320], other[320], dir[340], lone[340], server[340];
+	CU_ASSERT_EQUAL_FATAL(tls_start(&k, good, other, sizeof good), 0);
+	static int nth;
+	snprintf(dir, sizeof dir, "%s/hashed-%d", tls_root, ++nth);
+	snprintf(lone, sizeof lone, "%s/hashed-other-%d", tls_root, nth);
+	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0700), 0);
+	CU_ASSERT_EQUAL_FATAL(mkdir(lone, 0700), 0);
+	link_hashed(dir, good, "sim-ca.pem");
+	/* and CAs of other names, as a system's directory has */
+	const char *sys[] = { "/etc/ssl/certs/ISRG_Root_X1.pem", "/etc/ssl/certs/DigiCert_Global_Root_G2.pem" };
+	for (size_t i = 0; i < sizeof sys / sizeof sys[0]; i++)
+		if (access(sys[i], R_OK) == 0)
+			link_hashed(dir, sys[i], strrchr(sys[i], '/') + 1);
+	link_hashed(lone, other, "other-ca.pem"); /* the same name as the sim's CA */
+	snprintf(server, sizeof server, "%s/sim/server.pem", tls_root);
+
+	X509_STORE *st = xch_tls_store_load(NULL, dir);
+	CU_ASSERT_TRUE_FATAL(st != NULL);
+	CU_ASSERT_EQUAL(sk_X509_OBJECT_num(X509_STORE_get0_objects(st)), 0);
+	CU_ASSERT_EQUAL(verify_with(st, server), 1);
+	CU_ASSERT_EQUAL(sk_X509_OBJECT_num(X509_STORE_get0_objects(st)), 1); /* the sim's CA alone */
+	X509_STORE_free(st);
+
+	st = xch_tls_store_load(NULL, lone);
+	CU_ASSERT_TRUE_FATAL(st != NULL);
+	CU_ASSERT_EQUAL(verify_with(st, server), 0);
+	X509_STORE_free(st);
+	CU_ASSERT_PTR_NULL(xch_tls_store_load(NULL, NULL));
+
+	/* the default trust here (libcurl's /etc/ssl/certs, hashed by
+	 * ca-certificates) is such a directory: not ~145 parsed certificates */
+	st = xch_tls_store_get("");
+	CU_ASSERT_TRUE_FATAL(st != NULL);
+	CU_ASSERT_TRUE(sk_X509_OBJECT_num(X509_STORE_get0_objects(st)) < 10);
+	X509_STORE_free(st);
+	kit_stop(&k);
+}
+
 /* lws' own "E: SSL error: ..." lines would land in the middle of CUnit's
  * "Test: ... passed" line on stderr (and run.sh reads that line) */
 static void lws_quiet(int level, const char *line)
@@ -206,11 +290,14 @@ static void itest_tls_stream_trusts_ca_file_and_refuses_another_ca(void)
 	CU_ASSERT_EQUAL_FATAL(tls_start(&k, good, other, sizeof good), 0);
 
 	/* Bybit: the stream is the WebSocket alone (no REST call first) */
+	int uses0 = xch_tls_store_uses(good);
 	k.x = tls_adapter(&k, REC_EX_BYBIT, good);
 	CU_ASSERT_TRUE_FATAL(k.x != NULL);
 	CU_ASSERT_EQUAL_FATAL(k.x->ops->stream_start(k.x, &err), XCH_OK);
 	CU_ASSERT_TRUE(kit_wait(&k, kit_is_up, NULL, 5000));
 	CU_ASSERT_TRUE(atomic_load(&k.events) >= 1); /* the connect event */
+	/* the stream's TLS context verified with the shared store of good */
+	CU_ASSERT_EQUAL(xch_tls_store_uses(good), uses0 + 1);
 	xch_free(k.x);
 
 	FILE *lf = tmpfile();
@@ -244,6 +331,7 @@ void itest_xch_tls_register(void)
 	static const struct tu_test tests[] = {
 		{ "itest_tls_rest_trusts_ca_file_and_refuses_another_ca",
 		  itest_tls_rest_trusts_ca_file_and_refuses_another_ca },
+		{ "itest_tls_hashed_directory_is_read_on_demand", itest_tls_hashed_directory_is_read_on_demand },
 		{ "itest_tls_rest_accounts_share_one_store_per_ca_file",
 		  itest_tls_rest_accounts_share_one_store_per_ca_file },
 		{ "itest_tls_stream_trusts_ca_file_and_refuses_another_ca",
