@@ -112,10 +112,10 @@ struct xfer {
 	struct xch_req *r;
 	CURL *easy;
 	size_t cap;
-	size_t got;      /* answer bytes so far, streamed or not */
-	bool decided;    /* whether the answer goes to r->stream */
-	bool to_stream;  /* decided: it does (status 200, not declined) */
-	struct buf body; /* handed to r->resp when the run ends */
+	size_t got;          /* answer bytes so far, streamed or not */
+	bool decided;        /* whether the answer goes to r->stream */
+	struct xch_jbody jb; /* decided: where each byte goes */
+	struct buf body;     /* handed to r->resp when the run ends */
 };
 
 static size_t on_body(char *p, size_t sz, size_t nm, void *ud)
@@ -127,24 +127,14 @@ static size_t on_body(char *p, size_t sz, size_t nm, void *ud)
 		return 0; /* aborts with CURLE_WRITE_ERROR */
 	}
 	t->got += n;
-	if (t->r->stream && !t->decided) {
+	if (!t->decided) {
 		/* the status line and headers are in: only a 200 is a listing */
 		long st = 0;
 		curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &st);
 		t->decided = true;
-		t->to_stream = st == 200;
+		xch_jbody_start(&t->jb, t->r->stream, st == 200, &t->body);
 	}
-	if (t->to_stream) {
-		if (xch_jstream_feed(t->r->stream, p, n))
-			return n;
-		/* not a listing (an error object): kept whole, as without a stream */
-		t->to_stream = false;
-		size_t pl = 0;
-		const char *pre = xch_jstream_pre(t->r->stream, &pl);
-		buf_add(&t->body, pre, pl);
-		return n;
-	}
-	buf_add(&t->body, p, n);
+	xch_jbody_add(&t->jb, p, n);
 	return n;
 }
 
@@ -325,15 +315,8 @@ void xch_http_run(struct xch_http *h, struct xch_req *const *reqs, size_t n)
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (t[i].to_stream && xch_jstream_taken(reqs[i]->stream)) {
+		if (t[i].decided && xch_jbody_end(&t[i].jb))
 			reqs[i]->streamed = true;
-		} else if (t[i].to_stream) {
-			/* white space only (or nothing): the usual parse says why */
-			size_t pl = 0;
-			const char *pre = xch_jstream_pre(reqs[i]->stream, &pl);
-			if (pl)
-				buf_add(&t[i].body, pre, pl);
-		}
 		if (t[i].body.p) /* no answer bytes: resp stays NULL */
 			reqs[i]->resp = buf_take(&t[i].body, &reqs[i]->resp_len);
 		if (!h->easy[i] || reqs[i]->held)

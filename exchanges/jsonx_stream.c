@@ -359,3 +359,38 @@ struct json_object *xch_jstream_finish(struct xch_jstream *js)
 	js->lv[0].obj = NULL;
 	return root;
 }
+
+void xch_jbody_start(struct xch_jbody *b, struct xch_jstream *js, bool to_stream, struct buf *kept)
+{
+	*b = (struct xch_jbody){ .js = js, .to_stream = js && to_stream, .kept = kept };
+}
+
+void xch_jbody_add(struct xch_jbody *b, const char *p, size_t n)
+{
+	if (b->to_stream) {
+		if (xch_jstream_feed(b->js, p, n))
+			return;
+		/* not a listing (an error object): kept whole, as without a stream */
+		b->to_stream = false;
+		size_t pl = 0;
+		const char *pre = xch_jstream_pre(b->js, &pl);
+		buf_add(b->kept, pre, pl);
+		return;
+	}
+	buf_add(b->kept, p, n);
+}
+
+bool xch_jbody_end(struct xch_jbody *b)
+{
+	if (!b->to_stream)
+		return false;
+	if (xch_jstream_taken(b->js))
+		return true;
+	/* white space only (or nothing): the usual parse says why */
+	size_t pl = 0;
+	const char *pre = xch_jstream_pre(b->js, &pl);
+	if (pl)
+		buf_add(b->kept, pre, pl);
+	b->to_stream = false;
+	return false;
+}

@@ -70,4 +70,20 @@ const struct json_object *xch_jstream_placeholder(const struct xch_jstream *js);
 /* Elements of the latest streamed array. */
 size_t xch_jstream_count(const struct xch_jstream *js);
 
+/* One answer's body routed as it arrives (xch_http's write callback): to
+ * the stream while it takes the body, else kept whole in *kept, the bytes
+ * the stream saw before it declined included. */
+struct buf;
+struct xch_jbody {
+	struct xch_jstream *js; /* NULL: everything is kept */
+	bool to_stream;
+	struct buf *kept;
+};
+/* to_stream false (an error status, no stream): every byte to kept. */
+void xch_jbody_start(struct xch_jbody *b, struct xch_jstream *js, bool to_stream, struct buf *kept);
+void xch_jbody_add(struct xch_jbody *b, const char *p, size_t n);
+/* After the last byte: true if the stream took the body; otherwise the
+ * whole body (white space alone too) is in kept. */
+bool xch_jbody_end(struct xch_jbody *b);
+
 #endif

@@ -290,13 +290,7 @@ static const struct rec_bot_row *pick_row(struct ctx *c, const struct sym_ent *e
 		const struct rec_bot_row *r = c->bot_by_sym[e->bot_first + i];
 		if (active_only && !rec_bot_row_is_active(r))
 			continue;
-		if (pidx == REC_PIDX_LONG && r->side == REC_SIDE_SHORT)
-			continue;
-		if (pidx == REC_PIDX_SHORT && r->side == REC_SIDE_LONG)
-			continue;
-		if (!best || (r->side == exch_side && best->side != exch_side) ||
-		    (rec_bot_row_is_active(r) && !rec_bot_row_is_active(best) &&
-		     (r->side == exch_side) == (best->side == exch_side)))
+		if (rec_bot_row_prefer(r, best, pidx, exch_side))
 			best = r;
 	}
 	return best;

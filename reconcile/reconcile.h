@@ -252,6 +252,12 @@ bool rec_bot_row_is_live(const struct rec_bot_row *r, const struct rec_params *p
 /* Among live rows: the bot believes the position open (active/open), as
  * opposed to still opening it (any other live word). */
 bool rec_bot_row_is_active(const struct rec_bot_row *r);
+/* Whether row r belongs to the leg pidx (a hedge leg takes rows of its side
+ * only) and is the better row for it than best (NULL: none yet): the side
+ * the exchange reports first, then a row the bot believes open. The one
+ * rule classification and the query API pick the bot's row by. */
+bool rec_bot_row_prefer(const struct rec_bot_row *r, const struct rec_bot_row *best, enum rec_pos_idx pidx,
+			enum rec_side exch_side);
 /* status (trimmed) is one of the comma-separated words of list
  * (each trimmed; case-insensitive). */
 bool rec_status_in_list(const char *list, const char *status);

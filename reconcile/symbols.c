@@ -109,3 +109,14 @@ bool rec_bot_row_is_active(const struct rec_bot_row *r)
 	static const char *const act[] = { "active", "open", NULL };
 	return status_in(r->status, act);
 }
+
+bool rec_bot_row_prefer(const struct rec_bot_row *r, const struct rec_bot_row *best, enum rec_pos_idx pidx,
+			enum rec_side exch_side)
+{
+	if ((pidx == REC_PIDX_LONG && r->side == REC_SIDE_SHORT) ||
+	    (pidx == REC_PIDX_SHORT && r->side == REC_SIDE_LONG))
+		return false;
+	return !best || (r->side == exch_side && best->side != exch_side) ||
+	       (rec_bot_row_is_active(r) && !rec_bot_row_is_active(best) &&
+		(r->side == exch_side) == (best->side == exch_side));
+}

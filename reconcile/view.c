@@ -55,8 +55,7 @@ static enum rec_stream_status stream_status(const struct rec_stream_cache *c, in
 	return rec_stream_is_fresh(c, now_ms, p) ? REC_SST_FRESH : REC_SST_STALE;
 }
 
-/* The bot's live row for the leg (classify.c pick_row: hedge legs by
- * side; preferring the side the exchange reports, then an active row). */
+/* The bot's live row for the leg, by the rule classify.c picks it with. */
 static const struct rec_bot_row *db_row(const struct rec_snapshot *s, const struct rec_params *p, const char *sym,
 					enum rec_pos_idx pidx, enum rec_side exch_side)
 {
@@ -71,12 +70,7 @@ static const struct rec_bot_row *db_row(const struct rec_snapshot *s, const stru
 		rec_symbol_normalize(r->symbol, norm, sizeof norm);
 		if (strcmp(norm, sym) != 0)
 			continue;
-		if ((pidx == REC_PIDX_LONG && r->side == REC_SIDE_SHORT) ||
-		    (pidx == REC_PIDX_SHORT && r->side == REC_SIDE_LONG))
-			continue;
-		if (!best || (r->side == exch_side && best->side != exch_side) ||
-		    (rec_bot_row_is_active(r) && !rec_bot_row_is_active(best) &&
-		     (r->side == exch_side) == (best->side == exch_side)))
+		if (rec_bot_row_prefer(r, best, pidx, exch_side))
 			best = r;
 	}
 	return best;

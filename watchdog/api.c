@@ -487,34 +487,13 @@ static int tcp_listen(struct wd_api *a, const struct wd_api_conf *c, char *err, 
 		snprintf(err, errlen, "[api] listen: %s", why);
 		return -1;
 	}
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	memset(&ss, 0, sizeof ss);
-	bool v6 = strchr(host, ':') != NULL;
-	if (v6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		inet_pton(AF_INET6, host, &s6->sin6_addr);
-		sl = sizeof *s6;
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		inet_pton(AF_INET, host, &s4->sin_addr);
-		sl = sizeof *s4;
-	}
-	a->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int one = 1;
-	if (a->fd >= 0)
-		setsockopt(a->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	if (a->fd < 0 || bind(a->fd, (struct sockaddr *)&ss, sl) != 0 || listen(a->fd, 64) != 0) {
+	int bound;
+	a->fd = wd_listen_tcp(host, port, SOCK_CLOEXEC, 64, &bound);
+	if (a->fd < 0) {
 		snprintf(err, errlen, "[api] listen %s: %s", c->listen, strerror(errno));
 		return -1;
 	}
-	sl = sizeof ss;
-	getsockname(a->fd, (struct sockaddr *)&ss, &sl);
-	int bound = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
+	bool v6 = strchr(host, ':') != NULL;
 	snprintf(a->where, sizeof a->where, "http://%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "", bound);
 	return 0;
 }

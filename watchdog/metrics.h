@@ -64,4 +64,10 @@ void wd_httpd_stop(struct wd_httpd *h);
  * 0-65535. Returns 0, -1 with err set. */
 int wd_parse_listen(const char *listen, char *host, size_t hostlen, int *port, char *err, size_t errlen);
 
+/* A listening TCP socket on host (as wd_parse_listen writes it) and port
+ * (0 = any), SO_REUSEADDR, IPv6 only for ::1; sock_flags adds to
+ * SOCK_STREAM (SOCK_CLOEXEC, SOCK_NONBLOCK). Returns the fd with *bound the
+ * port bound, or -1 with errno set. */
+int wd_listen_tcp(const char *host, int port, int sock_flags, int backlog, int *bound);
+
 #endif

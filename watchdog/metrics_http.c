@@ -360,14 +360,12 @@ static void *httpd_main(void *arg)
 	return NULL;
 }
 
-static int listen_on(const char *host, int port, int *bound, char *err, size_t errlen, const char *addr)
+int wd_listen_tcp(const char *host, int port, int sock_flags, int backlog, int *bound)
 {
 	bool v6 = strchr(host, ':') != NULL;
-	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		snprintf(err, errlen, "metrics socket: %s", strerror(errno));
+	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | sock_flags, 0);
+	if (fd < 0)
 		return -1;
-	}
 	int one = 1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	struct sockaddr_storage ss = { 0 };
@@ -386,11 +384,10 @@ static int listen_on(const char *host, int port, int *bound, char *err, size_t e
 		inet_pton(AF_INET, host, &s4->sin_addr);
 		sl = sizeof *s4;
 	}
-	/* a deep backlog: a burst of clients waits in the kernel, not in SYN
-	 * retries, while the loop accepts */
-	if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, SOMAXCONN) != 0) {
-		snprintf(err, errlen, "metrics %s: %s", addr, strerror(errno));
+	if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, backlog) != 0) {
+		int e = errno;
 		close(fd);
+		errno = e;
 		return -1;
 	}
 	sl = sizeof ss;
@@ -406,9 +403,13 @@ struct wd_httpd *wd_httpd_start(const char *addr, wd_health_fn health, void *ud,
 	if (wd_parse_listen(addr, host, sizeof host, &port, err, errlen) != 0)
 		return NULL;
 	int bound;
-	int fd = listen_on(host, port, &bound, err, errlen, addr);
-	if (fd < 0)
+	/* a deep backlog: a burst of clients waits in the kernel, not in SYN
+	 * retries, while the loop accepts */
+	int fd = wd_listen_tcp(host, port, SOCK_CLOEXEC | SOCK_NONBLOCK, SOMAXCONN, &bound);
+	if (fd < 0) {
+		snprintf(err, errlen, "metrics %s: %s", addr, strerror(errno));
 		return NULL;
+	}
 	struct wd_httpd *h = xcalloc(1, sizeof *h);
 	h->fd = fd;
 	h->port = bound;

@@ -21,28 +21,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static bool feed(struct xch_jstream *js, const char *b, size_t n, size_t step, struct buf *kept)
 {
 	xch_jstream_restart(js);
-	bool to_stream = true;
-	for (size_t off = 0; off < n; off += step) {
-		size_t k = n - off < step ? n - off : step;
-		if (to_stream && xch_jstream_feed(js, b + off, k))
-			continue;
-		if (to_stream) {
-			size_t pl;
-			const char *pre = xch_jstream_pre(js, &pl);
-			buf_add(kept, pre, pl);
-			to_stream = false;
-			continue;
-		}
-		buf_add(kept, b + off, k);
-	}
-	if (to_stream && !xch_jstream_taken(js)) {
-		size_t pl;
-		const char *pre = xch_jstream_pre(js, &pl);
-		if (pl)
-			buf_add(kept, pre, pl);
-		return false;
-	}
-	return to_stream;
+	struct xch_jbody jb;
+	xch_jbody_start(&jb, js, true, kept);
+	for (size_t off = 0; off < n; off += step)
+		xch_jbody_add(&jb, b + off, n - off < step ? n - off : step);
+	return xch_jbody_end(&jb);
 }
 
 struct res {

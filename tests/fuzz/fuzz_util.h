@@ -54,7 +54,7 @@ static inline void fuzz_check_order(const struct rec_order *o)
 	FUZZ_CHECK(fuzz_terminated(o->symbol, sizeof o->symbol));
 	FUZZ_CHECK(fuzz_terminated(o->type, sizeof o->type));
 	FUZZ_CHECK(o->side == REC_OSIDE_UNKNOWN || o->side == REC_BUY || o->side == REC_SELL);
-	FUZZ_CHECK((unsigned)o->kind <= REC_OK_OTHER);
+	FUZZ_CHECK((unsigned)o->kind <= REC_OK_CONDITIONAL); /* the last kind */
 	FUZZ_CHECK((unsigned)o->status <= REC_OST_TRIGGERED);
 	FUZZ_CHECK(o->pidx == REC_PIDX_BOTH || o->pidx == REC_PIDX_LONG || o->pidx == REC_PIDX_SHORT);
 }

@@ -131,18 +131,23 @@ static __attribute__((unused)) int kit_start(struct kit *k)
 	return kit_start_with(k, NULL);
 }
 
-static __attribute__((unused)) struct xch *kit_adapter(struct kit *k, enum rec_exchange ex, const char *key,
-						       const char *secret)
+/* An adapter on the kit's sim: http:// / ws://, or with ca_file (NULL: plain;
+ * "" = the system's trust) https:// / wss:// trusting that file. */
+static __attribute__((unused)) struct xch *kit_adapter_tls(struct kit *k, enum rec_exchange ex, const char *key,
+							   const char *secret, const char *ca_file)
 {
 	struct xch_config c;
 	memset(&c, 0, sizeof c);
 	c.exchange = ex;
+	const char *s = ca_file ? "s" : "";
 	snprintf(c.account, sizeof c.account, "it-%s", ex == REC_EX_BINANCE ? "binance" : "bybit");
-	snprintf(c.rest_url, sizeof c.rest_url, "http://127.0.0.1:%d", k->port);
+	snprintf(c.rest_url, sizeof c.rest_url, "http%s://127.0.0.1:%d", s, k->port);
 	if (ex == REC_EX_BINANCE)
-		snprintf(c.ws_url, sizeof c.ws_url, "ws://127.0.0.1:%d", k->port);
+		snprintf(c.ws_url, sizeof c.ws_url, "ws%s://127.0.0.1:%d", s, k->port);
 	else
-		snprintf(c.ws_url, sizeof c.ws_url, "ws://127.0.0.1:%d/v5/private", k->port);
+		snprintf(c.ws_url, sizeof c.ws_url, "ws%s://127.0.0.1:%d/v5/private", s, k->port);
+	if (ca_file)
+		snprintf(c.ca_file, sizeof c.ca_file, "%s", ca_file);
 	c.api_key = key;
 	c.api_secret = secret;
 	c.recv_window_ms = 5000;
@@ -172,6 +177,12 @@ static __attribute__((unused)) struct xch *kit_adapter(struct kit *k, enum rec_e
 	t.stale_ms = 5000;
 	xch_stream_tune(x, &t);
 	return x;
+}
+
+static __attribute__((unused)) struct xch *kit_adapter(struct kit *k, enum rec_exchange ex, const char *key,
+						       const char *secret)
+{
+	return kit_adapter_tls(k, ex, key, secret, NULL);
 }
 
 static __attribute__((unused)) void kit_stop(struct kit *k)

@@ -55,42 +55,11 @@ static int tls_start(struct kit *k, char *good_ca, char *other_ca, size_t cap)
 	return 0;
 }
 
-/* An adapter on https:// / wss:// with ca_file ("" = the system's bundle). */
+/* An adapter on https:// / wss:// with ca_file ("" = the system's trust). */
 static struct xch *tls_adapter(struct kit *k, enum rec_exchange ex, const char *ca_file)
 {
-	struct xch_config c;
-	memset(&c, 0, sizeof c);
-	c.exchange = ex;
-	snprintf(c.account, sizeof c.account, "it-tls-%s", ex == REC_EX_BINANCE ? "binance" : "bybit");
-	snprintf(c.rest_url, sizeof c.rest_url, "https://127.0.0.1:%d", k->port);
-	snprintf(c.ws_url, sizeof c.ws_url,
-		 ex == REC_EX_BINANCE ? "wss://127.0.0.1:%d" : "wss://127.0.0.1:%d/v5/private", k->port);
-	snprintf(c.ca_file, sizeof c.ca_file, "%s", ca_file);
-	c.api_key = ex == REC_EX_BINANCE ? "sim-binance-key" : "sim-bybit-key";
-	c.api_secret = ex == REC_EX_BINANCE ? "sim-binance-secret" : "sim-bybit-secret";
-	c.recv_window_ms = 5000;
-	c.connect_timeout_ms = 1000;
-	c.request_timeout_ms = 1500;
-	c.on_event = kit_on_event;
-	c.on_event_ud = k;
-	static int nth;
-	snprintf(c.egress, sizeof c.egress, "itest-tls-%d", ++nth);
-	c.budget.limit = 1000000;
-	c.budget.window_ms = 60000;
-	c.budget.share = 1.0;
-	c.budget.high_water = 0.9;
-	c.budget.repair_reserve = 0.1;
-	struct xch_err err;
-	struct xch *x = xch_new(&c, &err);
-	if (!x)
-		return NULL;
-	struct xch_stream_tuning t;
-	xch_stream_tuning_default(&t);
-	t.backoff_min_ms = 50;
-	t.backoff_max_ms = 200;
-	t.tick_ms = 50;
-	xch_stream_tune(x, &t);
-	return x;
+	return ex == REC_EX_BINANCE ? kit_adapter_tls(k, ex, "sim-binance-key", "sim-binance-secret", ca_file)
+				    : kit_adapter_tls(k, ex, "sim-bybit-key", "sim-bybit-secret", ca_file);
 }
 
 static void itest_tls_rest_trusts_ca_file_and_refuses_another_ca(void)

@@ -29,34 +29,17 @@
 
 static const size_t steps[] = { 1, 7, 4096 };
 
-/* What xch_http's write callback does with a 200 answer: the stream takes
+/* xch_http's write callback on a 200 answer (xch_jbody): the stream takes
  * it, or declines it and the body is kept whole (in *kept). */
 static bool feed(struct xch_jstream *js, const char *b, size_t n, size_t step, struct buf *kept)
 {
 	xch_jstream_restart(js);
 	buf_reset(kept);
-	bool to_stream = true;
-	for (size_t off = 0; off < n; off += step) {
-		size_t k = n - off < step ? n - off : step;
-		if (to_stream && xch_jstream_feed(js, b + off, k))
-			continue;
-		if (to_stream) {
-			size_t pl;
-			const char *pre = xch_jstream_pre(js, &pl);
-			buf_add(kept, pre, pl);
-			to_stream = false;
-			continue;
-		}
-		buf_add(kept, b + off, k);
-	}
-	if (to_stream && !xch_jstream_taken(js)) {
-		size_t pl;
-		const char *pre = xch_jstream_pre(js, &pl);
-		if (pl)
-			buf_add(kept, pre, pl);
-		return false;
-	}
-	return to_stream;
+	struct xch_jbody jb;
+	xch_jbody_start(&jb, js, true, kept);
+	for (size_t off = 0; off < n; off += step)
+		xch_jbody_add(&jb, b + off, n - off < step ? n - off : step);
+	return xch_jbody_end(&jb);
 }
 
 /* ---- Binance ---- */
