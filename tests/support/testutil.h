@@ -32,6 +32,10 @@ pid_t tu_spawn_server(char *const argv[], int *port, int timeout_ms);
 /* SIGTERM, wait up to 3 s, then SIGKILL. Returns the exit status or -1. */
 int tu_stop_server(pid_t pid);
 
+/* A listening TCP socket on 127.0.0.1 at a free port (*port), for a
+ * test's own small server; -1 on failure. */
+int tu_listen_loopback(int *port);
+
 /* Clocks for tests and benchmarks: monotonic ns, wall-clock ms. */
 int64_t tu_mono_ns(void);
 int64_t tu_wall_ms(void);

@@ -446,16 +446,10 @@ static void *cap_main(void *arg)
 
 static void cap_start(struct cap_srv *s)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t al = sizeof a;
 	memset(s, 0, sizeof *s);
 	pthread_mutex_init(&s->mu, NULL);
-	s->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	s->lfd = tu_listen_loopback(&s->port);
 	CU_ASSERT_FATAL(s->lfd >= 0);
-	CU_ASSERT_FATAL(bind(s->lfd, (struct sockaddr *)&a, sizeof a) == 0);
-	CU_ASSERT_FATAL(listen(s->lfd, 8) == 0);
-	getsockname(s->lfd, (struct sockaddr *)&a, &al);
-	s->port = ntohs(a.sin_port);
 	pthread_create(&s->thr, NULL, cap_main, s);
 }
 
