@@ -195,7 +195,7 @@ static enum MHD_Result do_await(struct wd_api *a, struct MHD_Connection *c, stru
 				  (unsigned)(w.timeout_ms / 1000 + API_REQ_TIMEOUT_S + 5));
 	for (;;) {
 		struct api_eval ev;
-		if (!api_eval_take(&a->hub, acct, &ev))
+		if (!api_eval_take(&a->hub, acct, w.symbol, &ev))
 			return send_error(c, 503, "vigil is stopping");
 		enum rec_pos_idx pidx = w.pidx_given               ? w.pidx
 					: !acct->hedge             ? REC_PIDX_BOTH
@@ -324,7 +324,7 @@ static enum MHD_Result route(struct wd_api *a, struct MHD_Connection *c, const c
 		if (!get)
 			return send_error(c, 405, "GET only");
 		struct api_eval ev;
-		if (!api_eval_take(&a->hub, acct, &ev))
+		if (!api_eval_take(&a->hub, acct, "", &ev))
 			return send_error(c, 503, "vigil is stopping");
 		struct json_object *d = wd_json_doc_new(ev.now_ms);
 		json_object_object_add(d, "accounts", json_object_new_array());
@@ -341,7 +341,7 @@ static enum MHD_Result route(struct wd_api *a, struct MHD_Connection *c, const c
 	if (await)
 		return do_await(a, c, acct, rq);
 	struct api_eval ev;
-	if (!api_eval_take(&a->hub, acct, &ev))
+	if (!api_eval_take(&a->hub, acct, sym, &ev)) /* sym NULL: every position */
 		return send_error(c, 503, "vigil is stopping");
 	struct json_object *d = positions ? api_json_positions(&ev, sym) : api_json_protection(&ev, sym);
 	api_eval_release(&a->hub, &ev);

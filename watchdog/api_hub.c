@@ -236,7 +236,7 @@ void api_hub_stop(struct api_hub *h)
 	pthread_mutex_unlock(&h->mu);
 }
 
-bool api_eval_take(struct api_hub *h, struct api_acct *a, struct api_eval *ev)
+bool api_eval_take(struct api_hub *h, struct api_acct *a, const char *sym, struct api_eval *ev)
 {
 	memset(ev, 0, sizeof *ev);
 	ev->acct = a;
@@ -255,7 +255,11 @@ bool api_eval_take(struct api_hub *h, struct api_acct *a, struct api_eval *ev)
 	 * REST answers they are compared with (as the engine's audit) */
 	struct rec_stream_cache *sc = xmalloc(sizeof *sc);
 	pthread_rwlock_rdlock(&h->rw);
-	int rc = a->x && !a->gone ? xch_stream_copy(a->x, sc) : -1;
+	char one[1][REC_SYM_MAX] = { "" };
+	if (sym && sym[0]) /* any form the API takes: the stream's is the exchange's */
+		rec_symbol_normalize(sym, one[0], sizeof one[0]);
+	int rc = !a->x || a->gone ? -1 : sym ? xch_stream_copy_of(a->x, (const char(*)[REC_SYM_MAX])one, 1, sc)
+					      : xch_stream_copy(a->x, sc);
 	pthread_rwlock_unlock(&h->rw);
 	if (rc != 0) {
 		free(sc);

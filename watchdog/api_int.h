@@ -90,8 +90,10 @@ void api_hub_event(struct api_hub *h, size_t idx);
 void api_hub_stop(struct api_hub *h);
 /* The account by name (not gone), or NULL. */
 struct api_acct *api_hub_find(struct api_hub *h, const char *name);
-/* Takes the account's snapshot and a stream copy; false when stopping. */
-bool api_eval_take(struct api_hub *h, struct api_acct *a, struct api_eval *ev);
+/* Takes the account's snapshot and a stream copy of sym's entries (NULL:
+ * every symbol; "": none, the stream's state alone); false when stopping.
+ * A request copies what it reads (the whole cache is ~0.8 MiB). */
+bool api_eval_take(struct api_hub *h, struct api_acct *a, const char *sym, struct api_eval *ev);
 void api_eval_release(struct api_hub *h, struct api_eval *ev);
 /* Waits until the account's seq differs from seen, the deadline (mono ms)
  * or stop. Returns false when stopping. */

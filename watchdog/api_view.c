@@ -215,7 +215,7 @@ struct json_object *api_json_accounts(struct api_hub *h, int64_t now_ms)
 	pthread_rwlock_unlock(&h->rw);
 	for (size_t i = 0; i < k; i++) {
 		struct api_eval ev;
-		if (!api_eval_take(h, list[i], &ev))
+		if (!api_eval_take(h, list[i], "", &ev))
 			break;
 		json_object_array_add(arr, api_json_account(&ev));
 		api_eval_release(h, &ev);
