@@ -258,8 +258,9 @@ bool api_eval_take(struct api_hub *h, struct api_acct *a, const char *sym, struc
 	char one[1][REC_SYM_MAX] = { "" };
 	if (sym && sym[0]) /* any form the API takes: the stream's is the exchange's */
 		rec_symbol_normalize(sym, one[0], sizeof one[0]);
-	int rc = !a->x || a->gone ? -1 : sym ? xch_stream_copy_of(a->x, (const char(*)[REC_SYM_MAX])one, 1, sc)
-					      : xch_stream_copy(a->x, sc);
+	int rc = !a->x || a->gone ? -1
+		 : sym            ? xch_stream_copy_of(a->x, (const char(*)[REC_SYM_MAX])one, 1, sc)
+				  : xch_stream_copy(a->x, sc);
 	pthread_rwlock_unlock(&h->rw);
 	if (rc != 0) {
 		free(sc);
