@@ -132,9 +132,10 @@ static __attribute__((unused)) int kit_start(struct kit *k)
 }
 
 /* An adapter on the kit's sim: http:// / ws://, or with ca_file (NULL: plain;
- * "" = the system's trust) https:// / wss:// trusting that file. */
+ * "" = the system's trust) https:// / wss:// trusting that file; through
+ * proxy (NULL: none). */
 static __attribute__((unused)) struct xch *kit_adapter_tls(struct kit *k, enum rec_exchange ex, const char *key,
-							   const char *secret, const char *ca_file)
+							   const char *secret, const char *ca_file, const char *proxy)
 {
 	struct xch_config c;
 	memset(&c, 0, sizeof c);
@@ -148,6 +149,8 @@ static __attribute__((unused)) struct xch *kit_adapter_tls(struct kit *k, enum r
 		snprintf(c.ws_url, sizeof c.ws_url, "ws%s://127.0.0.1:%d/v5/private", s, k->port);
 	if (ca_file)
 		snprintf(c.ca_file, sizeof c.ca_file, "%s", ca_file);
+	if (proxy)
+		snprintf(c.proxy, sizeof c.proxy, "%s", proxy);
 	c.api_key = key;
 	c.api_secret = secret;
 	c.recv_window_ms = 5000;
@@ -182,7 +185,7 @@ static __attribute__((unused)) struct xch *kit_adapter_tls(struct kit *k, enum r
 static __attribute__((unused)) struct xch *kit_adapter(struct kit *k, enum rec_exchange ex, const char *key,
 						       const char *secret)
 {
-	return kit_adapter_tls(k, ex, key, secret, NULL);
+	return kit_adapter_tls(k, ex, key, secret, NULL, NULL);
 }
 
 static __attribute__((unused)) void kit_stop(struct kit *k)

@@ -55,11 +55,17 @@ static int tls_start(struct kit *k, char *good_ca, char *other_ca, size_t cap)
 	return 0;
 }
 
-/* An adapter on https:// / wss:// with ca_file ("" = the system's trust). */
+/* An adapter on https:// / wss:// with ca_file ("" = the system's trust),
+ * through proxy (NULL: none). */
+static struct xch *tls_adapter_via(struct kit *k, enum rec_exchange ex, const char *ca_file, const char *proxy)
+{
+	return ex == REC_EX_BINANCE ? kit_adapter_tls(k, ex, "sim-binance-key", "sim-binance-secret", ca_file, proxy)
+				    : kit_adapter_tls(k, ex, "sim-bybit-key", "sim-bybit-secret", ca_file, proxy);
+}
+
 static struct xch *tls_adapter(struct kit *k, enum rec_exchange ex, const char *ca_file)
 {
-	return ex == REC_EX_BINANCE ? kit_adapter_tls(k, ex, "sim-binance-key", "sim-binance-secret", ca_file)
-				    : kit_adapter_tls(k, ex, "sim-bybit-key", "sim-bybit-secret", ca_file);
+	return tls_adapter_via(k, ex, ca_file, NULL);
 }
 
 static void itest_tls_rest_trusts_ca_file_and_refuses_another_ca(void)
@@ -295,6 +301,55 @@ static void itest_tls_stream_trusts_ca_file_and_refuses_another_ca(void)
 	kit_stop(&k);
 }
 
+/* Two streams with one ca_file, one of them through a proxy: two lws
+ * vhosts, and lws gives the second the first one's TLS context (its
+ * settings hash alike). The shared store must be installed on that path
+ * too, or the stream would be refused (fail closed); a third, through the
+ * same proxy but with another CA, gets a context of its own and is
+ * refused. */
+static void itest_tls_streams_through_a_proxy_share_the_ca_files_context(void)
+{
+	struct kit k;
+	char good[320], other[320], proxy[64];
+	struct xch_err err;
+	CU_ASSERT_EQUAL_FATAL(tls_start(&k, good, other, sizeof good), 0);
+	int pport = 0;
+	char plog[340];
+	static int nth;
+	snprintf(plog, sizeof plog, "%s/proxy-%d.log", tls_root, ++nth);
+	pid_t ppid = tu_spawn_server((char *[]){ "/usr/bin/env", "python3", "tests/support/connect_proxy.py", "--port",
+						 "0", "--log", plog, NULL },
+				     &pport, 5000);
+	CU_ASSERT_TRUE_FATAL(ppid > 0);
+	snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", pport);
+	lws_set_log_level(LLL_ERR, lws_quiet); /* off CUnit's "Test: ... passed" line */
+
+	struct kit k2 = k; /* the same sim; events counted apart */
+	atomic_store(&k2.events, 0);
+	k.x = tls_adapter(&k, REC_EX_BYBIT, good);
+	k2.x = tls_adapter_via(&k2, REC_EX_BYBIT, good, proxy);
+	CU_ASSERT_TRUE_FATAL(k.x != NULL && k2.x != NULL);
+	CU_ASSERT_EQUAL_FATAL(k.x->ops->stream_start(k.x, &err), XCH_OK);
+	CU_ASSERT_EQUAL_FATAL(k2.x->ops->stream_start(k2.x, &err), XCH_OK);
+	CU_ASSERT_TRUE(kit_wait(&k, kit_is_up, NULL, 5000));
+	CU_ASSERT_TRUE(kit_wait(&k2, kit_is_up, NULL, 5000));
+	size_t ll = 0;
+	char *pl = tu_read_file(plog, &ll);
+	CU_ASSERT_PTR_NOT_NULL(pl && strstr(pl, "\"agent\": \"lws\"")); /* the stream went through the proxy */
+	free(pl);
+	xch_free(k2.x);
+	k2.x = NULL;
+
+	k2.x = tls_adapter_via(&k2, REC_EX_BYBIT, other, proxy);
+	CU_ASSERT_TRUE_FATAL(k2.x != NULL);
+	CU_ASSERT_EQUAL_FATAL(k2.x->ops->stream_start(k2.x, &err), XCH_OK);
+	CU_ASSERT_FALSE(kit_wait(&k2, kit_is_up, NULL, 1500));
+	xch_free(k2.x);
+	lws_set_log_level(LLL_ERR, lwsl_emit_stderr);
+	tu_stop_server(ppid);
+	kit_stop(&k);
+}
+
 void itest_xch_tls_register(void)
 {
 	static const struct tu_test tests[] = {
@@ -305,6 +360,8 @@ void itest_xch_tls_register(void)
 		  itest_tls_rest_accounts_share_one_store_per_ca_file },
 		{ "itest_tls_stream_trusts_ca_file_and_refuses_another_ca",
 		  itest_tls_stream_trusts_ca_file_and_refuses_another_ca },
+		{ "itest_tls_streams_through_a_proxy_share_the_ca_files_context",
+		  itest_tls_streams_through_a_proxy_share_the_ca_files_context },
 		{ NULL, NULL },
 	};
 	tu_add_suite("xch_tls", tests);
