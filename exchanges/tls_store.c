@@ -102,43 +102,32 @@ static X509_STORE *load(const char *ca_file)
 	return st;
 }
 
-/* The store of ca_file, loaded on first use; NULL if it cannot be. */
-static X509_STORE *store_of(const char *ca_file)
-{
-	X509_STORE *st = NULL;
-	bool found = false;
-	pthread_mutex_lock(&stores.mu);
-	for (int i = 0; i < stores.n && !found; i++)
-		if (!strcmp(stores.s[i].ca_file, ca_file)) {
-			st = stores.s[i].st;
-			found = true;
-		}
-	if (!found && stores.n < STORES_MAX) {
-		st = load(ca_file);
-		snprintf(stores.s[stores.n].ca_file, sizeof stores.s[0].ca_file, "%s", ca_file);
-		stores.s[stores.n++].st = st;
-		found = true;
-	}
-	for (int i = 0; i < stores.n && st; i++)
-		if (stores.s[i].st == st)
-			stores.s[i].uses++;
-	if (st && found)
-		X509_STORE_up_ref(st); /* the caller's reference; the table keeps its own */
-	pthread_mutex_unlock(&stores.mu);
-	if (!found)
-		st = load(ca_file); /* more files than slots: one per connection, as libcurl did */
-	return st;
-}
-
 X509_STORE *xch_tls_store_get(const char *ca_file)
 {
-	return store_of(ca_file);
+	pthread_mutex_lock(&stores.mu);
+	int i = 0;
+	while (i < stores.n && strcmp(stores.s[i].ca_file, ca_file) != 0)
+		i++;
+	if (i == stores.n && i < STORES_MAX) {
+		snprintf(stores.s[i].ca_file, sizeof stores.s[i].ca_file, "%s", ca_file);
+		stores.s[i].st = load(ca_file);
+		stores.n++;
+	}
+	bool slot = i < stores.n;
+	X509_STORE *st = slot ? stores.s[i].st : NULL;
+	if (st) {
+		stores.s[i].uses++;
+		X509_STORE_up_ref(st); /* the caller's reference; the table keeps its own */
+	}
+	pthread_mutex_unlock(&stores.mu);
+	/* more files than slots: one per connection, as libcurl did */
+	return slot ? st : load(ca_file);
 }
 
 static CURLcode on_ssl_ctx(CURL *c, void *ssl_ctx, void *ud)
 {
 	(void)c;
-	X509_STORE *st = store_of(ud);
+	X509_STORE *st = xch_tls_store_get(ud);
 	if (!st)
 		return CURLE_SSL_CACERT_BADFILE;
 	SSL_CTX_set_cert_store(ssl_ctx, st); /* takes our reference, frees libcurl's empty store */
